@@ -1,0 +1,35 @@
+import type { NodeDecl } from '../types.ts';
+
+export const camera = {
+  type: 'Camera',
+  role: 'source',
+  inputs: [],
+  outputs: [{ name: 'out', type: 'frame', doc: 'Frames as the camera delivers them' }],
+  params: {
+    backend: {
+      kind: 'enum',
+      choices: ['emulator', 'aravis', 'pylon'],
+      default: 'emulator',
+      doc: 'Which camera driver: the built-in emulator, GenICam through Aravis, or Basler pylon',
+    },
+    device: { kind: 'string', default: '', doc: 'Device id or serial number; empty takes the first camera found' },
+    width: { kind: 'number', default: 640, min: 1, max: 16384, integer: true, unit: 'px', doc: 'Frame width' },
+    height: { kind: 'number', default: 480, min: 1, max: 16384, integer: true, unit: 'px', doc: 'Frame height' },
+    offsetX: { kind: 'number', default: 0, min: 0, max: 16384, integer: true, unit: 'px', doc: 'Region of interest: left edge' },
+    offsetY: { kind: 'number', default: 0, min: 0, max: 16384, integer: true, unit: 'px', doc: 'Region of interest: top edge' },
+    pixelFormat: { kind: 'enum', choices: ['Mono8', 'Mono16'], default: 'Mono8', doc: 'Pixel format: Mono8 gives uint8 frames, Mono16 uint16' },
+    fps: { kind: 'number', default: 30, min: 0, max: 100_000, unit: 'Hz', doc: 'Frame rate; 0 runs as fast as possible' },
+    frames: { kind: 'number', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'frames', doc: 'Stop after this many frames; 0 runs until stopped' },
+    exposureUs: { kind: 'number', default: 5000, min: 1, max: 10_000_000, unit: 'µs', doc: 'Exposure time (the emulator scales brightness with it)' },
+    gain: { kind: 'number', default: 0, min: 0, max: 48, unit: 'dB', doc: 'Analog gain (the emulator scales noise with it)' },
+    seed: { kind: 'number', default: 1, min: 0, max: 2 ** 31 - 1, integer: true, doc: 'Emulator only: the same seed gives the same frames' },
+    particles: { kind: 'number', default: 20, min: 0, max: 10_000, integer: true, doc: 'Emulator only: how many Gaussian particles drift in the field' },
+  },
+  docs: {
+    summary: 'Frames from a camera: emulated, GenICam (Aravis) or Basler pylon',
+    description:
+      'The source of a pipeline. Acquisition runs on a native thread and never blocks the event loop; ' +
+      'each frame carries its sequence number, the acquisition time and the camera settings. ' +
+      'Frames the pipeline cannot take in time are dropped at the camera and counted.',
+  },
+} as const satisfies NodeDecl;

@@ -1,0 +1,92 @@
+/**
+ * The one declaration of a node type. The editor (palette, inspector, socket
+ * compatibility) and the runtime (validation, defaults, execution) read only this.
+ */
+
+/** What travels on a port. `any` adopts the type of whatever feeds it (socket nodes pass frames through). */
+export type MessageType = 'frame' | 'spectrum' | 'any';
+
+export interface PortDecl {
+  name: string;
+  type: MessageType;
+  /** An input that accepts several producers (Pull's fan-in) or an output that may feed several inputs (fan-out nodes). */
+  many?: boolean;
+  doc: string;
+}
+
+interface ParamBase {
+  doc: string;
+  unit?: string;
+  /** Required params have no default; a graph must give them. */
+  required?: boolean;
+}
+export interface NumberParam extends ParamBase {
+  kind: 'number';
+  default?: number;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+}
+export interface StringParam extends ParamBase {
+  kind: 'string';
+  default?: string;
+  /** A regular expression the whole value must match. */
+  pattern?: string;
+}
+export interface EnumParam extends ParamBase {
+  kind: 'enum';
+  choices: readonly string[];
+  default?: string;
+}
+export interface BooleanParam extends ParamBase {
+  kind: 'boolean';
+  default?: boolean;
+}
+/** A ZeroMQ endpoint: tcp://host:port, ipc://path or inproc://name. */
+export interface EndpointParam extends ParamBase {
+  kind: 'endpoint';
+  default?: string;
+}
+export interface StringListParam extends ParamBase {
+  kind: 'string[]';
+  default?: readonly string[];
+}
+export type ParamDecl =
+  | NumberParam
+  | StringParam
+  | EnumParam
+  | BooleanParam
+  | EndpointParam
+  | StringListParam;
+
+export type NodeRole = 'source' | 'socket' | 'compute' | 'fanout' | 'sink';
+
+/** The ZeroMQ pattern a socket node teaches, for the editor's explanations and the plan. */
+export interface SocketDecl {
+  /** The socket this node owns. */
+  own: 'PUB' | 'SUB' | 'PUSH' | 'PULL' | 'REQ' | 'REP';
+  /** Whether it binds or connects its endpoint by default. */
+  side: 'bind' | 'connect';
+  /** The socket each in-graph consumer of `out` gets, connected to this node's endpoint. */
+  peerOut?: 'SUB' | 'PULL';
+  /** The socket each in-graph producer of `in` gets, connected to this node's endpoint. */
+  peerIn?: 'PUSH';
+}
+
+export interface NodeDecl {
+  type: string;
+  role: NodeRole;
+  inputs: readonly PortDecl[];
+  outputs: readonly PortDecl[];
+  params: Readonly<Record<string, ParamDecl>>;
+  socket?: SocketDecl;
+  docs: {
+    /** One line for the palette. */
+    summary: string;
+    /** A paragraph: what it does and which pattern it teaches, in the course's words. */
+    description: string;
+  };
+}
+
+/** Params after defaults are applied. */
+export type ParamValues = Record<string, number | string | boolean | readonly string[]>;

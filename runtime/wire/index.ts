@@ -1,0 +1,144 @@
+/**
+ * The wire format (docs/wire-format.md): a frame is [topic?] + JSON header + one C-order
+ * little-endian payload. End of stream is a header with kind "eos" and no payload.
+ */
+
+export const DTYPES = ['uint8', 'uint16', 'int16', 'int32', 'float32', 'float64', 'complex64', 'complex128'] as const;
+export type DType = (typeof DTYPES)[number];
+
+const ITEM_SIZE: Record<DType, number> = {
+  uint8: 1, uint16: 2, int16: 2, int32: 4, float32: 4, float64: 8, complex64: 8, complex128: 16,
+};
+
+/** Bytes per element of a dtype. */
+export function itemSize(dtype: DType): number {
+  return ITEM_SIZE[dtype];
+}
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
+}
+
+export interface Frame {
+  kind: 'frame';
+  /** Counts from 0 at the source; carried through every stage. */
+  seq: number;
+  /** Acquisition time, nanoseconds since the Unix epoch. */
+  t: bigint;
+  dtype: DType;
+  shape: number[];
+  meta?: Record<string, unknown>;
+  /** The payload: exactly prod(shape) * itemSize(dtype) bytes. */
+  data: Uint8Array;
+}
+
+export interface Eos {
+  kind: 'eos';
+  /** How many frames the source sent. */
+  seq: number;
+}
+
+export type Message = Frame | Eos;
+
+export type WireErrorCode = 'TOO_FEW_PARTS' | 'TOO_MANY_PARTS' | 'BAD_JSON' | 'BAD_HEADER' | 'BAD_DTYPE' | 'BAD_SHAPE' | 'SIZE_MISMATCH';
+
+/** A message that does not parse. Receivers count and drop these; they never crash. */
+export class WireError extends Error {
+  constructor(readonly code: WireErrorCode, message: string) {
+    super(message);
+    this.name = 'WireError';
+  }
+}
+
+/** Number of elements of a shape. */
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** The current time in nanoseconds since the Unix epoch. */
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+}
+
+/** The JSON header text. `t` is written as a bare integer so Python reads it exactly. */
+export function encodeHeader(msg: Message): string {
+  if (msg.kind === 'eos') return `{"v":1,"kind":"eos","seq":${msg.seq}}`;
+  const meta = msg.meta && Object.keys(msg.meta).length > 0 ? `,"meta":${JSON.stringify(msg.meta)}` : '';
+  return `{"v":1,"kind":"frame","seq":${msg.seq},"t":${msg.t.toString()},"dtype":"${msg.dtype}","shape":${JSON.stringify(msg.shape)}${meta}}`;
+}
+
+/** The parts of a message on a socket; the payload is sent as is (never copied, never written again). */
+export function encode(msg: Message, topic?: string): (Buffer | Uint8Array | string)[] {
+  const parts: (Buffer | Uint8Array | string)[] = [];
+  if (topic !== undefined) parts.push(topic);
+  parts.push(encodeHeader(msg));
+  if (msg.kind === 'frame') parts.push(msg.data);
+  return parts;
+}
+
+const T_FIELD = /"t"\s*:\s*(-?\d+)(?=\s*[,}])/;
+
+/** Parses a header (UTF-8 JSON) and payload. Throws WireError. */
+export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined): Message {
+  const text = Buffer.from(header.buffer, header.byteOffset, header.byteLength).toString('utf8');
+  let h: Record<string, unknown>;
+  try {
+    h = JSON.parse(text);
+  } catch {
+    throw new WireError('BAD_JSON', 'header is not JSON');
+  }
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new WireError('BAD_HEADER', 'header is not an object');
+  if (h.v !== 1) throw new WireError('BAD_HEADER', `unsupported header version ${JSON.stringify(h.v)}`);
+  if (!Number.isSafeInteger(h.seq) || (h.seq as number) < 0) throw new WireError('BAD_HEADER', 'seq must be a non-negative integer');
+  if (h.kind === 'eos') {
+    if (payload !== undefined) throw new WireError('TOO_MANY_PARTS', 'eos carries no payload');
+    return { kind: 'eos', seq: h.seq as number };
+  }
+  if (h.kind !== 'frame') throw new WireError('BAD_HEADER', `unknown kind ${JSON.stringify(h.kind)}`);
+  if (!isDType(h.dtype)) throw new WireError('BAD_DTYPE', `unknown dtype ${JSON.stringify(h.dtype)}`);
+  const shape = h.shape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new WireError('BAD_SHAPE', 'shape must be a non-empty list of non-negative integers');
+  let t: bigint;
+  if (typeof h.t === 'string' && /^-?\d+$/.test(h.t)) t = BigInt(h.t);
+  else if (typeof h.t === 'number') {
+    // JSON.parse rounds numbers past 2^53: read the digits from the text instead.
+    const m = T_FIELD.exec(text);
+    t = m ? BigInt(m[1]) : BigInt(Math.round(h.t));
+  } else throw new WireError('BAD_HEADER', 't must be an integer (number or string) of nanoseconds');
+  if (payload === undefined) throw new WireError('TOO_FEW_PARTS', 'frame without payload');
+  const want = shapeSize(shape) * itemSize(h.dtype);
+  if (payload.byteLength !== want)
+    throw new WireError('SIZE_MISMATCH', `payload has ${payload.byteLength} bytes, shape ${JSON.stringify(shape)} of ${h.dtype} needs ${want}`);
+  const frame: Frame = { kind: 'frame', seq: h.seq as number, t, dtype: h.dtype, shape: shape as number[], data: payload };
+  if (h.meta !== undefined) {
+    if (typeof h.meta !== 'object' || h.meta === null || Array.isArray(h.meta)) throw new WireError('BAD_HEADER', 'meta must be an object');
+    frame.meta = h.meta as Record<string, unknown>;
+  }
+  return frame;
+}
+
+/** Parses the parts received from a socket; `withTopic` for PUB/SUB. Throws WireError. */
+export function decode(parts: readonly Uint8Array[], withTopic = false): { topic?: string; msg: Message } {
+  const off = withTopic ? 1 : 0;
+  if (parts.length < off + 1) throw new WireError('TOO_FEW_PARTS', `expected at least ${off + 1} parts, got ${parts.length}`);
+  if (parts.length > off + 2) throw new WireError('TOO_MANY_PARTS', `expected at most ${off + 2} parts, got ${parts.length}`);
+  const msg = decodeParts(parts[off], parts[off + 1]);
+  return withTopic ? { topic: Buffer.from(parts[0]).toString('utf8'), msg } : { msg };
+}
+
+type TypedArray = Uint8Array | Uint16Array | Int16Array | Int32Array | Float32Array | Float64Array;
+
+/** A typed view of a frame's payload (no copy when aligned; complex dtypes give interleaved re/im floats). */
+export function typedView(frame: Pick<Frame, 'dtype' | 'data'>): TypedArray {
+  const { data } = frame;
+  const ctor: new (b: ArrayBufferLike, off: number, len: number) => TypedArray = {
+    uint8: Uint8Array, uint16: Uint16Array, int16: Int16Array, int32: Int32Array,
+    float32: Float32Array, float64: Float64Array, complex64: Float32Array, complex128: Float64Array,
+  }[frame.dtype] as never;
+  const bpe = (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  if (data.byteOffset % bpe === 0) return new ctor(data.buffer, data.byteOffset, data.byteLength / bpe);
+  return new ctor(data.slice().buffer, 0, data.byteLength / bpe);
+}

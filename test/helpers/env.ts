@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** Debian's Python, which has python3-zmq, python3-numpy and python3-h5py (pip's registry is out of reach). */
+export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * Why a part this machine lacks makes a test skip, or undefined when it is there.
+ * Under CI a missing part is a failure, never a skip: the caller's test then runs and fails.
+ */
+export function missing(what: string, probe: () => boolean): string | undefined {
+  if (probe()) return undefined;
+  const reason = `${what} is not installed`;
+  if (IN_CI) return undefined;
+  process.stderr.write(`skipping: ${reason}\n`);
+  return reason;
+}
+
+/** True when Debian's Python imports every module named. */
+export function pythonHas(...modules: string[]): boolean {
+  const r = spawnSync(PYTHON, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/** True when a command runs (exit 0) with the given args. */
+export function commandWorks(cmd: string, args: string[] = ['--version']): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return r.status === 0;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'vitest';
+import { decode, encode, encodeHeader, WireError, typedView, type Frame } from '../../runtime/wire/index.ts';
+
+const frame = (): Frame => ({
+  kind: 'frame',
+  seq: 42,
+  t: 1732380000123456789n,
+  dtype: 'uint16',
+  shape: [2, 3],
+  meta: { exposureUs: 5000 },
+  data: new Uint8Array(new Uint16Array([1, 2, 3, 4, 5, 65535]).buffer),
+});
+
+const bytes = (p: Buffer | Uint8Array | string) => (typeof p === 'string' ? Buffer.from(p) : p);
+
+describe('wire format', () => {
+  test('a frame round-trips with its nanosecond time exact', () => {
+    const parts = encode(frame(), 'camera_frame').map(bytes);
+    expect(parts).toHaveLength(3);
+    const { topic, msg } = decode(parts, true);
+    expect(topic).toBe('camera_frame');
+    expect(msg.kind).toBe('frame');
+    const f = msg as Frame;
+    expect(f.t).toBe(1732380000123456789n);
+    expect(f.seq).toBe(42);
+    expect(Array.from(typedView(f))).toEqual([1, 2, 3, 4, 5, 65535]);
+    expect(f.meta).toEqual({ exposureUs: 5000 });
+  });
+
+  test('the header is the documented JSON', () => {
+    expect(JSON.parse(encodeHeader(frame()))).toMatchObject({ v: 1, kind: 'frame', seq: 42, dtype: 'uint16', shape: [2, 3] });
+    expect(encodeHeader({ kind: 'eos', seq: 7 })).toBe('{"v":1,"kind":"eos","seq":7}');
+  });
+
+  test('t given as a string is read too', () => {
+    const h = Buffer.from('{"v":1,"kind":"frame","seq":0,"t":"1732380000123456789","dtype":"uint8","shape":[1]}');
+    const { msg } = decode([h, new Uint8Array([9])]);
+    expect((msg as Frame).t).toBe(1732380000123456789n);
+  });
+
+  test.each([
+    [[Buffer.from('nope')], 'BAD_JSON'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint9","shape":[1]}'), new Uint8Array(1)], 'BAD_DTYPE'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[2]}'), new Uint8Array(1)], 'SIZE_MISMATCH'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1]}')], 'TOO_FEW_PARTS'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":-1,"t":0,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_HEADER'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":"x"}'), new Uint8Array(1)], 'BAD_SHAPE'],
+    [[], 'TOO_FEW_PARTS'],
+  ] as const)('malformed message %# is a WireError %s', (parts, code) => {
+    let err: unknown;
+    try {
+      decode(parts as unknown as Uint8Array[]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(WireError);
+    expect((err as WireError).code).toBe(code);
+  });
+});
