@@ -1,0 +1,58 @@
+/**
+ * The contract between the executor and each node type's implementation
+ * (nodes/<type>/stage.ts, default export a StageFactory).
+ */
+import type { PlanNode } from '../compile/plan.ts';
+import type { Frame, Message } from '../wire/index.ts';
+
+/** Counters kept per node; the executor turns them into rates for the live table and --json. */
+export interface NodeStats {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Payload bytes this node copied (deep Copy, slab copies): the cost of a hop. */
+  bytesCopied: number;
+  /** Frames lost where loss is allowed (PUB high-water mark, camera could not hand over). */
+  dropped: number;
+  /** Messages refused and counted (malformed, wrong dtype...), the node going on. */
+  errors: number;
+  /** Frames waiting inside this node (pool queue, writer queue). */
+  queueDepth: number;
+  /** Nanoseconds spent working on frames (for ms per frame). */
+  busyNs: number;
+}
+
+export interface StageIO {
+  node: PlanNode;
+  /** The graph's YAML text (HDF5Sink stores it). */
+  graphText: string;
+  /** When the run started. */
+  startedAt: Date;
+  stats: NodeStats;
+  /** Sends a message out of an output port; resolves when downstream has taken it (backpressure). */
+  emit(port: string, msg: Message): Promise<void>;
+  /** A problem with one message: counted in stats.errors and shown once per kind; the node goes on. */
+  warn(error: Error): void;
+  /** Aborted when the run stops (end of frames, Ctrl-C, a node failed): sources stop producing. */
+  signal: AbortSignal;
+}
+
+export interface Stage {
+  /** Before any source starts: open files, start pools, bind sockets. */
+  open?(): Promise<void>;
+  /** Sources only: produce frames through io.emit until done or io.signal aborts; resolve with the count sent. The executor sends end of stream. */
+  run?(): Promise<number>;
+  /** One frame on an input port; the returned promise is backpressure (resolve when ready for the next). */
+  receive?(port: string, frame: Frame): Promise<void>;
+  /** Every input has ended: finish pending work (drain pools, flush files), emitting what remains. The executor then forwards end of stream. */
+  end?(): Promise<void>;
+  /** Release everything; called once, whatever happened, after end() or on failure. */
+  close?(): Promise<void>;
+}
+
+export type StageFactory = (io: StageIO) => Stage | Promise<Stage>;
+
+export function emptyStats(): NodeStats {
+  return { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, bytesCopied: 0, dropped: 0, errors: 0, queueDepth: 0, busyNs: 0 };
+}

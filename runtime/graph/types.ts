@@ -1,0 +1,71 @@
+/**
+ * The graph document (format version 1, see docs/graph-format.md) as the rest of the
+ * program sees it, and its errors. Implemented by runtime/graph/*.ts.
+ */
+
+export interface PortRef {
+  node: string;
+  port: string;
+}
+
+export interface GraphLink {
+  from: PortRef;
+  to: PortRef;
+}
+
+export interface GraphNode {
+  type: string;
+  /** Only the params the document gives (defaults are not filled in here). */
+  params: Record<string, unknown>;
+  host?: string;
+}
+
+export interface Graph {
+  patchbay: 1;
+  name?: string;
+  description?: string;
+  /** In document order. */
+  nodes: Record<string, GraphNode>;
+  links: GraphLink[];
+  /** Editor positions; never affect running. */
+  layout?: Record<string, [number, number]>;
+}
+
+/** The closed set of error codes. */
+export type GraphErrorCode =
+  | 'YAML_SYNTAX'
+  | 'MISSING_VERSION'
+  | 'UNSUPPORTED_VERSION'
+  | 'BAD_DOCUMENT'
+  | 'BAD_NODE_ID'
+  | 'UNKNOWN_TYPE'
+  | 'UNKNOWN_PARAM'
+  | 'MISSING_PARAM'
+  | 'BAD_PARAM_TYPE'
+  | 'PARAM_OUT_OF_RANGE'
+  | 'BAD_LINK'
+  | 'UNKNOWN_NODE'
+  | 'UNKNOWN_PORT'
+  | 'PORT_TYPE_MISMATCH'
+  | 'CYCLE'
+  | 'TOO_MANY_PRODUCERS'
+  | 'FAN_OUT_WITHOUT_COPY'
+  | 'DUPLICATE_ENDPOINT'
+  | 'BAD_ENDPOINT'
+  | 'NO_SOURCE'
+  | 'NO_SINK'
+  | 'UNREACHABLE_NODE';
+
+export interface GraphError {
+  code: GraphErrorCode;
+  severity: 'error' | 'warning';
+  message: string;
+  node?: string;
+  port?: string;
+  /** The link as written: "a.out -> b.in". */
+  link?: string;
+  param?: string;
+  /** 1-based line and column in the file, when the problem has a place in it. */
+  line?: number;
+  col?: number;
+}
