@@ -1,0 +1,78 @@
+/**
+ * The executor's face, used by `patchbay run` (runtime/exec/run-command.ts) and the
+ * editor's server (runtime/server). Implemented in runtime/exec/.
+ */
+import type { Plan } from '../compile/plan.ts';
+import type { Frame } from '../wire/index.ts';
+import type { NodeStats } from './stage.ts';
+
+export interface NodeRates extends NodeStats {
+  type: string;
+  /** Frames out per second (frames in for sinks) over the last interval. */
+  fps: number;
+  /** Megabytes (1e6 bytes) per second over the last interval. */
+  mbps: number;
+  /** Mean busy time per frame, ms. */
+  msPerFrame: number;
+  state: 'starting' | 'running' | 'draining' | 'done' | 'failed';
+}
+
+export interface LinkRates {
+  /** As written in the graph: "a.out -> b.in". */
+  link: string;
+  frames: number;
+  bytes: number;
+  /** Frames lost on this link (PUB high-water mark); always 0 on lossless links. */
+  dropped: number;
+  queueDepth: number;
+  fps: number;
+  mbps: number;
+  lossless: boolean;
+}
+
+export interface StatsSnapshot {
+  /** ms since the run started. */
+  elapsedMs: number;
+  nodes: Record<string, NodeRates>;
+  links: Record<string, LinkRates>;
+  /** When every source has a frame count: frames sent so far of the total. */
+  progress?: { done: number; total: number };
+}
+
+export interface NodeFailure {
+  node: string;
+  code: string;
+  message: string;
+}
+
+export interface RunSummary {
+  ok: boolean;
+  /** 0 when nothing failed and nothing was lost on a lossless path. */
+  exitCode: number;
+  durationMs: number;
+  stats: StatsSnapshot;
+  failures: NodeFailure[];
+}
+
+export interface RunOptions {
+  /** The graph's YAML text (stored by HDF5Sink). */
+  graphText: string;
+  /** Run only the nodes placed on this host (placement). */
+  host?: string;
+  /** How often 'stats' fires; default 500 ms. */
+  statsIntervalMs?: number;
+  /** Called synchronously for each frame a node emits (the editor's previews). Copy what you keep. */
+  tap?: (node: string, frame: Frame) => void;
+}
+
+export interface RunHandle {
+  /** Resolves when the run has ended, whatever the reason. Never rejects. */
+  readonly done: Promise<RunSummary>;
+  /** Stop the sources; end of stream then drains every stage. A second call forces the end. */
+  stop(): void;
+  on(event: 'stats', listener: (s: StatsSnapshot) => void): this;
+  on(event: 'failure', listener: (f: NodeFailure) => void): this;
+}
+
+/** Starts a compiled graph. Implemented in runtime/exec/executor.ts. */
+export type RunGraph = (plan: Plan, options: RunOptions) => RunHandle;
