@@ -1,0 +1,135 @@
+/**
+ * `patchbay edit [DIR] [--port N] [--no-open]`: builds the editor when its sources are newer
+ * than its build, serves it with the graphs of DIR on 127.0.0.1, and runs until Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CliCommand, CliIO } from '../cli/io.ts';
+
+const EDITOR_ROOT = fileURLToPath(new URL('../../editor/', import.meta.url));
+const NODES_ROOT = fileURLToPath(new URL('../../nodes/', import.meta.url));
+const PROTOCOL = fileURLToPath(new URL('./protocol.ts', import.meta.url));
+
+export interface EditArgs {
+  dir: string;
+  port: number;
+  open: boolean;
+}
+
+/** Parses the command's argv; throws a usage error naming the option, the expected and the received. */
+export function parseEditArgs(argv: string[]): EditArgs {
+  const args: EditArgs = { dir: 'graphs', port: 8080, open: true };
+  let dirSet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--no-open') args.open = false;
+    else if (a === '--port' || a.startsWith('--port=')) {
+      const v = a === '--port' ? argv[++i] : a.slice('--port='.length);
+      const n = Number(v);
+      if (v === undefined || !Number.isInteger(n) || n < 0 || n > 65535) {
+        throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(v ?? null)}`);
+      }
+      args.port = n;
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown option ${a}; expected --port N or --no-open`);
+    } else if (dirSet) {
+      throw new UsageError(`expected one graph folder, got a second: ${a}`);
+    } else {
+      args.dir = a;
+      dirSet = true;
+    }
+  }
+  return args;
+}
+
+/** A mistake in the command line (exit code 2). */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+async function newestMtime(path: string): Promise<number> {
+  const s = await stat(path).catch((e: unknown) => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : Promise.reject(e)));
+  if (!s) return 0;
+  if (!s.isDirectory()) return s.mtimeMs;
+  let newest = s.mtimeMs;
+  for (const e of await readdir(path)) {
+    if (e === 'dist' || e === 'node_modules') continue;
+    newest = Math.max(newest, await newestMtime(join(path, e)));
+  }
+  return newest;
+}
+
+/** True when editor/dist is missing or older than anything it is built from. */
+export async function editorBuildIsStale(): Promise<boolean> {
+  const built = await newestMtime(join(EDITOR_ROOT, 'dist', 'index.html'));
+  if (built === 0) return true;
+  const sources = Math.max(await newestMtime(EDITOR_ROOT), await newestMtime(NODES_ROOT), await newestMtime(PROTOCOL));
+  return sources > built;
+}
+
+/** Builds the editor with Vite into editor/dist. */
+export async function buildEditor(): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: join(EDITOR_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+function openBrowser(url: string, io: CliIO): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(cmd, [url], { detached: true, stdio: 'ignore' });
+  child.on('error', (e) => io.stderr.write(`patchbay edit: could not open a browser (${e.message}); open ${url} yourself\n`));
+  child.unref();
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((ok) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      ok(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** The `edit` command. */
+export const editCommand: CliCommand = async (argv, io) => {
+  let args: EditArgs;
+  try {
+    args = parseEditArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`patchbay edit: ${e.message}\nusage: patchbay edit [DIR] [--port N] [--no-open]\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (await editorBuildIsStale()) {
+    io.stderr.write('patchbay edit: building the editor...\n');
+    await buildEditor();
+  }
+  const { startEditorServer } = await import('./server.ts');
+  const { ServerError } = await import('./graph-files.ts');
+  let server;
+  try {
+    server = await startEditorServer({ dir: args.dir, port: args.port, staticDir: join(EDITOR_ROOT, 'dist') });
+  } catch (e) {
+    if (e instanceof ServerError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      io.stderr.write(`patchbay edit: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  io.stdout.write(`patchbay editor: ${server.url} (graphs in ${args.dir})\n`);
+  if (args.open) openBrowser(server.url, io);
+  await untilSignal();
+  await server.close();
+  return 0;
+};

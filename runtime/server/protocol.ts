@@ -1,0 +1,30 @@
+/**
+ * Messages over the editor's WebSocket (`/ws`), both ways. The editor app imports these
+ * types too, so the two sides cannot drift apart.
+ */
+import type { Graph, GraphError } from '../graph/types.ts';
+import type { NodeFailure, RunSummary, StatsSnapshot } from '../exec/types.ts';
+
+/** From the editor to the server. */
+export type ClientMessage =
+  /** Runs a graph as the editor holds it (saved or not). One run at a time per server. */
+  | { op: 'run'; graph: Graph; name?: string }
+  /** Stops the sources; end of stream drains every stage. A second stop forces the end. */
+  | { op: 'stop' };
+
+export type RunState = 'idle' | 'starting' | 'running' | 'stopping';
+
+/** From the server to every connected editor. */
+export type ServerMessage =
+  | { type: 'status'; state: RunState; name?: string }
+  /** The graph did not compile: nothing was started. */
+  | { type: 'refused'; errors: GraphError[] }
+  | { type: 'stats'; stats: StatsSnapshot }
+  | { type: 'failure'; failure: NodeFailure }
+  | { type: 'done'; summary: RunSummary }
+  /**
+   * A frame preview: `width` × `height` grey levels (8 bits), base64. At most 5 per second
+   * per node, at most 256 px on the long side; spectra are shown as log-magnitude.
+   */
+  | { type: 'preview'; node: string; seq: number; width: number; height: number; scale: 'linear' | 'log'; pixels: string; dtype: string; shape: number[] }
+  | { type: 'error'; code: string; message: string; details?: unknown };

@@ -1,0 +1,131 @@
+/**
+ * One run at a time, driven from the editor: compile, start through the executor that
+ * `patchbay run` uses, forward stats and failures, and turn emitted frames into previews.
+ */
+import { serializeGraph } from '../graph/index.ts';
+import type { Graph } from '../graph/types.ts';
+import type { NodeFailure, RunGraph, RunHandle, RunSummary, StatsSnapshot } from '../exec/types.ts';
+import type { Frame } from '../wire/index.ts';
+import { ServerError } from './graph-files.ts';
+import { previewImage, PreviewThrottle, type PreviewOptions } from './preview.ts';
+import type { ClientMessage, RunState, ServerMessage } from './protocol.ts';
+
+/** How the preview of a node's frames is drawn, or undefined when the node gets none. */
+function previewOptionsFor(type: string, params: Record<string, unknown>): PreviewOptions | undefined {
+  if (type === 'Camera') return { scale: 'linear' };
+  if (type === 'FFT') {
+    const output = params.output ?? 'magnitude';
+    // Spectra are shown with the zero frequency in the centre, as a physicist expects to see them.
+    const shift = params.shift !== true && output !== 'half';
+    return { scale: output === 'log-magnitude' ? 'linear' : 'log', shift };
+  }
+  return undefined;
+}
+
+export class RunSession {
+  private state: RunState = 'idle';
+  private name: string | undefined;
+  private current: RunHandle | undefined;
+  private ended: Promise<void> | undefined;
+
+  constructor(private readonly broadcast: (msg: ServerMessage) => void) {}
+
+  status(): { state: RunState; name?: string } {
+    return this.name === undefined ? { state: this.state } : { state: this.state, name: this.name };
+  }
+
+  private setState(state: RunState): void {
+    this.state = state;
+    this.broadcast({ type: 'status', ...this.status() });
+  }
+
+  async handle(msg: ClientMessage): Promise<void> {
+    if (msg.op === 'run') return this.run(msg.graph, msg.name);
+    if (msg.op === 'stop') return this.stop();
+    throw new ServerError('BAD_REQUEST', `op must be run or stop, got ${JSON.stringify((msg as { op?: unknown }).op)}`);
+  }
+
+  private async run(graph: Graph, name?: string): Promise<void> {
+    if (this.state !== 'idle') throw new ServerError('RUN_IN_PROGRESS', `a graph is already ${this.state}; stop it first`);
+    if (typeof graph !== 'object' || graph === null || typeof graph.nodes !== 'object' || !Array.isArray(graph.links)) {
+      throw new ServerError('BAD_REQUEST', 'graph must be {patchbay, nodes, links}');
+    }
+    this.name = name;
+    this.setState('starting');
+    try {
+      // Lazily imported: the editor opens and validates graphs even on a machine where the
+      // runtime's native parts (zeromq, the camera addon) fail to load.
+      const [{ compileGraph }, exec] = await Promise.all([
+        import('../compile/index.ts'),
+        import('../exec/executor.ts'),
+      ]);
+      const runGraph: RunGraph = exec.runGraph;
+      const g: Graph = { ...graph, patchbay: 1 };
+      const graphText = serializeGraph(g);
+      let plan;
+      try {
+        plan = compileGraph(g);
+      } catch (e) {
+        const errors = (e as { errors?: unknown }).errors;
+        if (Array.isArray(errors)) {
+          this.broadcast({ type: 'refused', errors });
+          this.name = undefined;
+          this.setState('idle');
+          return;
+        }
+        throw e;
+      }
+      const throttle = new PreviewThrottle(200);
+      const previews = new Map<string, PreviewOptions>();
+      for (const n of plan.nodes) {
+        const opts = previewOptionsFor(n.type, n.params);
+        if (opts) previews.set(n.id, opts);
+      }
+      const tap = (node: string, frame: Frame): void => {
+        const opts = previews.get(node);
+        if (!opts || !throttle.take(node)) return;
+        const img = previewImage(frame, opts);
+        if (!img) return;
+        this.broadcast({
+          type: 'preview', node, seq: frame.seq, width: img.width, height: img.height, scale: opts.scale,
+          pixels: Buffer.from(img.pixels.buffer, img.pixels.byteOffset, img.pixels.byteLength).toString('base64'),
+          dtype: frame.dtype, shape: frame.shape,
+        });
+      };
+      const handle = runGraph(plan, { graphText, tap, statsIntervalMs: 500 });
+      this.current = handle;
+      handle.on('stats', (stats: StatsSnapshot) => this.broadcast({ type: 'stats', stats }));
+      handle.on('failure', (failure: NodeFailure) => this.broadcast({ type: 'failure', failure }));
+      this.setState('running');
+      this.ended = handle.done.then((summary: RunSummary) => {
+        this.broadcast({ type: 'done', summary });
+        this.current = undefined;
+        this.name = undefined;
+        this.setState('idle');
+      });
+    } catch (e) {
+      this.current = undefined;
+      this.name = undefined;
+      this.setState('idle');
+      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+        throw new ServerError('RUNTIME_MISSING', `the runtime could not be loaded: ${(e as Error).message}`);
+      }
+      throw e;
+    }
+  }
+
+  private async stop(): Promise<void> {
+    if (!this.current) throw new ServerError('NOT_RUNNING', 'no graph is running');
+    if (this.state !== 'stopping') this.setState('stopping');
+    this.current.stop();
+  }
+
+  /** Stops a run, if any, and waits for its end (a second stop forces it after 5 s). */
+  async close(): Promise<void> {
+    if (!this.current || !this.ended) return;
+    this.current.stop();
+    const forced = setTimeout(() => this.current?.stop(), 5000);
+    await this.ended;
+    clearTimeout(forced);
+  }
+}
