@@ -1,0 +1,258 @@
+/**
+ * The 2D FFT of a real frame, with numpy's layouts (docs/fft.md).
+ *
+ * Real input is exploited twice: two rows are packed in one complex FFT (the real row
+ * and the imaginary row are separated afterwards by Hermitian symmetry), and only the
+ * W/2+1 non-redundant columns are transformed. The full `complex` layout is then filled
+ * in from X[h, w] = conj(X[(H-h) % H, (W-w) % W]).
+ */
+import { fftPlan } from './fft1d.ts';
+import type { DType } from '../../runtime/wire/index.ts';
+
+export type OutputMode = 'complex' | 'half' | 'magnitude' | 'log-magnitude' | 'power';
+export type Precision = 'exact' | 'fast';
+export const OUTPUT_MODES: readonly OutputMode[] = ['complex', 'half', 'magnitude', 'log-magnitude', 'power'];
+export const INPUT_DTYPES = ['uint8', 'uint16', 'float32', 'float64'] as const;
+export type InputDType = (typeof INPUT_DTYPES)[number];
+
+export type FftErrorCode = 'FFT_UNSUPPORTED_DTYPE' | 'FFT_BAD_SHAPE' | 'FFT_EMPTY_FRAME';
+
+/** A frame the FFT node cannot transform; the stage counts it and goes on. */
+export class FftError extends Error {
+  constructor(
+    readonly code: FftErrorCode,
+    /** What is wrong: `dtype` or `shape`. */
+    readonly param: 'dtype' | 'shape',
+    readonly expected: string,
+    readonly received: string,
+  ) {
+    super(`FFT input ${param}: expected ${expected}, received ${received}`);
+    this.name = 'FftError';
+  }
+}
+
+export interface Fft2Options {
+  output: OutputMode;
+  shift: boolean;
+  precision: Precision;
+}
+
+export interface OutputSpec {
+  dtype: DType;
+  shape: [number, number];
+  bytes: number;
+}
+
+/** Checks an input frame's dtype and shape; throws FftError. */
+export function checkInput(dtype: string, shape: readonly number[]): asserts dtype is InputDType {
+  if (!(INPUT_DTYPES as readonly string[]).includes(dtype))
+    throw new FftError('FFT_UNSUPPORTED_DTYPE', 'dtype', INPUT_DTYPES.join(', '), dtype);
+  if (shape.length !== 2) throw new FftError('FFT_BAD_SHAPE', 'shape', '[height, width]', JSON.stringify(shape));
+  if (shape[0] === 0 || shape[1] === 0) throw new FftError('FFT_EMPTY_FRAME', 'shape', 'both dimensions > 0', JSON.stringify(shape));
+}
+
+/**
+ * What a frame of height h and width w becomes. exact: complex128 / float64 (numpy
+ * parity in every mode); fast: complex64 / float32.
+ */
+export function outputSpec(h: number, w: number, opts: Pick<Fft2Options, 'output' | 'precision'>): OutputSpec {
+  const width = opts.output === 'half' ? Math.floor(w / 2) + 1 : w;
+  const complex = opts.output === 'complex' || opts.output === 'half';
+  const item = (complex ? 2 : 1) * (opts.precision === 'exact' ? 8 : 4);
+  const dtype: DType = complex ? (opts.precision === 'exact' ? 'complex128' : 'complex64') : opts.precision === 'exact' ? 'float64' : 'float32';
+  return { dtype, shape: [h, width], bytes: h * width * item };
+}
+
+type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
+type OutputArray = Float32Array | Float64Array;
+
+/** Row pairs and columns are transformed this many at a time (the batch of fft1d). */
+const BLOCK = 8;
+
+/** Plans and scratch for one frame size; reuse it for every frame of that size. */
+export class Fft2 {
+  /** Columns of the half spectrum: W/2 + 1. */
+  readonly c: number;
+  /** The half spectrum, [H][C] complex, interleaved. */
+  private readonly half: Float64Array;
+  private readonly a: Float64Array;
+  private readonly b: Float64Array;
+
+  constructor(readonly h: number, readonly w: number) {
+    this.c = Math.floor(w / 2) + 1;
+    this.half = new Float64Array(2 * h * this.c);
+    const scratch = 2 * BLOCK * Math.max(h, w);
+    this.a = new Float64Array(scratch);
+    this.b = new Float64Array(scratch);
+  }
+
+  /** Transforms one frame into `out` (sized by outputSpec). */
+  transform(input: InputArray, out: OutputArray, opts: Fft2Options): void {
+    this.rows(input);
+    this.columns();
+    this.format(out, opts);
+  }
+
+  /** The half spectrum of the last transform ([H][W/2+1] complex), for tests and benches. */
+  halfSpectrum(): Float64Array {
+    return this.half;
+  }
+
+  /** FFT of every row, two rows per complex transform, into the half spectrum. */
+  private rows(x: InputArray): void {
+    const { h, w, c, half } = this;
+    const plan = fftPlan(w);
+    const pairs = Math.ceil(h / 2);
+    for (let p0 = 0; p0 < pairs; p0 += BLOCK) {
+      const nb = Math.min(BLOCK, pairs - p0);
+      const a = this.a;
+      // Gather: row 2p in the real part, row 2p+1 in the imaginary part, laid out [w][nb].
+      for (let i = 0; i < nb; i++) {
+        const r0 = 2 * (p0 + i);
+        const e = r0 * w;
+        let o = 2 * i;
+        const step = 2 * nb;
+        if (r0 + 1 < h) {
+          const odd = e + w;
+          for (let k = 0; k < w; k++, o += step) {
+            a[o] = x[e + k];
+            a[o + 1] = x[odd + k];
+          }
+        } else {
+          for (let k = 0; k < w; k++, o += step) {
+            a[o] = x[e + k];
+            a[o + 1] = 0;
+          }
+        }
+      }
+      const z = plan.run(a, this.b, nb);
+      // Separate the two rows: Xa = (Z_k + conj Z_{-k}) / 2, Xb = (Z_k - conj Z_{-k}) / 2i.
+      for (let i = 0; i < nb; i++) {
+        const r0 = 2 * (p0 + i);
+        const ea = 2 * r0 * c;
+        const eb = ea + 2 * c;
+        const hasB = r0 + 1 < h;
+        for (let k = 0; k < c; k++) {
+          const zk = 2 * (k * nb + i);
+          const zm = 2 * (((w - k) % w) * nb + i);
+          const ar = z[zk], ai = z[zk + 1], br = z[zm], bi = z[zm + 1];
+          half[ea + 2 * k] = 0.5 * (ar + br);
+          half[ea + 2 * k + 1] = 0.5 * (ai - bi);
+          if (hasB) {
+            half[eb + 2 * k] = 0.5 * (ai + bi);
+            half[eb + 2 * k + 1] = 0.5 * (br - ar);
+          }
+        }
+      }
+    }
+  }
+
+  /** FFT of each of the W/2+1 columns, in blocks, in place in the half spectrum. */
+  private columns(): void {
+    const { h, c, half } = this;
+    const plan = fftPlan(h);
+    const a = this.a;
+    for (let k0 = 0; k0 < c; k0 += BLOCK) {
+      const nb = Math.min(BLOCK, c - k0);
+      const len = 2 * nb;
+      for (let r = 0; r < h; r++) {
+        const src = 2 * (r * c + k0);
+        const dst = r * len;
+        for (let j = 0; j < len; j++) a[dst + j] = half[src + j];
+      }
+      const z = plan.run(a, this.b, nb);
+      for (let r = 0; r < h; r++) {
+        const dst = 2 * (r * c + k0);
+        const src = r * len;
+        for (let j = 0; j < len; j++) half[dst + j] = z[src + j];
+      }
+    }
+  }
+
+  /** Writes the requested layout from the half spectrum, shifted if asked. */
+  private format(out: OutputArray, opts: Fft2Options): void {
+    const { h, w, c, half } = this;
+    const mode = opts.output;
+    // fftshift moves index i to (i + floor(n/2)) % n.
+    const sh = opts.shift ? Math.floor(h / 2) : 0;
+    if (mode === 'half') {
+      const sw = 0; // rfft2's last axis is not periodic around zero: only axis 0 shifts.
+      for (let r = 0; r < h; r++) {
+        const dr = (r + sh) % h;
+        const src = 2 * r * c;
+        const dst = 2 * (dr * c + sw);
+        for (let j = 0; j < 2 * c; j++) out[dst + j] = half[src + j];
+      }
+      return;
+    }
+    const sw = opts.shift ? Math.floor(w / 2) : 0;
+    const complex = mode === 'complex';
+    const stride = complex ? 2 * w : w;
+    for (let r = 0; r < h; r++) {
+      const dr = (r + sh) % h;
+      // The mirror row holds the conjugates of this row's missing columns.
+      const mr = (h - r) % h;
+      const rowOut = dr * stride;
+      const src = 2 * r * c;
+      const msrc = 2 * mr * c;
+      for (let k = 0; k < w; k++) {
+        let re: number, im: number;
+        if (k < c) {
+          re = half[src + 2 * k];
+          im = half[src + 2 * k + 1];
+        } else {
+          re = half[msrc + 2 * (w - k)];
+          im = -half[msrc + 2 * (w - k) + 1];
+        }
+        let dk = k + sw;
+        if (dk >= w) dk -= w;
+        if (complex) {
+          out[rowOut + 2 * dk] = re;
+          out[rowOut + 2 * dk + 1] = im;
+        } else {
+          const pw = re * re + im * im;
+          out[rowOut + dk] = mode === 'power' ? pw : mode === 'magnitude' ? Math.sqrt(pw) : Math.log1p(Math.sqrt(pw));
+        }
+      }
+    }
+  }
+}
+
+const cache = new Map<string, Fft2>();
+
+/** The cached transform for a frame size (one per thread: it owns scratch memory). */
+export function fft2For(h: number, w: number): Fft2 {
+  const key = `${h}x${w}`;
+  let f = cache.get(key);
+  if (!f) {
+    // A size change mid-stream builds a new plan; keep a few sizes, not every size ever seen.
+    if (cache.size >= 4) cache.delete(cache.keys().next().value as string);
+    f = new Fft2(h, w);
+    cache.set(key, f);
+  }
+  return f;
+}
+
+/** A typed view of an input payload. */
+export function inputView(dtype: InputDType, buf: ArrayBufferLike, offset: number, count: number): InputArray {
+  switch (dtype) {
+    case 'uint8': return new Uint8Array(buf, offset, count);
+    case 'uint16': return new Uint16Array(buf, offset, count);
+    case 'float32': return new Float32Array(buf, offset, count);
+    case 'float64': return new Float64Array(buf, offset, count);
+  }
+}
+
+/** A typed view of an output buffer for the given spec. */
+export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: number): OutputArray {
+  const n = spec.dtype === 'complex128' || spec.dtype === 'float64' ? spec.bytes / 8 : spec.bytes / 4;
+  return spec.dtype === 'complex128' || spec.dtype === 'float64' ? new Float64Array(buf, offset, n) : new Float32Array(buf, offset, n);
+}
+
+/** Convenience: the whole transform of one frame into a fresh buffer. */
+export function fft2(input: InputArray, h: number, w: number, opts: Fft2Options): { spec: OutputSpec; data: Uint8Array } {
+  const spec = outputSpec(h, w, opts);
+  const buf = new ArrayBuffer(spec.bytes);
+  fft2For(h, w).transform(input, outputView(spec, buf, 0), opts);
+  return { spec, data: new Uint8Array(buf) };
+}

@@ -1,0 +1,157 @@
+/**
+ * The 2D FFT against numpy: Debian's python3 computes np.fft.fft2 / rfft2 of the same
+ * frame and the two answers are compared, in every output mode, with and without shift.
+ */
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { checkInput, fft2, FftError, OUTPUT_MODES, type InputDType, type OutputMode, type Precision } from '../../nodes/fft/fft2.ts';
+
+const skip = missing('python3 with numpy', () => pythonHas('numpy'));
+
+const NUMPY = `
+import sys, json, numpy as np
+req = json.loads(sys.argv[1])
+x = np.fromfile(req["input"], dtype=req["dtype"]).reshape(req["shape"])
+for mode in req["modes"]:
+    for shift in (0, 1):
+        if mode == "half":
+            X = np.fft.rfft2(x)
+            if shift: X = np.fft.fftshift(X, axes=0)
+        else:
+            X = np.fft.fft2(x)
+            if shift: X = np.fft.fftshift(X)
+        if mode == "magnitude": X = np.abs(X)
+        elif mode == "log-magnitude": X = np.log1p(np.abs(X))
+        elif mode == "power": X = np.abs(X) ** 2
+        X = X.astype(np.complex128 if mode in ("complex", "half") else np.float64)
+        X.tofile(f"{req['out']}/{mode}-{shift}.bin")
+`;
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fft-numpy-'));
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Pixels = Uint8Array | Uint16Array | Float32Array | Float64Array;
+
+/** A frame with structure (a few sinusoids and a gradient) plus noise, deterministic per seed. */
+function makeFrame(dtype: InputDType, h: number, w: number, seed = 1): Pixels {
+  const n = h * w;
+  const out = { uint8: Uint8Array, uint16: Uint16Array, float32: Float32Array, float64: Float64Array }[dtype];
+  const x = new out(n);
+  const top = dtype === 'uint8' ? 255 : dtype === 'uint16' ? 65535 : 1;
+  let s = seed >>> 0;
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const v = 0.5 + 0.2 * Math.sin((2 * Math.PI * 3 * c) / w) + 0.15 * Math.cos((2 * Math.PI * 5 * r) / h) + 0.1 * (r / h) + 0.05 * (s / 2 ** 32 - 0.5);
+      x[r * w + c] = dtype.startsWith('uint') ? Math.round(v * top) : v * (dtype === 'float32' ? 1000 : -3.5);
+    }
+  return x;
+}
+
+/** numpy's answers for every mode and shift, keyed "mode-shift". */
+function numpyAnswers(x: Pixels, dtype: InputDType, h: number, w: number): Map<string, Float64Array> {
+  const tag = `${dtype}-${h}x${w}`;
+  const input = join(dir, `${tag}.raw`);
+  writeFileSync(input, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+  const out = join(dir, tag);
+  spawnSync('mkdir', ['-p', out]);
+  const r = spawnSync(PYTHON, ['-c', NUMPY, JSON.stringify({ input, dtype, shape: [h, w], modes: OUTPUT_MODES, out })], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`numpy reference failed: ${r.stderr}`);
+  const res = new Map<string, Float64Array>();
+  for (const mode of OUTPUT_MODES)
+    for (const shift of [0, 1]) {
+      const b = readFileSync(join(out, `${mode}-${shift}.bin`));
+      res.set(`${mode}-${shift}`, new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8));
+    }
+  return res;
+}
+
+/** max |ours - numpy| / max |numpy|, per element (complex values compared as complex). */
+function relError(ours: Float32Array | Float64Array, ref: Float64Array, complex: boolean): number {
+  expect(ours.length).toBe(ref.length);
+  let err = 0;
+  let top = 0;
+  const step = complex ? 2 : 1;
+  for (let i = 0; i < ref.length; i += step) {
+    const d = complex ? Math.hypot(ours[i] - ref[i], ours[i + 1] - ref[i + 1]) : Math.abs(ours[i] - ref[i]);
+    const m = complex ? Math.hypot(ref[i], ref[i + 1]) : Math.abs(ref[i]);
+    if (!(d <= err)) err = d; // NaN propagates as a failure
+    if (m > top) top = m;
+  }
+  return err / top;
+}
+
+function ours(x: Pixels, h: number, w: number, output: OutputMode, shift: boolean, precision: Precision) {
+  const { spec, data } = fft2(x, h, w, { output, shift, precision });
+  const view = spec.dtype === 'complex128' || spec.dtype === 'float64' ? new Float64Array(data.buffer) : new Float32Array(data.buffer);
+  return { spec, view };
+}
+
+const CASES: [InputDType, number, number][] = [
+  ['float64', 4, 4],
+  ['uint8', 64, 64],
+  ['float32', 97, 131],
+  ['uint8', 480, 640],
+  ['uint16', 1200, 1920],
+  // Edges: one row, one column, odd sizes, a long prime.
+  ['float64', 1, 7],
+  ['uint16', 5, 1],
+  ['float64', 1, 1],
+  ['uint8', 3, 1021],
+];
+
+describe.skipIf(skip)('fft2 equals numpy', () => {
+  for (const [dtype, h, w] of CASES) {
+    it(`exact, ${dtype} ${h}x${w}, every mode, with and without shift`, () => {
+      const x = makeFrame(dtype, h, w);
+      const ref = numpyAnswers(x, dtype, h, w);
+      for (const output of OUTPUT_MODES)
+        for (const shift of [false, true]) {
+          const { spec, view } = ours(x, h, w, output, shift, 'exact');
+          const complex = output === 'complex' || output === 'half';
+          expect(spec.dtype).toBe(complex ? 'complex128' : 'float64');
+          expect(spec.shape).toEqual([h, output === 'half' ? Math.floor(w / 2) + 1 : w]);
+          const e = relError(view, ref.get(`${output}-${shift ? 1 : 0}`)!, complex);
+          expect(e, `${output} shift=${shift}`).toBeLessThan(1e-9);
+        }
+    });
+  }
+});
+
+describe('fft2 refuses what it cannot transform', () => {
+  it('names the dtype, the shape and an empty dimension', () => {
+    const codes = [
+      () => checkInput('complex64', [4, 4]),
+      () => checkInput('int16', [4, 4]),
+      () => checkInput('uint8', [4, 4, 3]),
+      () => checkInput('uint8', [0, 4]),
+      () => checkInput('float32', [4, 0]),
+    ].map((f) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(FftError);
+        const err = e as FftError;
+        return [err.code, err.param, err.received];
+      }
+      return ['no error'];
+    });
+    expect(codes).toEqual([
+      ['FFT_UNSUPPORTED_DTYPE', 'dtype', 'complex64'],
+      ['FFT_UNSUPPORTED_DTYPE', 'dtype', 'int16'],
+      ['FFT_BAD_SHAPE', 'shape', '[4,4,3]'],
+      ['FFT_EMPTY_FRAME', 'shape', '[0,4]'],
+      ['FFT_EMPTY_FRAME', 'shape', '[4,0]'],
+    ]);
+    expect(() => checkInput('uint16', [2, 3])).not.toThrow();
+  });
+});
