@@ -1,0 +1,103 @@
+/**
+ * The HDF5Sink's errors: a closed set of codes, each naming the file and, where it
+ * applies, the parameter, what was expected and what was received.
+ */
+
+export type Hdf5SinkErrorCode =
+  /** The file exists and `ifExists` is `error`. */
+  | 'FILE_EXISTS'
+  /** `ifExists: append` and the group is already in the file. */
+  | 'GROUP_EXISTS'
+  /** The file or its directory cannot be written (permissions, read-only file system). */
+  | 'PERMISSION_DENIED'
+  /** The disk is full. */
+  | 'NO_SPACE'
+  /** The file could not be created or opened for another reason (not HDF5, bad path...). */
+  | 'OPEN_FAILED'
+  /** HDF5 refused a write, resize or flush for another reason. */
+  | 'WRITE_FAILED'
+  /** A frame whose dtype, shape or size differs from the dataset's; refused, the sink goes on. */
+  | 'FRAME_MISMATCH'
+  /** A param value the writer cannot use (beyond what the declaration's limits check). */
+  | 'BAD_PARAM'
+  /** The writer's worker thread died or could not start. */
+  | 'WORKER_FAILED'
+  /** A call after close, or after a failure stopped the writer. */
+  | 'WRITER_CLOSED';
+
+/** What crosses the thread boundary: an Error's own fields do not survive a structured clone. */
+export interface Hdf5SinkErrorData {
+  code: Hdf5SinkErrorCode;
+  message: string;
+  file?: string;
+  param?: string;
+  expected?: string;
+  received?: string;
+  /** The operating system's or HDF5's own words, when they say more than the code. */
+  detail?: string;
+}
+
+/** An HDF5Sink failure with a code from a closed set. */
+export class Hdf5SinkError extends Error {
+  readonly code: Hdf5SinkErrorCode;
+  readonly file?: string;
+  readonly param?: string;
+  readonly expected?: string;
+  readonly received?: string;
+  readonly detail?: string;
+
+  constructor(data: Omit<Hdf5SinkErrorData, 'message'> & { message?: string }) {
+    super(data.message ?? describe(data));
+    this.name = 'Hdf5SinkError';
+    this.code = data.code;
+    this.file = data.file;
+    this.param = data.param;
+    this.expected = data.expected;
+    this.received = data.received;
+    this.detail = data.detail;
+  }
+
+  /** A plain object for postMessage. */
+  toData(): Hdf5SinkErrorData {
+    const { code, message, file, param, expected, received, detail } = this;
+    return { code, message, file, param, expected, received, detail };
+  }
+
+  static fromData(data: Hdf5SinkErrorData): Hdf5SinkError {
+    return new Hdf5SinkError(data);
+  }
+}
+
+function describe(d: Omit<Hdf5SinkErrorData, 'message'>): string {
+  const parts: string[] = [d.code];
+  if (d.file !== undefined) parts.push(`file ${d.file}`);
+  if (d.param !== undefined) parts.push(`param ${d.param}`);
+  if (d.expected !== undefined) parts.push(`expected ${d.expected}`);
+  if (d.received !== undefined) parts.push(`received ${d.received}`);
+  let text = parts.join(': ');
+  if (d.detail) text += ` (${d.detail})`;
+  return text;
+}
+
+/** The code for an operating system error code (EACCES, ENOSPC...) met while writing `file`. */
+export function codeForErrno(errno: string | undefined, fallback: Hdf5SinkErrorCode): Hdf5SinkErrorCode {
+  switch (errno) {
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'PERMISSION_DENIED';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'NO_SPACE';
+    default:
+      return fallback;
+  }
+}
+
+/** The code for the operating system's message that HDF5 quotes in its error stack. */
+export function codeForOsMessage(text: string | undefined, fallback: Hdf5SinkErrorCode): Hdf5SinkErrorCode {
+  if (text === undefined) return fallback;
+  if (/no space left|quota exceeded/i.test(text)) return 'NO_SPACE';
+  if (/permission denied|read-only file system|operation not permitted/i.test(text)) return 'PERMISSION_DENIED';
+  return fallback;
+}

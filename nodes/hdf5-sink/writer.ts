@@ -1,0 +1,532 @@
+/**
+ * The HDF5 writer behind HDF5Sink (docs/hdf5.md): one file, one group per run, frames
+ * appended along N of an extendable dataset with their seq and timestamps beside them.
+ * Every h5wasm call is synchronous; the stage runs this in a worker thread of its own,
+ * tests and benches may call it directly.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { itemSize, shapeSize, type DType } from '../../runtime/wire/index.ts';
+import { Hdf5SinkError, codeForErrno, codeForOsMessage, type Hdf5SinkErrorCode } from './errors.ts';
+
+type H5 = (typeof import('h5wasm/node'))['default'];
+type H5Module = Awaited<H5['ready']>;
+type H5File = InstanceType<H5['File']>;
+type H5Group = InstanceType<H5['Group']>;
+type H5Dtype = Parameters<H5Group['create_dataset']>[0]['dtype'];
+
+let loading: Promise<{ h5: H5; M: H5Module }> | undefined;
+
+/** Loads h5wasm once per thread (about 90 ms). */
+export function loadH5wasm(): Promise<{ h5: H5; M: H5Module }> {
+  loading ??= import('h5wasm/node').then(async (mod) => ({ h5: mod.default, M: await mod.default.ready }));
+  return loading;
+}
+
+/** The HDF5 type of each wire dtype; complex is the compound {r, i} that h5py reads as numpy complex. */
+const H5_DTYPE: Record<DType, H5Dtype> = {
+  uint8: '<B',
+  uint16: '<H',
+  int16: '<h',
+  int32: '<i',
+  float32: '<f',
+  float64: '<d',
+  complex64: [['r', '<f'], ['i', '<f']],
+  complex128: [['r', '<d'], ['i', '<d']],
+};
+
+/** Attribute names the sink writes itself; a meta key with one of these names is stored as `meta_<key>`. */
+const RESERVED_ATTRS = new Set(['graph', 'node', 'patchbay_version', 'started']);
+
+/** Elements per chunk of `seq` and `timestamps` (32 KiB). */
+const INDEX_CHUNK = 4096;
+
+/** HDF5 refuses chunks of 4 GiB or more. */
+const MAX_CHUNK_BYTES = 2 ** 32 - 1;
+
+export interface WriterOptions {
+  /** The path to write, placeholders already expanded (see expandFileName). */
+  file: string;
+  group: string;
+  dataset: string;
+  compression: 'none' | 'gzip';
+  /** gzip level 1–9. */
+  level: number;
+  chunkFrames: number;
+  ifExists: 'error' | 'append' | 'overwrite';
+  /** Stored on the group as they are. */
+  attrs: { graph: string; node: string; started: string; patchbay_version: string };
+}
+
+/** One frame to append: the wire Frame's fields the file keeps. */
+export interface FrameIn {
+  seq: number;
+  t: bigint;
+  dtype: DType;
+  shape: readonly number[];
+  meta?: Record<string, unknown>;
+  data: Uint8Array;
+}
+
+/** The package's version, for the `patchbay_version` attribute. */
+export function patchbayVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** The run's start as Python's `str(datetime.now())` prints it (local time, microseconds), the course's group name. */
+export function defaultGroupName(startedAt: Date): string {
+  const d = startedAt;
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}000`
+  );
+}
+
+/** Replaces `{date}` (YYYY-MM-DD) and `{time}` (HH-MM-SS, local) in a file name with the run's start. */
+export function expandFileName(pattern: string, startedAt: Date): string {
+  const d = startedAt;
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const time = `${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}`;
+  return pattern.replaceAll('{date}', date).replaceAll('{time}', time);
+}
+
+interface Diag {
+  /** HDF5's error stack, as it would have been printed. */
+  text: string;
+  /** The operating system's message quoted in the stack ("No space left on device"). */
+  osMessage?: string;
+  /** The innermost HDF5 complaint. */
+  summary?: string;
+}
+
+type WriteSync = typeof fs.writeSync;
+
+/**
+ * Runs one synchronous h5wasm call with HDF5's error stack captured instead of printed.
+ * h5wasm reports most failures only by printing that stack to fd 2 through fs.writeSync
+ * and returning a negative id or status, so the stack is where the reason is.
+ */
+function captureDiag<T>(fn: () => T): { value: T; diag?: Diag } {
+  const original: WriteSync = fs.writeSync;
+  const chunks: string[] = [];
+  const capture = function (fd: number, buffer: string | NodeJS.ArrayBufferView, a?: unknown, b?: unknown, c?: unknown): number {
+    if (fd !== 2) return (original as (...args: unknown[]) => number).call(fs, fd, buffer, a, b, c);
+    if (typeof buffer === 'string') {
+      chunks.push(buffer);
+      return Buffer.byteLength(buffer);
+    }
+    const offset = typeof a === 'number' ? a : 0;
+    const length = typeof b === 'number' ? b : buffer.byteLength - offset;
+    chunks.push(Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString('utf8'));
+    return length;
+  };
+  (fs as { writeSync: unknown }).writeSync = capture;
+  let value: T;
+  try {
+    value = fn();
+  } finally {
+    (fs as { writeSync: WriteSync }).writeSync = original;
+  }
+  if (chunks.length === 0) return { value };
+  const text = chunks.join('');
+  const os = /error message = '([^']*)'/.exec(text)?.[1];
+  const frames = [...text.matchAll(/#\d+: .* in ([A-Za-z0-9_]+\(\)): (.*)/g)];
+  const last = frames.at(-1);
+  return { value, diag: { text, osMessage: os, summary: last ? `${last[1]}: ${last[2]}` : undefined } };
+}
+
+/** Appends frames to one group of one HDF5 file. Create with Hdf5Writer.open. */
+export class Hdf5Writer {
+  /** The absolute path of the file. */
+  readonly file: string;
+  readonly group: string;
+  private readonly opts: WriterOptions;
+  private readonly M: H5Module;
+  private h5file: H5File | undefined;
+  private groupPath: string;
+  private framesPath: string | undefined;
+  private dtype: DType | undefined;
+  private shape: readonly number[] | undefined;
+  private frameBytes = 0;
+  private n = 0;
+  private flushedN = 0;
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+  /** Meta keys whose value has not changed so far, with the value's JSON text. */
+  private constantMeta: Map<string, { json: string; value: unknown }> | undefined;
+  /** Meta attributes on the group now: key -> JSON text written. */
+  private writtenMeta = new Map<string, string>();
+  private metaDirty = false;
+  private failed: Hdf5SinkError | undefined;
+
+  private constructor(opts: WriterOptions, M: H5Module, h5file: H5File, file: string) {
+    this.opts = opts;
+    this.M = M;
+    this.h5file = h5file;
+    this.file = file;
+    this.group = opts.group;
+    this.groupPath = `/${opts.group}`;
+  }
+
+  /**
+   * Creates (or, with ifExists append, opens) the file and creates the group with its
+   * attributes and empty `seq` and `timestamps`; the frames dataset comes with the first
+   * frame, which fixes its dtype and shape. Flushed before returning: the file is readable
+   * from here on.
+   */
+  static async open(opts: WriterOptions): Promise<Hdf5Writer> {
+    const file = path.resolve(opts.file);
+    checkOptions(opts, file);
+    const { h5, M } = await loadH5wasm();
+    const exists = fs.existsSync(file);
+    if (exists && opts.ifExists === 'error')
+      throw new Hdf5SinkError({ code: 'FILE_EXISTS', file, param: 'ifExists', expected: 'a file that does not exist (or ifExists: append | overwrite)', received: 'an existing file' });
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+    } catch (e) {
+      // A recursive mkdir on a read-only file system reports ENOENT: ask the nearest existing ancestor why.
+      const errno = writableErrno(path.dirname(file)) ?? (e as NodeJS.ErrnoException).code;
+      throw new Hdf5SinkError({ code: codeForErrno(errno, 'OPEN_FAILED'), file, detail: `cannot create directory ${path.dirname(file)}: ${errno ?? (e as Error).message}` });
+    }
+    // 'x' rather than 'w' so a file that appeared since the check is still not clobbered.
+    const mode = exists ? (opts.ifExists === 'append' ? 'a' : 'w') : 'x';
+    // HDF5 1.10 (Debian's h5py) cannot read objects written with newer formats.
+    const opened = captureDiag(() => new h5.File(file, mode, { libver: ['earliest', 'v110'] }));
+    const h5file = opened.value;
+    if (h5file.file_id < 0n) {
+      throw new Hdf5SinkError({
+        code: codeForOsMessage(opened.diag?.osMessage, 'OPEN_FAILED'),
+        file,
+        detail: opened.diag?.osMessage ?? opened.diag?.summary ?? 'HDF5 could not open the file',
+      });
+    }
+    const writer = new Hdf5Writer(opts, M, h5file, file);
+    try {
+      writer.createGroup();
+      writer.flush();
+    } catch (e) {
+      writer.abandon();
+      throw e;
+    }
+    return writer;
+  }
+
+  /** Frames in the dataset (written; on disk for sure up to `flushedFrames`). */
+  get frames(): number {
+    return this.n;
+  }
+
+  /** Frames in the file as of the last flush: what a killed process leaves readable. */
+  get flushedFrames(): number {
+    return this.flushedN;
+  }
+
+  /** The frames' dtype and shape once the first frame has fixed them. */
+  get layout(): { dtype: DType; shape: readonly number[] } | undefined {
+    return this.dtype && this.shape ? { dtype: this.dtype, shape: this.shape } : undefined;
+  }
+
+  /** Why a frame does not fit the dataset, or undefined when it does. */
+  mismatch(frame: Pick<FrameIn, 'dtype' | 'shape' | 'data'>): Hdf5SinkError | undefined {
+    return frameMismatch(this.file, this.dtype, this.shape, frame);
+  }
+
+  /**
+   * Appends frames (all of one dtype and shape) in one HDF5 write. A batch that fails
+   * leaves the datasets as they were before it, and the writer refuses further work.
+   */
+  append(frames: readonly FrameIn[]): void {
+    this.assertUsable();
+    if (frames.length === 0) return;
+    if (this.framesPath === undefined) this.createFrames(frames[0].dtype, frames[0].shape);
+    for (const f of frames) {
+      const bad = this.mismatch(f);
+      if (bad) throw bad;
+    }
+    const k = frames.length;
+    const n0 = this.n;
+    const shape = this.shape as readonly number[];
+    const bytes = k * this.frameBytes;
+    const ptr = this.scratch(Math.max(bytes, k * 16));
+    // HEAPU8 is fetched after malloc: growing the wasm memory replaces it.
+    const heap = this.M.HEAPU8;
+    for (let i = 0; i < k; i++) heap.set(frames[i].data, ptr + i * this.frameBytes);
+    try {
+      this.call('WRITE_FAILED', () => this.M.resize_dataset(this.h5id, this.framesPath as string, [BigInt(n0 + k), ...shape.map(BigInt)]));
+      this.call('WRITE_FAILED', () =>
+        this.M.set_dataset_data(
+          this.h5id,
+          this.framesPath as string,
+          [BigInt(k), ...shape.map(BigInt)],
+          [BigInt(n0), ...shape.map(() => 0n)],
+          [1n, ...shape.map(() => 1n)],
+          BigInt(ptr),
+        ),
+      );
+      // The pixels are in: reuse the scratch space for seq, then timestamps.
+      const seqs = new BigUint64Array(k);
+      const times = new BigInt64Array(k);
+      for (let i = 0; i < k; i++) {
+        seqs[i] = BigInt(frames[i].seq);
+        times[i] = frames[i].t;
+      }
+      this.writeIndex('seq', n0, seqs, ptr);
+      this.writeIndex('timestamps', n0, times, ptr);
+    } catch (e) {
+      this.fail(e as Hdf5SinkError, n0);
+      throw e;
+    }
+    this.n = n0 + k;
+    for (const f of frames) this.trackMeta(f.meta);
+  }
+
+  /** Writes the constant meta attributes and asks HDF5 to write everything out (not an fsync). */
+  flush(): void {
+    this.assertUsable();
+    try {
+      this.syncMeta();
+      this.call('WRITE_FAILED', () => this.M.flush(this.h5id));
+    } catch (e) {
+      this.fail(e as Hdf5SinkError, this.n);
+      throw e;
+    }
+    this.flushedN = this.n;
+  }
+
+  /** Flushes and closes the file; returns the number of frames in it. */
+  close(): number {
+    if (this.h5file === undefined) return this.n;
+    if (this.failed) {
+      this.abandon();
+      return this.n;
+    }
+    this.flush();
+    const h5file = this.h5file;
+    this.release();
+    const closed = captureDiag(() => this.M.close_file(h5file.file_id));
+    if (closed.value < 0 || closed.diag) throw this.errorFrom('WRITE_FAILED', closed.diag);
+    return this.n;
+  }
+
+  /**
+   * After a failure: closes the file as best it can, keeping what the last good flush
+   * wrote. Returns what went wrong while closing (for the report), never throws.
+   */
+  abandon(): Hdf5SinkError | undefined {
+    const h5file = this.h5file;
+    if (h5file === undefined) return undefined;
+    this.release();
+    const closed = captureDiag(() => this.M.close_file(h5file.file_id));
+    if (closed.value < 0 || closed.diag) return this.errorFrom('WRITE_FAILED', closed.diag);
+    return undefined;
+  }
+
+  private get h5id(): bigint {
+    return (this.h5file as H5File).file_id;
+  }
+
+  private assertUsable(): void {
+    if (this.failed) throw this.failed;
+    if (this.h5file === undefined) throw new Hdf5SinkError({ code: 'WRITER_CLOSED', file: this.file, detail: 'the writer is closed' });
+  }
+
+  /** Shrinks the datasets back to `n` (so the next flush or close writes a consistent group) and refuses further work. */
+  private fail(err: Hdf5SinkError, n: number): void {
+    this.failed = err;
+    if (this.framesPath !== undefined && this.shape)
+      captureDiag(() => this.M.resize_dataset(this.h5id, this.framesPath as string, [BigInt(n), ...this.shape!.map(BigInt)]));
+    captureDiag(() => this.M.resize_dataset(this.h5id, `${this.groupPath}/seq`, [BigInt(n)]));
+    captureDiag(() => this.M.resize_dataset(this.h5id, `${this.groupPath}/timestamps`, [BigInt(n)]));
+    this.n = n;
+  }
+
+  private release(): void {
+    if (this.scratchPtr !== 0) this.M._free(this.scratchPtr);
+    this.scratchPtr = 0;
+    this.scratchBytes = 0;
+    this.h5file = undefined;
+  }
+
+  /** A wasm heap buffer of at least `bytes`, reused between batches (the heap never shrinks anyway). */
+  private scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchPtr !== 0) this.M._free(this.scratchPtr);
+      this.scratchPtr = this.M._malloc(bytes);
+      if (this.scratchPtr === 0) {
+        this.scratchBytes = 0;
+        throw new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: `cannot allocate ${bytes} bytes in the wasm heap` });
+      }
+      this.scratchBytes = bytes;
+    }
+    return this.scratchPtr;
+  }
+
+  private writeIndex(name: 'seq' | 'timestamps', n0: number, values: BigUint64Array | BigInt64Array, ptr: number): void {
+    const p = `${this.groupPath}/${name}`;
+    const k = values.length;
+    this.M.HEAPU8.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), ptr);
+    this.call('WRITE_FAILED', () => this.M.resize_dataset(this.h5id, p, [BigInt(n0 + k)]));
+    this.call('WRITE_FAILED', () => this.M.set_dataset_data(this.h5id, p, [BigInt(k)], [BigInt(n0)], [1n], BigInt(ptr)));
+  }
+
+  /** Runs an h5wasm call; a negative status or an HDF5 error stack becomes a coded error. */
+  private call(fallback: Hdf5SinkErrorCode, fn: () => number | bigint | void): void {
+    let r: { value: number | bigint | void; diag?: Diag };
+    try {
+      r = captureDiag(fn);
+    } catch (e) {
+      throw new Hdf5SinkError({ code: fallback, file: this.file, detail: (e as Error).message });
+    }
+    const negative = typeof r.value === 'number' || typeof r.value === 'bigint' ? r.value < 0 : false;
+    if (negative || r.diag) throw this.errorFrom(fallback, r.diag);
+  }
+
+  private errorFrom(fallback: Hdf5SinkErrorCode, diag: Diag | undefined): Hdf5SinkError {
+    return new Hdf5SinkError({
+      code: codeForOsMessage(diag?.osMessage, fallback),
+      file: this.file,
+      detail: diag?.osMessage ?? diag?.summary ?? 'HDF5 returned an error',
+    });
+  }
+
+  private createGroup(): void {
+    const root = this.h5file as H5File;
+    if (this.opts.ifExists === 'append' && root.get(this.group) !== null)
+      throw new Hdf5SinkError({ code: 'GROUP_EXISTS', file: this.file, param: 'group', expected: 'a group not yet in the file', received: this.group });
+    let g: H5Group | undefined;
+    this.call('OPEN_FAILED', () => {
+      g = root.create_group(this.group);
+    });
+    const group = g as H5Group;
+    const { attrs } = this.opts;
+    this.call('OPEN_FAILED', () => {
+      group.create_attribute('graph', attrs.graph);
+      group.create_attribute('node', attrs.node);
+      group.create_attribute('patchbay_version', attrs.patchbay_version);
+      group.create_attribute('started', attrs.started);
+      group.create_dataset({ name: 'seq', data: [], shape: [0], maxshape: [null], chunks: [INDEX_CHUNK], dtype: '<Q' });
+      group.create_dataset({ name: 'timestamps', data: [], shape: [0], maxshape: [null], chunks: [INDEX_CHUNK], dtype: '<q' });
+    });
+  }
+
+  private createFrames(dtype: DType, shape: readonly number[]): void {
+    const frameBytes = shapeSize(shape) * itemSize(dtype);
+    const chunkBytes = frameBytes * this.opts.chunkFrames;
+    if (chunkBytes > MAX_CHUNK_BYTES)
+      throw new Hdf5SinkError({ code: 'BAD_PARAM', file: this.file, param: 'chunkFrames', expected: `chunks under 4 GiB (at most ${Math.floor(MAX_CHUNK_BYTES / Math.max(frameBytes, 1))} frames of this shape)`, received: String(this.opts.chunkFrames) });
+    if (frameBytes === 0)
+      throw new Hdf5SinkError({ code: 'FRAME_MISMATCH', file: this.file, expected: 'a frame with at least one element', received: `shape ${JSON.stringify(shape)}` });
+    const h5dtype = H5_DTYPE[dtype];
+    const empty = Array.isArray(h5dtype) && Array.isArray(h5dtype[0]) ? new Map([['r', []], ['i', []]]) : [];
+    const group = (this.h5file as H5File).get(this.group) as H5Group;
+    this.call('WRITE_FAILED', () => {
+      group.create_dataset({
+        name: this.opts.dataset,
+        data: empty,
+        shape: [0, ...shape],
+        maxshape: [null, ...shape],
+        chunks: [this.opts.chunkFrames, ...shape],
+        dtype: h5dtype,
+        ...(this.opts.compression === 'gzip' ? { compression: 'gzip' as const, compression_opts: this.opts.level } : {}),
+      });
+    });
+    this.framesPath = `${this.groupPath}/${this.opts.dataset}`;
+    this.dtype = dtype;
+    this.shape = [...shape];
+    this.frameBytes = frameBytes;
+  }
+
+  private trackMeta(meta: Record<string, unknown> | undefined): void {
+    if (this.constantMeta === undefined) {
+      this.constantMeta = new Map();
+      for (const [k, v] of Object.entries(meta ?? {})) this.constantMeta.set(k, { json: JSON.stringify(v), value: v });
+      this.metaDirty = true;
+      return;
+    }
+    for (const [k, c] of this.constantMeta) {
+      if (meta === undefined || !(k in meta) || JSON.stringify(meta[k]) !== c.json) {
+        this.constantMeta.delete(k);
+        this.metaDirty = true;
+      }
+    }
+  }
+
+  /**
+   * Makes the group's meta attributes match the keys constant so far: written at the
+   * first flush after the first frame, removed at the flush after their value changed.
+   */
+  private syncMeta(): void {
+    if (!this.metaDirty || this.constantMeta === undefined) return;
+    const group = (this.h5file as H5File).get(this.group) as H5Group;
+    for (const [key] of this.writtenMeta) {
+      if (!this.constantMeta.has(key)) {
+        this.call('WRITE_FAILED', () => group.delete_attribute(attrName(key)));
+        this.writtenMeta.delete(key);
+      }
+    }
+    for (const [key, c] of this.constantMeta) {
+      if (this.writtenMeta.has(key)) continue;
+      const { data, dtype } = attrValue(c.value);
+      this.call('WRITE_FAILED', () => group.create_attribute(attrName(key), data, null, dtype));
+      this.writtenMeta.set(key, c.json);
+    }
+    this.metaDirty = false;
+  }
+}
+
+/** Why a frame does not fit a dataset of `dtype` and `shape` (undefined ones fit anything), or undefined. */
+export function frameMismatch(file: string, dtype: DType | undefined, shape: readonly number[] | undefined, frame: Pick<FrameIn, 'dtype' | 'shape' | 'data'>): Hdf5SinkError | undefined {
+  if (dtype !== undefined && frame.dtype !== dtype)
+    return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'dtype', expected: dtype, received: frame.dtype });
+  if (shape !== undefined && (frame.shape.length !== shape.length || frame.shape.some((d, i) => d !== shape[i])))
+    return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'shape', expected: JSON.stringify(shape), received: JSON.stringify(frame.shape) });
+  const want = shapeSize(frame.shape) * itemSize(frame.dtype);
+  if (frame.data.byteLength !== want)
+    return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'data', expected: `${want} bytes`, received: `${frame.data.byteLength} bytes` });
+  return undefined;
+}
+
+/** The error code (EROFS, EACCES...) that keeps the nearest existing ancestor of `dir` from being written, if any. */
+function writableErrno(dir: string): string | undefined {
+  let d = dir;
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  try {
+    fs.accessSync(d, fs.constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code;
+  }
+}
+
+function attrName(key: string): string {
+  return RESERVED_ATTRS.has(key) ? `meta_${key}` : key;
+}
+
+/**
+ * How a meta value is stored: whole numbers as int64 (h5wasm would pick int32), other
+ * numbers as float64, strings as UTF-8, booleans as int8 0/1 (HDF5 has no plain bool),
+ * lists of numbers or strings as 1-D arrays, anything else as its JSON text.
+ */
+function attrValue(v: unknown): { data: number | number[] | string | string[]; dtype: string | null } {
+  if (typeof v === 'number') return { data: v, dtype: Number.isSafeInteger(v) ? '<q' : '<d' };
+  if (typeof v === 'string') return { data: v, dtype: null };
+  if (typeof v === 'boolean') return { data: v ? 1 : 0, dtype: '<b' };
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))
+    return { data: v as number[], dtype: (v as number[]).every((x) => Number.isSafeInteger(x)) ? '<q' : '<d' };
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return { data: v as string[], dtype: null };
+  return { data: JSON.stringify(v) ?? 'null', dtype: null };
+}
+
+function checkOptions(o: WriterOptions, file: string): void {
+  const bad = (param: string, expected: string, received: unknown): never => {
+    throw new Hdf5SinkError({ code: 'BAD_PARAM', file, param, expected, received: JSON.stringify(received) });
+  };
+  if (!Number.isSafeInteger(o.chunkFrames) || o.chunkFrames < 1) bad('chunkFrames', 'an integer ≥ 1', o.chunkFrames);
+  if (o.compression === 'gzip' && (!Number.isInteger(o.level) || o.level < 1 || o.level > 9)) bad('level', 'an integer 1–9', o.level);
+  if (!/^[A-Za-z0-9_.-]+$/.test(o.dataset) || o.dataset === 'seq' || o.dataset === 'timestamps')
+    bad('dataset', 'a name of letters, digits, _ . - other than seq and timestamps', o.dataset);
+  if (o.group === '' || o.group.includes('/') || o.group === '.') bad('group', 'a non-empty name without "/"', o.group);
+}
