@@ -1,0 +1,13 @@
+/** Piscina worker of the FFT node: transforms one frame from the slab into the slab. */
+import { fft2For, inputView, outputSpec, outputView } from './fft2.ts';
+import type { FftResult, FftTask } from './messages.ts';
+
+/** Transforms the frame at `task.inOffset` and writes the result at `task.outOffset`. */
+export default function fftTask(task: FftTask): FftResult {
+  const t0 = process.hrtime.bigint();
+  const { height: h, width: w } = task;
+  const spec = outputSpec(h, w, task);
+  const input = inputView(task.dtype, task.slab, task.inOffset, h * w);
+  fft2For(h, w).transform(input, outputView(spec, task.slab, task.outOffset), task);
+  return { busyNs: Number(process.hrtime.bigint() - t0) };
+}
