@@ -1,0 +1,389 @@
+/**
+ * The canvas: Rete's editor and plugins set up for patchbay's node types, and the
+ * conversion between what is on the canvas and the graph document.
+ */
+import { ClassicPreset, NodeEditor, type GetSchemes } from 'rete';
+import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
+import { ConnectionPlugin, Presets as ConnectionPresets } from 'rete-connection-plugin';
+import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
+import { AutoArrangePlugin, Presets as ArrangePresets } from 'rete-auto-arrange-plugin';
+import { ContextMenuPlugin, Presets as ContextMenuPresets, type ContextMenuExtra } from 'rete-context-menu-plugin';
+import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
+import { HistoryExtensions, HistoryPlugin, Presets as HistoryPresets } from 'rete-history-plugin';
+import type { NodeDecl } from '../../../nodes/types.ts';
+import type { Graph, GraphNode } from '../../../runtime/graph/types.ts';
+import { freshId, linkText, refuseLink, type Refusal, type RuleGraph, type SimpleLink } from './link-rules.ts';
+import PatchNodeView from '../components/PatchNodeView.vue';
+import PatchLinkView from '../components/PatchLinkView.vue';
+
+const socket = new ClassicPreset.Socket('patchbay');
+
+/** Layout of a node's box, shared with PatchNodeView so the minimap and auto-arrange see true sizes. */
+export const NODE_BOX = { width: 210, title: 44, port: 30, stats: 40, preview: 132, footer: 12 };
+
+/** Node types whose frames the server previews. */
+export const PREVIEWED = new Set(['Camera', 'FFT']);
+
+/** A node on the canvas: its graph id, declaration and params (only those the user set). */
+export class PatchNode extends ClassicPreset.Node {
+  width = NODE_BOX.width;
+  height: number;
+  constructor(public gid: string, public readonly decl: NodeDecl, public params: Record<string, unknown>) {
+    super(decl.type);
+    // Every port accepts several links at Rete's level: the rules (link-rules.ts) decide and say why.
+    for (const p of decl.inputs) this.addInput(p.name, new ClassicPreset.Input(socket, p.name, true));
+    for (const p of decl.outputs) this.addOutput(p.name, new ClassicPreset.Output(socket, p.name, true));
+    this.height =
+      NODE_BOX.title + NODE_BOX.port * (decl.inputs.length + decl.outputs.length) + NODE_BOX.stats +
+      (PREVIEWED.has(decl.type) ? NODE_BOX.preview : 0) + NODE_BOX.footer;
+  }
+}
+
+export class PatchLink extends ClassicPreset.Connection<PatchNode, PatchNode> {
+  linkText = '';
+}
+
+type Schemes = GetSchemes<PatchNode, PatchLink>;
+type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
+
+export interface PatchEditorHooks {
+  /** The graph changed (`layout`: only positions). */
+  onChange(kind: 'graph' | 'layout'): void;
+  onSelect(node: PatchNode | undefined): void;
+  onRefuse(refusal: Refusal): void;
+}
+
+interface Clip {
+  nodes: { gid: string; type: string; params: Record<string, unknown>; position: { x: number; y: number } }[];
+  links: SimpleLink[];
+}
+
+export class PatchEditor {
+  readonly editor = new NodeEditor<Schemes>();
+  readonly area: AreaPlugin<Schemes, AreaExtra>;
+  private readonly history = new HistoryPlugin<Schemes>();
+  private readonly arrange = new AutoArrangePlugin<Schemes>();
+  private readonly types: Map<string, NodeDecl>;
+  private readonly selector = AreaExtensions.selector();
+  private quiet = 0;
+  private clip: Clip | undefined;
+
+  constructor(container: HTMLElement, catalog: readonly NodeDecl[], private readonly hooks: PatchEditorHooks) {
+    this.types = new Map(catalog.map((d) => [d.type, d]));
+    const area = new AreaPlugin<Schemes, AreaExtra>(container);
+    this.area = area;
+    const connection = new ConnectionPlugin<Schemes, AreaExtra>();
+    const render = new VuePlugin<Schemes, AreaExtra>();
+    const contextMenu = new ContextMenuPlugin<Schemes>({
+      items: ContextMenuPresets.classic.setup(catalog.map((d) => [d.type, () => this.makeNode(d.type, {})] as [string, () => PatchNode])),
+    });
+    const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
+
+    AreaExtensions.selectableNodes(area, this.selector, { accumulating: AreaExtensions.accumulateOnCtrl() });
+    render.addPreset(
+      Presets.classic.setup({
+        customize: {
+          node: () => PatchNodeView as never,
+          connection: () => PatchLinkView as never,
+        },
+      }),
+    );
+    render.addPreset(Presets.contextMenu.setup({ delay: 200 }));
+    render.addPreset(Presets.minimap.setup({ size: 180 }));
+    connection.addPreset(ConnectionPresets.classic.setup());
+    this.arrange.addPreset(ArrangePresets.classic.setup());
+    this.history.addPreset(HistoryPresets.classic.setup());
+    HistoryExtensions.keyboard(this.history);
+
+    this.editor.use(area);
+    area.use(connection);
+    area.use(render);
+    area.use(this.arrange);
+    area.use(contextMenu);
+    area.use(minimap);
+    area.use(this.history);
+    AreaExtensions.simpleNodesOrder(area);
+
+    this.editor.addPipe((ctx) => {
+      if (ctx.type === 'connectioncreate' && this.quiet === 0) {
+        const refusal = this.refusalFor(ctx.data);
+        if (refusal) {
+          this.hooks.onRefuse(refusal);
+          return undefined;
+        }
+      }
+      if (ctx.type === 'connectioncreated') {
+        ctx.data.linkText = this.textOf(ctx.data);
+      }
+      if (['nodecreated', 'noderemoved', 'connectioncreated', 'connectionremoved'].includes(ctx.type)) {
+        this.hooks.onChange('graph');
+      }
+      return ctx;
+    });
+    area.addPipe((ctx) => {
+      if (ctx.type === 'nodetranslated') this.hooks.onChange('layout');
+      if (ctx.type === 'nodepicked') this.hooks.onSelect(this.editor.getNode(ctx.data.id));
+      if (ctx.type === 'pointerup') setTimeout(() => this.hooks.onSelect(this.selected()[0]), 0);
+      return ctx;
+    });
+
+    // Drops from the palette (HTML5 drag and drop): the node lands where the pointer is.
+    container.addEventListener('dragover', (e) => e.preventDefault());
+    container.addEventListener('drop', (e) => {
+      const type = e.dataTransfer?.getData('application/x-patchbay-node');
+      if (!type) return;
+      e.preventDefault();
+      area.area.setPointerFrom(e);
+      const { x, y } = area.area.pointer;
+      void this.addNode(type, {}, { x, y }).then((n) => this.select(n));
+    });
+  }
+
+  /** The declaration of a type, or an Error naming it. */
+  decl(type: string): NodeDecl {
+    const d = this.types.get(type);
+    if (!d) throw new Error(`unknown node type ${JSON.stringify(type)}; expected one of ${[...this.types.keys()].join(', ')}`);
+    return d;
+  }
+
+  private makeNode(type: string, params: Record<string, unknown>, gid?: string): PatchNode {
+    const id = gid ?? freshId(type, (x) => this.byGid(x) !== undefined);
+    const node = new PatchNode(id, this.decl(type), { ...params });
+    (node as PatchNode & { clone(): PatchNode }).clone = () => this.makeNode(type, { ...node.params });
+    return node;
+  }
+
+  byGid(gid: string): PatchNode | undefined {
+    return this.editor.getNodes().find((n) => n.gid === gid);
+  }
+
+  private textOf(c: PatchLink): string {
+    const s = this.editor.getNode(c.source);
+    const t = this.editor.getNode(c.target);
+    return linkText({ from: { node: s?.gid ?? '?', port: c.sourceOutput }, to: { node: t?.gid ?? '?', port: c.targetInput } });
+  }
+
+  private ruleGraph(): RuleGraph {
+    const nodes = new Map(this.editor.getNodes().map((n) => [n.gid, n.decl] as const));
+    return { nodes, links: this.links() };
+  }
+
+  private links(): SimpleLink[] {
+    return this.editor.getConnections().map((c) => ({
+      from: { node: this.editor.getNode(c.source)?.gid ?? '?', port: c.sourceOutput },
+      to: { node: this.editor.getNode(c.target)?.gid ?? '?', port: c.targetInput },
+    }));
+  }
+
+  private refusalFor(c: PatchLink): Refusal | undefined {
+    const s = this.editor.getNode(c.source);
+    const t = this.editor.getNode(c.target);
+    if (!s || !t) return undefined;
+    return refuseLink(this.ruleGraph(), { from: { node: s.gid, port: c.sourceOutput }, to: { node: t.gid, port: c.targetInput } });
+  }
+
+  /** Adds a node of `type` at `position` (graph coordinates). */
+  async addNode(type: string, params: Record<string, unknown> = {}, position = { x: 0, y: 0 }, gid?: string): Promise<PatchNode> {
+    const node = this.makeNode(type, params, gid);
+    await this.editor.addNode(node);
+    await this.area.translate(node.id, position);
+    return node;
+  }
+
+  /** Links two ports by graph ids; returns the refusal when the rules say no. */
+  async link(l: SimpleLink, checked = true): Promise<Refusal | undefined> {
+    const s = this.byGid(l.from.node);
+    const t = this.byGid(l.to.node);
+    if (!s || !t) return { code: 'BAD_LINK', message: `${linkText(l)}: no such node` };
+    if (checked) {
+      const r = refuseLink(this.ruleGraph(), l);
+      if (r) return r;
+    }
+    this.quiet++;
+    try {
+      await this.editor.addConnection(new PatchLink(s, l.from.port, t, l.to.port));
+    } finally {
+      this.quiet--;
+    }
+    return undefined;
+  }
+
+  selected(): PatchNode[] {
+    return this.editor.getNodes().filter((n) => n.selected);
+  }
+
+  select(node: PatchNode): void {
+    for (const n of this.selected()) if (n !== node) this.selector.remove({ id: n.id, label: 'node' });
+    this.selector.add({ id: node.id, label: 'node', translate: () => undefined, unselect: () => {
+      node.selected = false;
+      void this.area.update('node', node.id);
+    } }, false);
+    node.selected = true;
+    void this.area.update('node', node.id);
+    this.hooks.onSelect(node);
+  }
+
+  /** Replaces everything on the canvas with `graph` (links the rules would refuse are kept: validation marks them). */
+  async load(graph: Graph): Promise<void> {
+    this.quiet++;
+    try {
+      await this.editor.clear();
+      const layout = graph.layout ?? {};
+      let i = 0;
+      for (const [gid, n] of Object.entries(graph.nodes)) {
+        const at = layout[gid] ?? [i * 260, 0];
+        i++;
+        if (!this.types.has(n.type)) continue;
+        await this.addNode(n.type, { ...n.params }, { x: at[0], y: at[1] }, gid);
+      }
+      for (const l of graph.links) {
+        if (!this.byGid(l.from.node) || !this.byGid(l.to.node)) continue;
+        await this.link(l, false);
+      }
+      if (!graph.layout || Object.keys(graph.layout).length === 0) await this.arrange.layout();
+    } finally {
+      this.quiet--;
+    }
+    this.history.clear();
+    await this.fit();
+  }
+
+  /** The graph document of what is on the canvas. */
+  toGraph(meta: { name?: string; description?: string } = {}): Graph {
+    const nodes: Record<string, GraphNode> = {};
+    const layout: Record<string, [number, number]> = {};
+    for (const n of this.editor.getNodes()) {
+      nodes[n.gid] = { type: n.decl.type, params: { ...n.params } };
+      const p = this.area.nodeViews.get(n.id)?.position;
+      if (p) layout[n.gid] = [Math.round(p.x), Math.round(p.y)];
+    }
+    const g: Graph = { patchbay: 1, nodes, links: this.links(), layout };
+    if (meta.name) g.name = meta.name;
+    if (meta.description) g.description = meta.description;
+    return g;
+  }
+
+  /** Sets a param (undefined or the default removes it), as one undoable step. */
+  setParam(node: PatchNode, key: string, value: unknown): void {
+    const before = node.params[key];
+    const apply = (v: unknown): void => {
+      const def = (node.decl.params[key] as { default?: unknown } | undefined)?.default;
+      if (v === undefined || JSON.stringify(v) === JSON.stringify(def)) delete node.params[key];
+      else node.params[key] = v;
+      void this.area.update('node', node.id);
+      this.hooks.onChange('graph');
+      this.hooks.onSelect(node);
+    };
+    apply(value);
+    this.history.add({ undo: () => apply(before), redo: () => apply(value) });
+  }
+
+  /** Renames a node (its id in the graph), as one undoable step; returns why not, if not. */
+  rename(node: PatchNode, gid: string): string | undefined {
+    if (!/^[a-z][a-z0-9_-]*$/.test(gid)) return `a node id must match [a-z][a-z0-9_-]*, got ${JSON.stringify(gid)}`;
+    if (gid !== node.gid && this.byGid(gid)) return `${gid} is already taken`;
+    const before = node.gid;
+    const apply = (id: string): void => {
+      node.gid = id;
+      void this.area.update('node', node.id);
+      for (const c of this.editor.getConnections()) {
+        if (c.source === node.id || c.target === node.id) {
+          c.linkText = this.textOf(c);
+          void this.area.update('connection', c.id);
+        }
+      }
+      this.hooks.onChange('graph');
+      this.hooks.onSelect(node);
+    };
+    apply(gid);
+    this.history.add({ undo: () => apply(before), redo: () => apply(gid) });
+    return undefined;
+  }
+
+  async removeNodes(nodes: PatchNode[]): Promise<void> {
+    for (const n of nodes) {
+      for (const c of this.editor.getConnections()) {
+        if (c.source === n.id || c.target === n.id) await this.editor.removeConnection(c.id);
+      }
+      await this.editor.removeNode(n.id);
+    }
+    this.hooks.onSelect(undefined);
+  }
+
+  async removeSelected(): Promise<void> {
+    await this.removeNodes(this.selected());
+  }
+
+  /** Copies the selected nodes and the links among them. */
+  copy(): number {
+    const sel = this.selected();
+    const ids = new Set(sel.map((n) => n.gid));
+    this.clip = {
+      nodes: sel.map((n) => ({
+        gid: n.gid, type: n.decl.type, params: structuredClone(n.params),
+        position: { ...(this.area.nodeViews.get(n.id)?.position ?? { x: 0, y: 0 }) },
+      })),
+      links: this.links().filter((l) => ids.has(l.from.node) && ids.has(l.to.node)),
+    };
+    return sel.length;
+  }
+
+  /** Pastes the copied nodes beside the originals with fresh ids, keeping the links among them. */
+  async paste(): Promise<PatchNode[]> {
+    if (!this.clip) return [];
+    const rename = new Map<string, string>();
+    const added: PatchNode[] = [];
+    for (const n of this.clip.nodes) {
+      const node = await this.addNode(n.type, structuredClone(n.params), { x: n.position.x + 40, y: n.position.y + 60 });
+      rename.set(n.gid, node.gid);
+      added.push(node);
+    }
+    for (const l of this.clip.links) {
+      await this.link({ from: { node: rename.get(l.from.node)!, port: l.from.port }, to: { node: rename.get(l.to.node)!, port: l.to.port } }, false);
+    }
+    for (const n of this.selected()) {
+      n.selected = false;
+      void this.area.update('node', n.id);
+    }
+    return added;
+  }
+
+  async undo(): Promise<void> {
+    this.quiet++;
+    try {
+      await this.history.undo();
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  async redo(): Promise<void> {
+    this.quiet++;
+    try {
+      await this.history.redo();
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  async autoArrange(): Promise<void> {
+    await this.arrange.layout();
+    await this.fit();
+    this.hooks.onChange('layout');
+  }
+
+  async fit(): Promise<void> {
+    const nodes = this.editor.getNodes();
+    if (nodes.length > 0) await AreaExtensions.zoomAt(this.area, nodes, { scale: 0.9 });
+  }
+
+  /** Redraws every node and link (after validation or new stats). */
+  refresh(): void {
+    for (const n of this.editor.getNodes()) void this.area.update('node', n.id);
+    for (const c of this.editor.getConnections()) void this.area.update('connection', c.id);
+  }
+
+  destroy(): void {
+    this.area.destroy();
+  }
+}

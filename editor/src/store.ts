@@ -1,0 +1,37 @@
+/**
+ * What the canvas shows besides the graph itself: validation errors, live rates, previews.
+ * One reactive object shared by every node's Vue instance (Rete mounts each node apart).
+ */
+import { reactive } from 'vue';
+import type { GraphError } from '../../runtime/graph/types.ts';
+import type { LinkRates, NodeFailure, NodeRates } from '../../runtime/exec/types.ts';
+
+export const live = reactive({
+  /** Validation errors by node id and by link text ("a.out -> b.in"). */
+  nodeErrors: {} as Record<string, GraphError[]>,
+  linkErrors: {} as Record<string, GraphError[]>,
+  nodeStats: {} as Record<string, NodeRates>,
+  linkStats: {} as Record<string, LinkRates>,
+  /** PNG data URLs of the latest preview per node. */
+  previews: {} as Record<string, string>,
+  failures: {} as Record<string, NodeFailure>,
+});
+
+/** Clears what a run left on the canvas. */
+export function clearRun(): void {
+  for (const k of Object.keys(live.nodeStats)) delete live.nodeStats[k];
+  for (const k of Object.keys(live.linkStats)) delete live.linkStats[k];
+  for (const k of Object.keys(live.previews)) delete live.previews[k];
+  for (const k of Object.keys(live.failures)) delete live.failures[k];
+}
+
+export type Health = 'idle' | 'ok' | 'busy' | 'dropping' | 'failed';
+
+/** A node's or link's colour: dropping frames or failed is red, a queue building up is amber. */
+export function healthOf(s: { dropped: number; queueDepth: number; fps: number } | undefined, failed = false): Health {
+  if (failed) return 'failed';
+  if (!s) return 'idle';
+  if (s.dropped > 0) return 'dropping';
+  if (s.queueDepth > 2) return 'busy';
+  return 'ok';
+}
