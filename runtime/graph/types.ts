@@ -54,7 +54,13 @@ export type GraphErrorCode =
   | 'BAD_ENDPOINT'
   | 'NO_SOURCE'
   | 'NO_SINK'
-  | 'UNREACHABLE_NODE';
+  | 'UNREACHABLE_NODE'
+  | 'UNKNOWN_KEY'
+  | 'DUPLICATE_LINK'
+  | 'INCOMPATIBLE_SOCKETS'
+  | 'CROSS_HOST_LINK'
+  | 'DUPLICATE_FILE'
+  | 'UNCONNECTED_OUTPUT';
 
 export interface GraphError {
   code: GraphErrorCode;

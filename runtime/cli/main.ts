@@ -1,0 +1,128 @@
+/**
+ * The patchbay command line: a thin shell over the API. Each command is imported only when
+ * it runs (the editor's server and the executor are heavy), and each has one catch.
+ */
+import { readFileSync } from 'node:fs';
+import type { CliCommand, CliIO } from './io.ts';
+import { UsageError } from './usage.ts';
+import { didYouMean } from '../graph/suggest.ts';
+
+interface CommandEntry {
+  usage: string;
+  summary: string;
+  load: () => Promise<CliCommand>;
+}
+
+/** Loads a command another part of patchbay implements, by path relative to this file. */
+async function external(path: string, name: string): Promise<CliCommand> {
+  const mod = (await import(new URL(path, import.meta.url).href)) as Record<string, unknown>;
+  const cmd = mod[name];
+  if (typeof cmd !== 'function') throw new Error(`${path} does not export ${name}`);
+  return cmd as CliCommand;
+}
+
+const commands: Record<string, CommandEntry> = {
+  validate: {
+    usage: 'validate FILE... [--json]',
+    summary: 'check graph files: every error and warning as file:line:col CODE message',
+    load: async () => (await import('./validate-command.ts')).validateCommand,
+  },
+  plan: {
+    usage: 'plan FILE [--json]',
+    summary: 'show what a graph compiles to: sockets, links, pools, start order',
+    load: async () => (await import('./plan-command.ts')).planCommand,
+  },
+  run: {
+    usage: 'run FILE [--json] [--host NAME]',
+    summary: 'run a graph headless until its sources finish or Ctrl-C; prints a summary',
+    load: () => external('../exec/run-command.ts', 'runCommand'),
+  },
+  edit: {
+    usage: 'edit [DIR] [--port N]',
+    summary: 'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/)',
+    load: () => external('../server/edit-command.ts', 'editCommand'),
+  },
+  nodes: {
+    usage: 'nodes [TYPE] [--json]',
+    summary: 'the node catalog: ports, params, defaults, limits, units, docs',
+    load: async () => (await import('./nodes-command.ts')).nodesCommand,
+  },
+  devices: {
+    usage: 'devices [--json]',
+    summary: 'list the cameras the addon can see (emulator, Aravis, pylon)',
+    load: () => external('../../native/devices-command.ts', 'devicesCommand'),
+  },
+};
+
+/** The text of `patchbay --help`. */
+export function helpText(): string {
+  const w = Math.max(...Object.values(commands).map((c) => c.usage.length), 'help [COMMAND]'.length);
+  return [
+    'patchbay: camera pipelines built from ZeroMQ socket patterns',
+    '',
+    'usage: patchbay <command> [options]',
+    '',
+    'commands:',
+    ...Object.values(commands).map((c) => `  ${c.usage.padEnd(w)}  ${c.summary}`),
+    `  ${'help [COMMAND]'.padEnd(w)}  this text, or one command's usage`,
+    '',
+    'options:',
+    `  ${'--help, -h'.padEnd(w)}  show help (after a command: that command's usage)`,
+    `  ${'--version, -V'.padEnd(w)}  print the version`,
+    '',
+    'exit status: 0 success, 1 errors in a graph or a failed run, 2 bad usage',
+    '',
+  ].join('\n');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function unknownCommand(name: string, io: CliIO): number {
+  const what = name.startsWith('-') ? 'option' : 'command';
+  io.stderr.write(`patchbay: unknown ${what} ${name}${didYouMean(name, Object.keys(commands))}\nRun "patchbay --help" for the commands.\n`);
+  return 2;
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr.write(helpText());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest.length) {
+      const entry = Object.hasOwn(commands, rest[0]) ? commands[rest[0]] : undefined;
+      if (!entry) return unknownCommand(rest[0], io);
+      io.stdout.write(`usage: patchbay ${entry.usage}\n  ${entry.summary}\n`);
+      return 0;
+    }
+    io.stdout.write(helpText());
+    return 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`patchbay ${version()}\n`);
+    return 0;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) return unknownCommand(name, io);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`usage: patchbay ${entry.usage}\n  ${entry.summary}\n`);
+    return 0;
+  }
+  try {
+    const command = await entry.load();
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`patchbay ${name}: ${err.message}\nusage: patchbay ${entry.usage}\n`);
+      return 2;
+    }
+    const e = err as Error & { code?: string };
+    io.stderr.write(`patchbay ${name}: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { loadGraph } from '../graph/index.ts';
+import { compileGraph, formatPlan } from '../compile/index.ts';
+import type { CliCommand } from './io.ts';
+import { parseCommandArgs, UsageError } from './usage.ts';
+import { formatError } from './report.ts';
+
+/** `patchbay plan FILE [--json]`: what the graph compiles to; the errors instead when it has any. */
+export const planCommand: CliCommand = async (argv, io) => {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'plan takes one graph file' : 'plan needs a graph file');
+  const file = positionals[0];
+  const loaded = loadGraph(await readFile(file, 'utf8'), file);
+  for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
+  if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
+  const plan = compileGraph(loaded.graph);
+  io.stdout.write(values.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan));
+  return 0;
+};

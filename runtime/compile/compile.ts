@@ -1,0 +1,136 @@
+import type { Graph, GraphError } from '../graph/types.ts';
+import { analyzeGraph, type Analysis, type Edge, type NodeInfo } from '../graph/analyze.ts';
+import type { Plan, PlanLink, PlanNode, PlanPool, PlanSocket, SocketType } from './plan.ts';
+
+/** Thrown by compileGraph when the graph has errors; `errors` holds every one (warnings excluded). */
+export class GraphValidationError extends Error {
+  readonly code = 'GRAPH_INVALID';
+  constructor(readonly errors: GraphError[]) {
+    super(`the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors.map((e) => `${e.code} ${e.message}`).slice(0, 3).join('; ')}${errors.length > 3 ? '; ...' : ''}`);
+    this.name = 'GraphValidationError';
+  }
+}
+
+/** REQ/REP is lock-step: one message in flight, so a deeper queue never fills. */
+const LOCKSTEP_HWM = 1;
+
+/** Compiles a graph to the sockets, pools and start order the executor sets up. Throws GraphValidationError on any error. */
+export function compileGraph(graph: Graph): Plan {
+  const analysis = analyzeGraph(graph);
+  const errors = analysis.issues.filter((i) => i.error.severity === 'error').map((i) => i.error);
+  if (errors.length) throw new GraphValidationError(errors);
+  return buildPlan(graph, analysis);
+}
+
+function buildPlan(graph: Graph, a: Analysis): Plan {
+  // Nodes no frame can reach would wait forever for an end of stream: they are left out (the validator warned).
+  const run = [...a.nodes.values()].filter((n) => a.reachable.has(n.id));
+  const inPlan = new Set(run.map((n) => n.id));
+  const edges = a.edges.filter((e) => inPlan.has(e.from.id) && inPlan.has(e.to.id));
+
+  const nodes: PlanNode[] = run.map((n) => {
+    const p: PlanNode = { id: n.id, type: n.decl.type, params: { ...n.params } };
+    if (typeof n.node.host === 'string') p.host = n.node.host;
+    return p;
+  });
+
+  const links: PlanLink[] = [];
+  const sockets: PlanSocket[] = [];
+  const hwmOf = (n: NodeInfo) => (typeof n.params.hwm === 'number' ? n.params.hwm : LOCKSTEP_HWM);
+  const names = (list: string[]) => list.join(', ');
+
+  // Each socket node's own socket, then the peer sockets its links give other nodes.
+  for (const n of run) {
+    const s = n.decl.socket;
+    if (!s) continue;
+    const outs = edges.filter((e) => e.from.id === n.id).map((e) => e.to.id);
+    const ins = edges.filter((e) => e.to.id === n.id).map((e) => e.from.id);
+    const metBy = a.pairings.filter((p) => p.binder.id === n.id && inPlan.has(p.connecter.id)).map((p) => p.connecter.id);
+    const meets = a.pairings.find((p) => p.connecter.id === n.id)?.binder.id;
+    let peer: string;
+    switch (s.own) {
+      case 'PUB':
+        peer = outs.length || metBy.length ? `(to ${names([...outs, ...metBy])})` : '(to outside subscribers)';
+        break;
+      case 'PUSH':
+        peer = outs.length ? `(to ${names(outs)})` : '(to outside workers)';
+        break;
+      case 'PULL':
+        peer = ins.length ? `(from ${names(ins)})` : '(from outside producers)';
+        break;
+      case 'REP':
+        peer = metBy.length ? `(answers ${names(metBy)})` : '(answers outside clients)';
+        break;
+      case 'REQ':
+        peer = meets ? `(asks ${meets})` : '(asks an outside server)';
+        break;
+      case 'SUB':
+        peer = meets ? `(from ${meets})` : '(from an outside publisher)';
+        break;
+    }
+    const own: PlanSocket = { node: n.id, type: s.own, side: n.side!, endpoint: n.endpoint!, hwm: hwmOf(n), peer };
+    if (s.own === 'SUB') own.topics = topicsOf(n);
+    sockets.push(own);
+  }
+
+  for (const e of edges) {
+    const carrier = socketCarrier(e);
+    if (!carrier) {
+      links.push({ text: e.text, from: { ...e.link.from }, to: { ...e.link.to }, via: 'inproc', endpoint: `inproc://${e.text.replace(/ /g, '')}`, lossless: true });
+      continue;
+    }
+    const { owner, type, server } = carrier;
+    const s: PlanSocket = { node: owner.id, type, side: 'connect', endpoint: server.endpoint!, hwm: hwmOf(server), link: e.text, peer: type === 'PUSH' ? `(to ${server.id})` : `(from ${server.id})` };
+    // A subscriber of an in-graph publisher takes the publisher's topic, so it gets exactly what is published.
+    if (type === 'SUB') s.topics = [typeof server.params.topic === 'string' ? server.params.topic : ''];
+    sockets.push(s);
+    links.push({ text: e.text, from: { ...e.link.from }, to: { ...e.link.to }, via: 'socket', endpoint: server.endpoint!, lossless: server.decl.socket!.own !== 'PUB' });
+  }
+
+  const pools: PlanPool[] = [];
+  for (const n of run) {
+    if (n.decl.type === 'FFT') pools.push({ node: n.id, threads: Number(n.params.threads) });
+    // One writer per file: HDF5 has no locking between writers.
+    if (n.decl.type === 'HDF5Sink') pools.push({ node: n.id, threads: 1 });
+  }
+
+  return { name: graph.name ?? 'graph', nodes, links, sockets, pools, startOrder: startOrder(run, edges, a) };
+}
+
+/** The socket that carries a link, when one does: Publish/Push hand each consumer a SUB/PULL; Pull hands each producer a PUSH. */
+function socketCarrier(e: Edge): { owner: NodeInfo; type: SocketType; server: NodeInfo } | undefined {
+  const out = e.from.decl.socket?.peerOut;
+  if (out) return { owner: e.to, type: out, server: e.from };
+  const inn = e.to.decl.socket?.peerIn;
+  if (inn) return { owner: e.from, type: inn, server: e.to };
+  return undefined;
+}
+
+function topicsOf(n: NodeInfo): string[] {
+  const t = n.params.topics;
+  return Array.isArray(t) ? t.map(String) : [''];
+}
+
+/**
+ * Consumers before producers, so nothing is sent before someone listens; a bound socket
+ * before the nodes that connect to it; sources (cameras) last.
+ */
+function startOrder(run: NodeInfo[], edges: Edge[], a: Analysis): string[] {
+  const before = new Map<string, Set<string>>(run.map((n) => [n.id, new Set()]));
+  const must = (first: string, then: string) => before.get(then)?.add(first);
+  for (const e of edges) must(e.to.id, e.from.id);
+  for (const p of a.pairings) if (before.has(p.binder.id) && before.has(p.connecter.id)) must(p.binder.id, p.connecter.id);
+  const order: string[] = [];
+  const done = new Set<string>();
+  const rank = (n: NodeInfo) => (n.decl.role === 'source' ? 1 : 0);
+  const pending = [...run].sort((x, y) => rank(x) - rank(y) || x.order - y.order);
+  while (pending.length) {
+    let i = pending.findIndex((n) => [...before.get(n.id)!].every((b) => done.has(b)));
+    // Only a cycle of start constraints (not of frames) could block; take the next in order then.
+    if (i < 0) i = 0;
+    const [n] = pending.splice(i, 1);
+    order.push(n.id);
+    done.add(n.id);
+  }
+  return order;
+}

@@ -1,0 +1,58 @@
+import type { Plan } from './plan.ts';
+
+/** What `patchbay plan` prints: sockets, links, pools and start order, in words a student can follow. */
+export function formatPlan(plan: Plan): string {
+  const lines: string[] = [];
+  lines.push(`plan: ${plan.name} (${plan.nodes.length} nodes, ${plan.links.length} links)`);
+  const hosts = [...new Set(plan.nodes.map((n) => n.host).filter((h): h is string => h !== undefined))];
+  if (hosts.length) {
+    lines.push('', 'hosts');
+    for (const h of hosts) lines.push(`  ${h}: ${plan.nodes.filter((n) => n.host === h).map((n) => n.id).join(', ')}`);
+  }
+
+  lines.push('', 'sockets');
+  if (plan.sockets.length === 0) lines.push('  (none: every link is in-process)');
+  lines.push(
+    ...table(
+      plan.sockets.map((s) => [
+        `  ${s.node}:`,
+        s.type,
+        s.side,
+        s.endpoint,
+        `hwm ${s.hwm}`,
+        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? ''].filter(Boolean).join(' '),
+      ]),
+    ),
+  );
+
+  lines.push('', 'links');
+  lines.push(
+    ...table(
+      plan.links.map((l) => [
+        `  ${l.text}`,
+        l.via === 'inproc' ? 'in-process' : 'socket',
+        l.endpoint,
+        l.lossless ? 'lossless' : 'may drop at the high-water mark',
+      ]),
+    ),
+  );
+
+  lines.push('', 'pools');
+  if (plan.pools.length === 0) lines.push('  (none)');
+  for (const p of plan.pools) {
+    const type = plan.nodes.find((n) => n.id === p.node)?.type;
+    const what = type === 'HDF5Sink' ? 'writer' : 'thread';
+    lines.push(`  ${p.node}: ${p.threads} ${what}${p.threads === 1 ? '' : 's'}`);
+  }
+
+  lines.push('', 'start order (consumers first, sources last)');
+  lines.push(`  ${plan.startOrder.map((id, i) => `${i + 1}. ${id}`).join('  ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Columns padded to their widest cell; the last column is left ragged. */
+function table(rows: string[][]): string[] {
+  if (rows.length === 0) return [];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join(' ').trimEnd());
+}

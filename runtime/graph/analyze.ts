@@ -1,0 +1,433 @@
+/**
+ * The checks behind validateGraph and the facts the compiler builds on: which nodes and
+ * links are usable, which sockets meet by endpoint, what type flows on each output.
+ */
+import type { NodeDecl, ParamValues, PortDecl, MessageType } from '../../nodes/types.ts';
+import { getNodeType, nodeTypes } from '../../nodes/registry.ts';
+import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './types.ts';
+import { formatLink } from './link.ts';
+import { checkParam, describe, ownDecl, resolveParams } from './params.ts';
+import { connectable, parseEndpoint, sameEndpoint, type Endpoint } from './endpoint.ts';
+import { didYouMean } from './suggest.ts';
+
+/** Where in the document a problem lives; loadGraph turns it into a line and column. */
+export type Where =
+  | { at: 'doc' }
+  | { at: 'version' }
+  | { at: 'nodes' }
+  | { at: 'node'; node: string; key?: 'type' | 'host' | 'params' }
+  | { at: 'param'; node: string; param: string; key?: boolean }
+  | { at: 'link'; index: number; text?: string };
+
+export interface Issue {
+  error: GraphError;
+  where: Where;
+}
+
+/** A node whose type is known, with its params resolved. */
+export interface NodeInfo {
+  id: string;
+  node: GraphNode;
+  decl: NodeDecl;
+  params: ParamValues;
+  /** Socket nodes: the endpoint in use (an empty endpoint param becomes inproc://<id>). */
+  endpoint?: string;
+  parsedEndpoint?: Endpoint;
+  side?: 'bind' | 'connect';
+  /** Position in document order. */
+  order: number;
+}
+
+/** A link whose both ends exist. */
+export interface Edge {
+  /** Index in graph.links. */
+  index: number;
+  link: GraphLink;
+  text: string;
+  from: NodeInfo;
+  to: NodeInfo;
+  fromPort: PortDecl;
+  toPort: PortDecl;
+}
+
+/** A connecting socket node (Request, Subscribe) whose endpoint is bound by a node of the same graph. */
+export interface Pairing {
+  binder: NodeInfo;
+  connecter: NodeInfo;
+}
+
+export interface Analysis {
+  issues: Issue[];
+  nodes: Map<string, NodeInfo>;
+  edges: Edge[];
+  pairings: Pairing[];
+  sources: Set<string>;
+  reachable: Set<string>;
+  /** The message type each node's outputs carry once `any` ports have adopted their producers' type. */
+  outType: Map<string, MessageType>;
+}
+
+const NODE_ID = /^[a-z][a-z0-9_-]*$/;
+/** Which socket a connecting socket may meet at an endpoint bound in the same graph. */
+const MEETS: Record<string, string> = { SUB: 'PUB', REQ: 'REP', PULL: 'PUSH', PUSH: 'PULL', PUB: 'SUB', REP: 'REQ' };
+
+/** The node ids the graph declares, in document order, never inherited Object keys. */
+function nodeEntries(graph: Graph): [string, GraphNode][] {
+  const nodes = graph.nodes;
+  if (nodes === null || typeof nodes !== 'object' || Array.isArray(nodes)) return [];
+  return Object.entries(nodes);
+}
+
+/** Every problem with a graph, errors and warnings, in a stable order. */
+export function analyzeGraph(graph: Graph): Analysis {
+  const issues: Issue[] = [];
+  const add = (
+    code: GraphErrorCode,
+    message: string,
+    where: Where,
+    fields: Partial<GraphError> = {},
+    severity: 'error' | 'warning' = 'error',
+  ) => issues.push({ error: { code, severity, message, ...fields }, where });
+
+  if (graph === null || typeof graph !== 'object') {
+    add('BAD_DOCUMENT', 'a graph must be a map with patchbay, nodes and links', { at: 'doc' });
+    return { issues, nodes: new Map(), edges: [], pairings: [], sources: new Set(), reachable: new Set(), outType: new Map() };
+  }
+  if (graph.patchbay !== 1) {
+    add('UNSUPPORTED_VERSION', `format version ${describe(graph.patchbay)} is not supported: expected patchbay: 1`, { at: 'version' });
+  }
+
+  // Nodes and their params.
+  const nodes = new Map<string, NodeInfo>();
+  const allIds = new Set<string>();
+  const typeNames = nodeTypes.map((d) => d.type);
+  nodeEntries(graph).forEach(([id, node], order) => {
+    allIds.add(id);
+    if (!NODE_ID.test(id)) {
+      add('BAD_NODE_ID', `node id ${JSON.stringify(id)} is not allowed: expected a lowercase letter, then lowercase letters, digits, _ or -`, { at: 'node', node: id }, { node: id });
+    }
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) {
+      add('BAD_DOCUMENT', `node ${id} must be a map with a type`, { at: 'node', node: id }, { node: id });
+      return;
+    }
+    if (typeof node.type !== 'string' || node.type === '') {
+      add('BAD_DOCUMENT', `node ${id} has no type: expected one of ${typeNames.join(', ')}`, { at: 'node', node: id }, { node: id });
+      return;
+    }
+    const decl = getNodeType(node.type);
+    if (!decl) {
+      add('UNKNOWN_TYPE', `node ${id}: unknown type ${node.type}${didYouMean(node.type, typeNames)}`, { at: 'node', node: id, key: 'type' }, { node: id });
+      return;
+    }
+    if (node.host !== undefined && (typeof node.host !== 'string' || node.host === '')) {
+      add('BAD_DOCUMENT', `node ${id}: host must be a non-empty name, received ${describe(node.host)}`, { at: 'node', node: id, key: 'host' }, { node: id });
+    }
+    const given = node.params !== null && typeof node.params === 'object' && !Array.isArray(node.params) ? node.params : {};
+    if (node.params !== undefined && given !== node.params) {
+      add('BAD_DOCUMENT', `node ${id}: params must be a map, received ${describe(node.params)}`, { at: 'node', node: id, key: 'params' }, { node: id });
+    }
+    const declNames = Object.keys(decl.params);
+    let paramsOk = true;
+    for (const [name, value] of Object.entries(given)) {
+      const p = ownDecl(decl.params, name);
+      if (!p) {
+        add('UNKNOWN_PARAM', `node ${id}: ${decl.type} has no param ${name}${didYouMean(name, declNames)}`, { at: 'param', node: id, param: name, key: true }, { node: id, param: name });
+        continue;
+      }
+      const problem = checkParam(p, value);
+      if (problem) {
+        paramsOk = false;
+        add(problem.code, `node ${id}: param ${name} must be ${problem.expected}, received ${describe(value)}`, { at: 'param', node: id, param: name }, { node: id, param: name });
+      }
+    }
+    for (const [name, p] of Object.entries(decl.params)) {
+      if (p.required && !Object.hasOwn(given, name)) {
+        paramsOk = false;
+        add('MISSING_PARAM', `node ${id}: ${decl.type} needs param ${name} (${p.doc})`, { at: 'node', node: id, key: 'params' }, { node: id, param: name });
+      }
+    }
+    const params = resolveParams(decl.type, given);
+    const info: NodeInfo = { id, node, decl, params, order };
+    if (decl.socket && paramsOk) {
+      const ep = typeof params.endpoint === 'string' && params.endpoint !== '' ? params.endpoint : `inproc://${id}`;
+      info.endpoint = ep;
+      info.parsedEndpoint = parseEndpoint(ep);
+      info.side = typeof params.bind === 'boolean' ? (params.bind ? 'bind' : 'connect') : decl.socket.side;
+      if (info.parsedEndpoint && info.side === 'connect' && !connectable(info.parsedEndpoint)) {
+        add('BAD_ENDPOINT', `node ${id}: cannot connect to ${ep}: a * host or port only works when binding`, { at: 'param', node: id, param: 'endpoint' }, { node: id, param: 'endpoint' });
+      }
+    }
+    nodes.set(id, info);
+  });
+
+  // Links.
+  const edges: Edge[] = [];
+  const seen = new Set<string>();
+  const links = Array.isArray(graph.links) ? graph.links : [];
+  links.forEach((link, index) => {
+    if (!link || typeof link !== 'object' || !isRef(link.from) || !isRef(link.to)) {
+      add('BAD_LINK', `link ${index + 1} must read "node.port -> node.port"`, { at: 'link', index });
+      return;
+    }
+    const text = formatLink(link);
+    const where = (t: string): Where => ({ at: 'link', index, text: t });
+    let ok = true;
+    const ends = [
+      ['from', link.from, 'outputs'],
+      ['to', link.to, 'inputs'],
+    ] as const;
+    const ports: PortDecl[] = [];
+    for (const [, ref, dir] of ends) {
+      if (!allIds.has(ref.node)) {
+        add('UNKNOWN_NODE', `link ${text}: no node ${ref.node}${didYouMean(ref.node, allIds)}`, where(`${ref.node}.${ref.port}`), { link: text, node: ref.node });
+        ok = false;
+        continue;
+      }
+      const info = nodes.get(ref.node);
+      if (!info) {
+        ok = false; // its own error is reported on the node
+        continue;
+      }
+      const port = info.decl[dir].find((p) => p.name === ref.port);
+      if (!port) {
+        const other = (dir === 'inputs' ? info.decl.outputs : info.decl.inputs).some((p) => p.name === ref.port);
+        const names = info.decl[dir].map((p) => p.name);
+        const what = dir === 'inputs' ? 'input' : 'output';
+        const hint = other
+          ? ` (${ref.port} is an ${dir === 'inputs' ? 'output' : 'input'}; links go output -> input)`
+          : names.length === 0
+            ? ` (${info.decl.type} has no ${what})`
+            : `; ${what}s: ${names.join(', ')}`;
+        add('UNKNOWN_PORT', `link ${text}: ${info.decl.type} ${ref.node} has no ${what} ${ref.port}${hint}`, where(`${ref.node}.${ref.port}`), { link: text, node: ref.node, port: ref.port });
+        ok = false;
+        continue;
+      }
+      ports.push(port);
+    }
+    if (!ok) return;
+    if (seen.has(text)) {
+      add('DUPLICATE_LINK', `link ${text} is listed twice`, where(text), { link: text });
+      return;
+    }
+    seen.add(text);
+    if (link.from.node === link.to.node) {
+      add('CYCLE', `link ${text} feeds ${link.from.node} back into itself`, where(text), { link: text, node: link.from.node });
+      return;
+    }
+    edges.push({ index, link, text, from: nodes.get(link.from.node)!, to: nodes.get(link.to.node)!, fromPort: ports[0], toPort: ports[1] });
+  });
+
+  // One producer per plain input, one consumer per plain output.
+  const producers = groupBy(edges, (e) => `${e.link.to.node}.${e.link.to.port}`);
+  for (const [port, list] of producers) {
+    if (list.length > 1 && !list[0].toPort.many) {
+      for (const e of list.slice(1)) {
+        add('TOO_MANY_PRODUCERS', `link ${e.text}: ${port} already has a producer (${list[0].link.from.node}); only Pull takes many: put a Pull between`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
+      }
+    }
+  }
+  const consumers = groupBy(edges, (e) => `${e.link.from.node}.${e.link.from.port}`);
+  for (const [port, list] of consumers) {
+    if (list.length > 1 && !list[0].fromPort.many) {
+      for (const e of list.slice(1)) {
+        add('FAN_OUT_WITHOUT_COPY', `link ${e.text}: ${port} already feeds ${list[0].link.to.node}; a plain output feeds one input: fan out with Copy, Publish or Push`, { at: 'link', index: e.index, text: `${e.link.from.node}.${e.link.from.port}` }, { link: e.text, node: e.link.from.node, port: e.link.from.port });
+      }
+    }
+  }
+
+  // Endpoints: one binder each; connecting sockets meet binders of the same graph.
+  const binders: NodeInfo[] = [];
+  const pairings: Pairing[] = [];
+  for (const info of nodes.values()) {
+    if (!info.parsedEndpoint || info.side !== 'bind') continue;
+    const clash = binders.find((b) => sameEndpoint(b.parsedEndpoint!, info.parsedEndpoint!));
+    if (clash) {
+      const where: Where = info.params.endpoint ? { at: 'param', node: info.id, param: 'endpoint' } : { at: 'node', node: info.id };
+      add('DUPLICATE_ENDPOINT', `node ${info.id}: ${info.endpoint} is already bound by ${clash.id}; two sockets cannot bind one endpoint`, where, { node: info.id, param: 'endpoint' });
+    } else binders.push(info);
+  }
+  for (const info of nodes.values()) {
+    if (!info.parsedEndpoint || info.side !== 'connect') continue;
+    const binder = binders.find((b) => sameEndpoint(b.parsedEndpoint!, info.parsedEndpoint!));
+    if (!binder) continue;
+    const mine = info.decl.socket!.own;
+    const theirs = binder.decl.socket!.own;
+    if (MEETS[mine] !== theirs) {
+      add('INCOMPATIBLE_SOCKETS', `node ${info.id}: its ${mine} socket cannot talk to the ${theirs} socket of ${binder.id} at ${info.endpoint}: ${mine} pairs with ${MEETS[mine]}`, { at: 'param', node: info.id, param: 'endpoint' }, { node: info.id, param: 'endpoint' });
+      continue;
+    }
+    pairings.push({ binder, connecter: info });
+  }
+
+  // Placement: links between hosts must cross on tcp.
+  for (const e of edges) {
+    const hf = e.from.node.host;
+    const ht = e.to.node.host;
+    if (typeof hf !== 'string' || typeof ht !== 'string' || hf === ht) continue;
+    const carrier = e.from.decl.socket?.peerOut ? e.from : e.to.decl.socket?.peerIn ? e.to : undefined;
+    if (!carrier || carrier.parsedEndpoint?.transport !== 'tcp') {
+      add('CROSS_HOST_LINK', `link ${e.text} joins host ${hf} to host ${ht}: links between hosts must go through a Publish, Push or Pull with a tcp:// endpoint`, { at: 'link', index: e.index, text: e.text }, { link: e.text });
+    }
+  }
+
+  // One writer per file.
+  const files = new Map<string, string>();
+  for (const info of nodes.values()) {
+    if (info.decl.type !== 'HDF5Sink' || typeof info.params.file !== 'string') continue;
+    const other = files.get(info.params.file);
+    if (other !== undefined) {
+      add('DUPLICATE_FILE', `node ${info.id}: ${info.params.file} is already written by ${other}; one writer per file`, { at: 'param', node: info.id, param: 'file' }, { node: info.id, param: 'file' });
+    } else files.set(info.params.file, info.id);
+  }
+
+  // Data flow: links plus the sockets that meet by endpoint.
+  const next = new Map<string, string[]>();
+  const flow = (a: string, b: string) => {
+    const list = next.get(a);
+    if (list) list.push(b);
+    else next.set(a, [b]);
+  };
+  for (const e of edges) flow(e.from.id, e.to.id);
+  for (const p of pairings) flow(p.binder.id, p.connecter.id);
+
+  for (const scc of cycles(nodes, next)) {
+    const inCycle = new Set(scc);
+    const e = edges.find((x) => inCycle.has(x.from.id) && inCycle.has(x.to.id));
+    const ids = [...scc].sort((a, b) => nodes.get(a)!.order - nodes.get(b)!.order);
+    const where: Where = e ? { at: 'link', index: e.index, text: e.text } : { at: 'node', node: ids[0] };
+    add('CYCLE', `frames go round in a cycle through ${ids.join(', ')}; a pipeline must flow one way`, where, e ? { link: e.text, node: ids[0] } : { node: ids[0] });
+  }
+
+  // Message types: `any` ports adopt what feeds them.
+  const outType = new Map<string, MessageType>();
+  const inputsOf = groupBy(edges, (e) => e.to.id);
+  const pairedFrom = new Map(pairings.map((p) => [p.connecter.id, p.binder.id]));
+  const declaredOut = (info: NodeInfo): MessageType => info.decl.outputs[0]?.type ?? 'any';
+  for (const info of nodes.values()) outType.set(info.id, declaredOut(info));
+  for (let round = 0; round <= nodes.size; round++) {
+    let changed = false;
+    for (const info of nodes.values()) {
+      if (declaredOut(info) !== 'any') continue;
+      const feeds = (inputsOf.get(info.id) ?? []).map((e) => outType.get(e.from.id)!);
+      const binder = pairedFrom.get(info.id);
+      if (binder) feeds.push(outType.get(binder)!);
+      const concrete = feeds.find((t) => t !== 'any') ?? 'any';
+      if (outType.get(info.id) !== concrete) {
+        outType.set(info.id, concrete);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  for (const [, list] of inputsOf) {
+    let first: MessageType = 'any';
+    for (const e of list) {
+      const got = outType.get(e.from.id)!;
+      const want: MessageType = e.toPort.type !== 'any' ? e.toPort.type : first;
+      if (got !== 'any' && want !== 'any' && got !== want) {
+        add('PORT_TYPE_MISMATCH', `link ${e.text}: ${e.link.from.node}.${e.link.from.port} carries ${got}s but ${e.link.to.node}.${e.link.to.port} takes ${want}s`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
+      }
+      if (first === 'any') first = got;
+    }
+  }
+
+  // Sources, sinks, reachability.
+  const hasProducer = new Set(edges.map((e) => e.to.id));
+  const hasConsumer = new Set(edges.map((e) => `${e.from.id}.${e.fromPort.name}`));
+  const sources = new Set<string>();
+  let sinks = 0;
+  for (const info of nodes.values()) {
+    // A Pull with no producer in the graph is fed from outside (students' PUSH scripts).
+    if (info.decl.inputs.length === 0 || (info.decl.socket?.peerIn && !hasProducer.has(info.id))) sources.add(info.id);
+    const servesOutside = info.decl.socket?.peerOut && !hasConsumer.has(`${info.id}.out`);
+    if (info.decl.outputs.length === 0 || servesOutside) sinks++;
+    for (const port of info.decl.outputs) {
+      if (!hasConsumer.has(`${info.id}.${port.name}`) && !info.decl.socket?.peerOut) {
+        add('UNCONNECTED_OUTPUT', `node ${info.id}: nothing takes ${info.id}.${port.name}; its ${port.type}s are thrown away`, { at: 'node', node: info.id }, { node: info.id, port: port.name }, 'warning');
+      }
+    }
+  }
+  if (nodes.size > 0 || allIds.size === 0) {
+    if (sources.size === 0) add('NO_SOURCE', 'the graph has no source: add a Camera, a Subscribe, a Request or a Pull fed from outside', { at: 'nodes' });
+    if (sinks === 0) add('NO_SINK', 'the graph has no sink: add an HDF5Sink or a Reply, or publish/push to outside peers', { at: 'nodes' });
+  }
+  const reachable = new Set<string>();
+  const stack = [...sources];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    for (const n of next.get(id) ?? []) stack.push(n);
+  }
+  for (const info of nodes.values()) {
+    if (!reachable.has(info.id) && sources.size > 0) {
+      add('UNREACHABLE_NODE', `node ${info.id}: no frames reach it from any source; it will not run`, { at: 'node', node: info.id }, { node: info.id }, 'warning');
+    }
+  }
+
+  return { issues, nodes, edges, pairings, sources, reachable, outType };
+}
+
+function isRef(x: unknown): x is { node: string; port: string } {
+  return !!x && typeof x === 'object' && typeof (x as { node: unknown }).node === 'string' && typeof (x as { port: unknown }).port === 'string';
+}
+
+function groupBy<T>(list: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of list) {
+    const k = key(x);
+    const l = out.get(k);
+    if (l) l.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
+}
+
+/** Strongly connected components of more than one node (Tarjan's, iterative so no graph overflows the stack). */
+function cycles(nodes: Map<string, NodeInfo>, next: Map<string, string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  let counter = 0;
+  for (const start of nodes.keys()) {
+    if (index.has(start)) continue;
+    const work: [string, number][] = [[start, 0]];
+    while (work.length) {
+      const top = work[work.length - 1];
+      const [v, i] = top;
+      if (i === 0) {
+        index.set(v, counter);
+        low.set(v, counter);
+        counter++;
+        stack.push(v);
+        onStack.add(v);
+      }
+      const succ = next.get(v) ?? [];
+      if (i < succ.length) {
+        top[1]++;
+        const w = succ[i];
+        if (!index.has(w)) work.push([w, 0]);
+        else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1][0];
+        low.set(parent, Math.min(low.get(parent)!, low.get(v)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== v);
+        if (scc.length > 1) out.push(scc);
+      }
+    }
+  }
+  return out;
+}
