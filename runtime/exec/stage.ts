@@ -2,10 +2,14 @@
  * The contract between the executor and each node type's implementation
  * (nodes/<type>/stage.ts, default export a StageFactory).
  */
-import type { PlanNode } from '../compile/plan.ts';
+import type { PlanNode, PlanSocket } from '../compile/plan.ts';
 import type { Frame, Message } from '../wire/index.ts';
 
-/** Counters kept per node; the executor turns them into rates for the live table and --json. */
+/**
+ * Counters kept per node; the executor turns them into rates for the live table and --json.
+ * The executor counts framesIn/framesOut/bytesIn/bytesOut itself (the larger of its count and
+ * the stage's is shown), so a stage need not count them; the other fields are the stage's.
+ */
 export interface NodeStats {
   framesIn: number;
   framesOut: number;
@@ -30,8 +34,15 @@ export interface StageIO {
   /** When the run started. */
   startedAt: Date;
   stats: NodeStats;
-  /** Sends a message out of an output port; resolves when downstream has taken it (backpressure). */
-  emit(port: string, msg: Message): Promise<void>;
+  /**
+   * Sends a message out of an output port; resolves when downstream has taken it (backpressure).
+   * `branch` (0 ≤ branch < branches(port)) sends to one consumer of a fan-out port only (Copy deep).
+   */
+  emit(port: string, msg: Message, branch?: number): Promise<void>;
+  /** How many consumers an output port feeds (Copy). Absent in hand-made StageIOs: assume 1. */
+  branches?(port: string): number;
+  /** The sockets this node drives itself (Request's REQ, Reply's REP); the executor owns all others. */
+  sockets?: readonly PlanSocket[];
   /** A problem with one message: counted in stats.errors and shown once per kind; the node goes on. */
   warn(error: Error): void;
   /** Aborted when the run stops (end of frames, Ctrl-C, a node failed): sources stop producing. */

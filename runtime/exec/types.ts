@@ -4,7 +4,7 @@
  */
 import type { Plan } from '../compile/plan.ts';
 import type { Frame } from '../wire/index.ts';
-import type { NodeStats } from './stage.ts';
+import type { NodeStats, StageFactory } from './stage.ts';
 
 export interface NodeRates extends NodeStats {
   type: string;
@@ -47,6 +47,8 @@ export interface NodeFailure {
 
 export interface RunSummary {
   ok: boolean;
+  /** Frames missing on lossless paths (should be 0). */
+  lost?: number;
   /** 0 when nothing failed and nothing was lost on a lossless path. */
   exitCode: number;
   durationMs: number;
@@ -63,6 +65,10 @@ export interface RunOptions {
   statsIntervalMs?: number;
   /** Called synchronously for each frame a node emits (the editor's previews). Copy what you keep. */
   tap?: (node: string, frame: Frame) => void;
+  /** Stage factories by node type, used before nodes/<type>/stage.ts (tests: capture sinks, test sources). */
+  stages?: Record<string, StageFactory>;
+  /** Frames an in-process link holds before its producer waits; default 4. */
+  inprocCapacity?: number;
 }
 
 export interface RunHandle {
@@ -72,6 +78,8 @@ export interface RunHandle {
   stop(): void;
   on(event: 'stats', listener: (s: StatsSnapshot) => void): this;
   on(event: 'failure', listener: (f: NodeFailure) => void): this;
+  /** A problem with one message (malformed, refused), the node going on; once per node and code. */
+  on(event: 'warning', listener: (w: NodeFailure) => void): this;
 }
 
 /** Starts a compiled graph. Implemented in runtime/exec/executor.ts. */

@@ -1,0 +1,24 @@
+import type { StageFactory } from '../../runtime/exec/stage.ts';
+
+/**
+ * Copy: shallow hands the same Frame (same buffer) to every branch; deep gives every branch
+ * its own bytes, so a branch that writes into its frame changes nothing the others see.
+ */
+const copyStage: StageFactory = (io) => {
+  const deep = io.node.params.mode === 'deep';
+  return {
+    receive(_port, frame) {
+      if (!deep) return io.emit('out', frame);
+      const n = io.branches?.('out') ?? 1;
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < n; i++) {
+        const data = frame.data.slice();
+        io.stats.bytesCopied += data.byteLength;
+        sends.push(io.emit('out', { ...frame, meta: frame.meta && { ...frame.meta }, shape: [...frame.shape], data }, n > 1 ? i : undefined));
+      }
+      return Promise.all(sends).then(() => undefined);
+    },
+  };
+};
+
+export default copyStage;

@@ -1,0 +1,75 @@
+import type * as zmq from 'zeromq';
+import { ExecError } from '../../runtime/exec/errors.ts';
+import { attach, createSocket } from '../../runtime/exec/sockets.ts';
+import type { StageFactory } from '../../runtime/exec/stage.ts';
+import { encode, type Frame } from '../../runtime/wire/index.ts';
+
+/**
+ * Reply: a REP socket answering each request with the latest frame. A client never gets the
+ * same frame twice in a row: a request waits for a frame newer than the last reply. After the
+ * input has ended, every request is answered with end of stream (carrying the frames received),
+ * until the run closes.
+ */
+const replyStage: StageFactory = (io) => {
+  const plan = io.sockets?.find((s) => s.type === 'REP');
+  if (!plan) throw new ExecError('BAD_PLAN', 'the plan gives this Reply node no REP socket', io.node.id);
+  let socket: zmq.Reply | undefined;
+  let latest: Frame | undefined;
+  let lastSent: Frame | undefined;
+  let received = 0;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const changed = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const next = async (): Promise<Frame | undefined> => {
+    while (!ended && (latest === undefined || latest === lastSent)) await new Promise<void>((r) => (wake = r));
+    return latest !== lastSent ? latest : undefined;
+  };
+
+  async function serve(s: zmq.Reply): Promise<void> {
+    for (;;) {
+      try {
+        await s.receive();
+      } catch (e) {
+        if (s.closed) return;
+        throw e;
+      }
+      const frame = await next();
+      if (s.closed) return;
+      if (frame) {
+        lastSent = frame;
+        io.stats.framesOut++;
+        io.stats.bytesOut += frame.data.byteLength;
+        await s.send(encode(frame));
+      } else {
+        await s.send(encode({ kind: 'eos', seq: received }));
+      }
+    }
+  }
+
+  return {
+    async open() {
+      socket = createSocket('REP', plan.hwm) as zmq.Reply;
+      await attach(socket, plan);
+      serve(socket).catch((e: Error) => io.warn(new ExecError('SOCKET_ERROR', `REP ${plan.endpoint}: ${e.message}`, io.node.id)));
+    },
+    async receive(_port, frame) {
+      received++;
+      latest = frame;
+      changed();
+    },
+    async end() {
+      ended = true;
+      changed();
+    },
+    async close() {
+      ended = true;
+      changed();
+      socket?.close();
+    },
+  };
+};
+
+export default replyStage;

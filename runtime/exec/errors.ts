@@ -1,0 +1,34 @@
+/** The closed set of codes a run reports (NodeFailure.code, thrown ExecErrors). */
+export type ExecErrorCode =
+  /** No nodes/<type>/stage.ts for a node type (or it has no default export). */
+  | 'STAGE_MISSING'
+  /** A stage threw or rejected (open, run, receive, end). */
+  | 'STAGE_FAILED'
+  /** The plan names a node, link or socket that does not fit together. */
+  | 'BAD_PLAN'
+  /** A socket could not bind or connect. */
+  | 'SOCKET_ERROR'
+  /** A Request node waited longer than `timeoutMs` for a reply. */
+  | 'REQUEST_TIMEOUT'
+  /** Frames went missing on a lossless path (PUSH/PULL, in-process). */
+  | 'FRAMES_LOST'
+  /** A second stop (Ctrl-C twice) ended the run without draining. */
+  | 'FORCED_STOP';
+
+/** An error of the executor or of a stage, with a code from the closed set. */
+export class ExecError extends Error {
+  constructor(
+    readonly code: ExecErrorCode,
+    message: string,
+    readonly node?: string,
+  ) {
+    super(node ? `${node}: ${message}` : message);
+    this.name = 'ExecError';
+  }
+}
+
+/** The code of any error: its own `code` when it is a string, else STAGE_FAILED. */
+export function errorCode(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'STAGE_FAILED';
+}

@@ -1,0 +1,868 @@
+/**
+ * The executor: turns a Plan into running stages, ZeroMQ sockets and in-process hand-offs,
+ * moves frames between them, keeps stats, and stops without losing what it received.
+ * How it works, in the course's words: docs/runtime.md.
+ */
+import { EventEmitter } from 'node:events';
+import type * as zmq from 'zeromq';
+import { getNodeType } from '../../nodes/registry.ts';
+import type { Plan, PlanLink, PlanNode, PlanSocket } from '../compile/plan.ts';
+import { decode, encode, WireError, type Frame, type Message } from '../wire/index.ts';
+import { ExecError, errorCode } from './errors.ts';
+import { Mailbox } from './mailbox.ts';
+import { SendQueue } from './send-queue.ts';
+import { attach, createSocket, hasHandshake, type AnySocket } from './sockets.ts';
+import { emptyStats, type NodeStats, type Stage, type StageFactory, type StageIO } from './stage.ts';
+import type { LinkRates, NodeFailure, NodeRates, RunGraph, RunHandle, RunOptions, RunSummary, StatsSnapshot } from './types.ts';
+
+/** How long a node's close() may take before the run reports it as slow and goes on, ms. */
+const CLOSE_LIMIT_MS = 5000;
+/** How long a publisher or ventilator keeps re-sending end of stream to consumers that have not confirmed it, ms. */
+const EOS_LIMIT_MS = 30_000;
+/** Pause between re-sent end-of-stream messages, ms. */
+const EOS_REPEAT_MS = 5;
+
+interface LinkState {
+  plan: PlanLink;
+  frames: number;
+  bytes: number;
+  dropped: number;
+  /** Frames of this link waiting in the consumer's inbox. */
+  queued: number;
+}
+
+/** One item of a node's inbox: a frame on a port, or (no frame) one of its inputs has ended. */
+interface InboxItem {
+  port: string;
+  frame?: Frame;
+  link?: LinkState;
+}
+
+/** Where an output port's frames go: an in-process hand-off or a socket. */
+interface OutputSink {
+  link?: LinkState;
+  /** Frames sent through this sink (the count end of stream carries). */
+  sent: number;
+  send(frame: Frame): Promise<void>;
+  end(count: number): Promise<void>;
+}
+
+/** A socket that feeds a node's input port. */
+interface SocketSource {
+  plan: PlanSocket;
+  socket: AnySocket;
+  runner: Runner;
+  port: string;
+  link?: LinkState;
+  withTopic: boolean;
+  /** End-of-stream messages to wait for (one per producer in the graph). */
+  expected: number;
+  /** No producer inside the graph: stop() ends it (Subscribe, a Pull fed from outside). */
+  sourceLike: boolean;
+  received: number;
+  closing: boolean;
+  /** Resolves when this input has seen its end of stream (or was closed). */
+  ended: Deferred<void>;
+  /** Where frames lost on the way are counted (PUB/SUB): the publisher in the graph, else this node. */
+  dropTo: Runner;
+  dropped: number;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  settled: boolean;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  const d = { settled: false } as Deferred<T>;
+  d.promise = new Promise<T>((r) => (resolve = r));
+  d.resolve = (v: T) => {
+    if (d.settled) return;
+    d.settled = true;
+    resolve(v);
+  };
+  return d;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** Resolves when `p` does or when `signal` aborts, whichever is first. */
+function untilAbort(p: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** nodes/<folder>/stage.ts: the folder is the type in kebab-case (HDF5Sink → hdf5-sink). */
+export function stageFolder(type: string): string {
+  return type.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+class Runner {
+  /** The stage's own counters (it writes them through io.stats). */
+  readonly stats: NodeStats = emptyStats();
+  /** What the executor counts for this node. */
+  readonly flow = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, dropped: 0, errors: 0, busyNs: 0, lost: 0 };
+  readonly outputs = new Map<string, OutputSink[]>();
+  readonly inbox: Mailbox<InboxItem>;
+  /** Inputs (in-process links, sockets) that have not ended yet. */
+  inputs = 0;
+  stage?: Stage;
+  io?: StageIO;
+  state: NodeRates['state'] = 'starting';
+  failed = false;
+  readonly warned = new Set<string>();
+  /** Sockets this node's stage drives itself. */
+  stageSockets: PlanSocket[] = [];
+
+  constructor(
+    readonly node: PlanNode,
+    capacity: number,
+  ) {
+    this.inbox = new Mailbox<InboxItem>(capacity);
+  }
+
+  get isSource(): boolean {
+    return typeof this.stage?.run === 'function';
+  }
+}
+
+class Run extends EventEmitter implements RunHandle {
+  readonly done: Promise<RunSummary>;
+  private resolveDone!: (s: RunSummary) => void;
+  private finished = false;
+  private readonly runners = new Map<string, Runner>();
+  private readonly links = new Map<string, LinkState>();
+  private readonly sources: SocketSource[] = [];
+  private readonly sockets: AnySocket[] = [];
+  private readonly failures: NodeFailure[] = [];
+  private readonly abort = new AbortController();
+  private stopping = false;
+  private readonly started = Date.now();
+  private readonly startedAt = new Date();
+  private timer?: NodeJS.Timeout;
+  private readonly prevNodes = new Map<string, { frames: number; bytes: number }>();
+  private readonly prevLinks = new Map<string, { frames: number; bytes: number }>();
+  private prevAt = Date.now();
+  /** Checks run at the end: frames that should have arrived on a lossless socket path. */
+  private readonly lossChecks: (() => number)[] = [];
+  private readonly readiness: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: RunOptions,
+  ) {
+    super();
+    this.done = new Promise((r) => (this.resolveDone = r));
+    // Failures are reported through 'failure' and the summary; an EventEmitter would throw on 'error' only.
+    queueMicrotask(() => void this.execute());
+  }
+
+  stop(): void {
+    if (this.finished) return;
+    if (this.stopping) {
+      void this.force();
+      return;
+    }
+    this.stopping = true;
+    this.abort.abort();
+    for (const src of this.sources) if (src.sourceLike) this.closeSource(src);
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  private local(nodeId: string): boolean {
+    const n = this.plan.nodes.find((x) => x.id === nodeId);
+    if (!n) return false;
+    return this.options.host === undefined || n.host === this.options.host;
+  }
+
+  private async execute(): Promise<void> {
+    try {
+      this.build();
+      await this.loadStages();
+      this.timer = setInterval(() => this.emit('stats', this.snapshot()), this.options.statsIntervalMs ?? 500);
+      this.timer.unref();
+      for (const id of this.order()) await this.openStage(this.runners.get(id)!);
+      await this.openSockets();
+      await untilAbort(Promise.all(this.readiness), this.abort.signal);
+      await Promise.all([...this.runners.values()].map((r) => this.drive(r)));
+    } catch (e) {
+      this.report(undefined, e);
+      // Setup failed: nothing flows. Close what was opened.
+      this.abort.abort();
+    }
+    await this.teardown();
+  }
+
+  /** Start order from the plan (consumers first), then any local node it does not name. */
+  private order(): string[] {
+    const ids = this.plan.startOrder.filter((id) => this.runners.has(id));
+    for (const id of this.runners.keys()) if (!ids.includes(id)) ids.push(id);
+    return ids;
+  }
+
+  /** The socket a socket node owns itself (its endpoint param), as opposed to the sockets it got for its links. */
+  private ownSockets(): Map<string, PlanSocket> {
+    const own = new Map<string, PlanSocket>();
+    for (const n of this.plan.nodes) {
+      const decl = getNodeType(n.type)?.socket;
+      if (!decl) continue;
+      const endpoint = (n.params.endpoint as string) || `inproc://${n.id}`;
+      const side = n.params.bind === undefined ? decl.side : n.params.bind ? 'bind' : 'connect';
+      let best: PlanSocket | undefined;
+      let bestScore = -1;
+      for (const s of this.plan.sockets) {
+        if (s.node !== n.id || s.type !== decl.own) continue;
+        const score = (s.endpoint === endpoint ? 4 : 0) + (s.link === undefined ? 2 : 0) + (s.side === side ? 1 : 0);
+        if (score > bestScore) [best, bestScore] = [s, score];
+      }
+      if (best) own.set(n.id, best);
+    }
+    return own;
+  }
+
+  private build(): void {
+    const capacity = this.options.inprocCapacity ?? 4;
+    for (const n of this.plan.nodes) if (this.local(n.id)) this.runners.set(n.id, new Runner(n, capacity));
+    if (this.runners.size === 0) throw new ExecError('BAD_PLAN', `no node runs on host ${JSON.stringify(this.options.host)}`);
+    for (const l of this.plan.links) this.links.set(l.text, { plan: l, frames: 0, bytes: 0, dropped: 0, queued: 0 });
+
+    const own = this.ownSockets();
+    const ownSet = new Set(own.values());
+    const linkSockets = this.plan.sockets.filter((s) => !ownSet.has(s));
+    const receivers = linkSockets.filter((s) => (s.type === 'SUB' || s.type === 'PULL') && s.link !== undefined);
+    const receiverLinks = new Set(receivers.map((s) => s.link));
+    // A link with a socket on both ends (Push.out -> Pull.in) is carried by the consumer's socket only.
+    const senders = linkSockets.filter((s) => s.type === 'PUSH' && s.link !== undefined && !receiverLinks.has(s.link));
+    const carried = new Set([...receivers, ...senders].map((s) => s.link));
+
+    // In-process links.
+    for (const l of this.plan.links) {
+      if (carried.has(l.text)) continue;
+      const from = this.runners.get(l.from.node);
+      const to = this.runners.get(l.to.node);
+      if (!from && !to) continue;
+      if (!from || !to)
+        throw new ExecError('BAD_PLAN', `link ${l.text} crosses hosts but has no socket (links between hosts must be tcp endpoints)`);
+      const link = this.links.get(l.text)!;
+      to.inputs++;
+      this.addOutput(from, l.from.port, {
+        link,
+        sent: 0,
+        send: (frame) => {
+          link.frames++;
+          link.bytes += frame.data.byteLength;
+          link.queued++;
+          return to.inbox.put({ port: l.to.port, frame, link });
+        },
+        end: () => to.inbox.put({ port: l.to.port, link }),
+      });
+    }
+
+    this.pending = { own, receivers, senders };
+  }
+
+  private pending?: { own: Map<string, PlanSocket>; receivers: PlanSocket[]; senders: PlanSocket[] };
+
+  private addOutput(r: Runner, port: string, sink: OutputSink): void {
+    const list = r.outputs.get(port) ?? [];
+    list.push(sink);
+    r.outputs.set(port, list);
+  }
+
+  private async loadStages(): Promise<void> {
+    for (const r of this.runners.values()) {
+      const type = r.node.type;
+      let factory: StageFactory | undefined = this.options.stages?.[type];
+      if (!factory) {
+        const url = new URL(`../../nodes/${stageFolder(type)}/stage.ts`, import.meta.url);
+        try {
+          factory = ((await import(url.href)) as { default?: StageFactory }).default;
+        } catch (e) {
+          throw new ExecError('STAGE_MISSING', `cannot load the ${type} stage (nodes/${stageFolder(type)}/stage.ts): ${(e as Error).message}`, r.node.id);
+        }
+        if (typeof factory !== 'function')
+          throw new ExecError('STAGE_MISSING', `nodes/${stageFolder(type)}/stage.ts has no default export StageFactory`, r.node.id);
+      }
+      const own = this.pending!.own.get(r.node.id);
+      if (own && (own.type === 'REQ' || own.type === 'REP')) r.stageSockets.push(own);
+      r.io = this.makeIO(r);
+      try {
+        r.stage = await factory(r.io);
+      } catch (e) {
+        throw new ExecError('STAGE_FAILED', `creating the stage failed: ${(e as Error).message}`, r.node.id);
+      }
+    }
+  }
+
+  private makeIO(r: Runner): StageIO {
+    return {
+      node: r.node,
+      graphText: this.options.graphText,
+      startedAt: this.startedAt,
+      stats: r.stats,
+      signal: this.abort.signal,
+      sockets: r.stageSockets,
+      emit: (port, msg, branch) => this.emitFrom(r, port, msg, branch),
+      branches: (port) => r.outputs.get(port)?.length ?? 0,
+      warn: (error) => this.warn(r, error),
+    };
+  }
+
+  private async openStage(r: Runner): Promise<void> {
+    try {
+      await r.stage?.open?.();
+    } catch (e) {
+      throw new ExecError(errorCode(e) === 'STAGE_FAILED' ? 'STAGE_FAILED' : (errorCode(e) as never), `open failed: ${(e as Error).message}`, r.node.id);
+    }
+  }
+
+  private async openSockets(): Promise<void> {
+    const { own, receivers, senders } = this.pending!;
+    const binds: (() => Promise<void>)[] = [];
+    const connects: (() => Promise<void>)[] = [];
+    const schedule = (s: PlanSocket, open: () => Promise<void>) => (s.side === 'bind' ? binds : connects).push(open);
+
+    // Local receiving sockets by endpoint: publishers and ventilators wait for their end-of-stream confirmations.
+    const localReceivers = new Map<string, SocketSource[]>();
+
+    for (const [id, s] of own) {
+      const r = this.runners.get(id);
+      if (!r) continue;
+      if (s.type === 'PUB') {
+        schedule(s, () => this.openPublisher(r, s, localReceivers));
+      } else if (s.type === 'PUSH') {
+        schedule(s, () => this.openVentilator(r, s, localReceivers));
+      } else if (s.type === 'PULL' || s.type === 'SUB') {
+        const producers = senders.filter((p) => p.endpoint === s.endpoint);
+        schedule(s, async () => {
+          const src = this.openSource(r, s, 'in', undefined, Math.max(1, producers.length), producers.length === 0, localReceivers);
+          await attach(src.socket, s);
+          // A Subscribe listening to a publisher of this graph: drops are the publisher's.
+          const pub = s.type === 'SUB' ? [...own.values()].find((p) => p.type === 'PUB' && p.endpoint === s.endpoint) : undefined;
+          if (pub && this.runners.has(pub.node)) src.dropTo = this.runners.get(pub.node)!;
+          // PUSH to PULL is lossless: when every producer runs here, what they sent must have arrived.
+          if (producers.length > 0 && producers.every((p) => this.runners.has(p.node)))
+            this.lossChecks.push(() => {
+              const links = new Set(producers.map((p) => p.link));
+              const sent = [...this.runners.values()]
+                .flatMap((x) => [...x.outputs.values()].flat())
+                .filter((o) => o.link && links.has(o.link.plan.text))
+                .reduce((a, o) => a + o.sent, 0);
+              return Math.max(0, sent - src.received);
+            });
+        });
+      }
+      // REQ and REP are driven by their stages (nodes/request, nodes/reply).
+    }
+
+    for (const s of receivers) {
+      const r = this.runners.get(s.node);
+      if (!r) continue;
+      const l = this.links.get(s.link!);
+      if (!l) throw new ExecError('BAD_PLAN', `socket ${s.type} ${s.endpoint} names an unknown link ${s.link}`, s.node);
+      schedule(s, async () => {
+        const src = this.openSource(r, s, l.plan.to.port, l, 1, false, localReceivers);
+        if (s.type === 'SUB') {
+          const pub = this.runners.get(l.plan.from.node);
+          if (pub) src.dropTo = pub;
+        }
+        const ready = hasHandshake(s.endpoint) && s.type === 'PULL' ? this.handshake(src.socket) : undefined;
+        await attach(src.socket, s);
+        if (ready) this.readiness.push(ready);
+      });
+    }
+
+    for (const s of senders) {
+      const r = this.runners.get(s.node);
+      if (!r) continue;
+      const l = this.links.get(s.link!);
+      if (!l) throw new ExecError('BAD_PLAN', `socket ${s.type} ${s.endpoint} names an unknown link ${s.link}`, s.node);
+      schedule(s, async () => {
+        const socket = createSocket('PUSH', s.hwm);
+        this.sockets.push(socket);
+        const q = new SendQueue(socket as zmq.Push);
+        const ready = hasHandshake(s.endpoint) ? this.handshake(socket) : undefined;
+        await attach(socket, s);
+        if (ready) this.readiness.push(ready);
+        const sink: OutputSink = {
+          link: l,
+          sent: 0,
+          send: (frame) => {
+            l.frames++;
+            l.bytes += frame.data.byteLength;
+            return q.send(encode(frame));
+          },
+          end: (count) => q.send(encode({ kind: 'eos', seq: count })),
+        };
+        this.addOutput(r, l.plan.from.port, sink);
+      });
+    }
+
+    // The stable side first: every bind, then every connect.
+    for (const b of binds) await b();
+    for (const c of connects) await c();
+    for (const src of this.sources) void this.receiveLoop(src);
+  }
+
+  /** Resolves on the socket's first completed ZMTP handshake (tcp, ipc). */
+  private handshake(socket: AnySocket): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const listener = () => {
+        socket.events.off('handshake', listener);
+        resolve();
+      };
+      socket.events.on('handshake', listener);
+    });
+  }
+
+  private openSource(
+    r: Runner,
+    s: PlanSocket,
+    port: string,
+    link: LinkState | undefined,
+    expected: number,
+    sourceLike: boolean,
+    localReceivers: Map<string, SocketSource[]>,
+  ): SocketSource {
+    const socket = createSocket(s.type, s.hwm);
+    this.sockets.push(socket);
+    if (s.type === 'SUB') for (const t of s.topics ?? (r.node.params.topics as string[] | undefined) ?? ['']) (socket as zmq.Subscriber).subscribe(t);
+    r.inputs++;
+    const src: SocketSource = {
+      plan: s,
+      socket,
+      runner: r,
+      port,
+      link,
+      withTopic: s.type === 'SUB',
+      expected,
+      sourceLike,
+      received: 0,
+      closing: false,
+      ended: deferred(),
+      dropTo: r,
+      dropped: 0,
+    };
+    this.sources.push(src);
+    const list = localReceivers.get(s.endpoint) ?? [];
+    list.push(src);
+    localReceivers.set(s.endpoint, list);
+    return src;
+  }
+
+  private async openPublisher(r: Runner, s: PlanSocket, localReceivers: Map<string, SocketSource[]>): Promise<void> {
+    const socket = createSocket('PUB', s.hwm) as zmq.XPublisher;
+    this.sockets.push(socket);
+    await attach(socket, s);
+    const q = new SendQueue(socket);
+    const topic = String(r.node.params.topic ?? '');
+    // Every in-graph subscriber sends one subscription per topic; outside ones are waitFor.
+    const inGraph = this.plan.sockets
+      .filter((x) => x.type === 'SUB' && x.endpoint === s.endpoint)
+      .reduce((a, x) => a + Math.max(1, x.topics?.length ?? 1), 0);
+    const want = inGraph + Number(r.node.params.waitFor ?? 0);
+    let subs = 0;
+    const enough = deferred<void>();
+    if (want === 0) enough.resolve();
+    const loop = async () => {
+      for (;;) {
+        let msg: Buffer;
+        try {
+          [msg] = await socket.receive();
+        } catch (e) {
+          if (socket.closed || this.finished) return;
+          this.report(r, e);
+          return;
+        }
+        if (msg.length > 0 && msg[0] === 1) subs++;
+        else if (msg.length > 0 && msg[0] === 0) subs--;
+        if (subs >= want) enough.resolve();
+      }
+    };
+    void loop();
+    this.readiness.push(enough.promise);
+    this.addOutput(r, 'out', {
+      sent: 0,
+      send: (frame) => q.send(encode(frame, topic)),
+      end: (count) => this.repeatEos(q, () => encode({ kind: 'eos', seq: count }, topic), localReceivers.get(s.endpoint) ?? []),
+    });
+  }
+
+  private async openVentilator(r: Runner, s: PlanSocket, localReceivers: Map<string, SocketSource[]>): Promise<void> {
+    const socket = createSocket('PUSH', s.hwm) as zmq.Push;
+    this.sockets.push(socket);
+    // Outside workers (a student's PULL) are counted as they connect, so each gets its end of stream.
+    let peers = 0;
+    socket.events.on('handshake', () => peers++);
+    socket.events.on('disconnect', () => peers--);
+    await attach(socket, s);
+    const q = new SendQueue(socket);
+    const sink: OutputSink = {
+      sent: 0,
+      send: (frame) => q.send(encode(frame)),
+      end: async (count) => {
+        const consumers = localReceivers.get(s.endpoint) ?? [];
+        if (consumers.length > 0) return this.repeatEos(q, () => encode({ kind: 'eos', seq: count }), consumers);
+        for (let i = 0; i < Math.max(1, peers); i++) await this.sendWithin(q, encode({ kind: 'eos', seq: count }), EOS_LIMIT_MS);
+      },
+    };
+    this.addOutput(r, 'out', sink);
+    this.lossChecks.push(() => {
+      const consumers = localReceivers.get(s.endpoint) ?? [];
+      const all = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s).length;
+      // Only when every worker is inside this run can we tell what went missing.
+      if (consumers.length === 0 || consumers.length !== all) return 0;
+      return Math.max(0, sink.sent - consumers.reduce((a, c) => a + c.received, 0));
+    });
+  }
+
+  private async sendWithin(q: SendQueue, parts: (Buffer | Uint8Array | string)[], ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+    const sent = q.send(parts).then(() => true);
+    try {
+      return await Promise.race([sent, timeout, this.forced.promise.then(() => false)]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private readonly forced = deferred<void>();
+
+  /**
+   * End of stream for a socket with several consumers. ZeroMQ deals PUSH messages round robin
+   * to pipes that have room and PUB drops at the high-water mark, so one EOS per consumer may
+   * miss a slow one: re-send until every consumer in the graph confirms (a consumer closes its
+   * socket at its EOS, which takes it out of the rotation). Outside consumers get one or more.
+   */
+  private async repeatEos(q: SendQueue, parts: () => (Buffer | Uint8Array | string)[], consumers: SocketSource[]): Promise<void> {
+    const all = Promise.all(consumers.map((c) => c.ended.promise));
+    let confirmed = consumers.length === 0;
+    void all.then(() => (confirmed = true));
+    const deadline = Date.now() + EOS_LIMIT_MS;
+    let sends = 0;
+    do {
+      const ok = await Promise.race([this.sendWithin(q, parts(), EOS_LIMIT_MS), all.then(() => false)]);
+      if (ok) sends++;
+      if (confirmed && sends >= 1) break;
+      await Promise.race([sleep(EOS_REPEAT_MS), all]);
+    } while (!this.forced.settled && Date.now() < deadline && !(confirmed && sends >= 1));
+  }
+
+  // ---------------------------------------------------------------- flow
+
+  private emitFrom(r: Runner, port: string, msg: Message, branch?: number): Promise<void> {
+    // End of stream is the executor's job: it follows run() or end().
+    if (msg.kind !== 'frame') return Promise.resolve();
+    const sinks = r.outputs.get(port);
+    if (!sinks || sinks.length === 0) {
+      const decl = getNodeType(r.node.type);
+      if (decl && !decl.outputs.some((p) => p.name === port))
+        return Promise.reject(new ExecError('BAD_PLAN', `emit on unknown port ${JSON.stringify(port)}`, r.node.id));
+      // An output nobody consumes (an unconnected port): counted, not sent.
+      r.flow.framesOut++;
+      r.flow.bytesOut += msg.data.byteLength;
+      return Promise.resolve();
+    }
+    let chosen = sinks;
+    if (branch !== undefined) {
+      const s = sinks[branch];
+      if (!s) return Promise.reject(new ExecError('BAD_PLAN', `port ${port} has ${sinks.length} branches, got branch ${branch}`, r.node.id));
+      chosen = [s];
+    }
+    r.flow.framesOut++;
+    r.flow.bytesOut += msg.data.byteLength;
+    if (this.options.tap) {
+      try {
+        this.options.tap(r.node.id, msg);
+      } catch (e) {
+        this.warn(r, e as Error);
+      }
+    }
+    for (const s of chosen) s.sent++;
+    if (chosen.length === 1) return chosen[0].send(msg);
+    return Promise.all(chosen.map((s) => s.send(msg))).then(() => undefined);
+  }
+
+  private async receiveLoop(src: SocketSource): Promise<void> {
+    const r = src.runner;
+    let eos = 0;
+    let lastSeq = -1;
+    let gaps = 0;
+    for (;;) {
+      let parts: Buffer[];
+      try {
+        parts = await (src.socket as zmq.Pull).receive();
+      } catch (e) {
+        if (!src.closing && !this.finished) this.report(r, e);
+        break;
+      }
+      let msg: Message;
+      try {
+        msg = decode(parts, src.withTopic).msg;
+      } catch (e) {
+        if (!(e instanceof WireError)) throw e;
+        r.flow.errors++;
+        this.warnOnce(r, e);
+        continue;
+      }
+      if (msg.kind === 'eos') {
+        if (src.withTopic && msg.seq >= src.received) this.countDrops(src, msg.seq - src.received - src.dropped);
+        if (++eos >= src.expected) break;
+        continue;
+      }
+      src.received++;
+      if (src.withTopic) {
+        // Live estimate from sequence gaps; end of stream makes it exact.
+        if (lastSeq >= 0 && msg.seq > lastSeq + 1) gaps += msg.seq - lastSeq - 1;
+        lastSeq = Math.max(lastSeq, msg.seq);
+        if (gaps > src.dropped) this.countDrops(src, gaps - src.dropped);
+      }
+      if (src.link) {
+        src.link.frames++;
+        src.link.bytes += msg.data.byteLength;
+        src.link.queued++;
+      }
+      await r.inbox.put({ port: src.port, frame: msg, link: src.link });
+    }
+    this.closeSource(src);
+    await r.inbox.put({ port: src.port, link: src.link });
+  }
+
+  private countDrops(src: SocketSource, n: number): void {
+    if (n === 0) return;
+    src.dropped += n;
+    if (src.link) src.link.dropped += n;
+    src.dropTo.flow.dropped += n;
+  }
+
+  private closeSource(src: SocketSource): void {
+    if (src.closing) return;
+    src.closing = true;
+    src.ended.resolve();
+    // What it received is already in the node's inbox; what is still in flight is not ours yet.
+    src.socket.linger = 0;
+    src.socket.close();
+  }
+
+  private async drive(r: Runner): Promise<void> {
+    r.state = 'running';
+    const stage = r.stage!;
+    if (r.isSource) {
+      try {
+        await stage.run!();
+      } catch (e) {
+        this.fail(r, e);
+      }
+    } else {
+      while (r.inputs > 0) {
+        const item = await r.inbox.take();
+        if (item.link) item.link.queued = Math.max(0, item.link.queued - (item.frame ? 1 : 0));
+        if (!item.frame) {
+          r.inputs--;
+          continue;
+        }
+        r.flow.framesIn++;
+        r.flow.bytesIn += item.frame.data.byteLength;
+        if (r.failed) {
+          // A failed node takes what its producers still send, so they can finish; these frames are lost.
+          r.flow.lost++;
+          continue;
+        }
+        const t0 = process.hrtime.bigint();
+        try {
+          await stage.receive?.(item.port, item.frame);
+        } catch (e) {
+          this.fail(r, e);
+        }
+        r.flow.busyNs += Number(process.hrtime.bigint() - t0);
+      }
+    }
+    r.state = 'draining';
+    if (!r.failed) {
+      try {
+        await stage.end?.();
+      } catch (e) {
+        this.fail(r, e);
+      }
+    }
+    const sinks = [...r.outputs.values()].flat();
+    await Promise.all(sinks.map((s) => s.end(s.sent).catch((e) => this.report(r, e))));
+    r.state = r.failed ? 'failed' : 'done';
+  }
+
+  // ---------------------------------------------------------------- problems
+
+  private fail(r: Runner, e: unknown): void {
+    r.failed = true;
+    r.inbox.unblock();
+    this.report(r, e);
+    // A failed node stops the graph: sources stop, end of stream drains the rest.
+    if (!this.stopping) this.stop();
+  }
+
+  private report(r: Runner | undefined, e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const node = r?.node.id ?? (e as ExecError).node ?? '';
+    const code = errorCode(e);
+    const failure: NodeFailure = { node, code, message: err.message };
+    if (r) r.state = 'failed';
+    this.failures.push(failure);
+    this.emit('failure', failure);
+  }
+
+  /** A stage's io.warn: counted in its errors, shown once per code. */
+  private warn(r: Runner, e: Error): void {
+    r.stats.errors++;
+    this.warnOnce(r, e);
+  }
+
+  private warnOnce(r: Runner, e: Error): void {
+    const code = errorCode(e);
+    if (r.warned.has(code)) return;
+    r.warned.add(code);
+    this.emit('warning', { node: r.node.id, code, message: e.message } satisfies NodeFailure);
+  }
+
+  // ---------------------------------------------------------------- end
+
+  private async force(): Promise<void> {
+    if (this.forced.settled) return;
+    this.forced.resolve();
+    this.report(undefined, new ExecError('FORCED_STOP', 'stopped a second time: the run ended without draining'));
+    for (const src of this.sources) this.closeSource(src);
+    for (const r of this.runners.values()) r.inbox.unblock();
+    await this.teardown();
+  }
+
+  private async teardown(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    clearInterval(this.timer);
+    const summary = this.summary();
+    for (const r of this.runners.values()) {
+      if (!r.stage?.close) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<'slow'>((res) => (timer = setTimeout(() => res('slow'), CLOSE_LIMIT_MS)));
+      try {
+        const out = await Promise.race([r.stage.close(), slow]);
+        if (out === 'slow') this.report(r, new ExecError('STAGE_FAILED', `close() took longer than ${CLOSE_LIMIT_MS} ms`, r.node.id));
+      } catch (e) {
+        this.report(r, e);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    for (const s of this.sockets) {
+      if (this.forced.settled) s.linger = 0;
+      if (!s.closed) s.close();
+    }
+    // Failures seen while closing count too.
+    summary.failures = [...this.failures];
+    summary.ok = summary.failures.length === 0 && (summary.lost ?? 0) === 0;
+    summary.exitCode = summary.ok ? 0 : 1;
+    this.resolveDone(summary);
+  }
+
+  private summary(): RunSummary {
+    const stats = this.snapshot();
+    let lost = 0;
+    for (const check of this.lossChecks) lost += check();
+    for (const r of this.runners.values()) lost += r.flow.lost;
+    if (lost > 0 && !this.forced.settled)
+      this.report(undefined, new ExecError('FRAMES_LOST', `${lost} frames lost on lossless links`));
+    const ok = this.failures.length === 0 && lost === 0;
+    return { ok, exitCode: ok ? 0 : 1, lost, durationMs: Date.now() - this.started, stats, failures: [...this.failures] };
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  private snapshot(): StatsSnapshot {
+    const now = Date.now();
+    const dt = Math.max(1, now - this.prevAt) / 1000;
+    this.prevAt = now;
+    const nodes: Record<string, NodeRates> = {};
+    let total = 0;
+    let done = 0;
+    let known = true;
+    let anySource = false;
+    for (const r of this.runners.values()) {
+      const s = r.stats;
+      const f = r.flow;
+      const framesIn = Math.max(s.framesIn, f.framesIn);
+      const framesOut = Math.max(s.framesOut, f.framesOut);
+      const bytesIn = Math.max(s.bytesIn, f.bytesIn);
+      const bytesOut = Math.max(s.bytesOut, f.bytesOut);
+      const sink = r.outputs.size === 0 && framesOut === 0;
+      const frames = sink ? framesIn : framesOut;
+      const bytes = sink ? bytesIn : bytesOut;
+      const prev = this.prevNodes.get(r.node.id) ?? { frames: 0, bytes: 0 };
+      this.prevNodes.set(r.node.id, { frames, bytes });
+      const busyNs = s.busyNs > 0 ? s.busyNs : f.busyNs;
+      const worked = Math.max(framesIn, framesOut);
+      nodes[r.node.id] = {
+        type: r.node.type,
+        framesIn,
+        framesOut,
+        bytesIn,
+        bytesOut,
+        bytesCopied: s.bytesCopied,
+        dropped: s.dropped + f.dropped,
+        errors: s.errors + f.errors,
+        queueDepth: s.queueDepth + r.inbox.size,
+        busyNs,
+        fps: (frames - prev.frames) / dt,
+        mbps: (bytes - prev.bytes) / 1e6 / dt,
+        msPerFrame: worked > 0 ? busyNs / worked / 1e6 : 0,
+        state: r.state,
+      };
+      if (r.isSource) {
+        anySource = true;
+        const n = Number(r.node.params.frames ?? 0);
+        if (n > 0) {
+          total += n;
+          done += framesOut;
+        } else known = false;
+      }
+    }
+    for (const src of this.sources) if (src.sourceLike) known = false;
+    const links: Record<string, LinkRates> = {};
+    for (const l of this.links.values()) {
+      if (!this.runners.has(l.plan.from.node) && !this.runners.has(l.plan.to.node)) continue;
+      const prev = this.prevLinks.get(l.plan.text) ?? { frames: 0, bytes: 0 };
+      this.prevLinks.set(l.plan.text, { frames: l.frames, bytes: l.bytes });
+      links[l.plan.text] = {
+        link: l.plan.text,
+        frames: l.frames,
+        bytes: l.bytes,
+        dropped: l.dropped,
+        queueDepth: l.queued,
+        fps: (l.frames - prev.frames) / dt,
+        mbps: (l.bytes - prev.bytes) / 1e6 / dt,
+        lossless: l.plan.lossless,
+      };
+    }
+    const snap: StatsSnapshot = { elapsedMs: now - this.started, nodes, links };
+    if (anySource && known && total > 0) snap.progress = { done: Math.min(done, total), total };
+    return snap;
+  }
+}
+
+/** Starts a compiled graph: see RunHandle for how to watch and stop it. */
+export const runGraph: RunGraph = (plan, options) => new Run(plan, options);
