@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliCommand, CliIO } from '../cli/io.ts';
+import { UsageError } from '../cli/usage.ts';
 
 const EDITOR_ROOT = fileURLToPath(new URL('../../editor/', import.meta.url));
 const NODES_ROOT = fileURLToPath(new URL('../../nodes/', import.meta.url));
@@ -18,7 +19,7 @@ export interface EditArgs {
   open: boolean;
 }
 
-/** Parses the command's argv; throws a usage error naming the option, the expected and the received. */
+/** Parses the command's argv; throws a UsageError naming the option, the expected and the received. */
 export function parseEditArgs(argv: string[]): EditArgs {
   const args: EditArgs = { dir: 'graphs', port: 8080, open: true };
   let dirSet = false;
@@ -42,15 +43,6 @@ export function parseEditArgs(argv: string[]): EditArgs {
     }
   }
   return args;
-}
-
-/** A mistake in the command line (exit code 2). */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 async function newestMtime(path: string): Promise<number> {
@@ -101,16 +93,8 @@ function untilSignal(): Promise<NodeJS.Signals> {
 
 /** The `edit` command. */
 export const editCommand: CliCommand = async (argv, io) => {
-  let args: EditArgs;
-  try {
-    args = parseEditArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`patchbay edit: ${e.message}\nusage: patchbay edit [DIR] [--port N] [--no-open]\n`);
-      return 2;
-    }
-    throw e;
-  }
+  // A UsageError goes up to the CLI, which prints the usage line and exits with 2.
+  const args = parseEditArgs(argv);
   if (await editorBuildIsStale()) {
     io.stderr.write('patchbay edit: building the editor...\n');
     await buildEditor();

@@ -36,15 +36,16 @@ export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, opt
   const complex = frame.dtype === 'complex64' || frame.dtype === 'complex128';
   const view = typedView(frame);
   const maxSide = options.maxSide ?? 256;
-  const step = Math.max(1, Math.ceil(Math.max(h, w) / maxSide));
-  const ow = Math.ceil(w / step);
-  const oh = Math.ceil(h / step);
+  // A fractional step keeps the long side at exactly maxSide (640 px gives 256, not 214).
+  const step = Math.max(1, Math.max(h, w) / maxSide);
+  const ow = Math.min(Math.ceil(w / step), w);
+  const oh = Math.min(Math.ceil(h / step), h);
   const sums = new Float64Array(ow * oh);
   const counts = new Uint32Array(ow * oh);
   const log = options.scale === 'log';
   for (let y = 0; y < h; y++) {
     const sy = options.shift ? (y + (h >> 1)) % h : y;
-    const orow = Math.floor(sy / step) * ow;
+    const orow = Math.min(Math.floor(sy / step), oh - 1) * ow;
     const irow = y * w;
     for (let x = 0; x < w; x++) {
       const sx = options.shift ? (x + (w >> 1)) % w : x;
@@ -57,7 +58,7 @@ export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, opt
         v = view[irow + x];
       }
       if (log) v = Math.log1p(Math.abs(v));
-      const o = orow + Math.floor(sx / step);
+      const o = orow + Math.min(Math.floor(sx / step), ow - 1);
       sums[o] += v;
       counts[o]++;
     }

@@ -69,7 +69,6 @@ export function refuseLink(g: RuleGraph, link: SimpleLink): Refusal | undefined 
   const outPort = fromDecl?.outputs.find((p) => p.name === link.from.port);
   const inPort = toDecl?.inputs.find((p) => p.name === link.to.port);
   if (!fromDecl || !toDecl || !outPort || !inPort) return { code: 'BAD_LINK', message: `${text}: links go from an output to an input` };
-  if (link.from.node === link.to.node) return { code: 'CYCLE', message: `${text}: a node cannot feed itself` };
   if (g.links.some((l) => linkText(l) === text)) return { code: 'BAD_LINK', message: `${text} is already there` };
   const carried = effectiveType(g, link.from.node, link.from.port);
   if (inPort.type !== 'any' && carried !== 'any' && carried !== inPort.type) {
@@ -105,6 +104,7 @@ export function refuseLink(g: RuleGraph, link: SimpleLink): Refusal | undefined 
       message: `${text}: ${link.from.node}.${link.from.port} already feeds an input; fan out explicitly with Copy, Publish or Push`,
     };
   }
+  if (link.from.node === link.to.node) return { code: 'CYCLE', message: `${text}: a node cannot feed itself` };
   if (reaches(g, link.to.node, link.from.node)) {
     return { code: 'CYCLE', message: `${text}: this link would close a cycle` };
   }
