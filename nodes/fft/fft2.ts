@@ -7,6 +7,7 @@
  * in from X[h, w] = conj(X[(H-h) % H, (W-w) % W]).
  */
 import { fftPlan } from './fft1d.ts';
+import { fastFor } from './fast.ts';
 import type { DType } from '../../runtime/wire/index.ts';
 
 export type OutputMode = 'complex' | 'half' | 'magnitude' | 'log-magnitude' | 'power';
@@ -249,10 +250,20 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
   return spec.dtype === 'complex128' || spec.dtype === 'float64' ? new Float64Array(buf, offset, n) : new Float32Array(buf, offset, n);
 }
 
+/**
+ * Transforms one frame into `out` (sized by outputSpec). Fast precision uses PFFFT when
+ * it is loaded (fast.ts loadFast) and supports the size, else the float64 path rounded.
+ */
+export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options): void {
+  const fast = opts.precision === 'fast' ? fastFor(h, w) : undefined;
+  if (fast) fast.transform(input, out as Float32Array, opts);
+  else fft2For(h, w).transform(input, out, opts);
+}
+
 /** Convenience: the whole transform of one frame into a fresh buffer. */
 export function fft2(input: InputArray, h: number, w: number, opts: Fft2Options): { spec: OutputSpec; data: Uint8Array } {
   const spec = outputSpec(h, w, opts);
   const buf = new ArrayBuffer(spec.bytes);
-  fft2For(h, w).transform(input, outputView(spec, buf, 0), opts);
+  transformInto(input, h, w, outputView(spec, buf, 0), opts);
   return { spec, data: new Uint8Array(buf) };
 }

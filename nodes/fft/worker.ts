@@ -1,13 +1,15 @@
 /** Piscina worker of the FFT node: transforms one frame from the slab into the slab. */
-import { fft2For, inputView, outputSpec, outputView } from './fft2.ts';
+import { inputView, outputSpec, outputView, transformInto } from './fft2.ts';
+import { loadFast } from './fast.ts';
 import type { FftResult, FftTask } from './messages.ts';
 
 /** Transforms the frame at `task.inOffset` and writes the result at `task.outOffset`. */
-export default function fftTask(task: FftTask): FftResult {
+export default async function fftTask(task: FftTask): Promise<FftResult> {
+  if (task.precision === 'fast') await loadFast();
   const t0 = process.hrtime.bigint();
   const { height: h, width: w } = task;
   const spec = outputSpec(h, w, task);
   const input = inputView(task.dtype, task.slab, task.inOffset, h * w);
-  fft2For(h, w).transform(input, outputView(spec, task.slab, task.outOffset), task);
+  transformInto(input, h, w, outputView(spec, task.slab, task.outOffset), task);
   return { busyNs: Number(process.hrtime.bigint() - t0) };
 }

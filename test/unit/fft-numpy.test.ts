@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { loadFast, fastSupports } from '../../nodes/fft/fast.ts';
 import { checkInput, fft2, FftError, OUTPUT_MODES, type InputDType, type OutputMode, type Precision } from '../../nodes/fft/fft2.ts';
 
 const skip = missing('python3 with numpy', () => pythonHas('numpy'));
@@ -32,9 +33,13 @@ for mode in req["modes"]:
 `;
 
 let dir = '';
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fft-numpy-'));
+  await loadFast();
 });
+
+/** The fast precision's documented bound (docs/fft.md): of the largest value, per mode. */
+const FAST_BOUND: Record<OutputMode, number> = { complex: 1e-5, half: 1e-5, magnitude: 1e-5, power: 1e-5, 'log-magnitude': 1e-3 };
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -111,7 +116,7 @@ const CASES: [InputDType, number, number][] = [
 
 describe.skipIf(skip)('fft2 equals numpy', () => {
   for (const [dtype, h, w] of CASES) {
-    it(`exact, ${dtype} ${h}x${w}, every mode, with and without shift`, () => {
+    it(`exact and fast, ${dtype} ${h}x${w}, every mode, with and without shift`, () => {
       const x = makeFrame(dtype, h, w);
       const ref = numpyAnswers(x, dtype, h, w);
       for (const output of OUTPUT_MODES)
@@ -122,9 +127,21 @@ describe.skipIf(skip)('fft2 equals numpy', () => {
           expect(spec.shape).toEqual([h, output === 'half' ? Math.floor(w / 2) + 1 : w]);
           const e = relError(view, ref.get(`${output}-${shift ? 1 : 0}`)!, complex);
           expect(e, `${output} shift=${shift}`).toBeLessThan(1e-9);
+          const fast = ours(x, h, w, output, shift, 'fast');
+          expect(fast.spec.dtype).toBe(complex ? 'complex64' : 'float32');
+          expect(fast.spec.shape).toEqual(spec.shape);
+          const ef = relError(fast.view, ref.get(`${output}-${shift ? 1 : 0}`)!, complex);
+          expect(ef, `fast ${output} shift=${shift}`).toBeLessThan(FAST_BOUND[output]);
         }
     });
   }
+});
+
+describe('fast precision', () => {
+  it('runs PFFFT at the sizes it supports and falls back elsewhere', () => {
+    expect([fastSupports(480, 640), fastSupports(1200, 1920), fastSupports(512, 512), fastSupports(64, 64)]).toEqual([true, true, true, true]);
+    expect([fastSupports(4, 4), fastSupports(97, 131), fastSupports(480, 644), fastSupports(3, 1021)]).toEqual([false, false, false, false]);
+  });
 });
 
 describe('fft2 refuses what it cannot transform', () => {
