@@ -1,0 +1,160 @@
+/**
+ * patchbay side by side with the course's Python pipelines (REQ/REP, PUSH/PULL ventilator →
+ * FFT workers → sink, PUB/SUB with an FFT subscriber and an HDF5 subscriber), on the same
+ * frames, in turns, several repetitions, medians. See docs/performance.md.
+ *
+ *   node bin/run-ts.js bench/main.ts [--quick] [--all] [--reps N] [--frames N] [--pattern P,...] [--side S,...]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { canMeasure } from './lib/proc.ts';
+import { configFromGraph, patchbayRunnable, PATTERNS, ROOT, runPatchbay, runPython, SIDES, type Pattern, type PatternConfig, type Side, type SideRun } from './lib/pipelines.ts';
+import { machine, summarize, table } from './lib/report.ts';
+
+const USAGE = `usage: node bin/run-ts.js bench/main.ts [options]
+
+Runs each pattern's patchbay graph (bench/graphs/) and the course's Python programs
+(bench/python/course_*.py) in turns, and prints one table of medians.
+
+  --quick           fewer frames and one repetition: done in under a minute
+  --all             then run the per-topic benches (bench/<topic>.ts) in sequence
+  --reps N          repetitions of each side (default 3; --quick 1)
+  --frames N        frames per run instead of the graph's (the graphs say 200, PUB/SUB 400)
+  --pattern LIST    reqrep,pushpull,pubsub (default all)
+  --side LIST       patchbay,course,fast (default all)
+  --python PATH     the Python with pyzmq, numpy, h5py (default /usr/bin/python3)
+  --out FILE        where the JSON results go (default bench/results/main.json)
+  --help            this text
+`;
+
+/** The other engineers' benches that --all runs, in this order. */
+const TOPICS = ['runtime-hop', 'camera', 'fft', 'hdf5'];
+
+function list<T extends string>(value: string | undefined, all: readonly T[], what: string): T[] {
+  if (value === undefined) return [...all];
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const i of items) if (!(all as readonly string[]).includes(i)) throw new UsageError(`--${what}: expected one of ${all.join(', ')}, received ${JSON.stringify(i)}`);
+  return items as T[];
+}
+
+class UsageError extends Error {
+  readonly code = 'BAD_ARGUMENT';
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name}: expected a positive integer, received ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      reps: { type: 'string' },
+      frames: { type: 'string' },
+      pattern: { type: 'string' },
+      side: { type: 'string' },
+      python: { type: 'string', default: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
+      out: { type: 'string', default: join(ROOT, 'bench/results/main.json') },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const reps = positiveInt(values.reps, 'reps', values.quick ? 1 : 3);
+  const patterns = list<Pattern>(values.pattern, PATTERNS, 'pattern');
+  const sides = list<Side>(values.side, SIDES, 'side');
+  const framesArg = values.frames === undefined ? undefined : positiveInt(values.frames, 'frames', 1);
+
+  const outDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-'));
+  const runs: SideRun[] = [];
+  const pbWhy = sides.includes('patchbay') ? patchbayRunnable() : undefined;
+  if (pbWhy) process.stdout.write(`patchbay side: not run, ${pbWhy}\n`);
+  if (!canMeasure) process.stdout.write('CPU and memory: n/a, /usr/bin/time (GNU time) is not installed\n');
+
+  try {
+    for (const pattern of patterns) {
+      const fromGraph = configFromGraph(pattern);
+      const quickFrames = pattern === 'pubsub' ? 200 : 60;
+      const cfg: PatternConfig = {
+        ...fromGraph,
+        frames: framesArg ?? (values.quick ? Math.min(quickFrames, fromGraph.frames) : fromGraph.frames),
+        outDir: join(outDir, pattern),
+        portBase: 5600,
+        timeoutMs: 120_000,
+        python: values.python!,
+      };
+      for (let rep = 0; rep < reps; rep++) {
+        // In turns: each repetition starts with the next side, so no side always runs on a warm (or hot) machine.
+        const order = sides.map((_, i) => sides[(i + rep) % sides.length]).filter((s) => !(s === 'patchbay' && pbWhy));
+        for (const side of order) {
+          const run = side === 'patchbay' ? await runPatchbay(cfg) : await runPython(cfg, side);
+          runs.push(run);
+          // Recorded frames are not what is measured next: give the disk back between runs.
+          rmSync(cfg.outDir, { recursive: true, force: true });
+          const d = run.deliveries[0];
+          const rate = d && d.seconds > 0 ? `${(d.received / d.seconds).toFixed(1)} frames/s, lost ${d.lost}` : 'no figures';
+          process.stdout.write(`${pattern} ${side} #${rep + 1}: ${rate}${run.problem ? ` — ${run.problem}` : ''}\n`);
+        }
+      }
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+
+  const rows = summarize(runs);
+  const mach = machine(values.python!);
+  process.stdout.write(`\n${table(rows)}\n\n`);
+  process.stdout.write(`${mach.cores} cores (${mach.cpu}), ${mach.memoryGb} GB, Node ${mach.node}, zeromq.js ${mach.zeromqJs}, Python ${mach.python}\n`);
+  mkdirSync(join(values.out!, '..'), { recursive: true });
+  writeFileSync(values.out!, JSON.stringify({ command: `node bin/run-ts.js bench/main.ts ${argv.join(' ')}`.trim(), date: new Date().toISOString(), machine: mach, reps, rows, runs }, null, 2));
+  process.stdout.write(`results: ${values.out}\n`);
+
+  let code = runs.some((r) => !r.ok) ? 1 : 0;
+  if (values.all) code = Math.max(code, await runTopics(values.quick!));
+  return code;
+}
+
+/** Runs bench/<topic>.ts for each topic that exists, one after the other. */
+async function runTopics(quick: boolean): Promise<number> {
+  let code = 0;
+  for (const topic of TOPICS) {
+    const file = join(ROOT, 'bench', `${topic}.ts`);
+    if (!existsSync(file)) {
+      process.stdout.write(`\n${topic}: skipped, bench/${topic}.ts does not exist yet\n`);
+      continue;
+    }
+    process.stdout.write(`\n== bench/${topic}.ts ==\n`);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/run-ts.js'), file, ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' });
+    const rc = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    if (rc !== 0) {
+      process.stdout.write(`${topic}: exited with ${rc}\n`);
+      code = 1;
+    }
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  },
+);
