@@ -1,0 +1,28 @@
+/**
+ * Every message between the HDF5Sink stage (main thread) and its writer worker.
+ * Pixels never travel in these: they sit in a SharedArrayBuffer slab of `slots` frame
+ * slots that the stage fills in order and the worker empties in order.
+ */
+import type { DType } from '../../runtime/wire/index.ts';
+import type { Hdf5SinkErrorData } from './errors.ts';
+import type { WriterOptions } from './writer.ts';
+
+export type ToWorker =
+  /** Create the file and group; answered by `opened` or `failed`. */
+  | { type: 'open'; options: WriterOptions; flushEvery: number }
+  /** The first frame fixed the layout: here is the slab its frames will arrive in. */
+  | { type: 'begin'; dtype: DType; shape: number[]; slab: SharedArrayBuffer; slots: number; batchFrames: number }
+  /** Slot `slot` holds the next frame. */
+  | { type: 'frame'; slot: number; seq: number; t: bigint; meta?: Record<string, unknown> }
+  /** No more frames: write what is queued, flush, close; answered by `closed` or `failed`. */
+  | { type: 'end' };
+
+export type FromWorker =
+  | { type: 'opened'; file: string; group: string }
+  /** `frames` frames have left the slab and are in the dataset; their slots are free again. */
+  | { type: 'written'; frames: number; busyNs: number }
+  /** HDF5 flushed with `frames` frames in the dataset: a killed process keeps at least these. */
+  | { type: 'flushed'; frames: number }
+  | { type: 'closed'; frames: number; busyNs: number }
+  /** The writer stopped; `frames` is what the file holds (as of its last good flush when the close failed too). */
+  | { type: 'failed'; error: Hdf5SinkErrorData; frames: number };
