@@ -1,0 +1,121 @@
+// The benchmark's parts work: the harness answers --help and runs a Python side end to end,
+// and each of the course's Python programs runs a few small frames and prints its JSON line.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PY_DIR = join(ROOT, 'bench/python');
+const noPython = missing('Debian python3 with zmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
+const tmp = mkdtempSync(join(tmpdir(), 'patchbay-bench-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], cwd = ROOT): Promise<Exit> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const py = (script: string, args: string[]): Promise<Exit> => run(PYTHON, [join(PY_DIR, script), ...args], PY_DIR);
+
+/** The one JSON line a course program prints, checked for the fields the harness reads. */
+function resultLine(exit: Exit): Record<string, unknown> {
+  expect(exit.code, exit.stderr).toBe(0);
+  const lines = exit.stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const line = JSON.parse(lines[0]) as Record<string, unknown>;
+  for (const k of ['program', 'mode', 'seconds', 'fps', 'mbps']) expect(line).toHaveProperty(k);
+  expect(line.error).toBeUndefined();
+  return line;
+}
+
+const SMALL = ['--frames', '6', '--width', '64', '--height', '48', '--timeout', '20'];
+const tcp = (port: number): string => `tcp://127.0.0.1:${port}`;
+
+describe('bench/main.ts', () => {
+  it('prints its usage with --help and exits 0', async () => {
+    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: /);
+    expect(r.stdout).toContain('--quick');
+    expect(r.stdout).toContain('--all');
+  });
+
+  it('refuses an unknown pattern with exit code 2', async () => {
+    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--pattern', 'nope']);
+    expect(r.code).toBe(2);
+  });
+
+  it.skipIf(noPython)('runs the Python REQ/REP side and writes its table row as JSON', async () => {
+    const out = join(tmp, 'main.json');
+    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--pattern', 'reqrep', '--side', 'course', '--frames', '5', '--reps', '1', '--out', out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { rows: { pattern: string; side: string; consumer: string; lostMax: number; sent: number; fps: number }[] };
+    const row = json.rows.find((x) => x.pattern === 'reqrep' && x.side === 'course');
+    expect(row).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5 });
+    expect(row!.fps).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(noPython).each(['course', 'fast'])('the course\'s Python programs, %s way', (mode) => {
+  // Ports 5690–5696, shared by both ways since tests in a file run one after the other: the
+  // bench's own runs use 5610–5631 and patchbay's graphs 5650–5670.
+  const base = 5690;
+  const args = [...SMALL, '--mode', mode];
+
+  it('REQ/REP: the client gets every frame it asks for', async () => {
+    const ep = ['--endpoint', tcp(base)];
+    const [server, client] = await Promise.all([py('course_reqrep_server.py', [...args, ...ep]), py('course_reqrep_client.py', [...args, ...ep])]);
+    expect(resultLine(server)).toMatchObject({ program: 'reqrep-server', frames_sent: 6 });
+    expect(resultLine(client)).toMatchObject({ program: 'reqrep-client', mode, frames_sent: 6, frames_received: 6, lost: 0 });
+  });
+
+  it('PUSH/PULL: two workers transform every frame and the sink collects them all', async () => {
+    const ep = { vent: tcp(base + 1), sink: tcp(base + 2), sync: tcp(base + 3), control: tcp(base + 4) };
+    const worker = (): Promise<Exit> => py('course_worker.py', [...args, '--ventilator', ep.vent, '--sink', ep.sink, '--sync', ep.sync, '--control', ep.control]);
+    const [sink, w1, w2, vent] = await Promise.all([
+      py('course_sink.py', [...args, '--workers', '2', '--endpoint', ep.sink, '--sync', ep.sync, '--control', ep.control]),
+      worker(),
+      worker(),
+      py('course_ventilator.py', [...args, '--workers', '2', '--endpoint', ep.vent, '--sync', ep.sync]),
+    ]);
+    expect(resultLine(vent)).toMatchObject({ program: 'ventilator', frames_sent: 6 });
+    expect(resultLine(sink)).toMatchObject({ program: 'sink', frames_sent: 6, frames_received: 6, lost: 0 });
+    const done = [resultLine(w1), resultLine(w2)].map((l) => l.frames_received as number);
+    expect(done[0] + done[1]).toBe(6);
+  });
+
+  it('PUB/SUB: both subscribers count what they got against what was published', async () => {
+    const ep = { pub: tcp(base + 5), sync: tcp(base + 6) };
+    const file = join(tmp, `pubsub-${mode}.h5`);
+    const sub = ['--publisher', ep.pub, '--sync', ep.sync];
+    // A high-water mark above the frame count and a slow camera: nothing is dropped here, so the counts must match exactly.
+    const calm = ['--hwm', '100'];
+    const [fft, rec, pub] = await Promise.all([
+      py('course_fft_subscriber.py', [...args, ...calm, ...sub]),
+      py('course_hdf5_subscriber.py', [...args, ...calm, ...sub, '--file', file]),
+      py('course_publisher.py', [...args, ...calm, '--subscribers', '2', '--fps', '200', '--endpoint', ep.pub, '--sync', ep.sync]),
+    ]);
+    expect(resultLine(pub)).toMatchObject({ program: 'publisher', frames_sent: 6 });
+    expect(resultLine(fft)).toMatchObject({ program: 'fft-subscriber', frames_sent: 6, frames_received: 6, lost: 0 });
+    expect(resultLine(rec)).toMatchObject({ program: 'hdf5-subscriber', frames_sent: 6, frames_received: 6, recorded: 6 });
+    // The recording is real: h5py reads back 6 frames of 48x64 uint16 with their seq.
+    const check = await run(PYTHON, ['-c', `import h5py; f = h5py.File(${JSON.stringify(file)}, 'r'); g = f[list(f)[0]]; print(g['frames'].shape, g['frames'].dtype, list(g['seq'][:]))`]);
+    expect(check.stdout.trim()).toBe('(6, 48, 64) uint16 [0, 1, 2, 3, 4, 5]');
+  });
+});
