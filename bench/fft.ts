@@ -1,0 +1,165 @@
+/**
+ * The FFT node against numpy and FFTW, in the same run: ms per frame of one transform on
+ * one thread (ours exact and fast vs numpy fft2, numpy rfft2, FFTW real-input), then the
+ * stage's frames/s through a Piscina pool of 1 and 2 workers. Figures: docs/performance-fft.md.
+ *
+ *   node bin/run-ts.js bench/fft.ts [--quick] [--reps N] [--python PATH]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { emptyStats, type StageIO } from '../runtime/exec/stage.ts';
+import type { Frame } from '../runtime/wire/index.ts';
+import { fft } from '../nodes/fft/index.ts';
+import createFftStage from '../nodes/fft/stage.ts';
+import { outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
+import { fastSupports, loadFast } from '../nodes/fft/fast.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+  },
+});
+const quick = args.quick as boolean;
+const reps = args.reps ? Number(args.reps) : quick ? 7 : 21;
+const SIZES: [number, number][] = [[256, 256], [512, 512], [1024, 1024], [480, 640], [1200, 1920]];
+const POOL_SIZES: [number, number][] = quick ? [[480, 640]] : [[512, 512], [480, 640]];
+const POOL_FRAMES = quick ? 40 : 120;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function frame(h: number, w: number, seed: number): Uint8Array {
+  const x = new Uint8Array(h * w);
+  let s = seed >>> 0;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = s >>> 24;
+  }
+  return x;
+}
+
+/** Median ms of one transform, after a warm-up that builds plans and lets the JIT settle. */
+function timeOurs(x: Uint8Array, h: number, w: number, opts: Fft2Options): number {
+  const spec = outputSpec(h, w, opts);
+  const out = outputView(spec, new ArrayBuffer(spec.bytes), 0);
+  for (let i = 0; i < 3; i++) transformInto(x, h, w, out, opts);
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = process.hrtime.bigint();
+    transformInto(x, h, w, out, opts);
+    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(ts);
+}
+
+interface Anchor {
+  numpy_fft2: number;
+  numpy_rfft2: number;
+  fftw_rfft2: number | null;
+  fftw_problem?: string;
+  numpy?: string;
+  pyfftw?: string;
+}
+
+function anchor(h: number, w: number): Anchor {
+  const r = spawnSync(args.python as string, [join(ROOT, 'bench/python/fft_anchor.py'), String(h), String(w), String(reps)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench/python/fft_anchor.py failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as Anchor;
+}
+
+/** Frames per second through the stage with `threads` workers: a capture sink that keeps nothing. */
+async function poolFps(h: number, w: number, threads: number, output: Fft2Options['output']): Promise<number> {
+  const defaults = Object.fromEntries(Object.entries(fft.params).map(([k, d]) => [k, d.default]));
+  const io: StageIO = {
+    node: { id: 'fft', type: 'FFT', params: { ...defaults, threads, output, precision: 'exact' } as never },
+    graphText: '',
+    startedAt: new Date(),
+    stats: emptyStats(),
+    emit: async () => {},
+    warn: (e) => {
+      throw e;
+    },
+    signal: new AbortController().signal,
+  };
+  const stage = await createFftStage(io);
+  await stage.open!();
+  try {
+    const frames: Frame[] = [0, 1, 2, 3].map((i) => ({ kind: 'frame', seq: i, t: 0n, dtype: 'uint8', shape: [h, w], data: frame(h, w, i + 1) }));
+    // Warm-up: workers start, load the transform and build plans.
+    for (let i = 0; i < 2 * threads; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
+    await stage.end!();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < POOL_FRAMES; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
+    await stage.end!();
+    return POOL_FRAMES / (Number(process.hrtime.bigint() - t0) / 1e9);
+  } finally {
+    await stage.close!();
+  }
+}
+
+const f2 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
+const pad = (s: string, n: number): string => s.padStart(n);
+
+async function main(): Promise<void> {
+  await loadFast();
+  const rows = [];
+  process.stdout.write(`FFT, one thread, uint8 frames, ms per frame (median of ${reps}); ratio = ours / anchor\n`);
+  process.stdout.write(
+    `${'size'.padEnd(10)}${pad('np.fft2', 9)}${pad('np.rfft2', 9)}${pad('fftw r2c', 9)}${pad('exact', 8)}${pad('ex/fft2', 8)}${pad('ex half', 8)}${pad('fast half', 10)}${pad('fa/rfft2', 9)}${pad('fast cplx', 10)}\n`,
+  );
+  for (const [h, w] of SIZES) {
+    const x = frame(h, w, 7);
+    // Anchor first, then ours, size by size, so both see the same machine load.
+    const a = anchor(h, w);
+    const exact = timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'exact' });
+    const exactHalf = timeOurs(x, h, w, { output: 'half', shift: false, precision: 'exact' });
+    const fastHalf = timeOurs(x, h, w, { output: 'half', shift: false, precision: 'fast' });
+    const fastComplex = timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'fast' });
+    const row = {
+      size: `${h}x${w}`,
+      numpyFft2Ms: a.numpy_fft2,
+      numpyRfft2Ms: a.numpy_rfft2,
+      fftwRfft2Ms: a.fftw_rfft2,
+      exactComplexMs: exact,
+      exactVsFft2: exact / a.numpy_fft2,
+      exactHalfMs: exactHalf,
+      fastHalfMs: fastHalf,
+      fastVsRfft2: fastHalf / a.numpy_rfft2,
+      fastComplexMs: fastComplex,
+      fastPath: fastSupports(h, w) ? 'pffft' : 'float64 fallback',
+    };
+    rows.push(row);
+    process.stdout.write(
+      `${row.size.padEnd(10)}${pad(f2(a.numpy_fft2), 9)}${pad(f2(a.numpy_rfft2), 9)}${pad(f2(a.fftw_rfft2), 9)}${pad(f2(exact), 8)}${pad(f2(row.exactVsFft2), 8)}${pad(f2(exactHalf), 8)}${pad(f2(fastHalf), 10)}${pad(f2(row.fastVsRfft2), 9)}${pad(f2(fastComplex), 10)}\n`,
+    );
+  }
+  const pool = [];
+  process.stdout.write(`\nFFT stage through a Piscina pool, exact, output magnitude, ${POOL_FRAMES} uint8 frames, frames/s\n`);
+  process.stdout.write(`${'size'.padEnd(10)}${pad('1 thread', 10)}${pad('2 threads', 11)}${pad('ratio', 7)}\n`);
+  for (const [h, w] of POOL_SIZES) {
+    const one = await poolFps(h, w, 1, 'magnitude');
+    const two = await poolFps(h, w, 2, 'magnitude');
+    pool.push({ size: `${h}x${w}`, oneThreadFps: one, twoThreadsFps: two, ratio: two / one });
+    process.stdout.write(`${`${h}x${w}`.padEnd(10)}${pad(one.toFixed(1), 10)}${pad(two.toFixed(1), 11)}${pad((two / one).toFixed(2), 7)}\n`);
+  }
+  const out = join(ROOT, 'bench/results/fft.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    JSON.stringify({ command: `node bin/run-ts.js bench/fft.ts${quick ? ' --quick' : ''}`, date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, reps, transforms: rows, pool }, null, 2) + '\n',
+  );
+  process.stdout.write(`\nwrote ${out}\n`);
+}
+
+await main();
