@@ -111,7 +111,7 @@ export function analyzeGraph(graph: Graph): Analysis {
       return;
     }
     if (typeof node.type !== 'string' || node.type === '') {
-      add('BAD_DOCUMENT', `node ${id} has no type: expected one of ${typeNames.join(', ')}`, { at: 'node', node: id }, { node: id });
+      add('BAD_DOCUMENT', `node ${id} needs a type: one of ${typeNames.join(', ')}`, { at: 'node', node: id }, { node: id });
       return;
     }
     const decl = getNodeType(node.type);
@@ -162,6 +162,7 @@ export function analyzeGraph(graph: Graph): Analysis {
 
   // Links.
   const edges: Edge[] = [];
+  const looseLinks: GraphLink[] = [];
   const seen = new Set<string>();
   const links = Array.isArray(graph.links) ? graph.links : [];
   links.forEach((link, index) => {
@@ -172,6 +173,9 @@ export function analyzeGraph(graph: Graph): Analysis {
     const text = formatLink(link);
     const where = (t: string): Where => ({ at: 'link', index, text: t });
     let ok = true;
+    // A link to a node whose type is unknown cannot be checked, but it still carries frames
+    // for the source/sink/reachability checks, so one typo does not cascade into many errors.
+    let loose = false;
     const ends = [
       ['from', link.from, 'outputs'],
       ['to', link.to, 'inputs'],
@@ -186,6 +190,7 @@ export function analyzeGraph(graph: Graph): Analysis {
       const info = nodes.get(ref.node);
       if (!info) {
         ok = false; // its own error is reported on the node
+        loose = true;
         continue;
       }
       const port = info.decl[dir].find((p) => p.name === ref.port);
@@ -204,7 +209,10 @@ export function analyzeGraph(graph: Graph): Analysis {
       }
       ports.push(port);
     }
-    if (!ok) return;
+    if (!ok) {
+      if (loose && allIds.has(link.from.node) && allIds.has(link.to.node)) looseLinks.push(link);
+      return;
+    }
     if (seen.has(text)) {
       add('DUPLICATE_LINK', `link ${text} is listed twice`, where(text), { link: text });
       return;
@@ -325,15 +333,16 @@ export function analyzeGraph(graph: Graph): Analysis {
       const got = outType.get(e.from.id)!;
       const want: MessageType = e.toPort.type !== 'any' ? e.toPort.type : first;
       if (got !== 'any' && want !== 'any' && got !== want) {
-        add('PORT_TYPE_MISMATCH', `link ${e.text}: ${e.link.from.node}.${e.link.from.port} carries ${got}s but ${e.link.to.node}.${e.link.to.port} takes ${want}s`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
+        add('PORT_TYPE_MISMATCH', `link ${e.text}: ${e.link.from.node}.${e.link.from.port} carries ${plural(got)} but ${e.link.to.node}.${e.link.to.port} takes ${plural(want)}`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
       }
       if (first === 'any') first = got;
     }
   }
 
   // Sources, sinks, reachability.
-  const hasProducer = new Set(edges.map((e) => e.to.id));
-  const hasConsumer = new Set(edges.map((e) => `${e.from.id}.${e.fromPort.name}`));
+  const hasProducer = new Set([...edges.map((e) => e.to.id), ...looseLinks.map((l) => l.to.node)]);
+  const hasConsumer = new Set([...edges.map((e) => `${e.from.id}.${e.fromPort.name}`), ...looseLinks.map((l) => `${l.from.node}.${l.from.port}`)]);
+  const unknown = [...allIds].filter((id) => !nodes.has(id));
   const sources = new Set<string>();
   let sinks = 0;
   for (const info of nodes.values()) {
@@ -343,16 +352,18 @@ export function analyzeGraph(graph: Graph): Analysis {
     if (info.decl.outputs.length === 0 || servesOutside) sinks++;
     for (const port of info.decl.outputs) {
       if (!hasConsumer.has(`${info.id}.${port.name}`) && !info.decl.socket?.peerOut) {
-        add('UNCONNECTED_OUTPUT', `node ${info.id}: nothing takes ${info.id}.${port.name}; its ${port.type}s are thrown away`, { at: 'node', node: info.id }, { node: info.id, port: port.name }, 'warning');
+        add('UNCONNECTED_OUTPUT', `node ${info.id}: nothing takes ${info.id}.${port.name}; its ${plural(port.type)} are thrown away`, { at: 'node', node: info.id }, { node: info.id, port: port.name }, 'warning');
       }
     }
   }
-  if (nodes.size > 0 || allIds.size === 0) {
+  // A node of unknown type might be the source or the sink: only a graph of known types can lack one.
+  if (unknown.length === 0) {
     if (sources.size === 0) add('NO_SOURCE', 'the graph has no source: add a Camera, a Subscribe, a Request or a Pull fed from outside', { at: 'nodes' });
     if (sinks === 0) add('NO_SINK', 'the graph has no sink: add an HDF5Sink or a Reply, or publish/push to outside peers', { at: 'nodes' });
   }
   const reachable = new Set<string>();
-  const stack = [...sources];
+  for (const l of looseLinks) flow(l.from.node, l.to.node);
+  const stack = [...sources, ...unknown];
   while (stack.length) {
     const id = stack.pop()!;
     if (reachable.has(id)) continue;
@@ -360,12 +371,16 @@ export function analyzeGraph(graph: Graph): Analysis {
     for (const n of next.get(id) ?? []) stack.push(n);
   }
   for (const info of nodes.values()) {
-    if (!reachable.has(info.id) && sources.size > 0) {
+    if (!reachable.has(info.id) && sources.size + unknown.length > 0) {
       add('UNREACHABLE_NODE', `node ${info.id}: no frames reach it from any source; it will not run`, { at: 'node', node: info.id }, { node: info.id }, 'warning');
     }
   }
 
   return { issues, nodes, edges, pairings, sources, reachable, outType };
+}
+
+function plural(t: MessageType): string {
+  return t === 'frame' ? 'frames' : t === 'spectrum' ? 'spectra' : 'messages';
 }
 
 function isRef(x: unknown): x is { node: string; port: string } {

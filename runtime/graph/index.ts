@@ -6,3 +6,4 @@ export { resolveParams } from './params.ts';
 export { parseLink, formatLink } from './link.ts';
 export { parseEndpoint, sameEndpoint, type Endpoint } from './endpoint.ts';
 export type { Graph, GraphNode, GraphLink, PortRef, GraphError, GraphErrorCode } from './types.ts';
+export { errorCodes, errorCodeDocs } from './codes.ts';

@@ -177,11 +177,8 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     const node: GraphNode = { type: '', params: {} };
     setOwn(graph.nodes, id, node);
     const body = np.value as YamlNode | null;
-    if (!isMap(body)) {
-      // Left for the validator to report against the node (no type).
-      if (body !== null) push('BAD_DOCUMENT', `node ${id} must be a map with a type`, body, { node: id });
-      return;
-    }
+    // Anything but a map leaves the node without a type, which the validator reports on the node.
+    if (!isMap(body)) return;
     for (const kp of body.items) {
       const k = keyName(kp);
       const v = kp.value as YamlNode | null;

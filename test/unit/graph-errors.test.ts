@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { errorCodes, loadGraph, validateGraph, type Graph, type GraphError } from '../../runtime/graph/index.ts';
+import { everyMistake } from '../fixtures/graphs/every-mistake.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/graphs/${name}`, import.meta.url), 'utf8');
+const brief = (errors: GraphError[]) => errors.map((e) => ({ code: e.code, line: e.line, col: e.col, severity: e.severity }));
+const codes = (errors: GraphError[]) => errors.map((e) => e.code);
+
+/** A small valid graph to break one thing at a time. */
+const base = `patchbay: 1
+nodes:
+  camera:
+    type: Camera
+    params:
+      frames: 10
+  rec:
+    type: HDF5Sink
+    params:
+      file: out/a.h5
+links:
+  - camera.out -> rec.in
+`;
+
+describe('loadGraph errors', () => {
+  it('reports every mistake of the fixture with its code, line and column', () => {
+    const { errors, graph } = loadGraph(fixture('every-mistake.yaml'));
+    expect(graph).toBeDefined();
+    expect(brief(errors)).toEqual(everyMistake);
+  });
+
+  it('the fixture and the small cases below cover the whole closed set of codes', () => {
+    const covered = new Set([...everyMistake.map((e) => e.code), 'YAML_SYNTAX', 'MISSING_VERSION', 'NO_SOURCE', 'NO_SINK']);
+    expect([...covered].sort()).toEqual([...errorCodes].sort());
+  });
+
+  it('a valid graph has no errors', () => {
+    expect(loadGraph(base).errors).toEqual([]);
+  });
+
+  it('YAML_SYNTAX: no graph, the position yaml gives', () => {
+    const r = loadGraph(fixture('syntax-error.yaml'));
+    expect(r.graph).toBeUndefined();
+    expect(brief(r.errors)).toEqual([{ code: 'YAML_SYNTAX', line: 6, col: 1, severity: 'error' }]);
+  });
+
+  it('YAML_SYNTAX: a duplicate node id', () => {
+    const r = loadGraph(base.replace('  rec:\n', '  camera:\n'));
+    expect(codes(r.errors)).toEqual(['YAML_SYNTAX']);
+    expect(r.errors[0]).toMatchObject({ line: 7, col: 3 });
+  });
+
+  it('MISSING_VERSION at 1:1, the graph still readable', () => {
+    const r = loadGraph(base.replace('patchbay: 1\n', ''));
+    expect(brief(r.errors)).toEqual([{ code: 'MISSING_VERSION', line: 1, col: 1, severity: 'error' }]);
+    expect(Object.keys(r.graph!.nodes)).toEqual(['camera', 'rec']);
+  });
+
+  it('UNSUPPORTED_VERSION for a version that is not a number', () => {
+    const r = loadGraph(base.replace('patchbay: 1', 'patchbay: one'));
+    expect(brief(r.errors)).toEqual([{ code: 'UNSUPPORTED_VERSION', line: 1, col: 11, severity: 'error' }]);
+  });
+
+  it('NO_SOURCE and NO_SINK point at the nodes key', () => {
+    const noSource = loadGraph(`patchbay: 1\nnodes:\n  rec:\n    type: HDF5Sink\n    params: {file: a.h5}\nlinks: []\n`);
+    expect(brief(noSource.errors)).toEqual([{ code: 'NO_SOURCE', line: 2, col: 1, severity: 'error' }]);
+    const noSink = loadGraph(`patchbay: 1\nnodes:\n  camera:\n    type: Camera\n  fft:\n    type: FFT\nlinks:\n  - camera.out -> fft.in\n`);
+    expect(codes(noSink.errors)).toEqual(['NO_SINK', 'UNCONNECTED_OUTPUT']);
+    expect(noSink.errors[0]).toMatchObject({ line: 2, col: 1 });
+  });
+
+  it('an empty file: no version, no source, no sink', () => {
+    expect(codes(loadGraph('').errors).sort()).toEqual(['MISSING_VERSION', 'NO_SINK', 'NO_SOURCE']);
+  });
+
+  it('BAD_DOCUMENT when the file is not a map; no graph', () => {
+    const r = loadGraph('- a\n- b\n');
+    expect(r.graph).toBeUndefined();
+    expect(brief(r.errors)).toEqual([{ code: 'BAD_DOCUMENT', line: 1, col: 1, severity: 'error' }]);
+  });
+
+  it('UNKNOWN_TYPE suggests the closest type name', () => {
+    const r = loadGraph(base.replace('type: HDF5Sink', 'type: hdf5sink'));
+    expect(r.errors.map((e) => [e.code, e.line, e.col])).toEqual([['UNKNOWN_TYPE', 8, 11]]);
+    expect(r.errors[0].message).toContain('HDF5Sink');
+  });
+
+  it('a link with spaces of its own still points at the offending end', () => {
+    const r = loadGraph(base.replace('camera.out -> rec.in', 'camera.out->rec.input'));
+    expect(brief(r.errors)).toEqual([
+      { code: 'UNCONNECTED_OUTPUT', line: 3, col: 3, severity: 'warning' },
+      { code: 'UNREACHABLE_NODE', line: 7, col: 3, severity: 'warning' },
+      { code: 'UNKNOWN_PORT', line: 12, col: 17, severity: 'error' },
+    ]);
+  });
+
+  it('a port used the wrong way round is UNKNOWN_PORT', () => {
+    const r = loadGraph(base.replace('camera.out -> rec.in', 'rec.in -> camera.out'));
+    expect(codes(r.errors).filter((c) => c === 'UNKNOWN_PORT')).toHaveLength(2);
+  });
+
+  it('BAD_ENDPOINT when a connecting socket names a * host', () => {
+    const text = `patchbay: 1
+nodes:
+  sub:
+    type: Subscribe
+    params:
+      endpoint: tcp://*:5599
+  rec:
+    type: HDF5Sink
+    params: {file: a.h5}
+links:
+  - sub.out -> rec.in
+`;
+    expect(brief(loadGraph(text).errors)).toEqual([{ code: 'BAD_ENDPOINT', line: 6, col: 17, severity: 'error' }]);
+  });
+
+  it('PORT_TYPE_MISMATCH through pass-through socket nodes: spectra published into an FFT', () => {
+    const text = `patchbay: 1
+nodes:
+  camera: {type: Camera}
+  fft: {type: FFT}
+  pub: {type: Publish}
+  fft2: {type: FFT}
+  rec: {type: HDF5Sink, params: {file: a.h5}}
+links:
+  - camera.out -> fft.in
+  - fft.out -> pub.in
+  - pub.out -> fft2.in
+  - fft2.out -> rec.in
+`;
+    expect(brief(loadGraph(text).errors)).toEqual([{ code: 'PORT_TYPE_MISMATCH', line: 11, col: 16, severity: 'error' }]);
+  });
+
+  it('CYCLE through sockets that meet by endpoint', () => {
+    const text = `patchbay: 1
+nodes:
+  camera: {type: Camera}
+  sub: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:5598"}}
+  copy: {type: Copy}
+  pub: {type: Publish, params: {endpoint: "tcp://127.0.0.1:5598"}}
+  rec: {type: HDF5Sink, params: {file: a.h5}}
+links:
+  - sub.out -> copy.in
+  - copy.out -> pub.in
+  - pub.out -> rec.in
+  - camera.out -> rec.in
+`;
+    const r = loadGraph(text);
+    expect(codes(r.errors)).toContain('CYCLE');
+    expect(r.errors.find((e) => e.code === 'CYCLE')).toMatchObject({ line: 9, col: 5 });
+  });
+
+  it('layout of a node that does not exist is a warning; a bad position too', () => {
+    const r = loadGraph(base + 'layout:\n  ghost: [0, 0]\n  camera: [1]\n');
+    expect(brief(r.errors)).toEqual([
+      { code: 'UNKNOWN_NODE', line: 14, col: 3, severity: 'warning' },
+      { code: 'BAD_DOCUMENT', line: 15, col: 11, severity: 'warning' },
+    ]);
+  });
+
+  it('never trusts inherited Object keys as node ids, params or types', () => {
+    const text = `patchbay: 1
+nodes:
+  constructor:
+    type: toString
+    params: {__proto__: 1}
+  camera:
+    type: Camera
+    params: {constructor: 1, __proto__: {fps: 1}}
+  rec: {type: HDF5Sink, params: {file: a.h5}}
+links:
+  - camera.out -> rec.in
+  - hasOwnProperty.out -> rec.in
+`;
+    const r = loadGraph(text);
+    expect(codes(r.errors)).toEqual(['UNKNOWN_TYPE', 'UNKNOWN_PARAM', 'UNKNOWN_PARAM', 'UNKNOWN_NODE']);
+  });
+});
+
+describe('validateGraph on graphs built in memory', () => {
+  const good = (): Graph => ({
+    patchbay: 1,
+    nodes: { camera: { type: 'Camera', params: {} }, rec: { type: 'HDF5Sink', params: { file: 'a.h5' } } },
+    links: [{ from: { node: 'camera', port: 'out' }, to: { node: 'rec', port: 'in' } }],
+  });
+
+  it('no errors for a good graph', () => {
+    expect(validateGraph(good())).toEqual([]);
+  });
+
+  it('errors name the node, param or link, without positions', () => {
+    const g = good();
+    g.nodes.camera.params.fps = -1;
+    g.links.push({ from: { node: 'camera', port: 'out' }, to: { node: 'nowhere', port: 'in' } });
+    const errors = validateGraph(g);
+    expect(errors.map((e) => [e.code, e.node, e.param, e.link])).toEqual([
+      ['PARAM_OUT_OF_RANGE', 'camera', 'fps', undefined],
+      ['UNKNOWN_NODE', 'nowhere', undefined, 'camera.out -> nowhere.in'],
+    ]);
+    expect(errors.every((e) => e.line === undefined && e.col === undefined)).toBe(true);
+  });
+
+  it('a Pull fed from outside is a source; a Publish with no consumer in the graph is a sink', () => {
+    const g: Graph = {
+      patchbay: 1,
+      nodes: { pull: { type: 'Pull', params: { endpoint: 'tcp://*:5597' } }, pub: { type: 'Publish', params: {} } },
+      links: [{ from: { node: 'pull', port: 'out' }, to: { node: 'pub', port: 'in' } }],
+    };
+    expect(validateGraph(g)).toEqual([]);
+  });
+
+  it('a Copy may fan out, a Pull may fan in', () => {
+    const g: Graph = {
+      patchbay: 1,
+      nodes: {
+        camera: { type: 'Camera', params: {} },
+        copy: { type: 'Copy', params: {} },
+        a: { type: 'FFT', params: {} },
+        b: { type: 'FFT', params: {} },
+        pull: { type: 'Pull', params: {} },
+        rec: { type: 'HDF5Sink', params: { file: 'a.h5' } },
+      },
+      links: [
+        { from: { node: 'camera', port: 'out' }, to: { node: 'copy', port: 'in' } },
+        { from: { node: 'copy', port: 'out' }, to: { node: 'a', port: 'in' } },
+        { from: { node: 'copy', port: 'out' }, to: { node: 'b', port: 'in' } },
+        { from: { node: 'a', port: 'out' }, to: { node: 'pull', port: 'in' } },
+        { from: { node: 'b', port: 'out' }, to: { node: 'pull', port: 'in' } },
+        { from: { node: 'pull', port: 'out' }, to: { node: 'rec', port: 'in' } },
+      ],
+    };
+    expect(validateGraph(g)).toEqual([]);
+  });
+});

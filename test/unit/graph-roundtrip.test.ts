@@ -1,0 +1,141 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatLink, loadGraph, parseLink, resolveParams, serializeGraph, type Graph } from '../../runtime/graph/index.ts';
+
+const graphsDir = new URL('../../graphs/', import.meta.url);
+const examples = readdirSync(graphsDir).filter((f) => f.endsWith('.yaml')).sort();
+const read = (f: string) => readFileSync(new URL(f, graphsDir), 'utf8');
+/** A graph with defaults filled in: what a saved-then-loaded graph must equal (saving omits defaults). */
+const resolved = (g: Graph | undefined) => ({
+  ...g,
+  nodes: Object.fromEntries(Object.entries(g!.nodes).map(([id, n]) => [id, { ...n, params: resolveParams(n.type, n.params) }])),
+});
+
+describe('example graphs', () => {
+  it('there is one per course pattern', () => {
+    expect(examples).toEqual(['copy-shallow-deep.yaml', 'pubsub-fft-hdf5.yaml', 'push-pull.yaml', 'req-rep.yaml']);
+  });
+
+  for (const file of examples) {
+    it(`${file}: valid, described, and saved back byte for byte`, () => {
+      const text = read(file);
+      const { graph, errors } = loadGraph(text, file);
+      expect(errors).toEqual([]);
+      expect(graph!.description).toBeTruthy();
+      expect(serializeGraph(graph!, text)).toBe(text);
+    });
+
+    it(`${file}: load -> save (fresh) -> load gives the same graph`, () => {
+      const { graph } = loadGraph(read(file));
+      const saved = serializeGraph(graph!);
+      const again = loadGraph(saved);
+      expect(again.errors).toEqual([]);
+      expect(again.graph).toEqual(graph);
+      expect(serializeGraph(again.graph!)).toBe(saved);
+    });
+  }
+});
+
+describe('serializeGraph', () => {
+  const commented = `# A pipeline for the lab.
+patchbay: 1
+name: lab
+nodes:
+  # the camera on the left bench
+  camera:
+    type: Camera
+    params:
+      fps: 10 # slow on purpose
+      width: 640
+  rec:
+    type: HDF5Sink
+    params: {file: out/a.h5, compression: gzip}
+links:
+  - camera.out -> rec.in # the only link
+`;
+
+  it('keeps comments and key order when a param changes and a node is added', () => {
+    const { graph } = loadGraph(commented);
+    graph!.nodes.camera.params.fps = 25;
+    graph!.nodes.rec.params.level = 9;
+    graph!.nodes.fft = { type: 'FFT', params: { threads: 1 } };
+    const out = serializeGraph(graph!, commented);
+    for (const comment of ['# A pipeline for the lab.', '# the camera on the left bench', '# slow on purpose', '# the only link']) {
+      expect(out).toContain(comment);
+    }
+    expect(out).toContain('fps: 25 # slow on purpose');
+    expect(out).toContain('params: {file: out/a.h5, compression: gzip, level: 9}');
+    expect(out.indexOf('camera:')).toBeLessThan(out.indexOf('rec:'));
+    expect(out.indexOf('rec:')).toBeLessThan(out.indexOf('fft:'));
+    expect(resolved(loadGraph(out).graph)).toEqual(resolved(graph));
+  });
+
+  it('omits params equal to their defaults, also when the old text had them', () => {
+    const { graph } = loadGraph(commented);
+    expect(serializeGraph(graph!, commented)).not.toContain('width: 640');
+    expect(serializeGraph(graph!)).not.toContain('width');
+    const g: Graph = { patchbay: 1, nodes: { fft: { type: 'FFT', params: { threads: 2, output: 'magnitude', shift: true } } }, links: [] };
+    expect(serializeGraph(g)).toBe('patchbay: 1\nnodes:\n  fft:\n    type: FFT\n    params:\n      shift: true\nlinks: []\n');
+  });
+
+  it('writes params in declaration order whatever order they were set in, so files diff well', () => {
+    const a: Graph = { patchbay: 1, nodes: { c: { type: 'Camera', params: { frames: 5, fps: 1, width: 8 } } }, links: [] };
+    const b: Graph = { patchbay: 1, nodes: { c: { type: 'Camera', params: { width: 8, fps: 1, frames: 5 } } }, links: [] };
+    expect(serializeGraph(a)).toBe(serializeGraph(b));
+    expect(serializeGraph(a)).toMatch(/width: 8\n\s+fps: 1\n\s+frames: 5/);
+  });
+
+  it('drops removed nodes, links and layout entries, keeps the links that stay with their comments', () => {
+    const { graph } = loadGraph(commented + 'layout:\n  camera: [0, 0]\n  rec: [100, 0]\n');
+    delete graph!.nodes.rec;
+    delete graph!.layout!.rec;
+    graph!.nodes.pub = { type: 'Publish', params: {} };
+    graph!.links = [parseLink('camera.out -> pub.in')!];
+    const out = serializeGraph(graph!, commented);
+    expect(out).not.toContain('rec');
+    expect(out).toContain('  - camera.out -> pub.in');
+    expect(resolved(loadGraph(out).graph)).toEqual(resolved(graph));
+  });
+
+  it('keeps a link written with its own spacing', () => {
+    const text = 'patchbay: 1\nnodes:\n  camera: {type: Camera}\n  rec: {type: HDF5Sink, params: {file: a.h5}}\nlinks:\n  - camera.out->rec.in\n';
+    const { graph } = loadGraph(text);
+    expect(serializeGraph(graph!, text)).toBe(text);
+  });
+
+  it('starts fresh when the previous text does not parse', () => {
+    const { graph } = loadGraph(commented);
+    expect(serializeGraph(graph!, 'nodes: {')).toBe(serializeGraph(graph!));
+  });
+
+  it('writes lists as flow sequences and host and layout', () => {
+    const g: Graph = {
+      patchbay: 1,
+      name: 'x',
+      nodes: { sub: { type: 'Subscribe', host: 'lab2', params: { endpoint: 'tcp://127.0.0.1:5599', topics: ['a', 'b'] } } },
+      links: [],
+      layout: { sub: [1.5, -2] },
+    };
+    const out = serializeGraph(g);
+    expect(out).toContain('topics: [a, b]');
+    expect(out).toContain('host: lab2');
+    expect(out).toContain('sub: [1.5, -2]');
+    expect(loadGraph(out).graph).toEqual(g);
+  });
+});
+
+describe('links and params', () => {
+  it('parseLink reads the arrow with any spacing; formatLink writes one spelling', () => {
+    expect(parseLink('a.out -> b.in')).toEqual({ from: { node: 'a', port: 'out' }, to: { node: 'b', port: 'in' } });
+    expect(formatLink(parseLink('  fft-1.out->rec_2.in ')!)).toBe('fft-1.out -> rec_2.in');
+    for (const bad of ['a.out => b.in', 'a -> b', 'a.out -> b.in -> c.in', '', 'a.b.c -> d.e']) expect(parseLink(bad)).toBeUndefined();
+  });
+
+  it('resolveParams applies defaults and keeps what is given', () => {
+    const p = resolveParams('FFT', { threads: 4 });
+    expect(p).toEqual({ threads: 4, output: 'magnitude', shift: false, precision: 'exact' });
+    expect(resolveParams('Subscribe', {}).topics).toEqual(['']);
+    expect(resolveParams('NoSuchType', { a: 1 })).toEqual({ a: 1 });
+    expect(Object.getPrototypeOf(resolveParams('Copy', JSON.parse('{"__proto__": {"x": 1}}')))).toBe(Object.prototype);
+  });
+});
