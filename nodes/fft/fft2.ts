@@ -90,13 +90,7 @@ export class Fft2 {
   /** Transforms one frame into `out` (sized by outputSpec). */
   transform(input: InputArray, out: OutputArray, opts: Fft2Options): void {
     this.rows(input);
-    this.columns();
-    this.format(out, opts);
-  }
-
-  /** The half spectrum of the last transform ([H][W/2+1] complex), for tests and benches. */
-  halfSpectrum(): Float64Array {
-    return this.half;
+    this.columns(out, opts);
   }
 
   /** FFT of every row, two rows per complex transform, into the half spectrum. */
@@ -148,11 +142,24 @@ export class Fft2 {
     }
   }
 
-  /** FFT of each of the W/2+1 columns, in blocks, in place in the half spectrum. */
-  private columns(): void {
-    const { h, c, half } = this;
+  /**
+   * FFT of each of the W/2+1 columns, in blocks, each block written straight into the
+   * requested layout (and, for the full layouts, into its Hermitian mirror).
+   */
+  private columns(out: OutputArray, opts: Fft2Options): void {
+    const { h, w, c, half } = this;
     const plan = fftPlan(h);
     const a = this.a;
+    const mode = opts.output;
+    // fftshift moves index i to (i + floor(n/2)) % n; rfft2's last axis is not periodic
+    // around zero, so `half` shifts axis 0 only.
+    const sh = opts.shift ? Math.floor(h / 2) : 0;
+    const sw = opts.shift && mode !== 'half' ? Math.floor(w / 2) : 0;
+    const complex = mode === 'complex' || mode === 'half';
+    const width = mode === 'half' ? c : w;
+    const rowStride = complex ? 2 * width : width;
+    // Columns k in 1..lastMirrored have a mirror column w-k that the half spectrum lacks.
+    const lastMirrored = mode === 'half' ? 0 : w - c;
     for (let k0 = 0; k0 < c; k0 += BLOCK) {
       const nb = Math.min(BLOCK, c - k0);
       const len = 2 * nb;
@@ -163,56 +170,34 @@ export class Fft2 {
       }
       const z = plan.run(a, this.b, nb);
       for (let r = 0; r < h; r++) {
-        const dst = 2 * (r * c + k0);
-        const src = r * len;
-        for (let j = 0; j < len; j++) half[dst + j] = z[src + j];
-      }
-    }
-  }
-
-  /** Writes the requested layout from the half spectrum, shifted if asked. */
-  private format(out: OutputArray, opts: Fft2Options): void {
-    const { h, w, c, half } = this;
-    const mode = opts.output;
-    // fftshift moves index i to (i + floor(n/2)) % n.
-    const sh = opts.shift ? Math.floor(h / 2) : 0;
-    if (mode === 'half') {
-      const sw = 0; // rfft2's last axis is not periodic around zero: only axis 0 shifts.
-      for (let r = 0; r < h; r++) {
-        const dr = (r + sh) % h;
-        const src = 2 * r * c;
-        const dst = 2 * (dr * c + sw);
-        for (let j = 0; j < 2 * c; j++) out[dst + j] = half[src + j];
-      }
-      return;
-    }
-    const sw = opts.shift ? Math.floor(w / 2) : 0;
-    const complex = mode === 'complex';
-    const stride = complex ? 2 * w : w;
-    for (let r = 0; r < h; r++) {
-      const dr = (r + sh) % h;
-      // The mirror row holds the conjugates of this row's missing columns.
-      const mr = (h - r) % h;
-      const rowOut = dr * stride;
-      const src = 2 * r * c;
-      const msrc = 2 * mr * c;
-      for (let k = 0; k < w; k++) {
-        let re: number, im: number;
-        if (k < c) {
-          re = half[src + 2 * k];
-          im = half[src + 2 * k + 1];
-        } else {
-          re = half[msrc + 2 * (w - k)];
-          im = -half[msrc + 2 * (w - k) + 1];
-        }
-        let dk = k + sw;
-        if (dk >= w) dk -= w;
-        if (complex) {
-          out[rowOut + 2 * dk] = re;
-          out[rowOut + 2 * dk + 1] = im;
-        } else {
-          const pw = re * re + im * im;
-          out[rowOut + dk] = mode === 'power' ? pw : mode === 'magnitude' ? Math.sqrt(pw) : Math.log1p(Math.sqrt(pw));
+        let dr = r + sh;
+        if (dr >= h) dr -= h;
+        // X[h-r, w-k] = conj X[r, k]; after the shift, row (h-r)%h lands at ((h-r)%h + sh) % h.
+        let mr = (h - r) % h + sh;
+        if (mr >= h) mr -= h;
+        const row = dr * rowStride;
+        const mrow = mr * rowStride;
+        for (let j = 0, zi = r * len; j < nb; j++, zi += 2) {
+          const k = k0 + j;
+          const re = z[zi], im = z[zi + 1];
+          let dk = k + sw;
+          if (dk >= width) dk -= width;
+          const mirrored = k >= 1 && k <= lastMirrored;
+          let mk = w - k + sw;
+          if (mk >= w) mk -= w;
+          if (complex) {
+            out[row + 2 * dk] = re;
+            out[row + 2 * dk + 1] = im;
+            if (mirrored) {
+              out[mrow + 2 * mk] = re;
+              out[mrow + 2 * mk + 1] = -im;
+            }
+          } else {
+            const pw = re * re + im * im;
+            const v = mode === 'power' ? pw : mode === 'magnitude' ? Math.sqrt(pw) : Math.log1p(Math.sqrt(pw));
+            out[row + dk] = v;
+            if (mirrored) out[mrow + mk] = v;
+          }
         }
       }
     }
