@@ -1,0 +1,103 @@
+/**
+ * Disk full and permission denied, on small tmpfs mounts (we run as root, so file modes
+ * would not stop us: a read-only mount does).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Hdf5SinkError } from '../../nodes/hdf5-sink/errors.ts';
+import { Hdf5SinkStage } from '../../nodes/hdf5-sink/stage.ts';
+import { missing } from '../helpers/env.ts';
+import { makeFrame, noH5py, readH5, sha256, sinkIO, tempDir } from './harness.ts';
+
+const root = tempDir();
+const mounts: string[] = [];
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** Mounts a tmpfs of `size` at a new directory under root. */
+function mountTmpfs(name: string, size: string): string {
+  const dir = path.join(root, name);
+  mkdirSync(dir);
+  run('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  mounts.push(dir);
+  return dir;
+}
+
+const noMount = missing('permission to mount a tmpfs (root)', () => {
+  const probe = path.join(root, 'probe');
+  mkdirSync(probe);
+  const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]).status === 0;
+  if (ok) run('umount', [probe]);
+  return ok;
+});
+
+afterAll(() => {
+  for (const m of mounts.reverse()) run('umount', [m]);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe.skipIf(noMount || noH5py)('HDF5Sink when the disk says no', () => {
+  let full: string;
+  let readOnly: string;
+  beforeAll(async () => {
+    full = mountTmpfs('full', '1m');
+    readOnly = mountTmpfs('ro', '1m');
+    // A file recorded while the mount was writable, then the mount goes read-only.
+    const stage = new Hdf5SinkStage(sinkIO({ file: path.join(readOnly, 'old.h5'), group: 'g' }));
+    await stage.open();
+    await stage.receive('in', makeFrame('uint8', [8, 8], 0));
+    await stage.end();
+    await stage.close();
+    run('mount', ['-o', 'remount,ro', readOnly]);
+  });
+
+  it('disk full: receive and end reject with NO_SPACE naming the file; what was written stays readable', async () => {
+    const file = path.join(full, 'big.h5');
+    const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', flushEvery: 0.05 }));
+    await stage.open();
+    // 64 KiB frames into 1 MiB: the writer fails after about 14 of them. The stage only
+    // learns of it once the slab (1024 slots here) is full, or at end().
+    let refused: unknown;
+    let sent = 0;
+    try {
+      for (; sent < 5000; sent++) await stage.receive('in', makeFrame('uint8', [256, 256], sent));
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(Hdf5SinkError);
+    expect(refused).toMatchObject({ code: 'NO_SPACE', file });
+    await expect(stage.end()).rejects.toMatchObject({ code: 'NO_SPACE', file });
+    await expect(stage.receive('in', makeFrame('uint8', [256, 256], sent))).rejects.toMatchObject({ code: 'NO_SPACE' });
+    await stage.close();
+
+    const stored = stage.framesStored;
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(16);
+    const g = readH5(file).groups.g;
+    expect(g.seq).toEqual(Array.from({ length: stored }, (_, i) => i));
+    expect(g.frameHashes).toEqual(Array.from({ length: stored }, (_, i) => sha256(makeFrame('uint8', [256, 256], i).data)));
+  });
+
+  it('read-only file system: open() rejects with PERMISSION_DENIED naming the file, before any frame', async () => {
+    for (const file of [path.join(readOnly, 'new.h5'), path.join(readOnly, 'deeper', 'new.h5')]) {
+      const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g' }));
+      await expect(stage.open()).rejects.toMatchObject({ code: 'PERMISSION_DENIED', file });
+      await stage.close();
+    }
+  });
+
+  it('read-only file system: appending to an existing file is refused and the file is still readable', async () => {
+    const file = path.join(readOnly, 'old.h5');
+    const stage = new Hdf5SinkStage(sinkIO({ file, group: 'h', ifExists: 'append' }));
+    await expect(stage.open()).rejects.toMatchObject({ code: 'PERMISSION_DENIED', file });
+    await stage.close();
+    const groups = readH5(file).groups;
+    expect(Object.keys(groups)).toEqual(['g']);
+    expect(groups.g.frameHashes).toEqual([sha256(makeFrame('uint8', [8, 8], 0).data)]);
+  });
+});
