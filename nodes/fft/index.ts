@@ -11,15 +11,29 @@ export const fft = {
       kind: 'enum',
       choices: ['complex', 'half', 'magnitude', 'log-magnitude', 'power'],
       default: 'magnitude',
-      doc: 'complex: numpy fft2 (complex128); half: numpy rfft2; magnitude, log-magnitude, power: float32 for display',
+      doc:
+        'complex: numpy fft2, shape [H, W]; half: numpy rfft2, shape [H, W/2+1]; magnitude: |X|; ' +
+        'log-magnitude: log1p(|X|), for display; power: |X|². Complex modes give complex128 (exact) or ' +
+        'complex64 (fast); the others float64 (exact) or float32 (fast)',
     },
-    shift: { kind: 'boolean', default: false, doc: 'Move the zero frequency to the centre (fftshift)' },
-    precision: { kind: 'enum', choices: ['exact', 'fast'], default: 'exact', doc: 'exact: float64, equal to numpy; fast: float32' },
+    shift: {
+      kind: 'boolean',
+      default: false,
+      doc: 'Move the zero frequency to the centre (numpy fftshift over both axes; for half, axis 0 only, like fftshift(x, axes=0))',
+    },
+    precision: {
+      kind: 'enum',
+      choices: ['exact', 'fast'],
+      default: 'exact',
+      doc: 'exact: float64, equal to numpy within 1e-9 of the largest value; fast: float32 SIMD WebAssembly, within 1e-5 (docs/fft.md)',
+    },
   },
   docs: {
     summary: 'Worker pool computing the 2D FFT of each frame',
     description:
       'The course\'s worker: each frame is transformed by one of `threads` workers. Order is kept: ' +
-      'frames leave in the order they came in.',
+      'frames leave in the order they came in, with their seq, time and meta. Frames of any size ' +
+      '(uint8, uint16, float32, float64) give the same numbers as numpy\'s fft2 / rfft2; a frame it ' +
+      'cannot transform is counted and skipped.',
   },
 } as const satisfies NodeDecl;
