@@ -552,17 +552,19 @@ class Run extends EventEmitter implements RunHandle {
    * socket at its EOS, which takes it out of the rotation). Outside consumers get one or more.
    */
   private async repeatEos(q: SendQueue, parts: () => (Buffer | Uint8Array | string)[], consumers: SocketSource[]): Promise<void> {
+    if (consumers.length === 0) {
+      await this.sendWithin(q, parts(), EOS_LIMIT_MS);
+      return;
+    }
     const all = Promise.all(consumers.map((c) => c.ended.promise));
-    let confirmed = consumers.length === 0;
+    let confirmed = false;
     void all.then(() => (confirmed = true));
     const deadline = Date.now() + EOS_LIMIT_MS;
-    let sends = 0;
-    do {
-      const ok = await Promise.race([this.sendWithin(q, parts(), EOS_LIMIT_MS), all.then(() => false)]);
-      if (ok) sends++;
-      if (confirmed && sends >= 1) break;
+    while (!confirmed && !this.forced.settled && Date.now() < deadline) {
+      await Promise.race([this.sendWithin(q, parts(), EOS_LIMIT_MS), all]);
+      if (confirmed) break;
       await Promise.race([sleep(EOS_REPEAT_MS), all]);
-    } while (!this.forced.settled && Date.now() < deadline && !(confirmed && sends >= 1));
+    }
   }
 
   // ---------------------------------------------------------------- flow

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { typedView } from '../../runtime/wire/index.ts';
+import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { captures, makePlan, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
+
+const skip = missing('python3 with pyzmq and numpy', () => pythonHas('zmq', 'numpy'));
+const script = (name: string) => fileURLToPath(new URL(`../../examples/python/${name}`, import.meta.url));
+
+function python(args: string[]): { out: Promise<string> } {
+  const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const out = new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`python exited ${code}: ${stderr}`))));
+  });
+  return { out };
+}
+
+describe.skipIf(skip)('Python peers (examples/python)', () => {
+  test('a pyzmq SUB reads every frame of a Publish node that waits for it', async () => {
+    const ep = await uniqAddress('tcp');
+    const N = 200;
+    const bytes = 4096;
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: N, bytes } },
+        { id: 'pub', type: 'Publish', params: { endpoint: ep, topic: 'camera_frame', waitFor: 1, hwm: 1000 } },
+      ],
+      ['src.out -> pub.in'],
+      [sock('pub', 'PUB', 'bind', ep, { hwm: 1000 })],
+    );
+    const run = runPlan(plan);
+    // The source waits for this subscriber (waitFor: 1): no slow-joiner loss.
+    const py = python([script('subscriber.py'), ep, 'camera', '--quiet']);
+    const summary = await run.done;
+    const result = JSON.parse((await py.out).trim().split('\n').at(-1)!);
+    expect(summary.exitCode).toBe(0);
+    expect(result.sent).toBe(N);
+    expect(result.received).toBe(N);
+    expect(result.missed).toBe(0);
+    expect(result.seqs).toEqual([...Array(N).keys()]);
+    // numberedFrame: every byte is seq & 0xff, except bytes 0..3 which hold seq little-endian.
+    let want = 0;
+    for (let s = 0; s < N; s++) want += (s & 0xff) * (bytes - 4) + (s & 0xff) + ((s >> 8) & 0xff);
+    expect(result.sum).toBe(want);
+  });
+
+  test('a pyzmq PUSH feeds a Pull node: numpy frames arrive whole, end of stream ends the run', async () => {
+    const ep = await uniqAddress('tcp');
+    const N = 50;
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'pull', type: 'Pull', params: { endpoint: ep } },
+        { id: 'sink', type: 'Capture' },
+      ],
+      ['pull.out -> sink.in'],
+      [sock('pull', 'PULL', 'bind', ep)],
+    );
+    const run = runPlan(plan, { capture: cap });
+    const py = python([script('pusher.py'), ep, String(N), '48', '64']);
+    const summary = await run.done;
+    await py.out;
+    expect(summary.exitCode).toBe(0);
+    const frames = cap.of('sink').frames;
+    expect(frames.map((f) => f.seq)).toEqual([...Array(N).keys()]);
+    for (const f of frames) {
+      expect(f.dtype).toBe('uint16');
+      expect(f.shape).toEqual([48, 64]);
+      expect(f.meta).toEqual({ from: 'pyzmq' });
+      const px = typedView(f);
+      expect(px[0]).toBe(f.seq);
+      expect(px[48 * 64 - 1]).toBe((48 * 64 - 1 + f.seq) % 65536);
+    }
+  });
+});
