@@ -168,14 +168,17 @@ export async function runPatchbay(cfg: PatternConfig): Promise<SideRun> {
   const sent = n.camera?.framesOut ?? 0;
   const got = (id: string): number => n[id]?.framesIn ?? 0;
   const deliveries: Delivery[] = [];
-  if (cfg.pattern === 'reqrep') deliveries.push(delivery('client', cfg.frames, got('recorder'), seconds));
+  // The Reply node answers with the latest frame, never the same one twice: frames the camera
+  // made between two requests are replaced by design, not lost. The client's figure is its replies.
+  if (cfg.pattern === 'reqrep') deliveries.push({ ...delivery('client', got('recorder'), got('recorder'), seconds), lost: summary.lost ?? 0 });
   if (cfg.pattern === 'pushpull') deliveries.push(delivery('sink', sent, got('recorder'), seconds));
   if (cfg.pattern === 'pubsub') deliveries.push(delivery('recorder', sent, got('recorder'), seconds), delivery('fft', sent, got('spectra'), seconds));
   const problems = summary.failures.map((f) => `${f.node}: ${f.code}`);
+  if (summary.lost) problems.push(`${summary.lost} frames lost on lossless links`);
   return {
     ...base,
     ...measured,
-    ok: summary.failures.length === 0 && !proc.killed,
+    ok: problems.length === 0 && !proc.killed,
     problem: problems.length ? problems.join('; ') : proc.killed ? 'stopped after the time limit' : undefined,
     deliveries,
     raw: [summary],
