@@ -95,16 +95,18 @@ export function numberedFrame(seq: number, bytes: number): Frame {
 
 /**
  * A source emitting `frames` numbered frames of `bytes` (params of the node, 0 frames = until
- * stopped), waiting for backpressure like a camera stage does.
+ * stopped, one every `intervalMs` if given), waiting for backpressure like a camera stage does.
  */
 export const testSource: StageFactory = (io) => ({
   async run() {
     const n = Number(io.node.params.frames ?? 0);
     const bytes = Number(io.node.params.bytes ?? 16);
+    const intervalMs = Number(io.node.params.intervalMs ?? 0);
     let i = 0;
     while (!io.signal.aborted && (n === 0 || i < n)) {
       await io.emit('out', numberedFrame(i, bytes));
       i++;
+      if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
       // A source that never yields would starve the sockets' event handlers.
       if (i % 64 === 0) await new Promise((r) => setImmediate(r));
     }
