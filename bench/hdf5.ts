@@ -1,0 +1,217 @@
+/**
+ * HDF5Sink's sustained write rate against h5py, in the same run: 1024² uint16 frames
+ * appended by the stage (writer worker fed through the shared slab), by the h5wasm writer
+ * called directly on the main thread, and by h5py (bench/python/h5py_append.py), in
+ * turns, medians over repetitions. Every patchbay run is read back by h5py to count the
+ * frames (0 lost is part of the result). Figures: docs/performance-hdf5.md.
+ *
+ *   node bin/run-ts.js bench/hdf5.ts [--quick] [--reps N] [--frames N] [--python PATH]
+ *
+ * To add a variant (the full Camera → Publish → HDF5Sink graph, say), append to VARIANTS.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { hdf5Sink } from '../nodes/hdf5-sink/index.ts';
+import { Hdf5SinkStage } from '../nodes/hdf5-sink/stage.ts';
+import { Hdf5Writer, patchbayVersion } from '../nodes/hdf5-sink/writer.ts';
+import { emptyStats, type StageIO } from '../runtime/exec/stage.ts';
+import type { Frame } from '../runtime/wire/index.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    frames: { type: 'string' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+  },
+});
+const quick = args.quick as boolean;
+const reps = args.reps ? Number(args.reps) : quick ? 1 : 3;
+const N = args.frames ? Number(args.frames) : quick ? 100 : 500;
+/** gzip is about 20× slower: fewer frames keep the run short. */
+const N_GZIP = Math.max(10, Math.round(N / 8));
+const H = 1024;
+const W = 1024;
+const FRAME_BYTES = H * W * 2;
+const PYTHON = args.python as string;
+
+interface RunResult {
+  seconds: number;
+  /** Frames found in the file afterwards. */
+  stored: number;
+  /** Extra facts worth printing (open time...). */
+  note?: string;
+}
+
+interface Variant {
+  name: string;
+  compression: 'none' | 'gzip-1';
+  frames: number;
+  /** The anchor this variant is compared with (same compression). */
+  anchor?: string;
+  run(file: string, frames: number): Promise<RunResult>;
+}
+
+/** Four frames of 12-bit noise, like a camera's, reused in turn (the stage copies each into its slab). */
+function framePool(): Uint8Array[] {
+  let x = 0x9e3779b9;
+  return Array.from({ length: 4 }, () => {
+    const px = new Uint16Array(H * W);
+    for (let i = 0; i < px.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      px[i] = (x >>> 0) & 0x0fff;
+    }
+    return new Uint8Array(px.buffer);
+  });
+}
+const POOL = framePool();
+
+function frame(seq: number): Frame {
+  return { kind: 'frame', seq, t: BigInt(Date.now()) * 1_000_000n, dtype: 'uint16', shape: [H, W], meta: { exposureUs: 5000 }, data: POOL[seq % POOL.length] };
+}
+
+function sinkIO(params: Record<string, string | number>): StageIO {
+  const values: Record<string, string | number> = {};
+  for (const [name, decl] of Object.entries(hdf5Sink.params)) if ('default' in decl && decl.default !== undefined) values[name] = decl.default as string | number;
+  return {
+    node: { id: 'recorder', type: 'HDF5Sink', params: { ...values, ...params } },
+    graphText: 'patchbay: 1\n',
+    startedAt: new Date(),
+    stats: emptyStats(),
+    emit: () => Promise.reject(new Error('HDF5Sink has no outputs')),
+    warn: (e) => {
+      throw e;
+    },
+    signal: new AbortController().signal,
+  };
+}
+
+/** Frames h5py finds in group `g` (and whether seq is exactly 0..n-1). */
+function checkWithH5py(file: string, frames: number): number {
+  const r = spawnSync(PYTHON, [join(ROOT, 'bench/python/h5py_append.py'), '--check', file, '--group', 'g', '--frames', String(frames)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`h5py could not read ${file}: ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { frames: number; ok: boolean };
+  return out.ok ? out.frames : -Math.abs(out.frames);
+}
+
+async function runStage(file: string, frames: number, compression: 'none' | 'gzip'): Promise<RunResult> {
+  const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', compression, level: 1 }));
+  const o0 = performance.now();
+  await stage.open();
+  const openMs = performance.now() - o0;
+  const t0 = performance.now();
+  for (let i = 0; i < frames; i++) await stage.receive('in', frame(i));
+  await stage.end();
+  const seconds = (performance.now() - t0) / 1000;
+  await stage.close();
+  if (stage.framesStored !== frames) throw new Error(`the stage stored ${stage.framesStored} of ${frames} frames`);
+  return { seconds, stored: checkWithH5py(file, frames), note: `open ${openMs.toFixed(0)} ms` };
+}
+
+async function runWriter(file: string, frames: number): Promise<RunResult> {
+  const w = await Hdf5Writer.open({
+    file, group: 'g', dataset: 'frames', compression: 'none', level: 1, chunkFrames: 1, ifExists: 'error',
+    attrs: { graph: 'patchbay: 1\n', node: 'recorder', started: new Date().toISOString(), patchbay_version: patchbayVersion() },
+  });
+  const t0 = performance.now();
+  let flushed = t0;
+  for (let i = 0; i < frames; i++) {
+    w.append([frame(i)]);
+    if (performance.now() - flushed >= 1000) {
+      w.flush();
+      flushed = performance.now();
+    }
+  }
+  w.close();
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, stored: checkWithH5py(file, frames) };
+}
+
+function runH5py(file: string, frames: number, gzip: number): RunResult {
+  const r = spawnSync(PYTHON, [join(ROOT, 'bench/python/h5py_append.py'), '--file', file, '--frames', String(frames), '--height', String(H), '--width', String(W), '--gzip', String(gzip)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`h5py_append.py failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { seconds: number; frames: number };
+  return { seconds: out.seconds, stored: out.frames };
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'h5py (resize + write per frame)', compression: 'none', frames: N, run: async (f, n) => runH5py(f, n, 0) },
+  { name: 'HDF5Sink stage (worker, slab)', compression: 'none', frames: N, anchor: 'h5py (resize + write per frame)', run: (f, n) => runStage(f, n, 'none') },
+  { name: 'h5wasm writer, main thread', compression: 'none', frames: N, anchor: 'h5py (resize + write per frame)', run: runWriter },
+  { name: 'h5py gzip-1', compression: 'gzip-1', frames: N_GZIP, run: async (f, n) => runH5py(f, n, 1) },
+  { name: 'HDF5Sink stage gzip-1', compression: 'gzip-1', frames: N_GZIP, anchor: 'h5py gzip-1', run: (f, n) => runStage(f, n, 'gzip') },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Row {
+  variant: string;
+  compression: string;
+  frames: number;
+  mbps: number[];
+  lost: number[];
+  notes: string[];
+}
+
+const rows: Row[] = VARIANTS.map((v) => ({ variant: v.name, compression: v.compression, frames: v.frames, mbps: [], lost: [], notes: [] }));
+const work = mkdtempSync(join(tmpdir(), 'patchbay-bench-hdf5-'));
+try {
+  for (let rep = 0; rep < reps; rep++) {
+    for (const [i, v] of VARIANTS.entries()) {
+      const file = join(work, `run-${rep}-${i}.h5`);
+      const r = await v.run(file, v.frames);
+      rmSync(file, { force: true });
+      const mbps = (v.frames * FRAME_BYTES) / 1e6 / r.seconds;
+      rows[i].mbps.push(mbps);
+      rows[i].lost.push(r.stored >= 0 ? v.frames - r.stored : v.frames);
+      if (r.note) rows[i].notes.push(r.note);
+      process.stderr.write(`rep ${rep + 1}/${reps} ${v.name}: ${mbps.toFixed(0)} MB/s\n`);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const med = new Map(rows.map((r) => [r.variant, median(r.mbps)]));
+const head = ['variant', 'compression', 'frames', 'MB/s (median)', 'frames/s', '÷ anchor', 'lost (worst)', 'runs'];
+const lines = [head, head.map(() => '---')];
+const results = rows.map((r, i) => {
+  const anchor = VARIANTS[i].anchor;
+  const m = median(r.mbps);
+  const ratio = anchor ? m / (med.get(anchor) as number) : undefined;
+  lines.push([r.variant, r.compression, String(r.frames), m.toFixed(0), ((m * 1e6) / FRAME_BYTES).toFixed(1), ratio === undefined ? 'anchor' : `×${ratio.toFixed(2)}`, String(Math.max(...r.lost)), r.mbps.map((x) => x.toFixed(0)).join(' ')]);
+  return { ...r, medianMBps: m, medianFps: (m * 1e6) / FRAME_BYTES, anchor, ratioToAnchor: ratio };
+});
+const command = `node bin/run-ts.js bench/hdf5.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
+process.stdout.write(`\n${command}\n1024×1024 uint16 frames (${FRAME_BYTES} bytes), ${reps} repetition(s), files in ${tmpdir()}\n\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n`);
+
+const py = spawnSync(PYTHON, ['-c', 'import h5py; print(h5py.__version__, h5py.version.hdf5_version)'], { encoding: 'utf8' }).stdout.trim().split(' ');
+const h5wasmVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/h5wasm/package.json'), 'utf8')) as { version: string }).version;
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(
+  join(ROOT, 'bench/results/hdf5.json'),
+  JSON.stringify(
+    {
+      command,
+      date: new Date().toISOString(),
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, h5wasm: h5wasmVersion, h5py: py[0], hdf5: py[1] },
+      frame: { dtype: 'uint16', shape: [H, W], bytes: FRAME_BYTES },
+      reps,
+      results,
+    },
+    null,
+    2,
+  ) + '\n',
+);
