@@ -1,0 +1,60 @@
+/**
+ * What `patchbay run` prints: the live table (per node and per link), the progress bar,
+ * the periodic line for logs, and the summary at the end.
+ */
+import type { NodeFailure, RunSummary, StatsSnapshot } from './types.ts';
+
+const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+function table(rows: string[][], right: Set<number>): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/** A text progress bar: [#####-----] 50% 100/200 frames. */
+export function progressBar(done: number, total: number, width = 30): string {
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(f * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${num(f * 100)}% ${done}/${total} frames`;
+}
+
+/** The live table: one row per node, one per link that carries frames, and the progress bar when the frame count is known. */
+export function formatStats(s: StatsSnapshot): string {
+  const nodeRows = [['node', 'type', 'state', 'in', 'out', 'frames/s', 'MB/s', 'ms/frame', 'queue', 'dropped', 'errors']];
+  for (const [id, n] of Object.entries(s.nodes))
+    nodeRows.push([id, n.type, n.state, String(n.framesIn), String(n.framesOut), num(n.fps, 1), num(n.mbps, 1), num(n.msPerFrame, 2), String(n.queueDepth), String(n.dropped), String(n.errors)]);
+  const lines = table(nodeRows, new Set([3, 4, 5, 6, 7, 8, 9, 10]));
+  const linkRows = [['link', 'frames', 'frames/s', 'MB/s', 'queue', 'dropped']];
+  for (const l of Object.values(s.links))
+    linkRows.push([`${l.link}${l.lossless ? '' : ' (may drop)'}`, String(l.frames), num(l.fps, 1), num(l.mbps, 1), String(l.queueDepth), String(l.dropped)]);
+  if (linkRows.length > 1) lines.push('', ...table(linkRows, new Set([1, 2, 3, 4, 5])));
+  lines.push('', `${num(s.elapsedMs / 1000, 1)} s${s.progress ? '  ' + progressBar(s.progress.done, s.progress.total) : ''}`);
+  return lines.join('\n') + '\n';
+}
+
+/** One line for logs (stdout not a terminal): elapsed, progress, and per node frames out and rate. */
+export function formatStatsLine(s: StatsSnapshot): string {
+  const parts = Object.entries(s.nodes).map(([id, n]) => `${id} ${n.framesOut || n.framesIn} (${num(n.fps, 0)}/s${n.dropped ? `, ${n.dropped} dropped` : ''})`);
+  const prog = s.progress ? ` ${num((100 * s.progress.done) / s.progress.total)}%` : '';
+  return `[${num(s.elapsedMs / 1000, 1)} s${prog}] ${parts.join(', ')}\n`;
+}
+
+export function formatFailure(f: NodeFailure): string {
+  return `${f.node || 'run'}: ${f.code}: ${f.message}`;
+}
+
+/** The summary at the end: per node frames in/out, dropped, errors and mean rate; failures and losses. */
+export function formatSummary(r: RunSummary): string {
+  const secs = r.durationMs / 1000;
+  const rows = [['node', 'type', 'in', 'out', 'dropped', 'errors', 'frames/s', 'ms/frame']];
+  for (const [id, n] of Object.entries(r.stats.nodes)) {
+    const frames = Math.max(n.framesIn, n.framesOut);
+    rows.push([id, n.type, String(n.framesIn), String(n.framesOut), String(n.dropped), String(n.errors), num(secs > 0 ? frames / secs : 0, 1), num(n.msPerFrame, 2)]);
+  }
+  const lines = [`run ${r.ok ? 'finished' : 'FAILED'} in ${num(secs, 1)} s (exit code ${r.exitCode})`, ...table(rows, new Set([2, 3, 4, 5, 6, 7]))];
+  const drops = Object.values(r.stats.links).filter((l) => l.dropped > 0);
+  for (const l of drops) lines.push(`dropped at the high-water mark on ${l.link}: ${l.dropped}`);
+  if (r.lost) lines.push(`LOST on lossless links: ${r.lost} frames`);
+  for (const f of r.failures) lines.push(`failed: ${formatFailure(f)}`);
+  return lines.join('\n') + '\n';
+}
