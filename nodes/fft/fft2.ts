@@ -67,8 +67,10 @@ export function outputSpec(h: number, w: number, opts: Pick<Fft2Options, 'output
 type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
 type OutputArray = Float32Array | Float64Array;
 
-/** Row pairs and columns are transformed this many at a time (the batch of fft1d). */
-const BLOCK = 8;
+/** Row pairs transformed at a time (the batch of fft1d). */
+const ROW_BLOCK = 8;
+/** Columns transformed at a time: 16 halves the passes over the frame of 8 and still fits L2. */
+const COL_BLOCK = 16;
 
 /** Plans and scratch for one frame size; reuse it for every frame of that size. */
 export class Fft2 {
@@ -82,7 +84,7 @@ export class Fft2 {
   constructor(readonly h: number, readonly w: number) {
     this.c = Math.floor(w / 2) + 1;
     this.half = new Float64Array(2 * h * this.c);
-    const scratch = 2 * BLOCK * Math.max(h, w);
+    const scratch = 2 * Math.max(ROW_BLOCK * w, COL_BLOCK * h);
     this.a = new Float64Array(scratch);
     this.b = new Float64Array(scratch);
   }
@@ -98,8 +100,8 @@ export class Fft2 {
     const { h, w, c, half } = this;
     const plan = fftPlan(w);
     const pairs = Math.ceil(h / 2);
-    for (let p0 = 0; p0 < pairs; p0 += BLOCK) {
-      const nb = Math.min(BLOCK, pairs - p0);
+    for (let p0 = 0; p0 < pairs; p0 += ROW_BLOCK) {
+      const nb = Math.min(ROW_BLOCK, pairs - p0);
       const a = this.a;
       // Gather: row 2p in the real part, row 2p+1 in the imaginary part, laid out [w][nb].
       for (let i = 0; i < nb; i++) {
@@ -127,9 +129,8 @@ export class Fft2 {
         const ea = 2 * r0 * c;
         const eb = ea + 2 * c;
         const hasB = r0 + 1 < h;
-        for (let k = 0; k < c; k++) {
-          const zk = 2 * (k * nb + i);
-          const zm = 2 * (((w - k) % w) * nb + i);
+        // zm walks down from bin w-1 as k walks up from 1; bin 0 is its own mirror.
+        for (let k = 0, zk = 2 * i, zm = 2 * i; k < c; k++, zk += 2 * nb, zm = 2 * ((w - k) * nb + i)) {
           const ar = z[zk], ai = z[zk + 1], br = z[zm], bi = z[zm + 1];
           half[ea + 2 * k] = 0.5 * (ar + br);
           half[ea + 2 * k + 1] = 0.5 * (ai - bi);
@@ -160,8 +161,8 @@ export class Fft2 {
     const rowStride = complex ? 2 * width : width;
     // Columns k in 1..lastMirrored have a mirror column w-k that the half spectrum lacks.
     const lastMirrored = mode === 'half' ? 0 : w - c;
-    for (let k0 = 0; k0 < c; k0 += BLOCK) {
-      const nb = Math.min(BLOCK, c - k0);
+    for (let k0 = 0; k0 < c; k0 += COL_BLOCK) {
+      const nb = Math.min(COL_BLOCK, c - k0);
       const len = 2 * nb;
       for (let r = 0; r < h; r++) {
         const src = 2 * (r * c + k0);
