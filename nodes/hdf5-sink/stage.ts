@@ -19,6 +19,8 @@ const SLAB_BYTES = 64 * 2 ** 20;
 const SLAB_MAX_BYTES = 512 * 2 ** 20;
 const MAX_BATCH_FRAMES = 1024;
 const MAX_SLOTS = 4096;
+/** How long close() without end() waits for the writer to write what it holds and close the file. */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /** NodeStats plus what only a sink knows. */
 export interface Hdf5SinkStats extends NodeStats {
@@ -141,11 +143,34 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     await this.worker?.terminate();
   }
 
+  /**
+   * Stops the writer thread. Closed without end() (another node failed, a forced stop),
+   * it still writes the frames already received and closes the file properly first, within
+   * CLOSE_TIMEOUT_MS; what goes wrong doing so rejects.
+   */
   async close(): Promise<void> {
+    let error: Error | undefined;
+    if (this.worker && !this.ended && !this.failure) {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Hdf5SinkError({ code: 'WORKER_FAILED', file: this.file ?? this.options.file, detail: `the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s` })),
+          CLOSE_TIMEOUT_MS,
+        );
+      });
+      try {
+        await Promise.race([this.request({ type: 'end' }, 'closed'), limit]);
+      } catch (e) {
+        error = e as Error;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     this.ended = true;
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
+    if (error) throw error;
   }
 
   private begin(frame: Frame): NonNullable<Hdf5SinkStage['layout']> {

@@ -11,9 +11,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it.skipIf(noH5py)('a recorder killed with SIGKILL leaves a file h5py reads up to the last flush', async () => {
-  const file = path.join(dir, 'killed.h5');
-  const child = spawn(process.execPath, ['bin/run-ts.js', 'test/hdf5/fixtures/record-forever.ts', file, '0.05'], {
+it.skipIf(noH5py).each([
+  { compression: 'none', chunkFrames: 1 },
+  // Flushes write partial chunks, which later batches complete.
+  { compression: 'gzip', chunkFrames: 7 },
+])('a recorder killed with SIGKILL leaves a file h5py reads up to the last flush (compression $compression, chunks of $chunkFrames)', async ({ compression, chunkFrames }) => {
+  const file = path.join(dir, `killed-${compression}.h5`);
+  const child = spawn(process.execPath, ['bin/run-ts.js', 'test/hdf5/fixtures/record-forever.ts', file, '0.05', compression, String(chunkFrames)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

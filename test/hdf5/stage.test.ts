@@ -199,6 +199,18 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     expect(g.attrs.node).toBe('recorder');
   });
 
+  it('close() without end() (another node failed) still writes what was received and closes the file', async () => {
+    const file = path.join(dir(), 'run.h5');
+    const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', compression: 'gzip', chunkFrames: 4 }));
+    await stage.open();
+    const frames = [0, 1, 2, 3, 4, 5].map((i) => makeFrame('int16', [8, 8], i));
+    for (const f of frames) await stage.receive('in', f);
+    await stage.close();
+    expect(stage.framesStored).toBe(6);
+    const g = readH5(file).groups.g;
+    expect(g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
+  });
+
   it('the file is created by open(), before any frame', async () => {
     const file = path.join(dir(), 'sub', 'run.h5');
     const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g' }));
