@@ -4,9 +4,10 @@
  * multiple of 16, both of the form 2^a 3^b 5^c (PFFFT's limits). Other sizes use the
  * float64 path and round its result to float32.
  *
- * float32 loses the small frequencies under a large mean: each row's mean is taken out
- * before its transform (exact in float64), and the zero-frequency column, which carries
- * those means, is transformed in float64. Error bound: docs/fft.md.
+ * float32 loses the small frequencies under a large mean: each row is offset by a value
+ * near its mean before its transform, the exact row sums are kept in float64, and the
+ * zero-frequency column, which carries them, is transformed in float64. Error bound:
+ * docs/fft.md.
  */
 import PFFFT from '@echogarden/pffft-wasm/simd';
 import { fftPlan } from './fft1d.ts';
@@ -86,24 +87,36 @@ export class FastFft2 {
     const half = w / 2;
     const rowIn = this.rowIn >> 2, rowOut = this.rowOut >> 2, cols = this.cols >> 2;
     const F = m.HEAPF32;
+    let offset = 0;
     for (let r0 = 0; r0 < h; r0 += ROW_BLOCK) {
       for (let i = 0; i < ROW_BLOCK; i++) {
         const r = r0 + i;
         const e = r * w;
-        // Four sums: one accumulator is bound by the latency of floating-point adds.
+        // One pass: subtract an offset near the row's mean (the previous row's mean; rows of
+        // an image are alike) and take the exact sum for the zero-frequency column. Four
+        // sums, because one accumulator is bound by the latency of floating-point adds.
         let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (let k = 0; k < w; k += 4) {
-          s0 += x[e + k];
-          s1 += x[e + k + 1];
-          s2 += x[e + k + 2];
-          s3 += x[e + k + 3];
+          const v0 = x[e + k], v1 = x[e + k + 1], v2 = x[e + k + 2], v3 = x[e + k + 3];
+          s0 += v0;
+          s1 += v1;
+          s2 += v2;
+          s3 += v3;
+          F[rowIn + k] = v0 - offset;
+          F[rowIn + k + 1] = v1 - offset;
+          F[rowIn + k + 2] = v2 - offset;
+          F[rowIn + k + 3] = v3 - offset;
         }
         const sum = s0 + s1 + s2 + s3;
-        const mean = sum / w;
-        for (let k = 0; k < w; k++) F[rowIn + k] = x[e + k] - mean;
+        if (r === 0) {
+          // The first row has no predecessor: take its own mean and redo it.
+          offset = sum / w;
+          for (let k = 0; k < w; k++) F[rowIn + k] = x[e + k] - offset;
+        }
         m._pffft_transform_ordered(this.rowSetup, this.rowIn, this.rowOut + 4 * i * w, this.work, PFFFT_FORWARD);
         dc[2 * r] = sum;
         dc[2 * r + 1] = 0;
+        offset = sum / w;
       }
       // Column-major half spectrum: bin k of row r at cols + 2*(k*h + r), written a block
       // of rows at a time so each column gets one contiguous run. pffft puts the Nyquist
