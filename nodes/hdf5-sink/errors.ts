@@ -6,6 +6,8 @@
 export type Hdf5SinkErrorCode =
   /** The file exists and `ifExists` is `error`. */
   | 'FILE_EXISTS'
+  /** Another HDF5Sink of this process writes the same file (HDF5 has no locking between writers). */
+  | 'FILE_IN_USE'
   /** `ifExists: append` and the group is already in the file. */
   | 'GROUP_EXISTS'
   /** The file or its directory cannot be written (permissions, read-only file system). */

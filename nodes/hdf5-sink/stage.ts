@@ -4,6 +4,7 @@
  * a full slab is the backpressure, so nothing is ever dropped.
  */
 import { EventEmitter } from 'node:events';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NodeStats, Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
@@ -21,6 +22,9 @@ const MAX_BATCH_FRAMES = 1024;
 const MAX_SLOTS = 4096;
 /** How long close() without end() waits for the writer to write what it holds and close the file. */
 const CLOSE_TIMEOUT_MS = 30_000;
+
+/** Files a sink of this process has open: HDF5 has no locking between writers, so two would corrupt the file. */
+const filesInUse = new Set<string>();
 
 /** NodeStats plus what only a sink knows. */
 export interface Hdf5SinkStats extends NodeStats {
@@ -61,6 +65,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private slotWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private replyWaiter: { want: 'opened' | 'closed'; resolve: () => void; reject: (e: Error) => void } | undefined;
   private ended = false;
+  private holdsFile = false;
 
   constructor(io: StageIO) {
     super();
@@ -71,7 +76,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     this.flushEvery = Number(p.flushEvery ?? 1);
     this.maxFrames = Number(p.maxFrames ?? 0);
     this.options = {
-      file: expandFileName(String(p.file ?? ''), started),
+      file: p.file ? path.resolve(expandFileName(String(p.file), started)) : '',
       group: this.group,
       dataset: String(p.dataset ?? 'frames'),
       compression: p.compression === 'gzip' ? 'gzip' : 'none',
@@ -92,6 +97,10 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   async open(): Promise<void> {
     if (this.options.file === '')
       throw new Hdf5SinkError({ code: 'BAD_PARAM', param: 'file', expected: 'a file name', received: '""' });
+    if (filesInUse.has(this.options.file))
+      throw new Hdf5SinkError({ code: 'FILE_IN_USE', file: this.options.file, param: 'file', expected: 'a file no other HDF5Sink of this run writes', received: this.options.file });
+    filesInUse.add(this.options.file);
+    this.holdsFile = true;
     const worker = startTsWorker(new URL('./worker.ts', import.meta.url), [import.meta.resolve('h5wasm/node')]);
     this.worker = worker;
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
@@ -170,6 +179,8 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
+    if (this.holdsFile) filesInUse.delete(this.options.file);
+    this.holdsFile = false;
     if (error) throw error;
   }
 

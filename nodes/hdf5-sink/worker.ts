@@ -48,7 +48,9 @@ function fail(e: unknown): void {
   const closing = writer?.abandon();
   const data = error.toData();
   if (closing) data.detail = `${data.detail ?? ''}; closing also failed: ${closing.detail ?? closing.code}`;
-  post({ type: 'failed', error: data, frames: writer?.flushedFrames ?? 0 });
+  // Closed cleanly, the file holds every frame written before the failure; otherwise trust only the last flush.
+  const frames = writer === undefined ? 0 : closing ? writer.flushedFrames : writer.frames;
+  post({ type: 'failed', error: data, frames });
 }
 
 /**

@@ -136,6 +136,21 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     expect(Object.keys(readH5(file).groups)).toEqual(['g']);
   });
 
+  it('a second sink on a file another sink is writing is refused with FILE_IN_USE, even with append', async () => {
+    const file = path.join(dir(), 'run.h5');
+    const first = new Hdf5SinkStage(sinkIO({ file, group: 'a' }));
+    await first.open();
+    const second = new Hdf5SinkStage(sinkIO({ file: path.relative(process.cwd(), file), group: 'b', ifExists: 'append' }));
+    await expect(second.open()).rejects.toMatchObject({ code: 'FILE_IN_USE', file, param: 'file' });
+    await second.close();
+    await first.receive('in', makeFrame('uint8', [2, 2], 0));
+    await first.end();
+    await first.close();
+    // Free again once the first has closed it.
+    await record({ file, group: 'c', ifExists: 'append' }, [makeFrame('uint8', [2, 2], 1)]);
+    expect(Object.keys(readH5(file).groups).sort()).toEqual(['a', 'c']);
+  });
+
   it('ifExists overwrite replaces the file', async () => {
     const file = path.join(dir(), 'run.h5');
     await record({ file, group: 'old' }, [makeFrame('uint8', [2, 2], 0)]);
