@@ -15,6 +15,8 @@ export const live = reactive({
   /** PNG data URLs of the latest preview per node. */
   previews: {} as Record<string, string>,
   failures: {} as Record<string, NodeFailure>,
+  /** "a.out -> b.in" by Rete connection id (it changes when a node is renamed). */
+  linkTexts: {} as Record<string, string>,
 });
 
 /** Clears what a run left on the canvas. */

@@ -15,6 +15,7 @@ import type { Graph, GraphNode } from '../../../runtime/graph/types.ts';
 import { freshId, linkText, refuseLink, type Refusal, type RuleGraph, type SimpleLink } from './link-rules.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
 import PatchLinkView from '../components/PatchLinkView.vue';
+import { live } from '../store.ts';
 
 const socket = new ClassicPreset.Socket('patchbay');
 
@@ -105,16 +106,19 @@ export class PatchEditor {
     AreaExtensions.simpleNodesOrder(area);
 
     this.editor.addPipe((ctx) => {
-      if (ctx.type === 'connectioncreate' && this.quiet === 0) {
-        const refusal = this.refusalFor(ctx.data);
-        if (refusal) {
-          this.hooks.onRefuse(refusal);
-          return undefined;
+      if (ctx.type === 'connectioncreate') {
+        if (this.quiet === 0) {
+          const refusal = this.refusalFor(ctx.data);
+          if (refusal) {
+            this.hooks.onRefuse(refusal);
+            return undefined;
+          }
         }
-      }
-      if (ctx.type === 'connectioncreated') {
+        // Set before 'connectioncreated': the area (an earlier child) renders the link on that signal.
         ctx.data.linkText = this.textOf(ctx.data);
+        live.linkTexts[ctx.data.id] = ctx.data.linkText;
       }
+      if (ctx.type === 'connectionremoved') delete live.linkTexts[ctx.data.id];
       if (['nodecreated', 'noderemoved', 'connectioncreated', 'connectionremoved'].includes(ctx.type)) {
         this.hooks.onChange('graph');
       }
@@ -289,7 +293,7 @@ export class PatchEditor {
       for (const c of this.editor.getConnections()) {
         if (c.source === node.id || c.target === node.id) {
           c.linkText = this.textOf(c);
-          void this.area.update('connection', c.id);
+          live.linkTexts[c.id] = c.linkText;
         }
       }
       this.hooks.onChange('graph');

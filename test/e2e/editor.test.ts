@@ -1,0 +1,387 @@
+/**
+ * The editor in real Chromium against `patchbay edit`: build a graph by drag and drop, set
+ * params in the inspector, save, open the example graphs, refuse wrong links, run a graph.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadGraph, serializeGraph } from '../../runtime/graph/index.ts';
+import type { Graph } from '../../runtime/graph/types.ts';
+import { missing } from '../helpers/env.ts';
+import { Publisher } from 'zeromq';
+import { encode, nowNs } from '../../runtime/wire/index.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const IMG = join(ROOT, 'docs/img');
+const url = inject('editorUrl');
+const graphDir = inject('graphDir');
+const skip = missing('Chromium (/usr/bin/chromium)', () => inject('browserWs') !== '');
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  if (skip) return;
+  browser = await chromium.connect(inject('browserWs'));
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+  page = await context.newPage();
+  page.on('pageerror', (e) => process.stderr.write(`editor page error: ${e.stack ?? e.message}\n`));
+  // Unsaved-changes questions and "Save as" names are answered by each test through this hook.
+  page.on('dialog', (d) => void (dialogAnswer(d.type(), d.message()) === false ? d.dismiss() : d.accept(String(dialogAnswer(d.type(), d.message()) ?? ''))));
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+});
+
+/** Polls until the page agrees (playwright-core has no web-first assertions of its own). */
+const eventually = <T>(fn: () => Promise<T>, timeout = 10_000) => expect.poll(fn, { timeout, interval: 50 });
+
+let dialogAnswer: (type: string, message: string) => string | boolean | undefined = () => true;
+
+async function openEditor(query = ''): Promise<void> {
+  await page.goto(url + query);
+  await page.waitForSelector('body[data-ready=true]');
+}
+
+const nodes = () => page.locator('[data-testid=node]');
+const links = () => page.locator('svg[data-testid=link]');
+
+async function dropNode(type: string, x: number, y: number): Promise<void> {
+  const before = await nodes().count();
+  await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId('canvas'), { targetPosition: { x, y } });
+  await eventually(() => nodes().count()).toBe(before + 1);
+}
+
+async function center(testid: string): Promise<{ x: number; y: number }> {
+  const box = await page.getByTestId(testid).boundingBox();
+  if (!box) throw new Error(`${testid} is not on screen`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags a link from an output socket to an input socket, as a user does. */
+async function connect(from: string, to: string): Promise<void> {
+  const [fn, fp] = from.split('.');
+  const [tn, tp] = to.split('.');
+  const a = await center(`socket-out-${fn}-${fp}`);
+  const b = await center(`socket-in-${tn}-${tp}`);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+async function selectNode(id: string): Promise<void> {
+  await page.locator(`[data-node-id="${id}"] .pb-title`).click();
+  await eventually(() => page.getByTestId('node-id-input').inputValue()).toBe(id);
+}
+
+async function setParam(key: string, value: string): Promise<void> {
+  const field = page.getByTestId(`param-${key}`);
+  if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
+  else {
+    await field.fill(value);
+    await field.blur();
+  }
+}
+
+async function rename(id: string): Promise<void> {
+  await page.getByTestId('node-id-input').fill(id);
+  await page.getByTestId('node-id-input').press('Enter');
+  await eventually(() => page.locator(`[data-node-id="${id}"]`).count()).toBe(1);
+}
+
+/** A node's preview is drawn and is not a blank picture. */
+async function expectPreview(id: string): Promise<void> {
+  const img = page.locator(`[data-node-id=${id}] [data-testid=node-preview]`);
+  await eventually(() => img.isVisible(), 15_000).toBe(true);
+  await eventually(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  const distinct = await img.evaluate((el) => {
+    const im = el as HTMLImageElement;
+    const c = document.createElement('canvas');
+    c.width = im.naturalWidth;
+    c.height = im.naturalHeight;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(im, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) seen.add(d[i]);
+    return seen.size;
+  });
+  expect(distinct, id).toBeGreaterThan(8);
+}
+
+async function newGraph(): Promise<void> {
+  dialogAnswer = () => true;
+  await page.getByTestId('new').click();
+  await eventually(() => nodes().count()).toBe(0);
+}
+
+describe.skipIf(skip)('editor in Chromium', () => {
+  beforeEach(() => {
+    dialogAnswer = () => true;
+  });
+
+  it('builds the PUB/SUB graph by drag and drop, sets params, saves the YAML the CLI writes', async () => {
+    await openEditor();
+    await newGraph();
+    // Drop points are relative to the canvas (about 890 × 780 px here): left to right, as the data flows.
+    await dropNode('Camera', 30, 150);
+    await dropNode('Publish', 290, 150);
+    await dropNode('FFT', 560, 20);
+    await dropNode('HDF5Sink', 560, 340);
+    await dropNode('HDF5Sink', 290, 520);
+    expect(await page.locator('[data-testid=node-gid]').allTextContents()).toEqual(['camera', 'publish', 'fft', 'hdf5sink', 'hdf5sink2']);
+
+    await selectNode('camera');
+    await setParam('width', '256');
+    await setParam('height', '256');
+    await setParam('fps', '50');
+    await setParam('frames', '100');
+    // The inspector refuses a value outside the declared limits and says which.
+    await setParam('fps', '-5');
+    await eventually(() => page.getByTestId('param-error-fps').isVisible()).toBe(true);
+    await setParam('fps', '50');
+    await eventually(() => page.getByTestId('param-error-fps').count()).toBe(0);
+
+    await selectNode('publish');
+    await eventually(() => page.getByTestId('pattern-lesson').textContent()).toContain('high-water mark');
+    await setParam('endpoint', 'tcp://127.0.0.1:notaport');
+    await eventually(() => page.getByTestId('param-error-endpoint').isVisible()).toBe(true);
+    await setParam('endpoint', 'tcp://127.0.0.1:5591');
+    await setParam('topic', 'camera_frame');
+
+    await selectNode('fft');
+    await setParam('threads', '1');
+    await setParam('output', 'log-magnitude');
+
+    await selectNode('hdf5sink');
+    await rename('spectra');
+    await setParam('file', 'out/spectra.h5');
+    await selectNode('hdf5sink2');
+    await rename('recorder');
+    await setParam('file', 'out/frames.h5');
+
+    await connect('camera.out', 'publish.in');
+    await connect('publish.out', 'fft.in');
+    await connect('fft.out', 'spectra.in');
+    await connect('publish.out', 'recorder.in');
+    await eventually(() => links().count()).toBe(4);
+    await eventually(() => page.getByTestId('error-count').textContent()).toBe('0');
+    await eventually(() => page.getByTestId('dirty').isVisible()).toBe(true);
+
+    await page.getByTestId('arrange').click();
+    await page.mouse.click(300, 860); // away from any node: nothing selected in the picture
+    await page.screenshot({ path: join(IMG, 'editor-idle.png') });
+
+    dialogAnswer = (type) => (type === 'prompt' ? 'pubsub-built.yaml' : true);
+    await page.getByTestId('save-as').click();
+    await eventually(() => page.getByTestId('message').textContent()).toContain('Saved pubsub-built.yaml');
+    await eventually(() => page.getByTestId('dirty').count()).toBe(0);
+
+    const text = await readFile(join(graphDir, 'pubsub-built.yaml'), 'utf8');
+    const loaded = loadGraph(text);
+    expect(loaded.errors).toEqual([]);
+    const expected: Graph = {
+      patchbay: 1,
+      nodes: {
+        camera: { type: 'Camera', params: { width: 256, height: 256, fps: 50, frames: 100 } },
+        publish: { type: 'Publish', params: { endpoint: 'tcp://127.0.0.1:5591', topic: 'camera_frame' } },
+        fft: { type: 'FFT', params: { threads: 1, output: 'log-magnitude' } },
+        spectra: { type: 'HDF5Sink', params: { file: 'out/spectra.h5' } },
+        recorder: { type: 'HDF5Sink', params: { file: 'out/frames.h5' } },
+      },
+      links: [
+        { from: { node: 'camera', port: 'out' }, to: { node: 'publish', port: 'in' } },
+        { from: { node: 'publish', port: 'out' }, to: { node: 'fft', port: 'in' } },
+        { from: { node: 'fft', port: 'out' }, to: { node: 'spectra', port: 'in' } },
+        { from: { node: 'publish', port: 'out' }, to: { node: 'recorder', port: 'in' } },
+      ],
+    };
+    const { layout, ...rest } = loaded.graph!;
+    expect(rest).toEqual(expected);
+    expect(Object.keys(layout ?? {})).toEqual(['camera', 'publish', 'fft', 'spectra', 'recorder']);
+    // Byte for byte what the CLI writes for this graph.
+    expect(text).toBe(serializeGraph({ ...expected, layout }));
+  });
+
+  it('opens every example graph in graphs/ with its nodes and links', async () => {
+    const names = existsSync(join(ROOT, 'graphs')) ? (await readdir(join(ROOT, 'graphs'))).filter((n) => n.endsWith('.yaml')).sort() : [];
+    expect(names.length).toBeGreaterThan(0);
+    await openEditor();
+    for (const name of names) {
+      const { graph, errors } = loadGraph(await readFile(join(ROOT, 'graphs', name), 'utf8'), name);
+      expect(errors.filter((e) => e.severity === 'error'), name).toEqual([]);
+      await page.getByTestId('file-select').selectOption(name);
+      await eventually(() => page.getByTestId('message').textContent()).toContain(`Opened ${name}`);
+      expect(await nodes().count(), name).toBe(Object.keys(graph!.nodes).length);
+      await eventually(() => links().count()).toBe(graph!.links.length);
+    }
+  });
+
+  it('refuses a mistyped link and says why', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('FFT', 200, 200);
+    await dropNode('FFT', 600, 200);
+    await connect('fft.out', 'fft2.in');
+    await eventually(() => page.getByTestId('message').getAttribute('data-code')).toBe('PORT_TYPE_MISMATCH');
+    await eventually(() => page.getByTestId('message').textContent()).toContain('spectrum');
+    await eventually(() => page.getByTestId('message').isVisible()).toBe(true);
+    expect(await links().count()).toBe(0);
+  });
+
+  it('refuses a plain output feeding two inputs (fan-out needs Copy, Publish or Push)', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('Camera', 150, 200);
+    await dropNode('FFT', 550, 100);
+    await dropNode('HDF5Sink', 550, 420);
+    await connect('camera.out', 'fft.in');
+    await eventually(() => links().count()).toBe(1);
+    await connect('camera.out', 'hdf5sink.in');
+    await eventually(() => page.getByTestId('message').getAttribute('data-code')).toBe('FAN_OUT_WITHOUT_COPY');
+    expect(await links().count()).toBe(1);
+  });
+
+  it('undoes and redoes, copies and pastes nodes with the links among them, deletes', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('Camera', 150, 200);
+    await dropNode('HDF5Sink', 550, 200);
+    await connect('camera.out', 'hdf5sink.in');
+    await eventually(() => links().count()).toBe(1);
+    await page.getByTestId('undo').click();
+    await eventually(() => links().count()).toBe(0);
+    await page.getByTestId('redo').click();
+    await eventually(() => links().count()).toBe(1);
+
+    await selectNode('camera');
+    await page.locator('[data-node-id="hdf5sink"] .pb-title').click({ modifiers: ['Control'] });
+    await page.getByTestId('copy').click();
+    await page.getByTestId('paste').click();
+    await eventually(() => nodes().count()).toBe(4);
+    await eventually(() => links().count()).toBe(2);
+    await eventually(() => page.locator('svg[data-link="camera2.out -> hdf5sink2.in"]').count()).toBe(1);
+
+    await selectNode('camera2');
+    await page.getByTestId('delete').click();
+    await eventually(() => nodes().count()).toBe(3);
+    await eventually(() => links().count()).toBe(1);
+  });
+
+  it('marks validation errors on the node concerned', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('HDF5Sink', 300, 200);
+    // HDF5Sink needs a file, and a graph needs a source.
+    await eventually(() => page.locator('[data-node-id="hdf5sink"].invalid').count()).toBe(1);
+    await eventually(() => page.locator('[data-testid=problem][data-code=MISSING_PARAM]').count()).toBe(1);
+  });
+
+  it('runs a graph fed by an outside publisher: rates change, the FFT shows a preview, stop ends it', async () => {
+    // A student's publisher: 128×128 uint8 frames with a bright moving spot, 40 per second.
+    const pub = new Publisher({ linger: 0, sendHighWaterMark: 4 });
+    await pub.bind('tcp://127.0.0.1:*');
+    const endpoint = pub.lastEndpoint!;
+    let seq = 0;
+    let sending = true;
+    const sender = (async () => {
+      while (sending) {
+        const data = new Uint8Array(128 * 128);
+        for (let i = 0; i < data.length; i++) data[i] = (i * 7 + seq) & 31;
+        const cx = 20 + (seq % 80);
+        for (let y = 50; y < 70; y++) for (let x = cx; x < cx + 20; x++) data[y * 128 + x] = 250;
+        await pub.send(encode({ kind: 'frame', seq: seq++, t: nowNs(), dtype: 'uint8', shape: [128, 128], data }, 'camera_frame') as Buffer[]);
+        await new Promise((ok) => setTimeout(ok, 25));
+      }
+    })();
+    try {
+      const file = 'e2e-subscribe.yaml';
+      await writeFile(
+        join(graphDir, file),
+        [
+          'patchbay: 1',
+          'nodes:',
+          '  student:',
+          '    type: Subscribe',
+          `    params: {endpoint: "${endpoint}", topics: [camera_frame]}`,
+          '  fft:',
+          '    type: FFT',
+          '    params: {threads: 1}',
+          '  recorder:',
+          '    type: HDF5Sink',
+          '    params: {file: out/e2e-subscribe.h5, ifExists: overwrite}',
+          'links:',
+          '  - student.out -> fft.in',
+          '  - fft.out -> recorder.in',
+          '',
+        ].join('\n'),
+      );
+      await openEditor(`?graph=${file}`);
+      await eventually(() => nodes().count()).toBe(3);
+      await page.getByTestId('run').click();
+      await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('running');
+      const frames = page.locator('[data-node-id=fft] [data-testid=node-frames]');
+      await eventually(() => frames.isVisible(), 30_000).toBe(true);
+      const first = Number(await frames.textContent());
+      await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
+      await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
+      await eventually(() => page.locator('svg[data-link="fft.out -> recorder.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
+      await expectPreview('fft');
+      await page.screenshot({ path: join(IMG, 'editor-running-subscribe.png') });
+      await page.getByTestId('stop').click();
+      await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    } finally {
+      sending = false;
+      await sender;
+      pub.close();
+    }
+  });
+
+  it('runs a graph: rates change on nodes and links, Camera and FFT show previews', async () => {
+    const runFile = 'e2e-run.yaml';
+    await writeFile(
+      join(graphDir, runFile),
+      [
+        'patchbay: 1',
+        'name: e2e-run',
+        'nodes:',
+        '  camera:',
+        '    type: Camera',
+        '    params: {width: 256, height: 256, fps: 30}',
+        '  fft:',
+        '    type: FFT',
+        '    params: {threads: 1}',
+        '  recorder:',
+        '    type: HDF5Sink',
+        '    params: {file: out/e2e-run.h5, ifExists: overwrite}',
+        'links:',
+        '  - camera.out -> fft.in',
+        '  - fft.out -> recorder.in',
+        '',
+      ].join('\n'),
+    );
+    await openEditor(`?graph=${runFile}`);
+    await eventually(() => nodes().count()).toBe(3);
+    await page.getByTestId('run').click();
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('running');
+    const frames = page.locator('[data-node-id=camera] [data-testid=node-frames]');
+    await eventually(() => frames.isVisible(), 30_000).toBe(true);
+    const first = Number(await frames.textContent());
+    await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
+    await eventually(async () => Number(await page.locator('[data-node-id=camera] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
+    await eventually(() => page.locator('svg[data-link="camera.out -> fft.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
+    await expectPreview('camera');
+    await expectPreview('fft');
+    await page.screenshot({ path: join(IMG, 'editor-running.png') });
+    await page.getByTestId('stop').click();
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+  });
+});
