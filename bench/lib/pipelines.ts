@@ -1,6 +1,6 @@
 /**
  * The three pipelines of the course, each run two ways: as a patchbay graph
- * (bench/graphs/<pattern>.yaml through `patchbay run --json`) and as the course's Python
+ * (bench/graphs/<pattern>.yaml through patchbay's executor) and as the course's Python
  * programs (bench/python/course_*.py), with the course's pickles or patchbay's wire format.
  * The graph is the truth: frame size, frame count, workers, high-water mark and camera rate
  * are read from it, so both sides always move the same frames through the same pattern.
@@ -111,7 +111,7 @@ export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' 
 
 /** True once the CLI that runs graphs exists in this tree. */
 export function patchbayRunnable(): string | undefined {
-  if (!existsSync(join(ROOT, 'runtime/cli/main.ts'))) return 'runtime/cli/main.ts (the patchbay CLI) is not there yet';
+  if (!existsSync(join(ROOT, 'runtime/exec/executor.ts'))) return 'runtime/exec/executor.ts (the executor) is not there yet';
   return undefined;
 }
 
@@ -148,40 +148,55 @@ interface SummaryJson {
   stats: { nodes: Record<string, { framesIn: number; framesOut: number; dropped: number }> };
 }
 
-/** Runs the pattern's graph with `patchbay run --json` and reads its summary line. */
+interface TimingJson {
+  type: 'bench';
+  summary: SummaryJson;
+  firstFrameMs?: number;
+  lastInMs: Record<string, number>;
+  endMs: number;
+}
+
+/**
+ * Runs the pattern's graph through the executor that `patchbay run` uses (bench/lib/run-graph.ts)
+ * and reads its summary and timings.
+ */
 export async function runPatchbay(cfg: PatternConfig): Promise<SideRun> {
   const frameBytes = cfg.width * cfg.height * 2;
   const base = { pattern: cfg.pattern, side: 'patchbay' as const, frameBytes, deliveries: [] as Delivery[] };
   const why = patchbayRunnable();
   if (why) return { ...base, ok: false, problem: why, wallS: 0, raw: [] };
   const graph = prepareGraph(cfg);
-  const proc = await spawnMeasured(process.execPath, [join(ROOT, 'bin/patchbay.js'), 'run', graph, '--json'], {
+  const proc = await spawnMeasured(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph], {
     cwd: ROOT,
     timeoutMs: cfg.timeoutMs,
   }).done;
-  const summary = jsonLines(proc.stdout).reverse().find((o) => 'durationMs' in o && 'stats' in o) as SummaryJson | undefined;
+  const timing = jsonLines(proc.stdout).find((o) => o.type === 'bench') as TimingJson | undefined;
   const measured = { cpuS: proc.cpuS, rssMb: proc.maxRssKb === undefined ? undefined : (proc.maxRssKb * 1024) / 1e6, wallS: proc.wallS };
-  if (!summary) return { ...base, ...measured, ok: false, problem: describeFailure(proc, 'no run summary'), raw: [proc.stdout.slice(-2000)] };
+  if (!timing) return { ...base, ...measured, ok: false, problem: describeFailure(proc, 'no run summary'), raw: [proc.stdout.slice(-2000)] };
 
+  const { summary } = timing;
   const n = summary.stats.nodes;
-  const seconds = summary.durationMs / 1000;
   const sent = n.camera?.framesOut ?? 0;
   const got = (id: string): number => n[id]?.framesIn ?? 0;
+  // Like the Python programs: from the camera's first frame to the consumer's last one.
+  const seconds = (id: string): number =>
+    timing.firstFrameMs !== undefined && timing.lastInMs[id] !== undefined ? (timing.lastInMs[id] - timing.firstFrameMs) / 1000 : summary.durationMs / 1000;
   const deliveries: Delivery[] = [];
   // The Reply node answers with the latest frame, never the same one twice: frames the camera
   // made between two requests are replaced by design, not lost. The client's figure is its replies.
-  if (cfg.pattern === 'reqrep') deliveries.push({ ...delivery('client', got('recorder'), got('recorder'), seconds), lost: summary.lost ?? 0 });
-  if (cfg.pattern === 'pushpull') deliveries.push(delivery('sink', sent, got('recorder'), seconds));
-  if (cfg.pattern === 'pubsub') deliveries.push(delivery('recorder', sent, got('recorder'), seconds), delivery('fft', sent, got('spectra'), seconds));
+  if (cfg.pattern === 'reqrep') deliveries.push({ ...delivery('client', got('recorder'), got('recorder'), seconds('recorder')), lost: summary.lost ?? 0 });
+  if (cfg.pattern === 'pushpull') deliveries.push(delivery('sink', sent, got('recorder'), seconds('recorder')));
+  if (cfg.pattern === 'pubsub') deliveries.push(delivery('recorder', sent, got('recorder'), seconds('recorder')), delivery('fft', sent, got('spectra'), seconds('spectra')));
   const problems = summary.failures.map((f) => `${f.node}: ${f.code}`);
   if (summary.lost) problems.push(`${summary.lost} frames lost on lossless links`);
+  if (timing.firstFrameMs === undefined) problems.push('no frame left the camera');
   return {
     ...base,
     ...measured,
     ok: problems.length === 0 && !proc.killed,
     problem: problems.length ? problems.join('; ') : proc.killed ? 'stopped after the time limit' : undefined,
     deliveries,
-    raw: [summary],
+    raw: [timing],
   };
 }
 

@@ -1,6 +1,6 @@
 """The course's worker: pulls frames from the ventilator, computes the 2D FFT magnitude
-(numpy fft2, as float32) and pushes it to the sink. Forwards end of stream, and leaves when
-the sink publishes that it has every result (the course's kill signal).
+(numpy fft2; float64, as numpy gives it) and pushes it to the sink. Forwards end of stream,
+and leaves when the sink publishes that it has every result (the course's kill signal).
 
     python3 course_worker.py --mode fast
 """
@@ -48,7 +48,7 @@ def main():
         if start is None:
             start = time.perf_counter()
         t = time.perf_counter()
-        spectrum = np.abs(np.fft.fft2(msg[2])).astype(np.float32)
+        spectrum = np.abs(np.fft.fft2(msg[2]))
         busy += time.perf_counter() - t
         cc.send_array(push, args.mode, msg[1] if msg[1] is not None else done, spectrum)
         done += 1
