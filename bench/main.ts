@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canMeasure } from './lib/proc.ts';
-import { configFromGraph, patchbayRunnable, PATTERNS, ROOT, runPatchbay, runPython, SIDES, type Pattern, type PatternConfig, type Side, type SideRun } from './lib/pipelines.ts';
+import { configFromGraph, hasFft, patchbayRunnable, PATTERNS, ROOT, runPatchbay, runPython, SIDES, type Pattern, type PatternConfig, type Side, type SideRun } from './lib/pipelines.ts';
 import { machine, summarize, table } from './lib/report.ts';
 
 const USAGE = `usage: node bin/run-ts.js bench/main.ts [options]
@@ -24,7 +24,10 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
   --reps N          repetitions of each side (default 3; --quick 1)
   --frames N        frames per run instead of the graph's (the graphs say 200, PUB/SUB 400)
   --pattern LIST    reqrep,pushpull,pubsub (default all)
-  --side LIST       patchbay,course,fast (default all)
+  --side LIST       patchbay,patchbay-f32,course,fast (default all)
+                    patchbay: the graphs as written (FFT exact: float64, as numpy);
+                    patchbay-f32: FFT nodes at precision fast (float32), FFT patterns only;
+                    course: Python sending pickles; fast: Python sending the wire format
   --python PATH     the Python with pyzmq, numpy, h5py (default /usr/bin/python3)
   --out FILE        where the JSON results go (default bench/results/main.json)
   --help            this text
@@ -78,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
 
   const outDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-'));
   const runs: SideRun[] = [];
-  const pbWhy = sides.includes('patchbay') ? patchbayRunnable() : undefined;
+  const pbWhy = sides.some((s) => s.startsWith('patchbay')) ? patchbayRunnable() : undefined;
   if (pbWhy) process.stdout.write(`patchbay side: not run, ${pbWhy}\n`);
   if (!canMeasure) process.stdout.write('CPU and memory: n/a, /usr/bin/time (GNU time) is not installed\n');
 
@@ -96,9 +99,11 @@ async function main(argv: string[]): Promise<number> {
       };
       for (let rep = 0; rep < reps; rep++) {
         // In turns: each repetition starts with the next side, so no side always runs on a warm (or hot) machine.
-        const order = sides.map((_, i) => sides[(i + rep) % sides.length]).filter((s) => !(s === 'patchbay' && pbWhy));
+        const order = sides
+          .map((_, i) => sides[(i + rep) % sides.length])
+          .filter((s) => !(s.startsWith('patchbay') && pbWhy) && !(s === 'patchbay-f32' && !hasFft(pattern)));
         for (const side of order) {
-          const run = side === 'patchbay' ? await runPatchbay(cfg) : await runPython(cfg, side);
+          const run = side === 'patchbay' || side === 'patchbay-f32' ? await runPatchbay(cfg, side) : await runPython(cfg, side);
           runs.push(run);
           // Recorded frames are not what is measured next: give the disk back between runs.
           rmSync(cfg.outDir, { recursive: true, force: true });

@@ -17,8 +17,12 @@ export const GRAPH_DIR = join(ROOT, 'bench/graphs');
 
 export const PATTERNS = ['reqrep', 'pushpull', 'pubsub'] as const;
 export type Pattern = (typeof PATTERNS)[number];
-export const SIDES = ['patchbay', 'course', 'fast'] as const;
-/** patchbay: the graph; course: Python with pickled numpy arrays; fast: Python with patchbay's wire format. */
+export const SIDES = ['patchbay', 'patchbay-f32', 'course', 'fast'] as const;
+/**
+ * patchbay: the graph as written (FFT precision exact: float64, equal to numpy's);
+ * patchbay-f32: the same graph with the FFT nodes' precision fast (float32), where it has FFT nodes;
+ * course: Python with pickled numpy arrays; fast: Python with patchbay's wire format.
+ */
 export type Side = (typeof SIDES)[number];
 
 /** What one pattern moves, read from its graph (then overridden by the command line). */
@@ -90,6 +94,11 @@ function nodesOfType(nodes: NodesJson, type: string): string[] {
   return Object.keys(nodes).filter((id) => nodes[id].type === type);
 }
 
+/** True when the pattern's graph has FFT nodes (so patchbay-f32 differs from patchbay). */
+export function hasFft(pattern: Pattern): boolean {
+  return nodesOfType(nodesOf(loadDoc(pattern)), 'FFT').length > 0;
+}
+
 /** The pattern's figures as its graph sets them. */
 export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' | 'portBase' | 'timeoutMs' | 'python'> {
   const nodes = nodesOf(loadDoc(pattern));
@@ -116,7 +125,7 @@ export function patchbayRunnable(): string | undefined {
 }
 
 /** Writes the graph with this run's frame count, size and output files; returns its path. */
-export function prepareGraph(cfg: PatternConfig): string {
+export function prepareGraph(cfg: PatternConfig, precision?: 'exact' | 'fast'): string {
   const doc = loadDoc(cfg.pattern);
   const nodes = nodesOf(doc);
   for (const [id, node] of Object.entries(nodes)) {
@@ -132,9 +141,10 @@ export function prepareGraph(cfg: PatternConfig): string {
     if (node.type === 'Request') set('frames', cfg.frames);
     if (node.type === 'HDF5Sink') set('file', join(cfg.outDir, `patchbay-${cfg.pattern}-${id}.h5`));
     if (['Push', 'Pull', 'Publish', 'Subscribe'].includes(node.type)) set('hwm', cfg.hwm);
+    if (node.type === 'FFT' && precision) set('precision', precision);
   }
   mkdirSync(cfg.outDir, { recursive: true });
-  const file = join(cfg.outDir, `${cfg.pattern}.yaml`);
+  const file = join(cfg.outDir, `${cfg.pattern}${precision ? `-${precision}` : ''}.yaml`);
   writeFileSync(file, doc.toString());
   return file;
 }
@@ -160,12 +170,12 @@ interface TimingJson {
  * Runs the pattern's graph through the executor that `patchbay run` uses (bench/lib/run-graph.ts)
  * and reads its summary and timings.
  */
-export async function runPatchbay(cfg: PatternConfig): Promise<SideRun> {
+export async function runPatchbay(cfg: PatternConfig, side: 'patchbay' | 'patchbay-f32' = 'patchbay'): Promise<SideRun> {
   const frameBytes = cfg.width * cfg.height * 2;
-  const base = { pattern: cfg.pattern, side: 'patchbay' as const, frameBytes, deliveries: [] as Delivery[] };
+  const base = { pattern: cfg.pattern, side, frameBytes, deliveries: [] as Delivery[] };
   const why = patchbayRunnable();
   if (why) return { ...base, ok: false, problem: why, wallS: 0, raw: [] };
-  const graph = prepareGraph(cfg);
+  const graph = prepareGraph(cfg, side === 'patchbay-f32' ? 'fast' : undefined);
   const proc = await spawnMeasured(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph], {
     cwd: ROOT,
     timeoutMs: cfg.timeoutMs,

@@ -71,17 +71,17 @@ export function summarize(runs: SideRun[]): Row[] {
     });
   }
   for (const row of rows) {
-    if (row.side !== 'patchbay') continue;
+    if (!row.side.startsWith('patchbay')) continue;
     const other = (side: Side): Row | undefined => rows.find((r) => r.pattern === row.pattern && r.consumer === row.consumer && r.side === side);
     const ratio = (r: Row | undefined): number | undefined => (r && r.fps > 0 && row.fps > 0 ? row.fps / r.fps : undefined);
     row.vsCourse = ratio(other('course'));
     row.vsFast = ratio(other('fast'));
   }
-  const order = (r: Row): string => `${['reqrep', 'pushpull', 'pubsub'].indexOf(r.pattern)}${r.consumer === 'fft' ? 1 : 0}${['patchbay', 'course', 'fast'].indexOf(r.side)}`;
+  const order = (r: Row): string => `${['reqrep', 'pushpull', 'pubsub'].indexOf(r.pattern)}${r.consumer === 'fft' ? 1 : 0}${['patchbay', 'patchbay-f32', 'course', 'fast'].indexOf(r.side)}`;
   return rows.sort((a, b) => order(a).localeCompare(order(b)));
 }
 
-const SIDE_NAMES: Record<Side, string> = { patchbay: 'patchbay', course: 'Python (course: pickles)', fast: 'Python (fast: wire format)' };
+const SIDE_NAMES: Record<Side, string> = { patchbay: 'patchbay', 'patchbay-f32': 'patchbay (FFT float32)', course: 'Python (course: pickles)', fast: 'Python (fast: wire format)' };
 const PATTERN_NAMES: Record<Pattern, string> = { reqrep: 'REQ/REP', pushpull: 'PUSH/PULL', pubsub: 'PUB/SUB' };
 
 const f = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -91,7 +91,7 @@ export function table(rows: Row[]): string {
   const head = ['pattern', 'consumer', 'side', 'frames/s', 'MB/s', 'lost (worst)', 'CPU s', 'peak RSS MB', 'wall s', 'patchbay ÷ this'];
   const lines = [head, head.map(() => '---')];
   for (const r of rows) {
-    const ratio = r.side === 'patchbay' ? `course ×${f(r.vsCourse, 2)}, fast ×${f(r.vsFast, 2)}` : '';
+    const ratio = r.side.startsWith('patchbay') ? `course ×${f(r.vsCourse, 2)}, fast ×${f(r.vsFast, 2)}` : '';
     const lost = Number.isFinite(r.lostMax) ? `${r.lostMax} of ${r.sent}` : 'n/a';
     const fail = r.failed ? ` (${r.failed}/${r.runs} failed)` : '';
     lines.push([PATTERN_NAMES[r.pattern], r.consumer, SIDE_NAMES[r.side] + fail, f(r.fps), f(r.mbps, 0), lost, f(r.cpuS, 2), f(r.rssMb, 0), f(r.wallS, 2), ratio]);
