@@ -16,8 +16,11 @@ export function showLimits(p: ParamDecl): string {
     case 'number': {
       const base = p.integer ? 'whole number' : 'number';
       const lo = p.min !== undefined ? String(p.min) : '';
-      const hi = p.max !== undefined ? (p.max === Number.MAX_SAFE_INTEGER ? 'no limit' : String(p.max)) : '';
-      return lo || hi ? `${base}, ${lo || '…'} to ${hi || '…'}` : base;
+      // A count capped only by what a double holds has no upper limit worth printing.
+      const hi = p.max !== undefined && p.max !== Number.MAX_SAFE_INTEGER ? String(p.max) : '';
+      if (lo && hi) return `${base}, ${lo} to ${hi}`;
+      if (lo) return `${base}, at least ${lo}`;
+      return hi ? `${base}, at most ${hi}` : base;
     }
     case 'enum':
       return `one of ${p.choices.join(' | ')}`;

@@ -1,4 +1,4 @@
-import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './types.ts';
 import { analyzeGraph, type Where } from './analyze.ts';
 import { parseLink } from './link.ts';
@@ -53,7 +53,16 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     const pos = w.linePos?.[0] ?? lc.linePos(w.pos[0]);
     errors.push({ code: 'YAML_SYNTAX', severity: 'warning', message: firstLine(w.message), line: pos.line, col: pos.col });
   }
-  if (doc.errors.length) return { errors, doc, file };
+  // yaml leaves an alias without its anchor for toJS to trip over later; it is a syntax error to the user.
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) === undefined) {
+        const pos = lc.linePos(alias.range?.[0] ?? 0);
+        errors.push({ code: 'YAML_SYNTAX', severity: 'error', message: `alias *${alias.source} has no anchor &${alias.source} before it`, ...pos });
+      }
+    },
+  });
+  if (errors.some((e) => e.code === 'YAML_SYNTAX' && e.severity === 'error')) return { errors, doc, file };
 
   const root = doc.contents;
   if (root !== null && !isMap(root)) {

@@ -22,7 +22,8 @@ export function resolveParams(type: string, params: Record<string, unknown>): Pa
       if (p.default !== undefined) setOwn(out, name, p.default as ParamValues[string]);
     }
   }
-  for (const [name, value] of Object.entries(params ?? {})) setOwn(out, name, value as ParamValues[string]);
+  // -0 is 0 to every node; keeping the sign would make a saved-then-loaded graph differ.
+  for (const [name, value] of Object.entries(params ?? {})) setOwn(out, name, (Object.is(value, -0) ? 0 : value) as ParamValues[string]);
   return out;
 }
 
@@ -97,6 +98,8 @@ export function checkParam(decl: ParamDecl, value: unknown): ParamProblem | unde
 
 function range(min: number | undefined, max: number | undefined, unit: string | undefined): string {
   const u = unit ? ` ${unit}` : '';
+  // Counts capped only by what a double holds read better as "at least 0".
+  if (max === Number.MAX_SAFE_INTEGER) max = undefined;
   if (min !== undefined && max !== undefined) return `${min} to ${max}${u}`;
   if (min !== undefined) return `at least ${min}${u}`;
   return `at most ${max}${u}`;

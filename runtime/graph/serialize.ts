@@ -1,4 +1,4 @@
-import { Document, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { getNodeType } from '../../nodes/registry.ts';
 import type { Graph, GraphNode } from './types.ts';
 import { formatLink, parseLink } from './link.ts';
@@ -30,7 +30,8 @@ export function paramsToSave(node: GraphNode): [string, unknown][] {
 export function serializeGraph(graph: Graph, previous?: string): string {
   if (previous !== undefined) {
     const doc = parseDocument(previous, { uniqueKeys: true });
-    if (doc.errors.length === 0 && isMap(doc.contents)) return update(doc, graph).toString(PRINT);
+    // Anchors and aliases could dangle once a node is removed: such a file is rewritten plainly (docs/graph-format.md).
+    if (doc.errors.length === 0 && isMap(doc.contents) && !hasAlias(doc)) return update(doc, graph).toString(PRINT);
   }
   return fresh(graph).toString(PRINT);
 }
@@ -181,4 +182,15 @@ function seqAt(parent: YAMLMap, key: string): YAMLSeq {
   const fresh = new YAMLSeq();
   parent.set(key, fresh);
   return fresh;
+}
+
+function hasAlias(doc: Document): boolean {
+  let found = false;
+  visit(doc, {
+    Alias() {
+      found = true;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }

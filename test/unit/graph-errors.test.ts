@@ -34,6 +34,11 @@ describe('loadGraph errors', () => {
     expect([...covered].sort()).toEqual([...errorCodes].sort());
   });
 
+  it('docs/graph-format.md explains every code', () => {
+    const doc = readFileSync(new URL('../../docs/graph-format.md', import.meta.url), 'utf8');
+    for (const code of errorCodes) expect(doc, code).toContain(`| \`${code}\` |`);
+  });
+
   it('a valid graph has no errors', () => {
     expect(loadGraph(base).errors).toEqual([]);
   });

@@ -1,0 +1,238 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../runtime/cli/main.ts';
+import { renderNodeDocs } from '../../runtime/cli/node-docs.ts';
+import { loadGraph } from '../../runtime/graph/index.ts';
+import { compileGraph } from '../../runtime/compile/index.ts';
+import { nodeTypes } from '../../nodes/registry.ts';
+import { everyMistake } from '../fixtures/graphs/every-mistake.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const examples = readdirSync(new URL('../../graphs/', import.meta.url))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => `graphs/${f}`);
+const MISTAKES = 'test/fixtures/graphs/every-mistake.yaml';
+
+/** Runs the CLI in-process with captured streams. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+/** "file:line:col CODE ..." lines as {code, line, col, severity}. */
+function parseLines(text: string, file: string) {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${file}:`))
+    .map((l) => {
+      const m = /^(.*?):(\d+):(\d+) ([A-Z_]+) (warning: )?/.exec(l);
+      if (!m) throw new Error(`not a problem line: ${l}`);
+      return { code: m[4], line: Number(m[2]), col: Number(m[3]), severity: m[5] ? 'warning' : 'error' };
+    });
+}
+
+beforeAll(() => {
+  // The commands take paths as a user types them, from the project's root.
+  process.chdir(root);
+});
+
+describe('patchbay validate', () => {
+  it('the example graphs are valid: exit 0', async () => {
+    const r = await cli('validate', ...examples);
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toEqual(examples.map((f) => `${f}: ok`));
+  });
+
+  it('lists every mistake with line:col and code, exit 1', async () => {
+    const r = await cli('validate', MISTAKES);
+    expect(r.code).toBe(1);
+    expect(parseLines(r.out, MISTAKES)).toEqual(everyMistake);
+  });
+
+  it('goes on to the next file after a bad one, and a YAML syntax error has a position', async () => {
+    const r = await cli('validate', 'test/fixtures/graphs/syntax-error.yaml', examples[0]);
+    expect(r.code).toBe(1);
+    expect(parseLines(r.out, 'test/fixtures/graphs/syntax-error.yaml')).toEqual([{ code: 'YAML_SYNTAX', line: 6, col: 1, severity: 'error' }]);
+    expect(r.out).toContain(`${examples[0]}: ok`);
+  });
+
+  it('a file that cannot be read is an error, exit 1', async () => {
+    const r = await cli('validate', 'graphs/no-such-graph.yaml');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('ENOENT');
+  });
+
+  it('--json gives every file with its errors', async () => {
+    const r = await cli('validate', '--json', MISTAKES, examples[0]);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.out) as { file: string; errors: { code: string; line: number; col: number }[] }[];
+    expect(json.map((f) => f.file)).toEqual([MISTAKES, examples[0]]);
+    expect(json[0].errors.map((e) => e.code)).toEqual(everyMistake.map((e) => e.code));
+    expect(json[1].errors).toEqual([]);
+  });
+
+  it('without a file: usage, exit 2', async () => {
+    const r = await cli('validate');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('usage: patchbay validate');
+  });
+});
+
+describe('patchbay plan', () => {
+  it('push-pull: each socket with bind or connect', async () => {
+    const r = await cli('plan', 'graphs/push-pull.yaml');
+    expect(r.code).toBe(0);
+    const sockets = r.out.split('\n').filter((l) => /^\s+\S+:\s+(PUSH|PULL|PUB|SUB|REQ|REP) /.test(l));
+    expect(sockets.map((l) => l.trim().split(/\s+/).slice(0, 4).join(' ')).sort()).toEqual(
+      [
+        'ventilator: PUSH bind tcp://127.0.0.1:5557',
+        'sink: PULL bind tcp://127.0.0.1:5558',
+        'worker1: PULL connect tcp://127.0.0.1:5557',
+        'worker2: PULL connect tcp://127.0.0.1:5557',
+        'worker1: PUSH connect tcp://127.0.0.1:5558',
+        'worker2: PUSH connect tcp://127.0.0.1:5558',
+      ].sort(),
+    );
+    expect(r.out).toMatch(/worker1:\s+PULL connect tcp:\/\/127\.0\.0\.1:5557 hwm 4 \(from ventilator\)/);
+    expect(r.out).toMatch(/worker1: 1 thread/);
+    expect(r.out).toMatch(/start order[^\n]*\n\s+1\. recorder\s+2\. sink\s+3\. worker1\s+4\. worker2\s+5\. ventilator\s+6\. camera/);
+  });
+
+  it('--json prints the plan the compiler builds', async () => {
+    const r = await cli('plan', 'graphs/pubsub-fft-hdf5.yaml', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual(compileGraph(loadGraph(readFileSync('graphs/pubsub-fft-hdf5.yaml', 'utf8')).graph!));
+  });
+
+  it('a graph with errors: the errors on stderr, exit 1, no plan', async () => {
+    const r = await cli('plan', MISTAKES);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(parseLines(r.err, MISTAKES)).toEqual(everyMistake);
+  });
+
+  it('bad usage exits 2: no file, two files, an unknown flag', async () => {
+    for (const argv of [['plan'], ['plan', examples[0], examples[1]], ['plan', examples[0], '--jsno']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toContain('usage: patchbay plan');
+    }
+  });
+
+  it('a missing file is an error of the command, exit 1', async () => {
+    const r = await cli('plan', 'graphs/no-such-graph.yaml');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('ENOENT');
+  });
+});
+
+describe('patchbay nodes', () => {
+  it('lists every node type with its params and defaults', async () => {
+    const r = await cli('nodes');
+    expect(r.code).toBe(0);
+    for (const d of nodeTypes) expect(r.out).toContain(`${d.type} (${d.role})`);
+    expect(r.out).toMatch(/^\s+threads\s+2 workers\s+whole number, 1 to 64\s+/m);
+  });
+
+  it('one type as JSON is its declaration', async () => {
+    const r = await cli('nodes', 'FFT', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify(nodeTypes.find((d) => d.type === 'FFT'))));
+  });
+
+  it('an unknown type is bad usage, exit 2', async () => {
+    const r = await cli('nodes', 'Fourier');
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('help, version, bad usage', () => {
+  it('--help and help list every command with its usage', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const r = await cli(flag);
+      expect(r.code).toBe(0);
+      for (const usage of ['validate FILE...', 'plan FILE [--json]', 'run FILE [--json] [--host NAME]', 'edit [DIR] [--port N]', 'nodes [TYPE] [--json]', 'devices [--json]']) {
+        expect(r.out).toContain(usage);
+      }
+    }
+  });
+
+  it('help COMMAND and COMMAND --help print that command\'s usage, without loading it', async () => {
+    expect(await cli('help', 'plan')).toMatchObject({ code: 0, out: expect.stringContaining('usage: patchbay plan FILE [--json]') });
+    for (const name of ['run', 'edit', 'devices']) {
+      const r = await cli(name, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`usage: patchbay ${name}`);
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(await cli('--version')).toMatchObject({ code: 0, out: `patchbay ${version}\n` });
+  });
+
+  it('unknown command, unknown option, nothing at all: exit 2', async () => {
+    expect((await cli('valdiate', examples[0])).code).toBe(2);
+    expect((await cli('--frobnicate')).code).toBe(2);
+    expect((await cli('help', 'nothing')).code).toBe(2);
+    const none = await cli();
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('usage: patchbay');
+  });
+});
+
+describe('bin/patchbay.js in a child process', () => {
+  const bin = (...argv: string[]) => spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
+
+  it('validate: every mistake, exit 1; the examples, exit 0', () => {
+    const bad = bin('validate', MISTAKES);
+    expect(bad.status).toBe(1);
+    expect(parseLines(bad.stdout, MISTAKES)).toEqual(everyMistake);
+    const good = bin('validate', ...examples);
+    expect(good.status).toBe(0);
+  });
+
+  it('plan push-pull shows bind and connect; bad usage exits 2', () => {
+    const r = bin('plan', 'graphs/push-pull.yaml');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557/);
+    expect(r.stdout).toMatch(/worker2:\s+PUSH connect tcp:\/\/127\.0\.0\.1:5558/);
+    expect(bin('plan').status).toBe(2);
+  });
+});
+
+describe('docs', () => {
+  it('docs/nodes.md is what gen-node-docs.ts generates from the registry', () => {
+    expect(readFileSync('docs/nodes.md', 'utf8')).toBe(renderNodeDocs());
+  });
+
+  it('every patchbay command written in docs/cli.md runs with the exit code written beside it', async () => {
+    const doc = readFileSync('docs/cli.md', 'utf8');
+    // Commands in sh blocks: "patchbay ARGS" optionally followed by "# exit N".
+    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const commands = blocks.flatMap((b) => b.split('\n')).filter((l) => l.startsWith('patchbay '));
+    expect(commands.length).toBeGreaterThan(8);
+    const seen = new Set<string>();
+    for (const line of commands) {
+      const [cmd, comment = ''] = line.split(/\s+#\s*/);
+      const argv = cmd.trim().split(/\s+/).slice(1).flatMap((a) => (a === 'graphs/*.yaml' ? examples : [a]));
+      const expected = Number(/exit (\d)/.exec(comment)?.[1] ?? 0);
+      // run, edit and devices belong to the executor, the server and the addon; here they are dispatched with --help.
+      const external = ['run', 'edit', 'devices'].includes(argv[0]);
+      const r = await cli(...(external ? [argv[0], '--help'] : argv));
+      expect(r.code, line).toBe(external ? 0 : expected);
+      seen.add(argv[0]);
+    }
+    for (const name of ['validate', 'plan', 'nodes', 'run', 'edit', 'devices', '--help', '--version']) expect(seen, name).toContain(name);
+  });
+});
