@@ -25,9 +25,10 @@ export interface FftPlan {
 const MAX_DIRECT_PRIME = 31;
 
 /**
- * Radices in the order stages run: the power of two first, then the odd primes.
+ * Radices in the order stages run: the power of two first, then the odd primes. Shared
+ * with the WebAssembly path (exact-wasm.ts), which runs the same stages.
  */
-function factorize(n: number): number[] {
+export function factorize(n: number): number[] {
   const out: number[] = [];
   let e = 0;
   while (n % 2 === 0) {

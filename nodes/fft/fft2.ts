@@ -8,6 +8,7 @@
  */
 import { fftPlan } from './fft1d.ts';
 import { fastFor } from './fast.ts';
+import { wasmFft2For, wasmSupports } from './exact-wasm.ts';
 import type { DType } from '../../runtime/wire/index.ts';
 
 export type OutputMode = 'complex' | 'half' | 'magnitude' | 'log-magnitude' | 'power';
@@ -239,10 +240,13 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
 /**
  * Transforms one frame into `out` (sized by outputSpec). Fast precision uses PFFFT when
  * it is loaded (fast.ts loadFast) and supports the size, else the float64 path rounded.
+ * The float64 path runs in WebAssembly (exact-wasm.ts) for sizes with prime factors up
+ * to 5, in JavaScript (Fft2) for the rest.
  */
 export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options): void {
   const fast = opts.precision === 'fast' ? fastFor(h, w) : undefined;
   if (fast) fast.transform(input, out as Float32Array, opts);
+  else if (wasmSupports(h, w)) wasmFft2For(h, w).transform(input, out, opts);
   else fft2For(h, w).transform(input, out, opts);
 }
 

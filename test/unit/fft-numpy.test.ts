@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
 import { loadFast, fastSupports } from '../../nodes/fft/fast.ts';
-import { checkInput, fft2, FftError, OUTPUT_MODES, type InputDType, type OutputMode, type Precision } from '../../nodes/fft/fft2.ts';
+import { wasmFft2For, wasmSupports } from '../../nodes/fft/exact-wasm.ts';
+import { checkInput, fft2, Fft2, FftError, outputSpec, OUTPUT_MODES, type InputDType, type OutputMode, type Precision } from '../../nodes/fft/fft2.ts';
 
 const skip = missing('python3 with numpy', () => pythonHas('numpy'));
 
@@ -135,6 +136,29 @@ describe.skipIf(skip)('fft2 equals numpy', () => {
         }
     });
   }
+});
+
+describe('the JavaScript and WebAssembly float64 paths', () => {
+  // numpy checks whichever path a size takes; this keeps the other path honest at the same sizes.
+  for (const [dtype, h, w] of [['uint16', 64, 64], ['float32', 480, 640], ['uint8', 15, 1], ['float64', 1, 1]] as [InputDType, number, number][]) {
+    it(`agree within 1e-13 at ${h}x${w}, every mode, with and without shift`, () => {
+      expect(wasmSupports(h, w)).toBe(true);
+      const x = makeFrame(dtype, h, w, 3);
+      for (const output of OUTPUT_MODES)
+        for (const shift of [false, true]) {
+          const opts = { output, shift, precision: 'exact' } as const;
+          const n = outputSpec(h, w, opts).bytes / 8;
+          const js = new Float64Array(n);
+          const wa = new Float64Array(n);
+          new Fft2(h, w).transform(x, js, opts);
+          wasmFft2For(h, w).transform(x, wa, opts);
+          expect(relError(wa, js, output === 'complex' || output === 'half'), `${output} shift=${shift}`).toBeLessThan(1e-13);
+        }
+    });
+  }
+  it('leave sizes with prime factors above 5 to JavaScript', () => {
+    expect([wasmSupports(97, 131), wasmSupports(3, 1021), wasmSupports(480, 644)]).toEqual([false, false, false]);
+  });
 });
 
 describe('fast precision', () => {

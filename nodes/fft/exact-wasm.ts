@@ -1,0 +1,136 @@
+/**
+ * The exact (float64) 2D FFT in WebAssembly SIMD (nodes/fft/wasm/fft2.c): the same
+ * algorithm and layouts as fft2.ts's JavaScript path, about twice as fast, for frames whose
+ * sides have no prime factor above 5 (every camera size and power of two). Other sizes use
+ * the JavaScript path. The module is compiled once per thread, synchronously (7 kB).
+ */
+import { readFileSync } from 'node:fs';
+import { factorize } from './fft1d.ts';
+import type { Fft2Options, OutputMode } from './fft2.ts';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  rfft2(x: number, dtype: number, h: number, w: number, planW: number, planH: number, half: number, a: number, b: number, out: number, mode: number, shift: number): void;
+  fft_batch(plan: number, a: number, b: number, batch: number): number;
+}
+
+type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
+
+const MODE: Record<OutputMode, number> = { complex: 0, half: 1, magnitude: 2, 'log-magnitude': 3, power: 4 };
+/** Must match ROW_BLOCK and COL_BLOCK in fft2.c. */
+const ROW_BLOCK = 8;
+const COL_BLOCK = 16;
+const WASM_RADICES = new Set([2, 3, 4, 5, 8]);
+
+let instance: Exports | undefined;
+
+function wasm(): Exports {
+  if (!instance) {
+    const bytes = readFileSync(new URL('./wasm/fft2.wasm', import.meta.url));
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+  }
+  return instance;
+}
+
+/** Whether the WebAssembly path handles this length (prime factors 2, 3, 5 only). */
+function supportedLength(n: number): boolean {
+  return n >= 1 && factorize(n).every((r) => WASM_RADICES.has(r));
+}
+
+/** Whether the WebAssembly path handles frames of this size. */
+export function wasmSupports(h: number, w: number): boolean {
+  return supportedLength(h) && supportedLength(w);
+}
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+/** Plans and buffers for one frame size, laid out in the module's memory. */
+export class WasmFft2 {
+  private readonly ptr: { x: number; planW: number; planH: number; half: number; a: number; b: number; out: number };
+
+  constructor(readonly h: number, readonly w: number) {
+    const ex = wasm();
+    const c = Math.floor(w / 2) + 1;
+    let top = align16(ex.__heap_base.value as number);
+    const alloc = (bytes: number): number => {
+      const p = top;
+      top = align16(top + bytes);
+      return p;
+    };
+    const planBytes = (n: number): number => {
+      const stages = factorize(n);
+      let len = n;
+      let bytes = 4 * (1 + 3 * stages.length) + 16;
+      for (const r of stages) {
+        bytes += 32 * (len / r) * (r - 1);
+        len /= r;
+      }
+      return bytes;
+    };
+    const scratch = 16 * Math.max(ROW_BLOCK * w, COL_BLOCK * h);
+    this.ptr = {
+      x: alloc(8 * h * w),
+      planW: alloc(planBytes(w)),
+      planH: alloc(planBytes(h)),
+      half: alloc(16 * h * c),
+      a: alloc(scratch),
+      b: alloc(scratch),
+      out: alloc(16 * h * w),
+    };
+    const have = ex.memory.buffer.byteLength;
+    if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536));
+    writePlan(ex.memory.buffer, this.ptr.planW, w);
+    writePlan(ex.memory.buffer, this.ptr.planH, h);
+  }
+
+  /** Transforms one frame into `out` (float64, or float32 rounded from float64). */
+  transform(x: InputArray, out: Float64Array | Float32Array, opts: Fft2Options): void {
+    const ex = wasm();
+    const { h, w, ptr } = this;
+    const mem = ex.memory.buffer;
+    new Uint8Array(mem, ptr.x, x.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    const dtype = x instanceof Uint8Array ? 0 : x instanceof Uint16Array ? 1 : x instanceof Float32Array ? 2 : 3;
+    ex.rfft2(ptr.x, dtype, h, w, ptr.planW, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.out, MODE[opts.output], opts.shift ? 1 : 0);
+    out.set(new Float64Array(mem, ptr.out, out.length));
+  }
+}
+
+/** [stages, radix, m, twiddles...] then each stage's twiddles as (wr, wr, -wi, wi). */
+function writePlan(mem: ArrayBufferLike, at: number, n: number): void {
+  const stages = factorize(n);
+  const ints = new Int32Array(mem, at, 1 + 3 * stages.length);
+  ints[0] = stages.length;
+  let tw = align16(at + 4 * (1 + 3 * stages.length));
+  let len = n;
+  stages.forEach((r, i) => {
+    const m = len / r;
+    ints[1 + 3 * i] = r;
+    ints[2 + 3 * i] = m;
+    ints[3 + 3 * i] = tw;
+    const t = new Float64Array(mem, tw, 4 * m * (r - 1));
+    for (let p = 0; p < m; p++)
+      for (let j = 1; j < r; j++) {
+        // Reduce p*j modulo len before scaling so long lengths keep full precision.
+        const ang = (-2 * Math.PI * ((p * j) % len)) / len;
+        const o = 4 * (p * (r - 1) + (j - 1));
+        t[o] = Math.cos(ang);
+        t[o + 1] = Math.cos(ang);
+        t[o + 2] = -Math.sin(ang);
+        t[o + 3] = Math.sin(ang);
+      }
+    tw += 32 * m * (r - 1);
+    len = m;
+  });
+}
+
+let current: WasmFft2 | undefined;
+
+/**
+ * The WebAssembly transform for a frame size. One size at a time: buffers are reused from
+ * the start of the heap, so a size change (rare in a stream) rebuilds the plans.
+ */
+export function wasmFft2For(h: number, w: number): WasmFft2 {
+  if (!current || current.h !== h || current.w !== w) current = new WasmFft2(h, w);
+  return current;
+}

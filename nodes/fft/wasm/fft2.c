@@ -1,0 +1,292 @@
+/*
+ * The exact (float64) 2D FFT of a real frame, in WebAssembly SIMD: the same algorithm as
+ * nodes/fft/fft1d.ts + fft2.ts (batched Stockham, radix 8/4/2/3/5; two real rows packed in
+ * one complex transform; W/2+1 columns; Hermitian mirror), one complex number per f64x2.
+ * No libc: the caller (nodes/fft/exact-wasm.ts) lays out every buffer and the twiddle
+ * tables in linear memory and passes pointers. Build: nodes/fft/wasm/build.sh.
+ */
+#include <wasm_simd128.h>
+
+typedef v128_t c128;
+
+#define LD(p) wasm_v128_load(p)
+#define ST(p, v) wasm_v128_store((p), (v))
+#define ADD wasm_f64x2_add
+#define SUB wasm_f64x2_sub
+#define MUL wasm_f64x2_mul
+
+static inline c128 swap(c128 a) { return wasm_i64x2_shuffle(a, a, 1, 0); }
+/* a * w, with the twiddle stored as wr = (wr, wr), wi = (-wi, wi). */
+static inline c128 cmul(c128 a, c128 wr, c128 wi) { return ADD(MUL(a, wr), MUL(swap(a), wi)); }
+/* -i * a = (im, -re) */
+static inline c128 mul_mi(c128 a) { return MUL(swap(a), wasm_f64x2_make(1.0, -1.0)); }
+static inline c128 splat(double v) { return wasm_f64x2_splat(v); }
+
+/* Each stage: x[q + s*(p + k*m)] -> y[q + s*(r*p + j)], times w^(p*j). Twiddles: 4 doubles per (p, j). */
+
+static void stage2(const double *x, double *y, int m, int s, const double *tw) {
+  const int step = 2 * s * m;
+  for (int p = 0; p < m; p++) {
+    const c128 wr = LD(tw + 4 * p), wi = LD(tw + 4 * p + 2);
+    const double *xp = x + 2 * s * p;
+    double *yp = y + 4 * s * p;
+    for (int q = 0; q < 2 * s; q += 2) {
+      c128 a = LD(xp + q), b = LD(xp + q + step);
+      ST(yp + q, ADD(a, b));
+      ST(yp + q + 2 * s, cmul(SUB(a, b), wr, wi));
+    }
+  }
+}
+
+static void stage4(const double *x, double *y, int m, int s, const double *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  for (int p = 0; p < m; p++) {
+    const double *t = tw + 12 * p;
+    const c128 w1r = LD(t), w1i = LD(t + 2), w2r = LD(t + 4), w2i = LD(t + 6), w3r = LD(t + 8), w3i = LD(t + 10);
+    const double *xp = x + s2 * p;
+    double *yp = y + 4 * s2 * p;
+    for (int q = 0; q < s2; q += 2) {
+      c128 x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step), x3 = LD(xp + q + 3 * step);
+      c128 s02 = ADD(x0, x2), d02 = SUB(x0, x2), s13 = ADD(x1, x3), md13 = mul_mi(SUB(x1, x3));
+      ST(yp + q, ADD(s02, s13));
+      ST(yp + q + s2, cmul(ADD(d02, md13), w1r, w1i));
+      ST(yp + q + 2 * s2, cmul(SUB(s02, s13), w2r, w2i));
+      ST(yp + q + 3 * s2, cmul(SUB(d02, md13), w3r, w3i));
+    }
+  }
+}
+
+static void stage8(const double *x, double *y, int m, int s, const double *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  const c128 r2 = splat(0.70710678118654752440);
+  for (int p = 0; p < m; p++) {
+    const double *t = tw + 28 * p;
+    const double *xp = x + s2 * p;
+    double *yp = y + 8 * s2 * p;
+    for (int q = 0; q < s2; q += 2) {
+      const double *a = xp + q;
+      c128 a0 = LD(a), a1 = LD(a + step), a2 = LD(a + 2 * step), a3 = LD(a + 3 * step);
+      c128 a4 = LD(a + 4 * step), a5 = LD(a + 5 * step), a6 = LD(a + 6 * step), a7 = LD(a + 7 * step);
+      c128 u0 = ADD(a0, a4), u1 = ADD(a1, a5), u2 = ADD(a2, a6), u3 = ADD(a3, a7);
+      c128 v0 = SUB(a0, a4), d1 = SUB(a1, a5), d2 = SUB(a2, a6), d3 = SUB(a3, a7);
+      c128 v1 = MUL(r2, ADD(d1, mul_mi(d1)));
+      c128 v2 = mul_mi(d2);
+      c128 v3 = MUL(r2, SUB(mul_mi(d3), d3));
+      c128 e02 = ADD(u0, u2), f02 = SUB(u0, u2), e13 = ADD(u1, u3), mf13 = mul_mi(SUB(u1, u3));
+      c128 g02 = ADD(v0, v2), h02 = SUB(v0, v2), g13 = ADD(v1, v3), mh13 = mul_mi(SUB(v1, v3));
+      double *o = yp + q;
+      ST(o, ADD(e02, e13));
+      ST(o + s2, cmul(ADD(g02, g13), LD(t), LD(t + 2)));
+      ST(o + 2 * s2, cmul(ADD(f02, mf13), LD(t + 4), LD(t + 6)));
+      ST(o + 3 * s2, cmul(ADD(h02, mh13), LD(t + 8), LD(t + 10)));
+      ST(o + 4 * s2, cmul(SUB(e02, e13), LD(t + 12), LD(t + 14)));
+      ST(o + 5 * s2, cmul(SUB(g02, g13), LD(t + 16), LD(t + 18)));
+      ST(o + 6 * s2, cmul(SUB(f02, mf13), LD(t + 20), LD(t + 22)));
+      ST(o + 7 * s2, cmul(SUB(h02, mh13), LD(t + 24), LD(t + 26)));
+    }
+  }
+}
+
+static void stage3(const double *x, double *y, int m, int s, const double *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  const c128 c3 = splat(-0.5), s3 = splat(0.86602540378443864676);
+  for (int p = 0; p < m; p++) {
+    const double *t = tw + 8 * p;
+    const c128 w1r = LD(t), w1i = LD(t + 2), w2r = LD(t + 4), w2i = LD(t + 6);
+    const double *xp = x + s2 * p;
+    double *yp = y + 3 * s2 * p;
+    for (int q = 0; q < s2; q += 2) {
+      c128 x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step);
+      c128 sm = ADD(x1, x2);
+      c128 mid = ADD(x0, MUL(c3, sm));
+      c128 rot = MUL(s3, mul_mi(SUB(x1, x2)));
+      ST(yp + q, ADD(x0, sm));
+      ST(yp + q + s2, cmul(ADD(mid, rot), w1r, w1i));
+      ST(yp + q + 2 * s2, cmul(SUB(mid, rot), w2r, w2i));
+    }
+  }
+}
+
+static void stage5(const double *x, double *y, int m, int s, const double *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  const c128 c51 = splat(0.30901699437494742410), c52 = splat(-0.80901699437494742410);
+  const c128 s51 = splat(0.95105651629515357212), s52 = splat(0.58778525229247312917);
+  for (int p = 0; p < m; p++) {
+    const double *t = tw + 16 * p;
+    const double *xp = x + s2 * p;
+    double *yp = y + 5 * s2 * p;
+    for (int q = 0; q < s2; q += 2) {
+      const double *a = xp + q;
+      c128 x0 = LD(a), x1 = LD(a + step), x2 = LD(a + 2 * step), x3 = LD(a + 3 * step), x4 = LD(a + 4 * step);
+      c128 s14 = ADD(x1, x4), d14 = SUB(x1, x4), s23 = ADD(x2, x3), d23 = SUB(x2, x3);
+      c128 m1 = ADD(x0, ADD(MUL(c51, s14), MUL(c52, s23)));
+      c128 m2 = ADD(x0, ADD(MUL(c52, s14), MUL(c51, s23)));
+      c128 n1 = mul_mi(ADD(MUL(s51, d14), MUL(s52, d23)));
+      c128 n2 = mul_mi(SUB(MUL(s52, d14), MUL(s51, d23)));
+      double *o = yp + q;
+      ST(o, ADD(x0, ADD(s14, s23)));
+      ST(o + s2, cmul(ADD(m1, n1), LD(t), LD(t + 2)));
+      ST(o + 2 * s2, cmul(ADD(m2, n2), LD(t + 4), LD(t + 6)));
+      ST(o + 3 * s2, cmul(SUB(m2, n2), LD(t + 8), LD(t + 10)));
+      ST(o + 4 * s2, cmul(SUB(m1, n1), LD(t + 12), LD(t + 14)));
+    }
+  }
+}
+
+/*
+ * A plan is an int array: [stages, radix0, m0, tw0, radix1, m1, tw1, ...], tw as byte
+ * offsets. Transforms `batch` sequences laid out [n][batch] in a, b as scratch; returns
+ * the buffer that holds the result.
+ */
+static double *run_plan(const int *plan, double *a, double *b, int batch) {
+  double *x = a, *y = b;
+  int s = batch;
+  for (int i = 0; i < plan[0]; i++) {
+    const int r = plan[1 + 3 * i], m = plan[2 + 3 * i];
+    const double *tw = (const double *)plan[3 + 3 * i];
+    switch (r) {
+      case 8: stage8(x, y, m, s, tw); break;
+      case 4: stage4(x, y, m, s, tw); break;
+      case 2: stage2(x, y, m, s, tw); break;
+      case 3: stage3(x, y, m, s, tw); break;
+      default: stage5(x, y, m, s, tw); break;
+    }
+    s *= r;
+    double *tmp = x;
+    x = y;
+    y = tmp;
+  }
+  return x;
+}
+
+/* For tests and benches: one batched 1D transform; returns 0 if the result is in a, 1 if in b. */
+int fft_batch(const int *plan, double *a, double *b, int batch) { return run_plan(plan, a, b, batch) == a ? 0 : 1; }
+
+enum { DT_U8 = 0, DT_U16 = 1, DT_F32 = 2, DT_F64 = 3 };
+enum { OUT_COMPLEX = 0, OUT_HALF = 1, OUT_MAGNITUDE = 2, OUT_LOG_MAGNITUDE = 3, OUT_POWER = 4 };
+
+#define ROW_BLOCK 8
+#define COL_BLOCK 16
+
+/* ln(x) for x >= 1 (no libm here): range reduction to [sqrt(1/2), sqrt(2)] and the atanh series, error < 1e-16 relative. */
+static double ln_ge1(double x) {
+  union { double d; unsigned long long u; } v = {x};
+  int e = (int)((v.u >> 52) & 0x7ff) - 1023;
+  v.u = (v.u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+  double m = v.d;
+  if (m > 1.41421356237309504880) {
+    m *= 0.5;
+    e += 1;
+  }
+  double s = (m - 1.0) / (m + 1.0), s2 = s * s;
+  double p = 1.0 / 23;
+  p = p * s2 + 1.0 / 21;
+  p = p * s2 + 1.0 / 19;
+  p = p * s2 + 1.0 / 17;
+  p = p * s2 + 1.0 / 15;
+  p = p * s2 + 1.0 / 13;
+  p = p * s2 + 1.0 / 11;
+  p = p * s2 + 1.0 / 9;
+  p = p * s2 + 1.0 / 7;
+  p = p * s2 + 1.0 / 5;
+  p = p * s2 + 1.0 / 3;
+  return e * 6.93147180369123816490e-01 + (e * 1.90821492927058770002e-10 + 2.0 * (s + s * s2 * p));
+}
+
+#define GATHER_ROWS(T)                                                  \
+  {                                                                     \
+    const T *src = (const T *)x;                                        \
+    for (int i = 0; i < nb; i++) {                                      \
+      const int r0 = 2 * (p0 + i);                                      \
+      const T *ra = src + (long)r0 * w;                                 \
+      double *o = a + 2 * i;                                            \
+      if (r0 + 1 < h) {                                                 \
+        const T *rb = ra + w;                                           \
+        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k], (double)rb[k])); \
+      } else {                                                          \
+        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k], 0.0)); \
+      }                                                                 \
+    }                                                                   \
+  }
+
+/*
+ * The whole transform: frame x (dtype, h x w) -> out in the layout of `mode`, shifted if
+ * asked. half: [h][w/2+1] complex scratch; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h) doubles each.
+ */
+void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int *plan_h, double *half, double *a,
+           double *b, double *out, int mode, int shift) {
+  const int c = w / 2 + 1;
+  const int pairs = (h + 1) / 2;
+  const c128 halfv = splat(0.5);
+  for (int p0 = 0; p0 < pairs; p0 += ROW_BLOCK) {
+    const int nb = pairs - p0 < ROW_BLOCK ? pairs - p0 : ROW_BLOCK;
+    switch (dtype) {
+      case DT_U8: GATHER_ROWS(unsigned char) break;
+      case DT_U16: GATHER_ROWS(unsigned short) break;
+      case DT_F32: GATHER_ROWS(float) break;
+      default: GATHER_ROWS(double) break;
+    }
+    const double *z = run_plan(plan_w, a, b, nb);
+    /* Xa = (Z_k + conj Z_-k) / 2, Xb = (Z_k - conj Z_-k) / 2i */
+    for (int i = 0; i < nb; i++) {
+      const int r0 = 2 * (p0 + i);
+      double *ea = half + 2 * (long)r0 * c;
+      double *eb = ea + 2 * c;
+      const int has_b = r0 + 1 < h;
+      for (int k = 0; k < c; k++) {
+        const int km = k == 0 ? 0 : w - k;
+        c128 zk = LD(z + 2 * (k * nb + i)), zm = LD(z + 2 * (km * nb + i));
+        /* conj(zm) = (zmr, -zmi) */
+        c128 czm = MUL(zm, wasm_f64x2_make(1.0, -1.0));
+        ST(ea + 2 * k, MUL(halfv, ADD(zk, czm)));
+        if (has_b) {
+          /* (zk - conj zm) / 2i = -i/2 (zk - conj zm) */
+          ST(eb + 2 * k, MUL(halfv, mul_mi(SUB(zk, czm))));
+        }
+      }
+    }
+  }
+
+  const int sh = shift ? h / 2 : 0;
+  const int sw = shift && mode != OUT_HALF ? w / 2 : 0;
+  const int cplx = mode == OUT_COMPLEX || mode == OUT_HALF;
+  const int width = mode == OUT_HALF ? c : w;
+  const int last_mirrored = mode == OUT_HALF ? 0 : w - c;
+  const c128 conj = wasm_f64x2_make(1.0, -1.0);
+  for (int k0 = 0; k0 < c; k0 += COL_BLOCK) {
+    const int nb = c - k0 < COL_BLOCK ? c - k0 : COL_BLOCK;
+    for (int r = 0; r < h; r++) {
+      const double *src = half + 2 * ((long)r * c + k0);
+      double *dst = a + 2 * r * nb;
+      for (int j = 0; j < 2 * nb; j += 2) ST(dst + j, LD(src + j));
+    }
+    const double *z = run_plan(plan_h, a, b, nb);
+    for (int r = 0; r < h; r++) {
+      int dr = r + sh;
+      if (dr >= h) dr -= h;
+      int mr = (h - r) % h + sh;
+      if (mr >= h) mr -= h;
+      const double *zr = z + 2 * r * nb;
+      for (int j = 0; j < nb; j++) {
+        const int k = k0 + j;
+        c128 v = LD(zr + 2 * j);
+        int dk = k + sw;
+        if (dk >= width) dk -= width;
+        const int mirrored = k >= 1 && k <= last_mirrored;
+        int mk = w - k + sw;
+        if (mk >= w) mk -= w;
+        if (cplx) {
+          ST(out + 2 * ((long)dr * width + dk), v);
+          if (mirrored) ST(out + 2 * ((long)mr * width + mk), MUL(v, conj));
+        } else {
+          c128 sq = MUL(v, v);
+          double pw = wasm_f64x2_extract_lane(sq, 0) + wasm_f64x2_extract_lane(sq, 1);
+          double val = mode == OUT_POWER ? pw : __builtin_sqrt(pw);
+          if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
+          out[(long)dr * w + dk] = val;
+          if (mirrored) out[(long)mr * w + mk] = val;
+        }
+      }
+    }
+  }
+}
