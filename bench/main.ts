@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canMeasure } from './lib/proc.ts';
 import { configFromGraph, hasFft, patchbayRunnable, PATTERNS, ROOT, runPatchbay, runPython, SIDES, type Pattern, type PatternConfig, type Side, type SideRun } from './lib/pipelines.ts';
-import { machine, summarize, table } from './lib/report.ts';
+import { machine, summarize, table, whereTimeGoes } from './lib/report.ts';
 
 const USAGE = `usage: node bin/run-ts.js bench/main.ts [options]
 
@@ -120,6 +120,8 @@ async function main(argv: string[]): Promise<number> {
   const rows = summarize(runs);
   const mach = machine(values.python!);
   process.stdout.write(`\n${table(rows)}\n\n`);
+  const where = whereTimeGoes(runs);
+  if (where) process.stdout.write(`where patchbay's time goes (busy ms per frame, per node, medians):\n${where}\n\n`);
   process.stdout.write(`${mach.cores} cores (${mach.cpu}), ${mach.memoryGb} GB, Node ${mach.node}, zeromq.js ${mach.zeromqJs}, Python ${mach.python}\n`);
   mkdirSync(join(values.out!, '..'), { recursive: true });
   writeFileSync(values.out!, JSON.stringify({ command: `node bin/run-ts.js bench/main.ts ${argv.join(' ')}`.trim(), date: new Date().toISOString(), machine: mach, reps, rows, runs }, null, 2));

@@ -128,3 +128,40 @@ export function machine(python: string): Machine {
     python: py.status === 0 ? py.stdout.trim() : `unavailable: ${py.stderr.trim().split('\n').pop()}`,
   };
 }
+
+interface NodeSummary {
+  type: string;
+  framesIn: number;
+  framesOut: number;
+  msPerFrame: number;
+  bytesCopied: number;
+  dropped: number;
+}
+
+/** Where patchbay's time goes: per node, median busy ms per frame and bytes copied per frame, from the run summaries. */
+export function whereTimeGoes(runs: SideRun[]): string {
+  const out: string[] = [];
+  const groups = new Map<string, SideRun[]>();
+  for (const r of runs) {
+    if (!r.side.startsWith('patchbay') || !r.ok) continue;
+    const k = `${r.pattern} ${r.side}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  for (const [k, list] of groups) {
+    const per = new Map<string, { type: string; ms: number[]; copied: number[]; dropped: number[] }>();
+    for (const r of list) {
+      const nodes = (r.raw[0] as { summary?: { stats?: { nodes?: Record<string, NodeSummary> } } })?.summary?.stats?.nodes ?? {};
+      for (const [id, n] of Object.entries(nodes)) {
+        if (!per.has(id)) per.set(id, { type: n.type, ms: [], copied: [], dropped: [] });
+        const p = per.get(id)!;
+        p.ms.push(n.msPerFrame);
+        p.copied.push(n.bytesCopied / Math.max(1, n.framesIn || n.framesOut));
+        p.dropped.push(n.dropped);
+      }
+    }
+    const parts = [...per].map(([id, p]) => `${id} (${p.type}) ${f(median(p.ms), 2)} ms${median(p.copied) > 0 ? `, copies ${f(median(p.copied) / 1e6, 1)} MB` : ''}${median(p.dropped) > 0 ? `, dropped ${median(p.dropped)}` : ''}`);
+    out.push(`${k}: ${parts.join('; ')}`);
+  }
+  return out.join('\n');
+}
