@@ -27,7 +27,7 @@ let page: Page;
 beforeAll(async () => {
   if (skip) return;
   browser = await chromium.connect(inject('browserWs'));
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+  context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
   page = await context.newPage();
   page.on('pageerror', (e) => process.stderr.write(`editor page error: ${e.stack ?? e.message}\n`));
   // Unsaved-changes questions and "Save as" names are answered by each test through this hook.
@@ -131,7 +131,7 @@ describe.skipIf(skip)('editor in Chromium', () => {
   it('builds the PUB/SUB graph by drag and drop, sets params, saves the YAML the CLI writes', async () => {
     await openEditor();
     await newGraph();
-    // Drop points are relative to the canvas (about 890 × 780 px here): left to right, as the data flows.
+    // Drop points are relative to the canvas (about 1050 × 880 px here): left to right, as the data flows.
     await dropNode('Camera', 30, 150);
     await dropNode('Publish', 290, 150);
     await dropNode('FFT', 560, 20);
@@ -173,11 +173,14 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await connect('fft.out', 'spectra.in');
     await connect('publish.out', 'recorder.in');
     await eventually(() => links().count()).toBe(4);
-    await eventually(() => page.getByTestId('error-count').textContent()).toBe('0');
+    await eventually(() => page.getByTestId('problems').getAttribute('data-validating')).toBe('false');
+    expect(await page.getByTestId('error-count').textContent()).toBe('0');
+    expect(await page.getByTestId('warning-count').textContent()).toBe('0');
+    expect(await page.locator('[data-testid=node-error]').count()).toBe(0);
     await eventually(() => page.getByTestId('dirty').isVisible()).toBe(true);
 
     await page.getByTestId('arrange').click();
-    await page.mouse.click(300, 860); // away from any node: nothing selected in the picture
+    await selectNode('publish'); // the picture shows the inspector teaching PUB/SUB
     await page.screenshot({ path: join(IMG, 'editor-idle.png') });
 
     dialogAnswer = (type) => (type === 'prompt' ? 'pubsub-built.yaml' : true);
@@ -371,9 +374,14 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await openEditor(`?graph=${runFile}`);
     await eventually(() => nodes().count()).toBe(3);
     await page.getByTestId('run').click();
-    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('running');
     const frames = page.locator('[data-node-id=camera] [data-testid=node-frames]');
-    await eventually(() => frames.isVisible(), 30_000).toBe(true);
+    const failure = page.locator('[data-testid=node-failure]');
+    // A node that fails shows why on itself: say so instead of waiting out the timeout.
+    await eventually(async () => {
+      if ((await failure.count()) > 0) return `failed: ${await failure.first().getAttribute('title')}`;
+      return (await frames.isVisible()) ? 'frames' : 'waiting';
+    }, 30_000).toBe('frames');
+    expect(await page.getByTestId('run-state').textContent()).toBe('running');
     const first = Number(await frames.textContent());
     await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
     await eventually(async () => Number(await page.locator('[data-node-id=camera] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);

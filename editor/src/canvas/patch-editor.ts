@@ -20,7 +20,10 @@ import { live } from '../store.ts';
 const socket = new ClassicPreset.Socket('patchbay');
 
 /** Layout of a node's box, shared with PatchNodeView so the minimap and auto-arrange see true sizes. */
-export const NODE_BOX = { width: 210, title: 44, port: 30, stats: 40, preview: 132, footer: 12 };
+export const NODE_BOX = { width: 190, title: 44, port: 30, stats: 40, preview: 132, footer: 12 };
+
+/** Room between layers for a link's rate label. */
+const ARRANGE = { options: { 'elk.spacing.nodeNode': '60', 'elk.layered.spacing.nodeNodeBetweenLayers': '140' } };
 
 /** Node types whose frames the server previews. */
 export const PREVIEWED = new Set(['Camera', 'FFT']);
@@ -244,7 +247,7 @@ export class PatchEditor {
         if (!this.byGid(l.from.node) || !this.byGid(l.to.node)) continue;
         await this.link(l, false);
       }
-      if (!graph.layout || Object.keys(graph.layout).length === 0) await this.arrange.layout();
+      if (!graph.layout || Object.keys(graph.layout).length === 0) await this.arrange.layout(ARRANGE);
     } finally {
       this.quiet--;
     }
@@ -371,7 +374,7 @@ export class PatchEditor {
   }
 
   async autoArrange(): Promise<void> {
-    await this.arrange.layout();
+    await this.arrange.layout(ARRANGE);
     await this.fit();
     this.hooks.onChange('layout');
   }
