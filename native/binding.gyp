@@ -1,0 +1,31 @@
+{
+  "variables": {
+    "with_aravis%": "<!(node configure.mjs aravis)",
+    "with_pylon%": "<!(node configure.mjs pylon)"
+  },
+  "targets": [
+    {
+      "target_name": "patchbay_camera",
+      "sources": ["src/addon.cc", "src/acquisition.cc", "src/device.cc", "src/emulator.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti"],
+      "conditions": [
+        ["with_aravis==1", {
+          "sources": ["src/aravis-backend.cc"],
+          "defines": ["PATCHBAY_WITH_ARAVIS"],
+          "cflags_cc": ["<!@(node configure.mjs aravis-cflags)"],
+          "libraries": ["<!@(node configure.mjs aravis-libs)"]
+        }],
+        ["with_pylon==1", {
+          "sources": ["src/pylon-backend.cc"],
+          "defines": ["PATCHBAY_WITH_PYLON"],
+          "cflags_cc": ["<!@(node configure.mjs pylon-cflags)"],
+          "libraries": ["<!@(node configure.mjs pylon-libs)"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,326 @@
+/**
+ * Cameras from TypeScript: list devices of every backend, open one, change its
+ * settings, and take frames that a native thread acquired without blocking the event loop.
+ *
+ * Frames are delivered in one of three modes:
+ * - `owned` (default): each frame is a fresh buffer the consumer owns; the camera never
+ *   writes it again, so it can go straight to a socket.
+ * - `pool`: zero-copy views over a fixed native pool; each frame must be given back with
+ *   `camera.release(frame)` (the garbage collector is far too slow to return them).
+ * - `shared`: the camera writes into slots of a SharedArrayBuffer that worker threads read
+ *   in place; any thread gives a slot back with `releaseSharedSlot`.
+ * When all buffers are in use a frame is dropped at the camera and counted, never queued
+ * without bound.
+ */
+import { loadAddon } from './load-addon.ts';
+import type { NativeError, NativeErrorCode, RawCamera, RawDeviceInfo, RawFrame, RawSetting, RawStarted } from './native.ts';
+
+export { AddonLoadError } from './load-addon.ts';
+
+/** Every backend patchbay knows; builtBackends() says which this build has. */
+export const ALL_BACKENDS = ['emulator', 'aravis', 'pylon'] as const;
+export type BackendName = (typeof ALL_BACKENDS)[number];
+export type PixelFormat = 'Mono8' | 'Mono16';
+export type DeviceInfo = RawDeviceInfo;
+
+export type CameraErrorCode = NativeErrorCode | 'ADDON_NOT_BUILT';
+
+/** What to do to get a backend this build lacks. */
+export const HOW_TO_BUILD: Record<BackendName, string> = {
+  emulator: 'always built',
+  aravis:
+    'install Aravis 0.8 development files (Debian: libaravis-dev libusb-1.0-0-dev) so that `pkg-config aravis-0.8` works, then run `npm run build:native`',
+  pylon: 'install Basler pylon 6 or later (PYLON_ROOT, or /opt/pylon, with bin/pylon-config), then run `npm run build:native`',
+};
+
+/** An error from a camera: a code from a closed set and, for a refused setting, what was asked and allowed. */
+export class CameraError extends Error {
+  readonly code: CameraErrorCode;
+  readonly param?: string;
+  readonly value?: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly allowed?: string[];
+  /** The camera concerned, as "backend:id". */
+  readonly camera?: string;
+
+  constructor(code: CameraErrorCode, message: string, fields: Partial<Pick<CameraError, 'param' | 'value' | 'min' | 'max' | 'allowed' | 'camera'>> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'CameraError';
+    this.code = code;
+    Object.assign(this, fields);
+  }
+
+  /** Wraps an error thrown by the addon, naming the camera. */
+  static from(e: unknown, camera?: string): CameraError {
+    if (e instanceof CameraError) return e;
+    const n = e as Partial<NativeError>;
+    if (!(e instanceof Error) || typeof n.code !== 'string') return new CameraError('CAMERA_ERROR', `${camera ? camera + ': ' : ''}${String(e)}`, { camera }, e);
+    let message = e.message;
+    if (n.code === 'UNKNOWN_BACKEND') {
+      const missing = ALL_BACKENDS.filter((b) => !builtBackends().includes(b));
+      message += missing.length ? `. To build ${missing.join(', ')}: ${missing.map((b) => `${b}: ${HOW_TO_BUILD[b]}`).join('; ')}` : '';
+    }
+    if (camera && !message.includes(camera)) message = `${camera}: ${message}`;
+    return new CameraError(n.code as NativeErrorCode, message, { param: n.param, value: n.value, min: n.min, max: n.max, allowed: n.allowed, camera }, e);
+  }
+}
+
+/** The backends compiled into this build, emulator first. */
+export function builtBackends(): BackendName[] {
+  return loadAddon().backends() as BackendName[];
+}
+
+/** Devices of one backend, or of every built backend when none is given. */
+export async function listDevices(backend?: BackendName | string): Promise<DeviceInfo[]> {
+  const addon = loadAddon();
+  const names = backend === undefined ? addon.backends() : [backend];
+  const out: DeviceInfo[] = [];
+  for (const name of names) {
+    try {
+      out.push(...(await addon.listDevices(name)));
+    } catch (e) {
+      throw CameraError.from(e);
+    }
+  }
+  return out;
+}
+
+export interface OpenOptions {
+  /** Default: emulator. */
+  backend?: BackendName | string;
+  /** Device id or serial number; empty or absent takes the first camera found. */
+  device?: string;
+  /** Emulator: the same seed gives the same frames. */
+  seed?: number;
+  /** Emulator: how many Gaussian particles drift in the field. */
+  particles?: number;
+  /** Emulator: behave as a camera unplugged after this many frames (to test failure handling). */
+  failAfterFrames?: number;
+}
+
+export interface CameraSettings {
+  width: number;
+  height: number;
+  offsetX: number;
+  offsetY: number;
+  pixelFormat: PixelFormat;
+  /** Frames per second; setting 0 asks for the fastest the camera allows. */
+  fps: number;
+  exposureUs: number;
+  /** In the camera's unit: dB for `Gain`, raw counts on older models' `GainRaw`; the emulator takes dB. */
+  gain: number;
+}
+
+const NUMERIC: readonly RawSetting[] = ['width', 'height', 'offsetX', 'offsetY', 'fps', 'exposureUs', 'gain'];
+
+/** Opens a camera. Rejects with CameraError UNKNOWN_BACKEND or NO_DEVICE, saying what exists. */
+export async function openCamera(options: OpenOptions = {}): Promise<Camera> {
+  const backend = options.backend ?? 'emulator';
+  const extra: Record<string, number> = {};
+  for (const k of ['seed', 'particles', 'failAfterFrames'] as const) if (options[k] !== undefined) extra[k] = options[k];
+  try {
+    return new Camera(await loadAddon().open(backend, options.device ?? '', extra));
+  } catch (e) {
+    throw CameraError.from(e);
+  }
+}
+
+export interface CameraFrame {
+  /** Counts delivered frames from 0 at each start (dropped frames take no number). */
+  seq: number;
+  /** The camera's own frame counter (GigE Vision ids are 16-bit and wrap). */
+  frameId: number;
+  /** The camera's clock, ns. */
+  cameraTimestampNs: bigint;
+  /** Host time when the frame arrived, ns since the Unix epoch. */
+  hostNs: bigint;
+  width: number;
+  height: number;
+  pixelFormat: PixelFormat;
+  dtype: 'uint8' | 'uint16';
+  /** Row-major pixels, little-endian for Mono16. */
+  data: Uint8Array;
+  /** pool and shared modes: the slot to give back. */
+  slot?: number;
+}
+
+/** A pool of frame slots in a SharedArrayBuffer (mode `shared`); pass `buffer` to workers. */
+export interface SharedFramePool {
+  buffer: SharedArrayBuffer;
+  slots: number;
+  frameBytes: number;
+  slotOffset: number;
+  slotStride: number;
+}
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** A SharedArrayBuffer laid out as the addon expects: int32 slot states, then 64-byte-aligned slots. */
+export function createSharedFramePool(shape: { width: number; height: number; pixelFormat: PixelFormat; slots: number }): SharedFramePool {
+  const frameBytes = shape.width * shape.height * (shape.pixelFormat === 'Mono16' ? 2 : 1);
+  const slotOffset = align64(4 * shape.slots);
+  const slotStride = align64(frameBytes);
+  return { buffer: new SharedArrayBuffer(slotOffset + slotStride * shape.slots), slots: shape.slots, frameBytes, slotOffset, slotStride };
+}
+
+/** The bytes of one slot, read in place (from any thread that has the pool). */
+export function sharedSlotView(pool: SharedFramePool, slot: number): Uint8Array {
+  return new Uint8Array(pool.buffer, pool.slotOffset + slot * pool.slotStride, pool.frameBytes);
+}
+
+/** Gives a slot back to the camera; safe from any worker thread. */
+export function releaseSharedSlot(pool: Pick<SharedFramePool, 'buffer' | 'slots'>, slot: number): void {
+  Atomics.store(new Int32Array(pool.buffer, 0, pool.slots), slot, 0);
+}
+
+export interface StartOptions {
+  mode?: 'owned' | 'pool' | 'shared';
+  /** Frames in flight (owned: waiting to be taken; pool/shared: slots). Default 8, or the shared pool's slots. */
+  buffers?: number;
+  /** Mode shared: where the camera writes. */
+  shared?: SharedFramePool;
+}
+
+/** One open camera. Not safe to share between two consumers. */
+export class Camera {
+  readonly info: DeviceInfo;
+  private started?: RawStarted & { mode: NonNullable<StartOptions['mode']>; shared?: SharedFramePool };
+  private wakeUp?: () => void;
+  private failure?: CameraError;
+
+  constructor(private readonly raw: RawCamera) {
+    this.info = raw.info();
+  }
+
+  /** "aravis:Fake_1", used in every error about this camera. */
+  get name(): string {
+    return `${this.info.backend}:${this.info.id}`;
+  }
+
+  private async call<T>(p: () => Promise<T>): Promise<T> {
+    try {
+      return await p();
+    } catch (e) {
+      throw CameraError.from(e, this.name);
+    }
+  }
+
+  /** The current settings, read from the camera. */
+  async get(): Promise<CameraSettings> {
+    const out = { pixelFormat: await this.call(() => this.raw.control('getFormat')) } as CameraSettings;
+    for (const k of NUMERIC) (out as unknown as Record<string, number>)[k] = await this.call(() => this.raw.control('get', k));
+    return out;
+  }
+
+  /** What the camera accepts for one numeric setting now (it may depend on others, e.g. offsetX on width). */
+  range(name: RawSetting): Promise<{ min: number; max: number }> {
+    return this.call(() => this.raw.control('range', name));
+  }
+
+  /**
+   * Applies settings in an order cameras accept (format, size, then offsets, rate, exposure, gain).
+   * Rejects with PARAM_REFUSED naming the setting, the value and the allowed range.
+   */
+  async set(settings: Partial<CameraSettings>): Promise<CameraSettings> {
+    if (settings.pixelFormat !== undefined) {
+      const f = settings.pixelFormat;
+      await this.call(() => this.raw.control('setFormat', f));
+    }
+    // Shrinking the offsets first lets a larger width or height fit.
+    if (settings.offsetX !== undefined && (settings.width ?? 0) > 0) await this.call(() => this.raw.control('set', 'offsetX', 0));
+    if (settings.offsetY !== undefined && (settings.height ?? 0) > 0) await this.call(() => this.raw.control('set', 'offsetY', 0));
+    for (const k of NUMERIC) {
+      const v = settings[k];
+      if (v !== undefined) await this.call(() => this.raw.control('set', k, v));
+    }
+    return this.get();
+  }
+
+  /** Starts acquisition on the native thread. */
+  async start(options: StartOptions = {}): Promise<void> {
+    const mode = options.mode ?? (options.shared ? 'shared' : 'owned');
+    const buffers = options.buffers ?? options.shared?.slots ?? 8;
+    if (mode === 'shared' && !options.shared)
+      throw new CameraError('BAD_ARGUMENT', 'mode shared needs a pool from createSharedFramePool()', { param: 'shared', camera: this.name });
+    this.failure = undefined;
+    const shared = options.shared ? new Uint8Array(options.shared.buffer) : undefined;
+    const started = await this.call(() => this.raw.start({ mode, buffers, shared }, () => this.wakeUp?.()));
+    this.started = { ...started, mode, shared: options.shared };
+  }
+
+  /** Counters since start: frames delivered to JS, frames dropped (no room, or lost by the driver). */
+  get counters(): { delivered: number; dropped: number } {
+    return this.raw.counters();
+  }
+
+  /**
+   * The next frame; null when acquisition has stopped or `signal` aborted.
+   * Rejects with CAMERA_LOST (naming the camera) when the camera disappeared; frames
+   * acquired before that are delivered first.
+   */
+  async next(signal?: AbortSignal): Promise<CameraFrame | null> {
+    const s = this.started;
+    if (!s) return null;
+    for (;;) {
+      if (signal?.aborted) return null;
+      if (this.failure) throw this.failure;
+      let raw: RawFrame | null | undefined;
+      try {
+        raw = this.raw.take();
+      } catch (e) {
+        this.failure = CameraError.from(e, this.name);
+        throw this.failure;
+      }
+      if (raw === null) return null;
+      if (raw !== undefined) return this.frame(s, raw);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal?.removeEventListener('abort', done);
+          this.wakeUp = undefined;
+          resolve();
+        };
+        this.wakeUp = done;
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<CameraFrame> {
+    for (let f = await this.next(); f; f = await this.next()) yield f;
+  }
+
+  private frame(s: NonNullable<Camera['started']>, raw: RawFrame): CameraFrame {
+    const data = raw.data ?? new Uint8Array(s.shared!.buffer, s.slotOffset + raw.slot! * s.slotStride, s.frameBytes);
+    return {
+      seq: raw.seq,
+      frameId: raw.frameId,
+      cameraTimestampNs: raw.cameraTs,
+      hostNs: raw.hostNs,
+      width: s.width,
+      height: s.height,
+      pixelFormat: s.pixelFormat,
+      dtype: s.pixelFormat === 'Mono16' ? 'uint16' : 'uint8',
+      data,
+      slot: raw.slot,
+    };
+  }
+
+  /** Gives a pool or shared frame's slot back to the camera; its data must not be used afterwards. */
+  release(frame: Pick<CameraFrame, 'slot'>): void {
+    if (frame.slot !== undefined) this.raw.release(frame.slot);
+  }
+
+  /** Stops acquisition; frames not yet taken are discarded at the next start. */
+  async stop(): Promise<void> {
+    await this.call(() => this.raw.stop());
+    this.wakeUp?.();
+  }
+
+  /** Stops if needed and releases the device. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.call(() => this.raw.close());
+    this.started = undefined;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Typings of the raw addon (native/src/addon.cc). Application code uses native/index.ts.
+ */
+
+/** The closed set of codes a native error carries (native/src/device.h ErrorCode). */
+export type NativeErrorCode =
+  | 'UNKNOWN_BACKEND'
+  | 'NO_DEVICE'
+  | 'PARAM_REFUSED'
+  | 'CAMERA_LOST'
+  | 'CAMERA_ERROR'
+  | 'BAD_STATE'
+  | 'BAD_ARGUMENT';
+
+/** An Error thrown or rejected by the addon. */
+export interface NativeError extends Error {
+  code: NativeErrorCode;
+  param?: string;
+  value?: number;
+  min?: number;
+  max?: number;
+  allowed?: string[];
+}
+
+export interface RawDeviceInfo {
+  backend: string;
+  id: string;
+  serial: string;
+  vendor: string;
+  model: string;
+  transport: string;
+}
+
+/** The numeric settings the addon knows by name. */
+export type RawSetting = 'width' | 'height' | 'offsetX' | 'offsetY' | 'fps' | 'exposureUs' | 'gain';
+
+export interface RawStartOptions {
+  mode: 'owned' | 'pool' | 'shared';
+  /** Frames in flight: the ready queue (owned) or the slots (pool, shared). */
+  buffers: number;
+  /** shared mode: a Uint8Array over the whole SharedArrayBuffer. */
+  shared?: Uint8Array;
+}
+
+export interface RawStarted {
+  width: number;
+  height: number;
+  pixelFormat: 'Mono8' | 'Mono16';
+  frameBytes: number;
+  /** Pool layout: slot states are int32 at byte 0, slot i starts at slotOffset + i * slotStride. */
+  slotOffset: number;
+  slotStride: number;
+}
+
+export interface RawFrame {
+  /** Counts delivered frames from 0 at each start. */
+  seq: number;
+  /** The camera's own frame counter. */
+  frameId: number;
+  cameraTs: bigint;
+  hostNs: bigint;
+  /** pool and shared modes. */
+  slot?: number;
+  /** owned and pool modes. */
+  data?: Buffer;
+}
+
+export interface RawCamera {
+  info(): RawDeviceInfo;
+  control(op: 'get', name: RawSetting): Promise<number>;
+  control(op: 'set', name: RawSetting, value: number): Promise<number>;
+  control(op: 'range', name: RawSetting): Promise<{ min: number; max: number }>;
+  control(op: 'getFormat'): Promise<'Mono8' | 'Mono16'>;
+  control(op: 'setFormat', name: string): Promise<'Mono8' | 'Mono16'>;
+  /** `wake` is called (on the event loop) once after take() returned undefined, when a frame or the end arrives. */
+  start(options: RawStartOptions, wake: () => void): Promise<RawStarted>;
+  /** A frame; undefined when none is ready yet; null once acquisition has ended. Throws when the camera failed. */
+  take(): RawFrame | null | undefined;
+  release(slot: number): void;
+  counters(): { delivered: number; dropped: number };
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RawAddon {
+  backends(): string[];
+  listDevices(backend: string): Promise<RawDeviceInfo[]>;
+  open(backend: string, idOrSerial: string, options: Record<string, number>): Promise<RawCamera>;
+}

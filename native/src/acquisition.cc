@@ -1,0 +1,154 @@
+#include "acquisition.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace patchbay {
+
+namespace {
+constexpr size_t kAlign = 64;
+size_t alignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+// Short enough that stop() returns promptly, long enough not to spin.
+constexpr int kGrabTimeoutMs = 100;
+}  // namespace
+
+Pool::~Pool() { std::free(owned); }
+
+size_t Pool::headerBytes(int slots) { return alignUp(sizeof(int32_t) * static_cast<size_t>(slots)); }
+size_t Pool::strideFor(size_t frameBytes) { return alignUp(frameBytes); }
+
+std::shared_ptr<Pool> Pool::allocate(int slots, size_t frameBytes) {
+  size_t total = headerBytes(slots) + strideFor(frameBytes) * static_cast<size_t>(slots);
+  void* memory = std::aligned_alloc(kAlign, alignUp(total));
+  if (memory == nullptr) throw CameraError(ErrorCode::CameraError, "out of memory for a frame pool of " + std::to_string(total) + " bytes");
+  std::memset(memory, 0, headerBytes(slots));
+  auto pool = over(static_cast<uint8_t*>(memory), slots, frameBytes);
+  pool->owned = memory;
+  return pool;
+}
+
+std::shared_ptr<Pool> Pool::over(uint8_t* memory, int slots, size_t frameBytes) {
+  auto pool = std::make_shared<Pool>();
+  pool->state = reinterpret_cast<int32_t*>(memory);
+  pool->base = memory + headerBytes(slots);
+  pool->stride = strideFor(frameBytes);
+  pool->slots = slots;
+  return pool;
+}
+
+int Pool::acquire() {
+  for (int i = 0; i < slots; i++) {
+    int32_t expected = 0;
+    if (__atomic_compare_exchange_n(&state[i], &expected, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return i;
+  }
+  return -1;
+}
+
+void Pool::release(int slot) {
+  if (slot >= 0 && slot < slots) __atomic_store_n(&state[slot], 0, __ATOMIC_RELEASE);
+}
+
+Acquisition::Acquisition(Device& device, Delivery mode, int buffers, size_t frameBytes, std::shared_ptr<Pool> pool,
+                         std::function<void()> wake)
+    : device_(device),
+      mode_(mode),
+      capacity_(static_cast<size_t>(buffers)),
+      frameBytes_(frameBytes),
+      pool_(std::move(pool)),
+      wake_(std::move(wake)) {}
+
+Acquisition::~Acquisition() {
+  stop();
+  for (auto& f : ready_)
+    if (mode_ == Delivery::Owned) std::free(f.data);
+}
+
+void Acquisition::start() {
+  running_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Acquisition::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+void Acquisition::loop() {
+  uint64_t seq = 0;
+  ErrorCode code = ErrorCode::CameraLost;
+  std::string why;
+  bool lost = false;
+  while (running_) {
+    uint8_t* dst = nullptr;
+    int slot = -1;
+    if (mode_ == Delivery::Owned) {
+      std::lock_guard<std::mutex> lock(m_);
+      if (ready_.size() < capacity_) dst = static_cast<uint8_t*>(std::malloc(frameBytes_));
+    } else {
+      slot = pool_->acquire();
+      if (slot >= 0) dst = pool_->at(slot);
+    }
+    GrabInfo info;
+    GrabStatus status;
+    try {
+      status = device_.grab(dst, frameBytes_, info, kGrabTimeoutMs, why);
+    } catch (const CameraError& e) {
+      status = GrabStatus::Lost, code = e.code, why = e.what();
+    } catch (const std::exception& e) {
+      status = GrabStatus::Lost, code = ErrorCode::CameraError, why = e.what();
+    }
+    if (status != GrabStatus::Ok || dst == nullptr) {
+      if (mode_ == Delivery::Owned) std::free(dst);
+      else pool_->release(slot);
+    }
+    if (status == GrabStatus::Lost) {
+      lost = true;
+      break;
+    }
+    if (status == GrabStatus::Timeout) continue;
+    dropped += info.cameraDrops;
+    if (dst == nullptr) {
+      dropped++;
+      continue;
+    }
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      ready_.push_back({dst, slot, seq++, info});
+      delivered++;
+      wake = waiting_;
+      waiting_ = false;
+    }
+    if (wake) wake_();
+  }
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    finished_ = true;
+    failed_ = lost;
+    code_ = code;
+    error_ = why;
+    wake = waiting_;
+    waiting_ = false;
+  }
+  if (wake) wake_();
+}
+
+Acquisition::Take Acquisition::take(ReadyFrame& out, ErrorCode& code, std::string& error) {
+  std::lock_guard<std::mutex> lock(m_);
+  if (!ready_.empty()) {
+    out = ready_.front();
+    ready_.pop_front();
+    return Take::Frame;
+  }
+  if (finished_) {
+    if (!failed_) return Take::End;
+    code = code_;
+    error = error_;
+    return Take::Failed;
+  }
+  waiting_ = true;
+  return Take::Empty;
+}
+
+}  // namespace patchbay

@@ -1,0 +1,85 @@
+// The grab thread and the frames it hands over. A bounded number of frames is in
+// flight; a frame that finds no room (the consumer is slow, the pool is empty) is taken
+// from the camera and dropped, and counted, so the camera never stalls.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "device.h"
+
+namespace patchbay {
+
+// Where frames go. Owned: a fresh buffer per frame that the consumer then owns (never
+// written again). Pool: fixed native slots lent to the consumer until released.
+// Shared: fixed slots inside a SharedArrayBuffer that worker threads read in place.
+enum class Delivery { Owned, Pool, Shared };
+
+// Fixed slots with a state word each (0 free, 1 in flight). In Shared mode the words
+// live at the start of the SharedArrayBuffer so a worker can release a slot with
+// Atomics.store without going through the main thread.
+struct Pool {
+  uint8_t* base = nullptr;
+  size_t stride = 0;
+  int slots = 0;
+  int32_t* state = nullptr;
+  void* owned = nullptr;  // the allocation in Pool mode; null when the memory is a SharedArrayBuffer
+
+  ~Pool();
+  int acquire();
+  void release(int slot);
+  uint8_t* at(int slot) const { return base + stride * static_cast<size_t>(slot); }
+
+  static size_t headerBytes(int slots);
+  static size_t strideFor(size_t frameBytes);
+  static std::shared_ptr<Pool> allocate(int slots, size_t frameBytes);
+  static std::shared_ptr<Pool> over(uint8_t* memory, int slots, size_t frameBytes);
+};
+
+struct ReadyFrame {
+  uint8_t* data = nullptr;  // Owned: malloc'd, the taker frees it; otherwise inside the pool
+  int slot = -1;
+  uint64_t seq = 0;
+  GrabInfo info;
+};
+
+class Acquisition {
+ public:
+  enum class Take { Frame, Empty, End, Failed };
+
+  Acquisition(Device& device, Delivery mode, int buffers, size_t frameBytes, std::shared_ptr<Pool> pool,
+              std::function<void()> wake);
+  ~Acquisition();
+
+  void start();
+  // Blocks until the grab thread has returned (at most one grab timeout).
+  void stop();
+  // Empty also arms one wake-up call for when a frame arrives or acquisition ends.
+  Take take(ReadyFrame& out, ErrorCode& code, std::string& error);
+
+  std::atomic<uint64_t> delivered{0}, dropped{0};
+
+ private:
+  void loop();
+
+  Device& device_;
+  Delivery mode_;
+  size_t capacity_;
+  size_t frameBytes_;
+  std::shared_ptr<Pool> pool_;
+  std::function<void()> wake_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::mutex m_;
+  std::deque<ReadyFrame> ready_;
+  bool waiting_ = false, finished_ = false, failed_ = false;
+  ErrorCode code_ = ErrorCode::CameraLost;
+  std::string error_;
+};
+
+}  // namespace patchbay

@@ -1,0 +1,277 @@
+// GenICam cameras (GigE Vision, USB3 Vision) through Aravis. Feature names differ
+// between standard (SFNC) and older GigE models, so each setting tries its names in turn.
+#include <arv.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "device.h"
+
+namespace patchbay {
+namespace {
+
+// Aravis keeps one process-wide device list: enumerate and open under one lock.
+std::mutex& systemLock() {
+  static std::mutex m;
+  return m;
+}
+
+std::string takeMessage(GError*& error) {
+  std::string text = error ? error->message : "unknown Aravis error";
+  g_clear_error(&error);
+  return text;
+}
+
+// Aravis' in-process "Fake" interface is off by default and enabling it is process-wide;
+// tests and demos turn it on with PATCHBAY_ARAVIS_FAKE=1 or by opening a Fake_ device.
+void enableFakeIfAsked(const std::string& want) {
+  const char* env = std::getenv("PATCHBAY_ARAVIS_FAKE");
+  if ((env != nullptr && std::strcmp(env, "1") == 0) || want.rfind("Fake", 0) == 0) arv_enable_interface("Fake");
+}
+
+std::vector<DeviceInfo> listLocked() {
+  arv_update_device_list();
+  std::vector<DeviceInfo> out;
+  unsigned n = arv_get_n_devices();
+  auto str = [](const char* s) { return std::string(s ? s : ""); };
+  for (unsigned i = 0; i < n; i++)
+    out.push_back({"aravis", str(arv_get_device_id(i)), str(arv_get_device_serial_nbr(i)), str(arv_get_device_vendor(i)),
+                   str(arv_get_device_model(i)), str(arv_get_device_protocol(i))});
+  return out;
+}
+
+std::vector<DeviceInfo> listAravis() {
+  std::lock_guard<std::mutex> lock(systemLock());
+  enableFakeIfAsked("");
+  return listLocked();
+}
+
+class AravisDevice final : public Device {
+ public:
+  AravisDevice(ArvCamera* camera, DeviceInfo info) : camera_(camera), info_(std::move(info)) {
+    device_ = arv_camera_get_device(camera_);
+    exposure_ = firstFeature({"ExposureTime", "ExposureTimeAbs"});
+    gain_ = firstFeature({"Gain", "GainRaw"});
+    lostHandler_ = g_signal_connect(device_, "control-lost", G_CALLBACK(onControlLost), this);
+  }
+
+  ~AravisDevice() override {
+    stopAcquisition();
+    g_signal_handler_disconnect(device_, lostHandler_);
+    g_object_unref(camera_);
+  }
+
+  DeviceInfo info() override { return info_; }
+
+  double get(const std::string& name) override {
+    GError* error = nullptr;
+    double v;
+    if (name == "fps") v = arv_camera_get_frame_rate(camera_, &error);
+    else {
+      const std::string f = feature(name);
+      v = isFloat(f) ? arv_camera_get_float(camera_, f.c_str(), &error)
+                     : static_cast<double>(arv_camera_get_integer(camera_, f.c_str(), &error));
+    }
+    if (error) throw CameraError(ErrorCode::CameraError, "reading " + name + " from " + info_.id + ": " + takeMessage(error));
+    return v;
+  }
+
+  Range range(const std::string& name) override {
+    GError* error = nullptr;
+    double lo = 0, hi = 0;
+    if (name == "fps") arv_camera_get_frame_rate_bounds(camera_, &lo, &hi, &error);
+    else {
+      const std::string f = feature(name);
+      if (isFloat(f)) arv_camera_get_float_bounds(camera_, f.c_str(), &lo, &hi, &error);
+      else {
+        gint64 a = 0, b = 0;
+        arv_camera_get_integer_bounds(camera_, f.c_str(), &a, &b, &error);
+        lo = static_cast<double>(a), hi = static_cast<double>(b);
+      }
+    }
+    if (error) throw CameraError(ErrorCode::CameraError, "reading the range of " + name + ": " + takeMessage(error));
+    return {lo, hi};
+  }
+
+  void set(const std::string& name, double v) override {
+    Range r = range(name);
+    // fps 0 means as fast as the camera goes.
+    if (name == "fps" && v == 0) v = r.max;
+    if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, info_.id);
+    GError* error = nullptr;
+    if (name == "fps") arv_camera_set_frame_rate(camera_, v, &error);
+    else {
+      const std::string f = feature(name);
+      if (isFloat(f)) arv_camera_set_float(camera_, f.c_str(), v, &error);
+      else arv_camera_set_integer(camera_, f.c_str(), static_cast<gint64>(v), &error);
+    }
+    if (error) throw CameraError::refused(name, v, r.min, r.max, takeMessage(error));
+  }
+
+  PixelFormat pixelFormat() override {
+    GError* error = nullptr;
+    const char* f = arv_camera_get_pixel_format_as_string(camera_, &error);
+    if (error) throw CameraError(ErrorCode::CameraError, "reading pixelFormat: " + takeMessage(error));
+    return parsePixelFormat(f ? f : "");
+  }
+
+  void setPixelFormat(PixelFormat format) override {
+    GError* error = nullptr;
+    arv_camera_set_pixel_format_from_string(camera_, pixelFormatName(format), &error);
+    if (!error) return;
+    std::string why = takeMessage(error);
+    guint n = 0;
+    const char** names = arv_camera_dup_available_pixel_formats_as_strings(camera_, &n, &error);
+    g_clear_error(&error);
+    std::vector<std::string> allowed;
+    for (guint i = 0; names && i < n; i++) allowed.push_back(names[i]);
+    g_free(names);
+    CameraError e(ErrorCode::ParamRefused, std::string("pixelFormat ") + pixelFormatName(format) + " refused by " + info_.id +
+                                               ": " + why + "; the camera offers " + joinNames(allowed));
+    e.param = "pixelFormat";
+    e.allowed = allowed;
+    throw e;
+  }
+
+  void startAcquisition() override {
+    GError* error = nullptr;
+    stream_ = arv_camera_create_stream(camera_, nullptr, nullptr, &error);
+    if (error) throw CameraError(ErrorCode::CameraError, "creating the stream of " + info_.id + ": " + takeMessage(error));
+    guint payload = arv_camera_get_payload(camera_, &error);
+    if (error) throw CameraError(ErrorCode::CameraError, "reading the payload size: " + takeMessage(error));
+    for (int i = 0; i < kStreamBuffers; i++) arv_stream_push_buffer(stream_, arv_buffer_new(payload, nullptr));
+    arv_camera_set_acquisition_mode(camera_, ARV_ACQUISITION_MODE_CONTINUOUS, &error);
+    if (!error) arv_camera_start_acquisition(camera_, &error);
+    if (error) {
+      g_clear_object(&stream_);
+      throw CameraError(ErrorCode::CameraError, "starting acquisition on " + info_.id + ": " + takeMessage(error));
+    }
+    lastFrame_ = std::chrono::steady_clock::now();
+    pendingDrops_ = 0;
+  }
+
+  void stopAcquisition() override {
+    if (!stream_) return;
+    GError* error = nullptr;
+    if (!lost_) arv_camera_stop_acquisition(camera_, &error);
+    // A camera gone away can't be stopped; there is nothing to tell anyone about it.
+    g_clear_error(&error);
+    g_clear_object(&stream_);
+  }
+
+  GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) override {
+    if (lost_) return lostStatus(why, "control of the camera was lost (no answer to heartbeats)");
+    ArvBuffer* buffer = arv_stream_timeout_pop_buffer(stream_, static_cast<guint64>(timeoutMs) * 1000);
+    if (buffer == nullptr) {
+      if (lost_) return lostStatus(why, "control of the camera was lost (no answer to heartbeats)");
+      // No frame for a while: make sure the camera still answers.
+      if (std::chrono::steady_clock::now() - lastFrame_ > std::chrono::seconds(2)) {
+        GError* error = nullptr;
+        arv_device_get_integer_feature_value(device_, "Width", &error);
+        if (error) return lostStatus(why, takeMessage(error));
+        lastFrame_ = std::chrono::steady_clock::now();
+      }
+      return GrabStatus::Timeout;
+    }
+    lastFrame_ = std::chrono::steady_clock::now();
+    if (arv_buffer_get_status(buffer) != ARV_BUFFER_STATUS_SUCCESS) {
+      pendingDrops_++;
+      arv_stream_push_buffer(stream_, buffer);
+      return GrabStatus::Timeout;
+    }
+    size_t size = 0;
+    const void* data = arv_buffer_get_image_data(buffer, &size);
+    if (size < frameBytes) {
+      arv_stream_push_buffer(stream_, buffer);
+      why = info_.id + " sent " + std::to_string(size) + " bytes where " + std::to_string(frameBytes) + " were expected";
+      return GrabStatus::Lost;
+    }
+    if (dst) std::memcpy(dst, data, frameBytes);
+    info.frameId = arv_buffer_get_frame_id(buffer);
+    info.cameraTs = arv_buffer_get_timestamp(buffer);
+    guint64 host = arv_buffer_get_system_timestamp(buffer);
+    info.hostNs = host ? host : hostNowNs();
+    info.cameraDrops = pendingDrops_;
+    pendingDrops_ = 0;
+    arv_stream_push_buffer(stream_, buffer);
+    return GrabStatus::Ok;
+  }
+
+ private:
+  static constexpr int kStreamBuffers = 8;
+
+  static void onControlLost(ArvDevice*, gpointer self) { static_cast<AravisDevice*>(self)->lost_ = true; }
+
+  GrabStatus lostStatus(std::string& why, const std::string& cause) {
+    lost_ = true;
+    why = "camera " + info_.id + " (" + info_.vendor + " " + info_.model + ") disappeared: " + cause;
+    return GrabStatus::Lost;
+  }
+
+  std::string firstFeature(std::initializer_list<const char*> names) {
+    for (const char* n : names) {
+      GError* error = nullptr;
+      gboolean ok = arv_camera_is_feature_available(camera_, n, &error);
+      g_clear_error(&error);
+      if (ok) return n;
+    }
+    return *names.begin();
+  }
+
+  std::string feature(const std::string& name) {
+    if (name == "width") return "Width";
+    if (name == "height") return "Height";
+    if (name == "offsetX") return "OffsetX";
+    if (name == "offsetY") return "OffsetY";
+    if (name == "exposureUs") return exposure_;
+    if (name == "gain") return gain_;
+    CameraError e(ErrorCode::BadArgument, "unknown camera setting " + name);
+    e.param = name;
+    throw e;
+  }
+
+  bool isFloat(const std::string& f) { return f == "ExposureTime" || f == "ExposureTimeAbs" || f == "Gain"; }
+
+  ArvCamera* camera_;
+  ArvDevice* device_;
+  DeviceInfo info_;
+  std::string exposure_, gain_;
+  gulong lostHandler_ = 0;
+  ArvStream* stream_ = nullptr;
+  std::atomic<bool> lost_{false};
+  std::chrono::steady_clock::time_point lastFrame_;
+  uint64_t pendingDrops_ = 0;
+};
+
+std::unique_ptr<Device> openAravis(const std::string& want, const Options&) {
+  std::lock_guard<std::mutex> lock(systemLock());
+  enableFakeIfAsked(want);
+  std::vector<DeviceInfo> found = listLocked();
+  const DeviceInfo* match = nullptr;
+  for (const auto& d : found)
+    if (want.empty() || d.id == want || d.serial == want) {
+      match = &d;
+      break;
+    }
+  if (!match && (want.empty() || want.find('.') == std::string::npos))
+    throw CameraError(ErrorCode::NoDevice, noDeviceText("aravis", want, found));
+  // An address that discovery did not see (another subnet) may still answer directly.
+  std::string id = match ? match->id : want;
+  GError* error = nullptr;
+  ArvCamera* camera = arv_camera_new(id.c_str(), &error);
+  if (error || !camera) {
+    std::string why = takeMessage(error);
+    throw CameraError(ErrorCode::NoDevice, noDeviceText("aravis", want, found) + " (" + why + ")");
+  }
+  DeviceInfo info = match ? *match : DeviceInfo{"aravis", id, "", "", "", "GigEVision"};
+  return std::make_unique<AravisDevice>(camera, info);
+}
+
+}  // namespace
+
+Backend makeAravisBackend() { return {"aravis", listAravis, openAravis}; }
+
+}  // namespace patchbay

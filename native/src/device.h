@@ -1,0 +1,102 @@
+// One interface for every camera driver: the grab thread (acquisition.cc) and the
+// JavaScript binding (addon.cc) see only this, never a backend's own types.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace patchbay {
+
+// The closed set of error codes; native/native.ts mirrors it.
+enum class ErrorCode { UnknownBackend, NoDevice, ParamRefused, CameraLost, CameraError, BadState, BadArgument };
+
+const char* codeName(ErrorCode code);
+
+// A native error with a code, the human text and, for a refused param, what was asked and allowed.
+struct CameraError : std::runtime_error {
+  ErrorCode code;
+  std::string param;
+  double value = 0, min = 0, max = 0;
+  bool hasValue = false, hasRange = false;
+  std::vector<std::string> allowed;
+
+  CameraError(ErrorCode c, const std::string& text) : std::runtime_error(text), code(c) {}
+
+  static CameraError refused(const std::string& param, double value, double min, double max, const std::string& why);
+};
+
+enum class PixelFormat { Mono8, Mono16 };
+
+inline size_t bytesPerPixel(PixelFormat f) { return f == PixelFormat::Mono16 ? 2 : 1; }
+inline const char* pixelFormatName(PixelFormat f) { return f == PixelFormat::Mono16 ? "Mono16" : "Mono8"; }
+// Throws ParamRefused for anything but Mono8 / Mono16.
+PixelFormat parsePixelFormat(const std::string& name);
+
+struct DeviceInfo {
+  std::string backend, id, serial, vendor, model, transport;
+};
+
+struct Range {
+  double min, max;
+};
+
+// What the driver tells about one frame besides its pixels.
+struct GrabInfo {
+  uint64_t frameId = 0;    // the camera's own counter (may wrap: GigE Vision ids are 16-bit)
+  uint64_t cameraTs = 0;   // the camera's clock, ns
+  uint64_t hostNs = 0;     // host time at arrival, ns since the Unix epoch
+  uint64_t cameraDrops = 0;  // frames the driver lost before this one (incomplete, skipped)
+};
+
+enum class GrabStatus { Ok, Timeout, Lost };
+
+// Numeric settings by name: width, height, offsetX, offsetY, fps, exposureUs, gain.
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual DeviceInfo info() = 0;
+  virtual double get(const std::string& name) = 0;
+  virtual void set(const std::string& name, double value) = 0;
+  virtual Range range(const std::string& name) = 0;
+  virtual PixelFormat pixelFormat() = 0;
+  virtual void setPixelFormat(PixelFormat format) = 0;
+  virtual void startAcquisition() = 0;
+  virtual void stopAcquisition() = 0;
+  // Grab thread only: waits at most timeoutMs for the next frame and writes exactly
+  // frameBytes into dst; dst null takes the frame and throws it away (a drop).
+  virtual GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) = 0;
+};
+
+// Backend-specific open options (emulator: seed, particles, failAfterFrames).
+using Options = std::map<std::string, double>;
+
+struct Backend {
+  const char* name;
+  std::vector<DeviceInfo> (*list)();
+  // idOrSerial empty opens the first device found; throws NoDevice listing those found.
+  std::unique_ptr<Device> (*open)(const std::string& idOrSerial, const Options& options);
+};
+
+// The backends compiled into this build, emulator first.
+const std::vector<Backend>& builtBackends();
+
+Backend makeEmulatorBackend();
+#ifdef PATCHBAY_WITH_ARAVIS
+Backend makeAravisBackend();
+#endif
+#ifdef PATCHBAY_WITH_PYLON
+Backend makePylonBackend();
+#endif
+
+uint64_t hostNowNs();
+
+// "a, b, c" for error texts.
+std::string joinNames(const std::vector<std::string>& names);
+std::string noDeviceText(const char* backend, const std::string& wanted, const std::vector<DeviceInfo>& found);
+
+}  // namespace patchbay

@@ -1,0 +1,285 @@
+// A camera with no hardware: Gaussian particles in Brownian motion on a noisy
+// background, like a nanoparticle-tracking microscope. Fast enough to stand in for a
+// real camera in benches: the noise comes from a table built once per setting and
+// copied row by row from random offsets, and each particle is drawn only in its
+// 3-sigma neighbourhood.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "device.h"
+
+namespace patchbay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// splitmix64: seeds well from small integers and is cheap enough for per-row offsets.
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+  double normal() {
+    double u1 = std::max(uniform(), 1e-300), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+};
+
+struct Particle {
+  double x, y, sigma, amp;
+};
+
+constexpr int kSensor = 16384;
+// Brightness is relative to this exposure; noise to 0 dB of gain.
+constexpr double kRefExposureUs = 5000;
+constexpr double kBackground = 12, kNoise = 2.5, kStepPx = 0.7;
+
+struct Settings {
+  int width = 640, height = 480, offsetX = 0, offsetY = 0;
+  double fps = 30, exposureUs = kRefExposureUs, gain = 0;
+  PixelFormat format = PixelFormat::Mono8;
+};
+
+class Emulator final : public Device {
+ public:
+  Emulator(std::string id, const Options& o) : id_(std::move(id)) {
+    auto opt = [&](const char* k, double d) {
+      auto it = o.find(k);
+      return it == o.end() ? d : it->second;
+    };
+    seed_ = static_cast<uint64_t>(opt("seed", 1));
+    nParticles_ = static_cast<int>(opt("particles", 20));
+    failAfter_ = static_cast<int64_t>(opt("failAfterFrames", -1));
+    if (nParticles_ < 0 || nParticles_ > 100000) throw CameraError::refused("particles", nParticles_, 0, 100000, "");
+  }
+
+  DeviceInfo info() override { return {"emulator", id_, serialOf(id_), "patchbay", "Particle emulator", "none"}; }
+
+  double get(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(m_);
+    if (name == "width") return s_.width;
+    if (name == "height") return s_.height;
+    if (name == "offsetX") return s_.offsetX;
+    if (name == "offsetY") return s_.offsetY;
+    if (name == "fps") return s_.fps;
+    if (name == "exposureUs") return s_.exposureUs;
+    if (name == "gain") return s_.gain;
+    throw unknown(name);
+  }
+
+  Range range(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(m_);
+    return rangeLocked(name);
+  }
+
+  void set(const std::string& name, double v) override {
+    std::lock_guard<std::mutex> lock(m_);
+    Range r = rangeLocked(name);
+    bool integer = name != "fps" && name != "exposureUs" && name != "gain";
+    if (!(v >= r.min && v <= r.max) || (integer && v != std::floor(v)))
+      throw CameraError::refused(name, v, r.min, r.max, integer ? "a whole number" : "");
+    if (name == "width") s_.width = static_cast<int>(v);
+    else if (name == "height") s_.height = static_cast<int>(v);
+    else if (name == "offsetX") s_.offsetX = static_cast<int>(v);
+    else if (name == "offsetY") s_.offsetY = static_cast<int>(v);
+    else if (name == "fps") s_.fps = v;
+    else if (name == "exposureUs") s_.exposureUs = v, dirty_ = true;
+    else if (name == "gain") s_.gain = v, dirty_ = true;
+  }
+
+  PixelFormat pixelFormat() override {
+    std::lock_guard<std::mutex> lock(m_);
+    return s_.format;
+  }
+  void setPixelFormat(PixelFormat f) override {
+    std::lock_guard<std::mutex> lock(m_);
+    s_.format = f;
+    dirty_ = true;
+  }
+
+  void startAcquisition() override {
+    std::lock_guard<std::mutex> lock(m_);
+    // Every start replays the same scene: the frames depend on the seed and the frame index only.
+    Rng rng{seed_ * 0x100000001B3ull + 17};
+    particles_.clear();
+    for (int i = 0; i < nParticles_; i++)
+      particles_.push_back({rng.uniform() * s_.width, rng.uniform() * s_.height, 1.2 + 1.8 * rng.uniform(),
+                            80 + 140 * rng.uniform()});
+    motion_ = Rng{seed_ * 0x9E3779B97F4A7C15ull + 3};
+    frameIndex_ = 0;
+    dirty_ = true;
+    start_ = Clock::now();
+    next_ = start_;
+  }
+
+  void stopAcquisition() override {}
+
+  GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) override {
+    Settings s;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      s = s_;
+      if (dirty_ || tableWidth_ != s.width) rebuildTable(s);
+      dirty_ = false;
+    }
+    if (s.fps > 0) {
+      auto now = Clock::now();
+      auto deadline = now + std::chrono::milliseconds(timeoutMs);
+      if (next_ > deadline) {
+        std::this_thread::sleep_until(deadline);
+        return GrabStatus::Timeout;
+      }
+      std::this_thread::sleep_until(next_);
+    }
+    if (failAfter_ >= 0 && static_cast<int64_t>(frameIndex_) >= failAfter_) {
+      why = "emulated camera " + id_ + " unplugged after " + std::to_string(failAfter_) + " frames";
+      return GrabStatus::Lost;
+    }
+    auto t = Clock::now();
+    moveParticles(s);
+    if (dst == nullptr && s.fps == 0) {
+      // As fast as possible means as fast as rendering goes, dropped frames included;
+      // waiting instead of rendering leaves the core to the consumer.
+      std::this_thread::sleep_for(lastRender_);
+    }
+    if (dst != nullptr) {
+      if (frameBytes != static_cast<size_t>(s.width) * s.height * bytesPerPixel(s.format)) {
+        why = "frame size changed during acquisition";
+        return GrabStatus::Lost;
+      }
+      if (s.format == PixelFormat::Mono8) render<uint8_t>(dst, s, table8_.data(), 255.0);
+      else render<uint16_t>(reinterpret_cast<uint16_t*>(dst), s, table16_.data(), 65535.0);
+      lastRender_ = Clock::now() - t;
+    }
+    info.frameId = frameIndex_++;
+    info.cameraTs = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count());
+    info.hostNs = hostNowNs();
+    info.cameraDrops = 0;
+    if (s.fps > 0) {
+      auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / s.fps));
+      next_ += period;
+      // A camera at a fixed rate does not catch up in a burst after a stall.
+      if (Clock::now() > next_ + period) next_ = Clock::now() + period;
+    }
+    return GrabStatus::Ok;
+  }
+
+ private:
+  static std::string serialOf(const std::string& id) { return "EMU" + id.substr(id.find('-') + 1); }
+
+  CameraError unknown(const std::string& name) {
+    CameraError e(ErrorCode::BadArgument, "unknown camera setting " + name);
+    e.param = name;
+    return e;
+  }
+
+  Range rangeLocked(const std::string& name) {
+    if (name == "width") return {1, static_cast<double>(kSensor - s_.offsetX)};
+    if (name == "height") return {1, static_cast<double>(kSensor - s_.offsetY)};
+    if (name == "offsetX") return {0, static_cast<double>(kSensor - s_.width)};
+    if (name == "offsetY") return {0, static_cast<double>(kSensor - s_.height)};
+    if (name == "fps") return {0, 100000};
+    if (name == "exposureUs") return {1, 10000000};
+    if (name == "gain") return {0, 48};
+    throw unknown(name);
+  }
+
+  // The background with its noise, in the output format, long enough that rows copied
+  // from random offsets do not repeat visibly.
+  void rebuildTable(const Settings& s) {
+    size_t n = std::max<size_t>(size_t(1) << 20, 4 * static_cast<size_t>(s.width));
+    double bright = s.exposureUs / kRefExposureUs, sigma = kNoise * std::pow(10.0, s.gain / 20.0);
+    Rng rng{seed_ * 0xD1B54A32D192ED03ull + 7};
+    if (s.format == PixelFormat::Mono8) {
+      table8_.resize(n);
+      for (auto& v : table8_) v = static_cast<uint8_t>(std::clamp(std::lround(kBackground * bright + sigma * rng.normal()), 0L, 255L));
+    } else {
+      table16_.resize(n);
+      for (auto& v : table16_)
+        v = static_cast<uint16_t>(std::clamp(std::lround((kBackground * bright + sigma * rng.normal()) * 257.0), 0L, 65535L));
+    }
+    tableLen_ = n;
+    tableWidth_ = s.width;
+    brightness_ = bright;
+  }
+
+  void moveParticles(const Settings& s) {
+    auto reflect = [](double v, double hi) {
+      if (v < 0) v = -v;
+      if (v > hi) v = 2 * hi - v;
+      return std::clamp(v, 0.0, hi);
+    };
+    for (auto& p : particles_) {
+      p.x = reflect(p.x + kStepPx * motion_.normal(), s.width);
+      p.y = reflect(p.y + kStepPx * motion_.normal(), s.height);
+    }
+  }
+
+  template <typename T>
+  void render(T* dst, const Settings& s, const T* table, double full) {
+    const size_t w = static_cast<size_t>(s.width);
+    // Row offsets depend on (seed, frame index) only, so a dropped frame changes nothing after it.
+    Rng rows{seed_ * 0xA24BAED4963EE407ull + frameIndex_ * 0x9FB21C651E98DF25ull};
+    const uint64_t span = tableLen_ - w + 1;
+    for (int y = 0; y < s.height; y++) std::memcpy(dst + y * w, table + rows.next() % span, w * sizeof(T));
+    const double scale = (full > 255 ? 257.0 : 1.0) * brightness_;
+    double gx[256], gy[256];
+    for (const auto& p : particles_) {
+      int r = std::min(127, static_cast<int>(std::ceil(3 * p.sigma)));
+      int x0 = std::max(0, static_cast<int>(p.x) - r), x1 = std::min(s.width - 1, static_cast<int>(p.x) + r);
+      int y0 = std::max(0, static_cast<int>(p.y) - r), y1 = std::min(s.height - 1, static_cast<int>(p.y) + r);
+      double k = -0.5 / (p.sigma * p.sigma);
+      for (int x = x0; x <= x1; x++) gx[x - x0] = std::exp(k * (x - p.x) * (x - p.x));
+      for (int y = y0; y <= y1; y++) gy[y - y0] = p.amp * scale * std::exp(k * (y - p.y) * (y - p.y));
+      for (int y = y0; y <= y1; y++) {
+        T* row = dst + y * w;
+        for (int x = x0; x <= x1; x++) row[x] = static_cast<T>(std::min(full, row[x] + gy[y - y0] * gx[x - x0]));
+      }
+    }
+  }
+
+  std::string id_;
+  uint64_t seed_;
+  int nParticles_;
+  int64_t failAfter_;
+  std::mutex m_;
+  Settings s_;
+  bool dirty_ = true;
+  std::vector<uint8_t> table8_;
+  std::vector<uint16_t> table16_;
+  size_t tableLen_ = 0;
+  int tableWidth_ = -1;
+  double brightness_ = 1;
+  std::vector<Particle> particles_;
+  Rng motion_{1};
+  uint64_t frameIndex_ = 0;
+  Clock::time_point start_, next_;
+  Clock::duration lastRender_{0};
+};
+
+const std::regex kEmulatorId("emulator-([0-9]+)|EMU([0-9]+)");
+
+std::vector<DeviceInfo> listEmulators() { return {{"emulator", "emulator-0", "EMU0", "patchbay", "Particle emulator", "none"}}; }
+
+std::unique_ptr<Device> openEmulator(const std::string& want, const Options& options) {
+  if (want.empty()) return std::make_unique<Emulator>("emulator-0", options);
+  std::smatch m;
+  // Any emulator-N opens, so a graph can hold several independent emulated cameras.
+  if (!std::regex_match(want, m, kEmulatorId)) throw CameraError(ErrorCode::NoDevice, noDeviceText("emulator", want, listEmulators()));
+  return std::make_unique<Emulator>("emulator-" + (m[1].matched ? m[1].str() : m[2].str()), options);
+}
+
+}  // namespace
+
+Backend makeEmulatorBackend() { return {"emulator", listEmulators, openEmulator}; }
+
+}  // namespace patchbay
