@@ -5,7 +5,10 @@
  * turns, medians over repetitions. Every patchbay run is read back by h5py to count the
  * frames (0 lost is part of the result). Figures: docs/performance-hdf5.md.
  *
- *   node bin/run-ts.js bench/hdf5.ts [--quick] [--reps N] [--frames N] [--python PATH]
+ *   node bin/run-ts.js bench/hdf5.ts [--quick] [--reps N] [--frames N] [--dir DIR] [--out FILE] [--python PATH]
+ *
+ * --dir picks where the files go (default: the system's temporary directory); a tmpfs such
+ * as /dev/shm takes the disk out and leaves what each writer costs in CPU.
  *
  * To add a variant (the full Camera → Publish → HDF5Sink graph, say), append to VARIANTS.
  */
@@ -29,8 +32,11 @@ const { values: args } = parseArgs({
     reps: { type: 'string' },
     frames: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
+    dir: { type: 'string' },
+    out: { type: 'string', default: 'bench/results/hdf5.json' },
   },
 });
+const DIR = (args.dir as string | undefined) ?? tmpdir();
 const quick = args.quick as boolean;
 const reps = args.reps ? Number(args.reps) : quick ? 1 : 3;
 const N = args.frames ? Number(args.frames) : quick ? 100 : 500;
@@ -166,7 +172,7 @@ interface Row {
 }
 
 const rows: Row[] = VARIANTS.map((v) => ({ variant: v.name, compression: v.compression, frames: v.frames, mbps: [], lost: [], notes: [] }));
-const work = mkdtempSync(join(tmpdir(), 'patchbay-bench-hdf5-'));
+const work = mkdtempSync(join(DIR, 'patchbay-bench-hdf5-'));
 try {
   for (let rep = 0; rep < reps; rep++) {
     for (const [i, v] of VARIANTS.entries()) {
@@ -184,24 +190,27 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const med = new Map(rows.map((r) => [r.variant, median(r.mbps)]));
-const head = ['variant', 'compression', 'frames', 'MB/s (median)', 'frames/s', '÷ anchor', 'lost (worst)', 'runs'];
+const byName = new Map(rows.map((r) => [r.variant, r]));
+const head = ['variant', 'compression', 'frames', 'MB/s (median)', 'frames/s', '÷ anchor (median of runs side by side)', 'lost (worst)', 'MB/s of each run'];
 const lines = [head, head.map(() => '---')];
 const results = rows.map((r, i) => {
   const anchor = VARIANTS[i].anchor;
   const m = median(r.mbps);
-  const ratio = anchor ? m / (med.get(anchor) as number) : undefined;
+  // The machine is shared: compare each run with the anchor's run of the same repetition.
+  const a = anchor ? byName.get(anchor) : undefined;
+  const ratio = a ? median(r.mbps.map((x, k) => x / a.mbps[k])) : undefined;
   lines.push([r.variant, r.compression, String(r.frames), m.toFixed(0), ((m * 1e6) / FRAME_BYTES).toFixed(1), ratio === undefined ? 'anchor' : `×${ratio.toFixed(2)}`, String(Math.max(...r.lost)), r.mbps.map((x) => x.toFixed(0)).join(' ')]);
   return { ...r, medianMBps: m, medianFps: (m * 1e6) / FRAME_BYTES, anchor, ratioToAnchor: ratio };
 });
 const command = `node bin/run-ts.js bench/hdf5.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
-process.stdout.write(`\n${command}\n1024×1024 uint16 frames (${FRAME_BYTES} bytes), ${reps} repetition(s), files in ${tmpdir()}\n\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n`);
+process.stdout.write(`\n${command}\n1024×1024 uint16 frames (${FRAME_BYTES} bytes), ${reps} repetition(s), files in ${DIR}\n\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n`);
 
 const py = spawnSync(PYTHON, ['-c', 'import h5py; print(h5py.__version__, h5py.version.hdf5_version)'], { encoding: 'utf8' }).stdout.trim().split(' ');
 const h5wasmVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/h5wasm/package.json'), 'utf8')) as { version: string }).version;
-mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+const outFile = resolve(ROOT, args.out as string);
+mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(
-  join(ROOT, 'bench/results/hdf5.json'),
+  outFile,
   JSON.stringify(
     {
       command,
@@ -209,6 +218,7 @@ writeFileSync(
       machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, h5wasm: h5wasmVersion, h5py: py[0], hdf5: py[1] },
       frame: { dtype: 'uint16', shape: [H, W], bytes: FRAME_BYTES },
       reps,
+      dir: DIR,
       results,
     },
     null,

@@ -484,6 +484,8 @@ export function frameMismatch(file: string, dtype: DType | undefined, shape: rea
   if (shape !== undefined && (frame.shape.length !== shape.length || frame.shape.some((d, i) => d !== shape[i])))
     return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'shape', expected: JSON.stringify(shape), received: JSON.stringify(frame.shape) });
   const want = shapeSize(frame.shape) * itemSize(frame.dtype);
+  if (want === 0)
+    return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'shape', expected: 'a frame with at least one element', received: JSON.stringify(frame.shape) });
   if (frame.data.byteLength !== want)
     return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'data', expected: `${want} bytes`, received: `${frame.data.byteLength} bytes` });
   return undefined;

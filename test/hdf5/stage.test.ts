@@ -163,9 +163,11 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
   it('refuses frames whose shape or dtype differ from the first, counts them and goes on', async () => {
     const file = path.join(dir(), 'run.h5');
     const good = [0, 1, 2].map((i) => makeFrame('uint16', [4, 4], i));
-    const frames = [good[0], makeFrame('uint16', [4, 5], 100), good[1], makeFrame('float32', [4, 4], 101), good[2]];
+    const empty = makeFrame('uint16', [0, 4], 99);
+    const frames = [empty, good[0], makeFrame('uint16', [4, 5], 100), good[1], makeFrame('float32', [4, 4], 101), good[2]];
     const { stage, io } = await record({ file, group: 'g' }, frames);
     expect(io.warnings.map((w) => [(w as Hdf5SinkError).code, (w as Hdf5SinkError).param, (w as Hdf5SinkError).expected, (w as Hdf5SinkError).received])).toEqual([
+      ['FRAME_MISMATCH', 'shape', 'a frame with at least one element', '[0,4]'],
       ['FRAME_MISMATCH', 'shape', '[4,4]', '[4,5]'],
       ['FRAME_MISMATCH', 'dtype', 'uint16', 'float32'],
     ]);
