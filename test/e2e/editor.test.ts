@@ -279,6 +279,44 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await eventually(() => links().count()).toBe(1);
   });
 
+  it('opens a file from disk, downloads the YAML, asks before dropping unsaved changes', async () => {
+    await openEditor();
+    const text = 'patchbay: 1\n# from a student\nnodes:\n  camera:\n    type: Camera\n  copy:\n    type: Copy\n  rec:\n    type: HDF5Sink\n    params: {file: out/a.h5}\nlinks:\n  - camera.out -> copy.in\n  - copy.out -> rec.in\n';
+    await page.getByTestId('open-disk-input').setInputFiles({ name: 'student.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
+    await eventually(() => nodes().count()).toBe(3);
+    await eventually(() => links().count()).toBe(2);
+
+    // The download is what the CLI would write, comments kept.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+    const chunks: Buffer[] = [];
+    for await (const c of await download.createReadStream()) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    expect(body).toContain('# from a student');
+    expect(loadGraph(body).errors).toEqual([]);
+
+    // Unsaved changes: dismissing the question keeps the canvas as it is.
+    await dropNode('FFT', 500, 500);
+    await eventually(() => page.getByTestId('dirty').count()).toBe(1);
+    const asked: string[] = [];
+    dialogAnswer = (type) => {
+      asked.push(type);
+      return false;
+    };
+    await page.getByTestId('new').click();
+    await eventually(async () => asked.length).toBe(1);
+    expect(asked).toEqual(['confirm']);
+    expect(await nodes().count()).toBe(4);
+  });
+
+  it('adds a node from the canvas context menu', async () => {
+    await openEditor();
+    await newGraph();
+    const box = (await page.getByTestId('canvas').boundingBox())!;
+    await page.mouse.click(box.x + 300, box.y + 300, { button: 'right' });
+    await page.locator('[data-testid=context-menu-item]', { hasText: /^Copy$/ }).click();
+    await eventually(() => page.locator('[data-node-type=Copy]').count()).toBe(1);
+  });
+
   it('marks validation errors on the node concerned', async () => {
     await openEditor();
     await newGraph();
