@@ -45,27 +45,29 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     if (!s) continue;
     const outs = edges.filter((e) => e.from.id === n.id).map((e) => e.to.id);
     const ins = edges.filter((e) => e.to.id === n.id).map((e) => e.from.id);
-    const metBy = a.pairings.filter((p) => p.binder.id === n.id && inPlan.has(p.connecter.id)).map((p) => p.connecter.id);
-    const meets = a.pairings.find((p) => p.connecter.id === n.id)?.binder.id;
+    // Sockets of the same graph that meet this one by endpoint rather than by a link.
+    const met = a.pairings
+      .filter((p) => (p.binder.id === n.id || p.connecter.id === n.id) && inPlan.has(p.binder.id) && inPlan.has(p.connecter.id))
+      .map((p) => (p.binder.id === n.id ? p.connecter.id : p.binder.id));
     let peer: string;
     switch (s.own) {
       case 'PUB':
-        peer = outs.length || metBy.length ? `(to ${names([...outs, ...metBy])})` : '(to outside subscribers)';
+        peer = outs.length || met.length ? `(to ${names([...outs, ...met])})` : '(to outside subscribers)';
         break;
       case 'PUSH':
-        peer = outs.length ? `(to ${names(outs)})` : '(to outside workers)';
+        peer = outs.length || met.length ? `(to ${names([...outs, ...met])})` : '(to outside workers)';
         break;
       case 'PULL':
-        peer = ins.length ? `(from ${names(ins)})` : '(from outside producers)';
+        peer = ins.length || met.length ? `(from ${names([...ins, ...met])})` : '(from outside producers)';
         break;
       case 'REP':
-        peer = metBy.length ? `(answers ${names(metBy)})` : '(answers outside clients)';
+        peer = met.length ? `(answers ${names(met)})` : '(answers outside clients)';
         break;
       case 'REQ':
-        peer = meets ? `(asks ${meets})` : '(asks an outside server)';
+        peer = met.length ? `(asks ${names(met)})` : '(asks an outside server)';
         break;
       case 'SUB':
-        peer = meets ? `(from ${meets})` : '(from an outside publisher)';
+        peer = met.length ? `(from ${names(met)})` : '(from an outside publisher)';
         break;
     }
     const own: PlanSocket = { node: n.id, type: s.own, side: n.side!, endpoint: n.endpoint!, hwm: hwmOf(n), peer };

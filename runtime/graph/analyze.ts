@@ -54,7 +54,12 @@ export interface Edge {
 export interface Pairing {
   binder: NodeInfo;
   connecter: NodeInfo;
+  /** Where frames come from and go to, whichever side binds (PUB, PUSH, REP send; SUB, PULL, REQ receive). */
+  sender: NodeInfo;
+  receiver: NodeInfo;
 }
+
+const SENDS = new Set(['PUB', 'PUSH', 'REP']);
 
 export interface Analysis {
   issues: Issue[];
@@ -264,7 +269,8 @@ export function analyzeGraph(graph: Graph): Analysis {
       add('INCOMPATIBLE_SOCKETS', `node ${info.id}: its ${mine} socket cannot talk to the ${theirs} socket of ${binder.id} at ${info.endpoint}: ${mine} pairs with ${MEETS[mine]}`, { at: 'param', node: info.id, param: 'endpoint' }, { node: info.id, param: 'endpoint' });
       continue;
     }
-    pairings.push({ binder, connecter: info });
+    const [sender, receiver] = SENDS.has(theirs) ? [binder, info] : [info, binder];
+    pairings.push({ binder, connecter: info, sender, receiver });
   }
 
   // Placement: links between hosts must cross on tcp.
@@ -296,7 +302,7 @@ export function analyzeGraph(graph: Graph): Analysis {
     else next.set(a, [b]);
   };
   for (const e of edges) flow(e.from.id, e.to.id);
-  for (const p of pairings) flow(p.binder.id, p.connecter.id);
+  for (const p of pairings) flow(p.sender.id, p.receiver.id);
 
   for (const scc of cycles(nodes, next)) {
     const inCycle = new Set(scc);
@@ -309,7 +315,7 @@ export function analyzeGraph(graph: Graph): Analysis {
   // Message types: `any` ports adopt what feeds them.
   const outType = new Map<string, MessageType>();
   const inputsOf = groupBy(edges, (e) => e.to.id);
-  const pairedFrom = new Map(pairings.map((p) => [p.connecter.id, p.binder.id]));
+  const pairedFrom = new Map(pairings.map((p) => [p.receiver.id, p.sender.id]));
   const declaredOut = (info: NodeInfo): MessageType => info.decl.outputs[0]?.type ?? 'any';
   for (const info of nodes.values()) outType.set(info.id, declaredOut(info));
   for (let round = 0; round <= nodes.size; round++) {
@@ -317,8 +323,8 @@ export function analyzeGraph(graph: Graph): Analysis {
     for (const info of nodes.values()) {
       if (declaredOut(info) !== 'any') continue;
       const feeds = (inputsOf.get(info.id) ?? []).map((e) => outType.get(e.from.id)!);
-      const binder = pairedFrom.get(info.id);
-      if (binder) feeds.push(outType.get(binder)!);
+      const sender = pairedFrom.get(info.id);
+      if (sender) feeds.push(outType.get(sender)!);
       const concrete = feeds.find((t) => t !== 'any') ?? 'any';
       if (outType.get(info.id) !== concrete) {
         outType.set(info.id, concrete);

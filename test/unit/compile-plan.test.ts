@@ -113,6 +113,28 @@ links:
     ]);
   });
 
+  it('a publisher may connect to a subscriber that binds: frames still flow publisher -> subscriber', () => {
+    const plan = compileGraph(
+      fromText(`patchbay: 1
+nodes:
+  camera: {type: Camera}
+  pub: {type: Publish, params: {endpoint: "tcp://127.0.0.1:5593", bind: false}}
+  sub: {type: Subscribe, params: {endpoint: "tcp://*:5593", bind: true}}
+  fft: {type: FFT}
+  rec: {type: HDF5Sink, params: {file: a.h5}}
+links:
+  - camera.out -> pub.in
+  - sub.out -> fft.in
+  - fft.out -> rec.in
+`),
+    );
+    expect(plan.sockets.map((s) => [sock(s), s.peer])).toEqual([
+      ['pub PUB connect tcp://127.0.0.1:5593', '(to sub)'],
+      ['sub SUB bind tcp://*:5593', '(from pub)'],
+    ]);
+    expect(plan.startOrder).toEqual(['rec', 'fft', 'sub', 'pub', 'camera']);
+  });
+
   it('carries host placement to the plan nodes', () => {
     const plan = compileGraph(
       fromText(`patchbay: 1
