@@ -1,0 +1,47 @@
+/**
+ * `patchbay devices [--json] [--backend NAME]`: the cameras every built backend can see.
+ */
+import type { CliCommand } from '../runtime/cli/io.ts';
+import { ALL_BACKENDS, builtBackends, CameraError, HOW_TO_BUILD, listDevices, type DeviceInfo } from './index.ts';
+
+const USAGE = 'usage: patchbay devices [--json] [--backend emulator|aravis|pylon]\n';
+
+/** Lists cameras; exit code 0, or 1 when the addon or a backend fails, 2 on bad arguments. */
+export const devicesCommand: CliCommand = async (argv, io) => {
+  let json = false;
+  let backend: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') json = true;
+    else if (a === '--backend' && i + 1 < argv.length) backend = argv[++i];
+    else if (a.startsWith('--backend=')) backend = a.slice('--backend='.length);
+    else if (a === '--help' || a === '-h') {
+      io.stdout.write(USAGE);
+      return 0;
+    } else {
+      io.stderr.write(`patchbay devices: unknown argument ${JSON.stringify(a)}\n${USAGE}`);
+      return 2;
+    }
+  }
+  let devices: DeviceInfo[];
+  let built: string[];
+  try {
+    built = builtBackends();
+    devices = await listDevices(backend);
+  } catch (e) {
+    const code = (e as CameraError).code ?? 'CAMERA_ERROR';
+    if (json) io.stdout.write(JSON.stringify({ error: { code, message: (e as Error).message } }) + '\n');
+    io.stderr.write(`patchbay devices: ${code}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (json) {
+    io.stdout.write(JSON.stringify({ backends: built, devices }) + '\n');
+    return 0;
+  }
+  const rows = [['backend', 'id', 'serial', 'vendor', 'model', 'transport'], ...devices.map((d) => [d.backend, d.id, d.serial, d.vendor, d.model, d.transport])];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) io.stdout.write(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd() + '\n');
+  const missing = ALL_BACKENDS.filter((b) => !built.includes(b));
+  for (const b of missing) io.stdout.write(`(${b} not built: ${HOW_TO_BUILD[b]})\n`);
+  return 0;
+};

@@ -1,0 +1,74 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import createCameraStage from '../../nodes/camera/stage.ts';
+import { typedView } from '../../runtime/wire/index.ts';
+import { cameraNode, runSource } from './harness.ts';
+
+describe('Camera stage (emulator)', () => {
+  it('delivers `frames` frames, numbered from 0, then ends', async () => {
+    const before = Date.now();
+    const r = await runSource(createCameraStage, cameraNode({ width: 64, height: 48, fps: 0, frames: 12, exposureUs: 4000, gain: 2 }));
+    expect(r.error).toBeUndefined();
+    expect(r.count).toBe(12);
+    expect(r.frames.map((f) => f.seq)).toEqual([...Array(12).keys()]);
+    for (const f of r.frames) {
+      expect([f.dtype, f.shape, f.data.byteLength]).toEqual(['uint8', [48, 64], 64 * 48]);
+      expect(f.meta).toMatchObject({ backend: 'emulator', device: 'emulator-0', exposureUs: 4000, gain: 2, pixelFormat: 'Mono8' });
+    }
+    const ms = r.frames.map((f) => Number(f.t / 1_000_000n));
+    expect(ms[0]).toBeGreaterThanOrEqual(before - 1);
+    expect(ms.every((t, i) => i === 0 || t >= ms[i - 1])).toBe(true);
+    expect(r.io.stats.framesOut).toBe(12);
+  });
+
+  it('sends uint16 frames for Mono16', async () => {
+    const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 16, pixelFormat: 'Mono16', fps: 0, frames: 2 }));
+    expect(r.count).toBe(2);
+    expect(r.frames[0].dtype).toBe('uint16');
+    expect(typedView(r.frames[0])).toHaveLength(32 * 16);
+  });
+
+  it('never writes a frame again once it is emitted', async () => {
+    const r = await runSource(createCameraStage, cameraNode({ width: 64, height: 64, fps: 0, frames: 40, buffers: 2 }), (f, c) => {
+      (f as { copy?: Buffer }).copy = Buffer.from(f.data);
+      return c.frames.length % 10 === 0 ? delay(5) : undefined;
+    });
+    expect(r.count).toBe(40);
+    for (const f of r.frames) expect(Buffer.compare(f.data, (f as { copy?: Buffer }).copy!)).toBe(0);
+  });
+
+  it('drops and counts frames when the consumer is slow, and still sends consecutive seqs', async () => {
+    const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 32, fps: 0, frames: 8, buffers: 2 }), () => delay(20));
+    expect(r.count).toBe(8);
+    expect(r.frames.map((f) => f.seq)).toEqual([...Array(8).keys()]);
+    expect(r.io.stats.dropped).toBeGreaterThan(0);
+    // The camera's own counter shows the gaps the drops left.
+    const ids = r.frames.map((f) => f.meta!.cameraFrame as number);
+    expect(ids[7] - ids[0]).toBeGreaterThan(7);
+  });
+
+  it('stops when the run is aborted and resolves with the count sent', async () => {
+    const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 32, fps: 500, frames: 0 }), (_f, c) => {
+      if (c.frames.length === 5) c.abort.abort();
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.count).toBe(5);
+  });
+
+  it('rejects naming the camera when it disappears mid-run, keeping the frames sent', async () => {
+    const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 32, fps: 0, frames: 100, failAfterFrames: 3 }));
+    expect(r.error).toMatchObject({ code: 'CAMERA_LOST', camera: 'emulator:emulator-0' });
+    expect((r.error as Error).message).toContain('emulator-0');
+    expect(r.frames).toHaveLength(3);
+  });
+
+  it.each([
+    [{ backend: 'nope' }, { code: 'UNKNOWN_BACKEND' }],
+    [{ device: 'emulator-x' }, { code: 'NO_DEVICE' }],
+    [{ offsetX: 16000, width: 640 }, { code: 'PARAM_REFUSED', param: 'offsetX', value: 16000, min: 0, max: 16384 - 640 }],
+  ])('refuses to open with %o', async (params, expected) => {
+    const r = await runSource(createCameraStage, cameraNode({ frames: 1, ...params }));
+    expect(r.error).toMatchObject(expected);
+    expect(r.frames).toHaveLength(0);
+  });
+});

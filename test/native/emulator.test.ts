@@ -1,0 +1,211 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  builtBackends,
+  CameraError,
+  createSharedFramePool,
+  listDevices,
+  openCamera,
+  sharedSlotView,
+  type Camera,
+  type CameraFrame,
+} from '../../native/index.ts';
+
+const open: Camera[] = [];
+async function emulator(settings: Parameters<Camera['set']>[0], options: { seed?: number; particles?: number } = {}): Promise<Camera> {
+  const cam = await openCamera({ backend: 'emulator', ...options });
+  open.push(cam);
+  await cam.set(settings);
+  return cam;
+}
+
+async function take(cam: Camera, n: number): Promise<CameraFrame[]> {
+  const out: CameraFrame[] = [];
+  while (out.length < n) {
+    const f = await cam.next();
+    if (!f) throw new Error(`acquisition ended after ${out.length} frames`);
+    out.push(f);
+  }
+  return out;
+}
+
+function stats(values: ArrayLike<number>): { mean: number; std: number; max: number } {
+  let sum = 0, sq = 0, max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    sq += values[i] * values[i];
+    max = Math.max(max, values[i]);
+  }
+  const mean = sum / values.length;
+  return { mean, std: Math.sqrt(sq / values.length - mean * mean), max };
+}
+
+afterEach(async () => {
+  for (const cam of open.splice(0)) await cam.close();
+});
+
+describe('emulator backend', () => {
+  it('is always built and lists one device', async () => {
+    expect(builtBackends()[0]).toBe('emulator');
+    const devices = await listDevices('emulator');
+    expect(devices.map((d) => d.id)).toEqual(['emulator-0']);
+  });
+
+  it.each([
+    ['Mono8', 'uint8', 1],
+    ['Mono16', 'uint16', 2],
+  ] as const)('delivers frames of the asked shape in %s', async (pixelFormat, dtype, bpp) => {
+    const cam = await emulator({ width: 96, height: 40, pixelFormat, fps: 0 });
+    await cam.start();
+    const frames = await take(cam, 3);
+    await cam.stop();
+    for (const [i, f] of frames.entries()) {
+      expect([f.width, f.height, f.pixelFormat, f.dtype, f.seq]).toEqual([96, 40, pixelFormat, dtype, i]);
+      expect(f.data.byteLength).toBe(96 * 40 * bpp);
+      expect(typeof f.hostNs).toBe('bigint');
+      expect(Math.abs(Number(f.hostNs / 1_000_000n) - Date.now())).toBeLessThan(60_000);
+    }
+    expect(frames[2].cameraTimestampNs).toBeGreaterThan(frames[0].cameraTimestampNs);
+  });
+
+  it('gives the same frames for the same seed and different ones for another seed', async () => {
+    const settings = { width: 128, height: 64, fps: 0 } as const;
+    const runs: CameraFrame[][] = [];
+    for (const seed of [7, 7, 8]) {
+      const cam = await emulator(settings, { seed });
+      // Enough buffers that none of the first frames is dropped: frameId = seq.
+      await cam.start({ buffers: 16 });
+      runs.push(await take(cam, 5));
+      await cam.stop();
+    }
+    for (let i = 0; i < 5; i++) {
+      expect(runs[0][i].frameId).toBe(i);
+      expect(Buffer.compare(runs[0][i].data, runs[1][i].data)).toBe(0);
+      expect(Buffer.compare(runs[0][i].data, runs[2][i].data)).not.toBe(0);
+    }
+  });
+
+  it('draws particles that move on a noisy background', async () => {
+    const cam = await emulator({ width: 256, height: 256, fps: 0 }, { particles: 30 });
+    await cam.start();
+    const [a, b] = await take(cam, 2);
+    await cam.stop();
+    const s = stats(a.data);
+    expect(s.std).toBeGreaterThan(1);
+    expect(s.max).toBeGreaterThan(s.mean + 50);
+    expect(Buffer.compare(a.data, b.data)).not.toBe(0);
+  });
+
+  it('scales brightness with exposure and noise with gain', async () => {
+    const measure = async (exposureUs: number, gain: number) => {
+      const cam = await emulator({ width: 256, height: 128, fps: 0, exposureUs, gain }, { particles: 0 });
+      await cam.start();
+      const [f] = await take(cam, 1);
+      await cam.stop();
+      return stats(f.data);
+    };
+    const base = await measure(5000, 0);
+    const brighter = await measure(10000, 0);
+    const noisier = await measure(5000, 12);
+    expect(brighter.mean).toBeGreaterThan(base.mean * 1.6);
+    expect(noisier.std).toBeGreaterThan(base.std * 3);
+  });
+
+  it('refuses settings out of range, naming the setting and the range', async () => {
+    const cam = await emulator({});
+    const e = await cam.set({ width: 0 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CameraError);
+    expect(e).toMatchObject({ code: 'PARAM_REFUSED', param: 'width', value: 0, min: 1, camera: 'emulator:emulator-0' });
+    await cam.start();
+    await expect(cam.set({ height: 100 })).rejects.toMatchObject({ code: 'BAD_STATE', param: 'height' });
+    // Exposure may change while acquiring.
+    await expect(cam.set({ exposureUs: 2000 })).resolves.toMatchObject({ exposureUs: 2000 });
+    await cam.stop();
+  });
+
+  it('names the built backends and the devices found in its errors', async () => {
+    const e1 = await openCamera({ backend: 'nope' }).catch((x: unknown) => x);
+    expect(e1).toMatchObject({ code: 'UNKNOWN_BACKEND' });
+    expect((e1 as Error).message).toContain('emulator');
+    const e2 = await openCamera({ backend: 'emulator', device: 'camera-9' }).catch((x: unknown) => x);
+    expect(e2).toMatchObject({ code: 'NO_DEVICE' });
+    expect((e2 as Error).message).toContain('emulator-0');
+  });
+
+  it('lends pool frames until they are released, dropping and counting frames meanwhile', async () => {
+    const cam = await emulator({ width: 64, height: 64, fps: 0 });
+    await cam.start({ mode: 'pool', buffers: 2 });
+    const [a, b] = await take(cam, 2);
+    expect(new Set([a.slot, b.slot])).toEqual(new Set([0, 1]));
+    await vi.waitFor(() => expect(cam.counters.dropped).toBeGreaterThan(0));
+    const delivered = cam.counters.delivered;
+    expect(delivered).toBe(2);
+    cam.release(a);
+    const [c] = await take(cam, 1);
+    expect(c.slot).toBe(a.slot);
+    expect(c.seq).toBe(2);
+    expect(c.frameId).toBeGreaterThan(b.frameId + 1);
+    await cam.stop();
+  });
+
+  it('writes into a SharedArrayBuffer that a worker thread reads in place and releases', async () => {
+    const cam = await emulator({ width: 128, height: 32, fps: 0, pixelFormat: 'Mono16' });
+    const pool = createSharedFramePool({ width: 128, height: 32, pixelFormat: 'Mono16', slots: 2 });
+    await cam.start({ shared: pool });
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       parentPort.on('message', ({ pool, slot }) => {
+         const view = new Uint16Array(pool.buffer, pool.slotOffset + slot * pool.slotStride, pool.frameBytes / 2);
+         let sum = 0;
+         for (const v of view) sum += v;
+         Atomics.store(new Int32Array(pool.buffer, 0, pool.slots), slot, 0);
+         parentPort.postMessage(sum);
+       });`,
+      { eval: true },
+    );
+    try {
+      const seen: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const [f] = await take(cam, 1);
+        expect(f.data.buffer).toBe(pool.buffer);
+        const own = new Uint16Array(f.data.buffer, f.data.byteOffset, f.data.byteLength / 2).reduce((x, y) => x + y, 0);
+        const summed = new Promise<number>((resolve) => worker.once('message', resolve));
+        worker.postMessage({ pool, slot: f.slot });
+        expect(await summed).toBe(own);
+        expect(sharedSlotView(pool, f.slot!).byteOffset).toBe(f.data.byteOffset);
+        seen.push(f.seq);
+      }
+      // Six frames through two slots: the worker's releases are what let the camera go on.
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    } finally {
+      await worker.terminate();
+      await cam.stop();
+    }
+  });
+
+  it('does not block the event loop while it waits for a frame', async () => {
+    const cam = await emulator({ width: 64, height: 64, fps: 2 });
+    await cam.start();
+    await take(cam, 1);
+    // A blocking grab would resolve next() before any other callback could run.
+    let immediate = false;
+    setImmediate(() => (immediate = true));
+    const f = await cam.next();
+    expect(f).not.toBeNull();
+    expect(immediate).toBe(true);
+    await cam.stop();
+  });
+
+  it('keeps the event loop responsive at full speed with megapixel frames', async () => {
+    const cam = await emulator({ width: 1024, height: 1024, fps: 0 });
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    await cam.start();
+    h.enable();
+    await take(cam, 300);
+    h.disable();
+    await cam.stop();
+    // Generous: this is a liveness check, not a benchmark (bench/camera.ts measures).
+    expect(h.percentile(99) / 1e6).toBeLessThan(100);
+  });
+});

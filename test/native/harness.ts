@@ -1,0 +1,57 @@
+/**
+ * Runs one source stage the way the executor does, with a capture sink on `out`.
+ */
+import type { PlanNode } from '../../runtime/compile/plan.ts';
+import { emptyStats, type StageFactory, type StageIO } from '../../runtime/exec/stage.ts';
+import type { Frame, Message } from '../../runtime/wire/index.ts';
+import { camera } from '../../nodes/camera/index.ts';
+
+export function cameraNode(params: Record<string, unknown>): PlanNode {
+  const defaults = Object.fromEntries(Object.entries(camera.params).map(([k, d]) => [k, d.default]));
+  return { id: 'camera', type: 'Camera', params: { ...defaults, ...params } as PlanNode['params'] };
+}
+
+export interface Captured {
+  io: StageIO;
+  frames: Frame[];
+  abort: AbortController;
+}
+
+/**
+ * Opens, runs and closes the stage; `onFrame` is the consumer (its promise is backpressure).
+ * Resolves with what run() resolved or rejected with.
+ */
+export async function runSource(
+  factory: StageFactory,
+  node: PlanNode,
+  onFrame: (frame: Frame, c: Captured) => Promise<void> | void = () => {},
+): Promise<Captured & { count?: number; error?: unknown }> {
+  const abort = new AbortController();
+  const frames: Frame[] = [];
+  const c: Captured = { frames, abort, io: undefined as never };
+  c.io = {
+    node,
+    graphText: '',
+    startedAt: new Date(),
+    stats: emptyStats(),
+    signal: abort.signal,
+    warn: (e) => {
+      throw e;
+    },
+    emit: async (port: string, msg: Message) => {
+      if (port !== 'out' || msg.kind !== 'frame') throw new Error(`unexpected emit on ${port}: ${msg.kind}`);
+      frames.push(msg);
+      await onFrame(msg, c);
+    },
+  };
+  const stage = await factory(c.io);
+  try {
+    await stage.open?.();
+    const count = await stage.run!();
+    return { ...c, count };
+  } catch (error) {
+    return { ...c, error };
+  } finally {
+    await stage.close?.();
+  }
+}
