@@ -9,6 +9,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 export type ServerErrorCode =
   | 'BAD_NAME'
   | 'OUTSIDE_DIR'
+  | 'FOREIGN_ORIGIN'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
   | 'METHOD_NOT_ALLOWED'
@@ -21,6 +22,7 @@ export type ServerErrorCode =
 const STATUS: Record<ServerErrorCode, number> = {
   BAD_NAME: 400,
   OUTSIDE_DIR: 403,
+  FOREIGN_ORIGIN: 403,
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
   METHOD_NOT_ALLOWED: 405,

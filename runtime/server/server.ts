@@ -126,8 +126,8 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       let name: string;
       try {
         name = decodeURIComponent(path.slice('/api/graphs/'.length));
-      } catch {
-        throw new ServerError('BAD_NAME', `graph name must be URL-encoded UTF-8, got ${JSON.stringify(path)}`);
+      } catch (e) {
+        throw new ServerError('BAD_NAME', `graph name must be URL-encoded UTF-8, got ${JSON.stringify(path)} (${(e as Error).message})`);
       }
       if (method === 'GET') {
         const text = await folder.read(name);
@@ -183,19 +183,49 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
     res.end(body);
   }
 
+  /**
+   * Only pages served from here may use the API: a web page elsewhere (or a DNS name
+   * rebound to 127.0.0.1) must not run graphs or write files through a user's browser.
+   */
+  const local = (): Set<string> => {
+    const p = (server.address() as AddressInfo | null)?.port;
+    return new Set([`127.0.0.1:${p}`, `localhost:${p}`, `[::1]:${p}`]);
+  };
+  const foreign = (req: IncomingMessage): string | undefined => {
+    const allowed = local();
+    if (!allowed.has(req.headers.host ?? '')) return `host ${JSON.stringify(req.headers.host ?? '')} is not this server`;
+    const origin = req.headers.origin;
+    if (origin === undefined) return undefined;
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      return `origin ${JSON.stringify(origin)} is not a URL`;
+    }
+    return allowed.has(host) ? undefined : `origin ${JSON.stringify(origin)} is not this server`;
+  };
+
   const server = createServer((req, res) => {
     const raw = req.url ?? '/';
     const path = raw.split('?')[0];
-    // Refuse any `..` segment before routing, encoded or not: clients may skip normalising.
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(path);
-    } catch {
-      decoded = path;
-    }
-    const handle = decoded.split(/[\\/]/).includes('..') && !path.startsWith('/api/graphs/')
-      ? Promise.reject(new ServerError('OUTSIDE_DIR', `path ${JSON.stringify(path)} must not contain ..`))
-      : path.startsWith('/api/') ? api(req, res, path) : serveStatic(res, path);
+    const route = async (): Promise<void> => {
+      const why = foreign(req);
+      if (why) throw new ServerError('FOREIGN_ORIGIN', `refused: ${why}`);
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(path);
+      } catch (e) {
+        throw new ServerError('BAD_REQUEST', `path must be URL-encoded UTF-8, got ${JSON.stringify(path)} (${(e as Error).message})`);
+      }
+      // Refuse any `..` segment before routing, encoded or not: clients may skip normalising.
+      // Graph names get the same check, with their own message, in GraphFolder.resolve.
+      if (decoded.split(/[\\/]/).includes('..') && !path.startsWith('/api/graphs/')) {
+        throw new ServerError('OUTSIDE_DIR', `path ${JSON.stringify(path)} must not contain ..`);
+      }
+      return path.startsWith('/api/') ? api(req, res, path) : serveStatic(res, path);
+    };
+    const handle = route();
     handle.catch((e: unknown) => {
       const err = e instanceof ServerError ? e : new ServerError('INTERNAL', (e as Error)?.message ?? String(e));
       if (!(e instanceof ServerError)) process.stderr.write(`patchbay edit: ${req.method} ${path}: ${(e as Error)?.stack ?? String(e)}\n`);
@@ -209,8 +239,9 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
 
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    if ((req.url ?? '').split('?')[0] !== '/ws') {
-      socket.destroy();
+    const why = foreign(req);
+    if ((req.url ?? '').split('?')[0] !== '/ws' || why) {
+      socket.end(`HTTP/1.1 ${why ? '403 Forbidden' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEditorServer, type EditorServer } from '../../runtime/server/server.ts';
 import { loadGraph } from '../../runtime/graph/index.ts';
+import WebSocket from 'ws';
 
 /** A raw request: the path goes out exactly as written (no `..` normalising, unlike fetch). */
-function raw(port: number, method: string, path: string, body?: string): Promise<{ status: number; json: any }> {
+function raw(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -168,5 +169,47 @@ describe('graphs through the API', () => {
     const res = await raw(server.port, 'POST', '/api/validate', '{nope');
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('only pages of this server may use it', () => {
+  it('refuses a request whose Host is another name (DNS rebinding)', async () => {
+    const res = await raw(server.port, 'GET', '/api/graphs', undefined, { host: `evil.example:${server.port}` });
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe('FOREIGN_ORIGIN');
+  });
+
+  it('refuses a request from a page of another origin', async () => {
+    const body = JSON.stringify({ graph: { patchbay: 1, nodes: {}, links: [] } });
+    const res = await raw(server.port, 'PUT', '/api/graphs/planted.yaml', body, { origin: 'http://evil.example' });
+    expect(res.status).toBe(403);
+    expect(existsSync(join(dir, 'planted.yaml'))).toBe(false);
+  });
+
+  it('accepts its own origin and refuses a WebSocket from another', async () => {
+    const own = await raw(server.port, 'GET', '/api/graphs', undefined, { origin: `http://127.0.0.1:${server.port}` });
+    expect(own.status).toBe(200);
+    const status = await new Promise<number>((ok, fail) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: 'http://evil.example' });
+      ws.on('unexpected-response', (_req, res) => ok(res.statusCode ?? 0));
+      ws.on('open', () => {
+        ws.close();
+        fail(new Error('a foreign origin opened the run channel'));
+      });
+      ws.on('error', (e) => fail(e));
+    });
+    expect(status).toBe(403);
+  });
+
+  it('opens the run channel for its own pages and tells the run state', async () => {
+    const first = await new Promise<unknown>((ok, fail) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}` });
+      ws.on('message', (d) => {
+        ok(JSON.parse(String(d)));
+        ws.close();
+      });
+      ws.on('error', fail);
+    });
+    expect(first).toEqual({ type: 'status', state: 'idle' });
   });
 });
