@@ -16,7 +16,7 @@ import type { Frame } from '../runtime/wire/index.ts';
 import { fft } from '../nodes/fft/index.ts';
 import createFftStage from '../nodes/fft/stage.ts';
 import { outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
-import { fastSupports, loadFast } from '../nodes/fft/fast.ts';
+import { wasmSupports } from '../nodes/fft/wasm-fft2.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -112,7 +112,6 @@ const f2 = (x: number | null | undefined): string => (x === null || x === undefi
 const pad = (s: string, n: number): string => s.padStart(n);
 
 async function main(): Promise<void> {
-  await loadFast();
   const rows = [];
   process.stdout.write(`FFT, one thread, uint8 frames, ms per frame (median of ${reps}); ratio = ours / anchor\n`);
   process.stdout.write(
@@ -137,7 +136,7 @@ async function main(): Promise<void> {
       fastHalfMs: fastHalf,
       fastVsRfft2: fastHalf / a.numpy_rfft2,
       fastComplexMs: fastComplex,
-      fastPath: fastSupports(h, w) ? 'pffft' : 'float64 fallback',
+      path: wasmSupports(h, w) ? 'webassembly simd' : 'javascript',
     };
     rows.push(row);
     process.stdout.write(

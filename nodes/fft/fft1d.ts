@@ -26,7 +26,7 @@ const MAX_DIRECT_PRIME = 31;
 
 /**
  * Radices in the order stages run: the power of two first, then the odd primes. Shared
- * with the WebAssembly path (exact-wasm.ts), which runs the same stages.
+ * with the WebAssembly path (wasm-fft2.ts), which runs the same stages.
  */
 export function factorize(n: number): number[] {
   const out: number[] = [];

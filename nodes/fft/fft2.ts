@@ -7,8 +7,7 @@
  * in from X[h, w] = conj(X[(H-h) % H, (W-w) % W]).
  */
 import { fftPlan } from './fft1d.ts';
-import { fastFor } from './fast.ts';
-import { wasmFft2For, wasmSupports } from './exact-wasm.ts';
+import { wasmFft2For, wasmSupports } from './wasm-fft2.ts';
 import type { DType } from '../../runtime/wire/index.ts';
 
 export type OutputMode = 'complex' | 'half' | 'magnitude' | 'log-magnitude' | 'power';
@@ -238,15 +237,12 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
 }
 
 /**
- * Transforms one frame into `out` (sized by outputSpec). Fast precision uses PFFFT when
- * it is loaded (fast.ts loadFast) and supports the size, else the float64 path rounded.
- * The float64 path runs in WebAssembly (exact-wasm.ts) for sizes with prime factors up
- * to 5, in JavaScript (Fft2) for the rest.
+ * Transforms one frame into `out` (sized by outputSpec). Sizes with prime factors up to 5
+ * run in WebAssembly SIMD (wasm-fft2.ts), in float64 or float32 by precision; the rest in
+ * JavaScript (Fft2) in float64, rounded to float32 for the fast precision.
  */
 export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options): void {
-  const fast = opts.precision === 'fast' ? fastFor(h, w) : undefined;
-  if (fast) fast.transform(input, out as Float32Array, opts);
-  else if (wasmSupports(h, w)) wasmFft2For(h, w).transform(input, out, opts);
+  if (wasmSupports(h, w)) wasmFft2For(h, w).transform(input, opts.precision === 'exact' ? (out as Float64Array) : (out as Float32Array), opts);
   else fft2For(h, w).transform(input, out, opts);
 }
 

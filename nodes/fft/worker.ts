@@ -1,11 +1,9 @@
 /** Piscina worker of the FFT node: transforms one frame from the slab into the slab. */
 import { inputView, outputSpec, outputView, transformInto } from './fft2.ts';
-import { loadFast } from './fast.ts';
 import type { FftResult, FftTask } from './messages.ts';
 
 /** Transforms the frame at `task.inOffset` and writes the result at `task.outOffset`. */
-export default async function fftTask(task: FftTask): Promise<FftResult> {
-  if (task.precision === 'fast') await loadFast();
+export default function fftTask(task: FftTask): FftResult {
   const t0 = process.hrtime.bigint();
   const { height: h, width: w } = task;
   const spec = outputSpec(h, w, task);

@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
-import { loadFast, fastSupports } from '../../nodes/fft/fast.ts';
-import { wasmFft2For, wasmSupports } from '../../nodes/fft/exact-wasm.ts';
+import { wasmFft2For, wasmSupports } from '../../nodes/fft/wasm-fft2.ts';
 import { checkInput, fft2, Fft2, FftError, outputSpec, OUTPUT_MODES, type InputDType, type OutputMode, type Precision } from '../../nodes/fft/fft2.ts';
 
 const skip = missing('python3 with numpy', () => pythonHas('numpy'));
@@ -34,9 +33,8 @@ for mode in req["modes"]:
 `;
 
 let dir = '';
-beforeAll(async () => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'fft-numpy-'));
-  await loadFast();
 });
 
 /** The fast precision's documented bound (docs/fft.md): of the largest value, per mode. */
@@ -158,13 +156,6 @@ describe('the JavaScript and WebAssembly float64 paths', () => {
   }
   it('leave sizes with prime factors above 5 to JavaScript', () => {
     expect([wasmSupports(97, 131), wasmSupports(3, 1021), wasmSupports(480, 644)]).toEqual([false, false, false]);
-  });
-});
-
-describe('fast precision', () => {
-  it('runs PFFFT at the sizes it supports and falls back elsewhere', () => {
-    expect([fastSupports(480, 640), fastSupports(1200, 1920), fastSupports(512, 512), fastSupports(64, 64)]).toEqual([true, true, true, true]);
-    expect([fastSupports(4, 4), fastSupports(97, 131), fastSupports(480, 644), fastSupports(3, 1021)]).toEqual([false, false, false, false]);
   });
 });
 

@@ -2,7 +2,7 @@
  * The exact (float64) 2D FFT of a real frame, in WebAssembly SIMD: the same algorithm as
  * nodes/fft/fft1d.ts + fft2.ts (batched Stockham, radix 8/4/2/3/5; two real rows packed in
  * one complex transform; W/2+1 columns; Hermitian mirror), one complex number per f64x2.
- * No libc: the caller (nodes/fft/exact-wasm.ts) lays out every buffer and the twiddle
+ * No libc: the caller (nodes/fft/wasm-fft2.ts) lays out every buffer and the twiddle
  * tables in linear memory and passes pointers. Build: nodes/fft/wasm/build.sh.
  */
 #include <wasm_simd128.h>
@@ -285,6 +285,289 @@ void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int 
           if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
           out[(long)dr * w + dk] = val;
           if (mirrored) out[(long)mr * w + mk] = val;
+        }
+      }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/*
+ * The fast (float32) transform: the same stages on f32x4 vectors that hold two complex
+ * numbers of neighbouring sequences in the batch (so batches are even). Twiddles: 8 floats
+ * per (p, j): wr x4, then (-wi, wi, -wi, wi). float32 loses the detail under a large mean,
+ * so each row is centred on its mean first and the zero-frequency column (the exact row
+ * sums) is transformed in float64 with the plan `plan_h64`.
+ */
+typedef v128_t c64x2;
+
+#define FADD wasm_f32x4_add
+#define FSUB wasm_f32x4_sub
+#define FMUL wasm_f32x4_mul
+
+static inline c64x2 fswap(c64x2 a) { return wasm_i32x4_shuffle(a, a, 1, 0, 3, 2); }
+static inline c64x2 fcmul(c64x2 a, c64x2 wr, c64x2 wi) { return FADD(FMUL(a, wr), FMUL(fswap(a), wi)); }
+static inline c64x2 fmul_mi(c64x2 a) { return FMUL(fswap(a), wasm_f32x4_make(1.0f, -1.0f, 1.0f, -1.0f)); }
+static inline c64x2 fsplat(float v) { return wasm_f32x4_splat(v); }
+
+static void fstage2(const float *x, float *y, int m, int s, const float *tw) {
+  const int step = 2 * s * m;
+  for (int p = 0; p < m; p++) {
+    const c64x2 wr = LD(tw + 8 * p), wi = LD(tw + 8 * p + 4);
+    const float *xp = x + 2 * s * p;
+    float *yp = y + 4 * s * p;
+    for (int q = 0; q < 2 * s; q += 4) {
+      c64x2 a = LD(xp + q), b = LD(xp + q + step);
+      ST(yp + q, FADD(a, b));
+      ST(yp + q + 2 * s, fcmul(FSUB(a, b), wr, wi));
+    }
+  }
+}
+
+static void fstage4(const float *x, float *y, int m, int s, const float *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  for (int p = 0; p < m; p++) {
+    const float *t = tw + 24 * p;
+    const c64x2 w1r = LD(t), w1i = LD(t + 4), w2r = LD(t + 8), w2i = LD(t + 12), w3r = LD(t + 16), w3i = LD(t + 20);
+    const float *xp = x + s2 * p;
+    float *yp = y + 4 * s2 * p;
+    for (int q = 0; q < s2; q += 4) {
+      c64x2 x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step), x3 = LD(xp + q + 3 * step);
+      c64x2 s02 = FADD(x0, x2), d02 = FSUB(x0, x2), s13 = FADD(x1, x3), md13 = fmul_mi(FSUB(x1, x3));
+      ST(yp + q, FADD(s02, s13));
+      ST(yp + q + s2, fcmul(FADD(d02, md13), w1r, w1i));
+      ST(yp + q + 2 * s2, fcmul(FSUB(s02, s13), w2r, w2i));
+      ST(yp + q + 3 * s2, fcmul(FSUB(d02, md13), w3r, w3i));
+    }
+  }
+}
+
+static void fstage8(const float *x, float *y, int m, int s, const float *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  const c64x2 r2 = fsplat(0.70710678118654752440f);
+  for (int p = 0; p < m; p++) {
+    const float *t = tw + 56 * p;
+    const float *xp = x + s2 * p;
+    float *yp = y + 8 * s2 * p;
+    for (int q = 0; q < s2; q += 4) {
+      const float *a = xp + q;
+      c64x2 a0 = LD(a), a1 = LD(a + step), a2 = LD(a + 2 * step), a3 = LD(a + 3 * step);
+      c64x2 a4 = LD(a + 4 * step), a5 = LD(a + 5 * step), a6 = LD(a + 6 * step), a7 = LD(a + 7 * step);
+      c64x2 u0 = FADD(a0, a4), u1 = FADD(a1, a5), u2 = FADD(a2, a6), u3 = FADD(a3, a7);
+      c64x2 v0 = FSUB(a0, a4), d1 = FSUB(a1, a5), d2 = FSUB(a2, a6), d3 = FSUB(a3, a7);
+      c64x2 v1 = FMUL(r2, FADD(d1, fmul_mi(d1)));
+      c64x2 v2 = fmul_mi(d2);
+      c64x2 v3 = FMUL(r2, FSUB(fmul_mi(d3), d3));
+      c64x2 e02 = FADD(u0, u2), f02 = FSUB(u0, u2), e13 = FADD(u1, u3), mf13 = fmul_mi(FSUB(u1, u3));
+      c64x2 g02 = FADD(v0, v2), h02 = FSUB(v0, v2), g13 = FADD(v1, v3), mh13 = fmul_mi(FSUB(v1, v3));
+      float *o = yp + q;
+      ST(o, FADD(e02, e13));
+      ST(o + s2, fcmul(FADD(g02, g13), LD(t), LD(t + 4)));
+      ST(o + 2 * s2, fcmul(FADD(f02, mf13), LD(t + 8), LD(t + 12)));
+      ST(o + 3 * s2, fcmul(FADD(h02, mh13), LD(t + 16), LD(t + 20)));
+      ST(o + 4 * s2, fcmul(FSUB(e02, e13), LD(t + 24), LD(t + 28)));
+      ST(o + 5 * s2, fcmul(FSUB(g02, g13), LD(t + 32), LD(t + 36)));
+      ST(o + 6 * s2, fcmul(FSUB(f02, mf13), LD(t + 40), LD(t + 44)));
+      ST(o + 7 * s2, fcmul(FSUB(h02, mh13), LD(t + 48), LD(t + 52)));
+    }
+  }
+}
+
+static void fstage3(const float *x, float *y, int m, int s, const float *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  const c64x2 c3 = fsplat(-0.5f), s3 = fsplat(0.86602540378443864676f);
+  for (int p = 0; p < m; p++) {
+    const float *t = tw + 16 * p;
+    const c64x2 w1r = LD(t), w1i = LD(t + 4), w2r = LD(t + 8), w2i = LD(t + 12);
+    const float *xp = x + s2 * p;
+    float *yp = y + 3 * s2 * p;
+    for (int q = 0; q < s2; q += 4) {
+      c64x2 x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step);
+      c64x2 sm = FADD(x1, x2);
+      c64x2 mid = FADD(x0, FMUL(c3, sm));
+      c64x2 rot = FMUL(s3, fmul_mi(FSUB(x1, x2)));
+      ST(yp + q, FADD(x0, sm));
+      ST(yp + q + s2, fcmul(FADD(mid, rot), w1r, w1i));
+      ST(yp + q + 2 * s2, fcmul(FSUB(mid, rot), w2r, w2i));
+    }
+  }
+}
+
+static void fstage5(const float *x, float *y, int m, int s, const float *tw) {
+  const int step = 2 * s * m, s2 = 2 * s;
+  const c64x2 c51 = fsplat(0.30901699437494742410f), c52 = fsplat(-0.80901699437494742410f);
+  const c64x2 s51 = fsplat(0.95105651629515357212f), s52 = fsplat(0.58778525229247312917f);
+  for (int p = 0; p < m; p++) {
+    const float *t = tw + 32 * p;
+    const float *xp = x + s2 * p;
+    float *yp = y + 5 * s2 * p;
+    for (int q = 0; q < s2; q += 4) {
+      const float *a = xp + q;
+      c64x2 x0 = LD(a), x1 = LD(a + step), x2 = LD(a + 2 * step), x3 = LD(a + 3 * step), x4 = LD(a + 4 * step);
+      c64x2 s14 = FADD(x1, x4), d14 = FSUB(x1, x4), s23 = FADD(x2, x3), d23 = FSUB(x2, x3);
+      c64x2 m1 = FADD(x0, FADD(FMUL(c51, s14), FMUL(c52, s23)));
+      c64x2 m2 = FADD(x0, FADD(FMUL(c52, s14), FMUL(c51, s23)));
+      c64x2 n1 = fmul_mi(FADD(FMUL(s51, d14), FMUL(s52, d23)));
+      c64x2 n2 = fmul_mi(FSUB(FMUL(s52, d14), FMUL(s51, d23)));
+      float *o = yp + q;
+      ST(o, FADD(x0, FADD(s14, s23)));
+      ST(o + s2, fcmul(FADD(m1, n1), LD(t), LD(t + 4)));
+      ST(o + 2 * s2, fcmul(FADD(m2, n2), LD(t + 8), LD(t + 12)));
+      ST(o + 3 * s2, fcmul(FSUB(m2, n2), LD(t + 16), LD(t + 20)));
+      ST(o + 4 * s2, fcmul(FSUB(m1, n1), LD(t + 24), LD(t + 28)));
+    }
+  }
+}
+
+/* Same plan format as run_plan, float32 twiddles; batch must be even. */
+static float *frun_plan(const int *plan, float *a, float *b, int batch) {
+  float *x = a, *y = b;
+  int s = batch;
+  for (int i = 0; i < plan[0]; i++) {
+    const int r = plan[1 + 3 * i], m = plan[2 + 3 * i];
+    const float *tw = (const float *)plan[3 + 3 * i];
+    switch (r) {
+      case 8: fstage8(x, y, m, s, tw); break;
+      case 4: fstage4(x, y, m, s, tw); break;
+      case 2: fstage2(x, y, m, s, tw); break;
+      case 3: fstage3(x, y, m, s, tw); break;
+      default: fstage5(x, y, m, s, tw); break;
+    }
+    s *= r;
+    float *tmp = x;
+    x = y;
+    y = tmp;
+  }
+  return x;
+}
+
+/* S: the sum's type. Integer frames sum exactly in integers, which the compiler vectorizes. */
+#define FGATHER_ROWS(T, S)                                                       \
+  {                                                                              \
+    const T *src = (const T *)x;                                                 \
+    for (int i = 0; i < nb; i++) {                                               \
+      const int r0 = 2 * (p0 + i);                                               \
+      float *o = a + 2 * i;                                                      \
+      if (r0 >= h) { /* padding pair of an odd batch */                          \
+        for (int k = 0; k < w; k++, o += 2 * nb) o[0] = o[1] = 0.0f;             \
+        continue;                                                                \
+      }                                                                          \
+      const T *ra = src + (long)r0 * w;                                          \
+      const int has_b = r0 + 1 < h;                                              \
+      const T *rb = has_b ? ra + w : ra;                                         \
+      S sa = 0, sb = 0;                                                          \
+      for (int k = 0; k < w; k++) sa += ra[k];                                   \
+      for (int k = 0; k < w; k++) sb += rb[k];                                   \
+      dc[2 * r0] = (double)sa;                                                   \
+      if (has_b) dc[2 * (r0 + 1)] = (double)sb;                                  \
+      const float ma = (float)((double)sa / w), mb = has_b ? (float)((double)sb / w) : 0.0f; \
+      if (has_b)                                                                 \
+        for (int k = 0; k < w; k++, o += 2 * nb) {                               \
+          o[0] = (float)ra[k] - ma;                                              \
+          o[1] = (float)rb[k] - mb;                                              \
+        }                                                                        \
+      else                                                                       \
+        for (int k = 0; k < w; k++, o += 2 * nb) {                               \
+          o[0] = (float)ra[k] - ma;                                              \
+          o[1] = 0.0f;                                                           \
+        }                                                                        \
+    }                                                                            \
+  }
+
+/*
+ * Fast transform: frame x -> out (complex64 or float32). half: [h][cp] complex float,
+ * cp = (w/2+1) rounded up to even; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h) floats each; dc:
+ * 2*h doubles, dcb: 2*h doubles scratch.
+ */
+void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int *plan_h, const int *plan_h64,
+            float *half, float *a, float *b, double *dc, double *dcb, float *out, int mode, int shift) {
+  const int c = w / 2 + 1;
+  const int cp = (c + 1) & ~1;
+  const int pairs = (h + 1) / 2;
+  for (int r = 0; r < h; r++) half[2 * ((long)r * cp + cp - 1)] = half[2 * ((long)r * cp + cp - 1) + 1] = 0.0f;
+  for (int p0 = 0; p0 < pairs; p0 += ROW_BLOCK) {
+    int nb = pairs - p0 < ROW_BLOCK ? pairs - p0 : ROW_BLOCK;
+    nb += nb & 1;
+    switch (dtype) {
+      case DT_U8: FGATHER_ROWS(unsigned char, unsigned int) break;
+      case DT_U16: FGATHER_ROWS(unsigned short, unsigned long long) break;
+      case DT_F32: FGATHER_ROWS(float, double) break;
+      default: FGATHER_ROWS(double, double) break;
+    }
+    const float *z = frun_plan(plan_w, a, b, nb);
+    /* Xa = (Z_k + conj Z_-k) / 2, Xb = (Z_k - conj Z_-k) / 2i, for pairs i and i+1 at once. */
+    const c64x2 fhalf = fsplat(0.5f), fconj = wasm_f32x4_make(1.0f, -1.0f, 1.0f, -1.0f);
+    for (int i = 0; i < nb; i += 2) {
+      const int r0 = 2 * (p0 + i);
+      if (r0 >= h) break;
+      /* rows r0, r0+1 from pair i; rows r0+2, r0+3 from pair i+1 (those past h are skipped) */
+      float *e0 = half + 2 * (long)r0 * cp;
+      float *e1 = e0 + 2 * cp, *e2 = e1 + 2 * cp, *e3 = e2 + 2 * cp;
+      const int n_rows = h - r0 < 4 ? h - r0 : 4;
+      for (int k = 0; k < c; k++) {
+        const int km = k == 0 ? 0 : w - k;
+        c64x2 zk = LD(z + 2 * (k * nb + i)), czm = FMUL(LD(z + 2 * (km * nb + i)), fconj);
+        c64x2 xa = FMUL(fhalf, FADD(zk, czm));
+        c64x2 xb = FMUL(fhalf, fmul_mi(FSUB(zk, czm)));
+        wasm_v128_store64_lane(e0 + 2 * k, xa, 0);
+        if (n_rows > 1) wasm_v128_store64_lane(e1 + 2 * k, xb, 0);
+        if (n_rows > 2) wasm_v128_store64_lane(e2 + 2 * k, xa, 1);
+        if (n_rows > 3) wasm_v128_store64_lane(e3 + 2 * k, xb, 1);
+      }
+    }
+  }
+  /* The zero-frequency column in float64: the FFT of the exact row sums. */
+  for (int r = 0; r < h; r++) dc[2 * r + 1] = 0;
+  const double *dcs = run_plan(plan_h64, dc, dcb, 1);
+
+  const int sh = shift ? h / 2 : 0;
+  const int sw = shift && mode != OUT_HALF ? w / 2 : 0;
+  const int cplx = mode == OUT_COMPLEX || mode == OUT_HALF;
+  const int width = mode == OUT_HALF ? c : w;
+  const int last_mirrored = mode == OUT_HALF ? 0 : w - c;
+  for (int k0 = 0; k0 < c; k0 += COL_BLOCK) {
+    int nb = c - k0 < COL_BLOCK ? c - k0 : COL_BLOCK;
+    const int nbp = nb + (nb & 1);
+    for (int r = 0; r < h; r++) {
+      const float *src = half + 2 * ((long)r * cp + k0);
+      float *dst = a + 2 * r * nbp;
+      for (int j = 0; j < 2 * nbp; j += 4) ST(dst + j, LD(src + j));
+    }
+    const float *z = frun_plan(plan_h, a, b, nbp);
+    for (int r = 0; r < h; r++) {
+      int dr = r + sh;
+      if (dr >= h) dr -= h;
+      int mr = (h - r) % h + sh;
+      if (mr >= h) mr -= h;
+      const float *zr = z + 2 * r * nbp;
+      for (int j = 0; j < nb; j++) {
+        const int k = k0 + j;
+        float re = zr[2 * j], im = zr[2 * j + 1];
+        if (k == 0) {
+          re = (float)dcs[2 * r];
+          im = (float)dcs[2 * r + 1];
+        }
+        int dk = k + sw;
+        if (dk >= width) dk -= width;
+        const int mirrored = k >= 1 && k <= last_mirrored;
+        int mk = w - k + sw;
+        if (mk >= w) mk -= w;
+        if (cplx) {
+          float *o = out + 2 * ((long)dr * width + dk);
+          o[0] = re;
+          o[1] = im;
+          if (mirrored) {
+            float *m = out + 2 * ((long)mr * width + mk);
+            m[0] = re;
+            m[1] = -im;
+          }
+        } else {
+          /* The zero-frequency column in float64: its magnitude is the largest of all. */
+          double pw = k == 0 ? dcs[2 * r] * dcs[2 * r] + dcs[2 * r + 1] * dcs[2 * r + 1] : (double)(re * re + im * im);
+          double val = mode == OUT_POWER ? pw : __builtin_sqrt(pw);
+          if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
+          out[(long)dr * w + dk] = (float)val;
+          if (mirrored) out[(long)mr * w + mk] = (float)val;
         }
       }
     }

@@ -1,8 +1,8 @@
 /**
- * The exact (float64) 2D FFT in WebAssembly SIMD (nodes/fft/wasm/fft2.c): the same
- * algorithm and layouts as fft2.ts's JavaScript path, about twice as fast, for frames whose
+ * The 2D FFT in WebAssembly SIMD (nodes/fft/wasm/fft2.c): the same algorithm and layouts
+ * as fft2.ts's JavaScript path, in float64 (exact) and float32 (fast), for frames whose
  * sides have no prime factor above 5 (every camera size and power of two). Other sizes use
- * the JavaScript path. The module is compiled once per thread, synchronously (7 kB).
+ * the JavaScript path. The module is compiled once per thread, synchronously (17 kB).
  */
 import { readFileSync } from 'node:fs';
 import { factorize } from './fft1d.ts';
@@ -12,7 +12,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   rfft2(x: number, dtype: number, h: number, w: number, planW: number, planH: number, half: number, a: number, b: number, out: number, mode: number, shift: number): void;
-  fft_batch(plan: number, a: number, b: number, batch: number): number;
+  rfft2f(x: number, dtype: number, h: number, w: number, planW: number, planH: number, planH64: number, half: number, a: number, b: number, dc: number, dcb: number, out: number, mode: number, shift: number): void;
 }
 
 type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
@@ -45,9 +45,23 @@ export function wasmSupports(h: number, w: number): boolean {
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
+interface Layout {
+  x: number;
+  planW: number;
+  planH: number;
+  planW32: number;
+  planH32: number;
+  half: number;
+  a: number;
+  b: number;
+  dc: number;
+  dcb: number;
+  out: number;
+}
+
 /** Plans and buffers for one frame size, laid out in the module's memory. */
 export class WasmFft2 {
-  private readonly ptr: { x: number; planW: number; planH: number; half: number; a: number; b: number; out: number };
+  private readonly ptr: Layout;
 
   constructor(readonly h: number, readonly w: number) {
     const ex = wasm();
@@ -58,46 +72,68 @@ export class WasmFft2 {
       top = align16(top + bytes);
       return p;
     };
-    const planBytes = (n: number): number => {
-      const stages = factorize(n);
-      let len = n;
-      let bytes = 4 * (1 + 3 * stages.length) + 16;
-      for (const r of stages) {
-        bytes += 32 * (len / r) * (r - 1);
-        len /= r;
-      }
-      return bytes;
-    };
+    // Both precisions share the buffers (one transform at a time); float64 sizes them.
     const scratch = 16 * Math.max(ROW_BLOCK * w, COL_BLOCK * h);
     this.ptr = {
       x: alloc(8 * h * w),
       planW: alloc(planBytes(w)),
       planH: alloc(planBytes(h)),
-      half: alloc(16 * h * c),
+      planW32: alloc(planBytes(w)),
+      planH32: alloc(planBytes(h)),
+      half: alloc(16 * h * (c + 1)),
       a: alloc(scratch),
       b: alloc(scratch),
+      dc: alloc(16 * h),
+      dcb: alloc(16 * h),
       out: alloc(16 * h * w),
     };
     const have = ex.memory.buffer.byteLength;
     if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536));
-    writePlan(ex.memory.buffer, this.ptr.planW, w);
-    writePlan(ex.memory.buffer, this.ptr.planH, h);
+    writePlan(ex.memory.buffer, this.ptr.planW, w, 8);
+    writePlan(ex.memory.buffer, this.ptr.planH, h, 8);
+    writePlan(ex.memory.buffer, this.ptr.planW32, w, 4);
+    writePlan(ex.memory.buffer, this.ptr.planH32, h, 4);
   }
 
-  /** Transforms one frame into `out` (float64, or float32 rounded from float64). */
+  /**
+   * Transforms one frame into `out`: in float64 when `out` is a Float64Array, in float32
+   * (the fast precision) when it is a Float32Array.
+   */
   transform(x: InputArray, out: Float64Array | Float32Array, opts: Fft2Options): void {
     const ex = wasm();
     const { h, w, ptr } = this;
     const mem = ex.memory.buffer;
     new Uint8Array(mem, ptr.x, x.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     const dtype = x instanceof Uint8Array ? 0 : x instanceof Uint16Array ? 1 : x instanceof Float32Array ? 2 : 3;
-    ex.rfft2(ptr.x, dtype, h, w, ptr.planW, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.out, MODE[opts.output], opts.shift ? 1 : 0);
-    out.set(new Float64Array(mem, ptr.out, out.length));
+    const mode = MODE[opts.output];
+    const shift = opts.shift ? 1 : 0;
+    if (out instanceof Float64Array) {
+      ex.rfft2(ptr.x, dtype, h, w, ptr.planW, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.out, mode, shift);
+      out.set(new Float64Array(mem, ptr.out, out.length));
+    } else {
+      ex.rfft2f(ptr.x, dtype, h, w, ptr.planW32, ptr.planH32, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.dc, ptr.dcb, ptr.out, mode, shift);
+      out.set(new Float32Array(mem, ptr.out, out.length));
+    }
   }
 }
 
-/** [stages, radix, m, twiddles...] then each stage's twiddles as (wr, wr, -wi, wi). */
-function writePlan(mem: ArrayBufferLike, at: number, n: number): void {
+/** Bytes of a plan: the header, then 32 bytes per twiddle (4 float64 or 8 float32). */
+function planBytes(n: number): number {
+  const stages = factorize(n);
+  let len = n;
+  let bytes = 4 * (1 + 3 * stages.length) + 16;
+  for (const r of stages) {
+    bytes += 32 * (len / r) * (r - 1);
+    len /= r;
+  }
+  return bytes;
+}
+
+/**
+ * [stages, radix, m, twiddles...] then each stage's twiddles: float64 (wr, wr, -wi, wi),
+ * or float32 (wr, wr, wr, wr, -wi, wi, -wi, wi) for two complex numbers per vector.
+ */
+function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8): void {
   const stages = factorize(n);
   const ints = new Int32Array(mem, at, 1 + 3 * stages.length);
   ints[0] = stages.length;
@@ -108,18 +144,18 @@ function writePlan(mem: ArrayBufferLike, at: number, n: number): void {
     ints[1 + 3 * i] = r;
     ints[2 + 3 * i] = m;
     ints[3 + 3 * i] = tw;
-    const t = new Float64Array(mem, tw, 4 * m * (r - 1));
+    const count = m * (r - 1);
+    const t = size === 8 ? new Float64Array(mem, tw, 4 * count) : new Float32Array(mem, tw, 8 * count);
     for (let p = 0; p < m; p++)
       for (let j = 1; j < r; j++) {
         // Reduce p*j modulo len before scaling so long lengths keep full precision.
         const ang = (-2 * Math.PI * ((p * j) % len)) / len;
-        const o = 4 * (p * (r - 1) + (j - 1));
-        t[o] = Math.cos(ang);
-        t[o + 1] = Math.cos(ang);
-        t[o + 2] = -Math.sin(ang);
-        t[o + 3] = Math.sin(ang);
+        const wr = Math.cos(ang), wi = Math.sin(ang);
+        const idx = p * (r - 1) + (j - 1);
+        if (size === 8) t.set([wr, wr, -wi, wi], 4 * idx);
+        else t.set([wr, wr, wr, wr, -wi, wi, -wi, wi], 8 * idx);
       }
-    tw += 32 * m * (r - 1);
+    tw += 32 * count;
     len = m;
   });
 }
