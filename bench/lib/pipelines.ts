@@ -107,7 +107,8 @@ export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' 
   const hwm = socketIds.length ? Number(nodes[socketIds[0]].params?.hwm ?? 4) : 4;
   return {
     pattern,
-    frames: Number(camera.frames ?? 200),
+    // REQ/REP: the client's request count (its camera runs until stopped).
+    frames: Number(nodes[nodesOfType(nodes, 'Request')[0]]?.params?.frames ?? camera.frames ?? 200),
     width: Number(camera.width ?? 1024),
     height: Number(camera.height ?? 1024),
     workers: Math.max(1, nodesOfType(nodes, 'FFT').length),
@@ -133,7 +134,8 @@ export function prepareGraph(cfg: PatternConfig, precision?: 'exact' | 'fast'): 
       doc.setIn(['nodes', id, 'params', param], value);
     };
     if (node.type === 'Camera') {
-      set('frames', cfg.frames);
+      // REQ/REP: the camera runs until the client has its replies (see runPatchbay).
+      set('frames', cfg.pattern === 'reqrep' ? 0 : cfg.frames);
       set('width', cfg.width);
       set('height', cfg.height);
       set('fps', cfg.fps);
@@ -176,7 +178,8 @@ export async function runPatchbay(cfg: PatternConfig, side: 'patchbay' | 'patchb
   const why = patchbayRunnable();
   if (why) return { ...base, ok: false, problem: why, wallS: 0, raw: [] };
   const graph = prepareGraph(cfg, side === 'patchbay-f32' ? 'fast' : undefined);
-  const proc = await spawnMeasured(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph], {
+  const stopWhen = cfg.pattern === 'reqrep' ? ['--stop-when', `recorder=${cfg.frames}`] : [];
+  const proc = await spawnMeasured(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph, ...stopWhen], {
     cwd: ROOT,
     timeoutMs: cfg.timeoutMs,
   }).done;
@@ -193,8 +196,9 @@ export async function runPatchbay(cfg: PatternConfig, side: 'patchbay' | 'patchb
     timing.firstFrameMs !== undefined && timing.lastInMs[id] !== undefined ? (timing.lastInMs[id] - timing.firstFrameMs) / 1000 : summary.durationMs / 1000;
   const deliveries: Delivery[] = [];
   // The Reply node answers with the latest frame, never the same one twice: frames the camera
-  // made between two requests are replaced by design, not lost. The client's figure is its replies.
-  if (cfg.pattern === 'reqrep') deliveries.push({ ...delivery('client', got('recorder'), got('recorder'), seconds('recorder')), lost: summary.lost ?? 0 });
+  // made between two requests are replaced by design, not lost. The client asks for `frames`
+  // replies and must get every one, as the Python client must.
+  if (cfg.pattern === 'reqrep') deliveries.push({ ...delivery('client', cfg.frames, got('recorder'), seconds('recorder')), lost: Math.max(0, cfg.frames - got('recorder')) + (summary.lost ?? 0) });
   if (cfg.pattern === 'pushpull') deliveries.push(delivery('sink', sent, got('recorder'), seconds('recorder')));
   if (cfg.pattern === 'pubsub') deliveries.push(delivery('recorder', sent, got('recorder'), seconds('recorder')), delivery('fft', sent, got('spectra'), seconds('spectra')));
   const problems = summary.failures.map((f) => `${f.node}: ${f.code}`);

@@ -4,7 +4,11 @@
  * consumer got its last one, so neither side's figure pays for start-up (imports, pools,
  * files). Prints one JSON line: the run summary and those times.
  *
- *   node bin/run-ts.js bench/lib/run-graph.ts GRAPH.yaml
+ *   node bin/run-ts.js bench/lib/run-graph.ts GRAPH.yaml [--stop-when NODE=FRAMES]
+ *
+ * --stop-when stops the run (as Ctrl-C does: sources stop, everything drains) once NODE has
+ * taken FRAMES frames in: REQ/REP's camera runs until the client has its replies, as the
+ * Python server has a frame for every request.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -28,7 +32,7 @@ export interface GraphTiming {
   endMs: number;
 }
 
-async function main(file: string): Promise<number> {
+async function main(file: string, stopWhen?: { node: string; frames: number }): Promise<number> {
   const text = readFileSync(file, 'utf8');
   const loaded = loadGraph(text, file);
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) {
@@ -53,6 +57,7 @@ async function main(file: string): Promise<number> {
       if (n.framesIn !== (seen[id] ?? 0)) lastIn[id] = now;
       seen[id] = n.framesIn;
     }
+    if (stopWhen && (s.nodes[stopWhen.node]?.framesIn ?? 0) >= stopWhen.frames) run.stop();
   });
   const stop = (): void => run.stop();
   process.on('SIGTERM', stop);
@@ -66,10 +71,11 @@ async function main(file: string): Promise<number> {
   return summary.exitCode;
 }
 
-const file = process.argv[2];
-if (!file) {
-  process.stderr.write('usage: node bin/run-ts.js bench/lib/run-graph.ts GRAPH.yaml\n');
+const [file, flag, value] = process.argv.slice(2);
+const stop = flag === '--stop-when' ? /^([a-z][a-z0-9_-]*)=(\d+)$/.exec(value ?? '') : null;
+if (!file || (flag !== undefined && !stop)) {
+  process.stderr.write('usage: node bin/run-ts.js bench/lib/run-graph.ts GRAPH.yaml [--stop-when NODE=FRAMES]\n');
   process.exitCode = 2;
 } else {
-  process.exitCode = await main(file);
+  process.exitCode = await main(file, stop ? { node: stop[1], frames: Number(stop[2]) } : undefined);
 }
