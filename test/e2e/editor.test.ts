@@ -426,6 +426,9 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await eventually(() => page.locator('svg[data-link="camera.out -> fft.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
     await expectPreview('camera');
     await expectPreview('fft');
+    // Frames reach the end of the pipeline: the recorder counts them.
+    await eventually(async () => Number(await page.locator('[data-node-id=recorder] [data-testid=node-frames]').textContent()), 20_000).toBeGreaterThan(0);
+    await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 20_000).toBeGreaterThan(0);
     await page.screenshot({ path: join(IMG, 'editor-running.png') });
     await page.getByTestId('stop').click();
     await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
