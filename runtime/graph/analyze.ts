@@ -284,6 +284,14 @@ export function analyzeGraph(graph: Graph): Analysis {
     }
   }
 
+  for (const p of pairings) {
+    const hb = p.binder.node.host;
+    const hc = p.connecter.node.host;
+    if (typeof hb === 'string' && typeof hc === 'string' && hb !== hc && p.binder.parsedEndpoint?.transport !== 'tcp') {
+      add('CROSS_HOST_LINK', `node ${p.connecter.id} on host ${hc} meets ${p.binder.id} on host ${hb} at ${p.connecter.endpoint}: between hosts only tcp:// endpoints reach`, { at: 'param', node: p.connecter.id, param: 'endpoint' }, { node: p.connecter.id, param: 'endpoint' });
+    }
+  }
+
   // One writer per file.
   const files = new Map<string, string>();
   for (const info of nodes.values()) {

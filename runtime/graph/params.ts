@@ -29,7 +29,9 @@ export function resolveParams(type: string, params: Record<string, unknown>): Pa
 
 /** The value a param takes when the document leaves it out, for saving only what differs. */
 export function isDefault(decl: ParamDecl, value: unknown): boolean {
-  return decl.default !== undefined && sameValue(decl.default, value);
+  // An optional text param without a default means "empty" (an endpoint then becomes inproc://<id>).
+  if (decl.default === undefined) return !decl.required && value === '' && (decl.kind === 'endpoint' || decl.kind === 'string');
+  return sameValue(decl.default, value);
 }
 
 /** Deep equality of the plain values params hold (scalars and lists of strings). */

@@ -45,7 +45,7 @@ describe('compileGraph', () => {
     ]);
     expect(plan.links[0].endpoint).toMatch(/^inproc:\/\//);
     expect(plan.startOrder).toEqual(['recorder', 'sink', 'worker1', 'worker2', 'ventilator', 'camera']);
-    expect(plan.nodes.find((n) => n.id === 'camera')!.params).toMatchObject({ width: 256, height: 256, fps: 0, frames: 200, backend: 'emulator', pixelFormat: 'Mono8' });
+    expect(plan.nodes.find((n) => n.id === 'camera')!.params).toMatchObject({ width: 256, height: 256, fps: 100, frames: 200, backend: 'emulator', pixelFormat: 'Mono8' });
   });
 
   it('pubsub: each consumer of the publisher gets a SUB on the topic; PUB/SUB links may drop', () => {

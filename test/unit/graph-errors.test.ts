@@ -120,6 +120,21 @@ links:
     expect(brief(loadGraph(text).errors)).toEqual([{ code: 'BAD_ENDPOINT', line: 6, col: 17, severity: 'error' }]);
   });
 
+  it('CROSS_HOST_LINK when sockets on two hosts meet at an endpoint that is not tcp', () => {
+    const text = `patchbay: 1
+nodes:
+  camera: {type: Camera, host: lab1}
+  reply: {type: Reply, host: lab1, params: {endpoint: "ipc:///tmp/frames"}}
+  request: {type: Request, host: lab2, params: {endpoint: "ipc:///tmp/frames"}}
+  rec: {type: HDF5Sink, host: lab2, params: {file: a.h5}}
+links:
+  - camera.out -> reply.in
+  - request.out -> rec.in
+`;
+    expect(brief(loadGraph(text).errors)).toEqual([{ code: 'CROSS_HOST_LINK', line: 5, col: 59, severity: 'error' }]);
+    expect(loadGraph(text.replaceAll('ipc:///tmp/frames', 'tcp://lab1:5592')).errors).toEqual([]);
+  });
+
   it('PORT_TYPE_MISMATCH through pass-through socket nodes: spectra published into an FFT', () => {
     const text = `patchbay: 1
 nodes:

@@ -78,6 +78,11 @@ links:
     expect(serializeGraph(g)).toBe('patchbay: 1\nnodes:\n  fft:\n    type: FFT\n    params:\n      shift: true\nlinks: []\n');
   });
 
+  it('an empty optional endpoint is not written: it means inproc://<id>', () => {
+    const g: Graph = { patchbay: 1, nodes: { pub: { type: 'Publish', params: { endpoint: '', topic: 't' } } }, links: [] };
+    expect(serializeGraph(g)).toBe('patchbay: 1\nnodes:\n  pub:\n    type: Publish\n    params:\n      topic: t\nlinks: []\n');
+  });
+
   it('writes params in declaration order whatever order they were set in, so files diff well', () => {
     const a: Graph = { patchbay: 1, nodes: { c: { type: 'Camera', params: { frames: 5, fps: 1, width: 8 } } }, links: [] };
     const b: Graph = { patchbay: 1, nodes: { c: { type: 'Camera', params: { width: 8, fps: 1, frames: 5 } } }, links: [] };
