@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { loadGraph } from '../graph/index.ts';
 import { compileGraph, formatPlan } from '../compile/index.ts';
 import type { CliCommand } from './io.ts';
@@ -13,7 +14,8 @@ export const planCommand: CliCommand = async (argv, io) => {
   const loaded = loadGraph(await readFile(file, 'utf8'), file);
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
-  const plan = compileGraph(loaded.graph);
+  // A graph without a name is called after its file, as the run's summary and the HDF5 attributes would be.
+  const plan = compileGraph({ ...loaded.graph, name: loaded.graph.name ?? basename(file).replace(/\.ya?ml$/, '') });
   io.stdout.write(values.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan));
   return 0;
 };

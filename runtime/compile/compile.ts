@@ -96,7 +96,10 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     if (n.decl.type === 'HDF5Sink') pools.push({ node: n.id, threads: 1 });
   }
 
-  return { name: graph.name ?? 'graph', nodes, links, sockets, pools, startOrder: startOrder(run, edges, a) };
+  const plan: Plan = { name: graph.name ?? 'graph', nodes, links, sockets, pools, startOrder: startOrder(run, edges, a) };
+  const skipped = [...a.nodes.keys()].filter((id) => !inPlan.has(id));
+  if (skipped.length) plan.skipped = skipped;
+  return plan;
 }
 
 /** The socket that carries a link, when one does: Publish/Push hand each consumer a SUB/PULL; Pull hands each producer a PUSH. */

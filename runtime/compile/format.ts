@@ -47,6 +47,7 @@ export function formatPlan(plan: Plan): string {
 
   lines.push('', 'start order (consumers first, sources last)');
   lines.push(`  ${plan.startOrder.map((id, i) => `${i + 1}. ${id}`).join('  ')}`);
+  if (plan.skipped?.length) lines.push('', `not run (no source feeds them): ${plan.skipped.join(', ')}`);
   return lines.join('\n') + '\n';
 }
 

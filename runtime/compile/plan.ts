@@ -57,4 +57,6 @@ export interface Plan {
   pools: PlanPool[];
   /** Node ids: consumers before producers, sources last. */
   startOrder: string[];
+  /** Nodes of the graph left out because no source feeds them (validation warned: UNREACHABLE_NODE). */
+  skipped?: string[];
 }

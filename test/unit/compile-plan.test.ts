@@ -167,6 +167,8 @@ links:
     );
     expect(plan.nodes.map((n) => n.id)).toEqual(['camera', 'rec']);
     expect(plan.startOrder).toEqual(['rec', 'camera']);
+    expect(plan.skipped).toEqual(['idle']);
+    expect(formatPlan(plan)).toMatch(/not run \(no source feeds them\): idle/);
   });
 
   it('throws GraphValidationError carrying every error', () => {
