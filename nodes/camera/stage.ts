@@ -75,8 +75,8 @@ class CameraStage implements Stage {
           t: f.hostNs,
           dtype,
           shape,
-          // Number: exact up to 104 days of camera uptime, then to the microsecond.
-          meta: { ...constant, cameraFrame: f.frameId, cameraTimestampNs: Number(f.cameraTimestampNs) },
+          // A string: camera clocks often count ns since the Unix epoch, past what a JSON number holds exactly.
+          meta: { ...constant, cameraFrame: f.frameId, cameraTimestampNs: f.cameraTimestampNs.toString() },
           data: f.data,
         };
         await io.emit('out', frame);

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The root package's install step: builds the camera addon unless the build in
+// native/build already matches these sources, this Node.js and the SDKs found.
+// `npm exec`/`npx` of this package run the install step too; rebuilding each time
+// would delete the addon under running processes for the length of a build.
+//   node native/install.mjs [--force]
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const addon = join(here, 'build', 'Release', 'patchbay_camera.node');
+const stampFile = join(here, 'build', 'stamp.txt');
+
+function configure(what) {
+  const r = spawnSync(process.execPath, [join(here, 'configure.mjs'), what], { encoding: 'utf8' });
+  return r.stdout ?? '';
+}
+
+const hash = createHash('sha256');
+hash.update(`${process.version} ${process.arch} ${process.env.PATCHBAY_CAMERA_BACKENDS ?? ''}\n`);
+for (const what of ['aravis-cflags', 'aravis-libs', 'pylon-cflags', 'pylon-libs']) hash.update(`${what}=${configure(what)}\n`);
+for (const f of ['binding.gyp', 'configure.mjs', ...readdirSync(join(here, 'src')).sort().map((f) => join('src', f))])
+  hash.update(f).update(readFileSync(join(here, f)));
+const stamp = hash.digest('hex');
+
+const force = process.argv.includes('--force');
+if (!force && existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+  console.log('camera addon: up to date (npm run build:native rebuilds it)');
+  process.exit(0);
+}
+
+// npm puts its own node-gyp on PATH for scripts and passes its nodedir setting through the environment.
+const r = spawnSync('node-gyp', ['rebuild', `--directory=${here}`], { stdio: 'inherit', shell: process.platform === 'win32' });
+if (r.error || r.status !== 0) {
+  console.error(
+    'camera addon: the build failed. A C++17 compiler, make and python3 are needed; ' +
+      'run it through npm (`npm run build:native`) so node-gyp finds the Node.js headers. See docs/camera.md.',
+  );
+  process.exit(r.status ?? 1);
+}
+writeFileSync(stampFile, stamp);
