@@ -3,13 +3,15 @@ import type { InputDType, OutputMode, Precision } from './fft2.ts';
 
 /**
  * One frame to transform. Pixels never travel in the message: the input sits in the
- * shared slab at `inOffset`, the worker writes the result at `outOffset`.
+ * shared slab at `inOffset`, and the worker writes the spectrum into `out`, a shared
+ * buffer of the frame's own (both are shared with the worker, never copied).
  */
 export interface FftTask {
-  /** The slab, shared (not copied) with every worker. */
+  /** The input slab, shared with every worker. */
   slab: SharedArrayBuffer;
   inOffset: number;
-  outOffset: number;
+  /** A fresh buffer for this frame's spectrum: it becomes the output frame's payload. */
+  out: SharedArrayBuffer;
   dtype: InputDType;
   height: number;
   width: number;

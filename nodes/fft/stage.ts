@@ -1,10 +1,11 @@
 /**
  * The FFT node at run time: a Piscina pool of `threads` workers, fed through a
- * SharedArrayBuffer slab. Each frame is copied into a free slot, a worker is told only
- * where it is, writes the spectrum into the same slot, and the stage copies the
- * spectrum out into a fresh buffer (downstream may keep a frame as long as it likes, so
- * slots are never handed out). About two frames per worker are in flight; frames leave
- * in the order they came in, with their seq, t and meta.
+ * SharedArrayBuffer slab. Each frame is copied into a free slot of the slab and a worker
+ * is told only where it is; the worker writes the spectrum into a fresh SharedArrayBuffer
+ * of that frame's own, which becomes the output payload without a copy (downstream may
+ * keep a frame as long as it likes, so an output buffer is never reused). About two frames
+ * per worker are in flight; frames leave in the order they came in, with their seq, t and
+ * meta.
  */
 import { Piscina } from 'piscina';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
@@ -22,6 +23,7 @@ interface InFlight {
   frame: Frame;
   slot: number;
   spec: OutputSpec;
+  out: SharedArrayBuffer;
   /** Resolves once this frame has been emitted (after every frame before it). */
   done: Promise<void>;
 }
@@ -36,7 +38,6 @@ export class FftStage implements Stage {
   private pool?: Piscina<FftTask, FftResult>;
   private slab = new SharedArrayBuffer(0);
   private slotBytes = 0;
-  private slotIn = 0;
   private freeSlots: number[] = [];
   private readonly inFlight: InFlight[] = [];
   /** The last frame's emission: each frame's emission chains on it, which keeps the order. */
@@ -75,17 +76,18 @@ export class FftStage implements Stage {
     while (this.inFlight.length >= this.maxInFlight) await this.inFlight[0].done;
     this.rethrow();
     const spec = outputSpec(h, w, { output: this.output, precision: this.precision });
-    await this.ensureSlab(frame.data.byteLength, spec.bytes);
+    await this.ensureSlab(frame.data.byteLength);
     const slot = this.freeSlots.pop() as number;
     const base = slot * this.slotBytes;
     new Uint8Array(this.slab, base, frame.data.byteLength).set(frame.data);
     this.io.stats.bytesCopied += frame.data.byteLength;
     const pool = this.pool;
     if (!pool) throw new Error('FFT stage: receive() before open()');
+    const out = new SharedArrayBuffer(spec.bytes);
     const task = pool.run({
       slab: this.slab,
       inOffset: base,
-      outOffset: base + this.slotIn,
+      out,
       dtype: frame.dtype as FftTask['dtype'],
       height: h,
       width: w,
@@ -93,7 +95,7 @@ export class FftStage implements Stage {
       shift: this.shift,
       precision: this.precision,
     });
-    const entry: InFlight = { frame, slot, spec, done: Promise.resolve() };
+    const entry: InFlight = { frame, slot, spec, out, done: Promise.resolve() };
     entry.done = this.tail.then(() => task).then((r) => this.finish(entry, r));
     // Recorded here and raised by the next receive() or end(); nothing is dropped silently.
     entry.done.catch((e: unknown) => {
@@ -119,32 +121,25 @@ export class FftStage implements Stage {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Copies the spectrum out of its slot into a buffer of its own, frees the slot, emits. */
+  /** Frees the frame's input slot and emits its spectrum. */
   private async finish(entry: InFlight, result: FftResult): Promise<void> {
-    const { frame, spec, slot } = entry;
-    const base = slot * this.slotBytes + this.slotIn;
-    const data = new Uint8Array(spec.bytes);
-    data.set(new Uint8Array(this.slab, base, spec.bytes));
-    this.io.stats.bytesCopied += spec.bytes;
+    const { frame, spec, slot, out } = entry;
     this.io.stats.busyNs += result.busyNs;
     this.freeSlots.push(slot);
     this.inFlight.shift();
     this.io.stats.queueDepth = this.inFlight.length;
-    const out: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: spec.dtype, shape: spec.shape, data };
-    if (frame.meta !== undefined) out.meta = frame.meta;
-    await this.io.emit('out', out);
+    const next: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: spec.dtype, shape: spec.shape, data: new Uint8Array(out) };
+    if (frame.meta !== undefined) next.meta = frame.meta;
+    await this.io.emit('out', next);
   }
 
   /** Makes room for frames of this size; a bigger frame waits for the pool to drain, then gets a new slab. */
-  private async ensureSlab(inBytes: number, outBytes: number): Promise<void> {
-    const needIn = align8(inBytes);
-    if (needIn <= this.slotIn && needIn + align8(outBytes) <= this.slotBytes) return;
+  private async ensureSlab(inBytes: number): Promise<void> {
+    const need = align8(inBytes);
+    if (need <= this.slotBytes) return;
     await this.tail;
     this.rethrow();
-    // Keep the larger of old and new needs so alternating sizes do not reallocate each time.
-    const outPart = Math.max(this.slotBytes - this.slotIn, align8(outBytes));
-    this.slotIn = Math.max(this.slotIn, needIn);
-    this.slotBytes = this.slotIn + outPart;
+    this.slotBytes = need;
     this.slab = new SharedArrayBuffer(this.slotBytes * this.maxInFlight);
     this.freeSlots = Array.from({ length: this.maxInFlight }, (_, i) => this.maxInFlight - 1 - i);
   }
