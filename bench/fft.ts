@@ -7,10 +7,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { emptyStats, type StageIO } from '../runtime/exec/stage.ts';
 import type { Frame } from '../runtime/wire/index.ts';
 import { fft } from '../nodes/fft/index.ts';
@@ -30,7 +31,7 @@ const { values: args } = parseArgs({
 const quick = args.quick as boolean;
 const reps = args.reps ? Number(args.reps) : quick ? 7 : 21;
 const SIZES: [number, number][] = [[256, 256], [512, 512], [1024, 1024], [480, 640], [1200, 1920]];
-const POOL_SIZES: [number, number][] = quick ? [[480, 640]] : [[512, 512], [480, 640]];
+const POOL_SIZES: [number, number][] = quick ? [[480, 640]] : [[480, 640], [1024, 1024], [1200, 1920]];
 const POOL_FRAMES = quick ? 40 : 120;
 
 function median(xs: number[]): number {
@@ -78,8 +79,16 @@ function anchor(h: number, w: number): Anchor {
   return JSON.parse(r.stdout) as Anchor;
 }
 
+interface PoolRun {
+  fps: number;
+  /** Mean worker time per frame, ms: grows when the workers do not get a core each. */
+  workerMs: number;
+  /** Share of the time the main thread was busy (copying frames in, emitting). */
+  mainThreadBusy: number;
+}
+
 /** Frames per second through the stage with `threads` workers: a capture sink that keeps nothing. */
-async function poolFps(h: number, w: number, threads: number, output: Fft2Options['output']): Promise<number> {
+async function poolFps(h: number, w: number, threads: number, output: Fft2Options['output']): Promise<PoolRun> {
   const defaults = Object.fromEntries(Object.entries(fft.params).map(([k, d]) => [k, d.default]));
   const io: StageIO = {
     node: { id: 'fft', type: 'FFT', params: { ...defaults, threads, output, precision: 'exact' } as never },
@@ -99,10 +108,17 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
     // Warm-up: workers start, load the transform and build plans.
     for (let i = 0; i < 2 * threads; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
     await stage.end!();
+    const busy0 = io.stats.busyNs;
+    const elu0 = performance.eventLoopUtilization();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < POOL_FRAMES; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
     await stage.end!();
-    return POOL_FRAMES / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    return {
+      fps: POOL_FRAMES / seconds,
+      workerMs: (io.stats.busyNs - busy0) / POOL_FRAMES / 1e6,
+      mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
+    };
   } finally {
     await stage.close!();
   }
@@ -112,6 +128,7 @@ const f2 = (x: number | null | undefined): string => (x === null || x === undefi
 const pad = (s: string, n: number): string => s.padStart(n);
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0];
   const rows = [];
   process.stdout.write(`FFT, one thread, uint8 frames, ms per frame (median of ${reps}); ratio = ours / anchor\n`);
   process.stdout.write(
@@ -144,19 +161,23 @@ async function main(): Promise<void> {
     );
   }
   const pool = [];
-  process.stdout.write(`\nFFT stage through a Piscina pool, exact, output magnitude, ${POOL_FRAMES} uint8 frames, frames/s\n`);
-  process.stdout.write(`${'size'.padEnd(10)}${pad('1 thread', 10)}${pad('2 threads', 11)}${pad('ratio', 7)}\n`);
+  process.stdout.write(`\nFFT stage through a Piscina pool, exact, output magnitude, ${POOL_FRAMES} uint8 frames\n`);
+  process.stdout.write(`${'size'.padEnd(10)}${pad('1 thread f/s', 13)}${pad('worker ms', 10)}${pad('2 threads f/s', 14)}${pad('worker ms', 10)}${pad('ratio', 7)}${pad('main busy', 10)}\n`);
   for (const [h, w] of POOL_SIZES) {
     const one = await poolFps(h, w, 1, 'magnitude');
     const two = await poolFps(h, w, 2, 'magnitude');
-    pool.push({ size: `${h}x${w}`, oneThreadFps: one, twoThreadsFps: two, ratio: two / one });
-    process.stdout.write(`${`${h}x${w}`.padEnd(10)}${pad(one.toFixed(1), 10)}${pad(two.toFixed(1), 11)}${pad((two / one).toFixed(2), 7)}\n`);
+    pool.push({ size: `${h}x${w}`, one, two, ratio: two.fps / one.fps });
+    process.stdout.write(
+      `${`${h}x${w}`.padEnd(10)}${pad(one.fps.toFixed(1), 13)}${pad(f2(one.workerMs), 10)}${pad(two.fps.toFixed(1), 14)}${pad(f2(two.workerMs), 10)}${pad((two.fps / one.fps).toFixed(2), 7)}${pad(two.mainThreadBusy.toFixed(2), 10)}\n`,
+    );
   }
+  const loadAfter = loadavg()[0];
+  process.stdout.write(`\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)} on ${cpus().length} cores\n`);
   const out = join(ROOT, 'bench/results/fft.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
-    JSON.stringify({ command: `node bin/run-ts.js bench/fft.ts${quick ? ' --quick' : ''}`, date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, reps, transforms: rows, pool }, null, 2) + '\n',
+    JSON.stringify({ command: `node bin/run-ts.js bench/fft.ts${quick ? ' --quick' : ''}`, date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, loadBefore, loadAfter, reps, transforms: rows, pool }, null, 2) + '\n',
   );
   process.stdout.write(`\nwrote ${out}\n`);
 }
