@@ -78,7 +78,7 @@ export function encode(msg: Message, topic?: string): (Buffer | Uint8Array | str
   return parts;
 }
 
-const T_FIELD = /"t"\s*:\s*(-?\d+)(?=\s*[,}])/;
+const T_FIELD = /"t"\s*:\s*(-?\d+)(?=\s*[,}])/g;
 
 /** Parses a header (UTF-8 JSON) and payload. Throws WireError. */
 export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined): Message {
@@ -105,8 +105,9 @@ export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined)
   if (typeof h.t === 'string' && /^-?\d+$/.test(h.t)) t = BigInt(h.t);
   else if (typeof h.t === 'number') {
     // JSON.parse rounds numbers past 2^53: read the digits from the text instead.
-    const m = T_FIELD.exec(text);
-    t = m ? BigInt(m[1]) : BigInt(Math.round(h.t));
+    // A "t" inside meta may come first: take the digits of the one that is this t.
+    const digits = [...text.matchAll(T_FIELD)].map((m) => m[1]).find((d) => Number(d) === h.t);
+    t = digits !== undefined ? BigInt(digits) : BigInt(Math.round(h.t));
   } else throw new WireError('BAD_HEADER', 't must be an integer (number or string) of nanoseconds');
   if (payload === undefined) throw new WireError('TOO_FEW_PARTS', 'frame without payload');
   const want = shapeSize(shape) * itemSize(h.dtype);
