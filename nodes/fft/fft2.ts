@@ -16,14 +16,14 @@ export const OUTPUT_MODES: readonly OutputMode[] = ['complex', 'half', 'magnitud
 export const INPUT_DTYPES = ['uint8', 'uint16', 'float32', 'float64'] as const;
 export type InputDType = (typeof INPUT_DTYPES)[number];
 
-export type FftErrorCode = 'FFT_UNSUPPORTED_DTYPE' | 'FFT_BAD_SHAPE' | 'FFT_EMPTY_FRAME';
+export type FftErrorCode = 'FFT_UNSUPPORTED_DTYPE' | 'FFT_BAD_SHAPE' | 'FFT_EMPTY_FRAME' | 'FFT_SIZE_MISMATCH';
 
 /** A frame the FFT node cannot transform; the stage counts it and goes on. */
 export class FftError extends Error {
   constructor(
     readonly code: FftErrorCode,
-    /** What is wrong: `dtype` or `shape`. */
-    readonly param: 'dtype' | 'shape',
+    /** What is wrong: the frame's `dtype`, `shape` or payload (`data`). */
+    readonly param: 'dtype' | 'shape' | 'data',
     readonly expected: string,
     readonly received: string,
   ) {
@@ -44,12 +44,17 @@ export interface OutputSpec {
   bytes: number;
 }
 
-/** Checks an input frame's dtype and shape; throws FftError. */
-export function checkInput(dtype: string, shape: readonly number[]): asserts dtype is InputDType {
+const INPUT_ITEM: Record<InputDType, number> = { uint8: 1, uint16: 2, float32: 4, float64: 8 };
+
+/** Checks an input frame's dtype, shape and (when given) payload size; throws FftError. */
+export function checkInput(dtype: string, shape: readonly number[], byteLength?: number): asserts dtype is InputDType {
   if (!(INPUT_DTYPES as readonly string[]).includes(dtype))
     throw new FftError('FFT_UNSUPPORTED_DTYPE', 'dtype', INPUT_DTYPES.join(', '), dtype);
   if (shape.length !== 2) throw new FftError('FFT_BAD_SHAPE', 'shape', '[height, width]', JSON.stringify(shape));
   if (shape[0] === 0 || shape[1] === 0) throw new FftError('FFT_EMPTY_FRAME', 'shape', 'both dimensions > 0', JSON.stringify(shape));
+  const want = shape[0] * shape[1] * INPUT_ITEM[dtype as InputDType];
+  if (byteLength !== undefined && byteLength !== want)
+    throw new FftError('FFT_SIZE_MISMATCH', 'data', `${want} bytes`, `${byteLength} bytes`);
 }
 
 /**

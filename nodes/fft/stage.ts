@@ -9,6 +9,7 @@
  */
 import { Piscina } from 'piscina';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
+import { ExecError } from '../../runtime/exec/errors.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
 import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
 import { checkInput, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
@@ -67,7 +68,7 @@ export class FftStage implements Stage {
     this.rethrow();
     const [h, w] = frame.shape;
     try {
-      checkInput(frame.dtype, frame.shape);
+      checkInput(frame.dtype, frame.shape, frame.data.byteLength);
     } catch (e) {
       this.io.warn(e as Error);
       return;
@@ -82,7 +83,7 @@ export class FftStage implements Stage {
     new Uint8Array(this.slab, base, frame.data.byteLength).set(frame.data);
     this.io.stats.bytesCopied += frame.data.byteLength;
     const pool = this.pool;
-    if (!pool) throw new Error('FFT stage: receive() before open()');
+    if (!pool) throw new ExecError('STAGE_FAILED', 'receive() before open() or after close()', this.io.node.id);
     const out = new SharedArrayBuffer(spec.bytes);
     const task = pool.run({
       slab: this.slab,

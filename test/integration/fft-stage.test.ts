@@ -166,14 +166,16 @@ describe.skipIf(skip)('FFT stage with a Piscina pool', () => {
       { ...frame(1, 'uint8', 4, 4), dtype: 'complex64', data: new Uint8Array(4 * 4 * 8) },
       { ...frame(2, 'uint8', 4, 4), shape: [0, 4], data: new Uint8Array(0) },
       { ...frame(3, 'uint8', 4, 4), shape: [2, 2, 4] },
+      { ...frame(3, 'uint8', 4, 4), data: new Uint8Array(15) },
     ];
     await stage.receive!('in', frame(0, 'uint8', 4, 4));
     for (const f of bad) await stage.receive!('in', f);
     await stage.receive!('in', frame(4, 'uint8', 4, 4));
     await stage.end!();
     expect(out.map((f) => [f.seq, f.dtype, f.shape])).toEqual([[0, 'complex128', [4, 3]], [4, 'complex128', [4, 3]]]);
-    expect(warnings.map((e) => (e as FftError).code)).toEqual(['FFT_UNSUPPORTED_DTYPE', 'FFT_EMPTY_FRAME', 'FFT_BAD_SHAPE']);
-    expect(io.stats.errors).toBe(3);
+    expect(warnings.map((e) => (e as FftError).code)).toEqual(['FFT_UNSUPPORTED_DTYPE', 'FFT_EMPTY_FRAME', 'FFT_BAD_SHAPE', 'FFT_SIZE_MISMATCH']);
+    expect(warnings.map((e) => (e as FftError).param)).toEqual(['dtype', 'shape', 'shape', 'data']);
+    expect(io.stats.errors).toBe(4);
   });
 
   it('spectra (payloads over shared memory) cross a real ZeroMQ PUSH/PULL socket intact', async () => {

@@ -167,6 +167,7 @@ describe('fft2 refuses what it cannot transform', () => {
       () => checkInput('uint8', [4, 4, 3]),
       () => checkInput('uint8', [0, 4]),
       () => checkInput('float32', [4, 0]),
+      () => checkInput('uint16', [2, 3], 11),
     ].map((f) => {
       try {
         f();
@@ -183,7 +184,8 @@ describe('fft2 refuses what it cannot transform', () => {
       ['FFT_BAD_SHAPE', 'shape', '[4,4,3]'],
       ['FFT_EMPTY_FRAME', 'shape', '[0,4]'],
       ['FFT_EMPTY_FRAME', 'shape', '[4,0]'],
+      ['FFT_SIZE_MISMATCH', 'data', '11 bytes'],
     ]);
-    expect(() => checkInput('uint16', [2, 3])).not.toThrow();
+    expect(() => checkInput('uint16', [2, 3], 12)).not.toThrow();
   });
 });
