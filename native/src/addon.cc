@@ -275,12 +275,9 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     size_t bytes = frameBytes_;
     if (f.slot >= 0) o.Set("slot", f.slot);
     if (pool_ == nullptr) {
-      // The consumer owns this memory now; tell V8 so it collects promptly.
-      Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
-      o.Set("data", Napi::Buffer<uint8_t>::New(env, f.data, bytes, [bytes](Napi::Env env, uint8_t* data) {
-              std::free(data);
-              Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(bytes));
-            }));
+      // The consumer owns this memory now. V8 counts an ArrayBuffer's backing store as
+      // external memory by itself; adjusting it here too doubled the collections.
+      o.Set("data", Napi::Buffer<uint8_t>::New(env, f.data, bytes, [](Napi::Env, uint8_t* data) { std::free(data); }));
     } else if (pool_->owned != nullptr) {
       // The view keeps the pool's memory alive; the slot itself returns only through release().
       auto* keep = new std::shared_ptr<Pool>(pool_);

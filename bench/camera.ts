@@ -1,0 +1,158 @@
+/**
+ * Frames delivered to JavaScript by the camera addon at 1024² (Mono8, Mono16): frames/s,
+ * MB/s and event-loop delay p99 while consuming, per backend and delivery mode, beside
+ * the anchor: JavaScript allocating a fresh buffer and copying a frame into it (what a
+ * camera hand-off costs at the least). Figures: docs/performance-camera.md.
+ *
+ *   node bin/run-ts.js bench/camera.ts [--quick]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { builtBackends, createSharedFramePool, openCamera, type OpenOptions, type PixelFormat, type StartOptions } from '../native/index.ts';
+import createCameraStage from '../nodes/camera/stage.ts';
+import { camera as cameraDecl } from '../nodes/camera/index.ts';
+import { emptyStats } from '../runtime/exec/stage.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const quick = args.quick as boolean;
+const REPS = quick ? 3 : 5;
+const FRAMES = quick ? 300 : 1000;
+const W = 1024, H = 1024;
+
+interface Row {
+  source: string;
+  format: PixelFormat;
+  mode: string;
+  fps: number;
+  mbps: number;
+  loopP99Ms: number;
+  dropped: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+interface Sample { fps: number; mbps: number; p99: number; dropped: number }
+
+async function measure(run: () => Promise<{ frames: number; bytes: number; dropped: number }>): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    const t0 = process.hrtime.bigint();
+    const res = await run();
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    h.disable();
+    out.push({ fps: res.frames / s, mbps: res.bytes / s / 1e6, p99: h.percentile(99) / 1e6, dropped: res.dropped });
+  }
+  return out;
+}
+
+function row(source: string, format: PixelFormat, mode: string, samples: Sample[]): Row {
+  return {
+    source,
+    format,
+    mode,
+    fps: median(samples.map((s) => s.fps)),
+    mbps: median(samples.map((s) => s.mbps)),
+    loopP99Ms: median(samples.map((s) => s.p99)),
+    dropped: median(samples.map((s) => s.dropped)),
+  };
+}
+
+async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<StartOptions['mode']>) {
+  const cam = await openCamera(open);
+  await cam.set({ pixelFormat: format, width: W, height: H, fps: 0 });
+  try {
+    return await measure(async () => {
+      const pool = mode === 'shared' ? createSharedFramePool({ width: W, height: H, pixelFormat: format, slots: 8 }) : undefined;
+      await cam.start({ mode, buffers: 8, shared: pool });
+      let frames = 0, bytes = 0;
+      while (frames < FRAMES) {
+        const f = await cam.next();
+        if (!f) throw new Error('acquisition ended early');
+        frames++;
+        bytes += f.data.byteLength;
+        cam.release(f);
+      }
+      const dropped = cam.counters.dropped;
+      await cam.stop();
+      return { frames, bytes, dropped };
+    });
+  } finally {
+    await cam.close();
+  }
+}
+
+async function stage(format: PixelFormat) {
+  return measure(async () => {
+    const params = { ...Object.fromEntries(Object.entries(cameraDecl.params).map(([k, d]) => [k, d.default])), width: W, height: H, pixelFormat: format, fps: 0, frames: FRAMES };
+    const io = {
+      node: { id: 'camera', type: 'Camera', params },
+      graphText: '',
+      startedAt: new Date(),
+      stats: emptyStats(),
+      signal: new AbortController().signal,
+      warn: () => {},
+      emit: async () => {},
+    };
+    const st = await createCameraStage(io as never);
+    await st.open!();
+    const frames = await st.run!();
+    await st.close!();
+    return { frames, bytes: io.stats.bytesOut, dropped: io.stats.dropped };
+  });
+}
+
+/** The anchor: a fresh buffer per frame and one copy into it, in JavaScript. */
+async function anchor(format: PixelFormat) {
+  const bytes = W * H * (format === 'Mono16' ? 2 : 1);
+  const src = Buffer.alloc(bytes, 7);
+  return measure(async () => {
+    let total = 0;
+    for (let i = 0; i < FRAMES; i++) {
+      const dst = Buffer.allocUnsafeSlow(bytes);
+      dst.set(src);
+      total += dst.byteLength;
+      // Yield like a consumer awaiting each frame does.
+      if (i % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+    return { frames: FRAMES, bytes: total, dropped: 0 };
+  });
+}
+
+const rows: Row[] = [];
+for (const format of ['Mono8', 'Mono16'] as const) {
+  rows.push(row('anchor: JS alloc + copy', format, '-', await anchor(format)));
+  for (const mode of ['owned', 'pool', 'shared'] as const)
+    rows.push(row('emulator', format, mode, await camera({ backend: 'emulator' }, format, mode)));
+  rows.push(row('emulator via Camera stage', format, 'owned', await stage(format)));
+  if (builtBackends().includes('aravis')) {
+    process.env.PATCHBAY_ARAVIS_FAKE = '1';
+    rows.push(row('aravis Fake_1', format, 'owned', await camera({ backend: 'aravis', device: 'Fake_1' }, format, 'owned')));
+  }
+}
+
+const header = ['source', 'format', 'mode', 'frames/s', 'MB/s', 'vs anchor', 'loop p99 ms', 'dropped'];
+const table = rows.map((r) => {
+  const a = rows.find((x) => x.format === r.format && x.mode === '-')!;
+  return [r.source, r.format, r.mode, r.fps.toFixed(0), r.mbps.toFixed(0), (r.mbps / a.mbps).toFixed(2), r.loopP99Ms.toFixed(2), String(r.dropped)];
+});
+const widths = header.map((h, c) => Math.max(h.length, ...table.map((t) => t[c].length)));
+const line = (cells: string[]) => cells.map((v, c) => (c < 3 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+console.log(`camera delivery, ${W}x${H}, ${FRAMES} frames x ${REPS} runs, medians`);
+console.log(line(header));
+for (const t of table) console.log(line(t));
+
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+writeFileSync(
+  join(ROOT, 'bench', 'results', 'camera.json'),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, frames: FRAMES, reps: REPS, width: W, height: H, rows }, null, 2) + '\n',
+);

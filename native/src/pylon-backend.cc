@@ -1,0 +1,230 @@
+// Basler cameras through the pylon SDK (6 or later), C++ API. Built only where the SDK
+// is installed (binding.gyp runs `pylon-config`); test it with pylon's camera emulation:
+// PYLON_CAMEMU=2 creates two emulated cameras (docs/camera.md).
+#include <pylon/PylonIncludes.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "device.h"
+
+namespace patchbay {
+namespace {
+
+using namespace Pylon;
+
+// pylon must be initialised once per process before any other call. It is never
+// terminated: PylonTerminate at exit races the addon's own teardown.
+void ensurePylon() {
+  static std::once_flag once;
+  std::call_once(once, [] { PylonInitialize(); });
+}
+
+std::string describe(const GenICam::GenericException& e) { return e.GetDescription(); }
+
+DeviceInfo toInfo(const CDeviceInfo& d) {
+  return {"pylon", std::string(d.GetSerialNumber().c_str()), std::string(d.GetSerialNumber().c_str()),
+          std::string(d.GetVendorName().c_str()), std::string(d.GetModelName().c_str()),
+          std::string(d.GetDeviceClass().c_str())};
+}
+
+std::vector<DeviceInfo> listPylon() {
+  ensurePylon();
+  try {
+    DeviceInfoList_t devices;
+    CTlFactory::GetInstance().EnumerateDevices(devices);
+    std::vector<DeviceInfo> out;
+    for (const auto& d : devices) out.push_back(toInfo(d));
+    return out;
+  } catch (const GenICam::GenericException& e) {
+    throw CameraError(ErrorCode::CameraError, "listing pylon cameras: " + describe(e));
+  }
+}
+
+class PylonDevice final : public Device {
+ public:
+  PylonDevice(IPylonDevice* device, DeviceInfo info) : camera_(device), info_(std::move(info)) {
+    camera_.Open();
+    GenApi::INodeMap& map = camera_.GetNodeMap();
+    // Standard names first (SFNC, USB3 and newer GigE models), then older GigE names.
+    exposure_ = CFloatParameter(map, "ExposureTime").IsValid() ? "ExposureTime" : "ExposureTimeAbs";
+    gainIsFloat_ = CFloatParameter(map, "Gain").IsValid();
+    fps_ = CFloatParameter(map, "AcquisitionFrameRate").IsValid() ? "AcquisitionFrameRate" : "AcquisitionFrameRateAbs";
+  }
+
+  ~PylonDevice() override {
+    try {
+      if (camera_.IsGrabbing()) camera_.StopGrabbing();
+      camera_.Close();
+    } catch (const GenICam::GenericException&) {
+      // A removed camera can't be closed cleanly; destroying it releases what is left.
+    }
+  }
+
+  DeviceInfo info() override { return info_; }
+
+  double get(const std::string& name) override {
+    try {
+      GenApi::INodeMap& map = camera_.GetNodeMap();
+      if (isFloat(name)) return CFloatParameter(map, feature(name).c_str()).GetValue();
+      return static_cast<double>(CIntegerParameter(map, feature(name).c_str()).GetValue());
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "reading " + name + " from " + info_.id + ": " + describe(e));
+    }
+  }
+
+  Range range(const std::string& name) override {
+    try {
+      GenApi::INodeMap& map = camera_.GetNodeMap();
+      if (isFloat(name)) {
+        CFloatParameter p(map, feature(name).c_str());
+        return {p.GetMin(), p.GetMax()};
+      }
+      CIntegerParameter p(map, feature(name).c_str());
+      return {static_cast<double>(p.GetMin()), static_cast<double>(p.GetMax())};
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "reading the range of " + name + ": " + describe(e));
+    }
+  }
+
+  void set(const std::string& name, double v) override {
+    Range r = range(name);
+    if (name == "fps" && v == 0) v = r.max;
+    if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, info_.id);
+    try {
+      GenApi::INodeMap& map = camera_.GetNodeMap();
+      if (name == "fps") CBooleanParameter(map, "AcquisitionFrameRateEnable").TrySetValue(true);
+      if (isFloat(name)) CFloatParameter(map, feature(name).c_str()).SetValue(v);
+      else CIntegerParameter(map, feature(name).c_str()).SetValue(static_cast<int64_t>(v));
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError::refused(name, v, r.min, r.max, describe(e));
+    }
+  }
+
+  PixelFormat pixelFormat() override {
+    try {
+      return parsePixelFormat(CEnumParameter(camera_.GetNodeMap(), "PixelFormat").GetValue().c_str());
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "reading pixelFormat: " + describe(e));
+    }
+  }
+
+  void setPixelFormat(PixelFormat format) override {
+    CEnumParameter p(camera_.GetNodeMap(), "PixelFormat");
+    try {
+      p.SetValue(pixelFormatName(format));
+    } catch (const GenICam::GenericException& e) {
+      CameraError err(ErrorCode::ParamRefused, std::string("pixelFormat ") + pixelFormatName(format) + " refused by " + info_.id + ": " + describe(e));
+      err.param = "pixelFormat";
+      try {
+        GenApi::StringList_t values;
+        p.GetSettableValues(values);
+        for (const auto& v : values) err.allowed.push_back(v.c_str());
+      } catch (const GenICam::GenericException&) {
+        // The list is only a hint in the message; the refusal itself is what matters.
+      }
+      throw err;
+    }
+  }
+
+  void startAcquisition() override {
+    try {
+      GenApi::INodeMap& own = camera_.GetInstantCameraNodeMap();
+      CIntegerParameter(own, "MaxNumBuffer").TrySetValue(kBuffers);
+      CIntegerParameter(own, "OutputQueueSize").TrySetValue(kBuffers);
+      // LatestImages reports frames it had to skip (GetNumberOfSkippedImages): counted as drops.
+      camera_.StartGrabbing(GrabStrategy_LatestImages);
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "starting acquisition on " + info_.id + ": " + describe(e));
+    }
+  }
+
+  void stopAcquisition() override {
+    try {
+      camera_.StopGrabbing();
+    } catch (const GenICam::GenericException&) {
+      // Stopping a removed camera fails; it has stopped anyway.
+    }
+  }
+
+  GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) override {
+    CGrabResultPtr result;
+    try {
+      camera_.RetrieveResult(static_cast<unsigned>(timeoutMs), result, TimeoutHandling_Return);
+    } catch (const GenICam::GenericException& e) {
+      return lost(why, describe(e));
+    }
+    if (camera_.IsCameraDeviceRemoved()) return lost(why, "the device was removed");
+    if (!result.IsValid()) return GrabStatus::Timeout;
+    if (!result->GrabSucceeded()) {
+      pendingDrops_++;
+      return GrabStatus::Timeout;
+    }
+    if (result->GetImageSize() < frameBytes) {
+      why = info_.id + " sent " + std::to_string(result->GetImageSize()) + " bytes where " + std::to_string(frameBytes) + " were expected";
+      return GrabStatus::Lost;
+    }
+    if (dst) std::memcpy(dst, result->GetBuffer(), frameBytes);
+    info.frameId = result->GetBlockID();
+    info.cameraTs = result->GetTimeStamp();
+    info.hostNs = hostNowNs();
+    info.cameraDrops = pendingDrops_ + result->GetNumberOfSkippedImages();
+    pendingDrops_ = 0;
+    return GrabStatus::Ok;
+  }
+
+ private:
+  static constexpr int64_t kBuffers = 8;
+
+  GrabStatus lost(std::string& why, const std::string& cause) {
+    why = "camera " + info_.id + " (" + info_.vendor + " " + info_.model + ") disappeared: " + cause;
+    return GrabStatus::Lost;
+  }
+
+  bool isFloat(const std::string& name) { return name == "exposureUs" || name == "fps" || (name == "gain" && gainIsFloat_); }
+
+  std::string feature(const std::string& name) {
+    if (name == "width") return "Width";
+    if (name == "height") return "Height";
+    if (name == "offsetX") return "OffsetX";
+    if (name == "offsetY") return "OffsetY";
+    if (name == "exposureUs") return exposure_;
+    if (name == "gain") return gainIsFloat_ ? "Gain" : "GainRaw";
+    if (name == "fps") return fps_;
+    CameraError e(ErrorCode::BadArgument, "unknown camera setting " + name);
+    e.param = name;
+    throw e;
+  }
+
+  CInstantCamera camera_;
+  DeviceInfo info_;
+  std::string exposure_, fps_;
+  bool gainIsFloat_ = true;
+  uint64_t pendingDrops_ = 0;
+};
+
+std::unique_ptr<Device> openPylon(const std::string& want, const Options&) {
+  ensurePylon();
+  try {
+    DeviceInfoList_t devices;
+    CTlFactory& factory = CTlFactory::GetInstance();
+    factory.EnumerateDevices(devices);
+    std::vector<DeviceInfo> found;
+    for (const auto& d : devices) found.push_back(toInfo(d));
+    for (const auto& d : devices) {
+      if (want.empty() || want == d.GetSerialNumber().c_str() || want == d.GetFullName().c_str() ||
+          want == d.GetUserDefinedName().c_str())
+        return std::make_unique<PylonDevice>(factory.CreateDevice(d), toInfo(d));
+    }
+    throw CameraError(ErrorCode::NoDevice, noDeviceText("pylon", want, found));
+  } catch (const GenICam::GenericException& e) {
+    throw CameraError(ErrorCode::CameraError, "opening pylon camera " + want + ": " + describe(e));
+  }
+}
+
+}  // namespace
+
+Backend makePylonBackend() { return {"pylon", listPylon, openPylon}; }
+
+}  // namespace patchbay
