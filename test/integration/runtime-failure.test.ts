@@ -1,0 +1,88 @@
+import { describe, expect, test } from 'vitest';
+import type { StageFactory } from '../../runtime/exec/stage.ts';
+import type { NodeFailure } from '../../runtime/exec/types.ts';
+import { captures, makePlan, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
+
+const breaksAt10: StageFactory = (io) => ({
+  async receive(_port, frame) {
+    if (frame.seq === 10) throw Object.assign(new Error('cannot take frame 10'), { code: 'TEST_BROKEN' });
+    await io.emit('out', frame);
+  },
+});
+
+describe('node failures', () => {
+  test('an exception in a stage is reported with the node id, the graph stops cleanly, exit code 1', async () => {
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: 0, bytes: 64 } },
+        { id: 'breaks', type: 'Breaks' },
+        { id: 'sink', type: 'Capture' },
+      ],
+      ['src.out -> breaks.in', 'breaks.out -> sink.in'],
+    );
+    const run = runPlan(plan, { capture: cap, stages: { Breaks: breaksAt10 } });
+    const seen: NodeFailure[] = [];
+    run.on('failure', (f) => seen.push(f));
+    const summary = await run.done;
+    expect(summary.exitCode).toBe(1);
+    expect(summary.failures[0]).toMatchObject({ node: 'breaks', code: 'TEST_BROKEN' });
+    expect(seen[0]).toMatchObject({ node: 'breaks', code: 'TEST_BROKEN' });
+    expect(cap.of('sink').frames.map((f) => f.seq)).toEqual([...Array(10).keys()]);
+    // End of stream still reached the sink: it finished.
+    expect(cap.of('sink').ended).toBe(true);
+    expect(summary.stats.nodes.breaks.state).toBe('failed');
+  });
+
+  test('a node type without a stage fails before anything starts: STAGE_MISSING names the node', async () => {
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: 5 } },
+        { id: 'ghost', type: 'NoSuchType' },
+      ],
+      ['src.out -> ghost.in'],
+    );
+    const summary = await runPlan(plan).done;
+    expect(summary.exitCode).toBe(1);
+    expect(summary.failures).toEqual([expect.objectContaining({ node: 'ghost', code: 'STAGE_MISSING' })]);
+  });
+
+  test('a socket that cannot bind: SOCKET_ERROR names the node', async () => {
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: 5 } },
+        { id: 'push', type: 'Push', params: { endpoint: 'tcp://192.0.2.1:5999' } },
+      ],
+      ['src.out -> push.in'],
+      [sock('push', 'PUSH', 'bind', 'tcp://192.0.2.1:5999')],
+    );
+    const summary = await runPlan(plan).done;
+    expect(summary.exitCode).toBe(1);
+    expect(summary.failures).toEqual([expect.objectContaining({ node: 'push', code: 'SOCKET_ERROR' })]);
+  });
+});
+
+test('placement: two hosts\' parts of one plan, each run with its host, frames cross over tcp', async () => {
+  const ep = await uniqAddress('tcp');
+  const cap = captures();
+  const plan = makePlan(
+    [
+      { id: 'src', type: 'TestSource', params: { frames: 500, bytes: 256 } },
+      { id: 'push', type: 'Push', params: { endpoint: ep } },
+      { id: 'sink', type: 'Capture' },
+    ],
+    ['src.out -> push.in', 'push.out -> sink.in'],
+    [sock('push', 'PUSH', 'bind', ep), sock('sink', 'PULL', 'connect', ep, { link: 'push.out -> sink.in' })],
+  );
+  plan.nodes[0].host = 'lab';
+  plan.nodes[1].host = 'lab';
+  plan.nodes[2].host = 'office';
+  const office = runPlan(plan, { host: 'office', capture: cap });
+  const lab = runPlan(plan, { host: 'lab', capture: cap });
+  const [a, b] = await Promise.all([lab.done, office.done]);
+  expect(a.exitCode).toBe(0);
+  expect(b.exitCode).toBe(0);
+  expect(Object.keys(a.stats.nodes)).toEqual(['src', 'push']);
+  expect(Object.keys(b.stats.nodes)).toEqual(['sink']);
+  expect(cap.of('sink').frames.map((f) => f.seq)).toEqual([...Array(500).keys()]);
+});
