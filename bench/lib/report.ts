@@ -13,7 +13,7 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** One row of the table: a pattern's consumer on one side, medians over the repetitions that ran. */
+/** One row of the table: a pattern's consumer on one side, medians over the repetitions that succeeded. */
 export interface Row {
   pattern: Pattern;
   consumer: string;
@@ -48,7 +48,9 @@ export function summarize(runs: SideRun[]): Row[] {
   }
   for (const [k, list] of keys) {
     const [pattern, consumer, side] = k.split('\u0000') as [Pattern, string, Side];
-    const ds = list.flatMap((r) => r.deliveries.filter((d) => d.consumer === consumer).map((d) => ({ d, r })));
+    // A failed run (a node failed, the camera was missing) has no figures worth a median: it is counted apart.
+    const good = list.filter((r) => r.ok);
+    const ds = good.flatMap((r) => r.deliveries.filter((d) => d.consumer === consumer).map((d) => ({ d, r })));
     const fpsOf = ({ d }: { d: { received: number; seconds: number } }): number => (d.seconds > 0 ? d.received / d.seconds : 0);
     const defined = (xs: (number | undefined)[]): number | undefined => {
       const v = xs.filter((x): x is number => x !== undefined);
@@ -64,9 +66,9 @@ export function summarize(runs: SideRun[]): Row[] {
       mbps: median(ds.map((x) => (fpsOf(x) * x.r.frameBytes) / 1e6)),
       lostMax: ds.length ? Math.max(...ds.map(({ d }) => d.lost)) : NaN,
       sent: median(ds.map(({ d }) => d.sent)),
-      cpuS: defined(list.map((r) => r.cpuS)),
-      rssMb: defined(list.map((r) => r.rssMb)),
-      wallS: median(list.map((r) => r.wallS)),
+      cpuS: defined(good.map((r) => r.cpuS)),
+      rssMb: defined(good.map((r) => r.rssMb)),
+      wallS: median(good.map((r) => r.wallS)),
       problems: [...new Set(list.map((r) => r.problem).filter((p): p is string => !!p))],
     });
   }

@@ -44,6 +44,7 @@ async function main(file: string, stopWhen?: { node: string; frames: number }): 
   let firstFrameMs: number | undefined;
   const lastIn: Record<string, number> = {};
   const seen: Record<string, number> = {};
+  let stopped = false;
   const run = runGraph(plan, {
     graphText: text,
     statsIntervalMs: STATS_MS,
@@ -57,9 +58,16 @@ async function main(file: string, stopWhen?: { node: string; frames: number }): 
       if (n.framesIn !== (seen[id] ?? 0)) lastIn[id] = now;
       seen[id] = n.framesIn;
     }
-    if (stopWhen && (s.nodes[stopWhen.node]?.framesIn ?? 0) >= stopWhen.frames) run.stop();
+    // Once: a second stop() forces the end instead of draining.
+    if (stopWhen && !stopped && (s.nodes[stopWhen.node]?.framesIn ?? 0) >= stopWhen.frames) {
+      stopped = true;
+      run.stop();
+    }
   });
-  const stop = (): void => run.stop();
+  const stop = (): void => {
+    stopped = true;
+    run.stop();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   const summary = await run.done;
