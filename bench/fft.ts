@@ -29,7 +29,9 @@ const { values: args } = parseArgs({
   },
 });
 const quick = args.quick as boolean;
-const reps = args.reps ? Number(args.reps) : quick ? 7 : 21;
+const reps = args.reps ? Number(args.reps) : quick ? 8 : 30;
+/** Turns numpy and ours take at each size (samples are pooled for the median). */
+const ROUNDS = quick ? 2 : 3;
 const SIZES: [number, number][] = [[256, 256], [512, 512], [1024, 1024], [480, 640], [1200, 1920]];
 const POOL_SIZES: [number, number][] = quick ? [[480, 640]] : [[480, 640], [1024, 1024], [1200, 1920]];
 const POOL_FRAMES = quick ? 40 : 120;
@@ -50,31 +52,31 @@ function frame(h: number, w: number, seed: number): Uint8Array {
   return x;
 }
 
-/** Median ms of one transform, after a warm-up that builds plans and lets the JIT settle. */
-function timeOurs(x: Uint8Array, h: number, w: number, opts: Fft2Options): number {
+/** ms of each of `n` transforms, after a warm-up that builds plans and lets the JIT settle. */
+function timeOurs(x: Uint8Array, h: number, w: number, opts: Fft2Options, n: number): number[] {
   const spec = outputSpec(h, w, opts);
   const out = outputView(spec, new ArrayBuffer(spec.bytes), 0);
   for (let i = 0; i < 3; i++) transformInto(x, h, w, out, opts);
   const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
+  for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
     transformInto(x, h, w, out, opts);
     ts.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  return median(ts);
+  return ts;
 }
 
 interface Anchor {
-  numpy_fft2: number;
-  numpy_rfft2: number;
-  fftw_rfft2: number | null;
+  numpy_fft2: number[];
+  numpy_rfft2: number[];
+  fftw_rfft2: number[] | null;
   fftw_problem?: string;
   numpy?: string;
   pyfftw?: string;
 }
 
-function anchor(h: number, w: number): Anchor {
-  const r = spawnSync(args.python as string, [join(ROOT, 'bench/python/fft_anchor.py'), String(h), String(w), String(reps)], { encoding: 'utf8' });
+function anchor(h: number, w: number, n: number): Anchor {
+  const r = spawnSync(args.python as string, [join(ROOT, 'bench/python/fft_anchor.py'), String(h), String(w), String(n)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench/python/fft_anchor.py failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Anchor;
 }
@@ -136,12 +138,26 @@ async function main(): Promise<void> {
   );
   for (const [h, w] of SIZES) {
     const x = frame(h, w, 7);
-    // Anchor first, then ours, size by size, so both see the same machine load.
-    const a = anchor(h, w);
-    const exact = timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'exact' });
-    const exactHalf = timeOurs(x, h, w, { output: 'half', shift: false, precision: 'exact' });
-    const fastHalf = timeOurs(x, h, w, { output: 'half', shift: false, precision: 'fast' });
-    const fastComplex = timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'fast' });
+    // numpy and ours take turns, size by size and in rounds, so both see the same machine load.
+    const samples: Record<string, number[]> = { fft2: [], rfft2: [], fftw: [], exact: [], exactHalf: [], fastHalf: [], fastComplex: [] };
+    const perRound = Math.ceil(reps / ROUNDS);
+    let fftwProblem: string | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      const a = anchor(h, w, perRound);
+      samples.fft2.push(...a.numpy_fft2);
+      samples.rfft2.push(...a.numpy_rfft2);
+      if (a.fftw_rfft2) samples.fftw.push(...a.fftw_rfft2);
+      else fftwProblem = a.fftw_problem;
+      samples.exact.push(...timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'exact' }, perRound));
+      samples.exactHalf.push(...timeOurs(x, h, w, { output: 'half', shift: false, precision: 'exact' }, perRound));
+      samples.fastHalf.push(...timeOurs(x, h, w, { output: 'half', shift: false, precision: 'fast' }, perRound));
+      samples.fastComplex.push(...timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'fast' }, perRound));
+    }
+    const a = { numpy_fft2: median(samples.fft2), numpy_rfft2: median(samples.rfft2), fftw_rfft2: samples.fftw.length ? median(samples.fftw) : null };
+    const exact = median(samples.exact);
+    const exactHalf = median(samples.exactHalf);
+    const fastHalf = median(samples.fastHalf);
+    const fastComplex = median(samples.fastComplex);
     const row = {
       size: `${h}x${w}`,
       numpyFft2Ms: a.numpy_fft2,
@@ -154,6 +170,7 @@ async function main(): Promise<void> {
       fastVsRfft2: fastHalf / a.numpy_rfft2,
       fastComplexMs: fastComplex,
       path: wasmSupports(h, w) ? 'webassembly simd' : 'javascript',
+      fftwProblem,
     };
     rows.push(row);
     process.stdout.write(

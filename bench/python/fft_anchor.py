@@ -1,7 +1,7 @@
 """The FFT bench's anchors: ms per frame of numpy fft2, numpy rfft2 and FFTW (pyfftw
-builders, planned before timing) on a uint8 frame, medians over repetitions.
+builders, planned before timing) on a uint8 frame, every repetition's time.
 
-    python3 fft_anchor.py HEIGHT WIDTH REPS    -> one JSON line
+    python3 fft_anchor.py HEIGHT WIDTH REPS    -> one JSON line of lists of ms
 """
 import json
 import sys
@@ -10,14 +10,14 @@ import time
 import numpy as np
 
 
-def median_ms(fn, reps):
+def times_ms(fn, reps):
     fn()  # warm up: first-call allocations and caches
     times = []
     for _ in range(reps):
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1e3)
-    return float(np.median(times))
+    return times
 
 
 def main():
@@ -26,8 +26,8 @@ def main():
     x = (rng.random((h, w)) * 255).astype(np.uint8)
     res = {
         "size": [h, w],
-        "numpy_fft2": median_ms(lambda: np.fft.fft2(x), reps),
-        "numpy_rfft2": median_ms(lambda: np.fft.rfft2(x), reps),
+        "numpy_fft2": times_ms(lambda: np.fft.fft2(x), reps),
+        "numpy_rfft2": times_ms(lambda: np.fft.rfft2(x), reps),
     }
     try:
         import pyfftw
@@ -41,7 +41,7 @@ def main():
             a[:] = x  # the uint8 -> float64 conversion numpy also pays
             return plan()
 
-        res["fftw_rfft2"] = median_ms(fftw, reps)
+        res["fftw_rfft2"] = times_ms(fftw, reps)
         res["pyfftw"] = pyfftw.__version__
     except ImportError as e:
         res["fftw_rfft2"] = None
