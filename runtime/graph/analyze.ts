@@ -358,22 +358,17 @@ export function analyzeGraph(graph: Graph): Analysis {
   const hasConsumer = new Set([...edges.map((e) => `${e.from.id}.${e.fromPort.name}`), ...looseLinks.map((l) => `${l.from.node}.${l.from.port}`)]);
   const unknown = [...allIds].filter((id) => !nodes.has(id));
   const sources = new Set<string>();
-  let sinks = 0;
+  const sinks = new Set<string>();
   for (const info of nodes.values()) {
     // A Pull with no producer in the graph is fed from outside (students' PUSH scripts).
     if (info.decl.inputs.length === 0 || (info.decl.socket?.peerIn && !hasProducer.has(info.id))) sources.add(info.id);
     const servesOutside = info.decl.socket?.peerOut && !hasConsumer.has(`${info.id}.out`);
-    if (info.decl.outputs.length === 0 || servesOutside) sinks++;
+    if (info.decl.outputs.length === 0 || servesOutside) sinks.add(info.id);
     for (const port of info.decl.outputs) {
       if (!hasConsumer.has(`${info.id}.${port.name}`) && !info.decl.socket?.peerOut) {
         add('UNCONNECTED_OUTPUT', `node ${info.id}: nothing takes ${info.id}.${port.name}; its ${plural(port.type)} are thrown away`, { at: 'node', node: info.id }, { node: info.id, port: port.name }, 'warning');
       }
     }
-  }
-  // A node of unknown type might be the source or the sink: only a graph of known types can lack one.
-  if (unknown.length === 0) {
-    if (sources.size === 0) add('NO_SOURCE', 'the graph has no source: add a Camera, a Subscribe, a Request or a Pull fed from outside', { at: 'nodes' });
-    if (sinks === 0) add('NO_SINK', 'the graph has no sink: add an HDF5Sink or a Reply, or publish/push to outside peers', { at: 'nodes' });
   }
   const reachable = new Set<string>();
   for (const l of looseLinks) flow(l.from.node, l.to.node);
@@ -383,6 +378,13 @@ export function analyzeGraph(graph: Graph): Analysis {
     if (reachable.has(id)) continue;
     reachable.add(id);
     for (const n of next.get(id) ?? []) stack.push(n);
+  }
+  // A node of unknown type might be the source or the sink: only a graph of known types can lack one.
+  // A sink counts only when some source feeds it: frames must end somewhere.
+  if (unknown.length === 0) {
+    if (sources.size === 0) add('NO_SOURCE', 'the graph has no source: add a Camera, a Subscribe, a Request or a Pull fed from outside', { at: 'nodes' });
+    else if (![...sinks].some((id) => reachable.has(id))) add('NO_SINK', 'no source feeds a sink: link to an HDF5Sink or a Reply, or publish/push to outside peers', { at: 'nodes' });
+    if (sources.size === 0 && sinks.size === 0) add('NO_SINK', 'the graph has no sink: add an HDF5Sink or a Reply, or publish/push to outside peers', { at: 'nodes' });
   }
   for (const info of nodes.values()) {
     if (!reachable.has(info.id) && sources.size + unknown.length > 0) {

@@ -93,6 +93,7 @@ describe('loadGraph errors', () => {
   it('a link with spaces of its own still points at the offending end', () => {
     const r = loadGraph(base.replace('camera.out -> rec.in', 'camera.out->rec.input'));
     expect(brief(r.errors)).toEqual([
+      { code: 'NO_SINK', line: 2, col: 1, severity: 'error' },
       { code: 'UNCONNECTED_OUTPUT', line: 3, col: 3, severity: 'warning' },
       { code: 'UNREACHABLE_NODE', line: 7, col: 3, severity: 'warning' },
       { code: 'UNKNOWN_PORT', line: 12, col: 17, severity: 'error' },

@@ -100,6 +100,15 @@ function checkPlan(plan: Plan): void {
     if (!(Number.isInteger(s.hwm) && s.hwm >= 1)) throw new Error(`hwm ${s.hwm}`);
   }
   for (const p of plan.pools) if (!(Number.isInteger(p.threads) && p.threads >= 1)) throw new Error(`pool ${p.node} threads ${p.threads}`);
+  // Start order: every consumer before its producer; a bound socket before those connecting to it.
+  const at = new Map(plan.startOrder.map((id, i) => [id, i]));
+  for (const l of plan.links) if (at.get(l.to.node)! > at.get(l.from.node)!) throw new Error(`${l.to.node} starts after its producer ${l.from.node}`);
+  const own = plan.sockets.filter((s) => s.link === undefined);
+  for (const b of own.filter((s) => s.side === 'bind')) {
+    for (const c of own.filter((s) => s.side === 'connect' && s.endpoint === b.endpoint)) {
+      if (at.get(b.node)! > at.get(c.node)!) throw new Error(`${b.node} binds ${b.endpoint} but starts after ${c.node}, which connects to it`);
+    }
+  }
 }
 
 const isObject = (x: unknown): x is Record<string, any> => x !== null && typeof x === 'object';
@@ -187,5 +196,61 @@ describe('property: nothing but collected GraphErrors', () => {
       }),
       { numRuns: 2500 },
     );
+  });
+
+  it('random graphs wired from the catalog: valid ones compile to a consistent plan', () => {
+    // Mostly endpoints of their own, sometimes shared ones, so sockets both clash and meet.
+    const endpoints = ['', '', 'own', 'own', 'inproc://a', 'tcp://127.0.0.1:5591', 'tcp://*:5591', 'ipc:///tmp/pb-a'];
+    const nodeArb = fc.record({
+      type: fc.constantFrom(...nodeTypes.map((d) => d.type)),
+      endpoint: fc.constantFrom(...endpoints),
+      bind: fc.option(fc.boolean(), { nil: undefined }),
+      host: fc.constantFrom(undefined, undefined, undefined, 'lab1', 'lab2'),
+    });
+    const graphArb = fc.record({
+      nodes: fc.array(nodeArb, { minLength: 2, maxLength: 8 }),
+      links: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 12 }),
+    });
+    let valid = 0;
+    fc.assert(
+      fc.property(graphArb, ({ nodes: middle, links }) => {
+        let nodes = middle;
+        const g: Graph = { patchbay: 1, nodes: {}, links: [] };
+        // A camera first and a recorder last give most graphs a source and a sink to wire between.
+        nodes = [{ type: 'Camera', endpoint: '', bind: undefined, host: undefined }, ...nodes, { type: 'HDF5Sink', endpoint: '', bind: undefined, host: undefined }];
+        nodes.forEach((n, i) => {
+          const decl = nodeTypes.find((d) => d.type === n.type)!;
+          const params: Record<string, unknown> = {};
+          const own = `tcp://127.0.0.1:${5560 + i}`;
+          if (decl.params.endpoint) params.endpoint = n.endpoint === 'own' ? own : n.endpoint || (decl.params.endpoint.required ? 'inproc://a' : '');
+          if (decl.params.bind && n.bind !== undefined) params.bind = n.bind;
+          if (decl.params.file) params.file = `out/${i}.h5`;
+          g.nodes[`n${i}`] = n.host ? { type: n.type, params, host: n.host } : { type: n.type, params };
+        });
+        const ids = Object.keys(g.nodes);
+        for (const [a, b] of links) {
+          // Mostly forward (a pipeline), sometimes backward (a cycle to find).
+          const i = a % ids.length;
+          const j = b % 7 === 0 ? b % ids.length : i + 1 + (b % Math.max(1, ids.length - i - 1));
+          if (j >= ids.length) continue;
+          const from = ids[i];
+          const to = ids[j];
+          const out = nodeTypes.find((d) => d.type === g.nodes[from].type)!.outputs[0];
+          const inp = nodeTypes.find((d) => d.type === g.nodes[to].type)!.inputs[0];
+          const dup = g.links.some((l) => l.from.node === from && l.to.node === to);
+          if (out && inp && !dup) g.links.push({ from: { node: from, port: out.name }, to: { node: to, port: inp.name } });
+        }
+        const errors = validateGraph(g);
+        checkErrors(errors, false);
+        if (errors.some((e) => e.severity === 'error')) return;
+        valid++;
+        checkPlan(compileGraph(g));
+        const again = loadGraph(serializeGraph(g));
+        if (again.errors.some((e) => e.severity === 'error') || !isDeepStrictEqual(resolved(again.graph!), resolved(g))) throw new Error('save -> load changed a valid graph');
+      }),
+      { numRuns: 2000 },
+    );
+    // The property means little unless a fair share of the random graphs are valid.
+    expect(valid).toBeGreaterThan(200);
   });
 });
