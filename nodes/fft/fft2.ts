@@ -77,7 +77,11 @@ const ROW_BLOCK = 8;
 /** Columns transformed at a time: 16 halves the passes over the frame of 8 and still fits L2. */
 const COL_BLOCK = 16;
 
-/** Plans and scratch for one frame size; reuse it for every frame of that size. */
+/**
+ * The JavaScript path, for sizes the WebAssembly path does not take (a prime factor above
+ * 5) and as the reference that path is tested against. Plans and scratch for one frame
+ * size; reuse it for every frame of that size.
+ */
 export class Fft2 {
   /** Columns of the half spectrum: W/2 + 1. */
   readonly c: number;
