@@ -22,7 +22,8 @@ export class ExecError extends Error {
     message: string,
     readonly node?: string,
   ) {
-    super(node ? `${node}: ${message}` : message);
+    // The node is reported beside the message (NodeFailure.node), not inside it.
+    super(message);
     this.name = 'ExecError';
   }
 }
