@@ -12,6 +12,34 @@ size_t alignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 constexpr int kGrabTimeoutMs = 100;
 }  // namespace
 
+Recycler::~Recycler() {
+  for (uint8_t* b : blocks) std::free(b);
+}
+
+uint8_t* Recycler::get() {
+  {
+    std::lock_guard<std::mutex> lock(m);
+    if (!blocks.empty()) {
+      uint8_t* b = blocks.back();
+      blocks.pop_back();
+      return b;
+    }
+  }
+  return static_cast<uint8_t*>(std::malloc(bytes));
+}
+
+void Recycler::put(uint8_t* block) {
+  if (block == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(m);
+    if (blocks.size() < keep) {
+      blocks.push_back(block);
+      return;
+    }
+  }
+  std::free(block);
+}
+
 Pool::~Pool() { std::free(owned); }
 
 size_t Pool::headerBytes(int slots) { return alignUp(sizeof(int32_t) * static_cast<size_t>(slots)); }
@@ -50,7 +78,8 @@ void Pool::release(int slot) {
 
 Acquisition::Acquisition(Device& device, Delivery mode, int buffers, size_t frameBytes, std::shared_ptr<Pool> pool,
                          std::function<void()> wake)
-    : device_(device),
+    : recycler(std::make_shared<Recycler>(frameBytes, static_cast<size_t>(buffers) * 2)),
+      device_(device),
       mode_(mode),
       capacity_(static_cast<size_t>(buffers)),
       frameBytes_(frameBytes),
@@ -60,7 +89,7 @@ Acquisition::Acquisition(Device& device, Delivery mode, int buffers, size_t fram
 Acquisition::~Acquisition() {
   stop();
   for (auto& f : ready_)
-    if (mode_ == Delivery::Owned) std::free(f.data);
+    if (mode_ == Delivery::Owned) recycler->put(f.data);
 }
 
 void Acquisition::start() {
@@ -83,7 +112,7 @@ void Acquisition::loop() {
     int slot = -1;
     if (mode_ == Delivery::Owned) {
       std::lock_guard<std::mutex> lock(m_);
-      if (ready_.size() < capacity_) dst = static_cast<uint8_t*>(std::malloc(frameBytes_));
+      if (ready_.size() < capacity_) dst = recycler->get();
     } else {
       slot = pool_->acquire();
       if (slot >= 0) dst = pool_->at(slot);
@@ -98,7 +127,7 @@ void Acquisition::loop() {
       status = GrabStatus::Lost, code = ErrorCode::CameraError, why = e.what();
     }
     if (status != GrabStatus::Ok || dst == nullptr) {
-      if (mode_ == Delivery::Owned) std::free(dst);
+      if (mode_ == Delivery::Owned) recycler->put(dst);
       else pool_->release(slot);
     }
     if (status == GrabStatus::Lost) {

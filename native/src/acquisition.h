@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "device.h"
 
@@ -41,6 +42,20 @@ struct Pool {
   static std::shared_ptr<Pool> over(uint8_t* memory, int slots, size_t frameBytes);
 };
 
+// Owned frames' memory: blocks the garbage collector freed come back here and are
+// reused, so the grab thread does not page-fault fresh memory for every frame. Nothing
+// waits for a block: when none is free a new one is allocated.
+struct Recycler {
+  explicit Recycler(size_t bytes, size_t keep) : bytes(bytes), keep(keep) {}
+  ~Recycler();
+  uint8_t* get();
+  void put(uint8_t* block);
+
+  const size_t bytes, keep;
+  std::mutex m;
+  std::vector<uint8_t*> blocks;
+};
+
 struct ReadyFrame {
   uint8_t* data = nullptr;  // Owned: malloc'd, the taker frees it; otherwise inside the pool
   int slot = -1;
@@ -63,6 +78,8 @@ class Acquisition {
   Take take(ReadyFrame& out, ErrorCode& code, std::string& error);
 
   std::atomic<uint64_t> delivered{0}, dropped{0};
+  // Owned mode: where a frame's memory goes when the consumer's buffer is collected.
+  const std::shared_ptr<Recycler> recycler;
 
  private:
   void loop();

@@ -275,9 +275,16 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     size_t bytes = frameBytes_;
     if (f.slot >= 0) o.Set("slot", f.slot);
     if (pool_ == nullptr) {
-      // The consumer owns this memory now. V8 counts an ArrayBuffer's backing store as
-      // external memory by itself; adjusting it here too doubled the collections.
-      o.Set("data", Napi::Buffer<uint8_t>::New(env, f.data, bytes, [](Napi::Env, uint8_t* data) { std::free(data); }));
+      // The consumer owns this memory now; when it is collected the block is reused.
+      // (V8 counts an ArrayBuffer's backing store as external memory by itself.)
+      auto* back = new std::shared_ptr<Recycler>(acquisition_->recycler);
+      o.Set("data", Napi::Buffer<uint8_t>::New(
+                        env, f.data, bytes,
+                        [](Napi::Env, uint8_t* data, std::shared_ptr<Recycler>* r) {
+                          (*r)->put(data);
+                          delete r;
+                        },
+                        back));
     } else if (pool_->owned != nullptr) {
       // The view keeps the pool's memory alive; the slot itself returns only through release().
       auto* keep = new std::shared_ptr<Pool>(pool_);
