@@ -11,8 +11,10 @@ import { parseCommandArgs, UsageError } from '../cli/usage.ts';
 import { formatError } from '../cli/report.ts';
 import { formatFailure, formatStats, formatStatsLine, formatSummary } from './format.ts';
 
-/** Seconds between stats lines when stdout is not a terminal. */
+/** Milliseconds between stats lines when stdout is not a terminal. */
 const LOG_EVERY_MS = 5000;
+/** After a second Ctrl-C, how long the summary may take before the process exits anyway. */
+const FORCE_EXIT_MS = 3000;
 
 export const runCommand: CliCommand = async (argv, io) => {
   const { values, positionals } = parseCommandArgs(argv, {
@@ -55,6 +57,9 @@ export const runCommand: CliCommand = async (argv, io) => {
         : `patchbay run: ${sig} again: forcing the end\n`,
     );
     run.stop();
+    // A forced end must end the process even if a stage left something running (a stuck
+    // worker, a file handle): the timer does not keep the process alive on its own.
+    if (signals >= 2) setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
