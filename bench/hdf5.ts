@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -172,10 +172,15 @@ interface Row {
 }
 
 const rows: Row[] = VARIANTS.map((v) => ({ variant: v.name, compression: v.compression, frames: v.frames, mbps: [], lost: [], notes: [] }));
+// The machine may be shared: the load around the run goes with the figures.
+const loadBefore = loadavg()[0];
 const work = mkdtempSync(join(DIR, 'patchbay-bench-hdf5-'));
 try {
   for (let rep = 0; rep < reps; rep++) {
-    for (const [i, v] of VARIANTS.entries()) {
+    // Each repetition starts with another variant, so none always runs first (or after gzip).
+    const order = VARIANTS.map((_, k) => (k + rep) % VARIANTS.length);
+    for (const i of order) {
+      const v = VARIANTS[i];
       const file = join(work, `run-${rep}-${i}.h5`);
       const r = await v.run(file, v.frames);
       rmSync(file, { force: true });
@@ -203,7 +208,8 @@ const results = rows.map((r, i) => {
   return { ...r, medianMBps: m, medianFps: (m * 1e6) / FRAME_BYTES, anchor, ratioToAnchor: ratio };
 });
 const command = `node bin/run-ts.js bench/hdf5.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
-process.stdout.write(`\n${command}\n1024×1024 uint16 frames (${FRAME_BYTES} bytes), ${reps} repetition(s), files in ${DIR}\n\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n`);
+const load = { before: loadBefore, after: loadavg()[0], cores: cpus().length };
+process.stdout.write(`\n${command}\n1024×1024 uint16 frames (${FRAME_BYTES} bytes), ${reps} repetition(s), files in ${DIR}, load average ${load.before.toFixed(1)} → ${load.after.toFixed(1)} on ${load.cores} cores\n\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n`);
 
 const py = spawnSync(PYTHON, ['-c', 'import h5py; print(h5py.__version__, h5py.version.hdf5_version)'], { encoding: 'utf8' }).stdout.trim().split(' ');
 const h5wasmVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/h5wasm/package.json'), 'utf8')) as { version: string }).version;
@@ -219,6 +225,7 @@ writeFileSync(
       frame: { dtype: 'uint16', shape: [H, W], bytes: FRAME_BYTES },
       reps,
       dir: DIR,
+      loadAverage: load,
       results,
     },
     null,

@@ -66,6 +66,8 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private replyWaiter: { want: 'opened' | 'closed'; resolve: () => void; reject: (e: Error) => void } | undefined;
   private ended = false;
   private holdsFile = false;
+  /** Time spent copying frames into the slab, on the pipeline's thread (busyNs adds the writer's time). */
+  private copyNs = 0;
 
   constructor(io: StageIO) {
     super();
@@ -135,7 +137,9 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     }
     if (this.failure) throw this.failure;
     const slot = this.posted % layout.slots;
+    const t0 = process.hrtime.bigint();
     layout.slab.set(frame.data, slot * layout.frameBytes);
+    this.copyNs += Number(process.hrtime.bigint() - t0);
     const msg: ToWorker = { type: 'frame', slot, seq: frame.seq, t: frame.t };
     if (frame.meta !== undefined) msg.meta = frame.meta;
     this.worker!.postMessage(msg);
@@ -209,7 +213,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       case 'written':
         this.consumed = msg.frames;
         this.stats.framesStored = msg.frames;
-        this.stats.busyNs = msg.busyNs;
+        this.stats.busyNs = this.copyNs + msg.busyNs;
         this.stats.queueDepth = this.posted - this.consumed;
         this.wakeSlotWaiter();
         return;
@@ -221,7 +225,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         this.consumed = this.posted;
         this.stats.framesStored = msg.frames;
         this.stats.framesFlushed = msg.frames;
-        this.stats.busyNs = msg.busyNs;
+        this.stats.busyNs = this.copyNs + msg.busyNs;
         this.stats.queueDepth = 0;
         this.settle('closed');
         return;
