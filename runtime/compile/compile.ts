@@ -121,17 +121,21 @@ function topicsOf(n: NodeInfo): string[] {
  * before the nodes that connect to it; sources (cameras) last.
  */
 function startOrder(run: NodeInfo[], edges: Edge[], a: Analysis): string[] {
-  const before = new Map<string, Set<string>>(run.map((n) => [n.id, new Set()]));
-  const must = (first: string, then: string) => before.get(then)?.add(first);
-  for (const e of edges) must(e.to.id, e.from.id);
-  for (const p of a.pairings) if (before.has(p.binder.id) && before.has(p.connecter.id)) must(p.binder.id, p.connecter.id);
+  // Hard: a consumer listens before its producer sends. Soft: a bound socket before those that
+  // connect to it (ZeroMQ reconnects either way, so where the two disagree the consumer wins).
+  const hard = new Map<string, Set<string>>(run.map((n) => [n.id, new Set()]));
+  const soft = new Map<string, Set<string>>(run.map((n) => [n.id, new Set()]));
+  for (const e of edges) hard.get(e.from.id)?.add(e.to.id);
+  for (const p of a.pairings) if (hard.has(p.binder.id) && hard.has(p.connecter.id)) soft.get(p.connecter.id)!.add(p.binder.id);
   const order: string[] = [];
   const done = new Set<string>();
+  const ready = (id: string, rules: Map<string, Set<string>>[]) => rules.every((r) => [...r.get(id)!].every((b) => done.has(b)));
   const rank = (n: NodeInfo) => (n.decl.role === 'source' ? 1 : 0);
   const pending = [...run].sort((x, y) => rank(x) - rank(y) || x.order - y.order);
   while (pending.length) {
-    let i = pending.findIndex((n) => [...before.get(n.id)!].every((b) => done.has(b)));
-    // Only a cycle of start constraints (not of frames) could block; take the next in order then.
+    let i = pending.findIndex((n) => ready(n.id, [hard, soft]));
+    if (i < 0) i = pending.findIndex((n) => ready(n.id, [hard]));
+    // Links cannot form a cycle in a valid graph; this only guards the loop.
     if (i < 0) i = 0;
     const [n] = pending.splice(i, 1);
     order.push(n.id);

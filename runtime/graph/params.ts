@@ -21,7 +21,7 @@ export function resolveParams(type: string, params: Record<string, unknown>): Pa
     for (const [name, p] of Object.entries(decl.params)) {
       if (p.default !== undefined) setOwn(out, name, p.default as ParamValues[string]);
       // An optional endpoint without a default is empty, which the compiler turns into inproc://<id>.
-      else if (!p.required && (p.kind === 'endpoint' || p.kind === 'string')) setOwn(out, name, '');
+      else if (!p.required && (p.kind === 'endpoint' || p.kind === 'string')) setOwn<ParamValues[string]>(out, name, '');
     }
   }
   // -0 is 0 to every node; keeping the sign would make a saved-then-loaded graph differ.

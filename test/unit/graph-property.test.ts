@@ -103,10 +103,25 @@ function checkPlan(plan: Plan): void {
   // Start order: every consumer before its producer; a bound socket before those connecting to it.
   const at = new Map(plan.startOrder.map((id, i) => [id, i]));
   for (const l of plan.links) if (at.get(l.to.node)! > at.get(l.from.node)!) throw new Error(`${l.to.node} starts after its producer ${l.from.node}`);
+  // ... unless links make the connecting node a consumer of the binding one: then the consumer goes first.
+  const downstream = (from: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length) {
+      const id = stack.pop()!;
+      for (const l of plan.links) {
+        if (l.from.node === id && !seen.has(l.to.node)) {
+          seen.add(l.to.node);
+          stack.push(l.to.node);
+        }
+      }
+    }
+    return seen;
+  };
   const own = plan.sockets.filter((s) => s.link === undefined);
   for (const b of own.filter((s) => s.side === 'bind')) {
     for (const c of own.filter((s) => s.side === 'connect' && s.endpoint === b.endpoint)) {
-      if (at.get(b.node)! > at.get(c.node)!) throw new Error(`${b.node} binds ${b.endpoint} but starts after ${c.node}, which connects to it`);
+      if (at.get(b.node)! > at.get(c.node)! && !downstream(b.node).has(c.node)) throw new Error(`${b.node} binds ${b.endpoint} but starts after ${c.node}, which connects to it`);
     }
   }
 }
