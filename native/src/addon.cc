@@ -201,6 +201,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
       sharedBytes = bytes.ByteLength();
       sharedRef_ = Napi::Persistent(view.As<Napi::Object>());
     }
+    slotViews_.clear();
     tsfn_ = Napi::ThreadSafeFunction::New(env, cb[1].As<Napi::Function>(), "patchbay-camera-wake", 0, 1);
     started_ = true;
     auto geometry = std::make_shared<std::array<double, 3>>();
@@ -286,10 +287,20 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
                         },
                         back));
     } else if (pool_->owned != nullptr) {
-      // The view keeps the pool's memory alive; the slot itself returns only through release().
-      auto* keep = new std::shared_ptr<Pool>(pool_);
-      o.Set("data", Napi::Buffer<uint8_t>::New(
-                        env, f.data, bytes, [](Napi::Env, uint8_t*, std::shared_ptr<Pool>* k) { delete k; }, keep));
+      // One view per slot, made once: a new view per frame would count the slot again as
+      // external memory each time and bring on needless full collections.
+      if (slotViews_.size() != static_cast<size_t>(pool_->slots)) {
+        slotViews_.clear();
+        slotViews_.resize(static_cast<size_t>(pool_->slots));
+      }
+      Napi::Reference<Napi::Buffer<uint8_t>>& view = slotViews_[static_cast<size_t>(f.slot)];
+      if (view.IsEmpty()) {
+        // The view keeps the pool's memory alive; the slot itself returns only through release().
+        auto* keep = new std::shared_ptr<Pool>(pool_);
+        view = Napi::Persistent(Napi::Buffer<uint8_t>::New(
+            env, f.data, bytes, [](Napi::Env, uint8_t*, std::shared_ptr<Pool>* k) { delete k; }, keep));
+      }
+      o.Set("data", view.Value());
     }
     return o;
   }
@@ -347,6 +358,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
   std::mutex ctl_;
   std::unique_ptr<Acquisition> acquisition_;
   std::shared_ptr<Pool> pool_;
+  std::vector<Napi::Reference<Napi::Buffer<uint8_t>>> slotViews_;
   Napi::ThreadSafeFunction tsfn_;
   Napi::ObjectReference sharedRef_;
   bool started_ = false;
