@@ -146,7 +146,7 @@ describe('property: nothing but collected GraphErrors', () => {
         if (!isDeepStrictEqual(resolved(again.graph), resolved(r.graph))) throw new Error(`save -> load changed the nodes:\n${saved}`);
         if (!r.errors.some((e) => e.severity === 'error')) checkPlan(compileGraph(r.graph));
       }),
-      { numRuns: 2500 },
+      { numRuns: 2000 },
     );
   });
 
@@ -209,7 +209,7 @@ describe('property: nothing but collected GraphErrors', () => {
         if (!again.graph || again.errors.some((e) => e.severity === 'error')) throw new Error('a valid graph saved does not load valid');
         if (!isDeepStrictEqual(resolved(again.graph), resolved(g))) throw new Error('save -> load changed a valid graph');
       }),
-      { numRuns: 2500 },
+      { numRuns: 2000 },
     );
   });
 
