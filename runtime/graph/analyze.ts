@@ -132,7 +132,8 @@ export function analyzeGraph(graph: Graph): Analysis {
       add('BAD_DOCUMENT', `node ${id}: params must be a map, received ${describe(node.params)}`, { at: 'node', node: id, key: 'params' }, { node: id });
     }
     const declNames = Object.keys(decl.params);
-    let paramsOk = true;
+    // Params in error; the endpoint checks below run as long as endpoint and bind themselves are fine.
+    const bad = new Set<string>();
     for (const [name, value] of Object.entries(given)) {
       const p = ownDecl(decl.params, name);
       if (!p) {
@@ -141,19 +142,19 @@ export function analyzeGraph(graph: Graph): Analysis {
       }
       const problem = checkParam(p, value);
       if (problem) {
-        paramsOk = false;
+        bad.add(name);
         add(problem.code, `node ${id}: param ${name} must be ${problem.expected}, received ${describe(value)}`, { at: 'param', node: id, param: name }, { node: id, param: name });
       }
     }
     for (const [name, p] of Object.entries(decl.params)) {
       if (p.required && !Object.hasOwn(given, name)) {
-        paramsOk = false;
+        bad.add(name);
         add('MISSING_PARAM', `node ${id}: ${decl.type} needs param ${name} (${p.doc})`, { at: 'node', node: id, key: 'params' }, { node: id, param: name });
       }
     }
     const params = resolveParams(decl.type, given);
     const info: NodeInfo = { id, node, decl, params, order };
-    if (decl.socket && paramsOk) {
+    if (decl.socket && !bad.has('endpoint') && !bad.has('bind')) {
       const ep = typeof params.endpoint === 'string' && params.endpoint !== '' ? params.endpoint : `inproc://${id}`;
       info.endpoint = ep;
       info.parsedEndpoint = parseEndpoint(ep);
