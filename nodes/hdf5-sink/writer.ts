@@ -276,8 +276,7 @@ export class Hdf5Writer {
       this.writeIndex('seq', n0, seqs, ptr);
       this.writeIndex('timestamps', n0, times, ptr);
     } catch (e) {
-      this.fail(e as Hdf5SinkError, n0);
-      throw e;
+      throw this.fail(e, n0);
     }
     this.n = n0 + k;
     for (const f of frames) this.trackMeta(f.meta);
@@ -290,8 +289,7 @@ export class Hdf5Writer {
       this.syncMeta();
       this.call('WRITE_FAILED', () => this.M.flush(this.h5id));
     } catch (e) {
-      this.fail(e as Hdf5SinkError, this.n);
-      throw e;
+      throw this.fail(e, this.n);
     }
     this.flushedN = this.n;
   }
@@ -333,14 +331,21 @@ export class Hdf5Writer {
     if (this.h5file === undefined) throw new Hdf5SinkError({ code: 'WRITER_CLOSED', file: this.file, detail: 'the writer is closed' });
   }
 
-  /** Shrinks the datasets back to `n` (so the next flush or close writes a consistent group) and refuses further work. */
-  private fail(err: Hdf5SinkError, n: number): void {
+  /**
+   * Shrinks the datasets back to `n` (so the close writes a consistent group) and refuses
+   * further work. Returns the error to throw: `e`, saying so when the shrinking failed too.
+   */
+  private fail(e: unknown, n: number): Hdf5SinkError {
+    let err = e instanceof Hdf5SinkError ? e : new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: (e as Error).message });
+    const paths = [`${this.groupPath}/seq`, `${this.groupPath}/timestamps`];
+    const shrink = (p: string, dims: bigint[]) => captureDiag(() => this.M.resize_dataset(this.h5id, p, dims));
+    const results = paths.map((p) => shrink(p, [BigInt(n)]));
+    if (this.framesPath !== undefined && this.shape) results.push(shrink(this.framesPath, [BigInt(n), ...this.shape.map(BigInt)]));
+    if (results.some((r) => r.value < 0 || r.diag))
+      err = new Hdf5SinkError({ ...err.toData(), message: undefined, detail: `${err.detail ?? ''}; the datasets could not be shrunk back to ${n} frames: readers see the last flush` });
     this.failed = err;
-    if (this.framesPath !== undefined && this.shape)
-      captureDiag(() => this.M.resize_dataset(this.h5id, this.framesPath as string, [BigInt(n), ...this.shape!.map(BigInt)]));
-    captureDiag(() => this.M.resize_dataset(this.h5id, `${this.groupPath}/seq`, [BigInt(n)]));
-    captureDiag(() => this.M.resize_dataset(this.h5id, `${this.groupPath}/timestamps`, [BigInt(n)]));
     this.n = n;
+    return err;
   }
 
   private release(): void {
