@@ -121,6 +121,24 @@ links:
     expect(brief(loadGraph(text).errors)).toEqual([{ code: 'BAD_ENDPOINT', line: 6, col: 17, severity: 'error' }]);
   });
 
+  it('a bad param elsewhere does not hide a duplicate endpoint', () => {
+    const text = `patchbay: 1
+nodes:
+  camera: {type: Camera}
+  copy: {type: Copy}
+  a: {type: Publish, params: {endpoint: "tcp://*:5589"}}
+  b: {type: Publish, params: {endpoint: "tcp://127.0.0.1:5589", hwm: 0}}
+links:
+  - camera.out -> copy.in
+  - copy.out -> a.in
+  - copy.out -> b.in
+`;
+    expect(brief(loadGraph(text).errors)).toEqual([
+      { code: 'DUPLICATE_ENDPOINT', line: 6, col: 41, severity: 'error' },
+      { code: 'PARAM_OUT_OF_RANGE', line: 6, col: 70, severity: 'error' },
+    ]);
+  });
+
   it('CROSS_HOST_LINK when sockets on two hosts meet at an endpoint that is not tcp', () => {
     const text = `patchbay: 1
 nodes:
