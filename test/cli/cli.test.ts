@@ -216,6 +216,13 @@ describe('docs', () => {
     expect(readFileSync('docs/nodes.md', 'utf8')).toBe(renderNodeDocs());
   });
 
+  it('the sample output of plan in docs/cli.md is what plan prints', async () => {
+    const doc = readFileSync('docs/cli.md', 'utf8');
+    const sample = /```text\n\$ patchbay plan graphs\/push-pull\.yaml\n([\s\S]*?)```/.exec(doc);
+    expect(sample).not.toBeNull();
+    expect((await cli('plan', 'graphs/push-pull.yaml')).out).toBe(sample![1]);
+  });
+
   it('every patchbay command written in docs/cli.md runs with the exit code written beside it', async () => {
     const doc = readFileSync('docs/cli.md', 'utf8');
     // Commands in sh blocks: "patchbay ARGS" optionally followed by "# exit N".
