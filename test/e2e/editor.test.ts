@@ -97,6 +97,24 @@ async function rename(id: string): Promise<void> {
   await eventually(() => page.locator(`[data-node-id="${id}"]`).count()).toBe(1);
 }
 
+/** What the page says about a run, to explain a failed wait. */
+async function runDiagnosis(): Promise<string> {
+  const msg = (await page.getByTestId('message').count()) > 0 ? await page.getByTestId('message').textContent() : '';
+  const failures = await page.locator('[data-testid=node-failure]').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+  const stats = await page.locator('[data-testid=node-stats]').allTextContents();
+  return `state=${await page.getByTestId('run-state').textContent()} message=${msg} failures=${JSON.stringify(failures)} stats=${JSON.stringify(stats)}`;
+}
+
+/** Runs `body`; a failure carries what the page said about the run. */
+async function explained(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    (e as Error).message += `\n  page: ${await runDiagnosis()}`;
+    throw e;
+  }
+}
+
 /** A node's preview is drawn and is not a blank picture. */
 async function expectPreview(id: string): Promise<void> {
   const img = page.locator(`[data-node-id=${id}] [data-testid=node-preview]`);
@@ -367,18 +385,20 @@ describe.skipIf(skip)('editor in Chromium', () => {
       );
       await openEditor(`?graph=${file}`);
       await eventually(() => nodes().count()).toBe(3);
-      await page.getByTestId('run').click();
-      await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('running');
-      const frames = page.locator('[data-node-id=fft] [data-testid=node-frames]');
-      await eventually(() => frames.isVisible(), 30_000).toBe(true);
-      const first = Number(await frames.textContent());
-      await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
-      await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
-      await eventually(() => page.locator('svg[data-link="fft.out -> recorder.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
-      await expectPreview('fft');
-      await page.screenshot({ path: join(IMG, 'editor-running-subscribe.png') });
-      await page.getByTestId('stop').click();
-      await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+      await explained(async () => {
+        await page.getByTestId('run').click();
+        await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('running');
+        const frames = page.locator('[data-node-id=fft] [data-testid=node-frames]');
+        await eventually(() => frames.isVisible(), 30_000).toBe(true);
+        const first = Number(await frames.textContent());
+        await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
+        await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
+        await eventually(() => page.locator('svg[data-link="fft.out -> recorder.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
+        await expectPreview('fft');
+        await page.screenshot({ path: join(IMG, 'editor-running-subscribe.png') });
+        await page.getByTestId('stop').click();
+        await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+      });
     } finally {
       sending = false;
       await sender;
@@ -411,26 +431,28 @@ describe.skipIf(skip)('editor in Chromium', () => {
     );
     await openEditor(`?graph=${runFile}`);
     await eventually(() => nodes().count()).toBe(3);
-    await page.getByTestId('run').click();
-    const frames = page.locator('[data-node-id=camera] [data-testid=node-frames]');
-    const failure = page.locator('[data-testid=node-failure]');
-    // A node that fails shows why on itself: say so instead of waiting out the timeout.
-    await eventually(async () => {
-      if ((await failure.count()) > 0) return `failed: ${await failure.first().getAttribute('title')}`;
-      return (await frames.isVisible()) ? 'frames' : 'waiting';
-    }, 30_000).toBe('frames');
-    expect(await page.getByTestId('run-state').textContent()).toBe('running');
-    const first = Number(await frames.textContent());
-    await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
-    await eventually(async () => Number(await page.locator('[data-node-id=camera] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
-    await eventually(() => page.locator('svg[data-link="camera.out -> fft.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
-    await expectPreview('camera');
-    await expectPreview('fft');
-    // Frames reach the end of the pipeline: the recorder counts them.
-    await eventually(async () => Number(await page.locator('[data-node-id=recorder] [data-testid=node-frames]').textContent()), 20_000).toBeGreaterThan(0);
-    await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 20_000).toBeGreaterThan(0);
-    await page.screenshot({ path: join(IMG, 'editor-running.png') });
-    await page.getByTestId('stop').click();
-    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    await explained(async () => {
+      await page.getByTestId('run').click();
+      const frames = page.locator('[data-node-id=camera] [data-testid=node-frames]');
+      const failure = page.locator('[data-testid=node-failure]');
+      // A node that fails shows why on itself: say so instead of waiting out the timeout.
+      await eventually(async () => {
+        if ((await failure.count()) > 0) return `failed: ${await failure.first().getAttribute('title')}`;
+        return (await frames.isVisible()) ? 'frames' : 'waiting';
+      }, 30_000).toBe('frames');
+      expect(await page.getByTestId('run-state').textContent()).toBe('running');
+      const first = Number(await frames.textContent());
+      await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
+      await eventually(async () => Number(await page.locator('[data-node-id=camera] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
+      await eventually(() => page.locator('svg[data-link="camera.out -> fft.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
+      await expectPreview('camera');
+      await expectPreview('fft');
+      // Frames reach the end of the pipeline: the recorder counts them.
+      await eventually(async () => Number(await page.locator('[data-node-id=recorder] [data-testid=node-frames]').textContent()), 20_000).toBeGreaterThan(0);
+      await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 20_000).toBeGreaterThan(0);
+      await page.screenshot({ path: join(IMG, 'editor-running.png') });
+      await page.getByTestId('stop').click();
+      await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    });
   });
 });
