@@ -16,6 +16,17 @@ describe('example graphs', () => {
     expect(examples).toEqual(['copy-shallow-deep.yaml', 'pubsub-fft-hdf5.yaml', 'push-pull.yaml', 'req-rep.yaml']);
   });
 
+  it('bind distinct tcp ports in 5555-5599, so any two can run at once', () => {
+    const ports = examples.flatMap((f) =>
+      Object.values(loadGraph(read(f)).graph!.nodes)
+        .filter((n) => typeof n.params.endpoint === 'string' && n.params.endpoint.startsWith('tcp://') && n.params.bind !== false && n.type !== 'Request' && n.type !== 'Subscribe')
+        .map((n) => Number(String(n.params.endpoint).split(':').at(-1))),
+    );
+    expect(ports.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(ports.every((p) => p >= 5555 && p <= 5599)).toBe(true);
+  });
+
   for (const file of examples) {
     it(`${file}: valid, described, and saved back byte for byte`, () => {
       const text = read(file);
