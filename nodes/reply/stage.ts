@@ -67,7 +67,7 @@ const replyStage: StageFactory = (io) => {
     async close() {
       ended = true;
       changed();
-      socket?.close();
+      if (socket && !socket.closed) socket.close();
     },
   };
 };

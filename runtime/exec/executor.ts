@@ -785,8 +785,9 @@ class Run extends EventEmitter implements RunHandle {
       }
     }
     for (const s of this.sockets) {
+      if (s.closed) continue;
       if (this.forced.settled) s.linger = 0;
-      if (!s.closed) s.close();
+      s.close();
     }
     // Failures seen while closing count too.
     summary.failures = [...this.failures];

@@ -168,3 +168,38 @@ test.skipIf(noCamera)('SIGINT to an endless camera -> HDF5Sink run: exit 0, ever
   expect(got.seq).toHaveLength(sent);
   for (let i = 1; i < got.seq.length; i++) expect(got.seq[i]).toBeGreaterThan(got.seq[i - 1]);
 });
+
+test('a run that cannot drain (a ventilator with no workers): the second SIGINT forces the end, exit code 1', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'patchbay-run-'));
+  const file = join(dir, 'stuck.yaml');
+  const pullEp = `tcp://127.0.0.1:${await freePort()}`;
+  const pushEp = `tcp://127.0.0.1:${await freePort()}`;
+  await writeFile(
+    file,
+    ['patchbay: 1', 'nodes:', `  pull: {type: Pull, params: {endpoint: "${pullEp}"}}`, `  push: {type: Push, params: {endpoint: "${pushEp}"}}`, 'links:', '  - pull.out -> push.in', ''].join('\n'),
+  );
+  const child = spawn(process.execPath, [BIN, 'run', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const feeder = feed(pullEp);
+  // The Pull node has taken frames that the Push node can never hand to anyone.
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      for (const line of stdout.split('\n').slice(0, -1)) if (JSON.parse(line).nodes?.pull?.framesIn >= 3) resolve();
+    });
+  });
+  child.kill('SIGINT');
+  await new Promise<void>((resolve) => {
+    const check = () => (stderr.includes('SIGINT') ? resolve() : setTimeout(check, 20));
+    check();
+  });
+  child.kill('SIGINT');
+  expect(await exited).toBe(1);
+  await feeder.stop();
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  expect(summary.type).toBe('summary');
+  expect(summary.failures.map((f: { code: string }) => f.code)).toContain('FORCED_STOP');
+});
