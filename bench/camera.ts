@@ -128,7 +128,15 @@ async function anchor(format: PixelFormat) {
   });
 }
 
-const rows: Row[] = [];
+/** The event loop's own delay with no camera at all: what the machine's load adds to every row. */
+async function idle() {
+  return measure(async () => {
+    await new Promise((r) => setTimeout(r, quick ? 300 : 1000));
+    return { frames: 0, bytes: 0, dropped: 0 };
+  });
+}
+
+const rows: Row[] = [row('idle loop (no camera)', 'Mono8', 'idle', await idle())];
 for (const format of ['Mono8', 'Mono16'] as const) {
   rows.push(row('anchor: JS alloc + copy', format, '-', await anchor(format)));
   for (const mode of ['owned', 'pool', 'shared'] as const)
@@ -143,7 +151,8 @@ for (const format of ['Mono8', 'Mono16'] as const) {
 const header = ['source', 'format', 'mode', 'frames/s', 'MB/s', 'vs anchor', 'loop p99 ms', 'dropped'];
 const table = rows.map((r) => {
   const a = rows.find((x) => x.format === r.format && x.mode === '-')!;
-  return [r.source, r.format, r.mode, r.fps.toFixed(0), r.mbps.toFixed(0), (r.mbps / a.mbps).toFixed(2), r.loopP99Ms.toFixed(2), String(r.dropped)];
+  const vs = r.mode === 'idle' ? '-' : (r.mbps / a.mbps).toFixed(2);
+  return [r.source, r.mode === 'idle' ? '-' : r.format, r.mode, r.fps.toFixed(0), r.mbps.toFixed(0), vs, r.loopP99Ms.toFixed(2), String(r.dropped)];
 });
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((t) => t[c].length)));
 const line = (cells: string[]) => cells.map((v, c) => (c < 3 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
