@@ -16,7 +16,7 @@ import { emptyStats, type StageIO } from '../runtime/exec/stage.ts';
 import type { Frame } from '../runtime/wire/index.ts';
 import { fft } from '../nodes/fft/index.ts';
 import createFftStage from '../nodes/fft/stage.ts';
-import { outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
+import { Fft2, outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
 import { wasmSupports } from '../nodes/fft/wasm-fft2.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +61,21 @@ function timeOurs(x: Uint8Array, h: number, w: number, opts: Fft2Options, n: num
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
     transformInto(x, h, w, out, opts);
+    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return ts;
+}
+
+/** The same, on the JavaScript path (what sizes with prime factors above 5 get). */
+function timeJs(x: Uint8Array, h: number, w: number, n: number): number[] {
+  const opts = { output: 'complex', shift: false, precision: 'exact' } as const;
+  const f = new Fft2(h, w);
+  const out = new Float64Array(2 * h * w);
+  for (let i = 0; i < 3; i++) f.transform(x, out, opts);
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    f.transform(x, out, opts);
     ts.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return ts;
@@ -134,12 +149,12 @@ async function main(): Promise<void> {
   const rows = [];
   process.stdout.write(`FFT, one thread, uint8 frames, ms per frame (median of ${reps}); ratio = ours / anchor\n`);
   process.stdout.write(
-    `${'size'.padEnd(10)}${pad('np.fft2', 9)}${pad('np.rfft2', 9)}${pad('fftw r2c', 9)}${pad('exact', 8)}${pad('ex/fft2', 8)}${pad('ex half', 8)}${pad('fast half', 10)}${pad('fa/rfft2', 9)}${pad('fast cplx', 10)}\n`,
+    `${'size'.padEnd(10)}${pad('np.fft2', 9)}${pad('np.rfft2', 9)}${pad('fftw r2c', 9)}${pad('exact', 8)}${pad('ex/fft2', 8)}${pad('ex half', 8)}${pad('fast half', 10)}${pad('fa/rfft2', 9)}${pad('fast cplx', 10)}${pad('js exact', 9)}\n`,
   );
   for (const [h, w] of SIZES) {
     const x = frame(h, w, 7);
     // numpy and ours take turns, size by size and in rounds, so both see the same machine load.
-    const samples: Record<string, number[]> = { fft2: [], rfft2: [], fftw: [], exact: [], exactHalf: [], fastHalf: [], fastComplex: [] };
+    const samples: Record<string, number[]> = { fft2: [], rfft2: [], fftw: [], exact: [], exactHalf: [], fastHalf: [], fastComplex: [], js: [] };
     const perRound = Math.ceil(reps / ROUNDS);
     let fftwProblem: string | undefined;
     for (let round = 0; round < ROUNDS; round++) {
@@ -152,12 +167,14 @@ async function main(): Promise<void> {
       samples.exactHalf.push(...timeOurs(x, h, w, { output: 'half', shift: false, precision: 'exact' }, perRound));
       samples.fastHalf.push(...timeOurs(x, h, w, { output: 'half', shift: false, precision: 'fast' }, perRound));
       samples.fastComplex.push(...timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'fast' }, perRound));
+      samples.js.push(...timeJs(x, h, w, perRound));
     }
     const a = { numpy_fft2: median(samples.fft2), numpy_rfft2: median(samples.rfft2), fftw_rfft2: samples.fftw.length ? median(samples.fftw) : null };
     const exact = median(samples.exact);
     const exactHalf = median(samples.exactHalf);
     const fastHalf = median(samples.fastHalf);
     const fastComplex = median(samples.fastComplex);
+    const js = median(samples.js);
     const row = {
       size: `${h}x${w}`,
       numpyFft2Ms: a.numpy_fft2,
@@ -169,12 +186,13 @@ async function main(): Promise<void> {
       fastHalfMs: fastHalf,
       fastVsRfft2: fastHalf / a.numpy_rfft2,
       fastComplexMs: fastComplex,
+      exactComplexJavaScriptMs: js,
       path: wasmSupports(h, w) ? 'webassembly simd' : 'javascript',
       fftwProblem,
     };
     rows.push(row);
     process.stdout.write(
-      `${row.size.padEnd(10)}${pad(f2(a.numpy_fft2), 9)}${pad(f2(a.numpy_rfft2), 9)}${pad(f2(a.fftw_rfft2), 9)}${pad(f2(exact), 8)}${pad(f2(row.exactVsFft2), 8)}${pad(f2(exactHalf), 8)}${pad(f2(fastHalf), 10)}${pad(f2(row.fastVsRfft2), 9)}${pad(f2(fastComplex), 10)}\n`,
+      `${row.size.padEnd(10)}${pad(f2(a.numpy_fft2), 9)}${pad(f2(a.numpy_rfft2), 9)}${pad(f2(a.fftw_rfft2), 9)}${pad(f2(exact), 8)}${pad(f2(row.exactVsFft2), 8)}${pad(f2(exactHalf), 8)}${pad(f2(fastHalf), 10)}${pad(f2(row.fastVsRfft2), 9)}${pad(f2(fastComplex), 10)}${pad(f2(js), 9)}\n`,
     );
   }
   const pool = [];
