@@ -146,7 +146,7 @@ describe('property: nothing but collected GraphErrors', () => {
         if (!isDeepStrictEqual(resolved(again.graph), resolved(r.graph))) throw new Error(`save -> load changed the nodes:\n${saved}`);
         if (!r.errors.some((e) => e.severity === 'error')) checkPlan(compileGraph(r.graph));
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
