@@ -37,6 +37,8 @@ export interface StageIO {
   /**
    * Sends a message out of an output port; resolves when downstream has taken it (backpressure).
    * `branch` (0 ≤ branch < branches(port)) sends to one consumer of a fan-out port only (Copy deep).
+   * End-of-stream messages are ignored here: the executor sends end of stream after run() or end().
+   * The frame's buffer must not be written again by the stage once emitted (sockets send it as is).
    */
   emit(port: string, msg: Message, branch?: number): Promise<void>;
   /** How many consumers an output port feeds (Copy). Absent in hand-made StageIOs: assume 1. */
