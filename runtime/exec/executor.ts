@@ -531,8 +531,17 @@ class Run extends EventEmitter implements RunHandle {
       send: (frame) => q.send(encode(frame)),
       end: async (count) => {
         const consumers = localReceivers.get(s.endpoint) ?? [];
-        if (consumers.length > 0) return this.repeatEos(q, () => encode({ kind: 'eos', seq: count }), consumers);
-        for (let i = 0; i < Math.max(1, peers); i++) await this.sendWithin(q, encode({ kind: 'eos', seq: count }), EOS_LIMIT_MS);
+        const eos = () => encode({ kind: 'eos', seq: count });
+        if (consumers.length === 0) {
+          for (let i = 0; i < Math.max(1, peers); i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
+          return;
+        }
+        await this.repeatEos(q, eos, consumers);
+        // Workers placed on other hosts cannot confirm: one each, once the local workers have
+        // left the rotation (their sockets closed at their end of stream).
+        const remote = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s && !this.runners.has(x.node)).length;
+        if (remote > 0) await sleep(OUTSIDE_EOS_GAP_MS);
+        for (let i = 0; i < remote; i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
       },
     };
     this.addOutput(r, 'out', sink);
