@@ -25,7 +25,7 @@ export const fft = {
       kind: 'enum',
       choices: ['exact', 'fast'],
       default: 'exact',
-      doc: 'exact: float64, equal to numpy within 1e-9 of the largest value; fast: float32 SIMD WebAssembly, within 1e-5 (docs/fft.md)',
+      doc: 'exact: float64, equal to numpy within 1e-9 of the largest value; fast: float32, within 1e-5 (log-magnitude 1e-3; docs/fft.md)',
     },
   },
   docs: {
