@@ -8,17 +8,22 @@ import { captures, makePlan, runPlan, sock, uniqAddress } from '../helpers/run-h
 const skip = missing('python3 with pyzmq and numpy', () => pythonHas('zmq', 'numpy'));
 const script = (name: string) => fileURLToPath(new URL(`../../examples/python/${name}`, import.meta.url));
 
-function python(args: string[]): { out: Promise<string> } {
+function python(args: string[]): { out: Promise<string>; ready: Promise<void> } {
   const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (onReady = r));
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (stdout.startsWith('ready\n')) onReady();
+  });
   child.stderr.on('data', (d) => (stderr += d));
   const out = new Promise<string>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`python exited ${code}: ${stderr}`))));
   });
-  return { out };
+  return { out, ready };
 }
 
 describe.skipIf(skip)('Python peers (examples/python)', () => {
@@ -77,5 +82,51 @@ describe.skipIf(skip)('Python peers (examples/python)', () => {
       expect(px[0]).toBe(f.seq);
       expect(px[48 * 64 - 1]).toBe((48 * 64 - 1 + f.seq) % 65536);
     }
+  });
+
+  test('pyzmq REQ clients ask a Reply node: each reply a newer frame', async () => {
+    const ep = await uniqAddress('tcp');
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: 0, bytes: 256, intervalMs: 2 } },
+        { id: 'reply', type: 'Reply', params: { endpoint: ep } },
+      ],
+      ['src.out -> reply.in'],
+      [sock('reply', 'REP', 'bind', ep, { hwm: 1 })],
+    );
+    const run = runPlan(plan);
+    const result = JSON.parse((await python([script('requester.py'), ep, '8']).out).trim().split('\n').at(-1)!);
+    run.stop();
+    const summary = await run.done;
+    expect(summary.exitCode).toBe(0);
+    expect(result.received).toBe(8);
+    for (let i = 1; i < 8; i++) expect(result.seqs[i]).toBeGreaterThan(result.seqs[i - 1]);
+    expect(summary.stats.nodes.reply.framesOut).toBe(8);
+  });
+
+  test('two pyzmq PULL workers share a Push node\'s frames: each frame to exactly one, both get end of stream', async () => {
+    const ep = await uniqAddress('tcp');
+    const N = 300;
+    const plan = makePlan(
+      [
+        // Slow enough that both workers are connected long before the end (end of stream goes to the workers connected then).
+        { id: 'src', type: 'TestSource', params: { frames: N, bytes: 1024, intervalMs: 3 } },
+        { id: 'push', type: 'Push', params: { endpoint: ep } },
+      ],
+      ['src.out -> push.in'],
+      [sock('push', 'PUSH', 'bind', ep)],
+    );
+    // Workers first: a ventilator with no worker waits (nothing is lost), and both should get a share.
+    const a = python([script('worker.py'), ep]);
+    const b = python([script('worker.py'), ep]);
+    await Promise.all([a.ready, b.ready]);
+    const run = runPlan(plan);
+    const summary = await run.done;
+    const [ra, rb] = await Promise.all([a.out, b.out]).then((outs) => outs.map((o) => JSON.parse(o.trim().split('\n').at(-1)!)));
+    expect(summary.exitCode).toBe(0);
+    const all = [...ra.seqs, ...rb.seqs].sort((x: number, y: number) => x - y);
+    expect(all).toEqual([...Array(N).keys()]);
+    expect(ra.received).toBeGreaterThan(0);
+    expect(rb.received).toBeGreaterThan(0);
   });
 });
