@@ -41,3 +41,32 @@ test('Subscribe: frames from an outside publisher, filtered by topic; gaps and e
   expect(seqs).toEqual([0, 1, 2, 3, 4, ...Array.from({ length: 12 }, (_, i) => 8 + i)]);
   expect(summary.stats.nodes.sub.dropped).toBe(22 - seqs.length);
 });
+
+test('two graphs: one publishes (waiting for one outside subscriber), the other subscribes; every frame arrives and both end', async () => {
+  const ep = await uniqAddress('tcp');
+  const cap = captures();
+  const N = 300;
+  const publisher = makePlan(
+    [
+      { id: 'src', type: 'TestSource', params: { frames: N, bytes: 2048 } },
+      { id: 'pub', type: 'Publish', params: { endpoint: ep, topic: 'cam', waitFor: 1, hwm: 1000 } },
+    ],
+    ['src.out -> pub.in'],
+    [sock('pub', 'PUB', 'bind', ep, { hwm: 1000 })],
+  );
+  const subscriber = makePlan(
+    [
+      { id: 'sub', type: 'Subscribe', params: { endpoint: ep, topics: ['cam'], hwm: 1000 } },
+      { id: 'sink', type: 'Capture' },
+    ],
+    ['sub.out -> sink.in'],
+    [sock('sub', 'SUB', 'connect', ep, { topics: ['cam'], hwm: 1000 })],
+  );
+  const a = runPlan(publisher);
+  const b = runPlan(subscriber, { capture: cap });
+  const [sa, sb] = await Promise.all([a.done, b.done]);
+  expect(sa.exitCode).toBe(0);
+  expect(sb.exitCode).toBe(0);
+  expect(cap.of('sink').frames.map((f) => f.seq)).toEqual([...Array(N).keys()]);
+  expect(sb.stats.nodes.sub.dropped).toBe(0);
+});
