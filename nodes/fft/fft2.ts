@@ -248,11 +248,16 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
 /**
  * Transforms one frame into `out` (sized by outputSpec). Sizes with prime factors up to 5
  * run in WebAssembly SIMD (wasm-fft2.ts), in float64 or float32 by precision; the rest in
- * JavaScript (Fft2) in float64, rounded to float32 for the fast precision.
+ * JavaScript (Fft2) in float64, rounded to float32 for the fast precision. Returns the
+ * payload bytes copied on the way (into and out of WebAssembly memory).
  */
-export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options): void {
-  if (wasmSupports(h, w)) wasmFft2For(h, w).transform(input, opts.precision === 'exact' ? (out as Float64Array) : (out as Float32Array), opts);
-  else fft2For(h, w).transform(input, out, opts);
+export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options): number {
+  if (wasmSupports(h, w)) {
+    wasmFft2For(h, w).transform(input, opts.precision === 'exact' ? (out as Float64Array) : (out as Float32Array), opts);
+    return input.byteLength + out.byteLength;
+  }
+  fft2For(h, w).transform(input, out, opts);
+  return 0;
 }
 
 /** Convenience: the whole transform of one frame into a fresh buffer. */

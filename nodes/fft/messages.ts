@@ -23,4 +23,6 @@ export interface FftTask {
 export interface FftResult {
   /** Nanoseconds the worker spent on the transform. */
   busyNs: number;
+  /** Payload bytes the worker copied (into and out of WebAssembly memory). */
+  bytesCopied: number;
 }

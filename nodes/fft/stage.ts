@@ -126,6 +126,7 @@ export class FftStage implements Stage {
   private async finish(entry: InFlight, result: FftResult): Promise<void> {
     const { frame, spec, slot, out } = entry;
     this.io.stats.busyNs += result.busyNs;
+    this.io.stats.bytesCopied += result.bytesCopied;
     this.freeSlots.push(slot);
     this.inFlight.shift();
     this.io.stats.queueDepth = this.inFlight.length;

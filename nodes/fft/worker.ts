@@ -8,6 +8,6 @@ export default function fftTask(task: FftTask): FftResult {
   const { height: h, width: w } = task;
   const spec = outputSpec(h, w, task);
   const input = inputView(task.dtype, task.slab, task.inOffset, h * w);
-  transformInto(input, h, w, outputView(spec, task.out, 0), task);
-  return { busyNs: Number(process.hrtime.bigint() - t0) };
+  const bytesCopied = transformInto(input, h, w, outputView(spec, task.out, 0), task);
+  return { busyNs: Number(process.hrtime.bigint() - t0), bytesCopied };
 }
