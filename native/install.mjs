@@ -32,8 +32,17 @@ if (!force && existsSync(addon) && existsSync(stampFile) && readFileSync(stampFi
   process.exit(0);
 }
 
-// npm puts its own node-gyp on PATH for scripts and passes its nodedir setting through the environment.
-const r = spawnSync('node-gyp', ['rebuild', `--directory=${here}`], { stdio: 'inherit', shell: process.platform === 'win32' });
+// Under npm, its own node-gyp is on PATH (and in npm_config_node_gyp) and its nodedir
+// setting comes through the environment. Run by hand, use the headers installed beside
+// this Node.js when there are some, rather than letting node-gyp download them.
+const prefix = dirname(dirname(process.execPath));
+const bundled = join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+const gyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);
+const args = ['rebuild', `--directory=${here}`];
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node.h'))) args.push(`--nodedir=${prefix}`);
+const r = gyp
+  ? spawnSync(process.execPath, [gyp, ...args], { stdio: 'inherit' })
+  : spawnSync('node-gyp', args, { stdio: 'inherit', shell: process.platform === 'win32' });
 if (r.error || r.status !== 0) {
   console.error(
     'camera addon: the build failed. A C++17 compiler, make and python3 are needed; ' +
