@@ -80,13 +80,10 @@ test('SIGINT to `patchbay run --json`: clean exit 0, summary printed, every fram
   await new Promise<void>((resolve) => {
     child.stdout.on('data', (d) => {
       stdout += d;
-      const last = stdout.trim().split('\n').at(-1)!;
-      try {
-        const s = JSON.parse(last);
+      // Complete lines only: the last one may still be arriving.
+      for (const line of stdout.split('\n').slice(0, -1)) {
+        const s = JSON.parse(line);
         if (s.type === 'stats' && s.nodes.publish.framesIn >= 200) resolve();
-      } catch {
-        // A line still arriving: wait for the rest.
-        return;
       }
     });
   });
