@@ -89,4 +89,24 @@ describe('stop() in the middle of a run (the Ctrl-C path)', () => {
     expect(summary.exitCode).toBe(1);
     expect(summary.failures.map((f) => f.code)).toContain('FORCED_STOP');
   });
+
+  test('stop() while a publisher still waits for its outside subscriber: the run ends at once, nothing sent', async () => {
+    const ep = await uniqAddress('tcp');
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: 100 } },
+        { id: 'pub', type: 'Publish', params: { endpoint: ep, waitFor: 1 } },
+      ],
+      ['src.out -> pub.in'],
+      [sock('pub', 'PUB', 'bind', ep)],
+    );
+    const run = runPlan(plan, { statsIntervalMs: 20 });
+    // Still starting: the source has not been let go.
+    const first = await new Promise<import('../../runtime/exec/types.ts').StatsSnapshot>((resolve) => run.on('stats', resolve));
+    expect(first.nodes.src.state).toBe('starting');
+    run.stop();
+    const summary = await run.done;
+    expect(summary.exitCode).toBe(0);
+    expect(summary.stats.nodes.src.framesOut).toBe(0);
+  });
 });
