@@ -194,7 +194,7 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await eventually(() => page.getByTestId('problems').getAttribute('data-validating')).toBe('false');
     expect(await page.getByTestId('error-count').textContent()).toBe('0');
     expect(await page.getByTestId('warning-count').textContent()).toBe('0');
-    expect(await page.locator('[data-testid=node-error]').count()).toBe(0);
+    await eventually(() => page.locator('[data-testid=node-error]').count()).toBe(0);
     await eventually(() => page.getByTestId('dirty').isVisible()).toBe(true);
 
     await page.getByTestId('arrange').click();
@@ -333,6 +333,24 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await page.mouse.click(box.x + 300, box.y + 300, { button: 'right' });
     await page.locator('[data-testid=context-menu-item]', { hasText: /^Copy$/ }).click();
     await eventually(() => page.locator('[data-node-type=Copy]').count()).toBe(1);
+  });
+
+  it('keeps a node of an unknown type (marked) through a save, with its params and links', async () => {
+    const name = 'typo.yaml';
+    await writeFile(
+      join(graphDir, name),
+      'patchbay: 1\nnodes:\n  camera:\n    type: Camra\n    params: {fps: 10}\n  rec:\n    type: HDF5Sink\n    params: {file: out/t.h5}\nlinks:\n  - camera.out -> rec.in\n',
+    );
+    await openEditor(`?graph=${name}`);
+    await eventually(() => nodes().count()).toBe(2);
+    await eventually(() => links().count()).toBe(1);
+    await eventually(() => page.locator('[data-node-id=camera].invalid').count()).toBe(1);
+    await eventually(() => page.locator('[data-testid=problem][data-code=UNKNOWN_TYPE]').count()).toBe(1);
+    await page.getByTestId('save').click();
+    await eventually(() => page.getByTestId('message').textContent()).toContain(`Saved ${name}`);
+    const saved = loadGraph(await readFile(join(graphDir, name), 'utf8')).graph!;
+    expect(saved.nodes.camera).toEqual({ type: 'Camra', params: { fps: 10 } });
+    expect(saved.links).toHaveLength(1);
   });
 
   it('marks validation errors on the node concerned', async () => {

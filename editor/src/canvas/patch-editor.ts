@@ -43,6 +43,44 @@ export class PatchNode extends ClassicPreset.Node {
   }
 }
 
+/**
+ * A node type the registry does not know (a typo, or a newer file): kept on the canvas with
+ * the ports its links use and its params untouched, so saving never drops it; validation
+ * marks it UNKNOWN_TYPE.
+ */
+function placeholderDecl(gid: string, type: string, graph: Graph): NodeDecl {
+  const ins = new Set(graph.links.filter((l) => l.to.node === gid).map((l) => l.to.port));
+  const outs = new Set(graph.links.filter((l) => l.from.node === gid).map((l) => l.from.port));
+  return {
+    type,
+    role: 'compute',
+    inputs: [...ins].map((name) => ({ name, type: 'any' as const, many: true, doc: '' })),
+    outputs: [...outs].map((name) => ({ name, type: 'any' as const, many: true, doc: '' })),
+    params: {},
+    docs: { summary: `Unknown node type ${type}`, description: `patchbay has no node type ${type}; its params are kept as they are.` },
+  };
+}
+
+/**
+ * How much to spread a saved layout so that no two boxes overlap at the editor's node
+ * sizes (layouts written by hand or for smaller boxes would otherwise pile up).
+ */
+export function spreadFactor(at: readonly (readonly [number, number])[], boxes: readonly { width: number; height: number }[], gap = 24): number {
+  const overlaps = (s: number): boolean => {
+    for (let i = 0; i < at.length; i++) {
+      for (let j = i + 1; j < at.length; j++) {
+        const [xi, yi] = [at[i][0] * s, at[i][1] * s];
+        const [xj, yj] = [at[j][0] * s, at[j][1] * s];
+        if (xi < xj + boxes[j].width + gap && xj < xi + boxes[i].width + gap && yi < yj + boxes[j].height + gap && yj < yi + boxes[i].height + gap) return true;
+      }
+    }
+    return false;
+  };
+  let s = 1;
+  while (s < 4 && overlaps(s)) s += 0.05;
+  return s;
+}
+
 export class PatchLink extends ClassicPreset.Connection<PatchNode, PatchNode> {
   linkText = '';
 }
@@ -58,7 +96,7 @@ export interface PatchEditorHooks {
 }
 
 interface Clip {
-  nodes: { gid: string; type: string; params: Record<string, unknown>; position: { x: number; y: number } }[];
+  nodes: { gid: string; type: string; decl: NodeDecl; params: Record<string, unknown>; position: { x: number; y: number } }[];
   links: SimpleLink[];
 }
 
@@ -153,10 +191,10 @@ export class PatchEditor {
     return d;
   }
 
-  private makeNode(type: string, params: Record<string, unknown>, gid?: string): PatchNode {
+  private makeNode(type: string, params: Record<string, unknown>, gid?: string, decl = this.decl(type)): PatchNode {
     const id = gid ?? freshId(type, (x) => this.byGid(x) !== undefined);
-    const node = new PatchNode(id, this.decl(type), { ...params });
-    (node as PatchNode & { clone(): PatchNode }).clone = () => this.makeNode(type, { ...node.params });
+    const node = new PatchNode(id, decl, { ...params });
+    (node as PatchNode & { clone(): PatchNode }).clone = () => this.makeNode(type, { ...node.params }, undefined, decl);
     return node;
   }
 
@@ -190,8 +228,8 @@ export class PatchEditor {
   }
 
   /** Adds a node of `type` at `position` (graph coordinates). */
-  async addNode(type: string, params: Record<string, unknown> = {}, position = { x: 0, y: 0 }, gid?: string): Promise<PatchNode> {
-    const node = this.makeNode(type, params, gid);
+  async addNode(type: string, params: Record<string, unknown> = {}, position = { x: 0, y: 0 }, gid?: string, decl?: NodeDecl): Promise<PatchNode> {
+    const node = this.makeNode(type, params, gid, decl ?? this.decl(type));
     await this.editor.addNode(node);
     await this.area.translate(node.id, position);
     return node;
@@ -235,13 +273,13 @@ export class PatchEditor {
     this.quiet++;
     try {
       await this.editor.clear();
-      const layout = graph.layout ?? {};
-      let i = 0;
-      for (const [gid, n] of Object.entries(graph.nodes)) {
-        const at = layout[gid] ?? [i * 260, 0];
-        i++;
-        if (!this.types.has(n.type)) continue;
-        await this.addNode(n.type, { ...n.params }, { x: at[0], y: at[1] }, gid);
+      const entries = Object.entries(graph.nodes);
+      const given = graph.layout ?? {};
+      const raw = entries.map(([gid], i) => given[gid] ?? ([i * 260, 0] as [number, number]));
+      const decls = entries.map(([gid, n]) => this.types.get(n.type) ?? placeholderDecl(gid, n.type, graph));
+      const scale = spreadFactor(raw, decls.map((d) => new PatchNode('x', d, {})));
+      for (const [i, [gid, n]] of entries.entries()) {
+        await this.addNode(n.type, { ...n.params }, { x: Math.round(raw[i][0] * scale), y: Math.round(raw[i][1] * scale) }, gid, decls[i]);
       }
       for (const l of graph.links) {
         if (!this.byGid(l.from.node) || !this.byGid(l.to.node)) continue;
@@ -327,7 +365,7 @@ export class PatchEditor {
     const ids = new Set(sel.map((n) => n.gid));
     this.clip = {
       nodes: sel.map((n) => ({
-        gid: n.gid, type: n.decl.type, params: structuredClone(n.params),
+        gid: n.gid, type: n.decl.type, decl: n.decl, params: structuredClone(n.params),
         position: { ...(this.area.nodeViews.get(n.id)?.position ?? { x: 0, y: 0 }) },
       })),
       links: this.links().filter((l) => ids.has(l.from.node) && ids.has(l.to.node)),
@@ -341,7 +379,7 @@ export class PatchEditor {
     const rename = new Map<string, string>();
     const added: PatchNode[] = [];
     for (const n of this.clip.nodes) {
-      const node = await this.addNode(n.type, structuredClone(n.params), { x: n.position.x + 40, y: n.position.y + 60 });
+      const node = await this.addNode(n.type, structuredClone(n.params), { x: n.position.x + 40, y: n.position.y + 60 }, undefined, n.decl);
       rename.set(n.gid, node.gid);
       added.push(node);
     }
