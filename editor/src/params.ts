@@ -79,18 +79,40 @@ const HWM: Record<string, string> = {
 
 const PEER: Record<string, string> = { SUB: 'a SUB socket (a subscriber)', PULL: 'a PULL socket (a worker)', PUSH: 'a PUSH socket' };
 
-/** What a socket node teaches, from its declaration and its current params. */
-export function patternLesson(decl: NodeDecl, params: Record<string, unknown>): { title: string; lines: string[] } | undefined {
+/** Another socket node of the graph, for "who connects to whom" across an endpoint. */
+export interface SocketPeer {
+  id: string;
+  decl: NodeDecl;
+  params: Record<string, unknown>;
+}
+
+function binds(decl: NodeDecl, params: Record<string, unknown>): boolean {
+  const def = (decl.params as Record<string, { default?: unknown }>).bind?.default;
+  return (params.bind ?? def ?? decl.socket?.side === 'bind') === true;
+}
+
+/** What a socket node teaches, from its declaration, its current params and the graph's other socket nodes. */
+export function patternLesson(decl: NodeDecl, params: Record<string, unknown>, others: readonly SocketPeer[] = []): { title: string; lines: string[] } | undefined {
   const s = decl.socket;
   if (!s) return undefined;
   const p = decl.params as Record<string, { default?: unknown }>;
-  const bindDefault = p.bind?.default;
-  const binds = (params.bind ?? bindDefault ?? s.side === 'bind') === true;
+  const bound = binds(decl, params);
   const endpoint = (params.endpoint as string | undefined) || (p.endpoint ? 'an inproc:// endpoint patchbay picks' : '');
   const lines = [decl.docs.description];
-  lines.push(`Who binds, who connects: this node owns a ${s.own} socket and ${binds ? 'binds' : 'connects to'} ${endpoint || 'its endpoint'}.`);
+  lines.push(`Who binds, who connects: this node owns a ${s.own} socket and ${bound ? 'binds' : 'connects to'} ${endpoint || 'its endpoint'}.`);
   if (s.peerOut) lines.push(`Each node linked to its output gets ${PEER[s.peerOut]} that connects to it.`);
   if (s.peerIn) lines.push(`Each node linked to its input gets ${PEER[s.peerIn]} that connects to it.`);
+  const mine = params.endpoint as string | undefined;
+  if (mine) {
+    for (const o of others) {
+      if (o.params.endpoint !== mine || !o.decl.socket) continue;
+      lines.push(
+        bound
+          ? `In this graph: ${o.id} (${o.decl.type}, ${o.decl.socket.own}) connects to this endpoint.`
+          : `In this graph: ${o.id} (${o.decl.type}, ${o.decl.socket.own}) ${binds(o.decl, o.params) ? 'binds' : 'also connects to'} this endpoint${binds(o.decl, o.params) ? '; this node connects to it' : ''}.`,
+      );
+    }
+  }
   if (HWM[s.own]) {
     const hwm = params.hwm ?? p.hwm?.default;
     lines.push(`High-water mark${hwm !== undefined ? ` (${hwm} frames)` : ''}: ${HWM[s.own]}`);

@@ -353,6 +353,33 @@ describe.skipIf(skip)('editor in Chromium', () => {
     expect(saved.links).toHaveLength(1);
   });
 
+  it('explains who binds and who connects across an endpoint shared by two socket nodes', async () => {
+    const name = 'lesson.yaml';
+    await writeFile(
+      join(graphDir, name),
+      [
+        'patchbay: 1',
+        'nodes:',
+        '  camera: {type: Camera}',
+        '  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:5601"}}',
+        '  student: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:5601"}}',
+        '  rec: {type: HDF5Sink, params: {file: out/l.h5}}',
+        'links:',
+        '  - camera.out -> publish.in',
+        '  - student.out -> rec.in',
+        '',
+      ].join('\n'),
+    );
+    await openEditor(`?graph=${name}`);
+    await eventually(() => nodes().count()).toBe(4);
+    await selectNode('student');
+    const lesson = page.getByTestId('pattern-lesson');
+    await eventually(() => lesson.textContent()).toContain('connects to tcp://127.0.0.1:5601');
+    expect(await lesson.textContent()).toContain('publish (Publish, PUB) binds this endpoint');
+    await selectNode('publish');
+    await eventually(() => lesson.textContent()).toContain('student (Subscribe, SUB) connects to this endpoint');
+  });
+
   it('marks validation errors on the node concerned', async () => {
     await openEditor();
     await newGraph();
