@@ -14,5 +14,4 @@ export default defineConfig({
     // Rete, Vue and elkjs make one large bundle; the editor is served locally, so size warnings are noise.
     chunkSizeWarningLimit: 3000,
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:8080', '/ws': { target: 'ws://127.0.0.1:8080', ws: true } } },
 });
