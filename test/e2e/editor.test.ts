@@ -387,6 +387,11 @@ describe.skipIf(skip)('editor in Chromium', () => {
     // HDF5Sink needs a file, and a graph needs a source.
     await eventually(() => page.locator('[data-node-id="hdf5sink"].invalid').count()).toBe(1);
     await eventually(() => page.locator('[data-testid=problem][data-code=MISSING_PARAM]').count()).toBe(1);
+    // Run refuses it as `patchbay run` would: nothing starts, the problems stay marked.
+    await page.getByTestId('run').click();
+    await eventually(() => page.getByTestId('message').textContent()).toContain('does not run');
+    expect(await page.getByTestId('run-state').textContent()).toBe('idle');
+    await eventually(() => page.locator('[data-node-id="hdf5sink"].invalid').count()).toBe(1);
   });
 
   it('runs a graph fed by an outside publisher: rates change, the FFT shows a preview, stop ends it', async () => {
