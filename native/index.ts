@@ -240,13 +240,25 @@ export class Camera {
   /** Starts acquisition on the native thread. */
   async start(options: StartOptions = {}): Promise<void> {
     const mode = options.mode ?? (options.shared ? 'shared' : 'owned');
-    const buffers = options.buffers ?? options.shared?.slots ?? 8;
+    // The pool's layout (slot states, then slots) depends on its slot count: it decides.
+    const buffers = options.shared?.slots ?? options.buffers ?? 8;
     if (mode === 'shared' && !options.shared)
       throw new CameraError('BAD_ARGUMENT', 'mode shared needs a pool from createSharedFramePool()', { param: 'shared', camera: this.name });
     this.failure = undefined;
+    this.started = undefined;
     const shared = options.shared ? new Uint8Array(options.shared.buffer) : undefined;
     const started = await this.call(() => this.raw.start({ mode, buffers, shared }, () => this.wakeUp?.()));
-    this.started = { ...started, mode, shared: options.shared };
+    const pool = options.shared;
+    if (mode === 'shared' && pool && (pool.frameBytes !== started.frameBytes || pool.slotStride !== started.slotStride)) {
+      await this.call(() => this.raw.stop());
+      throw new CameraError(
+        'BAD_ARGUMENT',
+        `${this.name}: the shared pool holds frames of ${pool.frameBytes} bytes, the camera sends ${started.frameBytes} ` +
+          `(${started.width}x${started.height} ${started.pixelFormat}): make the pool with the camera's width, height and pixelFormat`,
+        { param: 'shared', value: pool.frameBytes, min: started.frameBytes, max: started.frameBytes, camera: this.name },
+      );
+    }
+    this.started = { ...started, mode, shared: pool };
   }
 
   /** Counters since start: frames delivered to JS, frames dropped (no room, or lost by the driver). */

@@ -218,3 +218,16 @@ describe('emulator backend', () => {
     expect(h.percentile(99) / 1e6).toBeLessThan(200);
   });
 });
+
+describe('emulator shared pool checks', () => {
+  it('refuses a shared pool made for another frame size', async () => {
+    const cam = await openCamera({ backend: 'emulator' });
+    try {
+      await cam.set({ width: 64, height: 64, fps: 0 });
+      const pool = createSharedFramePool({ width: 32, height: 32, pixelFormat: 'Mono8', slots: 2 });
+      await expect(cam.start({ shared: pool })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', param: 'shared' });
+    } finally {
+      await cam.close();
+    }
+  });
+});
