@@ -62,6 +62,9 @@ class CameraStage implements Stage {
     const constant = { backend: camera.info.backend, device: camera.info.id, pixelFormat: s.pixelFormat, exposureUs: s.exposureUs, gain: s.gain };
     let sent = 0;
     await camera.start({ mode: 'owned', buffers: p.buffers });
+    // While downstream holds up emit, the camera keeps dropping: keep the live count current.
+    const refresh = setInterval(() => (io.stats.dropped = camera.counters.dropped), 250);
+    refresh.unref();
     try {
       while (p.frames === 0 || sent < p.frames) {
         const f = await camera.next(io.signal).catch((e: unknown) => {
@@ -85,6 +88,7 @@ class CameraStage implements Stage {
         io.stats.bytesOut += f.data.byteLength;
       }
     } finally {
+      clearInterval(refresh);
       await camera.stop();
       io.stats.dropped = camera.counters.dropped;
     }
