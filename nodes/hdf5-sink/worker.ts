@@ -54,9 +54,12 @@ function fail(e: unknown): void {
 }
 
 /**
- * How many queued frames to write now. With gzip, chunks are written whole (a chunk
- * written in pieces is read back and compressed again for every piece); `all` writes the
- * rest too, for a flush or the end.
+ * How many queued frames to write now. With gzip, chunks are written whole: a chunk written
+ * in pieces is read back and compressed again for every piece, and, worse, a compressed
+ * chunk rewritten after a flush no longer matches the size the flushed index gives it, so a
+ * killed run would leave that chunk unreadable ("inflate() failed", seen in the SIGKILL
+ * test). So the frames of an unfinished chunk wait in the slab until the chunk is complete,
+ * or the end; `all` (the end) writes them.
  */
 function nextBatch(all: boolean): number {
   const l = layout!;
@@ -94,7 +97,7 @@ function drain(all: boolean): void {
 
 function flush(): void {
   if (!writer || stopped) return;
-  drain(true);
+  drain(false);
   if (writer.frames === writer.flushedFrames) return;
   const t0 = process.hrtime.bigint();
   writer.flush();
