@@ -67,9 +67,9 @@ function row(source: string, format: PixelFormat, mode: string, samples: Sample[
   };
 }
 
-async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<StartOptions['mode']>) {
+async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<StartOptions['mode']>, fps = 0) {
   const cam = await openCamera(open);
-  await cam.set({ pixelFormat: format, width: W, height: H, fps: 0 });
+  await cam.set({ pixelFormat: format, width: W, height: H, fps });
   try {
     return await measure(async () => {
       const pool = mode === 'shared' ? createSharedFramePool({ width: W, height: H, pixelFormat: format, slots: 8 }) : undefined;
@@ -142,6 +142,8 @@ for (const format of ['Mono8', 'Mono16'] as const) {
   for (const mode of ['owned', 'pool', 'shared'] as const)
     rows.push(row('emulator', format, mode, await camera({ backend: 'emulator' }, format, mode)));
   rows.push(row('emulator via Camera stage', format, 'owned', await stage(format)));
+  // A camera's own rate rather than flat out: what an operator's pipeline sees.
+  rows.push(row('emulator at 250 fps', format, 'owned', await camera({ backend: 'emulator' }, format, 'owned', 250)));
   if (builtBackends().includes('aravis')) {
     process.env.PATCHBAY_ARAVIS_FAKE = '1';
     rows.push(row('aravis Fake_1', format, 'owned', await camera({ backend: 'aravis', device: 'Fake_1' }, format, 'owned')));
