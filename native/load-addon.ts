@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { RawAddon } from './native.ts';
 
 const require = createRequire(import.meta.url);
-const ADDON = fileURLToPath(new URL('./build/Release/patchbay_camera.node', import.meta.url));
+/** PATCHBAY_CAMERA_ADDON points at another build of the addon (a debug build, a test of this error). */
+const ADDON = process.env.PATCHBAY_CAMERA_ADDON ?? fileURLToPath(new URL('./build/Release/patchbay_camera.node', import.meta.url));
 
 /** The addon could not be loaded; the message lists what to try. */
 export class AddonLoadError extends Error {
@@ -30,7 +31,7 @@ export function loadAddon(): RawAddon {
     const why = existsSync(ADDON) ? `it exists but did not load: ${(cause as Error).message}` : 'it has not been built';
     throw new AddonLoadError(
       [
-        `The camera addon (native/build/Release/patchbay_camera.node) could not be loaded: ${why}.`,
+        `The camera addon (${ADDON}) could not be loaded: ${why}.`,
         'Possible solutions:',
         '- Build it: `npm run build:native` (a C++ compiler, make and python3 are needed; `npm install` builds it too).',
         '- After upgrading Node.js, rebuild it: `npm run build:native`.',

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { devicesCommand } from '../../native/devices-command.ts';
 
@@ -45,5 +47,20 @@ describe('patchbay devices', () => {
 
   it('refuses unknown arguments with exit code 2', async () => {
     expect((await run(['--frobnicate'])).code).toBe(2);
+  });
+});
+
+describe('patchbay devices without the addon', () => {
+  it('fails with ADDON_NOT_BUILT and says how to build it', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const r = spawnSync(process.execPath, ['bin/patchbay.js', 'devices', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PATCHBAY_CAMERA_ADDON: '/nonexistent/patchbay_camera.node' },
+    });
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(doc.error.code).toBe('ADDON_NOT_BUILT');
+    expect(doc.error.message).toContain('npm run build:native');
   });
 });
