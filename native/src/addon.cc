@@ -3,7 +3,10 @@
 // whose frames come from the grab thread through one thread-safe wake-up call.
 #include <napi.h>
 
+#include <array>
+#include <functional>
 #include <mutex>
+#include <vector>
 
 #include "acquisition.h"
 #include "device.h"
