@@ -3,6 +3,7 @@
  * would not stop us: a read-only mount does).
  */
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +64,12 @@ describe.skipIf(noMount || noH5py)('HDF5Sink when the disk says no', () => {
     // 64 KiB frames into 1 MiB: the writer fails after about 14 of them. The stage only
     // learns of it once the slab (1024 slots here) is full, or at end().
     let refused: unknown;
-    let sent = 0;
+    // One frame surely in the file first: a burst may reach the writer as one batch, and a
+    // batch that does not fit is not written at all.
+    const flushed = once(stage, 'flush');
+    await stage.receive('in', makeFrame('uint8', [256, 256], 0));
+    await flushed;
+    let sent = 1;
     try {
       for (; sent < 5000; sent++) await stage.receive('in', makeFrame('uint8', [256, 256], sent));
     } catch (e) {
