@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
+    // Internal: one pool measurement in a fresh process, printed as JSON ("H,W,THREADS").
+    'pool-child': { type: 'string' },
   },
 });
 const quick = args.quick as boolean;
@@ -141,6 +143,18 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
   }
 }
 
+/**
+ * One pool measurement in a child process, so the pool starts from a fresh heap and not
+ * from the one the single-thread timings above filled (that slowed its main thread).
+ */
+function poolInChild(h: number, w: number, threads: number): PoolRun {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/fft.ts'), '--pool-child', `${h},${w},${threads}`, ...(quick ? ['--quick'] : [])], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`pool measurement ${h}x${w} with ${threads} threads failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as PoolRun;
+}
+
 const f2 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
 const pad = (s: string, n: number): string => s.padStart(n);
 
@@ -199,8 +213,8 @@ async function main(): Promise<void> {
   process.stdout.write(`\nFFT stage through a Piscina pool, exact, output magnitude, ${POOL_FRAMES} uint8 frames\n`);
   process.stdout.write(`${'size'.padEnd(10)}${pad('1 thread f/s', 13)}${pad('worker ms', 10)}${pad('2 threads f/s', 14)}${pad('worker ms', 10)}${pad('ratio', 7)}${pad('main busy', 10)}\n`);
   for (const [h, w] of POOL_SIZES) {
-    const one = await poolFps(h, w, 1, 'magnitude');
-    const two = await poolFps(h, w, 2, 'magnitude');
+    const one = poolInChild(h, w, 1);
+    const two = poolInChild(h, w, 2);
     pool.push({ size: `${h}x${w}`, one, two, ratio: two.fps / one.fps });
     process.stdout.write(
       `${`${h}x${w}`.padEnd(10)}${pad(one.fps.toFixed(1), 13)}${pad(f2(one.workerMs), 10)}${pad(two.fps.toFixed(1), 14)}${pad(f2(two.workerMs), 10)}${pad((two.fps / one.fps).toFixed(2), 7)}${pad(two.mainThreadBusy.toFixed(2), 10)}\n`,
@@ -217,4 +231,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nwrote ${out}\n`);
 }
 
-await main();
+if (args['pool-child']) {
+  const [h, w, threads] = (args['pool-child'] as string).split(',').map(Number);
+  process.stdout.write(JSON.stringify(await poolFps(h, w, threads, 'magnitude')) + '\n');
+} else {
+  await main();
+}
