@@ -1,7 +1,7 @@
 /**
  * The 2D FFT in WebAssembly SIMD (nodes/fft/wasm/fft2.c): the same algorithm and layouts
  * as fft2.ts's JavaScript path, in float64 (exact) and float32 (fast), for frames whose
- * sides have no prime factor above 5 (every camera size and power of two). Other sizes use
+ * sides have no prime factor above 5 (powers of two and most camera sizes). Other sizes use
  * the JavaScript path. The module is compiled once per thread, synchronously (17 kB).
  */
 import { readFileSync } from 'node:fs';
