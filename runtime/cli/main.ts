@@ -33,12 +33,12 @@ const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./plan-command.ts')).planCommand,
   },
   run: {
-    usage: 'run FILE [--json] [--host NAME]',
+    usage: 'run FILE [--json] [--host NAME] [--quiet]',
     summary: 'run a graph headless until its sources finish or Ctrl-C; prints a summary',
     load: () => external('../exec/run-command.ts', 'runCommand'),
   },
   edit: {
-    usage: 'edit [DIR] [--port N]',
+    usage: 'edit [DIR] [--port N] [--no-open]',
     summary: 'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/)',
     load: () => external('../server/edit-command.ts', 'editCommand'),
   },
@@ -48,7 +48,7 @@ const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./nodes-command.ts')).nodesCommand,
   },
   devices: {
-    usage: 'devices [--json]',
+    usage: 'devices [--json] [--backend NAME]',
     summary: 'list the cameras the addon can see (emulator, Aravis, pylon)',
     load: () => external('../../native/devices-command.ts', 'devicesCommand'),
   },
