@@ -12,8 +12,8 @@ const resolved = (g: Graph | undefined) => ({
 });
 
 describe('example graphs', () => {
-  it('there is one per course pattern', () => {
-    expect(examples).toEqual(['copy-shallow-deep.yaml', 'pubsub-fft-hdf5.yaml', 'push-pull.yaml', 'req-rep.yaml']);
+  it('there is one per course pattern, and one of placement over two hosts', () => {
+    expect(examples).toEqual(['copy-shallow-deep.yaml', 'pubsub-fft-hdf5.yaml', 'push-pull.yaml', 'req-rep.yaml', 'two-hosts.yaml']);
   });
 
   it('bind distinct tcp ports in 5555-5599, so any two can run at once', () => {
