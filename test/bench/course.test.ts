@@ -1,7 +1,7 @@
 // The benchmark's parts work: the harness answers --help and runs a Python side end to end,
 // and each of the course's Python programs runs a few small frames and prints its JSON line.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PY_DIR = join(ROOT, 'bench/python');
 const noPython = missing('Debian python3 with zmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
+const noAddon = missing('the camera addon (npm run build:native)', () => existsSync(join(ROOT, 'native/build/Release/patchbay_camera.node')));
 const tmp = mkdtempSync(join(tmpdir(), 'patchbay-bench-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -69,6 +70,28 @@ describe('bench/main.ts', () => {
     const row = json.rows.find((x) => x.pattern === 'reqrep' && x.side === 'course');
     expect(row).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5 });
     expect(row!.fps).toBeGreaterThan(0);
+  });
+});
+
+describe('bench/lib/run-graph.ts', () => {
+  it('refuses a bad --stop-when with exit code 2', async () => {
+    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/lib/run-graph.ts', 'bench/graphs/reqrep.yaml', '--stop-when', 'recorder']);
+    expect(r.code).toBe(2);
+  });
+
+  it.skipIf(noAddon)('runs the REQ/REP graph until the client has its replies, and times it from the first frame', async () => {
+    const out = join(tmp, 'patchbay.json');
+    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--pattern', 'reqrep', '--side', 'patchbay', '--frames', '5', '--reps', '1', '--out', out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      rows: { side: string; consumer: string; lostMax: number; sent: number; fps: number; failed: number }[];
+      runs: { raw: { summary: { stats: { nodes: Record<string, { framesIn: number }> } }; firstFrameMs: number; lastInMs: Record<string, number> }[] }[];
+    };
+    expect(json.rows.find((x) => x.side === 'patchbay')).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5, failed: 0 });
+    const timing = json.runs[0].raw[0];
+    // The recorder counted every reply (it keeps only the first), after the camera's first frame.
+    expect(timing.summary.stats.nodes.recorder.framesIn).toBe(5);
+    expect(timing.lastInMs.recorder).toBeGreaterThan(timing.firstFrameMs);
   });
 });
 
