@@ -119,7 +119,7 @@ export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' 
 
 // ---- patchbay's side -----------------------------------------------------------------
 
-/** True once the CLI that runs graphs exists in this tree. */
+/** Why patchbay's side cannot run in this tree, or undefined when it can. */
 export function patchbayRunnable(): string | undefined {
   if (!existsSync(join(ROOT, 'runtime/exec/executor.ts'))) return 'runtime/exec/executor.ts (the executor) is not there yet';
   return undefined;
