@@ -28,6 +28,8 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
                     patchbay: the graphs as written (FFT exact: float64, as numpy);
                     patchbay-f32: FFT nodes at precision fast (float32), FFT patterns only;
                     course: Python sending pickles; fast: Python sending the wire format
+  --inproc          patchbay's graphs with inproc:// instead of tcp:// endpoints (same sockets,
+                    no loopback TCP; outside programs could not join): what that transport costs
   --python PATH     the Python with pyzmq, numpy, h5py (default /usr/bin/python3)
   --out FILE        where the JSON results go (default bench/results/main.json)
   --help            this text
@@ -60,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       quick: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      inproc: { type: 'boolean', default: false },
       reps: { type: 'string' },
       frames: { type: 'string' },
       pattern: { type: 'string' },
@@ -94,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
         frames: framesArg ?? (values.quick ? Math.min(quickFrames, fromGraph.frames) : fromGraph.frames),
         outDir: join(outDir, pattern),
         portBase: 5600,
+        inproc: values.inproc,
         timeoutMs: 120_000,
         python: values.python!,
       };
@@ -119,12 +123,12 @@ async function main(argv: string[]): Promise<number> {
 
   const rows = summarize(runs);
   const mach = machine(values.python!);
-  process.stdout.write(`\n${table(rows)}\n\n`);
+  process.stdout.write(`\n${table(rows, values.inproc ? ' [inproc]' : '')}\n\n`);
   const where = whereTimeGoes(runs);
   if (where) process.stdout.write(`where patchbay's time goes (busy ms per frame, per node, medians):\n${where}\n\n`);
   process.stdout.write(`${mach.cores} cores (${mach.cpu}), ${mach.memoryGb} GB, Node ${mach.node}, zeromq.js ${mach.zeromqJs}, Python ${mach.python}\n`);
   mkdirSync(join(values.out!, '..'), { recursive: true });
-  writeFileSync(values.out!, JSON.stringify({ command: `node bin/run-ts.js bench/main.ts ${argv.join(' ')}`.trim(), date: new Date().toISOString(), machine: mach, reps, rows, runs }, null, 2));
+  writeFileSync(values.out!, JSON.stringify({ command: `node bin/run-ts.js bench/main.ts ${argv.join(' ')}`.trim(), date: new Date().toISOString(), machine: mach, reps, inproc: values.inproc, rows, runs }, null, 2));
   process.stdout.write(`results: ${values.out}\n`);
 
   let code = runs.some((r) => !r.ok) ? 1 : 0;

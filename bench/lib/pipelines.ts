@@ -39,6 +39,11 @@ export interface PatternConfig {
   fps: number;
   /** Where this run's files go (HDF5 output, the graph with its overrides). */
   outDir: string;
+  /**
+   * Run patchbay's graphs with every tcp endpoint turned into an inproc one (the same sockets,
+   * no loopback TCP): what the graphs would cost if no outside program had to join them.
+   */
+  inproc?: boolean;
   /** First port of the Python side's endpoints (5600–5699). */
   portBase: number;
   timeoutMs: number;
@@ -100,7 +105,7 @@ export function hasFft(pattern: Pattern): boolean {
 }
 
 /** The pattern's figures as its graph sets them. */
-export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' | 'portBase' | 'timeoutMs' | 'python'> {
+export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' | 'portBase' | 'timeoutMs' | 'python' | 'inproc'> {
   const nodes = nodesOf(loadDoc(pattern));
   const camera = nodes[nodesOfType(nodes, 'Camera')[0]]?.params ?? {};
   const socketIds = [...nodesOfType(nodes, 'Push'), ...nodesOfType(nodes, 'Publish')];
@@ -144,6 +149,8 @@ export function prepareGraph(cfg: PatternConfig, precision?: 'exact' | 'fast'): 
     if (node.type === 'HDF5Sink') set('file', join(cfg.outDir, `patchbay-${cfg.pattern}-${id}.h5`));
     if (['Push', 'Pull', 'Publish', 'Subscribe'].includes(node.type)) set('hwm', cfg.hwm);
     if (node.type === 'FFT' && precision) set('precision', precision);
+    const endpoint = node.params?.endpoint;
+    if (cfg.inproc && typeof endpoint === 'string') set('endpoint', endpoint.replace(/^tcp:\/\/[^:]+:(\d+)$/, 'inproc://bench-$1'));
   }
   mkdirSync(cfg.outDir, { recursive: true });
   const file = join(cfg.outDir, `${cfg.pattern}${precision ? `-${precision}` : ''}.yaml`);

@@ -89,14 +89,15 @@ const PATTERN_NAMES: Record<Pattern, string> = { reqrep: 'REQ/REP', pushpull: 'P
 const f = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
 
 /** The table as Markdown (what the terminal shows and docs/performance.md quotes). */
-export function table(rows: Row[]): string {
+export function table(rows: Row[], patchbayNote = ''): string {
   const head = ['pattern', 'consumer', 'side', 'frames/s', 'MB/s', 'lost (worst)', 'CPU s', 'peak RSS MB', 'wall s', 'patchbay ÷ this'];
   const lines = [head, head.map(() => '---')];
   for (const r of rows) {
     const ratio = r.side.startsWith('patchbay') ? `course ×${f(r.vsCourse, 2)}, fast ×${f(r.vsFast, 2)}` : '';
     const lost = Number.isFinite(r.lostMax) ? `${r.lostMax} of ${r.sent}` : 'n/a';
     const fail = r.failed ? ` (${r.failed}/${r.runs} failed)` : '';
-    lines.push([PATTERN_NAMES[r.pattern], r.consumer, SIDE_NAMES[r.side] + fail, f(r.fps), f(r.mbps, 0), lost, f(r.cpuS, 2), f(r.rssMb, 0), f(r.wallS, 2), ratio]);
+    const note = r.side.startsWith('patchbay') ? patchbayNote : '';
+    lines.push([PATTERN_NAMES[r.pattern], r.consumer, SIDE_NAMES[r.side] + note + fail, f(r.fps), f(r.mbps, 0), lost, f(r.cpuS, 2), f(r.rssMb, 0), f(r.wallS, 2), ratio]);
   }
   return lines.map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
