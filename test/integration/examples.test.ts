@@ -155,6 +155,20 @@ describe.skipIf(noH5py)('example graphs run headless to completion', () => {
     }, 120_000);
   }
 
+  // In this file, not its own: its run would race the runs above for the graphs' ports.
+  it('every npx patchbay command in the README runs and exits 0', async () => {
+    const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
+    const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n')).filter((l) => l.startsWith('npx patchbay '));
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    for (const line of lines) {
+      const args = line.replace(/\s+#.*$/, '').split(/\s+/).slice(2);
+      const expanded = args.flatMap((a) => (a === 'graphs/*.yaml' ? names.map((n) => `graphs/${n}`) : [a]));
+      const r = await patchbay(...expanded);
+      expect(r.code, `${line}\n${r.stderr}`).toBe(0);
+      expect(r.stdout.length, line).toBeGreaterThan(0);
+    }
+  }, 180_000);
+
   it('the plain (non-JSON) run prints a summary with every node', async () => {
     const r = await runOk('push-pull.yaml');
     for (const id of ['camera', 'ventilator', 'worker1', 'worker2', 'sink', 'recorder']) expect(r.stdout).toContain(id);
