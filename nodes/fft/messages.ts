@@ -3,15 +3,12 @@ import type { InputDType, OutputMode, Precision } from './fft2.ts';
 
 /**
  * One frame to transform. Pixels never travel in the message: the input sits in the
- * shared slab at `inOffset`, and the worker writes the spectrum into `out`, a shared
- * buffer of the frame's own (both are shared with the worker, never copied).
+ * shared slab at `inOffset` (shared with every worker, never copied).
  */
 export interface FftTask {
   /** The input slab, shared with every worker. */
   slab: SharedArrayBuffer;
   inOffset: number;
-  /** A fresh buffer for this frame's spectrum: it becomes the output frame's payload. */
-  out: SharedArrayBuffer;
   dtype: InputDType;
   height: number;
   width: number;
@@ -21,6 +18,12 @@ export interface FftTask {
 }
 
 export interface FftResult {
+  /**
+   * The spectrum, in a plain ArrayBuffer the worker allocated and transferred (moved, not
+   * copied) to the main thread: it becomes the output frame's payload, and the main
+   * thread's garbage collector frees it once nobody holds the frame.
+   */
+  out: ArrayBuffer;
   /** Nanoseconds the worker spent on the transform. */
   busyNs: number;
   /** Payload bytes the worker copied (into and out of WebAssembly memory). */

@@ -1,11 +1,18 @@
 /**
  * The FFT node at run time: a Piscina pool of `threads` workers, fed through a
  * SharedArrayBuffer slab. Each frame is copied into a free slot of the slab and a worker
- * is told only where it is; the worker writes the spectrum into a fresh SharedArrayBuffer
- * of that frame's own, which becomes the output payload without a copy (downstream may
- * keep a frame as long as it likes, so an output buffer is never reused). About two frames
- * per worker are in flight; frames leave in the order they came in, with their seq, t and
- * meta.
+ * is told only where it is. The worker writes the spectrum into a fresh ArrayBuffer it
+ * allocates and moves it back in the transfer list (no copy); that buffer becomes the output
+ * payload (downstream may keep a frame as long as it likes, so an output buffer is never
+ * reused). About two frames per worker are in flight; frames leave in the order they came
+ * in, with their seq, t and meta.
+ *
+ * Why not a SharedArrayBuffer per spectrum (the first version): its memory is freed only
+ * when every thread that ever held it has collected its handle, and the worker, which
+ * allocates almost nothing on its own heap, hardly ever collects: the process grew by one
+ * spectrum per frame (3.7 GB RSS after 400 frames of 1024x1024, docs/performance-fft.md).
+ * A transferred ArrayBuffer is detached in the worker and owned by the main thread alone,
+ * whose garbage collector counts it and frees it.
  */
 import { Piscina } from 'piscina';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
@@ -24,7 +31,6 @@ interface InFlight {
   frame: Frame;
   slot: number;
   spec: OutputSpec;
-  out: SharedArrayBuffer;
   /** Resolves once this frame has been emitted (after every frame before it). */
   done: Promise<void>;
 }
@@ -84,11 +90,9 @@ export class FftStage implements Stage {
     this.io.stats.bytesCopied += frame.data.byteLength;
     const pool = this.pool;
     if (!pool) throw new ExecError('STAGE_FAILED', 'receive() before open() or after close()', this.io.node.id);
-    const out = new SharedArrayBuffer(spec.bytes);
     const task = pool.run({
       slab: this.slab,
       inOffset: base,
-      out,
       dtype: frame.dtype as FftTask['dtype'],
       height: h,
       width: w,
@@ -96,7 +100,7 @@ export class FftStage implements Stage {
       shift: this.shift,
       precision: this.precision,
     });
-    const entry: InFlight = { frame, slot, spec, out, done: Promise.resolve() };
+    const entry: InFlight = { frame, slot, spec, done: Promise.resolve() };
     entry.done = this.tail.then(() => task).then((r) => this.finish(entry, r));
     // Recorded here and raised by the next receive() or end(); nothing is dropped silently.
     entry.done.catch((e: unknown) => {
@@ -124,13 +128,13 @@ export class FftStage implements Stage {
 
   /** Frees the frame's input slot and emits its spectrum. */
   private async finish(entry: InFlight, result: FftResult): Promise<void> {
-    const { frame, spec, slot, out } = entry;
+    const { frame, spec, slot } = entry;
     this.io.stats.busyNs += result.busyNs;
     this.io.stats.bytesCopied += result.bytesCopied;
     this.freeSlots.push(slot);
     this.inFlight.shift();
     this.io.stats.queueDepth = this.inFlight.length;
-    const next: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: spec.dtype, shape: spec.shape, data: new Uint8Array(out) };
+    const next: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: spec.dtype, shape: spec.shape, data: new Uint8Array(result.out) };
     if (frame.meta !== undefined) next.meta = frame.meta;
     await this.io.emit('out', next);
   }

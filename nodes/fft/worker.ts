@@ -1,13 +1,24 @@
-/** Piscina worker of the FFT node: transforms one frame from the slab into its output buffer. */
+/**
+ * Piscina worker of the FFT node: transforms one frame from the slab into a buffer of its
+ * own and moves that buffer (not a copy) back to the main thread.
+ */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { inputView, outputSpec, outputView, transformInto } from './fft2.ts';
 import type { FftResult, FftTask } from './messages.ts';
 
-/** Transforms the frame at `task.inOffset` and writes the spectrum into `task.out`. */
+/**
+ * Transforms the frame at `task.inOffset` into a fresh ArrayBuffer and returns it in the
+ * transfer list: the buffer leaves this thread (detached here, nothing kept), and the main
+ * thread, whose garbage collector then owns it, frees it once downstream lets the frame go.
+ */
 export default function fftTask(task: FftTask): FftResult {
   const t0 = process.hrtime.bigint();
   const { height: h, width: w } = task;
   const spec = outputSpec(h, w, task);
   const input = inputView(task.dtype, task.slab, task.inOffset, h * w);
-  const bytesCopied = transformInto(input, h, w, outputView(spec, task.out, 0), task);
-  return { busyNs: Number(process.hrtime.bigint() - t0), bytesCopied };
+  const out = new ArrayBuffer(spec.bytes);
+  const bytesCopied = transformInto(input, h, w, outputView(spec, out, 0), task);
+  const result: FftResult = { out, busyNs: Number(process.hrtime.bigint() - t0), bytesCopied };
+  // Piscina posts `result` with `out` in the transfer list (a top-level movable result).
+  return move({ [transferableSymbol]: [out], [valueSymbol]: result }) as unknown as FftResult;
 }
