@@ -57,9 +57,15 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
       case 'PUSH':
         peer = outs.length || met.length ? `(to ${names([...outs, ...met])})` : '(to outside workers)';
         break;
-      case 'PULL':
-        peer = ins.length || met.length ? `(from ${names([...ins, ...met])})` : '(from outside producers)';
+      case 'PULL': {
+        // Producers that are Push or Publish nodes reach a Pull through a socket it connects to
+        // them (listed with the link), not through this one.
+        const direct = edges.filter((e) => e.to.id === n.id && !e.from.decl.socket?.peerOut).map((e) => e.from.id);
+        if (direct.length || met.length) peer = `(from ${names([...direct, ...met])})`;
+        else if (ins.length) peer = `(from outside producers; ends when ${names(ins)} end${ins.length === 1 ? 's' : ''})`;
+        else peer = '(from outside producers)';
         break;
+      }
       case 'REP':
         peer = met.length ? `(answers ${names(met)})` : '(answers outside clients)';
         break;

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type * as zmq from 'zeromq';
 import { getNodeType } from '../../nodes/registry.ts';
+import { parseEndpoint, sameEndpoint } from '../graph/endpoint.ts';
 import type { Plan, PlanLink, PlanNode, PlanSocket } from '../compile/plan.ts';
 import { decode, encode, WireError, type Frame, type Message } from '../wire/index.ts';
 import { ExecError, errorCode } from './errors.ts';
@@ -39,6 +40,8 @@ interface InboxItem {
   port: string;
   frame?: Frame;
   link?: LinkState;
+  /** The end of an outside-only socket (SocketSource.aux): it does not decide when the node ends. */
+  aux?: boolean;
 }
 
 /** Where an output port's frames go: an in-process hand-off or a socket. */
@@ -62,6 +65,12 @@ interface SocketSource {
   expected: number;
   /** No producer inside the graph: stop() ends it (Subscribe, a Pull fed from outside). */
   sourceLike: boolean;
+  /**
+   * A node's own bound socket that no in-graph producer uses while in-graph producers reach the
+   * node by other sockets or links (a Pull fed by a Push or Publish node): outside producers may
+   * send on it, but it ends when the node's in-graph inputs have ended (or on stop()).
+   */
+  aux: boolean;
   received: number;
   closing: boolean;
   /** Resolves when this input has seen its end of stream (or was closed). */
@@ -124,6 +133,9 @@ class Runner {
   readonly inbox: Mailbox<InboxItem>;
   /** Inputs (in-process links, sockets) that have not ended yet. */
   inputs = 0;
+  /** Of those, outside-only sockets (SocketSource.aux): closed once every other input has ended. */
+  readonly aux: SocketSource[] = [];
+  auxOpen = 0;
   stage?: Stage;
   io?: StageIO;
   state: NodeRates['state'] = 'starting';
@@ -183,7 +195,7 @@ class Run extends EventEmitter implements RunHandle {
     }
     this.stopping = true;
     this.abort.abort();
-    for (const src of this.sources) if (src.sourceLike) this.closeSource(src);
+    for (const src of this.sources) if (src.sourceLike || src.aux) this.closeSource(src);
   }
 
   // ---------------------------------------------------------------- setup
@@ -353,20 +365,37 @@ class Run extends EventEmitter implements RunHandle {
         schedule(s, () => this.openVentilator(r, s, localReceivers));
       } else if (s.type === 'PULL' || s.type === 'SUB') {
         const producers = senders.filter((p) => p.endpoint === s.endpoint);
+        // Push nodes of the graph that connect their own socket to this endpoint (bind: false): one end of stream each.
+        const here = parseEndpoint(s.endpoint);
+        const paired =
+          s.type === 'PULL' && s.side === 'bind' && here
+            ? [...own.values()].filter((p) => p.type === 'PUSH' && p.side === 'connect' && p.node !== id && sameEndpoint(here, parseEndpoint(p.endpoint) ?? here))
+            : [];
+        const inGraph = producers.length + paired.length;
+        // In-graph producers that reach this node by other sockets or links (push.out -> pull.in is
+        // carried by a PULL the node connects to the Push node): they decide when it ends, not this socket.
+        const fedInGraph = inGraph === 0 && this.plan.links.some((l) => l.to.node === id);
         schedule(s, async () => {
-          const src = this.openSource(r, s, 'in', undefined, Math.max(1, producers.length), producers.length === 0, localReceivers);
+          const src = this.openSource(r, s, 'in', undefined, Math.max(1, inGraph), inGraph === 0 && !fedInGraph, localReceivers);
+          if (fedInGraph) {
+            src.aux = true;
+            r.aux.push(src);
+            r.auxOpen++;
+          }
           await attach(src.socket, s);
           // A Subscribe listening to a publisher of this graph: drops are the publisher's.
           const pub = s.type === 'SUB' ? [...own.values()].find((p) => p.type === 'PUB' && p.endpoint === s.endpoint) : undefined;
           if (pub && this.runners.has(pub.node)) src.dropTo = this.runners.get(pub.node)!;
           // PUSH to PULL is lossless: when every producer runs here, what they sent must have arrived.
-          if (producers.length > 0 && producers.every((p) => this.runners.has(p.node)))
+          if (inGraph > 0 && [...producers, ...paired].every((p) => this.runners.has(p.node)))
             this.lossChecks.push(() => {
               const links = new Set(producers.map((p) => p.link));
-              const sent = [...this.runners.values()]
-                .flatMap((x) => [...x.outputs.values()].flat())
-                .filter((o) => o.link && links.has(o.link.plan.text))
-                .reduce((a, o) => a + o.sent, 0);
+              const sent =
+                [...this.runners.values()]
+                  .flatMap((x) => [...x.outputs.values()].flat())
+                  .filter((o) => o.link && links.has(o.link.plan.text))
+                  .reduce((a, o) => a + o.sent, 0) +
+                paired.reduce((a, p) => a + (this.runners.get(p.node)!.outputs.get('out') ?? []).reduce((b, o) => b + o.sent, 0), 0);
               return Math.max(0, sent - src.received);
             });
         });
@@ -456,6 +485,7 @@ class Run extends EventEmitter implements RunHandle {
       withTopic: s.type === 'SUB',
       expected,
       sourceLike,
+      aux: false,
       received: 0,
       closing: false,
       ended: deferred(),
@@ -532,6 +562,12 @@ class Run extends EventEmitter implements RunHandle {
       end: async (count) => {
         const consumers = localReceivers.get(s.endpoint) ?? [];
         const eos = () => encode({ kind: 'eos', seq: count });
+        // A Push that connects has one peer, one pipe: one end of stream reaches it (the send waits
+        // for room). Sent again, a Pull fed by several such Push nodes would count it twice and end early.
+        if (s.side === 'connect') {
+          await this.sendWithin(q, eos(), EOS_LIMIT_MS);
+          return;
+        }
         if (consumers.length === 0) {
           for (let i = 0; i < Math.max(1, peers); i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
           return;
@@ -546,6 +582,8 @@ class Run extends EventEmitter implements RunHandle {
     };
     this.addOutput(r, 'out', sink);
     this.lossChecks.push(() => {
+      // A Push that connects feeds a bound Pull: that Pull's own check counts it.
+      if (s.side === 'connect') return 0;
       const consumers = localReceivers.get(s.endpoint) ?? [];
       const all = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s).length;
       // Only when every worker is inside this run can we tell what went missing.
@@ -666,7 +704,7 @@ class Run extends EventEmitter implements RunHandle {
       await r.inbox.put({ port: src.port, frame: msg, link: src.link });
     }
     this.closeSource(src);
-    await r.inbox.put({ port: src.port, link: src.link });
+    await r.inbox.put({ port: src.port, link: src.link, aux: src.aux });
   }
 
   private countDrops(src: SocketSource, n: number): void {
@@ -700,6 +738,10 @@ class Run extends EventEmitter implements RunHandle {
         if (item.link) item.link.queued = Math.max(0, item.link.queued - (item.frame ? 1 : 0));
         if (!item.frame) {
           r.inputs--;
+          if (item.aux) r.auxOpen--;
+          // Every in-graph input has ended: outside-only sockets have no more say (their frames
+          // already received are still in the inbox and are processed before their end).
+          else if (r.auxOpen > 0 && r.inputs === r.auxOpen) for (const a of r.aux) this.closeSource(a);
           continue;
         }
         r.flow.framesIn++;
