@@ -274,6 +274,15 @@ export function analyzeGraph(graph: Graph): Analysis {
     pairings.push({ binder, connecter: info, sender, receiver });
   }
 
+  // A link carried by a socket node that connects needs something in the graph to bind
+  // its endpoint: its in-graph peers connect too, and two connecting sockets never meet.
+  for (const e of edges) {
+    const carrier = e.from.decl.socket?.peerOut ? e.from : e.to.decl.socket?.peerIn ? e.to : undefined;
+    if (!carrier || carrier.side !== 'connect' || !carrier.parsedEndpoint) continue;
+    if (binders.some((b) => sameEndpoint(b.parsedEndpoint!, carrier.parsedEndpoint!))) continue;
+    add('NO_BINDER', `link ${e.text}: ${carrier.id} connects to ${carrier.endpoint} and so does its peer in the graph, but nothing in the graph binds it: set bind: true on ${carrier.id}`, { at: 'link', index: e.index, text: e.text }, { link: e.text, node: carrier.id });
+  }
+
   // Placement: links between hosts must cross on tcp.
   for (const e of edges) {
     const hf = e.from.node.host;

@@ -58,6 +58,7 @@ export type GraphErrorCode =
   | 'UNKNOWN_KEY'
   | 'DUPLICATE_LINK'
   | 'INCOMPATIBLE_SOCKETS'
+  | 'NO_BINDER'
   | 'CROSS_HOST_LINK'
   | 'DUPLICATE_FILE'
   | 'UNCONNECTED_OUTPUT';

@@ -30,7 +30,7 @@ describe('loadGraph errors', () => {
   });
 
   it('the fixture and the small cases below cover the whole closed set of codes', () => {
-    const covered = new Set([...everyMistake.map((e) => e.code), 'YAML_SYNTAX', 'MISSING_VERSION', 'NO_SOURCE', 'NO_SINK']);
+    const covered = new Set([...everyMistake.map((e) => e.code), 'YAML_SYNTAX', 'MISSING_VERSION', 'NO_SOURCE', 'NO_SINK', 'NO_BINDER']);
     expect([...covered].sort()).toEqual([...errorCodes].sort());
   });
 
@@ -137,6 +137,20 @@ links:
       { code: 'DUPLICATE_ENDPOINT', line: 6, col: 41, severity: 'error' },
       { code: 'PARAM_OUT_OF_RANGE', line: 6, col: 70, severity: 'error' },
     ]);
+  });
+
+  it('NO_BINDER when a link is carried by a socket that connects and nothing binds its endpoint', () => {
+    const text = `patchbay: 1
+nodes:
+  camera: {type: Camera}
+  push: {type: Push, params: {endpoint: "tcp://127.0.0.1:5593", bind: false}}
+  rec: {type: HDF5Sink, params: {file: a.h5}}
+links:
+  - camera.out -> push.in
+  - push.out -> rec.in
+`;
+    expect(brief(loadGraph(text).errors)).toEqual([{ code: 'NO_BINDER', line: 8, col: 5, severity: 'error' }]);
+    expect(loadGraph(text.replace(', bind: false', '')).errors).toEqual([]);
   });
 
   it('CROSS_HOST_LINK when sockets on two hosts meet at an endpoint that is not tcp', () => {
