@@ -5,9 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { NodeStats, Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
-import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
+import { startTsWorker } from '../../runtime/util/ts-worker.ts';
 import { itemSize, shapeSize, type DType, type Frame } from '../../runtime/wire/index.ts';
 import { Hdf5SinkError } from './errors.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
@@ -261,24 +261,6 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     this.replyWaiter = undefined;
     r?.reject(e);
   }
-}
-
-/**
- * Starts a worker thread on a TypeScript file. tsWorkerOptions' `--import tsx` did not
- * reach the worker's entry file on Node 20.20 ("Unknown file extension .ts", under vitest
- * and plain node alike), so the worker starts from a one-line script that registers tsx
- * in its own thread and then imports the entry. `preload` modules are imported before tsx
- * is registered: h5wasm's 4 MB of JavaScript took 1.5 s through tsx's loader, 0.1 s without.
- */
-function startTsWorker(entry: URL, preload: string[] = []): Worker {
-  const { filename } = tsWorkerOptions(entry);
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const q = JSON.stringify;
-  const boot =
-    `Promise.all(${q(preload)}.map((m) => import(m)))` +
-    `.then(() => import(${q(tsxApi)}))` +
-    `.then((tsx) => { tsx.register(); return import(${q(filename)}); })`;
-  return new Worker(boot, { eval: true });
 }
 
 /** The executor's entry point (runtime/exec/stage.ts). */
