@@ -10,6 +10,15 @@ export const push = {
     endpoint: endpointParam('Where the ventilator binds, e.g. tcp://127.0.0.1:5557; empty gives an inproc endpoint'),
     hwm: hwmParam(4),
     bind: bindParam(true),
+    waitFor: {
+      kind: 'number',
+      default: 0,
+      min: 0,
+      max: 10_000,
+      integer: true,
+      unit: 'workers',
+      doc: 'Outside workers (e.g. students\' scripts) to wait for before the source starts; needs a tcp or ipc endpoint',
+    },
   },
   socket: { own: 'PUSH', side: 'bind', peerOut: 'PULL' },
   docs: {

@@ -552,7 +552,16 @@ class Run extends EventEmitter implements RunHandle {
     this.sockets.push(socket);
     // Outside workers (a student's PULL) are counted as they connect, so each gets its end of stream.
     let peers = 0;
-    socket.events.on('handshake', () => peers++);
+    // waitFor: outside workers to wait for before the source starts, on top of the graph's own
+    // (so a class's workers all share the round robin from the first frame).
+    const waitFor = Number(r.node.params.waitFor ?? 0);
+    const want = waitFor > 0 && hasHandshake(s.endpoint) ? waitFor + this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s).length : 0;
+    const enough = deferred<void>();
+    if (want > 0) this.readiness.push(enough.promise);
+    socket.events.on('handshake', () => {
+      peers++;
+      if (want > 0 && peers >= want) enough.resolve();
+    });
     socket.events.on('disconnect', () => peers--);
     await attach(socket, s);
     const q = new SendQueue(socket);
