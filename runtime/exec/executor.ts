@@ -849,6 +849,11 @@ class Run extends EventEmitter implements RunHandle {
       if (this.forced.settled) s.linger = 0;
       s.close();
     }
+    // A sink closed without its end (a failure, a forced stop) writes what it had while closing.
+    for (const r of this.runners.values()) {
+      const n = summary.stats.nodes[r.node.id];
+      if (n && r.stats.framesStored !== undefined) n.framesStored = r.stats.framesStored;
+    }
     // Failures seen while closing count too.
     summary.failures = [...this.failures];
     summary.ok = summary.failures.length === 0 && (summary.lost ?? 0) === 0;
@@ -907,6 +912,7 @@ class Run extends EventEmitter implements RunHandle {
         mbps: (bytes - prev.bytes) / 1e6 / dt,
         msPerFrame: worked > 0 ? busyNs / worked / 1e6 : 0,
         state: r.state,
+        ...(s.framesStored !== undefined ? { framesStored: s.framesStored } : {}),
       };
       if (r.isSource) {
         anySource = true;

@@ -52,6 +52,8 @@ export function formatSummary(r: RunSummary): string {
     rows.push([id, n.type, String(n.framesIn), String(n.framesOut), String(n.dropped), String(n.errors), num(secs > 0 ? frames / secs : 0, 1), num(n.msPerFrame, 2)]);
   }
   const lines = [`run ${r.ok ? 'finished' : 'FAILED'} in ${num(secs, 1)} s (exit code ${r.exitCode})`, ...table(rows, new Set([2, 3, 4, 5, 6, 7]))];
+  for (const [id, n] of Object.entries(r.stats.nodes))
+    if (n.framesStored !== undefined) lines.push(`${id}: ${n.framesStored} frames in its file`);
   const drops = Object.values(r.stats.links).filter((l) => l.dropped > 0);
   for (const l of drops) lines.push(`dropped at the high-water mark on ${l.link}: ${l.dropped}`);
   if (r.lost) lines.push(`LOST on lossless links: ${r.lost} frames`);

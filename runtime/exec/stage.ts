@@ -25,6 +25,8 @@ export interface NodeStats {
   queueDepth: number;
   /** Nanoseconds spent working on frames (for ms per frame). */
   busyNs: number;
+  /** Sinks that store frames (HDF5Sink): how many frames the file holds. */
+  framesStored?: number;
 }
 
 export interface StageIO {

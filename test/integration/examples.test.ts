@@ -43,7 +43,7 @@ interface Summary {
   type: 'summary';
   exitCode: number;
   lost: number;
-  stats: { nodes: Record<string, { framesIn: number; framesOut: number; dropped: number }>; links: Record<string, { dropped: number }> };
+  stats: { nodes: Record<string, { framesIn: number; framesOut: number; dropped: number; framesStored?: number }>; links: Record<string, { dropped: number }> };
 }
 
 function summaryOf(run: Run): Summary {
@@ -91,7 +91,11 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     const s = summaryOf(await runOk(name, '--json'));
     expect(s.lost).toBe(0);
     // In-process links and Copy are lossless and keep order: every seq once, in order.
-    for (const file of Object.values(files)) expect(await seqOf(file)).toEqual(range(frames));
+    for (const [sink, file] of Object.entries(files)) {
+      expect(await seqOf(file)).toEqual(range(frames));
+      // The summary says how many frames each file holds, and it is what h5py finds.
+      expect(s.stats.nodes[sink].framesStored).toBe(frames);
+    }
   },
   async 'push-pull.yaml'(name) {
     const { files, frames } = graphFacts(name);
@@ -109,6 +113,7 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     // PUB/SUB may drop at the high-water mark: what each subscriber misses is what its link counted.
     for (const [sink, upstream] of [['spectra', 'publish.out -> fft.in'], ['raw', 'publish.out -> raw.in']] as const) {
       const seq = await seqOf(files[sink]);
+      expect(s.stats.nodes[sink].framesStored).toBe(seq.length);
       expect(increasing(seq)).toBe(true);
       expect(seq.length + s.stats.links[upstream].dropped).toBe(frames);
     }
@@ -169,8 +174,9 @@ describe.skipIf(noH5py)('example graphs run headless to completion', () => {
     }
   }, 180_000);
 
-  it('the plain (non-JSON) run prints a summary with every node', async () => {
+  it('the plain (non-JSON) run prints a summary with every node and what each file holds', async () => {
     const r = await runOk('push-pull.yaml');
     for (const id of ['camera', 'ventilator', 'worker1', 'worker2', 'sink', 'recorder']) expect(r.stdout).toContain(id);
+    expect(r.stdout).toContain(`recorder: ${graphFacts('push-pull.yaml').frames} frames in its file`);
   }, 120_000);
 });
