@@ -6,20 +6,13 @@
  */
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
-import { CameraError, openCamera, type Camera, type CameraSettings, type PixelFormat } from '../../native/index.ts';
+import { CameraError, openCamera, type Camera, type CameraSettings } from '../../native/index.ts';
 
-interface CameraParams {
+/** The node's params: the camera settings it asks for, and how the node runs the camera. */
+interface CameraParams extends CameraSettings {
   backend: string;
   device: string;
-  width: number;
-  height: number;
-  offsetX: number;
-  offsetY: number;
-  pixelFormat: PixelFormat;
-  fps: number;
   frames: number;
-  exposureUs: number;
-  gain: number;
   seed: number;
   particles: number;
   buffers: number;
