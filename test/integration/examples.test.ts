@@ -3,7 +3,6 @@
  * camera, to completion; the recordings are read back with h5py and every frame's seq is
  * checked: exactly once where the path is lossless, counted drops where it is not.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGraph } from '../../runtime/graph/index.ts';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { start } from '../helpers/child.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(repo, 'bin/patchbay.js');
@@ -28,15 +28,7 @@ interface Run {
 }
 
 function patchbay(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return start(process.execPath, [cli, ...args], { cwd: work }).exit;
 }
 
 interface Summary {
@@ -53,19 +45,12 @@ function summaryOf(run: Run): Summary {
   return s;
 }
 
-function seqOf(file: string): number[] {
-  return new Promise<number[]>((resolve, reject) => {
-    const child = spawn(PYTHON, [readH5, path.join(work, file)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`read-h5.py ${file} exited ${code}`));
-      const groups = Object.values(JSON.parse(out).groups) as { seq: number[] }[];
-      expect(groups).toHaveLength(1);
-      resolve(groups[0].seq);
-    });
-  }) as unknown as number[];
+async function seqOf(file: string): Promise<number[]> {
+  const r = await start(PYTHON, [readH5, path.join(work, file)]).exit;
+  if (r.code !== 0) throw new Error(`read-h5.py ${file} exited ${r.code}: ${r.stderr}`);
+  const groups = Object.values(JSON.parse(r.stdout).groups) as { seq: number[] }[];
+  expect(groups).toHaveLength(1);
+  return groups[0].seq;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);

@@ -3,7 +3,6 @@
  * workers (examples/python/worker.py, pyzmq) have connected, so both share the round robin
  * from the first frame. Without it the first worker to connect takes every frame.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,33 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
 import { freePort } from '../helpers/run-harness.ts';
+import { start } from '../helpers/child.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('../../examples/python/worker.py', import.meta.url));
 const skip = missing('python3 with pyzmq and numpy', () => pythonHas('zmq', 'numpy'));
-
-interface Proc {
-  /** Resolves with the first line that satisfies `pred`. */
-  line(pred: (l: string) => boolean): Promise<string>;
-  exit: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-function start(cmd: string, args: string[]): Proc {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    for (const l of stdout.split('\n').slice(0, -1))
-      for (const w of [...waiters]) if (w.pred(l)) waiters.splice(waiters.indexOf(w), 1), w.resolve(l);
-  });
-  child.stderr.on('data', (d) => (stderr += d));
-  return {
-    line: (pred) => new Promise((resolve) => waiters.push({ pred, resolve })),
-    exit: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))),
-  };
-}
 
 describe.skipIf(skip)('Push waitFor', () => {
   test('the camera waits for two outside workers; both get frames, every seq exactly once', async () => {
