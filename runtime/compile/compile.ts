@@ -1,5 +1,6 @@
 import type { Graph, GraphError } from '../graph/types.ts';
 import { analyzeGraph, type Analysis, type Edge, type NodeInfo } from '../graph/analyze.ts';
+import { parseEndpoint, sameEndpoint, type Endpoint } from '../graph/endpoint.ts';
 import type { Plan, PlanLink, PlanNode, PlanPool, PlanSocket, SocketType } from './plan.ts';
 
 /** Thrown by compileGraph when the graph has errors; `errors` holds every one (warnings excluded). */
@@ -95,6 +96,8 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     links.push({ text: e.text, from: { ...e.link.from }, to: { ...e.link.to }, via: 'socket', endpoint: server.endpoint!, lossless: server.decl.socket!.own !== 'PUB' });
   }
 
+  meetInProcess(sockets, nodes);
+
   const pools: PlanPool[] = [];
   for (const n of run) {
     if (n.decl.type === 'FFT') pools.push({ node: n.id, threads: Number(n.params.threads) });
@@ -106,6 +109,30 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
   const skipped = [...a.nodes.keys()].filter((id) => !inPlan.has(id));
   if (skipped.length) plan.skipped = skipped;
   return plan;
+}
+
+/** Which socket types talk to which: a pair of anything else is not a pairing (the validator says so). */
+const PEER: Record<SocketType, SocketType> = { PUB: 'SUB', SUB: 'PUB', PUSH: 'PULL', PULL: 'PUSH', REQ: 'REP', REP: 'REQ' };
+
+/**
+ * Sockets of the graph that connect to a socket the graph binds on the same host dial it over
+ * inproc (a name the bound socket binds as well), so frames between them skip loopback TCP and
+ * its copies; the bound socket keeps its tcp or ipc endpoint for outside programs.
+ */
+function meetInProcess(sockets: PlanSocket[], nodes: PlanNode[]): void {
+  const host = new Map(nodes.map((n) => [n.id, n.host]));
+  const binders = sockets
+    .map((s) => ({ s, at: parseEndpoint(s.endpoint) }))
+    .filter((b): b is { s: PlanSocket; at: Endpoint } => b.s.side === 'bind' && b.at !== undefined && b.at.transport !== 'inproc');
+  for (const c of sockets) {
+    if (c.side !== 'connect') continue;
+    const at = parseEndpoint(c.endpoint);
+    if (!at || at.transport === 'inproc') continue;
+    const b = binders.find((x) => x.s.node !== c.node && PEER[x.s.type] === c.type && host.get(x.s.node) === host.get(c.node) && sameEndpoint(x.at, at));
+    if (!b) continue;
+    b.s.inproc = `inproc://in-graph/${b.s.node}`;
+    c.inproc = b.s.inproc;
+  }
 }
 
 /** The socket that carries a link, when one does: Publish/Push hand each consumer a SUB/PULL; Pull hands each producer a PUSH. */

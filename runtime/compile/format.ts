@@ -18,12 +18,15 @@ export function formatPlan(plan: Plan): string {
         `  ${s.node}:`,
         s.type,
         s.side,
-        s.endpoint,
+        s.inproc ? (s.side === 'bind' ? `${s.endpoint} + ${s.inproc}` : s.inproc) : s.endpoint,
         `hwm ${s.hwm}`,
         [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? ''].filter(Boolean).join(' '),
       ]),
     ),
   );
+
+  if (plan.sockets.some((s) => s.inproc))
+    lines.push('  (the graph\'s own sockets meet in process at inproc://in-graph/...; outside programs use the tcp:// and ipc:// endpoints)');
 
   lines.push('', 'links');
   lines.push(

@@ -29,6 +29,12 @@ export interface PlanSocket {
   link?: string;
   /** For a student: "(from push)", "(to recorder)". */
   peer?: string;
+  /**
+   * Peers of one graph on one host meet in process: a bound socket also binds this inproc://
+   * name, and a socket of the graph that connects to it dials this name instead of `endpoint`
+   * (no loopback TCP, no copies). Outside programs still use `endpoint`.
+   */
+  inproc?: string;
 }
 
 export interface PlanLink {

@@ -156,6 +156,15 @@ class Runner {
   }
 }
 
+let runs = 0;
+
+/** inproc names live in the process's one ZeroMQ context: each run gets its own, so two runs of one graph in a process do not meet. */
+function ownInprocNames(plan: Plan): Plan {
+  if (!plan.sockets.some((s) => s.inproc)) return plan;
+  const tag = `#${++runs}`;
+  return { ...plan, sockets: plan.sockets.map((s) => (s.inproc ? { ...s, inproc: s.inproc + tag } : s)) };
+}
+
 class Run extends EventEmitter implements RunHandle {
   readonly done: Promise<RunSummary>;
   private resolveDone!: (s: RunSummary) => void;
@@ -177,11 +186,14 @@ class Run extends EventEmitter implements RunHandle {
   private readonly lossChecks: (() => number)[] = [];
   private readonly readiness: Promise<unknown>[] = [];
 
+  private readonly plan: Plan;
+
   constructor(
-    private readonly plan: Plan,
+    plan: Plan,
     private readonly options: RunOptions,
   ) {
     super();
+    this.plan = ownInprocNames(plan);
     this.done = new Promise((r) => (this.resolveDone = r));
     // Failures are reported through 'failure' and the summary; an EventEmitter would throw on 'error' only.
     queueMicrotask(() => void this.execute());
@@ -414,7 +426,7 @@ class Run extends EventEmitter implements RunHandle {
           const pub = this.runners.get(l.plan.from.node);
           if (pub) src.dropTo = pub;
         }
-        const ready = hasHandshake(s.endpoint) && s.type === 'PULL' ? this.handshake(src.socket) : undefined;
+        const ready = hasHandshake(s) && s.type === 'PULL' ? this.handshake(src.socket) : undefined;
         await attach(src.socket, s);
         if (ready) this.readiness.push(ready);
       });
@@ -429,7 +441,7 @@ class Run extends EventEmitter implements RunHandle {
         const socket = createSocket('PUSH', s.hwm);
         this.sockets.push(socket);
         const q = new SendQueue(socket as zmq.Push);
-        const ready = hasHandshake(s.endpoint) ? this.handshake(socket) : undefined;
+        const ready = hasHandshake(s) ? this.handshake(socket) : undefined;
         await attach(socket, s);
         if (ready) this.readiness.push(ready);
         const sink: OutputSink = {
@@ -555,11 +567,16 @@ class Run extends EventEmitter implements RunHandle {
     // waitFor: outside workers to wait for before the source starts, on top of the graph's own
     // (so a class's workers all share the round robin from the first frame).
     const waitFor = Number(r.node.params.waitFor ?? 0);
-    const want = waitFor > 0 && hasHandshake(s.endpoint) ? waitFor + this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s).length : 0;
+    // In-graph workers that meet it over inproc report no handshake: only those over tcp or ipc count.
+    const want = waitFor > 0 && hasHandshake(s) ? waitFor + this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s && !x.inproc).length : 0;
     const enough = deferred<void>();
     if (want > 0) this.readiness.push(enough.promise);
+    // Peers that ever connected over tcp or ipc: outside workers, or the graph's own on other hosts
+    // (the graph's workers on this host meet it over inproc and report no handshake).
+    let connectedEver = 0;
     socket.events.on('handshake', () => {
       peers++;
+      connectedEver++;
       if (want > 0 && peers >= want) enough.resolve();
     });
     socket.events.on('disconnect', () => peers--);
@@ -582,11 +599,14 @@ class Run extends EventEmitter implements RunHandle {
           return;
         }
         await this.repeatEos(q, eos, consumers);
-        // Workers placed on other hosts cannot confirm: one each, once the local workers have
-        // left the rotation (their sockets closed at their end of stream).
+        // Workers placed on other hosts and outside workers cannot confirm: one each, once the
+        // local workers have left the rotation (their sockets closed at their end of stream).
+        // Those still connected over tcp or ipc are exactly they, when the local ones meet it over inproc.
         const remote = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s && !this.runners.has(x.node)).length;
-        if (remote > 0) await sleep(OUTSIDE_EOS_GAP_MS);
-        for (let i = 0; i < remote; i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
+        const localOverTcp = consumers.some((c) => hasHandshake(c.plan));
+        const rest = localOverTcp ? remote : Math.max(remote, peers);
+        if (rest > 0) await sleep(OUTSIDE_EOS_GAP_MS);
+        for (let i = 0; i < rest; i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
       },
     };
     this.addOutput(r, 'out', sink);
@@ -595,8 +615,10 @@ class Run extends EventEmitter implements RunHandle {
       if (s.side === 'connect') return 0;
       const consumers = localReceivers.get(s.endpoint) ?? [];
       const all = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s).length;
-      // Only when every worker is inside this run can we tell what went missing.
+      // Only when every worker is inside this run can we tell what went missing: not when an
+      // outside worker took part (over tcp or ipc, while the graph's own meet it over inproc).
       if (consumers.length === 0 || consumers.length !== all) return 0;
+      if (connectedEver > 0 && !consumers.some((c) => hasHandshake(c.plan))) return 0;
       return Math.max(0, sink.sent - consumers.reduce((a, c) => a + c.received, 0));
     });
   }

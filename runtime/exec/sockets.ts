@@ -40,17 +40,26 @@ export function createSocket(type: SocketType, hwm: number, extra: Record<string
   }
 }
 
-/** Binds or connects as the plan says; errors name the node and endpoint. */
+/** Binds or connects as the plan says (a bound socket binds its in-graph inproc name too); errors name the node and endpoint. */
 export async function attach(socket: AnySocket, s: PlanSocket): Promise<void> {
+  let at = s.side === 'bind' ? s.endpoint : dialled(s);
   try {
-    if (s.side === 'bind') await socket.bind(s.endpoint);
-    else socket.connect(s.endpoint);
+    if (s.side === 'bind') {
+      await socket.bind(s.endpoint);
+      if (s.inproc) await socket.bind((at = s.inproc));
+    } else socket.connect(at);
   } catch (e) {
-    throw new ExecError('SOCKET_ERROR', `${s.type} cannot ${s.side} ${s.endpoint}: ${(e as Error).message}`, s.node);
+    throw new ExecError('SOCKET_ERROR', `${s.type} cannot ${s.side} ${at}: ${(e as Error).message}`, s.node);
   }
 }
 
-/** True when a transport reports connect/handshake events (inproc connects at once and reports none). */
-export function hasHandshake(endpoint: string): boolean {
-  return endpoint.startsWith('tcp://') || endpoint.startsWith('ipc://');
+/** The endpoint a connecting socket dials: its in-graph peer's inproc name when it has one. */
+export function dialled(s: PlanSocket): string {
+  return (s.side === 'connect' && s.inproc) || s.endpoint;
+}
+
+/** True when a socket's connections report connect/handshake events (inproc connects at once and reports none). */
+export function hasHandshake(s: PlanSocket): boolean {
+  const e = dialled(s);
+  return e.startsWith('tcp://') || e.startsWith('ipc://');
 }

@@ -97,13 +97,14 @@ describe('patchbay plan', () => {
       [
         'ventilator: PUSH bind tcp://127.0.0.1:5557',
         'sink: PULL bind tcp://127.0.0.1:5558',
-        'worker1: PULL connect tcp://127.0.0.1:5557',
-        'worker2: PULL connect tcp://127.0.0.1:5557',
-        'worker1: PUSH connect tcp://127.0.0.1:5558',
-        'worker2: PUSH connect tcp://127.0.0.1:5558',
+        'worker1: PULL connect inproc://in-graph/ventilator',
+        'worker2: PULL connect inproc://in-graph/ventilator',
+        'worker1: PUSH connect inproc://in-graph/sink',
+        'worker2: PUSH connect inproc://in-graph/sink',
       ].sort(),
     );
-    expect(r.out).toMatch(/worker1:\s+PULL connect tcp:\/\/127\.0\.0\.1:5557 hwm 4 \(from ventilator\)/);
+    expect(r.out).toMatch(/ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557 \+ inproc:\/\/in-graph\/ventilator hwm 4 \(to worker1, worker2\)/);
+    expect(r.out).toMatch(/worker1:\s+PULL connect inproc:\/\/in-graph\/ventilator\s+hwm 4 \(from ventilator\)/);
     expect(r.out).toMatch(/worker1: 1 thread/);
     expect(r.out).toMatch(/start order[^\n]*\n\s+1\. recorder\s+2\. sink\s+3\. worker1\s+4\. worker2\s+5\. ventilator\s+6\. camera/);
   });
@@ -206,7 +207,7 @@ describe('bin/patchbay.js in a child process', () => {
     const r = bin('plan', 'graphs/push-pull.yaml');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557/);
-    expect(r.stdout).toMatch(/worker2:\s+PUSH connect tcp:\/\/127\.0\.0\.1:5558/);
+    expect(r.stdout).toMatch(/worker2:\s+PUSH connect inproc:\/\/in-graph\/sink/);
     expect(bin('plan').status).toBe(2);
   });
 });

@@ -188,11 +188,57 @@ links:
   });
 });
 
+describe('in-graph peers meet in process', () => {
+  it('every socket that connects to a socket the graph binds dials its inproc name; the bound one keeps its tcp endpoint', () => {
+    const plan = compileGraph(example('push-pull'));
+    for (const s of plan.sockets) {
+      const binder = s.side === 'connect' ? plan.sockets.find((b) => b.side === 'bind' && b.endpoint === s.endpoint)! : s;
+      expect(s.inproc, `${s.node} ${s.type}`).toBe(`inproc://in-graph/${binder.node}`);
+    }
+    expect(plan.sockets.filter((s) => s.side === 'bind').map((s) => s.endpoint).sort()).toEqual(['tcp://127.0.0.1:5557', 'tcp://127.0.0.1:5558']);
+    const rr = compileGraph(example('req-rep'));
+    expect(rr.sockets.find((s) => s.type === 'REQ')?.inproc).toBe('inproc://in-graph/reply');
+  });
+
+  it('peers placed on different hosts keep tcp', () => {
+    const plan = compileGraph(example('two-hosts'));
+    expect(plan.sockets.every((s) => s.inproc === undefined)).toBe(true);
+    expect(formatPlan(plan)).not.toMatch(/in-graph/);
+  });
+
+  it('peers on the same host meet in process; an inproc endpoint needs no second name', () => {
+    const graph = (a: string, b: string, ep: string, bound = ep) =>
+      fromText(
+        [
+          'patchbay: 1',
+          'nodes:',
+          '  camera: {type: Camera}',
+          `  pub: {type: Publish, ${a} params: {endpoint: "${bound}"}}`,
+          `  sub: {type: Subscribe, ${b} params: {endpoint: "${ep}"}}`,
+          '  rec: {type: HDF5Sink, params: {file: out/x.h5}}',
+          'links:',
+          '  - camera.out -> pub.in',
+          '  - sub.out -> rec.in',
+          '',
+        ].join('\n'),
+      );
+    // A wildcard bind and a loopback connect are one place on one host.
+    const same = compileGraph(graph('host: a,', 'host: a,', 'tcp://127.0.0.1:5999', 'tcp://*:5999'));
+    expect(same.sockets.find((s) => s.node === 'sub')).toMatchObject({ side: 'connect', endpoint: 'tcp://127.0.0.1:5999', inproc: 'inproc://in-graph/pub' });
+    expect(same.sockets.find((s) => s.node === 'pub')).toMatchObject({ side: 'bind', endpoint: 'tcp://*:5999', inproc: 'inproc://in-graph/pub' });
+    const apart = compileGraph(graph('host: a,', 'host: b,', 'tcp://127.0.0.1:5999'));
+    expect(apart.sockets.some((s) => s.inproc)).toBe(false);
+    const inproc = compileGraph(graph('', '', 'inproc://frames'));
+    expect(inproc.sockets.some((s) => s.inproc)).toBe(false);
+  });
+});
+
 describe('formatPlan', () => {
   it('lists every socket with its side and endpoint, the pools and the start order', () => {
     const text = formatPlan(compileGraph(example('push-pull')));
-    expect(text).toMatch(/^\s+worker1:\s+PULL connect tcp:\/\/127\.0\.0\.1:5557 hwm 4 \(from ventilator\)$/m);
-    expect(text).toMatch(/^\s+ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557 hwm 4 \(to worker1, worker2\)$/m);
+    expect(text).toMatch(/^\s+worker1:\s+PULL connect inproc:\/\/in-graph\/ventilator\s+hwm 4 \(from ventilator\)$/m);
+    expect(text).toMatch(/^\s+ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557 \+ inproc:\/\/in-graph\/ventilator hwm 4 \(to worker1, worker2\)$/m);
+    expect(text).toMatch(/outside programs use the tcp:\/\/ and ipc:\/\/ endpoints/);
     expect(text).toMatch(/^\s+worker1: 1 thread$/m);
     expect(text).toMatch(/^\s+recorder: 1 writer$/m);
     expect(text).toMatch(/1\. recorder .* 6\. camera/);

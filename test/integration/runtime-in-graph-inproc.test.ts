@@ -1,0 +1,103 @@
+/**
+ * Socket nodes of one graph meet in process (inproc) while their tcp endpoint stays open to
+ * outside programs: a Push node deals frames round robin to an in-graph recorder (inproc) and
+ * a student's pyzmq worker (tcp), and every seq arrives exactly once across the two; a
+ * Publish node serves an in-graph recorder and a student's subscriber, both every frame.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { compileGraph } from '../../runtime/compile/index.ts';
+import { loadGraph } from '../../runtime/graph/index.ts';
+import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { freePort } from '../helpers/run-harness.ts';
+import { start } from '../helpers/child.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../examples/python/worker.py', import.meta.url));
+const SUBSCRIBER = fileURLToPath(new URL('../../examples/python/subscriber.py', import.meta.url));
+const READ_H5 = fileURLToPath(new URL('../hdf5/read-h5.py', import.meta.url));
+const skip = missing('python3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
+const work = mkdtempSync(path.join(tmpdir(), 'patchbay-inproc-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () => {
+  test('a Push node feeds an in-graph recorder and an outside worker: every seq exactly once', async () => {
+    const N = 60;
+    const ep = `tcp://127.0.0.1:${await freePort()}`;
+    const file = path.join(work, 'mixed.yaml');
+    const h5 = path.join(work, 'mixed.h5');
+    const text = [
+      'patchbay: 1',
+      'nodes:',
+      `  camera: {type: Camera, params: {width: 32, height: 32, fps: 200, frames: ${N}}}`,
+      // waitFor counts outside workers only: the in-graph recorder meets it over inproc, with no handshake.
+      `  ventilator: {type: Push, params: {endpoint: "${ep}", waitFor: 1}}`,
+      `  recorder: {type: HDF5Sink, params: {file: "${h5}"}}`,
+      'links:',
+      '  - camera.out -> ventilator.in',
+      '  - ventilator.out -> recorder.in',
+      '',
+    ].join('\n');
+    writeFileSync(file, text);
+
+    const plan = compileGraph(loadGraph(text).graph!);
+    const pull = plan.sockets.find((s) => s.node === 'recorder' && s.type === 'PULL')!;
+    expect(pull).toMatchObject({ side: 'connect', endpoint: ep, inproc: 'inproc://in-graph/ventilator' });
+    expect(plan.sockets.find((s) => s.node === 'ventilator')).toMatchObject({ side: 'bind', endpoint: ep, inproc: 'inproc://in-graph/ventilator' });
+
+    const run = start(process.execPath, [BIN, 'run', file, '--json']);
+    await run.line((l) => l.startsWith('{'));
+    const worker = start(PYTHON, [WORKER, ep]);
+    const [rw, rr] = await Promise.all([worker.exit, run.exit]);
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(rw.code, rw.stderr).toBe(0);
+    const outside = (JSON.parse(rw.stdout.trim().split('\n').at(-1)!) as { seqs: number[] }).seqs;
+
+    const read = await start(PYTHON, [READ_H5, h5]).exit;
+    expect(read.code, read.stderr).toBe(0);
+    const inside = (Object.values(JSON.parse(read.stdout).groups) as { seq: number[] }[])[0].seq;
+
+    expect(outside.length).toBeGreaterThan(0);
+    expect(inside.length).toBeGreaterThan(0);
+    expect([...outside, ...inside].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+
+  test('a Publish node serves an in-graph recorder (inproc) and an outside subscriber (tcp): both get every frame and end', async () => {
+    const N = 40;
+    const ep = `tcp://127.0.0.1:${await freePort()}`;
+    const file = path.join(work, 'pub.yaml');
+    const h5 = path.join(work, 'pub.h5');
+    const text = [
+      'patchbay: 1',
+      'nodes:',
+      `  camera: {type: Camera, params: {width: 32, height: 32, fps: 100, frames: ${N}}}`,
+      `  publisher: {type: Publish, params: {endpoint: "${ep}", topic: cam, hwm: 100, waitFor: 1}}`,
+      `  recorder: {type: HDF5Sink, params: {file: "${h5}"}}`,
+      'links:',
+      '  - camera.out -> publisher.in',
+      '  - publisher.out -> recorder.in',
+      '',
+    ].join('\n');
+    writeFileSync(file, text);
+    const plan = compileGraph(loadGraph(text).graph!);
+    expect(plan.sockets.find((s) => s.node === 'recorder')).toMatchObject({ type: 'SUB', side: 'connect', inproc: 'inproc://in-graph/publisher' });
+
+    const run = start(process.execPath, [BIN, 'run', file, '--json']);
+    await run.line((l) => l.startsWith('{'));
+    const sub = start(PYTHON, [SUBSCRIBER, ep, 'cam', '--quiet']);
+    const [rs, rr] = await Promise.all([sub.exit, run.exit]);
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(rs.code, rs.stderr).toBe(0);
+    const outside = JSON.parse(rs.stdout.trim().split('\n').at(-1)!) as { seqs: number[]; sent: number };
+    const read = await start(PYTHON, [READ_H5, h5]).exit;
+    expect(read.code, read.stderr).toBe(0);
+    const inside = (Object.values(JSON.parse(read.stdout).groups) as { seq: number[] }[])[0].seq;
+    const all = Array.from({ length: N }, (_, i) => i);
+    expect(outside.sent).toBe(N);
+    expect(outside.seqs).toEqual(all);
+    expect(inside).toEqual(all);
+  });
+});
