@@ -210,6 +210,55 @@ static double ln_ge1(double x) {
   }
 
 /*
+ * Real outputs (magnitude, log-magnitude, power): the values sit in the real slots of the
+ * half spectrum, row r at half + 2*r*stride; each row fills its own output row and the
+ * mirrored one (X[-r][-k] = conj X[r][k], same magnitude), both written in address order.
+ */
+#define SPREAD_REAL_ROWS(T, stride)                                       \
+  for (int r = 0; r < h; r++) {                                         \
+    int dr = r + sh;                                                    \
+    if (dr >= h) dr -= h;                                               \
+    int mr = (h - r) % h + sh;                                          \
+    if (mr >= h) mr -= h;                                               \
+    const T *m = half + 2 * (long)r * (stride);                         \
+    T *o = out + (long)dr * w, *om = out + (long)mr * w;                \
+    for (int k = 0; k < c; k++) {                                       \
+      int dk = k + sw;                                                  \
+      if (dk >= w) dk -= w;                                             \
+      o[dk] = m[2 * k];                                                 \
+    }                                                                   \
+    for (int k = w - c; k >= 1; k--) {                                  \
+      int mk = w - k + sw;                                              \
+      if (mk >= w) mk -= w;                                             \
+      om[mk] = m[2 * k];                                                \
+    }                                                                   \
+  }
+/* The complex output: the same, the mirrored value conjugated. */
+#define SPREAD_COMPLEX(T, stride)                                         \
+  for (int r = 0; r < h; r++) {                                         \
+    int dr = r + sh;                                                    \
+    if (dr >= h) dr -= h;                                               \
+    int mr = (h - r) % h + sh;                                          \
+    if (mr >= h) mr -= h;                                               \
+    const T *m = half + 2 * (long)r * (stride);                         \
+    T *o = out + 2 * (long)dr * w, *om = out + 2 * (long)mr * w;        \
+    for (int k = 0; k < c; k++) {                                       \
+      int dk = k + sw;                                                  \
+      if (dk >= w) dk -= w;                                             \
+      o[2 * dk] = m[2 * k];                                             \
+      o[2 * dk + 1] = m[2 * k + 1];                                     \
+    }                                                                   \
+    for (int k = w - c; k >= 1; k--) {                                  \
+      int mk = w - k + sw;                                              \
+      if (mk >= w) mk -= w;                                             \
+      om[2 * mk] = m[2 * k];                                            \
+      om[2 * mk + 1] = -m[2 * k + 1];                                   \
+    }                                                                   \
+  }
+#define SPREAD_REAL(T) { SPREAD_REAL_ROWS(T, c) }
+#define SPREAD_REAL_F() { SPREAD_REAL_ROWS(float, cp) }
+
+/*
  * The whole transform: frame x (dtype, h x w) -> out in the layout of `mode`, shifted if
  * asked. half: [h][w/2+1] complex scratch; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h) doubles each.
  */
@@ -250,9 +299,6 @@ void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int 
   const int sh = shift ? h / 2 : 0;
   const int sw = shift && mode != OUT_HALF ? w / 2 : 0;
   const int cplx = mode == OUT_COMPLEX || mode == OUT_HALF;
-  const int width = mode == OUT_HALF ? c : w;
-  const int last_mirrored = mode == OUT_HALF ? 0 : w - c;
-  const c128 conj = wasm_f64x2_make(1.0, -1.0);
   for (int k0 = 0; k0 < c; k0 += COL_BLOCK) {
     const int nb = c - k0 < COL_BLOCK ? c - k0 : COL_BLOCK;
     for (int r = 0; r < h; r++) {
@@ -264,31 +310,28 @@ void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int 
     for (int r = 0; r < h; r++) {
       int dr = r + sh;
       if (dr >= h) dr -= h;
-      int mr = (h - r) % h + sh;
-      if (mr >= h) mr -= h;
       const double *zr = z + 2 * r * nb;
       for (int j = 0; j < nb; j++) {
         const int k = k0 + j;
         c128 v = LD(zr + 2 * j);
-        int dk = k + sw;
-        if (dk >= width) dk -= width;
-        const int mirrored = k >= 1 && k <= last_mirrored;
-        int mk = w - k + sw;
-        if (mk >= w) mk -= w;
-        if (cplx) {
-          ST(out + 2 * ((long)dr * width + dk), v);
-          if (mirrored) ST(out + 2 * ((long)mr * width + mk), MUL(v, conj));
+        if (mode == OUT_HALF) {
+          ST(out + 2 * ((long)dr * c + k), v);
+        } else if (cplx) {
+          ST(half + 2 * ((long)r * c + k), v);
         } else {
           c128 sq = MUL(v, v);
           double pw = wasm_f64x2_extract_lane(sq, 0) + wasm_f64x2_extract_lane(sq, 1);
           double val = mode == OUT_POWER ? pw : __builtin_sqrt(pw);
           if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
-          out[(long)dr * w + dk] = val;
-          if (mirrored) out[(long)mr * w + mk] = val;
+          /* Kept in the half spectrum's real slot (this column block is already read) and laid
+           * out row by row below: written here, column blocks would scatter partial cache lines. */
+          half[2 * ((long)r * c + k)] = val;
         }
       }
     }
   }
+  if (mode == OUT_COMPLEX) SPREAD_COMPLEX(double, c)
+  else if (!cplx) SPREAD_REAL(double)
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -523,8 +566,6 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
   const int sh = shift ? h / 2 : 0;
   const int sw = shift && mode != OUT_HALF ? w / 2 : 0;
   const int cplx = mode == OUT_COMPLEX || mode == OUT_HALF;
-  const int width = mode == OUT_HALF ? c : w;
-  const int last_mirrored = mode == OUT_HALF ? 0 : w - c;
   for (int k0 = 0; k0 < c; k0 += COL_BLOCK) {
     int nb = c - k0 < COL_BLOCK ? c - k0 : COL_BLOCK;
     const int nbp = nb + (nb & 1);
@@ -537,8 +578,6 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
     for (int r = 0; r < h; r++) {
       int dr = r + sh;
       if (dr >= h) dr -= h;
-      int mr = (h - r) % h + sh;
-      if (mr >= h) mr -= h;
       const float *zr = z + 2 * r * nbp;
       for (int j = 0; j < nb; j++) {
         const int k = k0 + j;
@@ -547,29 +586,24 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
           re = (float)dcs[2 * r];
           im = (float)dcs[2 * r + 1];
         }
-        int dk = k + sw;
-        if (dk >= width) dk -= width;
-        const int mirrored = k >= 1 && k <= last_mirrored;
-        int mk = w - k + sw;
-        if (mk >= w) mk -= w;
-        if (cplx) {
-          float *o = out + 2 * ((long)dr * width + dk);
+        if (mode == OUT_HALF) {
+          float *o = out + 2 * ((long)dr * c + k);
           o[0] = re;
           o[1] = im;
-          if (mirrored) {
-            float *m = out + 2 * ((long)mr * width + mk);
-            m[0] = re;
-            m[1] = -im;
-          }
+        } else if (cplx) {
+          float *o = half + 2 * ((long)r * cp + k);
+          o[0] = re;
+          o[1] = im;
         } else {
           /* The zero-frequency column in float64: its magnitude is the largest of all. */
           double pw = k == 0 ? dcs[2 * r] * dcs[2 * r] + dcs[2 * r + 1] * dcs[2 * r + 1] : (double)(re * re + im * im);
           double val = mode == OUT_POWER ? pw : __builtin_sqrt(pw);
           if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
-          out[(long)dr * w + dk] = (float)val;
-          if (mirrored) out[(long)mr * w + mk] = (float)val;
+          half[2 * ((long)r * cp + k)] = (float)val;
         }
       }
     }
   }
+  if (mode == OUT_COMPLEX) SPREAD_COMPLEX(float, cp)
+  else if (!cplx) SPREAD_REAL_F()
 }
