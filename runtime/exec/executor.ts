@@ -78,7 +78,26 @@ interface SocketSource {
   /** Where frames lost on the way are counted (PUB/SUB): the publisher in the graph, else this node. */
   dropTo: Runner;
   dropped: number;
+  /** The last frame reference this source took from an in-graph publisher (see RefFeed). */
+  lastRef: number;
 }
+
+/**
+ * Frames an in-graph publisher handed to its in-graph subscribers by reference, oldest first.
+ * A reference is kept until every in-graph subscriber has read past it (PUB delivers in
+ * order, dropping at the high-water mark), and at most REF_WINDOW of them.
+ */
+interface RefFeed {
+  pending: number[];
+  subs: Set<SocketSource>;
+}
+
+/**
+ * References a publisher keeps for subscribers that have stopped reading: a subscriber that
+ * reads again after more than this many newer frames finds the oldest ones in its queue gone,
+ * and they are counted as dropped (it would have seen frames that stale only with a deep queue).
+ */
+const REF_WINDOW = 64;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -185,6 +204,14 @@ class Run extends EventEmitter implements RunHandle {
   /** Checks run at the end: frames that should have arrived on a lossless socket path. */
   private readonly lossChecks: (() => number)[] = [];
   private readonly readiness: Promise<unknown>[] = [];
+  /**
+   * Frames in flight between sockets of this run that only the graph's own peers share (its
+   * inproc names): the message carries "#<id>" and the receiver takes the Frame object itself,
+   * so no payload goes through ZeroMQ (whose received buffers each cost the garbage collector).
+   */
+  private readonly refs = new Map<number, { frame: Frame; feed?: RefFeed }>();
+  private nextRef = 0;
+  private readonly feeds: { feed: RefFeed; inproc: string }[] = [];
 
   private readonly plan: Plan;
 
@@ -444,13 +471,15 @@ class Run extends EventEmitter implements RunHandle {
         const ready = hasHandshake(s) ? this.handshake(socket) : undefined;
         await attach(socket, s);
         if (ready) this.readiness.push(ready);
+        // Its one peer is the graph's own Pull (over inproc): the frame goes by reference.
+        const byRef = !!s.inproc;
         const sink: OutputSink = {
           link: l,
           sent: 0,
           send: (frame) => {
             l.frames++;
             l.bytes += frame.data.byteLength;
-            return q.send(encode(frame));
+            return q.send(byRef ? this.ref(frame) : encode(frame));
           },
           end: (count) => q.send(encode({ kind: 'eos', seq: count })),
         };
@@ -461,6 +490,7 @@ class Run extends EventEmitter implements RunHandle {
     // The stable side first: every bind, then every connect.
     for (const b of binds) await b();
     for (const c of connects) await c();
+    for (const f of this.feeds) for (const src of this.sources) if (src.plan.type === 'SUB' && src.plan.inproc === f.inproc) f.feed.subs.add(src);
     for (const src of this.sources) void this.receiveLoop(src);
   }
 
@@ -503,6 +533,7 @@ class Run extends EventEmitter implements RunHandle {
       ended: deferred(),
       dropTo: r,
       dropped: 0,
+      lastRef: -1,
     };
     this.sources.push(src);
     const list = localReceivers.get(s.endpoint) ?? [];
@@ -512,16 +543,49 @@ class Run extends EventEmitter implements RunHandle {
   }
 
   private async openPublisher(r: Runner, s: PlanSocket, localReceivers: Map<string, SocketSource[]>): Promise<void> {
-    const socket = createSocket('PUB', s.hwm) as zmq.XPublisher;
-    this.sockets.push(socket);
-    await attach(socket, s);
-    const q = new SendQueue(socket);
     const topic = String(r.node.params.topic ?? '');
+    // The graph's own subscribers on this host dial its inproc name: a second XPUB there hands
+    // them frames by reference; the first, at the endpoint, serves outside subscribers (and the
+    // graph's subscribers on other hosts) with the frames themselves.
+    const local = s.side === 'bind' && s.inproc ? s.inproc : undefined;
+    const subsAt = (inproc: boolean) =>
+      this.plan.sockets.filter((x) => x.type === 'SUB' && x.endpoint === s.endpoint && !!x.inproc === inproc).reduce((a, x) => a + Math.max(1, x.topics?.length ?? 1), 0);
     // Every in-graph subscriber sends one subscription per topic; outside ones are waitFor.
-    const inGraph = this.plan.sockets
-      .filter((x) => x.type === 'SUB' && x.endpoint === s.endpoint)
-      .reduce((a, x) => a + Math.max(1, x.topics?.length ?? 1), 0);
-    const want = inGraph + Number(r.node.params.waitFor ?? 0);
+    const inGraphLocal = local ? subsAt(true) : 0;
+    const inGraphRemote = local ? subsAt(false) : subsAt(true) + subsAt(false);
+    const outer = await this.xpub(r, s.hwm, inGraphRemote + Number(r.node.params.waitFor ?? 0), local ? { ...s, inproc: undefined } : s);
+    const inner = local ? await this.xpub(r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined }) : undefined;
+    const feed: RefFeed | undefined = inner ? { pending: [], subs: new Set() } : undefined;
+    if (feed) this.feeds.push({ feed, inproc: local! });
+    this.addOutput(r, 'out', {
+      sent: 0,
+      send: (frame) => {
+        if (!inner) return outer.q.send(encode(frame, topic));
+        const sent = feed!.subs.size > 0 ? inner.q.send(this.ref(frame, topic, feed)) : Promise.resolve();
+        // Nobody outside listens: PUB would drop it anyway.
+        return outer.subs() > 0 ? Promise.all([sent, outer.q.send(encode(frame, topic))]).then(() => undefined) : sent;
+      },
+      end: async (count) => {
+        const eos = () => encode({ kind: 'eos', seq: count }, topic);
+        const mine = localReceivers.get(s.endpoint) ?? [];
+        if (inner) await this.repeatEos(inner.q, eos, mine.filter((c) => c.plan.inproc));
+        await this.repeatEos(outer.q, eos, mine.filter((c) => !inner || !c.plan.inproc));
+        // Outside subscribers cannot confirm, and PUB drops at a full queue: a few more, spaced
+        // out, so a student's script that is a little behind still sees end of stream.
+        if (outer.subs() > inGraphRemote)
+          for (let i = 0; i < OUTSIDE_EOS_REPEATS && !this.forced.settled; i++) {
+            await sleep(OUTSIDE_EOS_GAP_MS);
+            await this.sendWithin(outer.q, eos(), EOS_LIMIT_MS);
+          }
+      },
+    });
+  }
+
+  /** An XPUB bound (or connected) as `at` says, counting subscriptions; the run's sources wait for `want` of them. */
+  private async xpub(r: Runner, hwm: number, want: number, at: PlanSocket): Promise<{ q: SendQueue; subs: () => number }> {
+    const socket = createSocket('PUB', hwm) as zmq.XPublisher;
+    this.sockets.push(socket);
+    await attach(socket, at);
     let subs = 0;
     const enough = deferred<void>();
     if (want === 0) enough.resolve();
@@ -542,21 +606,25 @@ class Run extends EventEmitter implements RunHandle {
     };
     void loop();
     this.readiness.push(enough.promise);
-    this.addOutput(r, 'out', {
-      sent: 0,
-      send: (frame) => q.send(encode(frame, topic)),
-      end: async (count) => {
-        const eos = () => encode({ kind: 'eos', seq: count }, topic);
-        await this.repeatEos(q, eos, localReceivers.get(s.endpoint) ?? []);
-        // Outside subscribers cannot confirm, and PUB drops at a full queue: a few more, spaced
-        // out, so a student's script that is a little behind still sees end of stream.
-        if (subs > inGraph)
-          for (let i = 0; i < OUTSIDE_EOS_REPEATS && !this.forced.settled; i++) {
-            await sleep(OUTSIDE_EOS_GAP_MS);
-            await this.sendWithin(q, eos(), EOS_LIMIT_MS);
-          }
-      },
-    });
+    return { q: new SendQueue(socket), subs: () => subs };
+  }
+
+  /** The message that hands `frame` to an in-graph peer by reference ("#<id>", after the topic for PUB). */
+  private ref(frame: Frame, topic?: string, feed?: RefFeed): string[] {
+    const id = this.nextRef++;
+    this.refs.set(id, { frame, feed });
+    if (feed) {
+      feed.pending.push(id);
+      while (feed.pending.length > REF_WINDOW) this.refs.delete(feed.pending.shift()!);
+    }
+    return topic === undefined ? [`#${id}`] : [topic, `#${id}`];
+  }
+
+  /** Lets go of the references every in-graph subscriber of the feed has read past. */
+  private trim(feed: RefFeed): void {
+    let min = Number.POSITIVE_INFINITY;
+    for (const x of feed.subs) min = Math.min(min, x.lastRef);
+    while (feed.pending.length > 0 && feed.pending[0] <= min) this.refs.delete(feed.pending.shift()!);
   }
 
   private async openVentilator(r: Runner, s: PlanSocket, localReceivers: Map<string, SocketSource[]>): Promise<void> {
@@ -582,9 +650,11 @@ class Run extends EventEmitter implements RunHandle {
     socket.events.on('disconnect', () => peers--);
     await attach(socket, s);
     const q = new SendQueue(socket);
+    // A Push that connects to the graph's own Pull over inproc has no other peer: frames go by reference.
+    const byRef = s.side === 'connect' && !!s.inproc;
     const sink: OutputSink = {
       sent: 0,
-      send: (frame) => q.send(encode(frame)),
+      send: (frame) => q.send(byRef ? this.ref(frame) : encode(frame)),
       end: async (count) => {
         const consumers = localReceivers.get(s.endpoint) ?? [];
         const eos = () => encode({ kind: 'eos', seq: count });
@@ -707,13 +777,35 @@ class Run extends EventEmitter implements RunHandle {
         break;
       }
       let msg: Message;
-      try {
-        msg = decode(parts, src.withTopic).msg;
-      } catch (e) {
-        if (!(e instanceof WireError)) throw e;
-        r.flow.errors++;
-        this.warnOnce(r, e);
-        continue;
+      const body = parts.length === (src.withTopic ? 2 : 1) ? parts[parts.length - 1] : undefined;
+      if (body !== undefined && body.length > 1 && body[0] === 0x23 /* # */ && src.plan.inproc) {
+        // A frame an in-graph peer handed over by reference (Run.refs).
+        const id = Number(body.toString('latin1', 1));
+        const entry = this.refs.get(id);
+        if (src.plan.type === 'SUB') {
+          src.lastRef = id;
+          if (entry?.feed) this.trim(entry.feed);
+        } else this.refs.delete(id);
+        if (!entry) {
+          // A subscriber that stopped reading for longer than REF_WINDOW frames: the oldest of its
+          // queue are gone, and counted as dropped by the sequence gap they leave. Nothing else
+          // lets a reference go before it is read.
+          if (src.plan.type !== 'SUB') {
+            r.flow.errors++;
+            this.warnOnce(r, new ExecError('STAGE_FAILED', `a frame handed over in process (#${id}) was gone before it was read`, r.node.id));
+          }
+          continue;
+        }
+        msg = entry.frame;
+      } else {
+        try {
+          msg = decode(parts, src.withTopic).msg;
+        } catch (e) {
+          if (!(e instanceof WireError)) throw e;
+          r.flow.errors++;
+          this.warnOnce(r, e);
+          continue;
+        }
       }
       if (msg.kind === 'eos') {
         if (src.withTopic && msg.seq >= src.received) this.countDrops(src, msg.seq - src.received - src.dropped);
@@ -749,6 +841,7 @@ class Run extends EventEmitter implements RunHandle {
     if (src.closing) return;
     src.closing = true;
     src.ended.resolve();
+    for (const { feed } of this.feeds) if (feed.subs.delete(src)) this.trim(feed);
     // What it received is already in the node's inbox; what is still in flight is not ours yet.
     src.socket.linger = 0;
     src.socket.close();
@@ -871,6 +964,7 @@ class Run extends EventEmitter implements RunHandle {
       if (this.forced.settled) s.linger = 0;
       s.close();
     }
+    this.refs.clear();
     // A sink closed without its end (a failure, a forced stop) writes what it had while closing.
     for (const r of this.runners.values()) {
       const n = summary.stats.nodes[r.node.id];

@@ -12,7 +12,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { compileGraph } from '../../runtime/compile/index.ts';
 import { loadGraph } from '../../runtime/graph/index.ts';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
-import { freePort } from '../helpers/run-harness.ts';
+import { captures, freePort, makePlan, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
+import type { Frame } from '../../runtime/wire/index.ts';
 import { start } from '../helpers/child.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
@@ -99,5 +100,82 @@ describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () =
     expect(outside.sent).toBe(N);
     expect(outside.seqs).toEqual(all);
     expect(inside).toEqual(all);
+  });
+});
+
+/**
+ * Between sockets of the graph that meet over inproc, frames go by reference: the message
+ * carries "#<id>" and the receiver takes the Frame object itself (no payload through ZeroMQ).
+ */
+describe('frames handed over by reference between the graph\'s own sockets', () => {
+  const seqOf = (f: Frame) => new DataView(f.data.buffer, f.data.byteOffset).getUint32(0, true);
+
+  test('PUB to a fast and a stalling subscriber: each gets its frames (content intact), drops equal what is missing', async () => {
+    const ep = await uniqAddress('tcp');
+    const alias = 'inproc://in-graph/pub';
+    const N = 600;
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: N, bytes: 64 * 1024 } },
+        { id: 'pub', type: 'Publish', params: { endpoint: ep, topic: 'cam', hwm: 2 } },
+        { id: 'fast', type: 'Capture' },
+        // Falls more than the window of kept references behind now and then.
+        { id: 'slow', type: 'Capture', params: { delayMs: 40, delayEvery: 50 } },
+      ],
+      ['src.out -> pub.in', 'pub.out -> fast.in', 'pub.out -> slow.in'],
+      [
+        sock('pub', 'PUB', 'bind', ep, { hwm: 2, inproc: alias }),
+        sock('fast', 'SUB', 'connect', ep, { link: 'pub.out -> fast.in', topics: ['cam'], hwm: 2, inproc: alias }),
+        sock('slow', 'SUB', 'connect', ep, { link: 'pub.out -> slow.in', topics: ['cam'], hwm: 2, inproc: alias }),
+      ],
+    );
+    const summary = await runPlan(plan, { capture: cap }).done;
+    expect(summary.failures).toEqual([]);
+    expect(summary.exitCode).toBe(0);
+    const links = summary.stats.links;
+    for (const id of ['fast', 'slow']) {
+      const got = cap.of(id).frames;
+      expect(got.length).toBeGreaterThan(0);
+      expect(links[`pub.out -> ${id}.in`].dropped).toBe(N - got.length);
+      expect(got.map((f) => f.seq)).toEqual([...new Set(got.map((f) => f.seq))].sort((a, b) => a - b));
+      expect(got.every((f) => seqOf(f) === f.seq && f.data.byteLength === 64 * 1024)).toBe(true);
+      expect(summary.stats.nodes[id].errors).toBe(0);
+    }
+    expect(cap.of('slow').frames.length).toBeLessThan(N);
+    expect(cap.of('slow').ended && cap.of('fast').ended).toBe(true);
+  });
+
+  test('producers into a bound Pull (a link PUSH and a Push node that connects): every frame exactly once', async () => {
+    const ep = await uniqAddress('tcp');
+    const alias = 'inproc://in-graph/sink';
+    const N = 2000;
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'a', type: 'TestSource', params: { frames: N, bytes: 4096 } },
+        { id: 'b', type: 'TestSource', params: { frames: N, bytes: 8192 } },
+        { id: 'vent', type: 'Push', params: { endpoint: ep, bind: false } },
+        { id: 'sink', type: 'Pull', params: { endpoint: ep } },
+        { id: 'cap', type: 'Capture', params: { delayMs: 1, delayEvery: 100 } },
+      ],
+      ['a.out -> sink.in', 'b.out -> vent.in', 'sink.out -> cap.in'],
+      [
+        sock('sink', 'PULL', 'bind', ep, { inproc: alias }),
+        sock('a', 'PUSH', 'connect', ep, { link: 'a.out -> sink.in', inproc: alias }),
+        sock('vent', 'PUSH', 'connect', ep, { inproc: alias }),
+      ],
+    );
+    const summary = await runPlan(plan, { capture: cap }).done;
+    expect(summary.failures).toEqual([]);
+    expect(summary.exitCode).toBe(0);
+    expect(summary.lost).toBe(0);
+    const got = cap.of('cap').frames;
+    expect(got.every((f) => seqOf(f) === f.seq)).toBe(true);
+    for (const bytes of [4096, 8192]) {
+      const seqs = got.filter((f) => f.data.byteLength === bytes).map((f) => f.seq).sort((x, y) => x - y);
+      expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i));
+    }
+    expect(summary.stats.nodes.sink.errors).toBe(0);
   });
 });
