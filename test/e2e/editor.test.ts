@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGraph, serializeGraph } from '../../runtime/graph/index.ts';
@@ -15,7 +15,9 @@ import { Publisher } from 'zeromq';
 import { encode, nowNs } from '../../runtime/wire/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const IMG = join(ROOT, 'docs/img');
+// The docs' screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree as it found it.
+const IMG = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs/img') : join(ROOT, 'test-output/img');
+mkdirSync(IMG, { recursive: true });
 const url = inject('editorUrl');
 const graphDir = inject('graphDir');
 const skip = missing('Chromium (/usr/bin/chromium)', () => inject('browserWs') !== '');
