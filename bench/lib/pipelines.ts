@@ -15,6 +15,12 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PYTHON_DIR = join(ROOT, 'bench/python');
 export const GRAPH_DIR = join(ROOT, 'bench/graphs');
 
+/** The node flags the `patchbay` command runs with (its shebang): patchbay's side runs with them too. */
+export function cliNodeFlags(): string[] {
+  const first = readFileSync(join(ROOT, 'bin/patchbay.js'), 'utf8').split('\n')[0];
+  return first.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+}
+
 export const PATTERNS = ['reqrep', 'pushpull', 'pubsub'] as const;
 export type Pattern = (typeof PATTERNS)[number];
 export const SIDES = ['patchbay', 'patchbay-f32', 'course', 'fast'] as const;
@@ -186,7 +192,7 @@ export async function runPatchbay(cfg: PatternConfig, side: 'patchbay' | 'patchb
   if (why) return { ...base, ok: false, problem: why, wallS: 0, raw: [] };
   const graph = prepareGraph(cfg, side === 'patchbay-f32' ? 'fast' : undefined);
   const stopWhen = cfg.pattern === 'reqrep' ? ['--stop-when', `recorder=${cfg.frames}`] : [];
-  const proc = await spawnMeasured(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph, ...stopWhen], {
+  const proc = await spawnMeasured(process.execPath, [...cliNodeFlags(), join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph, ...stopWhen], {
     cwd: ROOT,
     timeoutMs: cfg.timeoutMs,
   }).done;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
+import { cliNodeFlags } from '../../bench/lib/pipelines.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PY_DIR = join(ROOT, 'bench/python');
@@ -70,6 +71,19 @@ describe('bench/main.ts', () => {
     const row = json.rows.find((x) => x.pattern === 'reqrep' && x.side === 'course');
     expect(row).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5 });
     expect(row!.fps).toBeGreaterThan(0);
+  });
+});
+
+describe('the node flags of the patchbay command', () => {
+  it('npm start and the bench run with the flags of bin/patchbay.js\'s shebang, and the shebang runs', async () => {
+    const flags = cliNodeFlags();
+    expect(flags).toEqual(['--initial-old-space-size=128']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(`node ${flags.join(' ')} bin/patchbay.js edit`);
+    // Executed as a program (how npm's bin link runs it), through env -S.
+    const r = await run(join(ROOT, 'bin/patchbay.js'), ['--version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^patchbay \d+\.\d+\.\d+/);
   });
 });
 
