@@ -24,6 +24,15 @@ export const camera = {
     gain: { kind: 'number', default: 0, min: 0, max: 48, unit: 'dB', doc: 'Analog gain (the emulator scales noise with it)' },
     seed: { kind: 'number', default: 1, min: 0, max: 2 ** 31 - 1, integer: true, doc: 'Emulator only: the same seed gives the same frames' },
     particles: { kind: 'number', default: 20, min: 0, max: 10_000, integer: true, doc: 'Emulator only: how many Gaussian particles drift in the field' },
+    loop: {
+      kind: 'number',
+      default: 0,
+      min: 0,
+      max: 1024,
+      integer: true,
+      unit: 'frames',
+      doc: 'Emulator only: render this many frames before the run and send them in turn at the frame rate, like a test pattern, so frames cost no rendering; 0 renders every frame',
+    },
     buffers: { kind: 'number', default: 8, min: 1, max: 1024, integer: true, unit: 'frames', doc: 'Frames the camera holds while the pipeline is busy; beyond that, frames are dropped and counted' },
   },
   docs: {

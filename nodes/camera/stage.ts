@@ -5,8 +5,8 @@
  * at the camera and counted in stats.dropped.
  */
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
-import type { Frame } from '../../runtime/wire/index.ts';
-import { CameraError, openCamera, type Camera, type CameraSettings } from '../../native/index.ts';
+import { nowNs, type Frame } from '../../runtime/wire/index.ts';
+import { CameraError, openCamera, type Camera, type CameraFrame, type CameraSettings } from '../../native/index.ts';
 
 /** The node's params: the camera settings it asks for, and how the node runs the camera. */
 interface CameraParams extends CameraSettings {
@@ -16,6 +16,7 @@ interface CameraParams extends CameraSettings {
   seed: number;
   particles: number;
   buffers: number;
+  loop: number;
   /** Not in the declaration: lets tests make the emulator fail like an unplugged camera. */
   failAfterFrames?: number;
 }
@@ -23,6 +24,8 @@ interface CameraParams extends CameraSettings {
 class CameraStage implements Stage {
   private camera?: Camera;
   private settings?: CameraSettings;
+  /** loop: the frames rendered in open(), sent in turn by run(). */
+  private rendered: CameraFrame[] = [];
 
   constructor(private readonly io: StageIO, private readonly p: CameraParams) {}
 
@@ -44,6 +47,23 @@ class CameraStage implements Stage {
       exposureUs: p.exposureUs,
       gain: p.gain,
     });
+    if (emulated && p.loop > 0) await this.render(p.loop);
+  }
+
+  /** Renders `n` frames as fast as the emulator goes, before anything flows. */
+  private async render(n: number): Promise<void> {
+    const camera = this.camera!;
+    await camera.set({ fps: 0 });
+    await camera.start({ mode: 'owned', buffers: this.p.buffers });
+    try {
+      while (this.rendered.length < n) {
+        const f = await camera.next();
+        if (!f) break;
+        this.rendered.push(f);
+      }
+    } finally {
+      await camera.stop();
+    }
   }
 
   async run(): Promise<number> {
@@ -53,6 +73,7 @@ class CameraStage implements Stage {
     const shape = [s.height, s.width];
     const dtype = s.pixelFormat === 'Mono16' ? 'uint16' : 'uint8';
     const constant = { backend: camera.info.backend, device: camera.info.id, pixelFormat: s.pixelFormat, exposureUs: s.exposureUs, gain: s.gain };
+    if (this.rendered.length > 0) return this.replay(dtype, shape, constant);
     let sent = 0;
     await camera.start({ mode: 'owned', buffers: p.buffers });
     // While downstream holds up emit, the camera keeps dropping: keep the live count current.
@@ -84,6 +105,49 @@ class CameraStage implements Stage {
       clearInterval(refresh);
       await camera.stop();
       io.stats.dropped = camera.counters.dropped;
+    }
+    return sent;
+  }
+
+  /**
+   * loop: sends the rendered frames in turn, frame i due at start + i/fps (as fast as
+   * downstream takes them at fps 0). Like a camera, it does not catch up in a burst: frames
+   * more than `buffers` periods overdue are dropped and counted. The buffers are never
+   * written again, so the same buffer going out again later is safe.
+   */
+  private async replay(dtype: Frame['dtype'], shape: number[], constant: Record<string, unknown>): Promise<number> {
+    const { io, p } = this;
+    const fps = this.settings!.fps;
+    const start = performance.now();
+    let sent = 0;
+    let slot = 0;
+    while ((p.frames === 0 || sent < p.frames) && !io.signal.aborted) {
+      if (fps > 0) {
+        const wait = start + (slot * 1000) / fps - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, Math.floor(wait)));
+        else if (wait < (-p.buffers * 1000) / fps) {
+          const skip = Math.floor((-wait * fps) / 1000) - p.buffers;
+          io.stats.dropped += skip;
+          slot += skip;
+        }
+      }
+      const f = this.rendered[slot % this.rendered.length];
+      const frame: Frame = {
+        kind: 'frame',
+        seq: sent,
+        t: nowNs(),
+        dtype,
+        shape,
+        meta: { ...constant, cameraFrame: slot, cameraTimestampNs: f.cameraTimestampNs.toString(), loop: this.rendered.length },
+        data: f.data,
+      };
+      await io.emit('out', frame);
+      sent++;
+      slot++;
+      io.stats.framesOut = sent;
+      io.stats.bytesOut += f.data.byteLength;
+      // Never waiting on a timer (fps 0, or late), it would starve the sockets' events.
+      if (sent % 64 === 0) await new Promise((r) => setImmediate(r));
     }
     return sent;
   }

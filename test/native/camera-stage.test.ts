@@ -47,6 +47,36 @@ describe('Camera stage (emulator)', () => {
     expect(ids[7] - ids[0]).toBeGreaterThan(7);
   });
 
+  it('loop: sends the frames rendered before the run in turn, numbered on, the buffers unchanged', async () => {
+    const r = await runSource(createCameraStage, cameraNode({ width: 64, height: 32, pixelFormat: 'Mono16', fps: 0, frames: 11, loop: 4 }), (f) => {
+      (f as { copy?: Buffer }).copy = Buffer.from(f.data);
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.count).toBe(11);
+    expect(r.frames.map((f) => f.seq)).toEqual([...Array(11).keys()]);
+    // Frame i and i+4 are the same rendered frame; the four differ from each other.
+    for (let i = 0; i + 4 < 11; i++) expect(r.frames[i + 4].data).toBe(r.frames[i].data);
+    for (let i = 1; i < 4; i++) expect(Buffer.compare(r.frames[i].data, r.frames[0].data)).not.toBe(0);
+    for (const f of r.frames) expect(Buffer.compare(f.data, (f as { copy?: Buffer }).copy!)).toBe(0);
+    expect(r.frames[0]).toMatchObject({ dtype: 'uint16', shape: [32, 64] });
+    expect(r.frames[5].meta).toMatchObject({ backend: 'emulator', loop: 4, cameraFrame: 5 });
+  });
+
+  it('loop: keeps the frame rate, and drops (counted) rather than catching up after a stall', async () => {
+    const t0 = performance.now();
+    const r = await runSource(createCameraStage, cameraNode({ width: 16, height: 16, fps: 200, frames: 30, loop: 2, buffers: 2 }), (_f, c) =>
+      // One stall of 100 ms (20 frame periods) after the 10th frame.
+      c.frames.length === 10 ? delay(100) : undefined,
+    );
+    const ms = performance.now() - t0;
+    expect(r.count).toBe(30);
+    // 30 frames at 200 frames/s, and the 18 periods missed in the stall beyond 2 buffers dropped.
+    expect(r.io.stats.dropped).toBeGreaterThanOrEqual(15);
+    expect(ms).toBeGreaterThanOrEqual(((30 + r.io.stats.dropped - 1) * 1000) / 200 - 5);
+    const slots = r.frames.map((f) => f.meta!.cameraFrame as number);
+    expect(slots[10] - slots[9]).toBeGreaterThan(1);
+  });
+
   it('stops when the run is aborted and resolves with the count sent', async () => {
     const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 32, fps: 500, frames: 0 }), (_f, c) => {
       if (c.frames.length === 5) c.abort.abort();
