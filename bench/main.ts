@@ -3,7 +3,7 @@
  * FFT workers → sink, PUB/SUB with an FFT subscriber and an HDF5 subscriber), on the same
  * frames, in turns, several repetitions, medians. See docs/performance.md.
  *
- *   node bin/run-ts.js bench/main.ts [--quick] [--all] [--reps N] [--frames N] [--pattern P,...] [--side S,...]
+ *   node bin/run-ts.js bench/main.ts [--quick] [--all] [--reps N] [--frames N] [--fps N] [--pattern P,...] [--side S,...]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,9 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
   --all             then run the per-topic benches (bench/<topic>.ts) in sequence
   --reps N          repetitions of each side (default 3; --quick 1)
   --frames N        frames per run instead of the graph's (the graphs say 200, PUB/SUB 400)
+  --fps N           PUB/SUB: the camera's and the Python publisher's rate instead of the
+                    graph's 400 frames/s (above what every subscriber takes, it measures
+                    how many frames each can take)
   --pattern LIST    reqrep,pushpull,pubsub (default all)
   --side LIST       patchbay,patchbay-f32,course,fast (default all)
                     patchbay: the graphs as written (FFT exact: float64, as numpy);
@@ -65,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       inproc: { type: 'boolean', default: false },
       reps: { type: 'string' },
       frames: { type: 'string' },
+      fps: { type: 'string' },
       pattern: { type: 'string' },
       side: { type: 'string' },
       python: { type: 'string', default: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
@@ -81,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
   const patterns = list<Pattern>(values.pattern, PATTERNS, 'pattern');
   const sides = list<Side>(values.side, SIDES, 'side');
   const framesArg = values.frames === undefined ? undefined : positiveInt(values.frames, 'frames', 1);
+  const fpsArg = values.fps === undefined ? undefined : positiveInt(values.fps, 'fps', 1);
 
   const outDir = mkdtempSync(join(tmpdir(), 'patchbay-bench-'));
   const runs: SideRun[] = [];
@@ -95,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
       const cfg: PatternConfig = {
         ...fromGraph,
         frames: framesArg ?? (values.quick ? Math.min(quickFrames, fromGraph.frames) : fromGraph.frames),
+        fps: pattern === 'pubsub' && fpsArg !== undefined ? fpsArg : fromGraph.fps,
         outDir: join(outDir, pattern),
         portBase: 5600,
         inproc: values.inproc,

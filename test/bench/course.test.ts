@@ -58,9 +58,12 @@ describe('bench/main.ts', () => {
     expect(r.stdout).toContain('--all');
   });
 
-  it('refuses an unknown pattern with exit code 2', async () => {
+  it('refuses an unknown pattern, and a rate that is not a positive whole number, with exit code 2', async () => {
     const r = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--pattern', 'nope']);
     expect(r.code).toBe(2);
+    const f = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--fps', '0']);
+    expect(f.code).toBe(2);
+    expect(f.stderr + f.stdout).toMatch(/--fps: expected a positive integer/);
   });
 
   it.skipIf(noPython)('runs the Python REQ/REP side and writes its table row as JSON', async () => {
