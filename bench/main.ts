@@ -22,10 +22,10 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
   --quick           fewer frames and one repetition: done in under a minute
   --all             then run the per-topic benches (bench/<topic>.ts) in sequence
   --reps N          repetitions of each side (default 3; --quick 1)
-  --frames N        frames per run instead of the graph's (the graphs say 200, PUB/SUB 400)
+  --frames N        frames per run instead of the graph's (the graphs say 200, PUB/SUB 1000)
   --fps N           PUB/SUB: the camera's and the Python publisher's rate instead of the
-                    graph's 400 frames/s (above what every subscriber takes, it measures
-                    how many frames each can take)
+                    graph's 1000 frames/s (above what every subscriber takes, so the table
+                    shows how many frames each can take; below, what each keeps of a stream)
   --pattern LIST    reqrep,pushpull,pubsub (default all)
   --side LIST       patchbay,patchbay-f32,course,fast (default all)
                     patchbay: the graphs as written (FFT exact: float64, as numpy);
