@@ -414,6 +414,18 @@ class Run extends EventEmitter implements RunHandle {
         // In-graph producers that reach this node by other sockets or links (push.out -> pull.in is
         // carried by a PULL the node connects to the Push node): they decide when it ends, not this socket.
         const fedInGraph = inGraph === 0 && this.plan.links.some((l) => l.to.node === id);
+        // Every in-graph producer meets this Pull over inproc: they get a PULL of their own there,
+        // and the endpoint's socket is left to outside producers, whose end of stream then cannot
+        // pass for one of the graph's (it closes that socket, not the node).
+        const split = s.type === 'PULL' && s.side === 'bind' && !!s.inproc && inGraph > 0 && [...producers, ...paired].every((p) => p.inproc === s.inproc);
+        if (split)
+          schedule(s, async () => {
+            const outside = this.openSource(r, { ...s, inproc: undefined }, 'in', undefined, 1, false, localReceivers);
+            outside.aux = true;
+            r.aux.push(outside);
+            r.auxOpen++;
+            await attach(outside.socket, s, 'endpoint');
+          });
         schedule(s, async () => {
           const src = this.openSource(r, s, 'in', undefined, Math.max(1, inGraph), inGraph === 0 && !fedInGraph, localReceivers);
           if (fedInGraph) {
@@ -421,7 +433,7 @@ class Run extends EventEmitter implements RunHandle {
             r.aux.push(src);
             r.auxOpen++;
           }
-          await attach(src.socket, s);
+          await attach(src.socket, s, split ? 'inproc' : undefined);
           // A Subscribe listening to a publisher of this graph: drops are the publisher's.
           const pub = s.type === 'SUB' ? [...own.values()].find((p) => p.type === 'PUB' && p.endpoint === s.endpoint) : undefined;
           if (pub && this.runners.has(pub.node)) src.dropTo = this.runners.get(pub.node)!;

@@ -40,13 +40,17 @@ export function createSocket(type: SocketType, hwm: number, extra: Record<string
   }
 }
 
-/** Binds or connects as the plan says (a bound socket binds its in-graph inproc name too); errors name the node and endpoint. */
-export async function attach(socket: AnySocket, s: PlanSocket): Promise<void> {
+/**
+ * Binds or connects as the plan says; errors name the node and endpoint. A bound socket binds
+ * its in-graph inproc name too, unless `only` picks one of the two (a node that serves the
+ * graph's peers and outside programs on two sockets).
+ */
+export async function attach(socket: AnySocket, s: PlanSocket, only?: 'endpoint' | 'inproc'): Promise<void> {
   let at = s.side === 'bind' ? s.endpoint : dialled(s);
   try {
     if (s.side === 'bind') {
-      await socket.bind(s.endpoint);
-      if (s.inproc) await socket.bind((at = s.inproc));
+      if (only !== 'inproc') await socket.bind(s.endpoint);
+      if (s.inproc && only !== 'endpoint') await socket.bind((at = s.inproc));
     } else socket.connect(at);
   } catch (e) {
     throw new ExecError('SOCKET_ERROR', `${s.type} cannot ${s.side} ${at}: ${(e as Error).message}`, s.node);

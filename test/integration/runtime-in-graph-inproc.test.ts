@@ -12,8 +12,9 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { compileGraph } from '../../runtime/compile/index.ts';
 import { loadGraph } from '../../runtime/graph/index.ts';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
-import { captures, freePort, makePlan, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
-import type { Frame } from '../../runtime/wire/index.ts';
+import * as zmq from 'zeromq';
+import { captures, freePort, makePlan, numberedFrame, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
+import { encode, type Frame } from '../../runtime/wire/index.ts';
 import { start } from '../helpers/child.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
@@ -177,5 +178,42 @@ describe('frames handed over by reference between the graph\'s own sockets', () 
       expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i));
     }
     expect(summary.stats.nodes.sink.errors).toBe(0);
+  });
+});
+
+describe('a bound Pull fed by the graph (over inproc) and by an outside producer (over tcp)', () => {
+  test('the outside producer\'s end of stream does not end the Pull: every in-graph frame arrives, nothing reported lost', async () => {
+    const ep = await uniqAddress('tcp');
+    const alias = 'inproc://in-graph/sink';
+    const N = 60;
+    const M = 10;
+    const cap = captures();
+    const plan = makePlan(
+      [
+        // Slow enough that the outside producer's end of stream comes while it still sends.
+        { id: 'a', type: 'TestSource', params: { frames: N, bytes: 1024, intervalMs: 5 } },
+        { id: 'sink', type: 'Pull', params: { endpoint: ep } },
+        { id: 'cap', type: 'Capture' },
+      ],
+      ['a.out -> sink.in', 'sink.out -> cap.in'],
+      [sock('sink', 'PULL', 'bind', ep, { inproc: alias }), sock('a', 'PUSH', 'connect', ep, { link: 'a.out -> sink.in', inproc: alias })],
+    );
+    const run = runPlan(plan, { capture: cap });
+    await cap.of('cap').reached(5);
+    const push = new zmq.Push({ linger: 1000 });
+    push.connect(ep);
+    try {
+      for (let i = 0; i < M; i++) await push.send(encode(numberedFrame(1000 + i, 2048)));
+      await push.send(encode({ kind: 'eos', seq: M }));
+      const summary = await run.done;
+      expect(summary.failures).toEqual([]);
+      expect(summary.exitCode).toBe(0);
+      expect(summary.lost).toBe(0);
+      const got = cap.of('cap').frames;
+      expect(got.filter((f) => f.data.byteLength === 1024).map((f) => f.seq)).toEqual(Array.from({ length: N }, (_, i) => i));
+      expect(got.filter((f) => f.data.byteLength === 2048).map((f) => f.seq)).toEqual(Array.from({ length: M }, (_, i) => 1000 + i));
+    } finally {
+      push.close();
+    }
   });
 });
