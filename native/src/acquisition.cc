@@ -1,7 +1,9 @@
 #include "acquisition.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace patchbay {
 
@@ -98,7 +100,11 @@ void Acquisition::start() {
 }
 
 void Acquisition::stop() {
-  running_ = false;
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    running_ = false;
+  }
+  room_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -110,12 +116,21 @@ void Acquisition::loop() {
   while (running_) {
     uint8_t* dst = nullptr;
     int slot = -1;
+    const bool wait = device_.waitsForRoom();
     if (mode_ == Delivery::Owned) {
-      std::lock_guard<std::mutex> lock(m_);
+      std::unique_lock<std::mutex> lock(m_);
+      // A camera that renders on demand waits for the consumer instead of dropping.
+      if (wait) room_.wait_for(lock, std::chrono::milliseconds(kGrabTimeoutMs), [this] { return ready_.size() < capacity_ || !running_; });
       if (ready_.size() < capacity_) dst = recycler->get();
+      else if (wait) continue;
     } else {
       slot = pool_->acquire();
       if (slot >= 0) dst = pool_->at(slot);
+      else if (wait) {
+        // Pool slots come back from JavaScript through shared memory, without a signal: look again soon.
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        continue;
+      }
     }
     GrabInfo info;
     GrabStatus status;
@@ -168,6 +183,7 @@ Acquisition::Take Acquisition::take(ReadyFrame& out, ErrorCode& code, std::strin
   if (!ready_.empty()) {
     out = ready_.front();
     ready_.pop_front();
+    room_.notify_one();
     return Take::Frame;
   }
   if (finished_) {

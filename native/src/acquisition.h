@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -93,6 +94,8 @@ class Acquisition {
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::mutex m_;
+  // Signalled when the consumer takes a frame or acquisition stops (see Device::waitsForRoom).
+  std::condition_variable room_;
   std::deque<ReadyFrame> ready_;
   bool waiting_ = false, finished_ = false, failed_ = false;
   ErrorCode code_ = ErrorCode::CameraLost;

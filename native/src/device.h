@@ -70,6 +70,9 @@ class Device {
   // Grab thread only: waits at most timeoutMs for the next frame and writes exactly
   // frameBytes into dst; dst null takes the frame and throws it away (a drop).
   virtual GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) = 0;
+  // True when the device makes a frame only when asked (the emulator at fps 0): then the
+  // grab thread waits for a free buffer instead of grabbing into none (a drop).
+  virtual bool waitsForRoom() { return false; }
 };
 
 // Backend-specific open options (emulator: seed, particles, failAfterFrames).

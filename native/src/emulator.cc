@@ -123,6 +123,11 @@ class Emulator final : public Device {
 
   void stopAcquisition() override {}
 
+  bool waitsForRoom() override {
+    std::lock_guard<std::mutex> lock(m_);
+    return s_.fps == 0;
+  }
+
   GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) override {
     Settings s;
     {

@@ -18,7 +18,7 @@ export const camera = {
     offsetX: { kind: 'number', default: 0, min: 0, max: 16384, integer: true, unit: 'px', doc: 'Region of interest: left edge' },
     offsetY: { kind: 'number', default: 0, min: 0, max: 16384, integer: true, unit: 'px', doc: 'Region of interest: top edge' },
     pixelFormat: { kind: 'enum', choices: ['Mono8', 'Mono16'], default: 'Mono8', doc: 'Pixel format: Mono8 gives uint8 frames, Mono16 uint16' },
-    fps: { kind: 'number', default: 30, min: 0, max: 100_000, unit: 'Hz', doc: 'Frame rate; 0 runs as fast as possible' },
+    fps: { kind: 'number', default: 30, min: 0, max: 100_000, unit: 'Hz', doc: 'Frame rate; 0 runs as fast as possible (the emulator: as fast as the pipeline takes frames, none dropped)' },
     frames: { kind: 'number', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'frames', doc: 'Stop after this many frames; 0 runs until stopped' },
     exposureUs: { kind: 'number', default: 5000, min: 1, max: 10_000_000, unit: 'µs', doc: 'Exposure time (the emulator scales brightness with it)' },
     gain: { kind: 'number', default: 0, min: 0, max: 48, unit: 'dB', doc: 'Analog gain (the emulator scales noise with it)' },

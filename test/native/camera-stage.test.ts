@@ -38,13 +38,20 @@ describe('Camera stage (emulator)', () => {
   });
 
   it('drops and counts frames when the consumer is slow, and still sends consecutive seqs', async () => {
-    const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 32, fps: 0, frames: 8, buffers: 2 }), () => delay(20));
+    const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 32, fps: 1000, frames: 8, buffers: 2 }), () => delay(20));
     expect(r.count).toBe(8);
     expect(r.frames.map((f) => f.seq)).toEqual([...Array(8).keys()]);
     expect(r.io.stats.dropped).toBeGreaterThan(0);
     // The camera's own counter shows the gaps the drops left.
     const ids = r.frames.map((f) => f.meta!.cameraFrame as number);
     expect(ids[7] - ids[0]).toBeGreaterThan(7);
+  });
+
+  it('at fps 0 the emulator waits for a slow consumer: nothing dropped, camera frames consecutive', async () => {
+    const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 32, fps: 0, frames: 8, buffers: 2 }), () => delay(20));
+    expect(r.count).toBe(8);
+    expect(r.io.stats.dropped).toBe(0);
+    expect(r.frames.map((f) => f.meta!.cameraFrame)).toEqual([...Array(8).keys()]);
   });
 
   it('loop: sends the frames rendered before the run in turn, numbered on, the buffers unchanged', async () => {

@@ -143,7 +143,8 @@ describe('emulator backend', () => {
   });
 
   it('lends pool frames until they are released, dropping and counting frames meanwhile', async () => {
-    const cam = await emulator({ width: 64, height: 64, fps: 0 });
+    // At a fixed rate the camera goes on while no slot is free: those frames are dropped.
+    const cam = await emulator({ width: 64, height: 64, fps: 2000 });
     await cam.start({ mode: 'pool', buffers: 2 });
     const [a, b] = await take(cam, 2);
     expect(new Set([a.slot, b.slot])).toEqual(new Set([0, 1]));
@@ -156,6 +157,24 @@ describe('emulator backend', () => {
     expect(c.seq).toBe(2);
     expect(c.frameId).toBeGreaterThan(b.frameId + 1);
     await cam.stop();
+  });
+
+  it('at fps 0 renders a frame only when there is room for it: a slow consumer costs no frames', async () => {
+    for (const mode of ['owned', 'pool'] as const) {
+      const cam = await emulator({ width: 64, height: 64, fps: 0 });
+      await cam.start({ mode, buffers: 2 });
+      const got: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const [f] = await take(cam, 1);
+        got.push(f.frameId);
+        if (mode === 'pool') cam.release(f);
+        // Slower than the emulator renders: at a fixed rate this would drop.
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await cam.stop();
+      expect(cam.counters.dropped, mode).toBe(0);
+      expect(got, mode).toEqual([...Array(12).keys()]);
+    }
   });
 
   it('writes into a SharedArrayBuffer that a worker thread reads in place and releases', async () => {
