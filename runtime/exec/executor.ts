@@ -85,19 +85,22 @@ interface SocketSource {
 /**
  * Frames an in-graph publisher handed to its in-graph subscribers by reference, oldest first.
  * A reference is kept until every in-graph subscriber has read past it (PUB delivers in
- * order, dropping at the high-water mark), and at most REF_WINDOW of them.
+ * order, dropping at the high-water mark), and at most `window` of them.
  */
 interface RefFeed {
   pending: number[];
   subs: Set<SocketSource>;
+  /**
+   * References kept for a subscriber that has stopped reading: twice what a subscriber's
+   * queue can hold (the publisher's and the subscriber's high-water marks) plus some slack,
+   * so no frame ZeroMQ still queues for it is let go. Past that, a subscriber that reads
+   * again finds the oldest frames of its queue gone, counted as dropped.
+   */
+  window: number;
 }
 
-/**
- * References a publisher keeps for subscribers that have stopped reading: a subscriber that
- * reads again after more than this many newer frames finds the oldest ones in its queue gone,
- * and they are counted as dropped (it would have seen frames that stale only with a deep queue).
- */
-const REF_WINDOW = 64;
+/** Slack on top of the queues' depth in RefFeed.window. */
+const REF_SLACK = 16;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -567,7 +570,8 @@ class Run extends EventEmitter implements RunHandle {
     const inGraphRemote = local ? subsAt(false) : subsAt(true) + subsAt(false);
     const outer = await this.xpub(r, s.hwm, inGraphRemote + Number(r.node.params.waitFor ?? 0), local ? { ...s, inproc: undefined } : s);
     const inner = local ? await this.xpub(r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined }) : undefined;
-    const feed: RefFeed | undefined = inner ? { pending: [], subs: new Set() } : undefined;
+    const subHwm = Math.max(0, ...this.plan.sockets.filter((x) => x.type === 'SUB' && x.inproc === local).map((x) => x.hwm));
+    const feed: RefFeed | undefined = inner ? { pending: [], subs: new Set(), window: 2 * (s.hwm + subHwm) + REF_SLACK } : undefined;
     if (feed) this.feeds.push({ feed, inproc: local! });
     this.addOutput(r, 'out', {
       sent: 0,
@@ -627,7 +631,7 @@ class Run extends EventEmitter implements RunHandle {
     this.refs.set(id, { frame, feed });
     if (feed) {
       feed.pending.push(id);
-      while (feed.pending.length > REF_WINDOW) this.refs.delete(feed.pending.shift()!);
+      while (feed.pending.length > feed.window) this.refs.delete(feed.pending.shift()!);
     }
     return topic === undefined ? [`#${id}`] : [topic, `#${id}`];
   }
@@ -799,7 +803,7 @@ class Run extends EventEmitter implements RunHandle {
           if (entry?.feed) this.trim(entry.feed);
         } else this.refs.delete(id);
         if (!entry) {
-          // A subscriber that stopped reading for longer than REF_WINDOW frames: the oldest of its
+          // A subscriber that stopped reading for longer than its feed's window: the oldest of its
           // queue are gone, and counted as dropped by the sequence gap they leave. Nothing else
           // lets a reference go before it is read.
           if (src.plan.type !== 'SUB') {

@@ -217,3 +217,26 @@ describe('a bound Pull fed by the graph (over inproc) and by an outside producer
     }
   });
 });
+
+describe('a subscriber with a deep queue behind a Publish node, frames by reference', () => {
+  test('every frame its queue can hold reaches it, however far behind it reads', async () => {
+    const ep = await uniqAddress('tcp');
+    const alias = 'inproc://in-graph/pub';
+    // The queue (publisher and subscriber high-water marks, 100 each) holds all 150 frames.
+    const N = 150;
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: N, bytes: 4096 } },
+        { id: 'pub', type: 'Publish', params: { endpoint: ep, topic: 'cam', hwm: 100 } },
+        { id: 'rec', type: 'Capture', params: { delayMs: 2 } },
+      ],
+      ['src.out -> pub.in', 'pub.out -> rec.in'],
+      [sock('pub', 'PUB', 'bind', ep, { hwm: 100, inproc: alias }), sock('rec', 'SUB', 'connect', ep, { link: 'pub.out -> rec.in', topics: ['cam'], hwm: 100, inproc: alias })],
+    );
+    const summary = await runPlan(plan, { capture: cap }).done;
+    expect(summary.failures).toEqual([]);
+    expect(summary.stats.links['pub.out -> rec.in'].dropped).toBe(0);
+    expect(cap.of('rec').frames.map((f) => f.seq)).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+});
