@@ -25,6 +25,8 @@ const EOS_REPEAT_MS = 5;
 /** End-of-stream messages a publisher sends again for outside subscribers, and the gap between them, ms. */
 const OUTSIDE_EOS_REPEATS = 3;
 const OUTSIDE_EOS_GAP_MS = 20;
+/** How long a ventilator goes on sending end of stream while outside workers are still connected, ms. */
+const OUTSIDE_PUSH_EOS_MS = 2000;
 
 interface LinkState {
   plan: PlanLink;
@@ -680,19 +682,34 @@ class Run extends EventEmitter implements RunHandle {
           await this.sendWithin(q, eos(), EOS_LIMIT_MS);
           return;
         }
+        // Workers placed on other hosts and outside workers cannot confirm: one each. Round
+        // robin skips a pipe that is full, so two may land on one worker and none on another:
+        // while any is still connected over tcp or ipc (a worker closes its socket at its end
+        // of stream), send again, for up to OUTSIDE_PUSH_EOS_MS.
+        const remoteWorkers = async (count: number) => {
+          for (let i = 0; i < count; i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
+          const until = Date.now() + OUTSIDE_PUSH_EOS_MS;
+          while (peers > 0 && Date.now() < until && !this.forced.settled) {
+            await sleep(OUTSIDE_EOS_GAP_MS);
+            if (peers > 0) await this.sendWithin(q, eos(), OUTSIDE_EOS_GAP_MS);
+          }
+        };
         if (consumers.length === 0) {
-          for (let i = 0; i < Math.max(1, peers); i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
+          await remoteWorkers(Math.max(1, peers));
           return;
         }
         await this.repeatEos(q, eos, consumers);
-        // Workers placed on other hosts and outside workers cannot confirm: one each, once the
-        // local workers have left the rotation (their sockets closed at their end of stream).
-        // Those still connected over tcp or ipc are exactly they, when the local ones meet it over inproc.
+        // Once the local workers have left the rotation (their sockets closed at their end of
+        // stream), those still connected over tcp or ipc are the others, when the local ones
+        // meet it over inproc.
         const remote = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s && !this.runners.has(x.node)).length;
-        const localOverTcp = consumers.some((c) => hasHandshake(c.plan));
-        const rest = localOverTcp ? remote : Math.max(remote, peers);
-        if (rest > 0) await sleep(OUTSIDE_EOS_GAP_MS);
-        for (let i = 0; i < rest; i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
+        if (consumers.some((c) => hasHandshake(c.plan))) {
+          if (remote > 0) await sleep(OUTSIDE_EOS_GAP_MS);
+          for (let i = 0; i < remote; i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
+          return;
+        }
+        const rest = Math.max(remote, peers);
+        if (rest > 0) await remoteWorkers(rest);
       },
     };
     this.addOutput(r, 'out', sink);

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
-import { freePort } from '../helpers/run-harness.ts';
+import * as zmq from 'zeromq';
+import { freePort, makePlan, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
+import { decode } from '../../runtime/wire/index.ts';
 import { start } from '../helpers/child.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
@@ -43,5 +45,45 @@ describe.skipIf(skip)('Push waitFor', () => {
     expect(sa.seqs.length).toBeGreaterThan(0);
     expect(sb.seqs.length).toBeGreaterThan(0);
     expect([...sa.seqs, ...sb.seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+});
+
+describe('end of stream to outside workers', () => {
+  test('a slow worker whose queue is full at the end still gets its end of stream', async () => {
+    const ep = await uniqAddress('tcp');
+    const N = 200;
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: N, bytes: 1024 } },
+        { id: 'push', type: 'Push', params: { endpoint: ep, waitFor: 2, hwm: 1 } },
+      ],
+      ['src.out -> push.in'],
+      [sock('push', 'PUSH', 'bind', ep, { hwm: 1 })],
+    );
+    const run = runPlan(plan);
+    // Two students' workers: one takes frames at once, one 20 ms each (its queue stays full).
+    const worker = async (delayMs: number): Promise<{ seqs: number[]; ended: boolean }> => {
+      const pull = new zmq.Pull({ receiveHighWaterMark: 1, receiveTimeout: 10_000, linger: 0 });
+      pull.connect(ep);
+      const seqs: number[] = [];
+      try {
+        for (;;) {
+          const { msg } = decode(await pull.receive());
+          if (msg.kind === 'eos') return { seqs, ended: true };
+          seqs.push(msg.seq);
+          if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+        }
+      } catch {
+        return { seqs, ended: false };
+      } finally {
+        pull.close();
+      }
+    };
+    const [fast, slow] = await Promise.all([worker(0), worker(20)]);
+    const summary = await run.done;
+    expect(summary.exitCode).toBe(0);
+    expect(fast.ended && slow.ended).toBe(true);
+    expect(slow.seqs.length).toBeGreaterThan(0);
+    expect([...fast.seqs, ...slow.seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
   });
 });
