@@ -699,16 +699,11 @@ class Run extends EventEmitter implements RunHandle {
           return;
         }
         await this.repeatEos(q, eos, consumers);
-        // Once the local workers have left the rotation (their sockets closed at their end of
-        // stream), those still connected over tcp or ipc are the others, when the local ones
-        // meet it over inproc.
+        // Once the local workers have confirmed (their sockets close at their end of stream),
+        // the workers still connected over tcp or ipc are the others, when the local ones meet
+        // it over inproc; local ones over tcp leave only the graph's workers on other hosts.
         const remote = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s && !this.runners.has(x.node)).length;
-        if (consumers.some((c) => hasHandshake(c.plan))) {
-          if (remote > 0) await sleep(OUTSIDE_EOS_GAP_MS);
-          for (let i = 0; i < remote; i++) await this.sendWithin(q, eos(), EOS_LIMIT_MS);
-          return;
-        }
-        const rest = Math.max(remote, peers);
+        const rest = consumers.some((c) => hasHandshake(c.plan)) ? remote : Math.max(remote, peers);
         if (rest > 0) await remoteWorkers(rest);
       },
     };
