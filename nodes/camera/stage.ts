@@ -2,7 +2,8 @@
  * The Camera node at run time: opens the camera in open(), then in run() emits each
  * frame the native grab thread delivers, waiting for downstream (backpressure). While it
  * waits the camera keeps acquiring into `buffers` frames; past that, frames are dropped
- * at the camera and counted in stats.dropped.
+ * at the camera and counted in stats.dropped (the emulator at fps 0 waits for room instead).
+ * With `loop` (emulator), open() renders that many frames and run() sends them in turn.
  */
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { nowNs, type Frame } from '../../runtime/wire/index.ts';
