@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { runCommand } from '../../runtime/exec/run-command.ts';
 import { freePort, numberedFrame } from '../helpers/run-harness.ts';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
 import { spawnSync } from 'node:child_process';
+import { start } from '../helpers/child.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
 const opened: zmq.Socket[] = [];
@@ -70,25 +70,15 @@ function feed(ep: string): { stop(): Promise<number> } {
 
 test('SIGINT to `patchbay run --json`: clean exit 0, summary printed, every frame received went through', async () => {
   const { file, pullEp } = await graphFile();
-  const child = spawn(process.execPath, [BIN, 'run', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const child = start(process.execPath, [BIN, 'run', file, '--json']);
   const feeder = feed(pullEp);
   // Wait until the run reports frames flowing, then Ctrl-C.
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      // Complete lines only: the last one may still be arriving.
-      for (const line of stdout.split('\n').slice(0, -1)) {
-        const s = JSON.parse(line);
-        if (s.type === 'stats' && s.nodes.publish.framesIn >= 200) resolve();
-      }
-    });
+  await child.line((l) => {
+    const s = JSON.parse(l);
+    return s.type === 'stats' && s.nodes.publish.framesIn >= 200;
   });
   child.kill('SIGINT');
-  const code = await exited;
+  const { code, stdout, stderr } = await child.exit;
   await feeder.stop();
   expect(stderr).toContain('SIGINT');
   expect(code).toBe(0);
@@ -142,17 +132,11 @@ test.skipIf(noCamera)('SIGINT to an endless camera -> HDF5Sink run: exit 0, ever
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [BIN, 'run', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      for (const line of stdout.split('\n').slice(0, -1)) if (JSON.parse(line).nodes?.recorder?.framesIn >= 50) resolve();
-    });
-  });
+  const child = start(process.execPath, [BIN, 'run', file, '--json']);
+  await child.line((l) => JSON.parse(l).nodes?.recorder?.framesIn >= 50);
   child.kill('SIGINT');
-  expect(await exited).toBe(0);
+  const { code, stdout } = await child.exit;
+  expect(code).toBe(0);
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
   expect(summary.type).toBe('summary');
   const sent = summary.stats.nodes.camera.framesOut;
@@ -175,26 +159,16 @@ test('a run that cannot drain (a ventilator with no workers): the second SIGINT 
     file,
     ['patchbay: 1', 'nodes:', `  pull: {type: Pull, params: {endpoint: "${pullEp}"}}`, `  push: {type: Push, params: {endpoint: "${pushEp}"}}`, 'links:', '  - pull.out -> push.in', ''].join('\n'),
   );
-  const child = spawn(process.execPath, [BIN, 'run', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const child = start(process.execPath, [BIN, 'run', file, '--json']);
   const feeder = feed(pullEp);
   // The Pull node has taken frames that the Push node can never hand to anyone.
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      for (const line of stdout.split('\n').slice(0, -1)) if (JSON.parse(line).nodes?.pull?.framesIn >= 3) resolve();
-    });
-  });
+  await child.line((l) => JSON.parse(l).nodes?.pull?.framesIn >= 3);
   child.kill('SIGINT');
-  await new Promise<void>((resolve) => {
-    const check = () => (stderr.includes('SIGINT') ? resolve() : setTimeout(check, 20));
-    check();
-  });
+  // The run says it is stopping; the second Ctrl-C forces the end.
+  await child.errLine((l) => l.includes('SIGINT'));
   child.kill('SIGINT');
-  expect(await exited).toBe(1);
+  const { code, stdout } = await child.exit;
+  expect(code).toBe(1);
   await feeder.stop();
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
   expect(summary.type).toBe('summary');
