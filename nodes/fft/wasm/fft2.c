@@ -210,53 +210,32 @@ static double ln_ge1(double x) {
   }
 
 /*
- * Real outputs (magnitude, log-magnitude, power): the values sit in the real slots of the
- * half spectrum, row r at half + 2*r*stride; each row fills its own output row and the
- * mirrored one (X[-r][-k] = conj X[r][k], same magnitude), both written in address order.
+ * Full-spectrum outputs: the column pass leaves its results in the half spectrum's slots,
+ * row r at half + 2*r*stride (complex, or the value in the real slot); each row fills its own
+ * output row and the mirrored one (X[-r][-k] = conj X[r][k]), both written in address order.
+ * K: 2 for complex output, 1 for real outputs (magnitude, log-magnitude, power).
  */
-#define SPREAD_REAL_ROWS(T, stride)                                       \
+#define SPREAD_ROWS(T, stride, K)                                         \
   for (int r = 0; r < h; r++) {                                         \
     int dr = r + sh;                                                    \
     if (dr >= h) dr -= h;                                               \
     int mr = (h - r) % h + sh;                                          \
     if (mr >= h) mr -= h;                                               \
     const T *m = half + 2 * (long)r * (stride);                         \
-    T *o = out + (long)dr * w, *om = out + (long)mr * w;                \
+    T *o = out + (long)(K) * dr * w, *om = out + (long)(K) * mr * w;    \
     for (int k = 0; k < c; k++) {                                       \
       int dk = k + sw;                                                  \
       if (dk >= w) dk -= w;                                             \
-      o[dk] = m[2 * k];                                                 \
+      o[(K) * dk] = m[2 * k];                                           \
+      if ((K) == 2) o[(K) * dk + 1] = m[2 * k + 1];                     \
     }                                                                   \
     for (int k = w - c; k >= 1; k--) {                                  \
       int mk = w - k + sw;                                              \
       if (mk >= w) mk -= w;                                             \
-      om[mk] = m[2 * k];                                                \
+      om[(K) * mk] = m[2 * k];                                          \
+      if ((K) == 2) om[(K) * mk + 1] = -m[2 * k + 1];                   \
     }                                                                   \
   }
-/* The complex output: the same, the mirrored value conjugated. */
-#define SPREAD_COMPLEX(T, stride)                                         \
-  for (int r = 0; r < h; r++) {                                         \
-    int dr = r + sh;                                                    \
-    if (dr >= h) dr -= h;                                               \
-    int mr = (h - r) % h + sh;                                          \
-    if (mr >= h) mr -= h;                                               \
-    const T *m = half + 2 * (long)r * (stride);                         \
-    T *o = out + 2 * (long)dr * w, *om = out + 2 * (long)mr * w;        \
-    for (int k = 0; k < c; k++) {                                       \
-      int dk = k + sw;                                                  \
-      if (dk >= w) dk -= w;                                             \
-      o[2 * dk] = m[2 * k];                                             \
-      o[2 * dk + 1] = m[2 * k + 1];                                     \
-    }                                                                   \
-    for (int k = w - c; k >= 1; k--) {                                  \
-      int mk = w - k + sw;                                              \
-      if (mk >= w) mk -= w;                                             \
-      om[2 * mk] = m[2 * k];                                            \
-      om[2 * mk + 1] = -m[2 * k + 1];                                   \
-    }                                                                   \
-  }
-#define SPREAD_REAL(T) { SPREAD_REAL_ROWS(T, c) }
-#define SPREAD_REAL_F() { SPREAD_REAL_ROWS(float, cp) }
 
 /*
  * The whole transform: frame x (dtype, h x w) -> out in the layout of `mode`, shifted if
@@ -330,8 +309,8 @@ void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int 
       }
     }
   }
-  if (mode == OUT_COMPLEX) SPREAD_COMPLEX(double, c)
-  else if (!cplx) SPREAD_REAL(double)
+  if (mode == OUT_COMPLEX) { SPREAD_ROWS(double, c, 2) }
+  else if (!cplx) { SPREAD_ROWS(double, c, 1) }
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -604,6 +583,6 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
       }
     }
   }
-  if (mode == OUT_COMPLEX) SPREAD_COMPLEX(float, cp)
-  else if (!cplx) SPREAD_REAL_F()
+  if (mode == OUT_COMPLEX) { SPREAD_ROWS(float, cp, 2) }
+  else if (!cplx) { SPREAD_ROWS(float, cp, 1) }
 }
