@@ -9,12 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGraph } from '../../runtime/graph/index.ts';
-import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { missing, pythonHas } from '../helpers/env.ts';
 import { start } from '../helpers/child.ts';
+import { readH5 } from '../hdf5/harness.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(repo, 'bin/patchbay.js');
-const readH5 = path.join(repo, 'test/hdf5/read-h5.py');
 const work = mkdtempSync(path.join(tmpdir(), 'patchbay-examples-'));
 cpSync(path.join(repo, 'graphs'), path.join(work, 'graphs'), { recursive: true });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -45,12 +45,10 @@ function summaryOf(run: Run): Summary {
   return s;
 }
 
-async function seqOf(file: string): Promise<number[]> {
-  const r = await start(PYTHON, [readH5, path.join(work, file)]).exit;
-  if (r.code !== 0) throw new Error(`read-h5.py ${file} exited ${r.code}: ${r.stderr}`);
-  const groups = Object.values(JSON.parse(r.stdout).groups) as { seq: number[] }[];
+function seqOf(file: string): number[] {
+  const groups = Object.values(readH5(path.join(work, file)).groups);
   expect(groups).toHaveLength(1);
-  return groups[0].seq;
+  return groups[0].seq ?? [];
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -77,7 +75,7 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     expect(s.lost).toBe(0);
     // In-process links and Copy are lossless and keep order: every seq once, in order.
     for (const [sink, file] of Object.entries(files)) {
-      expect(await seqOf(file)).toEqual(range(frames));
+      expect(seqOf(file)).toEqual(range(frames));
       // The summary says how many frames each file holds, and it is what h5py finds.
       expect(s.stats.nodes[sink].framesStored).toBe(frames);
     }
@@ -89,7 +87,7 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     // Round robin over two workers, fair-queued back: every seq exactly once, in any order.
     expect(s.stats.nodes.worker1.framesIn).toBeGreaterThan(0);
     expect(s.stats.nodes.worker2.framesIn).toBeGreaterThan(0);
-    const seq = await seqOf(files.recorder);
+    const seq = seqOf(files.recorder);
     expect([...seq].sort((a, b) => a - b)).toEqual(range(frames));
   },
   async 'pubsub-fft-hdf5.yaml'(name) {
@@ -97,7 +95,7 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     const s = summaryOf(await runOk(name, '--json'));
     // PUB/SUB may drop at the high-water mark: what each subscriber misses is what its link counted.
     for (const [sink, upstream] of [['spectra', 'publish.out -> fft.in'], ['raw', 'publish.out -> raw.in']] as const) {
-      const seq = await seqOf(files[sink]);
+      const seq = seqOf(files[sink]);
       expect(s.stats.nodes[sink].framesStored).toBe(seq.length);
       expect(increasing(seq)).toBe(true);
       expect(seq.length + s.stats.links[upstream].dropped).toBe(frames);
@@ -110,7 +108,7 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     const s = summaryOf(await runOk(name, '--json'));
     expect(s.lost).toBe(0);
     // Each reply is the latest frame the server had: fewer than were taken, always newer.
-    const seq = await seqOf(files.recorder);
+    const seq = seqOf(files.recorder);
     expect(seq).toHaveLength(replies);
     expect(seq.every((x) => x >= 0 && x < frames)).toBe(true);
     expect(seq.every((x, i) => i === 0 || x >= seq[i - 1])).toBe(true);
@@ -122,7 +120,7 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     for (const r of [analysis, camera]) expect(r.code, r.stderr).toBe(0);
     expect(summaryOf(camera).stats.nodes.camera.framesOut).toBe(frames);
     expect(summaryOf(analysis).stats.nodes.recorder.framesIn).toBe(frames);
-    expect(await seqOf(files.recorder)).toEqual(range(frames));
+    expect(seqOf(files.recorder)).toEqual(range(frames));
   },
 };
 

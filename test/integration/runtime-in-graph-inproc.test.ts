@@ -16,20 +16,36 @@ import * as zmq from 'zeromq';
 import { captures, freePort, makePlan, numberedFrame, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
 import { encode, type Frame } from '../../runtime/wire/index.ts';
 import { start } from '../helpers/child.ts';
+import { readH5 } from '../hdf5/harness.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('../../examples/python/worker.py', import.meta.url));
 const SUBSCRIBER = fileURLToPath(new URL('../../examples/python/subscriber.py', import.meta.url));
-const READ_H5 = fileURLToPath(new URL('../hdf5/read-h5.py', import.meta.url));
 const skip = missing('python3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
 const work = mkdtempSync(path.join(tmpdir(), 'patchbay-inproc-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/**
+ * Runs the graph `text` through the real CLI with a Python peer started once the run is up;
+ * both must exit 0. Returns the peer's last (JSON) line and the seqs h5py finds in `h5`.
+ */
+async function runBeside(name: string, text: string, peer: string[], h5: string): Promise<{ peer: Record<string, unknown>; recorded: number[] }> {
+  const file = path.join(work, `${name}.yaml`);
+  writeFileSync(file, text);
+  const run = start(process.execPath, [BIN, 'run', file, '--json']);
+  await run.line((l) => l.startsWith('{'));
+  const [rp, rr] = await Promise.all([start(PYTHON, peer).exit, run.exit]);
+  expect(rr.code, rr.stderr).toBe(0);
+  expect(rp.code, rp.stderr).toBe(0);
+  const groups = Object.values(readH5(h5).groups);
+  expect(groups).toHaveLength(1);
+  return { peer: JSON.parse(rp.stdout.trim().split('\n').at(-1)!), recorded: groups[0].seq ?? [] };
+}
 
 describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () => {
   test('a Push node feeds an in-graph recorder and an outside worker: every seq exactly once', async () => {
     const N = 60;
     const ep = `tcp://127.0.0.1:${await freePort()}`;
-    const file = path.join(work, 'mixed.yaml');
     const h5 = path.join(work, 'mixed.h5');
     const text = [
       'patchbay: 1',
@@ -43,24 +59,14 @@ describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () =
       '  - ventilator.out -> recorder.in',
       '',
     ].join('\n');
-    writeFileSync(file, text);
 
     const plan = compileGraph(loadGraph(text).graph!);
     const pull = plan.sockets.find((s) => s.node === 'recorder' && s.type === 'PULL')!;
     expect(pull).toMatchObject({ side: 'connect', endpoint: ep, inproc: 'inproc://in-graph/ventilator' });
     expect(plan.sockets.find((s) => s.node === 'ventilator')).toMatchObject({ side: 'bind', endpoint: ep, inproc: 'inproc://in-graph/ventilator' });
 
-    const run = start(process.execPath, [BIN, 'run', file, '--json']);
-    await run.line((l) => l.startsWith('{'));
-    const worker = start(PYTHON, [WORKER, ep]);
-    const [rw, rr] = await Promise.all([worker.exit, run.exit]);
-    expect(rr.code, rr.stderr).toBe(0);
-    expect(rw.code, rw.stderr).toBe(0);
-    const outside = (JSON.parse(rw.stdout.trim().split('\n').at(-1)!) as { seqs: number[] }).seqs;
-
-    const read = await start(PYTHON, [READ_H5, h5]).exit;
-    expect(read.code, read.stderr).toBe(0);
-    const inside = (Object.values(JSON.parse(read.stdout).groups) as { seq: number[] }[])[0].seq;
+    const { peer, recorded: inside } = await runBeside('mixed', text, [WORKER, ep], h5);
+    const outside = peer.seqs as number[];
 
     expect(outside.length).toBeGreaterThan(0);
     expect(inside.length).toBeGreaterThan(0);
@@ -70,7 +76,6 @@ describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () =
   test('a Publish node serves an in-graph recorder (inproc) and an outside subscriber (tcp): both get every frame and end', async () => {
     const N = 40;
     const ep = `tcp://127.0.0.1:${await freePort()}`;
-    const file = path.join(work, 'pub.yaml');
     const h5 = path.join(work, 'pub.h5');
     const text = [
       'patchbay: 1',
@@ -83,20 +88,11 @@ describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () =
       '  - publisher.out -> recorder.in',
       '',
     ].join('\n');
-    writeFileSync(file, text);
     const plan = compileGraph(loadGraph(text).graph!);
     expect(plan.sockets.find((s) => s.node === 'recorder')).toMatchObject({ type: 'SUB', side: 'connect', inproc: 'inproc://in-graph/publisher' });
 
-    const run = start(process.execPath, [BIN, 'run', file, '--json']);
-    await run.line((l) => l.startsWith('{'));
-    const sub = start(PYTHON, [SUBSCRIBER, ep, 'cam', '--quiet']);
-    const [rs, rr] = await Promise.all([sub.exit, run.exit]);
-    expect(rr.code, rr.stderr).toBe(0);
-    expect(rs.code, rs.stderr).toBe(0);
-    const outside = JSON.parse(rs.stdout.trim().split('\n').at(-1)!) as { seqs: number[]; sent: number };
-    const read = await start(PYTHON, [READ_H5, h5]).exit;
-    expect(read.code, read.stderr).toBe(0);
-    const inside = (Object.values(JSON.parse(read.stdout).groups) as { seq: number[] }[])[0].seq;
+    const { peer, recorded: inside } = await runBeside('pub', text, [SUBSCRIBER, ep, 'cam', '--quiet'], h5);
+    const outside = peer as { seqs: number[]; sent: number };
     const all = Array.from({ length: N }, (_, i) => i);
     expect(outside.sent).toBe(N);
     expect(outside.seqs).toEqual(all);
