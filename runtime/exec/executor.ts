@@ -973,7 +973,9 @@ class Run extends EventEmitter implements RunHandle {
     if (this.finished) return;
     this.finished = true;
     clearInterval(this.timer);
-    const summary = this.summary();
+    // Rates are taken before closing (a slow close would dilute them); loss and failures after,
+    // since a sink learns at close whether what it held reached its file.
+    const stats = this.snapshot();
     for (const r of this.runners.values()) {
       if (!r.stage?.close) continue;
       let timer: NodeJS.Timeout | undefined;
@@ -995,21 +997,16 @@ class Run extends EventEmitter implements RunHandle {
     this.refs.clear();
     // A sink closed without its end (a failure, a forced stop) writes what it had while closing.
     for (const r of this.runners.values()) {
-      const n = summary.stats.nodes[r.node.id];
+      const n = stats.nodes[r.node.id];
       if (n && r.stats.framesStored !== undefined) n.framesStored = r.stats.framesStored;
     }
-    // Failures seen while closing count too.
-    summary.failures = [...this.failures];
-    summary.ok = summary.failures.length === 0 && (summary.lost ?? 0) === 0;
-    summary.exitCode = summary.ok ? 0 : 1;
-    this.resolveDone(summary);
+    this.resolveDone(this.summary(stats));
   }
 
-  private summary(): RunSummary {
-    const stats = this.snapshot();
+  private summary(stats: StatsSnapshot): RunSummary {
     let lost = 0;
     for (const check of this.lossChecks) lost += check();
-    for (const r of this.runners.values()) lost += r.flow.lost;
+    for (const r of this.runners.values()) lost += r.flow.lost + (r.stats.lost ?? 0);
     if (lost > 0 && !this.forced.settled)
       this.report(undefined, new ExecError('FRAMES_LOST', `${lost} frames lost on lossless links`));
     const ok = this.failures.length === 0 && lost === 0;

@@ -27,6 +27,11 @@ export interface NodeStats {
   busyNs: number;
   /** Sinks that store frames (HDF5Sink): how many frames the file holds. */
   framesStored?: number;
+  /**
+   * Frames this node took in and could not deliver where loss is not allowed (a recorder whose
+   * disk filled): they count in the summary's `lost` and make the exit code non-zero.
+   */
+  lost?: number;
 }
 
 export interface StageIO {
