@@ -66,6 +66,15 @@ export class CameraError extends Error {
   }
 }
 
+/**
+ * flock(2) on an open file, never waiting: true when taken (or converted, or released),
+ * false when another open file holds a conflicting lock. HDF5 locks the files it opens
+ * this way (h5py: exclusive to write, shared to read), and Node.js has no flock of its own.
+ */
+export function lockFile(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): boolean {
+  return loadAddon().fileLock(fd, mode);
+}
+
 /** The backends compiled into this build, emulator first. */
 export function builtBackends(): BackendName[] {
   return loadAddon().backends() as BackendName[];

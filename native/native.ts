@@ -86,4 +86,6 @@ export interface RawAddon {
   backends(): string[];
   listDevices(backend: string): Promise<RawDeviceInfo[]>;
   open(backend: string, idOrSerial: string, options: Record<string, number>): Promise<RawCamera>;
+  /** flock(2), never waiting: false when another open file description holds a conflicting lock. */
+  fileLock(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): boolean;
 }

@@ -10,6 +10,7 @@
 
 #include "acquisition.h"
 #include "device.h"
+#include "file-lock.h"
 
 namespace patchbay {
 namespace {
@@ -427,6 +428,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("backends", Napi::Function::New(env, backends));
   exports.Set("listDevices", Napi::Function::New(env, listDevices));
   exports.Set("open", Napi::Function::New(env, open));
+  exports.Set("fileLock", Napi::Function::New(env, fileLock));
   return exports;
 }
 
