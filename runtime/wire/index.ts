@@ -40,7 +40,31 @@ export interface Eos {
 
 export type Message = Frame | Eos;
 
-export type WireErrorCode = 'TOO_FEW_PARTS' | 'TOO_MANY_PARTS' | 'BAD_JSON' | 'BAD_HEADER' | 'BAD_DTYPE' | 'BAD_SHAPE' | 'SIZE_MISMATCH';
+export type WireErrorCode =
+  | 'TOO_FEW_PARTS'
+  | 'TOO_MANY_PARTS'
+  | 'BAD_JSON'
+  | 'BAD_HEADER'
+  | 'BAD_DTYPE'
+  | 'BAD_SHAPE'
+  | 'SIZE_MISMATCH'
+  /** `t` is not a finite integer within int64 nanoseconds (what the HDF5 `timestamps` dataset holds). */
+  | 'BAD_TIME'
+  /** The header is larger than HEADER_LIMIT bytes. */
+  | 'HEADER_TOO_LARGE'
+  /** `meta` nests deeper than META_DEPTH_LIMIT. */
+  | 'META_TOO_DEEP';
+
+/**
+ * Limits on what a header may carry. A header is small by design (the frame is the payload):
+ * 64 KiB is also HDF5's limit for one attribute, where a recorder keeps constant meta.
+ */
+export const HEADER_LIMIT = 64 * 1024;
+/** How deep `meta` may nest: plenty for settings, far from what a recursive reader cannot take. */
+export const META_DEPTH_LIMIT = 32;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** A message that does not parse. Receivers count and drop these; they never crash. */
 export class WireError extends Error {
@@ -80,9 +104,48 @@ export function encode(msg: Message, topic?: string): (Buffer | Uint8Array | str
 
 const T_FIELD = /"t"\s*:\s*(-?\d+)(?=\s*[,}])/g;
 
+/**
+ * How deep the JSON text nests, counted in one pass without recursion, so a hostile header
+ * 100 000 levels deep is refused before anything recursive (a structured clone, an HDF5
+ * attribute writer) meets it.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \\ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) max = Math.max(max, ++depth);
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return max;
+}
+
+/** `t` as int64 nanoseconds, from the number JSON.parse gave and the header's own digits. */
+function readTime(value: unknown, text: string): bigint {
+  let t: bigint | undefined;
+  // 20 characters hold every int64; more digits are out of range whatever they say.
+  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) t = BigInt(value);
+  else if (typeof value === 'number' && Number.isFinite(value)) {
+    // JSON.parse rounds numbers past 2^53: read the digits from the text instead.
+    // A "t" inside meta may come first: take the digits of the one that is this t.
+    const digits = [...text.matchAll(T_FIELD)].map((m) => m[1]).find((d) => d.length <= 20 && Number(d) === value);
+    t = digits !== undefined ? BigInt(digits) : Math.abs(value) < 2 ** 64 ? BigInt(Math.round(value)) : undefined;
+  }
+  if (t === undefined || t < INT64_MIN || t > INT64_MAX)
+    throw new WireError('BAD_TIME', `t must be an integer of nanoseconds within int64 (number or string), got ${JSON.stringify(value)?.slice(0, 40)}`);
+  return t;
+}
+
 /** Parses a header (UTF-8 JSON) and payload. Throws WireError. */
 export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined): Message {
+  if (header.byteLength > HEADER_LIMIT) throw new WireError('HEADER_TOO_LARGE', `header has ${header.byteLength} bytes, at most ${HEADER_LIMIT}`);
   const text = Buffer.from(header.buffer, header.byteOffset, header.byteLength).toString('utf8');
+  if (jsonDepth(text) > META_DEPTH_LIMIT + 1) throw new WireError('META_TOO_DEEP', `meta nests deeper than ${META_DEPTH_LIMIT} levels`);
   let h: Record<string, unknown>;
   try {
     h = JSON.parse(text);
@@ -101,14 +164,7 @@ export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined)
   const shape = h.shape;
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
     throw new WireError('BAD_SHAPE', 'shape must be a non-empty list of non-negative integers');
-  let t: bigint;
-  if (typeof h.t === 'string' && /^-?\d+$/.test(h.t)) t = BigInt(h.t);
-  else if (typeof h.t === 'number') {
-    // JSON.parse rounds numbers past 2^53: read the digits from the text instead.
-    // A "t" inside meta may come first: take the digits of the one that is this t.
-    const digits = [...text.matchAll(T_FIELD)].map((m) => m[1]).find((d) => Number(d) === h.t);
-    t = digits !== undefined ? BigInt(digits) : BigInt(Math.round(h.t));
-  } else throw new WireError('BAD_HEADER', 't must be an integer (number or string) of nanoseconds');
+  const t = readTime(h.t, text);
   if (payload === undefined) throw new WireError('TOO_FEW_PARTS', 'frame without payload');
   const want = shapeSize(shape) * itemSize(h.dtype);
   if (payload.byteLength !== want)

@@ -46,6 +46,12 @@ describe('wire format', () => {
     [[Buffer.from('{"v":1,"kind":"frame","seq":-1,"t":0,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_HEADER'],
     [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":"x"}'), new Uint8Array(1)], 'BAD_SHAPE'],
     [[], 'TOO_FEW_PARTS'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":1e400,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":-1e400,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":1.5e300,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
+    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":"9223372036854775808","dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
+    [[Buffer.from(`{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1],"meta":{"a":"${'x'.repeat(70_000)}"}}`), new Uint8Array(1)], 'HEADER_TOO_LARGE'],
+    [[Buffer.from(`{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1],"meta":{"d":${'['.repeat(5000)}${']'.repeat(5000)}}}`), new Uint8Array(1)], 'META_TOO_DEEP'],
   ] as const)('malformed message %# is a WireError %s', (parts, code) => {
     let err: unknown;
     try {
@@ -55,5 +61,14 @@ describe('wire format', () => {
     }
     expect(err).toBeInstanceOf(WireError);
     expect((err as WireError).code).toBe(code);
+  });
+
+  test('t at the ends of int64 is read exactly; meta as deep as the limit passes', () => {
+    const h = (t: string, meta = '{}') => Buffer.from(`{"v":1,"kind":"frame","seq":0,"t":${t},"dtype":"uint8","shape":[1],"meta":${meta}}`);
+    expect((decode([h('9223372036854775807'), new Uint8Array(1)]).msg as Frame).t).toBe(2n ** 63n - 1n);
+    expect((decode([h('"-9223372036854775808"'), new Uint8Array(1)]).msg as Frame).t).toBe(-(2n ** 63n));
+    // A "t" key inside a string or meta does not confuse the depth count or the digits.
+    const deep = '['.repeat(31) + '"]}{\\\\"' + ']'.repeat(31);
+    expect((decode([h('5', `{"t":${deep}}`), new Uint8Array(1)]).msg as Frame).t).toBe(5n);
   });
 });
