@@ -21,3 +21,17 @@ export const bindParam = (def: boolean): BooleanParam => ({
     ? 'Bind the endpoint (the stable side binds); false connects instead'
     : 'Connect to the endpoint; true binds instead',
 });
+
+/**
+ * The largest message a socket facing outside programs takes: ZeroMQ drops a peer that sends a
+ * larger one before it is read into memory. 256 MiB holds a 8192 × 8192 16-bit frame twice.
+ */
+export const maxMessageParam: NumberParam = {
+  kind: 'number',
+  default: 256,
+  min: 1,
+  max: 65_536,
+  integer: true,
+  unit: 'MiB',
+  doc: 'Largest message accepted from a peer; a peer that sends a larger one is disconnected and counted',
+};

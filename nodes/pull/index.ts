@@ -1,5 +1,5 @@
 import type { NodeDecl } from '../types.ts';
-import { bindParam, endpointParam, hwmParam } from '../common.ts';
+import { bindParam, endpointParam, hwmParam, maxMessageParam } from '../common.ts';
 
 export const pull = {
   type: 'Pull',
@@ -9,6 +9,7 @@ export const pull = {
   params: {
     endpoint: endpointParam('Where the sink binds, e.g. tcp://127.0.0.1:5558; empty gives an inproc endpoint'),
     hwm: hwmParam(4),
+    maxMessageMiB: maxMessageParam,
     bind: bindParam(true),
   },
   socket: { own: 'PULL', side: 'bind', peerIn: 'PUSH' },

@@ -1,5 +1,5 @@
 import type { NodeDecl } from '../types.ts';
-import { bindParam, endpointParam, hwmParam } from '../common.ts';
+import { bindParam, endpointParam, hwmParam, maxMessageParam } from '../common.ts';
 
 export const subscribe = {
   type: 'Subscribe',
@@ -10,6 +10,7 @@ export const subscribe = {
     endpoint: endpointParam('The publisher to connect to, e.g. tcp://127.0.0.1:5555', true),
     topics: { kind: 'string[]', default: [''], doc: 'Topic prefixes to subscribe to; [""] takes everything' },
     hwm: hwmParam(4),
+    maxMessageMiB: maxMessageParam,
     bind: bindParam(false),
   },
   socket: { own: 'SUB', side: 'connect' },

@@ -79,6 +79,8 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     }
     const own: PlanSocket = { node: n.id, type: s.own, side: n.side!, endpoint: n.endpoint!, hwm: hwmOf(n), peer };
     if (s.own === 'SUB') own.topics = topicsOf(n);
+    const waitFor = Number(n.params.waitFor ?? 0);
+    if (waitFor > 0) own.waitFor = waitFor;
     sockets.push(own);
   }
 

@@ -1,4 +1,4 @@
-import type { Plan } from './plan.ts';
+import type { Plan, PlanSocket } from './plan.ts';
 
 /** What `patchbay plan` prints: sockets, links, pools and start order, in words a student can follow. */
 export function formatPlan(plan: Plan): string {
@@ -20,7 +20,7 @@ export function formatPlan(plan: Plan): string {
         s.side,
         s.inproc ? (s.side === 'bind' ? `${s.endpoint} + ${s.inproc}` : s.inproc) : s.endpoint,
         `hwm ${s.hwm}`,
-        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? ''].filter(Boolean).join(' '),
+        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? '', s.waitFor ? waitingFor(s) : ''].filter(Boolean).join(' '),
       ]),
     ),
   );
@@ -52,6 +52,12 @@ export function formatPlan(plan: Plan): string {
   lines.push(`  ${plan.startOrder.map((id, i) => `${i + 1}. ${id}`).join('  ')}`);
   if (plan.skipped?.length) lines.push('', `not run (no source feeds them): ${plan.skipped.join(', ')}`);
   return lines.join('\n') + '\n';
+}
+
+/** "waits for 3 outside subscribers before the sources start". */
+function waitingFor(s: PlanSocket): string {
+  const what = s.type === 'PUB' ? 'subscriber' : 'worker';
+  return `waits for ${s.waitFor} outside ${what}${s.waitFor === 1 ? '' : 's'} before the sources start`;
 }
 
 /** Columns padded to their widest cell; the last column is left ragged. */

@@ -35,6 +35,8 @@ export interface PlanSocket {
    * (no loopback TCP, no copies). Outside programs still use `endpoint`.
    */
   inproc?: string;
+  /** A node's own PUB or PUSH: outside subscribers or workers the run waits for before its sources start. */
+  waitFor?: number;
 }
 
 export interface PlanLink {

@@ -13,7 +13,11 @@ export type ExecErrorCode =
   /** Frames went missing on a lossless path (PUSH/PULL, in-process). */
   | 'FRAMES_LOST'
   /** A second stop (Ctrl-C twice) ended the run without draining. */
-  | 'FORCED_STOP';
+  | 'FORCED_STOP'
+  /** A producer outside the graph disconnected without sending end of stream (crashed, or sent a message over the size limit). */
+  | 'PEER_LEFT'
+  /** An end of stream from outside says fewer frames were sent than arrived: not believed, no drops counted from it. */
+  | 'BAD_EOS';
 
 /** An error of the executor or of a stage, with a code from the closed set. */
 export class ExecError extends Error {

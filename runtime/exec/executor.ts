@@ -82,7 +82,31 @@ interface SocketSource {
   dropped: number;
   /** The last frame reference this source took from an in-graph publisher (see RefFeed). */
   lastRef: number;
+  /** Producers now connected over tcp or ipc, and all that ever did (socket monitor events). */
+  peers: number;
+  peersEver: number;
+  /** End-of-stream messages received. */
+  eos: number;
+  /** Every producer in the graph runs on another host (placement): a lone half stops on its own. */
+  remoteFed: boolean;
+  /** End the loop at the next idle tick: whatever was queued has been read by then. */
+  endWhenIdle: boolean;
 }
+
+/**
+ * How often a receive loop facing outside peers wakes when nothing arrives, ms: long enough to
+ * cost nothing, short enough that a Pull whose producers left ends promptly (FINDINGS: a
+ * disconnect event may come before the producer's last messages are read; they are, by then).
+ */
+const IDLE_TICK_MS = 250;
+/** How long a lone half's inputs from another host may still drain after a stop, ms. */
+const REMOTE_DRAIN_MS = 1500;
+/**
+ * A bound publisher keeps its end of stream open at least this long after binding, ms: a
+ * subscriber that was already dialling (another graph started first) reconnects within
+ * ZeroMQ's 100 ms reconnect interval and then still learns how many frames it missed.
+ */
+const JOIN_GRACE_MS = 500;
 
 /**
  * Frames an in-graph publisher handed to its in-graph subscribers by reference, oldest first.
@@ -165,8 +189,14 @@ class Runner {
   state: NodeRates['state'] = 'starting';
   failed = false;
   readonly warned = new Set<string>();
+  /** Messages refused (and stage warnings) by reason: the summary lists them. */
+  readonly refused = new Map<string, number>();
   /** Sockets this node's stage drives itself. */
   stageSockets: PlanSocket[] = [];
+  /** Frames a publisher sent while no subscriber listened (counted in dropped too). */
+  unheard = 0;
+  /** While its sources wait for outside peers (waitFor): who, how many wanted, how many joined. */
+  waiting?: () => { what: 'subscribers' | 'workers'; want: number; joined: number } | undefined;
 
   constructor(
     readonly node: PlanNode,
@@ -210,6 +240,13 @@ class Run extends EventEmitter implements RunHandle {
   private readonly lossChecks: (() => number)[] = [];
   private readonly readiness: Promise<unknown>[] = [];
   /**
+   * The teaching loop: frames a ventilator deals to outside workers only, and what Pulls fed
+   * only from outside received. When a run has both, the workers' results come back into the
+   * same graph, and a shortfall is loss (a worker crashed holding a frame).
+   */
+  private readonly loopOut: (() => number)[] = [];
+  private readonly loopIn: SocketSource[] = [];
+  /**
    * Frames in flight between sockets of this run that only the graph's own peers share (its
    * inproc names): the message carries "#<id>" and the receiver takes the Frame object itself,
    * so no payload goes through ZeroMQ (whose received buffers each cost the garbage collector).
@@ -239,7 +276,18 @@ class Run extends EventEmitter implements RunHandle {
     }
     this.stopping = true;
     this.abort.abort();
-    for (const src of this.sources) if (src.sourceLike || src.aux) this.closeSource(src);
+    for (const src of this.sources) {
+      if (src.sourceLike || src.aux) this.closeSource(src);
+      else if (src.remoteFed) {
+        // A placed half stopped alone: inputs whose producers never came have nothing to wait
+        // for; the others drain what is queued and end, whether or not the other half stops.
+        if (src.peersEver === 0) this.closeSource(src);
+        else {
+          src.endWhenIdle = true;
+          setTimeout(() => this.closeSource(src), REMOTE_DRAIN_MS).unref();
+        }
+      }
+    }
   }
 
   // ---------------------------------------------------------------- setup
@@ -256,8 +304,13 @@ class Run extends EventEmitter implements RunHandle {
       await this.loadStages();
       this.timer = setInterval(() => this.emit('stats', this.snapshot()), this.options.statsIntervalMs ?? 500);
       this.timer.unref();
+      // Bound sockets first: a run whose endpoint is taken (the same graph started twice) fails
+      // before any stage opens a file.
+      const { binds, connects } = this.scheduleSockets();
+      for (const b of binds) await b();
       for (const id of this.order()) await this.openStage(this.runners.get(id)!);
-      await this.openSockets();
+      for (const c of connects) await c();
+      this.startReceiving();
       await untilAbort(Promise.all(this.readiness), this.abort.signal);
       await Promise.all([...this.runners.values()].map((r) => this.drive(r)));
     } catch (e) {
@@ -391,7 +444,8 @@ class Run extends EventEmitter implements RunHandle {
     }
   }
 
-  private async openSockets(): Promise<void> {
+  /** The opening of every socket of this run, bound ones apart from connecting ones. */
+  private scheduleSockets(): { binds: (() => Promise<void>)[]; connects: (() => Promise<void>)[] } {
     const { own, receivers, senders } = this.pending!;
     const binds: (() => Promise<void>)[] = [];
     const connects: (() => Promise<void>)[] = [];
@@ -433,6 +487,8 @@ class Run extends EventEmitter implements RunHandle {
           });
         schedule(s, async () => {
           const src = this.openSource(r, s, 'in', undefined, Math.max(1, inGraph), inGraph === 0 && !fedInGraph, localReceivers);
+          src.remoteFed = inGraph > 0 && [...producers, ...paired].every((p) => !this.runners.has(p.node));
+          if (src.sourceLike && s.type === 'PULL' && hasHandshake(s)) this.loopIn.push(src);
           if (fedInGraph) {
             src.aux = true;
             r.aux.push(src);
@@ -466,6 +522,7 @@ class Run extends EventEmitter implements RunHandle {
       if (!l) throw new ExecError('BAD_PLAN', `socket ${s.type} ${s.endpoint} names an unknown link ${s.link}`, s.node);
       schedule(s, async () => {
         const src = this.openSource(r, s, l.plan.to.port, l, 1, false, localReceivers);
+        src.remoteFed = !this.runners.has(l.plan.from.node);
         if (s.type === 'SUB') {
           const pub = this.runners.get(l.plan.from.node);
           if (pub) src.dropTo = pub;
@@ -504,9 +561,10 @@ class Run extends EventEmitter implements RunHandle {
       });
     }
 
-    // The stable side first: every bind, then every connect.
-    for (const b of binds) await b();
-    for (const c of connects) await c();
+    return { binds, connects };
+  }
+
+  private startReceiving(): void {
     for (const f of this.feeds) for (const src of this.sources) if (src.plan.type === 'SUB' && src.plan.inproc === f.inproc) f.feed.subs.add(src);
     for (const src of this.sources) void this.receiveLoop(src);
   }
@@ -531,7 +589,13 @@ class Run extends EventEmitter implements RunHandle {
     sourceLike: boolean,
     localReceivers: Map<string, SocketSource[]>,
   ): SocketSource {
-    const socket = createSocket(s.type, s.hwm);
+    // A node's own receiving socket faces outside programs: it takes messages up to its limit.
+    const limit = s.link === undefined ? Number(r.node.params.maxMessageMiB ?? 0) : 0;
+    const socket = createSocket(s.type, s.hwm, {
+      ...(limit > 0 ? { maxMessageSize: limit * 2 ** 20 } : {}),
+      // Loops that may have to end without a message (peers gone, a lone half stopped) wake now and then.
+      ...(hasHandshake(s) ? { receiveTimeout: IDLE_TICK_MS } : {}),
+    });
     this.sockets.push(socket);
     if (s.type === 'SUB') for (const t of s.topics ?? (r.node.params.topics as string[] | undefined) ?? ['']) (socket as zmq.Subscriber).subscribe(t);
     r.inputs++;
@@ -551,7 +615,24 @@ class Run extends EventEmitter implements RunHandle {
       dropTo: r,
       dropped: 0,
       lastRef: -1,
+      peers: 0,
+      peersEver: 0,
+      eos: 0,
+      remoteFed: false,
+      endWhenIdle: false,
     };
+    if (hasHandshake(s)) {
+      socket.events.on('handshake', () => {
+        src.peers++;
+        src.peersEver++;
+      });
+      socket.events.on('disconnect', () => {
+        src.peers = Math.max(0, src.peers - 1);
+        // Producers from outside that have all left, at least one with its end of stream: none
+        // of them will send another; what they sent is read before the loop's next idle tick.
+        if (src.sourceLike && src.peers === 0 && src.eos > 0) src.endWhenIdle = true;
+      });
+    }
     this.sources.push(src);
     const list = localReceivers.get(s.endpoint) ?? [];
     list.push(src);
@@ -570,14 +651,27 @@ class Run extends EventEmitter implements RunHandle {
     // Every in-graph subscriber sends one subscription per topic; outside ones are waitFor.
     const inGraphLocal = local ? subsAt(true) : 0;
     const inGraphRemote = local ? subsAt(false) : subsAt(true) + subsAt(false);
-    const outer = await this.xpub(r, s.hwm, inGraphRemote + Number(r.node.params.waitFor ?? 0), local ? { ...s, inproc: undefined } : s);
+    const waitFor = s.waitFor ?? 0;
+    const outer = await this.xpub(r, s.hwm, inGraphRemote + waitFor, local ? { ...s, inproc: undefined } : s);
     const inner = local ? await this.xpub(r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined }) : undefined;
+    const boundAt = Date.now();
+    if (waitFor > 0) {
+      r.waiting = () => {
+        const joined = Math.max(0, outer.subs() - inGraphRemote);
+        return joined < waitFor ? { what: 'subscribers', want: waitFor, joined } : undefined;
+      };
+    }
     const subHwm = Math.max(0, ...this.plan.sockets.filter((x) => x.type === 'SUB' && x.inproc === local).map((x) => x.hwm));
     const feed: RefFeed | undefined = inner ? { pending: [], subs: new Set(), window: 2 * (s.hwm + subHwm) + REF_SLACK } : undefined;
     if (feed) this.feeds.push({ feed, inproc: local! });
     this.addOutput(r, 'out', {
       sent: 0,
       send: (frame) => {
+        // PUB sends to nobody without a word: count it, so the summary can say so.
+        if (outer.subs() === 0 && (feed?.subs.size ?? 0) === 0) {
+          r.unheard++;
+          r.flow.dropped++;
+        }
         if (!inner) return outer.q.send(encode(frame, topic));
         const sent = feed!.subs.size > 0 ? inner.q.send(this.ref(frame, topic, feed)) : Promise.resolve();
         // Nobody outside listens: PUB would drop it anyway.
@@ -595,16 +689,32 @@ class Run extends EventEmitter implements RunHandle {
             await sleep(OUTSIDE_EOS_GAP_MS);
             await this.sendWithin(outer.q, eos(), EOS_LIMIT_MS);
           }
+        // A short run: subscribers still dialling (a graph started first) join within the grace
+        // and are told the count, so they end and know what they missed.
+        if (s.side === 'bind') {
+          const left = boundAt + JOIN_GRACE_MS - Date.now();
+          if (left > 0 && !this.forced.settled) {
+            const off = outer.onJoin(() => void this.sendWithin(outer.q, eos(), OUTSIDE_EOS_GAP_MS));
+            await Promise.race([sleep(left), this.forced.promise]);
+            off();
+          }
+        }
       },
     });
   }
 
   /** An XPUB bound (or connected) as `at` says, counting subscriptions; the run's sources wait for `want` of them. */
-  private async xpub(r: Runner, hwm: number, want: number, at: PlanSocket): Promise<{ q: SendQueue; subs: () => number }> {
+  private async xpub(
+    r: Runner,
+    hwm: number,
+    want: number,
+    at: PlanSocket,
+  ): Promise<{ q: SendQueue; subs: () => number; onJoin: (f: () => void) => () => void }> {
     const socket = createSocket('PUB', hwm) as zmq.XPublisher;
     this.sockets.push(socket);
     await attach(socket, at);
     let subs = 0;
+    const joined = new Set<() => void>();
     const enough = deferred<void>();
     if (want === 0) enough.resolve();
     const loop = async () => {
@@ -617,14 +727,23 @@ class Run extends EventEmitter implements RunHandle {
           this.report(r, e);
           return;
         }
-        if (msg.length > 0 && msg[0] === 1) subs++;
-        else if (msg.length > 0 && msg[0] === 0) subs--;
+        if (msg.length > 0 && msg[0] === 1) {
+          subs++;
+          for (const f of joined) f();
+        } else if (msg.length > 0 && msg[0] === 0) subs--;
         if (subs >= want) enough.resolve();
       }
     };
     void loop();
     this.readiness.push(enough.promise);
-    return { q: new SendQueue(socket), subs: () => subs };
+    return {
+      q: new SendQueue(socket),
+      subs: () => subs,
+      onJoin: (f) => {
+        joined.add(f);
+        return () => joined.delete(f);
+      },
+    };
   }
 
   /** The message that hands `frame` to an in-graph peer by reference ("#<id>", after the topic for PUB). */
@@ -652,9 +771,16 @@ class Run extends EventEmitter implements RunHandle {
     let peers = 0;
     // waitFor: outside workers to wait for before the source starts, on top of the graph's own
     // (so a class's workers all share the round robin from the first frame).
-    const waitFor = Number(r.node.params.waitFor ?? 0);
+    const waitFor = s.waitFor ?? 0;
     // In-graph workers that meet it over inproc report no handshake: only those over tcp or ipc count.
-    const want = waitFor > 0 && hasHandshake(s) ? waitFor + this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s && !x.inproc).length : 0;
+    const inGraphRemote = this.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s && !x.inproc).length;
+    const want = waitFor > 0 && hasHandshake(s) ? waitFor + inGraphRemote : 0;
+    if (want > 0) {
+      r.waiting = () => {
+        const joined = Math.max(0, peers - inGraphRemote);
+        return peers < want ? { what: 'workers', want: waitFor, joined } : undefined;
+      };
+    }
     const enough = deferred<void>();
     if (want > 0) this.readiness.push(enough.promise);
     // Peers that ever connected over tcp or ipc: outside workers, or the graph's own on other hosts
@@ -708,6 +834,8 @@ class Run extends EventEmitter implements RunHandle {
       },
     };
     this.addOutput(r, 'out', sink);
+    if (s.side === 'bind' && hasHandshake(s) && !this.plan.sockets.some((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s))
+      this.loopOut.push(() => sink.sent);
     this.lossChecks.push(() => {
       // A Push that connects feeds a bound Pull: that Pull's own check counts it.
       if (s.side === 'connect') return 0;
@@ -793,7 +921,6 @@ class Run extends EventEmitter implements RunHandle {
 
   private async receiveLoop(src: SocketSource): Promise<void> {
     const r = src.runner;
-    let eos = 0;
     let lastSeq = -1;
     let gaps = 0;
     for (;;) {
@@ -801,6 +928,11 @@ class Run extends EventEmitter implements RunHandle {
       try {
         parts = await (src.socket as zmq.Pull).receive();
       } catch (e) {
+        if ((e as { code?: string }).code === 'EAGAIN' && !src.closing) {
+          // An idle tick (IDLE_TICK_MS): nothing was queued.
+          if (src.endWhenIdle) break;
+          continue;
+        }
         if (!src.closing && !this.finished) this.report(r, e);
         break;
       }
@@ -818,10 +950,7 @@ class Run extends EventEmitter implements RunHandle {
           // A subscriber that stopped reading for longer than its feed's window: the oldest of its
           // queue are gone, and counted as dropped by the sequence gap they leave. Nothing else
           // lets a reference go before it is read.
-          if (src.plan.type !== 'SUB') {
-            r.flow.errors++;
-            this.warnOnce(r, new ExecError('STAGE_FAILED', `a frame handed over in process (#${id}) was gone before it was read`, r.node.id));
-          }
+          if (src.plan.type !== 'SUB') this.refuse(r, new ExecError('STAGE_FAILED', `a frame handed over in process (#${id}) was gone before it was read`, r.node.id));
           continue;
         }
         msg = entry.frame;
@@ -829,15 +958,26 @@ class Run extends EventEmitter implements RunHandle {
         try {
           msg = decode(parts, src.withTopic).msg;
         } catch (e) {
-          if (!(e instanceof WireError)) throw e;
-          r.flow.errors++;
-          this.warnOnce(r, e);
+          // Whatever went wrong with this one message is its own error: counted, never the run's.
+          this.refuse(r, e instanceof WireError ? e : new WireError('BAD_HEADER', `message could not be read: ${(e as Error).message}`));
           continue;
         }
       }
       if (msg.kind === 'eos') {
-        if (src.withTopic && msg.seq >= src.received) this.countDrops(src, msg.seq - src.received - src.dropped);
-        if (++eos >= src.expected) break;
+        src.eos++;
+        if (src.withTopic) {
+          // The publisher's count makes the live estimate exact: every frame sent and not
+          // received was dropped, the tail included. A count below what arrived is not believed.
+          if (msg.seq >= src.received) this.countDrops(src, msg.seq - src.received - src.dropped);
+          else this.refuse(r, new ExecError('BAD_EOS', `end of stream says ${msg.seq} frames were sent, ${src.received} arrived`, r.node.id));
+        }
+        if (src.sourceLike && hasHandshake(src.plan)) {
+          // Producers from outside: one end of stream from each that connected, or all gone.
+          if (src.eos >= Math.max(1, src.peersEver)) break;
+          if (src.peers === 0) src.endWhenIdle = true;
+          continue;
+        }
+        if (src.eos >= src.expected) break;
         continue;
       }
       src.received++;
@@ -855,10 +995,17 @@ class Run extends EventEmitter implements RunHandle {
       await r.inbox.put({ port: src.port, frame: msg, link: src.link });
     }
     this.closeSource(src);
+    if (src.sourceLike && src.peersEver > src.eos && !this.stopping) {
+      const n = src.peersEver - src.eos;
+      this.refuse(r, new ExecError('PEER_LEFT', `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`, r.node.id));
+    }
     await r.inbox.put({ port: src.port, link: src.link, aux: src.aux });
   }
 
   private countDrops(src: SocketSource, n: number): void {
+    // At end of stream the exact count may undo part of a live estimate (seq from outside that
+    // skips numbers it never sent): never below zero.
+    n = Math.max(n, -src.dropped);
     if (n === 0) return;
     src.dropped += n;
     if (src.link) src.link.dropped += n;
@@ -948,6 +1095,14 @@ class Run extends EventEmitter implements RunHandle {
   /** A stage's io.warn: counted in its errors, shown once per code. */
   private warn(r: Runner, e: Error): void {
     r.stats.errors++;
+    r.refused.set(errorCode(e), (r.refused.get(errorCode(e)) ?? 0) + 1);
+    this.warnOnce(r, e);
+  }
+
+  /** A message the executor could not take for this node: counted with its reason, shown once per reason. */
+  private refuse(r: Runner, e: Error): void {
+    r.flow.errors++;
+    r.refused.set(errorCode(e), (r.refused.get(errorCode(e)) ?? 0) + 1);
     this.warnOnce(r, e);
   }
 
@@ -1006,6 +1161,8 @@ class Run extends EventEmitter implements RunHandle {
   private summary(stats: StatsSnapshot): RunSummary {
     let lost = 0;
     for (const check of this.lossChecks) lost += check();
+    if (this.loopOut.length > 0 && this.loopIn.length > 0 && !this.stopping)
+      lost += Math.max(0, this.loopOut.reduce((a, f) => a + f(), 0) - this.loopIn.reduce((a, x) => a + x.received, 0));
     for (const r of this.runners.values()) lost += r.flow.lost + (r.stats.lost ?? 0);
     if (lost > 0 && !this.forced.settled)
       this.report(undefined, new ExecError('FRAMES_LOST', `${lost} frames lost on lossless links`));
@@ -1037,6 +1194,7 @@ class Run extends EventEmitter implements RunHandle {
       const prev = this.prevNodes.get(r.node.id) ?? { frames: 0, bytes: 0 };
       this.prevNodes.set(r.node.id, { frames, bytes });
       const busyNs = s.busyNs > 0 ? s.busyNs : f.busyNs;
+      const waiting = r.state === 'starting' ? r.waiting?.() : undefined;
       const worked = Math.max(framesIn, framesOut);
       nodes[r.node.id] = {
         type: r.node.type,
@@ -1054,6 +1212,9 @@ class Run extends EventEmitter implements RunHandle {
         msPerFrame: worked > 0 ? busyNs / worked / 1e6 : 0,
         state: r.state,
         ...(s.framesStored !== undefined ? { framesStored: s.framesStored } : {}),
+        ...(r.refused.size > 0 ? { refused: Object.fromEntries(r.refused) } : {}),
+        ...(r.unheard > 0 ? { unheard: r.unheard } : {}),
+        ...(waiting ? { waiting } : {}),
       };
       if (r.isSource) {
         anySource = true;

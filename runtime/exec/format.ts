@@ -2,13 +2,18 @@
  * What `patchbay run` prints: the live table (per node and per link), the progress bar,
  * the periodic line for logs, and the summary at the end.
  */
-import type { NodeFailure, RunSummary, StatsSnapshot } from './types.ts';
+import type { NodeFailure, NodeRates, RunSummary, StatsSnapshot } from './types.ts';
 
 const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 function table(rows: string[][], right: Set<number>): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/** "waiting for 3 subscribers (2 joined)": a node whose sources wait for outside peers (waitFor). */
+export function waitingText(w: NonNullable<NodeRates['waiting']>): string {
+  return `waiting for ${w.want} ${w.want === 1 ? w.what.slice(0, -1) : w.what} (${w.joined} joined)`;
 }
 
 /** A text progress bar: [#####-----] 50% 100/200 frames. */
@@ -22,12 +27,13 @@ export function progressBar(done: number, total: number, width = 30): string {
 export function formatStats(s: StatsSnapshot): string {
   const nodeRows = [['node', 'type', 'state', 'in', 'out', 'frames/s', 'MB/s', 'ms/frame', 'queue', 'dropped', 'errors']];
   for (const [id, n] of Object.entries(s.nodes))
-    nodeRows.push([id, n.type, n.state, String(n.framesIn), String(n.framesOut), num(n.fps, 1), num(n.mbps, 1), num(n.msPerFrame, 2), String(n.queueDepth), String(n.dropped), String(n.errors)]);
+    nodeRows.push([id, n.type, n.waiting ? 'waiting' : n.state, String(n.framesIn), String(n.framesOut), num(n.fps, 1), num(n.mbps, 1), num(n.msPerFrame, 2), String(n.queueDepth), String(n.dropped), String(n.errors)]);
   const lines = table(nodeRows, new Set([3, 4, 5, 6, 7, 8, 9, 10]));
   const linkRows = [['link', 'frames', 'frames/s', 'MB/s', 'queue', 'dropped']];
   for (const l of Object.values(s.links))
     linkRows.push([`${l.link}${l.lossless ? '' : ' (may drop)'}`, String(l.frames), num(l.fps, 1), num(l.mbps, 1), String(l.queueDepth), String(l.dropped)]);
   if (linkRows.length > 1) lines.push('', ...table(linkRows, new Set([1, 2, 3, 4, 5])));
+  for (const [id, n] of Object.entries(s.nodes)) if (n.waiting) lines.push('', `${id}: ${waitingText(n.waiting)}`);
   lines.push('', `${num(s.elapsedMs / 1000, 1)} s${s.progress ? '  ' + progressBar(s.progress.done, s.progress.total) : ''}`);
   return lines.join('\n') + '\n';
 }
@@ -36,7 +42,8 @@ export function formatStats(s: StatsSnapshot): string {
 export function formatStatsLine(s: StatsSnapshot): string {
   const parts = Object.entries(s.nodes).map(([id, n]) => `${id} ${n.framesOut || n.framesIn} (${num(n.fps, 0)}/s${n.dropped ? `, ${n.dropped} dropped` : ''})`);
   const prog = s.progress ? ` ${num((100 * s.progress.done) / s.progress.total)}%` : '';
-  return `[${num(s.elapsedMs / 1000, 1)} s${prog}] ${parts.join(', ')}\n`;
+  const waits = Object.entries(s.nodes).filter(([, n]) => n.waiting).map(([id, n]) => `; ${id} ${waitingText(n.waiting!)}`);
+  return `[${num(s.elapsedMs / 1000, 1)} s${prog}] ${parts.join(', ')}${waits.join('')}\n`;
 }
 
 export function formatFailure(f: NodeFailure): string {
@@ -54,6 +61,14 @@ export function formatSummary(r: RunSummary): string {
   const lines = [`run ${r.ok ? 'finished' : 'FAILED'} in ${num(secs, 1)} s (exit code ${r.exitCode})`, ...table(rows, new Set([2, 3, 4, 5, 6, 7]))];
   for (const [id, n] of Object.entries(r.stats.nodes))
     if (n.framesStored !== undefined) lines.push(`${id}: ${n.framesStored} frames in its file`);
+  for (const [id, n] of Object.entries(r.stats.nodes)) {
+    if (n.unheard)
+      lines.push(n.unheard >= n.framesOut ? `${id}: ${n.unheard} frames published, no subscriber` : `${id}: ${n.unheard} of ${n.framesOut} frames published while no subscriber listened`);
+    if (n.refused) {
+      const why = Object.entries(n.refused).map(([code, k]) => `${code} ${k}`).join(', ');
+      lines.push(`${id}: ${n.errors} messages refused or warned about (${why})`);
+    }
+  }
   const drops = Object.values(r.stats.links).filter((l) => l.dropped > 0);
   for (const l of drops) lines.push(`dropped at the high-water mark on ${l.link}: ${l.dropped}`);
   if (r.lost) lines.push(`LOST on lossless links: ${r.lost} frames`);

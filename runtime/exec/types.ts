@@ -15,6 +15,12 @@ export interface NodeRates extends NodeStats {
   /** Mean busy time per frame, ms. */
   msPerFrame: number;
   state: 'starting' | 'running' | 'draining' | 'done' | 'failed';
+  /** Messages refused or warned about, by reason (a WireError or stage code): what `errors` counts. */
+  refused?: Record<string, number>;
+  /** A publisher: frames sent while no subscriber listened (also in `dropped`). */
+  unheard?: number;
+  /** Before the sources start: the outside peers this node waits for (waitFor), and how many joined. */
+  waiting?: { what: 'subscribers' | 'workers'; want: number; joined: number };
 }
 
 export interface LinkRates {

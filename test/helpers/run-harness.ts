@@ -74,7 +74,11 @@ export function makePlan(nodes: TinyNode[], links: string[], sockets: PlanSocket
     name: 'test',
     nodes: nodes.map((n) => ({ id: n.id, type: n.type, params: withDefaults(n.type, n.params) })),
     links: planLinks,
-    sockets,
+    // As the compiler does: a node's own socket carries its waitFor.
+    sockets: sockets.map((s) => {
+      const waitFor = Number(nodes.find((n) => n.id === s.node && s.link === undefined)?.params?.waitFor ?? 0);
+      return waitFor > 0 && s.waitFor === undefined ? { ...s, waitFor } : s;
+    }),
     pools: [],
     startOrder: order.map((n) => n.id),
   };
