@@ -1,11 +1,14 @@
 /**
  * `patchbay edit [DIR] [--port N] [--no-open]`: builds the editor when its sources are newer
  * than its build, serves it with the graphs of DIR on 127.0.0.1, and runs until Ctrl-C.
+ * The URL it prints carries the server's token; PATCHBAY_TOKEN sets it (an environment
+ * variable, not a flag: every user of the machine can read a process's arguments).
  */
 import { spawn } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CliCommand, CliIO } from '../cli/io.ts';
 import { UsageError } from '../cli/usage.ts';
 
@@ -71,11 +74,21 @@ export async function buildEditor(): Promise<void> {
   await build({ configFile: join(EDITOR_ROOT, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-function openBrowser(url: string, io: CliIO): void {
+/**
+ * Opens the browser on a page of our own that redirects to the URL, as Jupyter does: the
+ * browser's command line is readable by every user of the machine, the token must not be on it.
+ * Returns what removes that page.
+ */
+async function openBrowser(url: string, io: CliIO): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), 'patchbay-edit-'));
+  const page = join(dir, 'open.html');
+  const href = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  await writeFile(page, `<!doctype html><meta http-equiv="refresh" content="0;url=${href}"><a href="${href}">open the patchbay editor</a>\n`, { mode: 0o600 });
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-  const child = spawn(cmd, [url], { detached: true, stdio: 'ignore' });
-  child.on('error', (e) => io.stderr.write(`patchbay edit: could not open a browser (${e.message}); open ${url} yourself\n`));
+  const child = spawn(cmd, [pathToFileURL(page).href], { detached: true, stdio: 'ignore' });
+  child.on('error', (e) => io.stderr.write(`patchbay edit: could not open a browser (${e.message}); open the URL above yourself\n`));
   child.unref();
+  return () => rm(dir, { recursive: true, force: true });
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -95,6 +108,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 export const editCommand: CliCommand = async (argv, io) => {
   // A UsageError goes up to the CLI, which prints the usage line and exits with 2.
   const args = parseEditArgs(argv);
+  const token = process.env.PATCHBAY_TOKEN || undefined;
   if (await editorBuildIsStale()) {
     io.stderr.write('patchbay edit: building the editor...\n');
     await buildEditor();
@@ -103,17 +117,20 @@ export const editCommand: CliCommand = async (argv, io) => {
   const { ServerError } = await import('./graph-files.ts');
   let server;
   try {
-    server = await startEditorServer({ dir: args.dir, port: args.port, staticDir: join(EDITOR_ROOT, 'dist') });
+    server = await startEditorServer({ dir: args.dir, port: args.port, staticDir: join(EDITOR_ROOT, 'dist'), token });
   } catch (e) {
     if (e instanceof ServerError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      io.stderr.write(`patchbay edit: ${(e as Error).message}\n`);
+      const what = e instanceof ServerError && e.code === 'BAD_TOKEN' ? `PATCHBAY_TOKEN: ${e.message}` : (e as Error).message;
+      io.stderr.write(`patchbay edit: ${what}\n`);
       return 1;
     }
     throw e;
   }
   io.stdout.write(`patchbay editor: ${server.url} (graphs in ${args.dir})\n`);
-  if (args.open) openBrowser(server.url, io);
+  io.stdout.write('  open that URL: its token lets your browser in and keeps other users and programs of this machine out\n');
+  const removePage = args.open ? await openBrowser(server.url, io) : undefined;
   await untilSignal();
   await server.close();
+  await removePage?.();
   return 0;
 };

@@ -10,6 +10,10 @@ export type ServerErrorCode =
   | 'BAD_NAME'
   | 'OUTSIDE_DIR'
   | 'FOREIGN_ORIGIN'
+  | 'TOKEN_REQUIRED'
+  | 'BAD_TOKEN'
+  | 'TOO_LARGE'
+  | 'TOO_COMPLEX'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
   | 'METHOD_NOT_ALLOWED'
@@ -23,6 +27,10 @@ const STATUS: Record<ServerErrorCode, number> = {
   BAD_NAME: 400,
   OUTSIDE_DIR: 403,
   FOREIGN_ORIGIN: 403,
+  TOKEN_REQUIRED: 401,
+  BAD_TOKEN: 403,
+  TOO_LARGE: 413,
+  TOO_COMPLEX: 422,
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
   METHOD_NOT_ALLOWED: 405,

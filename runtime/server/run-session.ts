@@ -7,6 +7,7 @@ import type { Graph } from '../graph/types.ts';
 import type { NodeFailure, RunGraph, RunHandle, RunSummary, StatsSnapshot } from '../exec/types.ts';
 import type { Frame } from '../wire/index.ts';
 import { ServerError } from './graph-files.ts';
+import { bodyGraph } from './body.ts';
 import { previewImage, PreviewThrottle, type PreviewOptions } from './preview.ts';
 import type { ClientMessage, RunState, ServerMessage } from './protocol.ts';
 
@@ -47,9 +48,9 @@ export class RunSession {
 
   private async run(graph: Graph, name?: string): Promise<void> {
     if (this.state !== 'idle') throw new ServerError('RUN_IN_PROGRESS', `a graph is already ${this.state}; stop it first`);
-    if (typeof graph !== 'object' || graph === null || typeof graph.nodes !== 'object' || !Array.isArray(graph.links)) {
-      throw new ServerError('BAD_REQUEST', 'graph must be {patchbay, nodes, links}');
-    }
+    // The same shape check as the HTTP API's: the compiler trusts the types a Graph declares.
+    const g: Graph = bodyGraph({ graph }, 'msg.graph');
+    if (name !== undefined && typeof name !== 'string') throw new ServerError('BAD_REQUEST', `name must be a string, got ${typeof name}`);
     this.name = name;
     this.setState('starting');
     try {
@@ -60,7 +61,6 @@ export class RunSession {
         import('../exec/executor.ts'),
       ]);
       const runGraph: RunGraph = exec.runGraph;
-      const g: Graph = { ...graph, patchbay: 1 };
       const graphText = serializeGraph(g);
       let plan;
       try {

@@ -9,11 +9,12 @@ import { extname, join, relative, resolve, isAbsolute } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import { nodeTypes } from '../../nodes/registry.ts';
-import { loadGraph, validateGraph, serializeGraph } from '../graph/index.ts';
-import type { Graph, GraphError } from '../graph/types.ts';
 import { GraphFolder, ServerError } from './graph-files.ts';
 import { RunSession } from './run-session.ts';
 import type { ClientMessage, ServerMessage } from './protocol.ts';
+import { GraphChecker } from './checker.ts';
+import type { CheckAnswer, CheckJob } from './graph-check.ts';
+import { newToken, offeredToken, queryToken, sameToken, setCookieHeader, tokenProblem } from './token.ts';
 
 export interface EditorServerOptions {
   /** The graph folder: the only place graphs are read from and written to. */
@@ -24,12 +25,20 @@ export interface EditorServerOptions {
   port?: number;
   /** Default 127.0.0.1: the editor runs graphs and writes files, so it is not for the network. */
   host?: string;
+  /**
+   * The secret every /api request and the WebSocket must carry (see token.ts); default: 32
+   * random bytes. One set by the user must be 32+ URL-safe characters.
+   */
+  token?: string;
+  /** How long checking one document may take (default 30 s); then TOO_COMPLEX. */
+  checkTimeLimitMs?: number;
 }
 
 export interface EditorServer {
-  /** http://127.0.0.1:PORT/ */
+  /** What to open: http://127.0.0.1:PORT/?token=TOKEN (the page keeps the token as a cookie). */
   url: string;
   port: number;
+  token: string;
   /** Stops a running graph (awaiting its end), closes every WebSocket and the HTTP server. */
   close(): Promise<void>;
 }
@@ -47,59 +56,44 @@ const MIME: Record<string, string> = {
 
 const MAX_BODY = 4 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+/** The body as text, refused past MAX_BODY before it is all in memory. */
+async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY) throw new ServerError('TOO_LARGE', `request body must be at most ${MAX_BODY} bytes, got ${declared}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new ServerError('BAD_REQUEST', `request body must be at most ${MAX_BODY} bytes, got more`);
+    if (size > MAX_BODY) throw new ServerError('TOO_LARGE', `request body must be at most ${MAX_BODY} bytes, got more`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new ServerError('BAD_REQUEST', `request body must be JSON: ${(e as Error).message}`);
-  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
-function isGraph(x: unknown): x is Graph {
-  if (typeof x !== 'object' || x === null) return false;
-  const g = x as Partial<Graph>;
-  return typeof g.nodes === 'object' && g.nodes !== null && Array.isArray(g.links);
-}
-
-function bodyGraph(body: unknown): Graph {
-  const g = (body as { graph?: unknown }).graph;
-  if (!isGraph(g)) throw new ServerError('BAD_REQUEST', 'body.graph must be a graph object {patchbay, nodes, links}, got ' + typeof g);
-  return { ...g, patchbay: 1 };
-}
-
-function optionalText(body: unknown, key: string): string | undefined {
-  const v = (body as Record<string, unknown>)[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new ServerError('BAD_REQUEST', `body.${key} must be a string, got ${typeof v}`);
-  return v;
-}
-
-/** Errors of a graph as the CLI would report them: with lines and columns of the text it would save. */
-function checkGraph(graph: Graph, previous?: string): { text: string; errors: GraphError[] } {
-  const text = serializeGraph(graph, previous);
-  const loaded = loadGraph(text);
-  const errors = loaded.errors.length > 0 ? loaded.errors : validateGraph(graph);
-  return { text, errors };
+/** The checker's answer as the client's, or its error as a ServerError-shaped body. */
+function sendAnswer(res: ServerResponse, a: CheckAnswer, what: string): void {
+  if (a.ok) return sendJsonText(res, 200, a.json);
+  if (a.internal) process.stderr.write(`patchbay edit: ${what}: ${a.internal}\n`);
+  sendJson(res, a.status, { error: { code: a.code, message: a.message, details: a.details } });
 }
 
 /** Starts the editor's server. */
 export async function startEditorServer(options: EditorServerOptions): Promise<EditorServer> {
+  const token = options.token ?? newToken();
+  const weak = tokenProblem(token);
+  if (weak) throw new ServerError('BAD_TOKEN', `the token ${weak}`);
   const folder = await GraphFolder.open(options.dir);
+  const checker = new GraphChecker(options.checkTimeLimitMs ?? 30_000);
+  const check = (job: CheckJob): Promise<CheckAnswer> => checker.run(job);
   const staticDir = options.staticDir ? resolve(options.staticDir) : undefined;
   const sockets = new Set<WebSocket>();
   const broadcast = (msg: ServerMessage): void => {
@@ -131,30 +125,26 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       }
       if (method === 'GET') {
         const text = await folder.read(name);
-        const { graph, errors } = loadGraph(text, name);
-        return sendJson(res, 200, { name, text, graph, errors });
+        return sendAnswer(res, await check({ op: 'load', name, text }), `${method} ${path}`);
       }
       if (method === 'PUT') {
         const body = await readBody(req);
-        const graph = bodyGraph(body);
         await folder.resolve(name);
-        const previous = optionalText(body, 'previousText') ?? (await folder.readIfExists(name));
-        const { text, errors } = checkGraph(graph, previous);
-        await folder.write(name, text);
-        return sendJson(res, 200, { name, text, errors });
+        const fileText = await folder.readIfExists(name).catch((e: unknown) => {
+          // A folder of that name: the write below refuses it with BAD_NAME.
+          if ((e as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+          throw e;
+        });
+        const a = await check({ op: 'save', name, body, fileText });
+        if (a.ok && a.write !== undefined) await folder.write(name, a.write);
+        return sendAnswer(res, a, `${method} ${path}`);
       }
       throw new ServerError('METHOD_NOT_ALLOWED', `${path} takes GET or PUT, got ${method}`);
     }
     if (path === '/api/validate' || path === '/api/serialize') {
       if (method !== 'POST') throw new ServerError('METHOD_NOT_ALLOWED', `${path} takes POST, got ${method}`);
       const body = await readBody(req);
-      const text = optionalText(body, 'text');
-      if (text !== undefined) {
-        const loaded = loadGraph(text, optionalText(body, 'name'));
-        return sendJson(res, 200, { text, graph: loaded.graph, errors: loaded.errors });
-      }
-      const graph = bodyGraph(body);
-      return sendJson(res, 200, checkGraph(graph, optionalText(body, 'previousText')));
+      return sendAnswer(res, await check({ op: 'validate', body }), `${method} ${path}`);
     }
     if (path === '/api/run') {
       if (method !== 'GET') throw new ServerError('METHOD_NOT_ALLOWED', `${path} takes GET, got ${method}`);
@@ -206,12 +196,48 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
     return allowed.has(host) ? undefined : `origin ${JSON.stringify(origin)} is not this server`;
   };
 
+  const listening = (): number => (server.address() as AddressInfo).port;
+
+  /** Why a request may not come in, or undefined when it carries this server's token. */
+  const locked = (req: IncomingMessage): ServerError | undefined => {
+    const offered = offeredToken(req, listening());
+    if (!offered) {
+      return new ServerError('TOKEN_REQUIRED', 'this editor asks for its token: open the URL that patchbay edit printed (it ends in ?token=...), or send Authorization: Bearer TOKEN');
+    }
+    if (!sameToken(offered.token, token)) {
+      return new ServerError('BAD_TOKEN', `the token in the ${offered.from} is not this editor's: open the URL that patchbay edit printed last`);
+    }
+    return undefined;
+  };
+
+  /**
+   * The printed URL, opened: the token becomes a cookie and leaves the address bar (and the
+   * browser's history) by a redirect to the same page without it.
+   */
+  const enter = (req: IncomingMessage, res: ServerResponse, raw: string): boolean => {
+    const offered = queryToken(raw);
+    if (offered === undefined) return false;
+    if (!sameToken(offered, token)) throw new ServerError('BAD_TOKEN', "the token in the URL is not this editor's: open the URL that patchbay edit printed last");
+    const [path, query = ''] = raw.split(/\?(.*)/s);
+    const rest = new URLSearchParams(query);
+    rest.delete('token');
+    const search = rest.toString();
+    res.writeHead(303, { location: search ? `${path}?${search}` : path, 'set-cookie': setCookieHeader(listening(), token), 'cache-control': 'no-store' });
+    res.end();
+    return true;
+  };
+
   const server = createServer((req, res) => {
     const raw = req.url ?? '/';
     const path = raw.split('?')[0];
     const route = async (): Promise<void> => {
       const why = foreign(req);
       if (why) throw new ServerError('FOREIGN_ORIGIN', `refused: ${why}`);
+      // Before reading a byte of the body: a request without the token gets nothing done.
+      if (path.startsWith('/api/') || path === '/api') {
+        const denied = locked(req);
+        if (denied) throw denied;
+      }
       let decoded: string;
       try {
         decoded = decodeURIComponent(path);
@@ -223,7 +249,9 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       if (decoded.split(/[\\/]/).includes('..') && !path.startsWith('/api/graphs/')) {
         throw new ServerError('OUTSIDE_DIR', `path ${JSON.stringify(path)} must not contain ..`);
       }
-      return path.startsWith('/api/') ? api(req, res, path) : serveStatic(res, path);
+      if (path.startsWith('/api/')) return api(req, res, path);
+      if ((req.method === 'GET' || req.method === 'HEAD') && enter(req, res, raw)) return;
+      return serveStatic(res, path);
     };
     const handle = route();
     handle.catch((e: unknown) => {
@@ -233,15 +261,29 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
         res.destroy();
         return;
       }
-      sendJson(res, err.status, { error: { code: err.code, message: err.message, details: err.details } });
+      const headers: Record<string, string> = err.code === 'TOKEN_REQUIRED' ? { 'www-authenticate': 'Bearer realm="patchbay"' } : {};
+      // A refused upload is not read to its end: the connection closes instead.
+      if (err.code === 'TOO_LARGE' || err.code === 'TOKEN_REQUIRED' || err.code === 'BAD_TOKEN') headers.connection = 'close';
+      sendJson(res, err.status, { error: { code: err.code, message: err.message, details: err.details } }, headers);
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // A message as large as an HTTP body at most: ws would otherwise take 100 MiB.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
   server.on('upgrade', (req, socket, head) => {
     const why = foreign(req);
-    if ((req.url ?? '').split('?')[0] !== '/ws' || why) {
-      socket.end(`HTTP/1.1 ${why ? '403 Forbidden' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const refused = why
+      ? new ServerError('FOREIGN_ORIGIN', `refused: ${why}`)
+      : (req.url ?? '').split('?')[0] !== '/ws'
+        ? new ServerError('NOT_FOUND', `no WebSocket at ${JSON.stringify(req.url ?? '')}; it is /ws`)
+        : locked(req);
+    if (refused) {
+      const body = JSON.stringify({ error: { code: refused.code, message: refused.message } });
+      const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[refused.status] ?? 'Refused';
+      socket.end(
+        `HTTP/1.1 ${refused.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -254,6 +296,10 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
           msg = JSON.parse(data.toString()) as ClientMessage;
         } catch (e) {
           ws.send(JSON.stringify({ type: 'error', code: 'BAD_REQUEST', message: `message must be JSON: ${(e as Error).message}` } satisfies ServerMessage));
+          return;
+        }
+        if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+          ws.send(JSON.stringify({ type: 'error', code: 'BAD_REQUEST', message: `message must be a JSON object {op, ...}, got ${JSON.stringify(msg)}` } satisfies ServerMessage));
           return;
         }
         session.handle(msg).catch((e: unknown) => {
@@ -272,13 +318,16 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       ok();
     });
   });
+  void checker.warmUp().catch((e: Error) => process.stderr.write(`patchbay edit: the graph checker could not start: ${e.stack ?? e.message}\n`));
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
   return {
-    url: `http://${host}:${port}/`,
+    url: `http://${host}:${port}/?token=${token}`,
     port,
+    token,
     async close() {
       await session.close();
+      await checker.close();
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((ok) => wss.close(() => ok()));
       server.closeAllConnections();

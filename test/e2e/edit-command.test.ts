@@ -9,8 +9,8 @@ import { parseEditArgs } from '../../runtime/server/edit-command.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'edit', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'edit', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATCHBAY_TOKEN: '', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -29,17 +29,43 @@ afterAll(async () => {
 });
 
 describe('patchbay edit', () => {
-  it('serves the folder on 127.0.0.1, prints the URL and stops cleanly on SIGTERM', async () => {
-    const p = start([dir, '--port', '0', '--no-open']);
-    await expect.poll(() => /http:\/\/127\.0\.0\.1:\d+\//.test(p.out()), { timeout: 120_000, interval: 50 }).toBe(true);
-    const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(p.out())![0];
-    const list = (await (await fetch(`${url}api/graphs`)).json()) as { graphs: { name: string }[] };
+  it('serves the folder on 127.0.0.1, prints the URL with a fresh token and stops cleanly on SIGTERM', async () => {
+    const printed = async (): Promise<{ url: string; token: string; p: ReturnType<typeof start> }> => {
+      const p = start([dir, '--port', '0', '--no-open']);
+      const re = /(http:\/\/127\.0\.0\.1:\d+\/)\?token=([A-Za-z0-9_-]+)\s/;
+      await expect.poll(() => re.test(p.out()), { timeout: 120_000, interval: 50 }).toBe(true);
+      const [, url, token] = re.exec(p.out())!;
+      return { url, token, p };
+    };
+    const { url, token, p } = await printed();
+    // 32 random bytes in base64url.
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await fetch(`${url}api/graphs`)).status).toBe(401);
+    const list = (await (await fetch(`${url}api/graphs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { graphs: { name: string }[] };
     expect(list.graphs.map((g) => g.name)).toEqual(['one.yaml']);
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
     p.child.kill('SIGTERM');
     expect(await p.exit).toBe(0);
+    const second = await printed();
+    expect(second.token).not.toBe(token);
+    second.p.child.kill('SIGTERM');
+    expect(await second.p.exit).toBe(0);
+  });
+
+  it('takes its token from PATCHBAY_TOKEN, and refuses one too short to be a secret', async () => {
+    const token = 'scripts-and-tests-set-their-own-token-0123456789';
+    const p = start([dir, '--port', '0', '--no-open'], { PATCHBAY_TOKEN: token });
+    await expect.poll(() => p.out().includes(`?token=${token}`), { timeout: 120_000, interval: 50 }).toBe(true);
+    const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(p.out())![0];
+    expect((await fetch(`${url}api/graphs?token=${token}`)).status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    const weak = start([dir, '--port', '0', '--no-open'], { PATCHBAY_TOKEN: 'secret' });
+    expect(await weak.exit).toBe(1);
+    expect(weak.err()).toContain('PATCHBAY_TOKEN');
+    expect(weak.out()).not.toContain('http://');
   });
 
   it('exits 1 naming a graph folder that does not exist', async () => {

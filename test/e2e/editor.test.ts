@@ -31,6 +31,9 @@ beforeAll(async () => {
   browser = await chromium.connect(inject('browserWs'));
   context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
   page = await context.newPage();
+  // As a user does: the printed URL once, which leaves the token as a cookie and the address bar clean.
+  await page.goto(`${url}?token=${inject('editorToken')}`);
+  if (new URL(page.url()).searchParams.has('token')) throw new Error(`the token stayed in the address bar: ${page.url()}`);
   page.on('pageerror', (e) => process.stderr.write(`editor page error: ${e.stack ?? e.message}\n`));
   // Unsaved-changes questions and "Save as" names are answered by each test through this hook.
   page.on('dialog', (d) => void (dialogAnswer(d.type(), d.message()) === false ? d.dismiss() : d.accept(String(dialogAnswer(d.type(), d.message()) ?? ''))));
@@ -506,5 +509,37 @@ describe.skipIf(skip)('editor in Chromium', () => {
       await page.getByTestId('stop').click();
       await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
     });
+  });
+});
+
+describe.skipIf(skip)('the editor behind its token', () => {
+  it('a browser without the printed URL gets the page but no graphs, no run channel, and is told why', async () => {
+    const stranger = await browser.newContext();
+    try {
+      const p = await stranger.newPage();
+      const ws: string[] = [];
+      p.on('websocket', (s) => ws.push(s.url()));
+      await p.goto(url);
+      await p.waitForSelector('body[data-ready=true]');
+      await eventually(() => p.getByTestId('message').getAttribute('data-code')).toBe('TOKEN_REQUIRED');
+      expect(await p.locator('[data-testid=file-select] option').count()).toBeLessThanOrEqual(1);
+      expect(await p.getByTestId('run-state').textContent()).toBe('offline');
+      // Cookies are the same for every port of a host: another editor's token must not open this one.
+      await stranger.addCookies([{ name: `patchbay_token_${new URL(url).port}`, value: 'x'.repeat(43), url }]);
+      await p.goto(url);
+      await p.waitForSelector('body[data-ready=true]');
+      await eventually(() => p.getByTestId('message').getAttribute('data-code')).toBe('BAD_TOKEN');
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('the page opened from the printed URL keeps the token as an HttpOnly, SameSite=Strict cookie and connects its run channel', async () => {
+    const cookies = await context.cookies(url);
+    const cookie = cookies.find((c) => c.name === `patchbay_token_${new URL(url).port}`);
+    expect(cookie).toMatchObject({ value: inject('editorToken'), httpOnly: true, sameSite: 'Strict', path: '/' });
+    await openEditor();
+    await eventually(() => page.getByTestId('run-state').textContent()).toBe('idle');
+    expect(await page.evaluate(() => document.cookie)).not.toContain(inject('editorToken'));
   });
 });

@@ -17,8 +17,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** http://127.0.0.1:PORT/ of the editor, or '' when it could not start. */
+    /** http://127.0.0.1:PORT/ of the editor (without its token), or '' when it could not start. */
     editorUrl: string;
+    /** The token `patchbay edit` printed in its URL: pages get it as a cookie by opening editorUrl?token=... */
+    editorToken: string;
     /** The folder the editor serves (a copy of graphs/). */
     graphDir: string;
     /** Playwright's endpoint for the shared Chromium, or '' when Chromium is missing. */
@@ -28,17 +30,18 @@ declare module 'vitest' {
   }
 }
 
-function waitForUrl(child: ChildProcess): Promise<string> {
+/** The URL `patchbay edit` prints: http://127.0.0.1:PORT/?token=TOKEN. */
+function waitForUrl(child: ChildProcess): Promise<{ url: string; token: string }> {
   return new Promise((ok, fail) => {
     let out = '';
     let err = '';
     const timer = setTimeout(() => fail(new Error(`patchbay edit printed no URL in 120 s; stderr: ${err}`)), 120_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /https?:\/\/127\.0\.0\.1:\d+\//.exec(out);
+      const m = /(https?:\/\/127\.0\.0\.1:\d+\/)\?token=([A-Za-z0-9._~-]+)\s/.exec(out);
       if (m) {
         clearTimeout(timer);
-        ok(m[0]);
+        ok({ url: m[1], token: m[2] });
       }
     });
     child.stderr!.on('data', (d: Buffer) => {
@@ -67,7 +70,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const editorUrl = await waitForUrl(child);
+  const { url: editorUrl, token: editorToken } = await waitForUrl(child);
 
   let browser: BrowserServer | undefined;
   let problem = '';
@@ -80,6 +83,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     problem = `${CHROMIUM} is not installed`;
   }
   project.provide('editorUrl', editorUrl);
+  project.provide('editorToken', editorToken);
   project.provide('graphDir', graphDir);
   project.provide('browserWs', browser?.wsEndpoint() ?? '');
   project.provide('setupProblem', problem);

@@ -12,10 +12,11 @@ import { startEditorServer, type EditorServer } from '../../runtime/server/serve
 import { loadGraph } from '../../runtime/graph/index.ts';
 import WebSocket from 'ws';
 
-/** A raw request: the path goes out exactly as written (no `..` normalising, unlike fetch). */
+/** A raw request with the server's token: the path goes out exactly as written (no `..` normalising, unlike fetch). */
 function raw(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+    const auth = { authorization: `Bearer ${server.token}` };
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -190,7 +191,7 @@ describe('only pages of this server may use it', () => {
     const own = await raw(server.port, 'GET', '/api/graphs', undefined, { origin: `http://127.0.0.1:${server.port}` });
     expect(own.status).toBe(200);
     const status = await new Promise<number>((ok, fail) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: 'http://evil.example' });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: 'http://evil.example', headers: { authorization: `Bearer ${server.token}` } });
       ws.on('unexpected-response', (_req, res) => ok(res.statusCode ?? 0));
       ws.on('open', () => {
         ws.close();
@@ -203,7 +204,7 @@ describe('only pages of this server may use it', () => {
 
   it('opens the run channel for its own pages and tells the run state', async () => {
     const first = await new Promise<unknown>((ok, fail) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}` });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { authorization: `Bearer ${server.token}` } });
       ws.on('message', (d) => {
         ok(JSON.parse(String(d)));
         ws.close();
