@@ -7,10 +7,12 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as zmq from 'zeromq';
 import { loadGraph } from '../../runtime/graph/index.ts';
 import { missing, pythonHas } from '../helpers/env.ts';
 import { start } from '../helpers/child.ts';
+import { freeTheirPorts } from '../helpers/ports.ts';
 import { readH5 } from '../hdf5/harness.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,6 +20,23 @@ const cli = path.join(repo, 'bin/patchbay.js');
 const work = mkdtempSync(path.join(tmpdir(), 'patchbay-examples-'));
 cpSync(path.join(repo, 'graphs'), path.join(work, 'graphs'), { recursive: true });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+// The copies run on ports of their own: an example running in the editor meanwhile is left alone.
+const ports = await freeTheirPorts(path.join(work, 'graphs'));
+// The examples' own ports are held meanwhile, as an editor running an example holds them
+// (where one already is, it holds them for us).
+const holders: zmq.Pull[] = [];
+beforeAll(async () => {
+  for (const old of ports.keys()) {
+    const s = new zmq.Pull({ linger: 0 });
+    try {
+      await s.bind(`tcp://127.0.0.1:${old}`);
+      holders.push(s);
+    } catch {
+      s.close();
+    }
+  }
+});
+afterAll(() => holders.forEach((s) => s.close()));
 
 const noH5py = missing('Debian python3-h5py', () => pythonHas('h5py', 'numpy'));
 
@@ -133,6 +152,16 @@ async function runOk(name: string, ...flags: string[]): Promise<Run> {
 describe.skipIf(noH5py)('example graphs run headless to completion', () => {
   const names = readdirSync(path.join(repo, 'graphs')).filter((f) => f.endsWith('.yaml')).sort();
 
+  it('runs the copies on ports of their own, none of them one the examples use', () => {
+    expect(ports.size).toBeGreaterThanOrEqual(4);
+    const text = names.map((n) => readFileSync(path.join(work, 'graphs', n), 'utf8')).join('\n');
+    for (const [old, now] of ports) {
+      expect(now).not.toBe(old);
+      expect(text).not.toContain(`:${old}`);
+      expect(text).toContain(`:${now}`);
+    }
+  });
+
   it('every example graph has its expectations here', () => {
     expect(names.sort()).toEqual(Object.keys(expectations).sort());
   });
@@ -143,7 +172,7 @@ describe.skipIf(noH5py)('example graphs run headless to completion', () => {
     }, 120_000);
   }
 
-  // In this file, not its own: its run would race the runs above for the graphs' ports.
+  // In this file, not its own: its run would race the runs above for the copies' ports.
   it('every npx patchbay command in the README runs and exits 0', async () => {
     const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
     const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n')).filter((l) => l.startsWith('npx patchbay '));
