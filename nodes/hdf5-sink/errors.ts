@@ -6,8 +6,10 @@
 export type Hdf5SinkErrorCode =
   /** The file exists and `ifExists` is `error`. */
   | 'FILE_EXISTS'
-  /** Another HDF5Sink of this process writes the same file (HDF5 has no locking between writers). */
+  /** Another program (another run, an h5py writer or reader) has the file open and locked, or another HDF5Sink of this run writes it. */
   | 'FILE_IN_USE'
+  /** A warning: the file could not be locked (the native addon that provides flock is missing); recorded unguarded. */
+  | 'NOT_LOCKED'
   /** `ifExists: append` and the group is already in the file. */
   | 'GROUP_EXISTS'
   /** The file or its directory cannot be written (permissions, read-only file system). */

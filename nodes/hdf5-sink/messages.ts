@@ -19,8 +19,11 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'opened'; file: string; group: string }
-  /** `frames` frames have left the slab and are in the dataset; their slots are free again. */
-  | { type: 'written'; frames: number; busyNs: number }
+  /**
+   * `frames` frames have left the slab and are in the dataset; their slots are free again.
+   * `nsPerFrame`: what writing a frame costs now, which bounds how many may wait.
+   */
+  | { type: 'written'; frames: number; busyNs: number; nsPerFrame: number }
   /** HDF5 flushed with `frames` frames in the dataset: a killed process keeps at least these. */
   | { type: 'flushed'; frames: number }
   | { type: 'closed'; frames: number; busyNs: number }

@@ -1,15 +1,20 @@
 /**
  * HDF5Sink at run time: the stage on the executor's thread hands frames to a writer
- * worker through a shared slab of frame slots (one copy, no structured clone of pixels);
- * a full slab is the backpressure, so nothing is ever dropped.
+ * worker through a shared slab of frame slots (one copy, no structured clone of pixels).
+ * It takes no more frames than the writer can write within a share of `flushEvery`, by
+ * the writer's measured pace: that wait is the backpressure, so nothing is dropped and a
+ * killed run loses little more than `flushEvery` of what it had received.
  */
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { NodeStats, Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { startTsWorker } from '../../runtime/util/ts-worker.ts';
 import { itemSize, shapeSize, type DType, type Frame } from '../../runtime/wire/index.ts';
 import { Hdf5SinkError } from './errors.ts';
+import { LockUnavailable, lockRecording, type RecordingLock } from './file-lock.ts';
+import { pathIdentity, sameFile } from './fs-checks.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import { defaultGroupName, expandFileName, frameMismatch, patchbayVersion, type WriterOptions } from './writer.ts';
 
@@ -22,8 +27,21 @@ const MAX_BATCH_FRAMES = 1024;
 const MAX_SLOTS = 4096;
 /** How long close() without end() waits for the writer to write what it holds and close the file. */
 const CLOSE_TIMEOUT_MS = 30_000;
+/**
+ * The frames waiting for the writer may take this share of `flushEvery` to write: a frame
+ * received is then flushed within about 1.25 × flushEvery, even when the writer is the
+ * bottleneck (gzip) and its pace wavers.
+ */
+const QUEUE_SHARE_OF_FLUSH = 0.25;
+/**
+ * Disk held back while recording (or an eighth of the free space, when less), for HDF5 to
+ * make the file whole should the disk fill: what it must still write grows by about 50
+ * bytes per chunk since the last flush (the chunk index); 16 KiB was enough after 475
+ * frames of 64², 1 MiB covers some 20 000.
+ */
+const RESERVE_BYTES = 2 ** 20;
 
-/** Files a sink of this process has open: HDF5 has no locking between writers, so two would corrupt the file. */
+/** Files a sink of this process has open: the file lock refuses a second one too, this says it is a node of this run. */
 const filesInUse = new Set<string>();
 
 /** NodeStats plus what only a sink knows. */
@@ -62,6 +80,11 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private posted = 0;
   private consumed = 0;
   private failure: Hdf5SinkError | undefined;
+  private lock: RecordingLock | undefined;
+  /** The writer's latest pace, ns per frame (0 until it has written a batch). */
+  private nsPerFrame = 0;
+  /** Frames refused for not fitting the dataset (counted by io.warn, not lost). */
+  private refused = 0;
   private slotWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private replyWaiter: { want: 'opened' | 'closed'; resolve: () => void; reject: (e: Error) => void } | undefined;
   private ended = false;
@@ -103,6 +126,16 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       throw new Hdf5SinkError({ code: 'FILE_IN_USE', file: this.options.file, param: 'file', expected: 'a file no other HDF5Sink of this run writes', received: this.options.file });
     filesInUse.add(this.options.file);
     this.holdsFile = true;
+    // Before the writer touches the file (overwrite truncates it), so a file that another
+    // run or an h5py writer holds is refused untouched.
+    try {
+      this.lock = lockRecording(this.options.file, this.options.ifExists);
+      this.options.claimed = { created: this.lock.created, identity: this.lock.identity };
+    } catch (e) {
+      if (!(e instanceof LockUnavailable)) throw e;
+      this.io.warn(new Hdf5SinkError({ code: 'NOT_LOCKED', file: this.options.file, detail: `recording without a lock: ${e.message}` }));
+    }
+    this.options.reserveBytes = RESERVE_BYTES;
     const worker = startTsWorker(new URL('./worker.ts', import.meta.url), [import.meta.resolve('h5wasm/node')]);
     this.worker = worker;
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
@@ -112,25 +145,37 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       if (!this.ended || this.replyWaiter)
         this.onFailure(new Hdf5SinkError({ code: 'WORKER_FAILED', file: this.file ?? this.options.file, detail: `the writer thread exited with code ${code}` }));
     });
-    await this.request({ type: 'open', options: this.options, flushEvery: this.flushEvery }, 'opened');
+    try {
+      await this.request({ type: 'open', options: this.options, flushEvery: this.flushEvery }, 'opened');
+    } catch (e) {
+      // The lock made the file, and nothing was recorded: leave no empty or half-made file behind.
+      if (this.lock?.created && sameFile(pathIdentity(this.options.file), this.lock.identity)) fs.rmSync(this.options.file, { force: true });
+      throw e;
+    }
+    this.lock?.share();
   }
 
-  /** Queues one frame; waits only while the slab is full. A frame that does not fit the dataset is refused through io.warn. */
+  /**
+   * Queues one frame; waits while the writer has as many waiting as it can write in a
+   * share of `flushEvery` (room()). A frame that does not fit the dataset is refused through io.warn.
+   */
   async receive(_port: string, frame: Frame): Promise<void> {
-    if (this.failure) throw this.failure;
+    // Counted before anything can refuse it: a frame taken and not stored is lost.
     this.stats.framesIn++;
     this.stats.bytesIn += frame.data.byteLength;
+    if (this.failure) throw this.failure;
     if (this.maxFrames > 0 && this.posted >= this.maxFrames) {
       this.stats.framesIgnored++;
       return;
     }
     const bad = frameMismatch(this.file ?? this.options.file, this.layout?.dtype, this.layout?.shape, frame);
     if (bad) {
+      this.refused++;
       this.io.warn(bad);
       return;
     }
     const layout = this.layout ?? this.begin(frame);
-    while (this.posted - this.consumed >= layout.slots) {
+    while (this.posted - this.consumed >= this.room(layout.slots)) {
       await new Promise<void>((resolve, reject) => {
         this.slotWaiter = { resolve, reject };
       });
@@ -183,9 +228,30 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
+    this.lock?.release();
+    this.lock = undefined;
     if (this.holdsFile) filesInUse.delete(this.options.file);
     this.holdsFile = false;
+    this.account();
     if (error) throw error;
+  }
+
+  /**
+   * How many frames may wait for the writer: as many as it writes in a share of
+   * `flushEvery` at its latest pace, at least a compressed chunk (the writer waits for
+   * whole ones), at most the slab.
+   */
+  private room(slots: number): number {
+    const hold = this.options.compression === 'gzip' ? this.options.chunkFrames : 1;
+    const byPace = this.nsPerFrame > 0 ? Math.floor((this.flushEvery * 1e9 * QUEUE_SHARE_OF_FLUSH) / this.nsPerFrame) : 1;
+    return Math.min(slots, Math.max(hold, byPace, 1));
+  }
+
+  /** After a failure, every frame received and neither stored, ignored (maxFrames) nor refused is lost. */
+  private account(): void {
+    if (!this.failure) return;
+    const s = this.stats;
+    s.lost = Math.max(0, s.framesIn - s.framesIgnored - this.refused - s.framesStored);
   }
 
   private begin(frame: Frame): NonNullable<Hdf5SinkStage['layout']> {
@@ -212,6 +278,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         return;
       case 'written':
         this.consumed = msg.frames;
+        this.nsPerFrame = msg.nsPerFrame;
         this.stats.framesStored = msg.frames;
         this.stats.busyNs = this.copyNs + msg.busyNs;
         this.stats.queueDepth = this.posted - this.consumed;
@@ -233,6 +300,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         this.stats.framesStored = msg.frames;
         this.stats.framesFlushed = msg.frames;
         this.onFailure(Hdf5SinkError.fromData(msg.error));
+        this.account();
         return;
     }
   }

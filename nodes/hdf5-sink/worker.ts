@@ -27,6 +27,10 @@ const pending: Pending[] = [];
 let consumed = 0;
 let busyNs = 0n;
 let flushTimer: NodeJS.Timeout | undefined;
+let flushEveryNs = 1e9;
+let lastFlushAt = process.hrtime.bigint();
+/** What writing one frame costs now, by the latest batches: quick to rise, slow to fall. */
+let nsPerFrame = 0;
 let drainScheduled = false;
 let stopped = false;
 
@@ -39,18 +43,16 @@ function asSinkError(e: unknown): Hdf5SinkError {
   return new Hdf5SinkError({ code: 'WRITE_FAILED', file: writer?.file, detail: e instanceof Error ? e.message : String(e) });
 }
 
-/** Stops for good: closes what can be closed and tells the stage why. */
+/** Stops for good: makes the file whole as far as it can, and tells the stage why and what the file holds. */
 function fail(e: unknown): void {
   if (stopped) return;
   stopped = true;
   if (flushTimer) clearInterval(flushTimer);
   const error = asSinkError(e);
-  const closing = writer?.abandon();
+  const saved = writer?.salvage();
   const data = error.toData();
-  if (closing) data.detail = `${data.detail ?? ''}; closing also failed: ${closing.detail ?? closing.code}`;
-  // Closed cleanly, the file holds every frame written before the failure; otherwise trust only the last flush.
-  const frames = writer === undefined ? 0 : closing ? writer.flushedFrames : writer.frames;
-  post({ type: 'failed', error: data, frames });
+  if (saved?.problem) data.detail = `${data.detail ?? ''}; ${saved.problem}`;
+  post({ type: 'failed', error: data, frames: saved?.frames ?? 0 });
 }
 
 /**
@@ -88,21 +90,34 @@ function drain(all: boolean): void {
     }));
     const t0 = process.hrtime.bigint();
     writer.append(frames);
-    busyNs += process.hrtime.bigint() - t0;
+    const t1 = process.hrtime.bigint();
+    busyNs += t1 - t0;
+    const sample = Number(t1 - t0) / k;
+    nsPerFrame = sample > nsPerFrame ? sample : 0.8 * nsPerFrame + 0.2 * sample;
     consumed += k;
     wrote = true;
+    // A long drain would hold the timer off: flush here when one is due.
+    if (t1 - lastFlushAt >= flushEveryNs) {
+      post({ type: 'written', frames: consumed, busyNs: Number(busyNs), nsPerFrame });
+      wrote = false;
+      flushWritten();
+    }
   }
-  if (wrote) post({ type: 'written', frames: consumed, busyNs: Number(busyNs) });
+  if (wrote) post({ type: 'written', frames: consumed, busyNs: Number(busyNs), nsPerFrame });
 }
 
 function flush(): void {
   if (!writer || stopped) return;
   drain(false);
-  if (writer.frames === writer.flushedFrames) return;
-  const t0 = process.hrtime.bigint();
-  writer.flush();
-  busyNs += process.hrtime.bigint() - t0;
-  post({ type: 'flushed', frames: writer.flushedFrames });
+  flushWritten();
+}
+
+function flushWritten(): void {
+  lastFlushAt = process.hrtime.bigint();
+  if (writer!.frames === writer!.flushedFrames) return;
+  writer!.flush();
+  busyNs += process.hrtime.bigint() - lastFlushAt;
+  post({ type: 'flushed', frames: writer!.flushedFrames });
 }
 
 function guarded(fn: () => void): void {
@@ -119,6 +134,8 @@ async function handle(msg: ToWorker): Promise<void> {
       writer = await Hdf5Writer.open(msg.options);
       compressed = msg.options.compression === 'gzip';
       chunkFrames = msg.options.chunkFrames;
+      flushEveryNs = msg.flushEvery * 1e9;
+      lastFlushAt = process.hrtime.bigint();
       flushTimer = setInterval(() => guarded(flush), msg.flushEvery * 1000);
       post({ type: 'opened', file: writer.file, group: writer.group });
       return;

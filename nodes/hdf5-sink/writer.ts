@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { itemSize, shapeSize, type DType } from '../../runtime/wire/index.ts';
 import { Hdf5SinkError, codeForErrno, codeForOsMessage, type Hdf5SinkErrorCode } from './errors.ts';
+import { makeParentDir, pathIdentity, sameFile, type FileIdentity } from './fs-checks.ts';
 
 type H5 = (typeof import('h5wasm/node'))['default'];
 type H5Module = Awaited<H5['ready']>;
@@ -56,6 +57,17 @@ export interface WriterOptions {
   ifExists: 'error' | 'append' | 'overwrite';
   /** Stored on the group as they are. */
   attrs: { graph: string; node: string; started: string; patchbay_version: string };
+  /**
+   * The file as the caller locked it (nodes/hdf5-sink/file-lock.ts): `created` empty by the
+   * lock, or there before. Without it the writer checks for the file itself.
+   */
+  claimed?: { created: boolean; identity: FileIdentity };
+  /**
+   * Disk to hold back while recording and give back when a write fails, so that HDF5 has
+   * room to write what makes the file whole again: at most this many bytes, an eighth of
+   * the free space when that is less, but 64 KiB at least. 0: none.
+   */
+  reserveBytes?: number;
 }
 
 /** One frame to append: the wire Frame's fields the file keeps. */
@@ -144,8 +156,13 @@ export class Hdf5Writer {
   readonly file: string;
   readonly group: string;
   private readonly opts: WriterOptions;
+  private readonly h5: H5;
   private readonly M: H5Module;
   private h5file: H5File | undefined;
+  /** The file this writer opened, to notice when its path is deleted or replaced. */
+  private readonly identity: FileIdentity | undefined;
+  /** An unlinked file of reserveBytes, open: disk space to give back when a write fails. */
+  private reserveFd: number | undefined;
   private groupPath: string;
   private framesPath: string | undefined;
   private dtype: DType | undefined;
@@ -162,9 +179,12 @@ export class Hdf5Writer {
   private metaDirty = false;
   private failed: Hdf5SinkError | undefined;
 
-  private constructor(opts: WriterOptions, M: H5Module, h5file: H5File, file: string) {
+  private constructor(opts: WriterOptions, h5: H5, M: H5Module, h5file: H5File, file: string, identity: FileIdentity | undefined, reserveFd: number | undefined) {
     this.opts = opts;
+    this.h5 = h5;
     this.M = M;
+    this.identity = identity;
+    this.reserveFd = reserveFd;
     this.h5file = h5file;
     this.file = file;
     this.group = opts.group;
@@ -181,30 +201,33 @@ export class Hdf5Writer {
     const file = path.resolve(opts.file);
     checkOptions(opts, file);
     const { h5, M } = await loadH5wasm();
-    const exists = fs.existsSync(file);
+    const claimed = opts.claimed;
+    const exists = claimed ? !claimed.created : fs.existsSync(file);
     if (exists && opts.ifExists === 'error')
       throw new Hdf5SinkError({ code: 'FILE_EXISTS', file, param: 'ifExists', expected: 'a file that does not exist (or ifExists: append | overwrite)', received: 'an existing file' });
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-    } catch (e) {
-      // A recursive mkdir on a read-only file system reports ENOENT: ask the nearest existing ancestor why.
-      const errno = writableErrno(path.dirname(file)) ?? (e as NodeJS.ErrnoException).code;
-      throw new Hdf5SinkError({ code: codeForErrno(errno, 'OPEN_FAILED'), file, detail: `cannot create directory ${path.dirname(file)}: ${errno ?? (e as Error).message}` });
-    }
-    // 'x' rather than 'w' so a file that appeared since the check is still not clobbered.
-    const mode = exists ? (opts.ifExists === 'append' ? 'a' : 'w') : 'x';
+    makeParentDir(file);
+    // Unclaimed, 'x' rather than 'w' so a file that appeared since the check is still not
+    // clobbered; a claimed file is locked, and the lock created it when it is new.
+    const mode = claimed ? (claimed.created || opts.ifExists === 'overwrite' ? 'w' : 'a') : exists ? (opts.ifExists === 'append' ? 'a' : 'w') : 'x';
+    // The space of a file being replaced counts towards the reserve (a full disk is often full of the last recording).
+    if (claimed && mode === 'w') fs.truncateSync(file, 0);
+    // Held before the file is opened, so the disk cannot fill between the two.
+    const reserve = opts.reserveBytes ? holdReserve(file, opts.reserveBytes) : undefined;
     // HDF5 1.10 (Debian's h5py) cannot read objects written with newer formats.
     const opened = captureDiag(() => new h5.File(file, mode, { libver: ['earliest', 'v110'] }));
     const h5file = opened.value;
     if (h5file.file_id < 0n) {
+      if (reserve !== undefined) fs.closeSync(reserve);
       throw new Hdf5SinkError({
         code: codeForOsMessage(opened.diag?.osMessage, 'OPEN_FAILED'),
         file,
         detail: opened.diag?.osMessage ?? opened.diag?.summary ?? 'HDF5 could not open the file',
       });
     }
-    const writer = new Hdf5Writer(opts, M, h5file, file);
+    const writer = new Hdf5Writer(opts, h5, M, h5file, file, pathIdentity(file), reserve);
     try {
+      if (claimed && !sameFile(writer.identity, claimed.identity))
+        throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: 'the file was replaced between its lock and its opening' });
       writer.createGroup();
       writer.flush();
     } catch (e) {
@@ -285,6 +308,11 @@ export class Hdf5Writer {
   /** Writes the constant meta attributes and asks HDF5 to write everything out (not an fsync). */
   flush(): void {
     this.assertUsable();
+    const now = pathIdentity(this.file);
+    if (!sameFile(now, this.identity)) {
+      this.failed = new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: now ? 'the file was replaced by another while recording' : 'the file was deleted while recording' });
+      throw this.failed;
+    }
     try {
       this.syncMeta();
       this.call('WRITE_FAILED', () => this.M.flush(this.h5id));
@@ -322,6 +350,70 @@ export class Hdf5Writer {
     return undefined;
   }
 
+  /**
+   * After a failure: gives the reserve back to the file system, keeps every frame appended
+   * when HDF5 can write what makes them whole, else goes back to the last flush, closes the
+   * file, and reads it back. Returns how many frames a reader finds there (0 when the path
+   * no longer names this file or it cannot be read), and what went wrong on the way. Never throws.
+   */
+  salvage(): { frames: number; problem?: string } {
+    this.releaseReserve();
+    const h5file = this.h5file;
+    const problems: string[] = [];
+    if (h5file !== undefined && sameFile(pathIdentity(this.file), this.identity)) {
+      const flushNow = () => {
+        const r = captureDiag(() => this.M.flush(h5file.file_id));
+        return r.value >= 0 && !r.diag;
+      };
+      let whole = flushNow();
+      if (!whole && this.n > this.flushedN) {
+        problems.push(`the frames after the last flush could not be kept`);
+        this.shrinkTo(this.flushedN);
+        this.n = this.flushedN;
+        whole = flushNow();
+      }
+      if (!whole) problems.push('HDF5 could not write the file whole again');
+    }
+    const closing = this.abandon();
+    if (closing) problems.push(`closing: ${closing.detail ?? closing.code}`);
+    const frames = this.readBack();
+    return problems.length ? { frames, problem: problems.join('; ') } : { frames };
+  }
+
+  /** Frames a reader finds in this writer's group of the file at its path now: the shortest of frames, seq and timestamps. */
+  private readBack(): number {
+    if (!sameFile(pathIdentity(this.file), this.identity)) return 0;
+    const opened = captureDiag(() => {
+      try {
+        return new this.h5.File(this.file, 'r');
+      } catch (e) {
+        // A file HDF5 cannot open holds no frames for any reader: that is the answer sought.
+        void e;
+        return undefined;
+      }
+    }).value;
+    if (opened === undefined || opened.file_id < 0n) return 0;
+    try {
+      const names = ['seq', 'timestamps', ...(this.framesPath !== undefined ? [this.opts.dataset] : [])];
+      const lengths = names.map((name) => {
+        const d = captureDiag(() => opened.get(`${this.groupPath}/${name}`)).value as { shape?: number[] | null } | null;
+        return d?.shape?.[0] ?? 0;
+      });
+      return Math.min(...lengths);
+    } catch (e) {
+      // Likewise a group HDF5 cannot read.
+      void e;
+      return 0;
+    } finally {
+      captureDiag(() => this.M.close_file(opened.file_id));
+    }
+  }
+
+  private releaseReserve(): void {
+    if (this.reserveFd === undefined) return;
+    fs.closeSync(this.reserveFd);
+    this.reserveFd = undefined;
+  }
   private get h5id(): bigint {
     return (this.h5file as H5File).file_id;
   }
@@ -337,18 +429,23 @@ export class Hdf5Writer {
    */
   private fail(e: unknown, n: number): Hdf5SinkError {
     let err = e instanceof Hdf5SinkError ? e : new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: (e as Error).message });
-    const paths = [`${this.groupPath}/seq`, `${this.groupPath}/timestamps`];
-    const shrink = (p: string, dims: bigint[]) => captureDiag(() => this.M.resize_dataset(this.h5id, p, dims));
-    const results = paths.map((p) => shrink(p, [BigInt(n)]));
-    if (this.framesPath !== undefined && this.shape) results.push(shrink(this.framesPath, [BigInt(n), ...this.shape.map(BigInt)]));
-    if (results.some((r) => r.value < 0 || r.diag))
+    if (!this.shrinkTo(n))
       err = new Hdf5SinkError({ ...err.toData(), message: undefined, detail: `${err.detail ?? ''}; the datasets could not be shrunk back to ${n} frames: readers see the last flush` });
     this.failed = err;
     this.n = n;
     return err;
   }
 
+  /** Sets the length of every dataset of the group to `n` frames; false when HDF5 refused one. */
+  private shrinkTo(n: number): boolean {
+    const shrink = (p: string, dims: bigint[]) => captureDiag(() => this.M.resize_dataset(this.h5id, p, dims));
+    const results = [`${this.groupPath}/seq`, `${this.groupPath}/timestamps`].map((p) => shrink(p, [BigInt(n)]));
+    if (this.framesPath !== undefined && this.shape) results.push(shrink(this.framesPath, [BigInt(n), ...this.shape.map(BigInt)]));
+    return !results.some((r) => r.value < 0 || r.diag);
+  }
+
   private release(): void {
+    this.releaseReserve();
     if (this.scratchPtr !== 0) this.M._free(this.scratchPtr);
     this.scratchPtr = 0;
     this.scratchBytes = 0;
@@ -496,15 +593,31 @@ export function frameMismatch(file: string, dtype: DType | undefined, shape: rea
   return undefined;
 }
 
-/** The error code (EROFS, EACCES...) that keeps the nearest existing ancestor of `dir` from being written, if any. */
-function writableErrno(dir: string): string | undefined {
-  let d = dir;
-  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+/**
+ * Holds `bytes` of the disk that `file` is on, in a file unlinked as soon as it is made (so
+ * nothing is left behind, even by a killed process): closing its descriptor gives them back.
+ */
+function holdReserve(file: string, most: number): number {
+  const { bavail, bsize } = fs.statfsSync(path.dirname(file));
+  const bytes = Math.min(most, Math.max(64 * 1024, Math.floor((bavail * bsize) / 8)));
+  const name = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.reserve`);
+  let fd: number | undefined;
   try {
-    fs.accessSync(d, fs.constants.W_OK);
-    return undefined;
+    fd = fs.openSync(name, 'w', 0o600);
+    fs.unlinkSync(name);
+    // Not zeros: a file system that compresses or deduplicates would store none.
+    const block = Buffer.alloc(64 * 1024, 0x5a);
+    for (let done = 0; done < bytes; ) done += fs.writeSync(fd, block, 0, Math.min(block.length, bytes - done));
+    return fd;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code;
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(name, { force: true });
+    const errno = (e as NodeJS.ErrnoException).code;
+    throw new Hdf5SinkError({
+      code: codeForErrno(errno, 'OPEN_FAILED'),
+      file,
+      detail: `cannot hold back ${Math.round(bytes / 1024)} KiB of disk for closing the file whole should the disk fill: ${errno ?? (e as Error).message}`,
+    });
   }
 }
 
