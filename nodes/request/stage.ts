@@ -53,11 +53,9 @@ const requestStage: StageFactory = (io) => {
           try {
             msg = decode(parts).msg;
           } catch (e) {
-            if (e instanceof WireError) {
-              io.warn(e);
-              continue;
-            }
-            throw e;
+            // Whatever is wrong with one reply is that reply's error: counted, never the run's.
+            io.warn(e instanceof WireError ? e : new WireError('BAD_HEADER', `reply could not be read: ${(e as Error).message}`));
+            continue;
           }
           if (msg.kind === 'eos') break;
           await io.emit('out', msg);
