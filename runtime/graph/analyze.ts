@@ -7,7 +7,7 @@ import { getNodeType, nodeTypes } from '../../nodes/registry.ts';
 import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './types.ts';
 import { formatLink } from './link.ts';
 import { checkParam, describe, ownDecl, resolveParams } from './params.ts';
-import { connectable, parseEndpoint, sameEndpoint, type Endpoint } from './endpoint.ts';
+import { connectable, parseEndpoint, tcpHostClass, type Endpoint } from './endpoint.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Where in the document a problem lives; loadGraph turns it into a line and column. */
@@ -98,6 +98,14 @@ export function analyzeGraph(graph: Graph): Analysis {
     add('BAD_DOCUMENT', 'a graph must be a map with patchbay, nodes and links', { at: 'doc' });
     return { issues, nodes: new Map(), edges: [], pairings: [], sources: new Set(), reachable: new Set(), outType: new Map() };
   }
+  // Suggesting a node id costs an edit distance per id of the graph; a document with thousands of
+  // links to missing nodes would make that quadratic, so past a budget the suggestions stop.
+  let suggestionBudget = 5_000_000;
+  const suggestNode = (wrong: string): string => {
+    if (suggestionBudget <= 0) return '';
+    suggestionBudget -= allIds.size;
+    return didYouMean(wrong, allIds);
+  };
   if (graph.patchbay !== 1) {
     add('UNSUPPORTED_VERSION', `format version ${describe(graph.patchbay)} is not supported: expected patchbay: 1`, { at: 'version' });
   }
@@ -189,7 +197,7 @@ export function analyzeGraph(graph: Graph): Analysis {
     const ports: PortDecl[] = [];
     for (const [, ref, dir] of ends) {
       if (!allIds.has(ref.node)) {
-        add('UNKNOWN_NODE', `link ${text}: no node ${ref.node}${didYouMean(ref.node, allIds)}`, where(`${ref.node}.${ref.port}`), { link: text, node: ref.node });
+        add('UNKNOWN_NODE', `link ${text}: no node ${ref.node}${suggestNode(ref.node)}`, where(`${ref.node}.${ref.port}`), { link: text, node: ref.node });
         ok = false;
         continue;
       }
@@ -250,19 +258,19 @@ export function analyzeGraph(graph: Graph): Analysis {
   }
 
   // Endpoints: one binder each; connecting sockets meet binders of the same graph.
-  const binders: NodeInfo[] = [];
+  const binders = new BoundEndpoints();
   const pairings: Pairing[] = [];
   for (const info of nodes.values()) {
     if (!info.parsedEndpoint || info.side !== 'bind') continue;
-    const clash = binders.find((b) => sameEndpoint(b.parsedEndpoint!, info.parsedEndpoint!));
+    const clash = binders.find(info.parsedEndpoint);
     if (clash) {
       const where: Where = info.params.endpoint ? { at: 'param', node: info.id, param: 'endpoint' } : { at: 'node', node: info.id };
       add('DUPLICATE_ENDPOINT', `node ${info.id}: ${info.endpoint} is already bound by ${clash.id}; two sockets cannot bind one endpoint`, where, { node: info.id, param: 'endpoint' });
-    } else binders.push(info);
+    } else binders.add(info);
   }
   for (const info of nodes.values()) {
     if (!info.parsedEndpoint || info.side !== 'connect') continue;
-    const binder = binders.find((b) => sameEndpoint(b.parsedEndpoint!, info.parsedEndpoint!));
+    const binder = binders.find(info.parsedEndpoint);
     if (!binder) continue;
     const mine = info.decl.socket!.own;
     const theirs = binder.decl.socket!.own;
@@ -279,7 +287,7 @@ export function analyzeGraph(graph: Graph): Analysis {
   for (const e of edges) {
     const carrier = e.from.decl.socket?.peerOut ? e.from : e.to.decl.socket?.peerIn ? e.to : undefined;
     if (!carrier || carrier.side !== 'connect' || !carrier.parsedEndpoint) continue;
-    if (binders.some((b) => sameEndpoint(b.parsedEndpoint!, carrier.parsedEndpoint!))) continue;
+    if (binders.find(carrier.parsedEndpoint)) continue;
     add('NO_BINDER', `link ${e.text}: ${carrier.id} connects to ${carrier.endpoint} and so does its peer in the graph, but nothing in the graph binds it: set bind: true on ${carrier.id}`, { at: 'link', index: e.index, text: e.text }, { link: e.text, node: carrier.id });
   }
 
@@ -322,9 +330,17 @@ export function analyzeGraph(graph: Graph): Analysis {
   for (const e of edges) flow(e.from.id, e.to.id);
   for (const p of pairings) flow(p.sender.id, p.receiver.id);
 
-  for (const scc of cycles(nodes, next)) {
-    const inCycle = new Set(scc);
-    const e = edges.find((x) => inCycle.has(x.from.id) && inCycle.has(x.to.id));
+  const sccs = cycles(nodes, next);
+  // The first link inside each cycle, in one pass over the links rather than one per cycle.
+  const sccOf = new Map<string, number>();
+  sccs.forEach((scc, i) => scc.forEach((id) => sccOf.set(id, i)));
+  const firstInside: (Edge | undefined)[] = [];
+  for (const x of edges) {
+    const i = sccOf.get(x.from.id);
+    if (i !== undefined && sccOf.get(x.to.id) === i) firstInside[i] ??= x;
+  }
+  for (const [i, scc] of sccs.entries()) {
+    const e = firstInside[i];
     const ids = [...scc].sort((a, b) => nodes.get(a)!.order - nodes.get(b)!.order);
     const where: Where = e ? { at: 'link', index: e.index, text: e.text } : { at: 'node', node: ids[0] };
     add('CYCLE', `frames go round in a cycle through ${ids.join(', ')}; a pipeline must flow one way`, where, e ? { link: e.text, node: ids[0] } : { node: ids[0] });
@@ -336,9 +352,12 @@ export function analyzeGraph(graph: Graph): Analysis {
   const pairedFrom = new Map(pairings.map((p) => [p.receiver.id, p.sender.id]));
   const declaredOut = (info: NodeInfo): MessageType => info.decl.outputs[0]?.type ?? 'any';
   for (const info of nodes.values()) outType.set(info.id, declaredOut(info));
+  // Rounds over the nodes in flow order: a graph without cycles settles in the first round (the
+  // second only confirms it), where document order could take a round per node of a long chain.
+  const typeOrder = flowOrder(nodes, next);
   for (let round = 0; round <= nodes.size; round++) {
     let changed = false;
-    for (const info of nodes.values()) {
+    for (const info of typeOrder) {
       if (declaredOut(info) !== 'any') continue;
       const feeds = (inputsOf.get(info.id) ?? []).map((e) => outType.get(e.from.id)!);
       const sender = pairedFrom.get(info.id);
@@ -403,6 +422,69 @@ export function analyzeGraph(graph: Graph): Analysis {
   }
 
   return { issues, nodes, edges, pairings, sources, reachable, outType };
+}
+
+/** The nodes sources first (Kahn's order); nodes in or after a cycle follow in document order. */
+function flowOrder(nodes: Map<string, NodeInfo>, next: Map<string, string[]>): NodeInfo[] {
+  const indegree = new Map<string, number>();
+  for (const list of next.values()) for (const b of list) indegree.set(b, (indegree.get(b) ?? 0) + 1);
+  const ready = [...nodes.keys()].filter((id) => !indegree.get(id));
+  const out: NodeInfo[] = [];
+  const placed = new Set<string>();
+  for (let i = 0; i < ready.length; i++) {
+    const id = ready[i];
+    placed.add(id);
+    const info = nodes.get(id);
+    if (info) out.push(info);
+    for (const b of next.get(id) ?? []) {
+      const d = indegree.get(b)! - 1;
+      indegree.set(b, d);
+      if (d === 0) ready.push(b);
+    }
+  }
+  for (const info of nodes.values()) if (!placed.has(info.id)) out.push(info);
+  return out;
+}
+
+/**
+ * Bound endpoints by where they meet, so each lookup finds in constant time what
+ * `binders.find((b) => sameEndpoint(b, e))` finds: the first one bound that meets `e`.
+ */
+class BoundEndpoints {
+  private readonly rank = new Map<NodeInfo, number>();
+  private readonly other = new Map<string, NodeInfo>();
+  private readonly tcp = new Map<number, { any?: NodeInfo; wildcard?: NodeInfo; hosts: Map<string, NodeInfo> }>();
+
+  add(info: NodeInfo): void {
+    const e = info.parsedEndpoint!;
+    this.rank.set(info, this.rank.size);
+    if (e.transport !== 'tcp') {
+      const key = `${e.transport}://${e.address}`;
+      if (!this.other.has(key)) this.other.set(key, info);
+      return;
+    }
+    // An ephemeral port ('*') meets nothing.
+    if (e.port === '*' || e.port === undefined) return;
+    let slot = this.tcp.get(e.port);
+    if (!slot) this.tcp.set(e.port, (slot = { hosts: new Map() }));
+    slot.any ??= info;
+    const cls = tcpHostClass(e.host ?? '');
+    if (cls === '*') slot.wildcard ??= info;
+    else if (!slot.hosts.has(cls)) slot.hosts.set(cls, info);
+  }
+
+  find(e: Endpoint): NodeInfo | undefined {
+    if (e.transport !== 'tcp') return this.other.get(`${e.transport}://${e.address}`);
+    if (e.port === '*' || e.port === undefined) return undefined;
+    const slot = this.tcp.get(e.port);
+    if (!slot) return undefined;
+    const cls = tcpHostClass(e.host ?? '');
+    if (cls === '*') return slot.any;
+    const a = slot.wildcard;
+    const b = slot.hosts.get(cls);
+    if (!a || !b) return a ?? b;
+    return this.rank.get(a)! < this.rank.get(b)! ? a : b;
+  }
 }
 
 function plural(t: MessageType): string {

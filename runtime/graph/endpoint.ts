@@ -39,6 +39,15 @@ export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return ha === hb || WILDCARD.has(ha) || WILDCARD.has(hb) || (LOOPBACK.has(ha) && LOOPBACK.has(hb));
 }
 
+/**
+ * The tcp hosts that sameEndpoint takes for one place share a class: every loopback name is one,
+ * a wildcard ('*') meets every class. Lets a graph's bound endpoints be looked up by key.
+ */
+export function tcpHostClass(host: string): string {
+  if (WILDCARD.has(host)) return '*';
+  return LOOPBACK.has(host) ? ' loopback' : host;
+}
+
 /** Whether a connecting socket can use this endpoint (a wildcard host or port only makes sense when binding). */
 export function connectable(e: Endpoint): boolean {
   return e.transport !== 'tcp' || (e.host !== '*' && e.port !== '*');

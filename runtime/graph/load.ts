@@ -1,9 +1,10 @@
-import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, isSeq, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './types.ts';
 import { analyzeGraph, type Where } from './analyze.ts';
 import { parseLink } from './link.ts';
 import { describe, setOwn } from './params.ts';
 import { didYouMean } from './suggest.ts';
+import { Aliases, parseUnique } from './yaml-doc.ts';
 
 /** A graph file read: the graph when its structure is readable, every error and warning, and the YAML document (for saving back). */
 export interface LoadedGraph {
@@ -39,7 +40,7 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
 
   let doc: Document;
   try {
-    doc = parseDocument(String(text), { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+    doc = parseUnique(String(text), { lineCounter: lc, prettyErrors: true });
   } catch (err) {
     // The parser collects what it can; a throw here is a bug in it, still reported as the user's syntax problem.
     errors.push({ code: 'YAML_SYNTAX', severity: 'error', message: `YAML could not be read: ${(err as Error).message}`, line: 1, col: 1 });
@@ -54,14 +55,11 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     errors.push({ code: 'YAML_SYNTAX', severity: 'warning', message: firstLine(w.message), line: pos.line, col: pos.col });
   }
   // yaml leaves an alias without its anchor for toJS to trip over later; it is a syntax error to the user.
-  visit(doc, {
-    Alias(_, alias) {
-      if (alias.resolve(doc) === undefined) {
-        const pos = lc.linePos(alias.range?.[0] ?? 0);
-        errors.push({ code: 'YAML_SYNTAX', severity: 'error', message: `alias *${alias.source} has no anchor &${alias.source} before it`, ...pos });
-      }
-    },
-  });
+  const aliases = new Aliases(doc, String(text));
+  for (const alias of aliases.dangling()) {
+    const pos = lc.linePos(alias.range?.[0] ?? 0);
+    errors.push({ code: 'YAML_SYNTAX', severity: 'error', message: `alias *${alias.source} has no anchor &${alias.source} before it`, ...pos });
+  }
   if (errors.some((e) => e.code === 'YAML_SYNTAX' && e.severity === 'error')) return { errors, doc, file };
 
   const root = doc.contents;
@@ -74,7 +72,7 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
   const toJS = (node: YamlNode | null | undefined, what: string): { ok: boolean; value?: unknown } => {
     if (node === null || node === undefined) return { ok: true, value: null };
     try {
-      return { ok: true, value: node.toJS(doc, { maxAliasCount: 100 }) };
+      return { ok: true, value: aliases.toJS(node, 100) };
     } catch (err) {
       push('BAD_DOCUMENT', `${what} could not be read: ${(err as Error).message}`, node);
       return { ok: false };
@@ -160,9 +158,15 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     errors.push({ code: 'MISSING_VERSION', severity: 'error', message: 'the first line should be "patchbay: 1" (the format version)', line: 1, col: 1 });
   }
   if (graph.layout) {
+    // The first pair of each id, looked up once: one search of the layout per stray id adds up.
+    const layoutPairs = new Map<string, Pair<unknown, unknown>>();
+    for (const p of (isMap(root) ? (root.get('layout', true) as YAMLMap | undefined) : undefined)?.items ?? []) {
+      const k = keyName(p);
+      if (k !== undefined && !layoutPairs.has(k)) layoutPairs.set(k, p);
+    }
     for (const id of Object.keys(graph.layout)) {
       if (!Object.hasOwn(graph.nodes, id)) {
-        const lp = (isMap(root) ? (root.get('layout', true) as YAMLMap | undefined) : undefined)?.items.find((p) => keyName(p) === id);
+        const lp = layoutPairs.get(id);
         push('UNKNOWN_NODE', `layout names node ${id}, which the graph does not have`, (lp?.key ?? null) as YamlNode | null, { node: id }, 'warning');
       }
     }

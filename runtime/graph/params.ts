@@ -5,7 +5,9 @@ import type { GraphErrorCode } from './types.ts';
 
 /** Sets an own property even when the key is "__proto__", which plain assignment would not. */
 export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  // Plain assignment is several times faster and, for every other key, the same: Object.prototype has no other setter.
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** The declaration of `name` in `params`, never an inherited Object property such as "constructor". */

@@ -1,8 +1,9 @@
-import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Pair, visit, type Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { getNodeType } from '../../nodes/registry.ts';
 import type { Graph, GraphNode } from './types.ts';
 import { formatLink, parseLink } from './link.ts';
 import { isDefault, ownDecl, sameValue } from './params.ts';
+import { pairsByKey, parseUnique } from './yaml-doc.ts';
 
 /** How every graph file is printed, so a file saved twice is byte-for-byte the same. */
 const PRINT = { lineWidth: 0, flowCollectionPadding: false, indentSeq: true } as const;
@@ -29,11 +30,21 @@ export function paramsToSave(node: GraphNode): [string, unknown][] {
  */
 export function serializeGraph(graph: Graph, previous?: string): string {
   if (previous !== undefined) {
-    const doc = parseDocument(previous, { uniqueKeys: true });
+    const doc = parseUnique(previous, {});
     // Anchors and aliases could dangle once a node is removed: such a file is rewritten plainly (docs/graph-format.md).
     if (doc.errors.length === 0 && isMap(doc.contents) && !hasAlias(doc)) return update(doc, graph).toString(PRINT);
   }
   return fresh(graph).toString(PRINT);
+}
+
+/**
+ * `map.set(key, value)` for a key the map does not have yet: set() looks for the key first,
+ * one search per key, which is quadratic over the nodes of a large graph.
+ */
+function append(map: YAMLMap, key: string, value: unknown): Pair {
+  const pair = new Pair(key, value);
+  map.items.push(pair);
+  return pair;
 }
 
 function fresh(graph: Graph): Document {
@@ -42,7 +53,7 @@ function fresh(graph: Graph): Document {
   if (graph.name !== undefined) root.set('name', graph.name);
   if (graph.description !== undefined) root.set('description', graph.description);
   const nodes = new YAMLMap();
-  for (const [id, node] of Object.entries(graph.nodes)) nodes.set(id, nodeToYaml(doc, node));
+  for (const [id, node] of Object.entries(graph.nodes)) append(nodes, id, nodeToYaml(doc, node));
   root.set('nodes', nodes);
   root.set('links', doc.createNode(graph.links.map(formatLink)));
   if (graph.layout && Object.keys(graph.layout).length) root.set('layout', layoutToYaml(doc, graph.layout));
@@ -56,7 +67,7 @@ function nodeToYaml(doc: Document, node: GraphNode): YAMLMap {
   const params = paramsToSave(node);
   if (params.length) {
     const pm = new YAMLMap();
-    for (const [k, v] of params) pm.set(k, valueNode(doc, v));
+    for (const [k, v] of params) append(pm, k, valueNode(doc, v));
     map.set('params', pm);
   }
   return map;
@@ -72,7 +83,7 @@ function valueNode(doc: Document, value: unknown): unknown {
 
 function layoutToYaml(doc: Document, layout: Record<string, [number, number]>): YAMLMap {
   const map = new YAMLMap();
-  for (const [id, xy] of Object.entries(layout)) map.set(id, valueNode(doc, [xy[0], xy[1]]));
+  for (const [id, xy] of Object.entries(layout)) append(map, id, valueNode(doc, [xy[0], xy[1]]));
   return map;
 }
 
@@ -85,6 +96,17 @@ function setIfChanged(doc: Document, map: YAMLMap, key: string, value: unknown):
     return;
   }
   map.set(key, valueNode(doc, value));
+}
+
+/** setIfChanged on a pair already found. */
+function setPairIfChanged(doc: Document, pair: Pair, value: unknown): void {
+  const current = pair.value as YamlNode | null | undefined;
+  if (current !== undefined && current !== null && sameValue(toPlain(doc, current), value)) return;
+  if (isScalar(current) && !Array.isArray(value)) {
+    current.value = value;
+    return;
+  }
+  pair.value = valueNode(doc, value);
 }
 
 function toPlain(doc: Document, node: YamlNode): unknown {
@@ -105,14 +127,17 @@ function update(doc: Document, graph: Graph): Document {
   }
 
   const nodesMap = mapAt(root, 'nodes');
-  for (const pair of [...nodesMap.items]) {
+  nodesMap.items = nodesMap.items.filter((pair) => {
     const id = isScalar(pair.key) ? String(pair.key.value) : undefined;
-    if (id === undefined || !Object.hasOwn(graph.nodes, id)) nodesMap.items.splice(nodesMap.items.indexOf(pair), 1);
-  }
+    return id !== undefined && Object.hasOwn(graph.nodes, id);
+  });
+  const nodePairs = pairsByKey(nodesMap.items);
   for (const [id, node] of Object.entries(graph.nodes)) {
-    const existing: unknown = nodesMap.get(id, true);
+    const pair = nodePairs.get(id);
+    const existing: unknown = pair?.value;
     if (!isMap(existing)) {
-      nodesMap.set(id, nodeToYaml(doc, node));
+      if (pair) pair.value = nodeToYaml(doc, node);
+      else nodePairs.set(id, append(nodesMap, id, nodeToYaml(doc, node)));
       continue;
     }
     setIfChanged(doc, existing, 'type', node.type);
@@ -125,11 +150,16 @@ function update(doc: Document, graph: Graph): Document {
     }
     const pmap = mapAt(existing, 'params');
     const keep = new Map(params);
-    for (const pair of [...pmap.items]) {
+    pmap.items = pmap.items.filter((pair) => {
       const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (name === undefined || !keep.has(name)) pmap.items.splice(pmap.items.indexOf(pair), 1);
+      return name !== undefined && keep.has(name);
+    });
+    const paramPairs = pairsByKey(pmap.items);
+    for (const [name, value] of params) {
+      const p = paramPairs.get(name);
+      if (p) setPairIfChanged(doc, p, value);
+      else append(pmap, name, valueNode(doc, value));
     }
-    for (const [name, value] of params) setIfChanged(doc, pmap, name, value);
   }
 
   // Links: keep the items that still stand (with their comments), drop the rest, append new ones.
@@ -154,14 +184,17 @@ function update(doc: Document, graph: Graph): Document {
   if (!graph.layout || Object.keys(graph.layout).length === 0) root.delete('layout');
   else {
     const lmap = mapAt(root, 'layout');
-    for (const pair of [...lmap.items]) {
+    lmap.items = lmap.items.filter((pair) => {
       const id = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (id === undefined || !Object.hasOwn(graph.layout, id)) lmap.items.splice(lmap.items.indexOf(pair), 1);
-    }
+      return id !== undefined && Object.hasOwn(graph.layout!, id);
+    });
+    const layoutPairs = pairsByKey(lmap.items);
     for (const [id, xy] of Object.entries(graph.layout)) {
-      const cur = lmap.get(id, true) as YamlNode | undefined;
-      if (cur !== undefined && sameValue(toPlain(doc, cur), [xy[0], xy[1]])) continue;
-      lmap.set(id, valueNode(doc, [xy[0], xy[1]]));
+      const pair = layoutPairs.get(id);
+      const cur = pair?.value as YamlNode | undefined | null;
+      if (cur !== undefined && cur !== null && sameValue(toPlain(doc, cur), [xy[0], xy[1]])) continue;
+      if (pair) pair.value = valueNode(doc, [xy[0], xy[1]]);
+      else layoutPairs.set(id, append(lmap, id, valueNode(doc, [xy[0], xy[1]])));
     }
   }
   return doc;
