@@ -46,7 +46,7 @@ export function lockRecording(file: string, ifExists: 'error' | 'append' | 'over
         throw new LockUnavailable((e as Error).message, { cause: e });
       }
       if (!locked)
-        throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, expected: 'a file no other program has open', received: `held by ${lockHolders(fd)}` });
+        throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: `held by ${lockHolders(fd)}` });
       const identity = identityOf(fs.fstatSync(fd, { bigint: true }));
       if (!sameFile(identity, pathIdentity(file))) {
         if (attempt < 3) continue;
@@ -60,7 +60,7 @@ export function lockRecording(file: string, ifExists: 'error' | 'append' | 'over
         identity,
         share() {
           if (!lockFile(fd, 'shared'))
-            throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, expected: 'a file no other program has open', received: `taken by ${lockHolders(fd)} while the recorder started` });
+            throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: `taken by ${lockHolders(fd)} while the recorder started` });
         },
         release() {
           fs.closeSync(fd);
