@@ -12,7 +12,7 @@
  * When all buffers are in use a frame is dropped at the camera and counted, never queued
  * without bound.
  */
-import { loadAddon } from './load-addon.ts';
+import { AddonLoadError, loadAddon } from './load-addon.ts';
 import type { NativeError, NativeErrorCode, RawCamera, RawDeviceInfo, RawFrame, RawSetting, RawStarted } from './native.ts';
 
 export { AddonLoadError } from './load-addon.ts';
@@ -72,7 +72,9 @@ export class CameraError extends Error {
  * this way (h5py: exclusive to write, shared to read), and Node.js has no flock of its own.
  */
 export function lockFile(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): boolean {
-  return loadAddon().fileLock(fd, mode);
+  const addon = loadAddon();
+  if (typeof addon.fileLock !== 'function') throw new AddonLoadError('The camera addon was built before it had fileLock: rebuild it with `npm run build:native`.');
+  return addon.fileLock(fd, mode);
 }
 
 /** The backends compiled into this build, emulator first. */
