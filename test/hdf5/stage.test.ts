@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -205,6 +206,34 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     const g = readH5(file).groups.g;
     expect(g.seq).toEqual(Array.from({ length: 120 }, (_, i) => i));
     expect(g.frameHashes).toEqual(Array.from({ length: 120 }, (_, i) => sha256(frames[i % 3].data)));
+  });
+
+  it('with the writer the bottleneck (gzip 9 on noise), every frame taken is flushed within about 1.25 × flushEvery', async () => {
+    const file = path.join(dir(), 'run.h5');
+    const flushEvery = 0.4;
+    const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', compression: 'gzip', level: 9, flushEvery }));
+    await stage.open();
+    const flushes: { at: number; frames: number }[] = [];
+    stage.on('flush', (frames: number) => flushes.push({ at: performance.now(), frames }));
+    const noise = Array.from({ length: 8 }, (_, i) => ({ ...makeFrame('uint16', [256, 256], i), data: new Uint8Array(randomBytes(256 * 256 * 2)) }));
+    const taken: number[] = [];
+    const until = performance.now() + 3000;
+    for (let i = 0; performance.now() < until; i++) {
+      taken.push(performance.now());
+      await stage.receive('in', { ...noise[i % 8], seq: i });
+    }
+    await stage.end();
+    await stage.close();
+    // A frame's lag: from receive() taking it to the first flush that holds it.
+    let worst = 0;
+    for (let i = 0; i < taken.length; i++) {
+      const flushed = flushes.find((f) => f.frames > i);
+      if (flushed) worst = Math.max(worst, flushed.at - taken[i]);
+    }
+    expect(flushes.at(-1)!.frames).toBeGreaterThan(20);
+    // 1.25 × flushEvery by design; the rest is room for a busy machine. The 64 MiB slab of before: seconds.
+    expect(worst).toBeLessThan(2 * flushEvery * 1000);
+    expect(stage.framesStored).toBe(taken.length);
   });
 
   it('a run without frames leaves a readable group with empty seq and timestamps', async () => {
