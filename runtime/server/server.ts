@@ -56,18 +56,37 @@ const MIME: Record<string, string> = {
 
 const MAX_BODY = 4 * 1024 * 1024;
 
-/** The body as text, refused past MAX_BODY before it is all in memory. */
-async function readBody(req: IncomingMessage): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > MAX_BODY) throw new ServerError('TOO_LARGE', `request body must be at most ${MAX_BODY} bytes, got ${declared}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new ServerError('TOO_LARGE', `request body must be at most ${MAX_BODY} bytes, got more`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body as text, refused past MAX_BODY before it is all in memory. The rest of a refused body
+ * is read and dropped, so the answer reaches a client that is still sending.
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((ok, fail) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY) {
+      req.resume();
+      fail(new ServerError('TOO_LARGE', `request body must be at most ${MAX_BODY} bytes, got ${declared}`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        over = true;
+        chunks.length = 0;
+        fail(new ServerError('TOO_LARGE', `request body must be at most ${MAX_BODY} bytes, got more`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!over) ok(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', fail);
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -262,8 +281,8 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
         return;
       }
       const headers: Record<string, string> = err.code === 'TOKEN_REQUIRED' ? { 'www-authenticate': 'Bearer realm="patchbay"' } : {};
-      // A refused upload is not read to its end: the connection closes instead.
-      if (err.code === 'TOO_LARGE' || err.code === 'TOKEN_REQUIRED' || err.code === 'BAD_TOKEN') headers.connection = 'close';
+      // A stranger's upload is not read: the connection closes instead.
+      if (err.code === 'TOKEN_REQUIRED' || err.code === 'BAD_TOKEN') headers.connection = 'close';
       sendJson(res, err.status, { error: { code: err.code, message: err.message, details: err.details } }, headers);
     });
   });
