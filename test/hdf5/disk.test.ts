@@ -4,57 +4,38 @@
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hdf5SinkError } from '../../nodes/hdf5-sink/errors.ts';
 import { Hdf5SinkStage } from '../../nodes/hdf5-sink/stage.ts';
-import { missing } from '../helpers/env.ts';
-import { makeFrame, noH5py, readH5, sha256, sinkIO, tempDir } from './harness.ts';
+import { mountTmpfs, noTmpfs } from '../faults/tmpfs.ts';
+import { makeFrame, noH5py, readH5, sha256, sinkIO } from './harness.ts';
 
-const root = tempDir();
-const mounts: string[] = [];
-
-function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+const mounts: { unmount(): void }[] = [];
+function mount(size: string): string {
+  const m = mountTmpfs(size);
+  mounts.push(m);
+  return m.dir;
 }
-
-/** Mounts a tmpfs of `size` at a new directory under root. */
-function mountTmpfs(name: string, size: string): string {
-  const dir = path.join(root, name);
-  mkdirSync(dir);
-  run('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  mounts.push(dir);
-  return dir;
-}
-
-const noMount = missing('permission to mount a tmpfs (root)', () => {
-  const probe = path.join(root, 'probe');
-  mkdirSync(probe);
-  const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]).status === 0;
-  if (ok) run('umount', [probe]);
-  return ok;
-});
 
 afterAll(() => {
-  for (const m of mounts.reverse()) run('umount', [m]);
-  rmSync(root, { recursive: true, force: true });
+  for (const m of mounts.reverse()) m.unmount();
 });
 
-describe.skipIf(noMount || noH5py)('HDF5Sink when the disk says no', () => {
+describe.skipIf(noTmpfs || noH5py)('HDF5Sink when the disk says no', () => {
   let full: string;
   let readOnly: string;
   beforeAll(async () => {
-    full = mountTmpfs('full', '1m');
-    readOnly = mountTmpfs('ro', '1m');
+    full = mount('1m');
+    readOnly = mount('1m');
     // A file recorded while the mount was writable, then the mount goes read-only.
     const stage = new Hdf5SinkStage(sinkIO({ file: path.join(readOnly, 'old.h5'), group: 'g' }));
     await stage.open();
     await stage.receive('in', makeFrame('uint8', [8, 8], 0));
     await stage.end();
     await stage.close();
-    run('mount', ['-o', 'remount,ro', readOnly]);
+    const r = spawnSync('mount', ['-o', 'remount,ro', readOnly], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`mount -o remount,ro ${readOnly}: ${r.stderr}`);
   });
 
   it('disk full: receive and end reject with NO_SPACE naming the file; what was written stays readable', async () => {
