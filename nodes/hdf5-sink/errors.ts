@@ -22,6 +22,8 @@ export type Hdf5SinkErrorCode =
   | 'WRITE_FAILED'
   /** A frame whose dtype, shape or size differs from the dataset's; refused, the sink goes on. */
   | 'FRAME_MISMATCH'
+  /** A warning: a meta key the file cannot hold as an attribute (an empty name, a value over 60 000 bytes) is left out. */
+  | 'META_NOT_STORED'
   /** A param value the writer cannot use (beyond what the declaration's limits check). */
   | 'BAD_PARAM'
   /** The writer's worker thread died or could not start. */

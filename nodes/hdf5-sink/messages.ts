@@ -27,5 +27,7 @@ export type FromWorker =
   /** HDF5 flushed with `frames` frames in the dataset: a killed process keeps at least these. */
   | { type: 'flushed'; frames: number }
   | { type: 'closed'; frames: number; busyNs: number }
+  /** Something the writer left out and went on (meta it cannot store): the stage warns. */
+  | { type: 'warning'; error: Hdf5SinkErrorData }
   /** The writer stopped; `frames` is what the file holds (as of its last good flush when the close failed too). */
   | { type: 'failed'; error: Hdf5SinkErrorData; frames: number };

@@ -284,6 +284,9 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         this.stats.queueDepth = this.posted - this.consumed;
         this.wakeSlotWaiter();
         return;
+      case 'warning':
+        this.io.warn(Hdf5SinkError.fromData(msg.error));
+        return;
       case 'flushed':
         this.stats.framesFlushed = msg.frames;
         this.emit('flush', msg.frames);

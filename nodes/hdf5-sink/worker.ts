@@ -117,7 +117,12 @@ function flushWritten(): void {
   if (writer!.frames === writer!.flushedFrames) return;
   writer!.flush();
   busyNs += process.hrtime.bigint() - lastFlushAt;
+  postWarnings();
   post({ type: 'flushed', frames: writer!.flushedFrames });
+}
+
+function postWarnings(): void {
+  for (const error of writer?.warnings.splice(0) ?? []) post({ type: 'warning', error });
 }
 
 function guarded(fn: () => void): void {
@@ -166,6 +171,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const frames = writer ? writer.close() : 0;
       busyNs += process.hrtime.bigint() - t0;
       stopped = true;
+      postWarnings();
       post({ type: 'closed', frames, busyNs: Number(busyNs) });
       return;
     }

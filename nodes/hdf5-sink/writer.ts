@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { itemSize, shapeSize, type DType } from '../../runtime/wire/index.ts';
-import { Hdf5SinkError, codeForErrno, codeForOsMessage, type Hdf5SinkErrorCode } from './errors.ts';
+import { Hdf5SinkError, codeForErrno, codeForOsMessage, type Hdf5SinkErrorCode, type Hdf5SinkErrorData } from './errors.ts';
 import { makeParentDir, pathIdentity, sameFile, type FileIdentity } from './fs-checks.ts';
 
 type H5 = (typeof import('h5wasm/node'))['default'];
@@ -35,6 +35,9 @@ const H5_DTYPE: Record<DType, H5Dtype> = {
   complex64: [['r', '<f'], ['i', '<f']],
   complex128: [['r', '<d'], ['i', '<d']],
 };
+
+/** The largest meta value (as JSON) kept as an attribute: HDF5 holds at most 64 KiB in one, with room for its header. */
+const META_ATTR_LIMIT = 60_000;
 
 /** Attribute names the sink writes itself; a meta key with one of these names is stored as `meta_<key>`. */
 const RESERVED_ATTRS = new Set(['graph', 'node', 'patchbay_version', 'started']);
@@ -176,6 +179,10 @@ export class Hdf5Writer {
   private constantMeta: Map<string, { json: string; value: unknown }> | undefined;
   /** Meta attributes on the group now: key -> JSON text written. */
   private writtenMeta = new Map<string, string>();
+  /** Meta keys left out (their JSON as last seen), so each is warned about once. */
+  private skippedMeta = new Map<string, string>();
+  /** Warnings for the stage (meta left out): taken and cleared by the worker after each flush. */
+  readonly warnings: Hdf5SinkErrorData[] = [];
   private metaDirty = false;
   private failed: Hdf5SinkError | undefined;
 
@@ -570,10 +577,22 @@ export class Hdf5Writer {
       }
     }
     for (const [key, c] of this.constantMeta) {
-      if (this.writtenMeta.has(key)) continue;
-      const { data, dtype } = attrValue(c.value);
-      this.call('WRITE_FAILED', () => group.create_attribute(attrName(key), data, null, dtype));
-      this.writtenMeta.set(key, c.json);
+      if (this.writtenMeta.has(key) || this.skippedMeta.get(key) === c.json) continue;
+      // Meta is the source's business, the frames are the recording's: what HDF5 cannot hold
+      // as an attribute is left out with a warning, and the recorder goes on.
+      let why = key === '' ? 'an attribute needs a name' : c.json.length > META_ATTR_LIMIT ? `its value has ${c.json.length} bytes, more than ${META_ATTR_LIMIT}` : undefined;
+      if (why === undefined) {
+        const { data, dtype } = attrValue(c.value);
+        try {
+          this.call('WRITE_FAILED', () => group.create_attribute(attrName(key), data, null, dtype));
+          this.writtenMeta.set(key, c.json);
+          continue;
+        } catch (e) {
+          why = (e as Error).message;
+        }
+      }
+      this.skippedMeta.set(key, c.json);
+      this.warnings.push(new Hdf5SinkError({ code: 'META_NOT_STORED', file: this.file, param: `meta ${JSON.stringify(key.slice(0, 40))}`, detail: why }).toData());
     }
     this.metaDirty = false;
   }
