@@ -325,6 +325,9 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private onFailure(e: Hdf5SinkError): void {
     if (this.failure) return;
     this.failure = e;
+    // Nobody is waiting on the writer (no frame is coming, the source is quiet): the run must
+    // still learn now that its recording stopped, not at the next frame or at its end.
+    if (!this.slotWaiter && !this.replyWaiter && this.file !== undefined && !this.ended) this.io.fail?.(e);
     const s = this.slotWaiter;
     this.slotWaiter = undefined;
     s?.reject(e);

@@ -114,7 +114,9 @@ function flush(): void {
 
 function flushWritten(): void {
   lastFlushAt = process.hrtime.bigint();
-  if (writer!.frames === writer!.flushedFrames) return;
+  // Nothing new to flush: still make sure the file is there, so a quiet recorder whose file
+  // was deleted says so now, not at its next frame.
+  if (writer!.frames === writer!.flushedFrames) return writer!.checkFile();
   writer!.flush();
   busyNs += process.hrtime.bigint() - lastFlushAt;
   postWarnings();

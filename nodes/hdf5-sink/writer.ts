@@ -314,12 +314,7 @@ export class Hdf5Writer {
 
   /** Writes the constant meta attributes and asks HDF5 to write everything out (not an fsync). */
   flush(): void {
-    this.assertUsable();
-    const now = pathIdentity(this.file);
-    if (!sameFile(now, this.identity)) {
-      this.failed = new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: now ? 'the file was replaced by another while recording' : 'the file was deleted while recording' });
-      throw this.failed;
-    }
+    this.checkFile();
     try {
       this.syncMeta();
       this.call('WRITE_FAILED', () => this.M.flush(this.h5id));
@@ -327,6 +322,16 @@ export class Hdf5Writer {
       throw this.fail(e, this.n);
     }
     this.flushedN = this.n;
+  }
+
+  /** Throws WRITE_FAILED when the path no longer names the file being written (deleted, replaced). */
+  checkFile(): void {
+    this.assertUsable();
+    const now = pathIdentity(this.file);
+    if (!sameFile(now, this.identity)) {
+      this.failed = new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: now ? 'the file was replaced by another while recording' : 'the file was deleted while recording' });
+      throw this.failed;
+    }
   }
 
   /** Flushes and closes the file; returns the number of frames in it. */

@@ -433,6 +433,7 @@ class Run extends EventEmitter implements RunHandle {
       emit: (port, msg, branch) => this.emitFrom(r, port, msg, branch),
       branches: (port) => r.outputs.get(port)?.length ?? 0,
       warn: (error) => this.warn(r, error),
+      fail: (error) => this.fail(r, error),
     };
   }
 
@@ -1075,6 +1076,8 @@ class Run extends EventEmitter implements RunHandle {
   // ---------------------------------------------------------------- problems
 
   private fail(r: Runner, e: unknown): void {
+    // A stage may say so itself (io.fail) and then reject its pending call with the same error.
+    if (r.failed) return;
     r.failed = true;
     r.inbox.unblock();
     this.report(r, e);

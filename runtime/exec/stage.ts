@@ -54,6 +54,11 @@ export interface StageIO {
   sockets?: readonly PlanSocket[];
   /** A problem with one message: counted in stats.errors and shown once per kind; the node goes on. */
   warn(error: Error): void;
+  /**
+   * The stage failed on its own, between frames (a writer that found its disk full while no
+   * frame came): the node fails as if receive() had thrown. Absent in hand-made StageIOs.
+   */
+  fail?(error: Error): void;
   /** Aborted when the run stops (end of frames, Ctrl-C, a node failed): sources stop producing. */
   signal: AbortSignal;
 }

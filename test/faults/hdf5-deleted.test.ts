@@ -6,7 +6,9 @@
 import { existsSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as zmq from 'zeromq';
 import { killRuns, runCli, tempDir } from '../hdf5/harness.ts';
+import { freePort } from '../helpers/run-harness.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -53,5 +55,41 @@ describe('a recording deleted or replaced while it records', () => {
     expect(summary!.lost).toBe(recorder.framesIn);
     // Whatever took the file's place is left as it is.
     expect(existsSync(file) ? readFileSync(file, 'utf8') : undefined).toBe(after);
+  });
+});
+
+describe('a recording deleted while no frame comes', () => {
+  it('the recorder says so at its next flush, without waiting for a frame (io.fail): the run fails though its producer is quiet', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const file = path.join(dir, 'rec.h5');
+    const port = await freePort();
+    const run = runCli(
+      dir,
+      `patchbay: 1
+name: quiet
+nodes:
+  sink: {type: Pull, params: {endpoint: "tcp://127.0.0.1:${port}"}}
+  recorder: {type: HDF5Sink, params: {file: rec.h5, group: g, flushEvery: 0.2}}
+links:
+  - sink.out -> recorder.in
+`,
+    );
+    await run.stats((s) => s.nodes.sink?.state === 'running');
+    // An outside producer sends 5 frames, then stays connected and silent.
+    const producer = new zmq.Push({ linger: 0 });
+    producer.connect(`tcp://127.0.0.1:${port}`);
+    for (let seq = 0; seq < 5; seq++)
+      await producer.send([`{"v":1,"kind":"frame","seq":${seq},"t":${Date.now()}000000,"dtype":"uint8","shape":[16]}`, new Uint8Array(16)]);
+    try {
+      await run.stats((s) => s.nodes.recorder?.framesStored === 5);
+      unlinkSync(file);
+      const { code, summary } = await run.exit;
+      expect(code).not.toBe(0);
+      expect(summary!.failures.find((f) => f.node === 'recorder')?.code).toBe('WRITE_FAILED');
+      expect(summary!.lost).toBe(5);
+    } finally {
+      producer.close();
+    }
   });
 });
