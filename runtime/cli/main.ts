@@ -39,7 +39,7 @@ const commands: Record<string, CommandEntry> = {
   },
   edit: {
     usage: 'edit [DIR] [--port N] [--no-open]',
-    summary: 'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/)',
+    summary: 'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/); open the URL it prints (its token: PATCHBAY_TOKEN)',
     load: () => external('../server/edit-command.ts', 'editCommand'),
   },
   nodes: {

@@ -16,6 +16,7 @@ import WebSocket from 'ws';
 import { LineCounter, parseDocument, isMap } from 'yaml';
 import { start, type Child } from '../helpers/child.ts';
 import { parseUnique, Aliases } from '../../runtime/graph/yaml-doc.ts';
+import { chains } from '../../bench/lib/documents.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./editor-door-server.ts', import.meta.url));
@@ -139,20 +140,6 @@ function recording(file: string): any {
     },
     links: [{ from: { node: 'camera', port: 'out' }, to: { node: 'recorder', port: 'in' } }],
   };
-}
-
-/** A valid graph of `n` nodes: chains of Camera → Push → FFT → HDF5Sink, as a YAML text. */
-function bigGraph(n: number): string {
-  const lines = ['patchbay: 1', 'name: big', 'nodes:'];
-  const links: string[] = [];
-  for (let i = 0; i < n / 4; i++) {
-    lines.push(`  camera${i}:`, '    type: Camera', '    params: {frames: 10, width: 64, height: 64}');
-    lines.push(`  push${i}:`, '    type: Push', `    params: {endpoint: "inproc://door-${i}"}`);
-    lines.push(`  fft${i}:`, '    type: FFT');
-    lines.push(`  sink${i}:`, '    type: HDF5Sink', `    params: {file: out/f${i}.h5}`);
-    links.push(`  - camera${i}.out -> push${i}.in`, `  - push${i}.out -> fft${i}.in`, `  - fft${i}.out -> sink${i}.in`);
-  }
-  return [...lines, 'links:', ...links, ''].join('\n');
 }
 
 describe('without the token nothing gets in', () => {
@@ -336,7 +323,7 @@ describe('without the token nothing gets in', () => {
 describe('large documents', () => {
   it('a 20 000-node document is checked while the server keeps answering (the event loop that runs graphs is free)', async () => {
     const s = await serve();
-    const body = JSON.stringify({ text: bigGraph(20_000) });
+    const body = JSON.stringify({ text: chains(20_000) });
     let sentAt = 0;
     const validation = http(s.port, 'POST', '/api/validate', body, bearer(s.token), () => (sentAt = performance.now()));
     let answeredAt = 0;
@@ -364,7 +351,7 @@ describe('large documents', () => {
 
   it('a document that takes too long is cut off with 422 TOO_COMPLEX, and the next one is checked as usual', async () => {
     const s = await serve({ PATCHBAY_CHECK_LIMIT_MS: '20' });
-    const slow = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: bigGraph(20_000) }), bearer(s.token));
+    const slow = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: chains(20_000) }), bearer(s.token));
     expect([slow.status, slow.json.error?.code]).toEqual([422, 'TOO_COMPLEX']);
     const small = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: 'patchbay: 1\nnodes: {}\nlinks: []\n' }), bearer(s.token));
     expect(small.status).toBe(200);
