@@ -27,10 +27,11 @@ export function paramsToSave(node: GraphNode): [string, unknown][] {
 /**
  * Writes a graph as YAML. With `previous` (the file's current text), the previous document is
  * edited in place so its comments, key order and styles survive; only what changed is rewritten.
+ * `previous` may also be that text already parsed (parseUnique), a Document this call then edits.
  */
-export function serializeGraph(graph: Graph, previous?: string): string {
+export function serializeGraph(graph: Graph, previous?: string | Document): string {
   if (previous !== undefined) {
-    const doc = parseUnique(previous, {});
+    const doc = typeof previous === 'string' ? parseUnique(previous, {}) : previous;
     // Anchors and aliases could dangle once a node is removed: such a file is rewritten plainly (docs/graph-format.md).
     if (doc.errors.length === 0 && isMap(doc.contents) && !hasAlias(doc)) return update(doc, graph).toString(PRINT);
   }

@@ -4,7 +4,9 @@
  * (checker.ts), so a large document never holds up the event loop that runs a graph; the
  * answer is JSON text already, so the main thread only passes strings along.
  */
+import type { Document } from 'yaml';
 import { loadGraph, validateGraph, serializeGraph } from '../graph/index.ts';
+import { parseUnique } from '../graph/yaml-doc.ts';
 import type { Graph, GraphError } from '../graph/types.ts';
 import { ServerError } from './graph-files.ts';
 import { bodyGraph, bodyObject, optionalText } from './body.ts';
@@ -34,9 +36,20 @@ function parseBody(text: string): Record<string, unknown> {
   return bodyObject(body);
 }
 
+/**
+ * The file's text, which the editor sends with every validation while a graph is edited, parsed
+ * once: each call edits a copy (a clone takes half the time of a parse; 0.5 s at 10 000 nodes).
+ */
+let lastPrevious: { text: string; doc: Document } | undefined;
+
+function previousDocument(text: string): Document {
+  if (lastPrevious?.text !== text) lastPrevious = { text, doc: parseUnique(text, {}) };
+  return lastPrevious.doc.clone();
+}
+
 /** Errors of a graph as the CLI would report them: with lines and columns of the text it would save. */
 function checkGraph(graph: Graph, previous?: string): { text: string; errors: GraphError[] } {
-  const text = serializeGraph(graph, previous);
+  const text = serializeGraph(graph, previous === undefined ? undefined : previousDocument(previous));
   const loaded = loadGraph(text);
   const errors = loaded.errors.length > 0 ? loaded.errors : validateGraph(graph);
   return { text, errors };
