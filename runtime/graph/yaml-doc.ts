@@ -3,7 +3,7 @@
  * quadratic on a large graph file: `uniqueKeys` compares each key of a map with every key before
  * it (10 000 nodes: 50 million comparisons); `Alias.resolve(doc)` walks the whole document for
  * every alias; and `node.toJS(doc)` does that walk again for each value holding an alias. Here
- * each is done once per document, and the results are the package's own (docs/graph-format.md,
+ * each is done once per document, and the results are the package's own (docs/editor.md#large-documents,
  * bench/validate.ts).
  */
 import {
@@ -61,16 +61,24 @@ export function parseUnique(text: string, options: Options & { lineCounter?: Lin
     return parseDocument(text, { ...options, uniqueKeys: true });
   }
   const lc = options.lineCounter;
-  for (const key of dups) {
+  const made = dups.map((key) => {
     const at = key?.range?.[0] ?? 0;
     const err = new YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique');
     if (options.prettyErrors !== false && lc) {
       err.linePos = [lc.linePos(at), lc.linePos(at + 1)];
       err.message += ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}:`;
     }
-    const i = doc.errors.findIndex((e) => e.pos[0] > at);
-    doc.errors.splice(i < 0 ? doc.errors.length : i, 0, err);
+    return err;
+  });
+  // Into the package's errors by position, after those at the same place, in one merge.
+  made.sort((a, b) => a.pos[0] - b.pos[0]);
+  const merged: YAMLParseError[] = [];
+  let j = 0;
+  for (const e of doc.errors) {
+    while (j < made.length && made[j].pos[0] < e.pos[0]) merged.push(made[j++]);
+    merged.push(e);
   }
+  doc.errors = [...merged, ...made.slice(j)];
   return doc;
 }
 
