@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { missing, pythonHas } from '../helpers/env.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { readH5 } from '../hdf5/harness.ts';
-import { graphFile, patchbayPlan, patchbayRun, pythonPeer, scratch, statsWhere, summaryOf } from './harness.ts';
+import { figure, graphFile, patchbayPlan, patchbayRun, pythonPeer, scratch, statsWhere, summaryOf } from './harness.ts';
 
 const skip = missing('Debian python3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
 
@@ -62,6 +62,10 @@ links:
     expect(pubSummary.stats.nodes.publish.unheard ?? 0).toBe(pubSummary.stats.nodes.publish.dropped);
     expect(sub.code, sub.stderr).toBe(0);
     expect(pub.code, pub.stderr).toBe(0);
+    figure(
+      `graph to graph, subscriber first, 300 frames of ${size}²: ${stored} stored + ${subSummary.stats.nodes.listen.dropped} counted dropped by the subscriber; ` +
+        `the publisher sent ${pubSummary.stats.nodes.publish.unheard ?? 0} to nobody`,
+    );
   });
 
   test('a publisher with no subscriber says so: "300 frames published, no subscriber"', async () => {
@@ -134,7 +138,9 @@ links:
     const t0 = Date.now();
     run.kill('SIGINT');
     const out = await run.exit;
-    expect(Date.now() - t0).toBeLessThan(2000);
+    const ms = Date.now() - t0;
+    expect(ms).toBeLessThan(2000);
+    figure(`a lone half whose peers never came: stopped ${ms} ms after one Ctrl-C`);
     expect(out.stderr).not.toContain('FORCED_STOP');
     expect(summaryOf(out.stdout).stats.nodes.recorder.framesStored).toBe(0);
   });

@@ -12,6 +12,11 @@ import type { RunSummary, StatsSnapshot } from '../../runtime/exec/types.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
 
+/** A measured figure for docs/reliability.md: `npx vitest run test/faults | grep figure:` lists them. */
+export function figure(text: string): void {
+  process.stdout.write(`figure: ${text}\n`);
+}
+
 /** A fresh folder for one test's graph and files. */
 export function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'patchbay-fault-'));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { missing, pythonHas } from '../helpers/env.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { readH5 } from '../hdf5/harness.ts';
-import { graphFile, patchbayRun, pythonPeer, scratch, statsWhere, summaryOf } from './harness.ts';
+import { figure, graphFile, patchbayRun, pythonPeer, scratch, statsWhere, summaryOf } from './harness.ts';
 
 const skip = missing('Debian python3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
 
@@ -47,6 +47,7 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
     expect(group.seq).toEqual([...Array(40).keys()]);
     expect(group.attrs.exposureUs).toBe(5000);
     expect(Object.keys(group.attrs)).not.toContain('');
+    figure(`hostile headers: ${summary.stats.nodes.sink.errors} refused (${JSON.stringify(summary.stats.nodes.sink.refused)}), 1 meta key left out, ${group.seq!.length} of 40 good frames stored, exit ${out.code}`);
   });
 
   test('two outside producers on one bound Pull: the first one\'s end of stream does not end the node; every frame is stored', async () => {
@@ -67,6 +68,7 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
     expect(seqs).toHaveLength(400);
     expect(new Set(seqs)).toEqual(new Set([...Array(100).keys(), ...Array.from({ length: 300 }, (_, i) => 1000 + i)]));
     expect(summaryOf(out.stdout).stats.nodes.recorder.framesStored).toBe(400);
+    figure(`two outside producers on one Pull: ${seqs.length} of 400 frames stored, exit ${out.code}`);
   });
 
   test('a student\'s worker that crashes between the graph\'s Push and its Pull: the frames it took are lost, and the run says so', async () => {
@@ -98,5 +100,6 @@ links:
     expect(summary.failures.map((f) => f.code)).toContain('FRAMES_LOST');
     expect(out.code).not.toBe(0);
     expect(summary.stats.nodes.sink.refused).toEqual({ PEER_LEFT: 1 });
+    figure(`a student's worker crashed in the loop: 200 dealt, ${stored} stored, ${summary.lost} reported lost, exit ${out.code}`);
   });
 });
