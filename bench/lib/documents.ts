@@ -27,3 +27,19 @@ export function aliases(a: number): string {
   }
   return [...lines, 'links:', ...links, ''].join('\n');
 }
+
+/**
+ * A cycle of Copy nodes through a Pull (it takes many producers), `n` nodes in all with the camera
+ * and a recorder, written in the document against the flow (the last Copy first): the shape that
+ * made message types take a round per node. Its one error is CYCLE.
+ */
+export function backwardCycle(n: number): string {
+  const copies = n - 3;
+  const lines = ['patchbay: 1', 'name: cycle', 'nodes:', '  recorder:', '    type: HDF5Sink', '    params: {file: out/cycle.h5}'];
+  for (let i = copies - 1; i >= 0; i--) lines.push(`  copy${i}:`, '    type: Copy');
+  lines.push('  pull:', '    type: Pull', '  camera:', '    type: Camera');
+  const links = ['  - camera.out -> pull.in', '  - pull.out -> copy0.in'];
+  for (let i = 0; i < copies - 1; i++) links.push(`  - copy${i}.out -> copy${i + 1}.in`);
+  links.push(`  - copy${copies - 1}.out -> pull.in`, `  - copy${copies - 1}.out -> recorder.in`);
+  return [...lines, 'links:', ...links, ''].join('\n');
+}

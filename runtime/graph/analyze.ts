@@ -424,7 +424,11 @@ export function analyzeGraph(graph: Graph): Analysis {
   return { issues, nodes, edges, pairings, sources, reachable, outType };
 }
 
-/** The nodes sources first (Kahn's order); nodes in or after a cycle follow in document order. */
+/**
+ * The nodes sources first (Kahn's order). Nodes in or after a cycle follow in the order frames
+ * reach them (breadth first from where they enter), so that a round carries a type all the way
+ * round a cycle, however its nodes are written in the document.
+ */
 function flowOrder(nodes: Map<string, NodeInfo>, next: Map<string, string[]>): NodeInfo[] {
   const indegree = new Map<string, number>();
   for (const list of next.values()) for (const b of list) indegree.set(b, (indegree.get(b) ?? 0) + 1);
@@ -442,7 +446,27 @@ function flowOrder(nodes: Map<string, NodeInfo>, next: Map<string, string[]>): N
       if (d === 0) ready.push(b);
     }
   }
-  for (const info of nodes.values()) if (!placed.has(info.id)) out.push(info);
+  if (placed.size === nodes.size) return out;
+  const queue: string[] = [];
+  const reach = (id: string) => {
+    if (placed.has(id) || !nodes.has(id)) return;
+    placed.add(id);
+    queue.push(id);
+  };
+  for (const info of out) for (const b of next.get(info.id) ?? []) reach(b);
+  const rest = nodes.keys();
+  for (let i = 0; ; i++) {
+    // A cycle nothing outside feeds starts from its first node in the document.
+    if (i === queue.length) {
+      let r = rest.next();
+      while (!r.done && placed.has(r.value)) r = rest.next();
+      if (r.done) break;
+      reach(r.value);
+    }
+    const id = queue[i];
+    out.push(nodes.get(id)!);
+    for (const b of next.get(id) ?? []) reach(b);
+  }
   return out;
 }
 
