@@ -350,7 +350,9 @@ describe('large documents', () => {
   });
 
   it('a document that takes too long is cut off with 422 TOO_COMPLEX, and the next one is checked as usual', async () => {
-    const s = await serve({ PATCHBAY_CHECK_LIMIT_MS: '20' });
+    // 300 ms: far below what 20 000 chained nodes take (over a second), far above a tiny
+    // document on a fresh worker even on a loaded machine (20 ms was not, under load).
+    const s = await serve({ PATCHBAY_CHECK_LIMIT_MS: '300' });
     const slow = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: chains(20_000) }), bearer(s.token));
     expect([slow.status, slow.json.error?.code]).toEqual([422, 'TOO_COMPLEX']);
     const small = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: 'patchbay: 1\nnodes: {}\nlinks: []\n' }), bearer(s.token));
