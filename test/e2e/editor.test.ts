@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadGraph, serializeGraph } from '../../runtime/graph/index.ts';
 import type { Graph } from '../../runtime/graph/types.ts';
 import { missing } from '../helpers/env.ts';
-import { Publisher } from 'zeromq';
+import { Publisher, Subscriber } from 'zeromq';
 import { encode, nowNs } from '../../runtime/wire/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -458,6 +458,42 @@ describe.skipIf(skip)('editor in Chromium', () => {
       sending = false;
       await sender;
       pub.close();
+    }
+  });
+
+  it('a publisher waiting for students says so on its node: "waiting for 2 subscribers (1 joined)"', async () => {
+    // A free port, asked of the kernel: never one of the example graphs'.
+    const probe = new Publisher();
+    await probe.bind('tcp://127.0.0.1:*');
+    const endpoint = probe.lastEndpoint!;
+    probe.close();
+    const file = 'e2e-waiting.yaml';
+    await writeFile(
+      join(graphDir, file),
+      [
+        'patchbay: 1',
+        'nodes:',
+        '  camera: {type: Camera, params: {width: 64, height: 64, fps: 30}}',
+        `  publish: {type: Publish, params: {endpoint: "${endpoint}", topic: camera, waitFor: 2}}`,
+        'links:',
+        '  - camera.out -> publish.in',
+        '',
+      ].join('\n'),
+    );
+    const student = new Subscriber({ linger: 0 });
+    try {
+      await openEditor(`?graph=${file}`);
+      await eventually(() => nodes().count()).toBe(2);
+      await page.getByTestId('run').click();
+      const waiting = page.locator('[data-node-id=publish] [data-testid=node-waiting]');
+      await eventually(() => waiting.textContent(), 30_000).toBe('waiting for 2 subscribers (0 joined)');
+      student.connect(endpoint);
+      student.subscribe('camera');
+      await eventually(() => waiting.textContent(), 15_000).toBe('waiting for 2 subscribers (1 joined)');
+      await page.getByTestId('stop').click();
+      await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    } finally {
+      student.close();
     }
   });
 
