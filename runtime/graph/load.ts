@@ -2,7 +2,7 @@ import { Document, LineCounter, isMap, isScalar, isSeq, type Node as YamlNode, t
 import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './types.ts';
 import { analyzeGraph, type Where } from './analyze.ts';
 import { parseLink } from './link.ts';
-import { describe, setOwn } from './params.ts';
+import { describe, setOwn } from './param-rules.ts';
 import { didYouMean } from './suggest.ts';
 import { Aliases, parseUnique } from './yaml-doc.ts';
 

@@ -2,7 +2,7 @@ import { Document, isMap, isScalar, isSeq, Pair, visit, type Node as YamlNode, Y
 import { getNodeType } from '../../nodes/registry.ts';
 import type { Graph, GraphNode } from './types.ts';
 import { formatLink, parseLink } from './link.ts';
-import { isDefault, ownDecl, sameValue } from './params.ts';
+import { isDefault, ownDecl, sameValue } from './param-rules.ts';
 import { pairsByKey, parseUnique } from './yaml-doc.ts';
 
 /** How every graph file is printed, so a file saved twice is byte-for-byte the same. */
