@@ -313,7 +313,8 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       const got = outType.get(e.from.id)!;
       const want: MessageType = e.toPort.type !== 'any' ? e.toPort.type : first;
       if (got !== 'any' && want !== 'any' && got !== want) {
-        add('PORT_TYPE_MISMATCH', `link ${e.text}: ${e.link.from.node}.${e.link.from.port} carries ${plural(got)} but ${e.link.to.node}.${e.link.to.port} takes ${plural(want)}`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
+        // The names in brackets are those the canvas prints on the ports, so the refusal points at them.
+        add('PORT_TYPE_MISMATCH', `link ${e.text}: ${e.link.from.node}.${e.link.from.port} carries ${plural(got)} (${got}) but ${e.link.to.node}.${e.link.to.port} takes ${plural(want)} (${want})`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
       }
       if (first === 'any') first = got;
     }
