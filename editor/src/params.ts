@@ -1,64 +1,42 @@
-/** Param editing for the inspector: parse what the user typed, check it against the declaration. */
+/** Param editing for the inspector: what the user typed as a value, checked by the runtime's rules. */
 import type { NodeDecl, ParamDecl } from '../../nodes/types.ts';
+import type { GraphError } from '../../runtime/graph/types.ts';
+// The runtime's rules, not a copy of them: the inspector and validate give one verdict.
+import { nodeParamErrors, socketSide } from '../../runtime/graph/node-rules.ts';
+import { withDefaults } from '../../runtime/graph/param-rules.ts';
+import { parseEndpoint, sameEndpoint } from '../../runtime/graph/endpoint.ts';
 
-/** tcp://host:port (port 1–65535 or *), ipc://path, inproc://name. */
-export function endpointProblem(v: string): string | undefined {
-  const m = /^tcp:\/\/([^:/]+|\[[0-9a-fA-F:]+\]):(\d+|\*)$/.exec(v);
-  if (m) {
-    if (m[2] !== '*' && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return `the tcp port must be 1–65535, got ${m[2]}`;
-    return undefined;
-  }
-  if (/^ipc:\/\/.+$/.test(v) || /^inproc:\/\/.+$/.test(v)) return undefined;
-  return `expected tcp://host:port, ipc://path or inproc://name, got ${JSON.stringify(v)}`;
-}
-
-export type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
-
-/** What the user typed, as the param's value (an empty field goes back to the default). */
-export function parseParam(decl: ParamDecl, raw: string | boolean): Parsed {
-  if (decl.kind === 'boolean') return { ok: true, value: raw === true || raw === 'true' };
+/**
+ * What the user typed, as the param's value (an empty field goes back to the default). Text that
+ * is not a number stays text, so the param rules report it as validate would (BAD_PARAM_TYPE).
+ */
+export function parseParam(decl: ParamDecl, raw: string | boolean): unknown {
+  if (decl.kind === 'boolean') return raw === true || raw === 'true';
   const text = String(raw).trim();
   switch (decl.kind) {
     case 'number': {
-      if (text === '') return { ok: true, value: undefined };
+      if (text === '') return undefined;
       const n = Number(text);
-      if (!Number.isFinite(n)) return { ok: false, error: `expected a number, got ${JSON.stringify(text)}` };
-      return { ok: true, value: n };
+      return Number.isFinite(n) ? n : text;
     }
     case 'string[]':
-      return { ok: true, value: text === '' ? [''] : text.split(',').map((s) => s.trim()) };
+      return text === '' ? [''] : text.split(',').map((s) => s.trim());
     case 'endpoint':
     case 'string':
     case 'enum':
-      return { ok: true, value: text === '' && decl.kind !== 'string' ? undefined : text };
+      return text === '' && decl.kind !== 'string' ? undefined : text;
   }
 }
 
-/** Why `value` does not fit the declaration, naming the limits; undefined when it fits. */
-export function checkParam(key: string, decl: ParamDecl, value: unknown): string | undefined {
-  if (value === undefined) return decl.required ? `${key} is required` : undefined;
-  switch (decl.kind) {
-    case 'number': {
-      const n = value as number;
-      if (decl.integer && !Number.isInteger(n)) return `${key} must be a whole number, got ${n}`;
-      if (decl.min !== undefined && n < decl.min) return `${key} must be at least ${decl.min}${decl.unit ? ' ' + decl.unit : ''}, got ${n}`;
-      if (decl.max !== undefined && n > decl.max) return `${key} must be at most ${decl.max}${decl.unit ? ' ' + decl.unit : ''}, got ${n}`;
-      return undefined;
-    }
-    case 'enum':
-      return decl.choices.includes(value as string) ? undefined : `${key} must be one of ${decl.choices.join(', ')}, got ${JSON.stringify(value)}`;
-    case 'endpoint': {
-      const p = endpointProblem(value as string);
-      return p ? `${key}: ${p}` : undefined;
-    }
-    case 'string':
-      if (decl.pattern && !new RegExp(`^(?:${decl.pattern})$`).test(value as string)) {
-        return `${key} must match ${decl.pattern}, got ${JSON.stringify(value)}`;
-      }
-      return undefined;
-    default:
-      return undefined;
-  }
+/**
+ * The first error validate would report on param `key` of node `id` if it took `value`
+ * (undefined: left out, so the default), from the runtime's own node rules.
+ */
+export function paramError(id: string, decl: NodeDecl, params: Readonly<Record<string, unknown>>, key: string, value: unknown): GraphError | undefined {
+  const next: Record<string, unknown> = { ...params };
+  if (value === undefined) delete next[key];
+  else next[key] = value;
+  return nodeParamErrors(id, { type: decl.type, params: next }, decl).find((e) => e.param === key && e.severity === 'error');
 }
 
 /** A value as the inspector's text field shows it. */
@@ -87,8 +65,14 @@ export interface SocketPeer {
 }
 
 function binds(decl: NodeDecl, params: Record<string, unknown>): boolean {
-  const def = (decl.params as Record<string, { default?: unknown }>).bind?.default;
-  return (params.bind ?? def ?? decl.socket?.side === 'bind') === true;
+  return socketSide(decl, withDefaults(decl, params)) === 'bind';
+}
+
+/** Whether two endpoint params name one place, as the runtime pairs sockets (localhost is 127.0.0.1). */
+function samePlace(a: unknown, b: unknown): boolean {
+  const ea = typeof a === 'string' ? parseEndpoint(a) : undefined;
+  const eb = typeof b === 'string' ? parseEndpoint(b) : undefined;
+  return ea !== undefined && eb !== undefined && sameEndpoint(ea, eb);
 }
 
 /** What a socket node teaches, from its declaration, its current params and the graph's other socket nodes. */
@@ -105,7 +89,7 @@ export function patternLesson(decl: NodeDecl, params: Record<string, unknown>, o
   const mine = params.endpoint as string | undefined;
   if (mine) {
     for (const o of others) {
-      if (o.params.endpoint !== mine || !o.decl.socket) continue;
+      if (!o.decl.socket || !samePlace(o.params.endpoint, mine)) continue;
       lines.push(
         bound
           ? `In this graph: ${o.id} (${o.decl.type}, ${o.decl.socket.own}) connects to this endpoint.`

@@ -11,8 +11,11 @@ import { ContextMenuPlugin, Presets as ContextMenuPresets, type ContextMenuExtra
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { HistoryExtensions, HistoryPlugin, Presets as HistoryPresets } from 'rete-history-plugin';
 import type { NodeDecl } from '../../../nodes/types.ts';
-import type { Graph, GraphNode } from '../../../runtime/graph/types.ts';
-import { freshId, linkText, refuseLink, type Refusal, type RuleGraph, type SimpleLink } from './link-rules.ts';
+import type { Graph, GraphError, GraphLink, GraphNode } from '../../../runtime/graph/types.ts';
+// The runtime's own rules, not a copy: a link or an id the editor takes, validate takes too.
+import { formatLink as linkText } from '../../../runtime/graph/link.ts';
+import { freshId, nodeIdProblem } from '../../../runtime/graph/node-id.ts';
+import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
 import PatchLinkView from '../components/PatchLinkView.vue';
 import { live } from '../store.ts';
@@ -34,7 +37,7 @@ export class PatchNode extends ClassicPreset.Node {
   height: number;
   constructor(public gid: string, public readonly decl: NodeDecl, public params: Record<string, unknown>) {
     super(decl.type);
-    // Every port accepts several links at Rete's level: the rules (link-rules.ts) decide and say why.
+    // Every port accepts several links at Rete's level: the graph rules (runtime/graph/refuse-link.ts) decide and say why.
     for (const p of decl.inputs) this.addInput(p.name, new ClassicPreset.Input(socket, p.name, true));
     for (const p of decl.outputs) this.addOutput(p.name, new ClassicPreset.Output(socket, p.name, true));
     this.height =
@@ -88,6 +91,9 @@ export class PatchLink extends ClassicPreset.Connection<PatchNode, PatchNode> {
 type Schemes = GetSchemes<PatchNode, PatchLink>;
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
+/** Why a link was refused: the error validate would report for it. */
+export type Refusal = Pick<GraphError, 'code' | 'message'>;
+
 export interface PatchEditorHooks {
   /** The graph changed (`layout`: only positions). */
   onChange(kind: 'graph' | 'layout'): void;
@@ -97,7 +103,7 @@ export interface PatchEditorHooks {
 
 interface Clip {
   nodes: { gid: string; type: string; decl: NodeDecl; params: Record<string, unknown>; position: { x: number; y: number } }[];
-  links: SimpleLink[];
+  links: GraphLink[];
 }
 
 export class PatchEditor {
@@ -106,11 +112,13 @@ export class PatchEditor {
   private readonly history = new HistoryPlugin<Schemes>();
   private readonly arrange = new AutoArrangePlugin<Schemes>();
   private readonly types: Map<string, NodeDecl>;
+  private readonly catalog: readonly NodeDecl[];
   private readonly selector = AreaExtensions.selector();
   private quiet = 0;
   private clip: Clip | undefined;
 
   constructor(container: HTMLElement, catalog: readonly NodeDecl[], private readonly hooks: PatchEditorHooks) {
+    this.catalog = catalog;
     this.types = new Map(catalog.map((d) => [d.type, d]));
     const area = new AreaPlugin<Schemes, AreaExtra>(container);
     this.area = area;
@@ -208,12 +216,14 @@ export class PatchEditor {
     return linkText({ from: { node: s?.gid ?? '?', port: c.sourceOutput }, to: { node: t?.gid ?? '?', port: c.targetInput } });
   }
 
-  private ruleGraph(): RuleGraph {
-    const nodes = new Map(this.editor.getNodes().map((n) => [n.gid, n.decl] as const));
-    return { nodes, links: this.links() };
+  /** Nodes and links as the graph rules read them (positions left out: they never matter there). */
+  private ruleGraph(): Graph {
+    const nodes: Record<string, GraphNode> = {};
+    for (const n of this.editor.getNodes()) nodes[n.gid] = { type: n.decl.type, params: n.params };
+    return { patchbay: 1, nodes, links: this.links() };
   }
 
-  private links(): SimpleLink[] {
+  private links(): GraphLink[] {
     return this.editor.getConnections().map((c) => ({
       from: { node: this.editor.getNode(c.source)?.gid ?? '?', port: c.sourceOutput },
       to: { node: this.editor.getNode(c.target)?.gid ?? '?', port: c.targetInput },
@@ -224,7 +234,7 @@ export class PatchEditor {
     const s = this.editor.getNode(c.source);
     const t = this.editor.getNode(c.target);
     if (!s || !t) return undefined;
-    return refuseLink(this.ruleGraph(), { from: { node: s.gid, port: c.sourceOutput }, to: { node: t.gid, port: c.targetInput } });
+    return refuseLink(this.ruleGraph(), { from: { node: s.gid, port: c.sourceOutput }, to: { node: t.gid, port: c.targetInput } }, this.catalog);
   }
 
   /** Adds a node of `type` at `position` (graph coordinates). */
@@ -236,12 +246,12 @@ export class PatchEditor {
   }
 
   /** Links two ports by graph ids; returns the refusal when the rules say no. */
-  async link(l: SimpleLink, checked = true): Promise<Refusal | undefined> {
+  async link(l: GraphLink, checked = true): Promise<Refusal | undefined> {
     const s = this.byGid(l.from.node);
     const t = this.byGid(l.to.node);
-    if (!s || !t) return { code: 'BAD_LINK', message: `${linkText(l)}: no such node` };
+    if (!s || !t) return { code: 'UNKNOWN_NODE', message: `link ${linkText(l)}: no node ${s ? l.to.node : l.from.node}` };
     if (checked) {
-      const r = refuseLink(this.ruleGraph(), l);
+      const r = refuseLink(this.ruleGraph(), l, this.catalog);
       if (r) return r;
     }
     this.quiet++;
@@ -325,7 +335,8 @@ export class PatchEditor {
 
   /** Renames a node (its id in the graph), as one undoable step; returns why not, if not. */
   rename(node: PatchNode, gid: string): string | undefined {
-    if (!/^[a-z][a-z0-9_-]*$/.test(gid)) return `a node id must match [a-z][a-z0-9_-]*, got ${JSON.stringify(gid)}`;
+    const bad = nodeIdProblem(gid);
+    if (bad) return bad;
     if (gid !== node.gid && this.byGid(gid)) return `${gid} is already taken`;
     const before = node.gid;
     const apply = (id: string): void => {
