@@ -1,80 +1,151 @@
-/** The editor's link rules: the same verdicts as the runtime's validator, with the reason. */
-import { describe, expect, it } from 'vitest';
-import { nodeTypes, getNodeType } from '../../nodes/registry.ts';
-import { effectiveType, freshId, refuseLink, type RuleGraph, type SimpleLink } from '../../editor/src/canvas/link-rules.ts';
-import { validateGraph } from '../../runtime/graph/index.ts';
+/**
+ * In real Chromium, the editor's checks give `patchbay validate`'s verdict on the cases where its
+ * former copies of the rules drifted: endpoints in the inspector, links dropped on the canvas
+ * (types and cycles through a publisher and the subscriber that meets it), node ids on rename.
+ * Every expected code is asked of validate itself, on a file holding the same graph.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { parseLink } from '../../runtime/graph/link.ts';
 import type { Graph } from '../../runtime/graph/types.ts';
+import { missing } from '../helpers/env.ts';
+import { validatingCli, type ValidatingCli } from '../unit/validate-cli.ts';
 
-const L = (text: string): SimpleLink => {
-  const [a, b] = text.split(' -> ');
-  const [fn, fp] = a.split('.');
-  const [tn, tp] = b.split('.');
-  return { from: { node: fn, port: fp }, to: { node: tn, port: tp } };
-};
+const url = inject('editorUrl');
+const graphDir = inject('graphDir');
+const skip = missing('Chromium (/usr/bin/chromium)', () => inject('browserWs') !== '');
 
-function graph(nodes: Record<string, string>, links: string[]): RuleGraph {
-  return { nodes: new Map(Object.entries(nodes).map(([id, t]) => [id, getNodeType(t)!])), links: links.map(L) };
-}
+let browser: Browser;
+let page: Page;
+let cli: ValidatingCli;
 
-describe('refuseLink', () => {
-  it('refuses a spectrum into an input that takes frames', () => {
-    const g = graph({ fft: 'FFT', fft2: 'FFT' }, []);
-    expect(refuseLink(g, L('fft.out -> fft2.in'))?.code).toBe('PORT_TYPE_MISMATCH');
-  });
-
-  it('sees the type a socket node passes on (FFT → Publish → FFT is still a spectrum)', () => {
-    const g = graph({ fft: 'FFT', publish: 'Publish', fft2: 'FFT' }, ['fft.out -> publish.in']);
-    expect(effectiveType(g, 'publish', 'out')).toBe('spectrum');
-    expect(refuseLink(g, L('publish.out -> fft2.in'))?.code).toBe('PORT_TYPE_MISMATCH');
-  });
-
-  it('refuses an upstream link that would send spectra to a consumer of frames further on', () => {
-    const g = graph({ fft: 'FFT', publish: 'Publish', fft2: 'FFT' }, ['publish.out -> fft2.in']);
-    expect(refuseLink(g, L('fft.out -> publish.in'))?.code).toBe('PORT_TYPE_MISMATCH');
-  });
-
-  it('refuses a second producer on a plain input and a second consumer of a plain output', () => {
-    const g = graph({ camera: 'Camera', camera2: 'Camera', fft: 'FFT', sink: 'HDF5Sink' }, ['camera.out -> fft.in']);
-    expect(refuseLink(g, L('camera2.out -> fft.in'))?.code).toBe('TOO_MANY_PRODUCERS');
-    expect(refuseLink(g, L('camera.out -> sink.in'))?.code).toBe('FAN_OUT_WITHOUT_COPY');
-  });
-
-  it('accepts fan-out through Publish, Push and Copy, and fan-in through Pull', () => {
-    for (const t of ['Publish', 'Push', 'Copy']) {
-      const g = graph({ camera: 'Camera', fan: t, a: 'HDF5Sink', b: 'HDF5Sink' }, ['camera.out -> fan.in', 'fan.out -> a.in']);
-      expect(refuseLink(g, L('fan.out -> b.in')), t).toBeUndefined();
-    }
-    const g = graph({ a: 'Camera', b: 'Camera', pull: 'Pull' }, ['a.out -> pull.in']);
-    expect(refuseLink(g, L('b.out -> pull.in'))).toBeUndefined();
-  });
-
-  it('refuses a cycle', () => {
-    const g = graph({ copy: 'Copy', push: 'Push' }, ['copy.out -> push.in']);
-    expect(refuseLink(g, L('push.out -> copy.in'))?.code).toBe('CYCLE');
-  });
-
-  it('agrees with the runtime validator on every pair of node types linked out → in', () => {
-    for (const a of nodeTypes) {
-      for (const b of nodeTypes) {
-        if (a.outputs.length === 0 || b.inputs.length === 0) continue;
-        const g = graph({ x: a.type, y: b.type }, []);
-        const refused = refuseLink(g, L(`x.${a.outputs[0].name} -> y.${b.inputs[0].name}`))?.code === 'PORT_TYPE_MISMATCH';
-        const doc: Graph = {
-          patchbay: 1,
-          nodes: { x: { type: a.type, params: {} }, y: { type: b.type, params: {} } },
-          links: [L(`x.${a.outputs[0].name} -> y.${b.inputs[0].name}`)],
-        };
-        const flagged = validateGraph(doc).some((e) => e.code === 'PORT_TYPE_MISMATCH');
-        expect(refused, `${a.type} -> ${b.type}`).toBe(flagged);
-      }
-    }
-  });
+beforeAll(async () => {
+  cli = await validatingCli();
+  if (skip) return;
+  browser = await chromium.connect(inject('browserWs'));
+  page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+  await page.goto(`${url}?token=${inject('editorToken')}`);
 });
 
-describe('freshId', () => {
-  it('gives the type in lower case, then numbered', () => {
-    const taken = new Set(['hdf5sink']);
-    expect(freshId('Camera', (x) => taken.has(x))).toBe('camera');
-    expect(freshId('HDF5Sink', (x) => taken.has(x))).toBe('hdf5sink2');
+afterAll(async () => {
+  await browser?.close();
+  await cli?.close();
+});
+
+const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
+const message = () => page.getByTestId('message');
+
+/** Writes `graph` into the served folder and opens it, as a user opening a saved file. */
+async function open(name: string, graph: Graph & { layout: Record<string, [number, number]> }): Promise<void> {
+  await writeFile(join(graphDir, name), stringify({ ...graph, links: graph.links.map((l) => `${l.from.node}.${l.from.port} -> ${l.to.node}.${l.to.port}`) }, { aliasDuplicateObjects: false }));
+  await page.goto(`${url}?graph=${name}`);
+  await page.waitForSelector('body[data-ready=true]');
+  await poll(() => page.locator('[data-testid=node]').count()).toBe(Object.keys(graph.nodes).length);
+}
+
+async function pick(id: string): Promise<void> {
+  await page.locator(`[data-node-id="${id}"] .pb-title`).click();
+  await poll(() => page.getByTestId('node-id-input').inputValue()).toBe(id);
+}
+
+async function type(testid: string, value: string): Promise<void> {
+  await page.getByTestId(testid).fill(value);
+  await page.getByTestId(testid).blur();
+}
+
+/** Drags from an output socket to an input socket with the mouse. */
+async function drag(text: string): Promise<void> {
+  const l = parseLink(text)!;
+  const at = async (testid: string) => {
+    const b = (await page.getByTestId(testid).boundingBox())!;
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  };
+  const a = await at(`socket-out-${l.from.node}-${l.from.port}`);
+  const b = await at(`socket-in-${l.to.node}-${l.to.port}`);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+const ep = { endpoint: 'tcp://127.0.0.1:5630' };
+
+describe.skipIf(skip)("the editor's checks are validate's", () => {
+  it('the inspector takes and refuses the drifted endpoints as validate does', async () => {
+    const graph = {
+      patchbay: 1 as const,
+      nodes: { camera: { type: 'Camera', params: { frames: 1 } }, publish: { type: 'Publish', params: { ...ep } } },
+      links: [parseLink('camera.out -> publish.in')!],
+      layout: { camera: [0, 0] as [number, number], publish: [300, 0] as [number, number] },
+    };
+    await open('drifted-endpoints.yaml', graph);
+    await pick('publish');
+    const error = page.getByTestId('param-error-endpoint');
+    for (const endpoint of ['tcp://h@st:5555', 'tcp://[::ffff:1.2.3.4]:5555', 'tcp://my host:5555', 'tcp://host:000005555', 'ipc:///tmp/a b']) {
+      const byValidate = (await cli.validate({ ...graph, nodes: { ...graph.nodes, publish: { type: 'Publish', params: { endpoint } } } })).find((e) => e.param === 'endpoint');
+      // From the opposite verdict, so the field's state surely comes from this value.
+      await type('param-endpoint', byValidate ? ep.endpoint : 'tcp://nowhere');
+      await poll(() => error.count()).toBe(byValidate ? 0 : 1);
+      await type('param-endpoint', endpoint);
+      if (byValidate) {
+        await poll(() => error.getAttribute('data-code')).toBe(byValidate.code);
+        expect(await error.textContent(), endpoint).toContain(byValidate.message);
+      } else await poll(() => error.count()).toBe(0);
+    }
+  });
+
+  it('refuses a link with the error validate reports for it, through a publisher and its subscriber', async () => {
+    const graph = {
+      patchbay: 1 as const,
+      nodes: {
+        fft: { type: 'FFT', params: {} },
+        publish: { type: 'Publish', params: { ...ep } },
+        student: { type: 'Subscribe', params: { endpoint: 'tcp://localhost:5630' } },
+        fft2: { type: 'FFT', params: {} },
+        camera: { type: 'Camera', params: { frames: 1 } },
+        pull: { type: 'Pull', params: {} },
+        publish2: { type: 'Publish', params: { endpoint: 'tcp://127.0.0.1:5631' } },
+        student2: { type: 'Subscribe', params: { endpoint: 'tcp://127.0.0.1:5631' } },
+      },
+      links: ['fft.out -> publish.in', 'camera.out -> pull.in', 'pull.out -> publish2.in'].map((t) => parseLink(t)!),
+      layout: {
+        fft: [0, 0], publish: [280, 0], student: [560, 0], fft2: [840, 0],
+        camera: [0, 420], pull: [280, 420], publish2: [560, 420], student2: [840, 420],
+      } as Record<string, [number, number]>,
+    };
+    await open('drifted-links.yaml', graph);
+    const links = page.locator('svg[data-testid=link]');
+    await poll(() => links.count()).toBe(3);
+    // The old copy of the rules saw no type on a subscriber's output and no way from a publisher to its subscriber.
+    for (const [text, code] of [
+      ['student.out -> fft2.in', 'PORT_TYPE_MISMATCH'],
+      ['student2.out -> pull.in', 'CYCLE'],
+    ] as const) {
+      const before = await cli.validate(graph);
+      const after = await cli.validate({ ...graph, links: [...graph.links, parseLink(text)!] });
+      const brought = after.find((e) => e.code === code && !before.some((b) => b.message === e.message));
+      expect(brought, `validate on ${text}`).toBeDefined();
+      await drag(text);
+      await poll(() => message().getAttribute('data-code')).toBe(code);
+      expect(await message().textContent()).toContain(brought!.message);
+      expect(await links.count()).toBe(3);
+    }
+  });
+
+  it('refuses a node id validate refuses, with its message', async () => {
+    const graph = { patchbay: 1 as const, nodes: { copy: { type: 'Copy', params: {} } }, links: [], layout: { copy: [0, 0] as [number, number] } };
+    await open('drifted-ids.yaml', graph);
+    await pick('copy');
+    const byValidate = (await cli.validate({ ...graph, nodes: { Copy1: graph.nodes.copy } })).find((e) => e.code === 'BAD_NODE_ID');
+    expect(byValidate).toBeDefined();
+    await page.getByTestId('node-id-input').fill('Copy1');
+    await page.getByTestId('node-id-input').press('Enter');
+    await poll(() => message().getAttribute('data-code')).toBe('BAD_NODE_ID');
+    expect(await message().textContent()).toContain(byValidate!.message);
+    expect(await page.locator('[data-node-id="copy"]').count()).toBe(1);
   });
 });
