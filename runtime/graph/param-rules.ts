@@ -104,6 +104,13 @@ export function checkParam(decl: ParamDecl, value: unknown): ParamProblem | unde
   }
 }
 
+/** A number param's limits as validate's messages word them ("1 to 64 workers"); "" when it has none. The inspector shows the same words. */
+export function limitsText(decl: ParamDecl): string {
+  if (decl.kind !== 'number') return '';
+  if (decl.min === undefined && (decl.max === undefined || decl.max === Number.MAX_SAFE_INTEGER)) return '';
+  return range(decl.min, decl.max, decl.unit);
+}
+
 function range(min: number | undefined, max: number | undefined, unit: string | undefined): string {
   const u = unit ? ` ${unit}` : '';
   // Counts capped only by what a double holds read better as "at least 0".

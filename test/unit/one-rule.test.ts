@@ -9,6 +9,7 @@ import { getNodeType, nodeTypes } from '../../nodes/registry.ts';
 import { parseEndpoint } from '../../runtime/graph/endpoint.ts';
 import { parseLink } from '../../runtime/graph/link.ts';
 import { freshId, nodeIdProblem } from '../../runtime/graph/node-id.ts';
+import { limitsText } from '../../runtime/graph/param-rules.ts';
 import { refuseLink } from '../../runtime/graph/refuse-link.ts';
 import type { Graph, GraphError, GraphErrorCode } from '../../runtime/graph/types.ts';
 import { paramError, parseParam } from '../../editor/src/params.ts';
@@ -99,6 +100,16 @@ describe('params typed in the inspector: the same code as validate', () => {
     const byValidate = (await validate(graph)).filter((e) => e.param === key && e.severity === 'error');
     expect(byValidate.map((e) => e.code)).toEqual(code ? [code] : []);
     if (inspector) expect(byValidate[0].message).toBe(inspector.message);
+  });
+
+  it("the limits the inspector prints are the words of validate's range errors", () => {
+    for (const d of nodeTypes) {
+      for (const [key, decl] of Object.entries(d.params)) {
+        if (decl.kind !== 'number' || decl.min === undefined) continue;
+        const below = paramError('n', d, {}, key, decl.min - 1);
+        expect(below?.message, `${d.type}.${key}`).toContain(`must be ${limitsText(decl)},`);
+      }
+    }
   });
 
   it('a required param put back to no value is MISSING_PARAM in both', async () => {

@@ -16,6 +16,7 @@ import type { Graph, GraphError, GraphLink, GraphNode } from '../../../runtime/g
 import { formatLink as linkText } from '../../../runtime/graph/link.ts';
 import { freshId, nodeIdProblem } from '../../../runtime/graph/node-id.ts';
 import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
+import { isDefault, ownDecl } from '../../../runtime/graph/param-rules.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
 import PatchLinkView from '../components/PatchLinkView.vue';
 import { live } from '../store.ts';
@@ -322,8 +323,9 @@ export class PatchEditor {
   setParam(node: PatchNode, key: string, value: unknown): void {
     const before = node.params[key];
     const apply = (v: unknown): void => {
-      const def = (node.decl.params[key] as { default?: unknown } | undefined)?.default;
-      if (v === undefined || JSON.stringify(v) === JSON.stringify(def)) delete node.params[key];
+      // What the saved document leaves out, so the canvas and the file agree on what is set.
+      const decl = ownDecl(node.decl.params, key);
+      if (v === undefined || (decl && isDefault(decl, v))) delete node.params[key];
       else node.params[key] = v;
       void this.area.update('node', node.id);
       this.hooks.onChange('graph');
