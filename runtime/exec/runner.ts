@@ -1,0 +1,145 @@
+/**
+ * Running one node: loading its stage, the StageIO it gets, opening it, and the loop that
+ * takes its inbox (or runs its source) until every input has ended, then ends its outputs.
+ */
+import { getNodeType } from '../../nodes/registry.ts';
+import type { Message } from '../wire/index.ts';
+import type { RunContext } from './context.ts';
+import { ExecError, errorCode } from './errors.ts';
+import type { Runner } from './run-state.ts';
+import type { StageFactory, StageIO } from './stage.ts';
+import { closeSource } from './transports/receiver.ts';
+
+/** nodes/<folder>/stage.ts: the folder is the type in kebab-case (HDF5Sink → hdf5-sink). */
+export function stageFolder(type: string): string {
+  return type.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+/** Creates every node's stage (a test's factory first, else nodes/<type>/stage.ts). */
+export async function loadStages(ctx: RunContext, startedAt: Date): Promise<void> {
+  for (const r of ctx.runners.values()) {
+    const type = r.node.type;
+    let factory: StageFactory | undefined = ctx.options.stages?.[type];
+    if (!factory) {
+      const url = new URL(`../../nodes/${stageFolder(type)}/stage.ts`, import.meta.url);
+      try {
+        factory = ((await import(url.href)) as { default?: StageFactory }).default;
+      } catch (e) {
+        throw new ExecError('STAGE_MISSING', `cannot load the ${type} stage (nodes/${stageFolder(type)}/stage.ts): ${(e as Error).message}`, r.node.id);
+      }
+      if (typeof factory !== 'function') throw new ExecError('STAGE_MISSING', `nodes/${stageFolder(type)}/stage.ts has no default export StageFactory`, r.node.id);
+    }
+    r.io = makeIO(ctx, r, startedAt);
+    try {
+      r.stage = await factory(r.io);
+    } catch (e) {
+      throw new ExecError('STAGE_FAILED', `creating the stage failed: ${(e as Error).message}`, r.node.id);
+    }
+  }
+}
+
+function makeIO(ctx: RunContext, r: Runner, startedAt: Date): StageIO {
+  return {
+    node: r.node,
+    graphText: ctx.options.graphText,
+    startedAt,
+    stats: r.stats,
+    signal: ctx.signal,
+    sockets: r.stageSockets,
+    emit: (port, msg, branch) => emitFrom(ctx, r, port, msg, branch),
+    branches: (port) => r.outputs.get(port)?.length ?? 0,
+    warn: (error) => ctx.problems.warn(r, error),
+    fail: (error) => ctx.fail(r, error),
+  };
+}
+
+export async function openStage(r: Runner): Promise<void> {
+  try {
+    await r.stage?.open?.();
+  } catch (e) {
+    throw new ExecError(errorCode(e) === 'STAGE_FAILED' ? 'STAGE_FAILED' : (errorCode(e) as never), `open failed: ${(e as Error).message}`, r.node.id);
+  }
+}
+
+function emitFrom(ctx: RunContext, r: Runner, port: string, msg: Message, branch?: number): Promise<void> {
+  // End of stream is the executor's job: it follows run() or end().
+  if (msg.kind !== 'frame') return Promise.resolve();
+  const sinks = r.outputs.get(port);
+  if (!sinks || sinks.length === 0) {
+    const decl = getNodeType(r.node.type);
+    if (decl && !decl.outputs.some((p) => p.name === port)) return Promise.reject(new ExecError('BAD_PLAN', `emit on unknown port ${JSON.stringify(port)}`, r.node.id));
+    // An output nobody consumes (an unconnected port): counted, not sent.
+    r.flow.framesOut++;
+    r.flow.bytesOut += msg.data.byteLength;
+    return Promise.resolve();
+  }
+  let chosen = sinks;
+  if (branch !== undefined) {
+    const s = sinks[branch];
+    if (!s) return Promise.reject(new ExecError('BAD_PLAN', `port ${port} has ${sinks.length} branches, got branch ${branch}`, r.node.id));
+    chosen = [s];
+  }
+  r.flow.framesOut++;
+  r.flow.bytesOut += msg.data.byteLength;
+  if (ctx.options.tap) {
+    try {
+      ctx.options.tap(r.node.id, msg);
+    } catch (e) {
+      ctx.problems.warn(r, e as Error);
+    }
+  }
+  for (const s of chosen) s.sent++;
+  if (chosen.length === 1) return chosen[0].send(msg);
+  return Promise.all(chosen.map((s) => s.send(msg))).then(() => undefined);
+}
+
+/** Runs the node to its end: its source, or its inbox until every input has ended; then end of stream on every output. */
+export async function drive(ctx: RunContext, r: Runner): Promise<void> {
+  r.state = 'running';
+  const stage = r.stage!;
+  if (r.isSource) {
+    try {
+      await stage.run!();
+    } catch (e) {
+      ctx.fail(r, e);
+    }
+  } else {
+    while (r.inputs > 0) {
+      const item = await r.inbox.take();
+      if (item.link) item.link.queued = Math.max(0, item.link.queued - (item.frame ? 1 : 0));
+      if (!item.frame) {
+        r.inputs--;
+        if (item.aux) r.auxOpen--;
+        // Every in-graph input has ended: outside-only sockets have no more say (their frames
+        // already received are still in the inbox and are processed before their end).
+        else if (r.auxOpen > 0 && r.inputs === r.auxOpen) for (const a of r.aux) closeSource(ctx, a);
+        continue;
+      }
+      r.flow.framesIn++;
+      r.flow.bytesIn += item.frame.data.byteLength;
+      if (r.failed) {
+        // A failed node takes what its producers still send, so they can finish; these frames are lost.
+        r.flow.lost++;
+        continue;
+      }
+      const t0 = process.hrtime.bigint();
+      try {
+        await stage.receive?.(item.port, item.frame);
+      } catch (e) {
+        ctx.fail(r, e);
+      }
+      r.flow.busyNs += Number(process.hrtime.bigint() - t0);
+    }
+  }
+  r.state = 'draining';
+  if (!r.failed) {
+    try {
+      await stage.end?.();
+    } catch (e) {
+      ctx.fail(r, e);
+    }
+  }
+  const sinks = [...r.outputs.values()].flat();
+  await Promise.all(sinks.map((s) => s.end(s.sent).catch((e) => ctx.problems.report(r, e))));
+  r.state = r.failed ? 'failed' : 'done';
+}

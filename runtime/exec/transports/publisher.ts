@@ -1,0 +1,131 @@
+/**
+ * A Publish node's output: an XPUB at its endpoint for outside subscribers (and the graph's
+ * subscribers on other hosts), and, when the graph's own subscribers on this host dial its
+ * inproc name, a second XPUB there that hands them frames by reference. Subscriptions are
+ * counted, so the sources wait for subscribers and the publisher knows when nobody listens.
+ */
+import type * as zmq from 'zeromq';
+import type { PlanSocket } from '../../compile/plan.ts';
+import { encode } from '../../wire/index.ts';
+import type { RunContext } from '../context.ts';
+import { EOS_LIMIT_MS, repeatEos, sendWithin } from '../eos.ts';
+import type { RefFeed } from '../refs.ts';
+import { deferred, sleep, type Runner } from '../run-state.ts';
+import { SendQueue } from '../send-queue.ts';
+import { attach, createSocket } from '../sockets.ts';
+import type { ReceiversByEndpoint } from './receiver.ts';
+
+/** End-of-stream messages a publisher sends again for outside subscribers, and the gap between them, ms. */
+const OUTSIDE_EOS_REPEATS = 3;
+export const OUTSIDE_EOS_GAP_MS = 20;
+/**
+ * A bound publisher keeps its end of stream open at least this long after binding, ms: a
+ * subscriber that was already dialling (another graph started first) reconnects within
+ * ZeroMQ's 100 ms reconnect interval and then still learns how many frames it missed.
+ */
+const JOIN_GRACE_MS = 500;
+
+interface Xpub {
+  q: SendQueue;
+  /** Subscriptions now (one per topic per subscriber). */
+  subs(): number;
+  /** Calls `f` at each new subscription until the returned function is called. */
+  onJoin(f: () => void): () => void;
+}
+
+export async function openPublisher(ctx: RunContext, r: Runner, s: PlanSocket, localReceivers: ReceiversByEndpoint): Promise<void> {
+  const topic = String(r.node.params.topic ?? '');
+  const local = s.side === 'bind' && s.inproc ? s.inproc : undefined;
+  const subsAt = (inproc: boolean) =>
+    ctx.plan.sockets.filter((x) => x.type === 'SUB' && x.endpoint === s.endpoint && !!x.inproc === inproc).reduce((a, x) => a + Math.max(1, x.topics?.length ?? 1), 0);
+  // Every in-graph subscriber sends one subscription per topic; outside ones are waitFor.
+  const inGraphLocal = local ? subsAt(true) : 0;
+  const inGraphRemote = local ? subsAt(false) : subsAt(true) + subsAt(false);
+  const waitFor = s.waitFor ?? 0;
+  const outer = await xpub(ctx, r, s.hwm, inGraphRemote + waitFor, local ? { ...s, inproc: undefined } : s);
+  const inner = local ? await xpub(ctx, r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined }) : undefined;
+  const boundAt = Date.now();
+  if (waitFor > 0) {
+    r.waiting = () => {
+      const joined = Math.max(0, outer.subs() - inGraphRemote);
+      return joined < waitFor ? { what: 'subscribers', want: waitFor, joined } : undefined;
+    };
+  }
+  const subHwm = Math.max(0, ...ctx.plan.sockets.filter((x) => x.type === 'SUB' && x.inproc === local).map((x) => x.hwm));
+  const feed: RefFeed | undefined = inner ? ctx.refs.feed(local!, s.hwm, subHwm) : undefined;
+  r.addOutput('out', {
+    sent: 0,
+    send: (frame) => {
+      // PUB sends to nobody without a word: count it, so the summary can say so.
+      if (outer.subs() === 0 && (feed?.subs.size ?? 0) === 0) {
+        r.unheard++;
+        r.flow.dropped++;
+      }
+      if (!inner) return outer.q.send(encode(frame, topic));
+      const sent = feed!.subs.size > 0 ? inner.q.send(ctx.refs.ref(frame, topic, feed)) : Promise.resolve();
+      // Nobody outside listens: PUB would drop it anyway.
+      return outer.subs() > 0 ? Promise.all([sent, outer.q.send(encode(frame, topic))]).then(() => undefined) : sent;
+    },
+    end: async (count) => {
+      const eos = () => encode({ kind: 'eos', seq: count }, topic);
+      const mine = localReceivers.get(s.endpoint) ?? [];
+      if (inner) await repeatEos(inner.q, eos, mine.filter((c) => c.plan.inproc), ctx.forced);
+      await repeatEos(outer.q, eos, mine.filter((c) => !inner || !c.plan.inproc), ctx.forced);
+      // Outside subscribers cannot confirm, and PUB drops at a full queue: a few more, spaced
+      // out, so a student's script that is a little behind still sees end of stream.
+      if (outer.subs() > inGraphRemote)
+        for (let i = 0; i < OUTSIDE_EOS_REPEATS && !ctx.forced.settled; i++) {
+          await sleep(OUTSIDE_EOS_GAP_MS);
+          await sendWithin(outer.q, eos(), EOS_LIMIT_MS, ctx.forced);
+        }
+      // A short run: subscribers still dialling (a graph started first) join within the grace
+      // and are told the count, so they end and know what they missed.
+      if (s.side === 'bind') {
+        const left = boundAt + JOIN_GRACE_MS - Date.now();
+        if (left > 0 && !ctx.forced.settled) {
+          const off = outer.onJoin(() => void sendWithin(outer.q, eos(), OUTSIDE_EOS_GAP_MS, ctx.forced));
+          await Promise.race([sleep(left), ctx.forced.promise]);
+          off();
+        }
+      }
+    },
+  });
+}
+
+/** An XPUB bound (or connected) as `at` says, counting subscriptions; the run's sources wait for `want` of them. */
+async function xpub(ctx: RunContext, r: Runner, hwm: number, want: number, at: PlanSocket): Promise<Xpub> {
+  const socket = createSocket('PUB', hwm) as zmq.XPublisher;
+  ctx.sockets.push(socket);
+  await attach(socket, at);
+  let subs = 0;
+  const joined = new Set<() => void>();
+  const enough = deferred<void>();
+  if (want === 0) enough.resolve();
+  const loop = async () => {
+    for (;;) {
+      let msg: Buffer;
+      try {
+        [msg] = await socket.receive();
+      } catch (e) {
+        if (socket.closed || ctx.finished) return;
+        ctx.problems.report(r, e);
+        return;
+      }
+      if (msg.length > 0 && msg[0] === 1) {
+        subs++;
+        for (const f of joined) f();
+      } else if (msg.length > 0 && msg[0] === 0) subs--;
+      if (subs >= want) enough.resolve();
+    }
+  };
+  void loop();
+  ctx.readiness.push(enough.promise);
+  return {
+    q: new SendQueue(socket),
+    subs: () => subs,
+    onJoin: (f) => {
+      joined.add(f);
+      return () => joined.delete(f);
+    },
+  };
+}

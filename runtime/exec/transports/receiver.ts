@@ -1,0 +1,184 @@
+/**
+ * Receiving sockets (PULL, SUB): one loop each that decodes what arrives (or takes a frame
+ * handed over by reference), counts drops and refusals, and puts frames in the node's inbox;
+ * it ends at end of stream from every producer it waits for, or when closed.
+ */
+import type * as zmq from 'zeromq';
+import type { PlanSocket } from '../../compile/plan.ts';
+import { decode, WireError, type Message } from '../../wire/index.ts';
+import type { RunContext } from '../context.ts';
+import { ExecError } from '../errors.ts';
+import { deferred, type LinkState, type Runner, type SocketSource } from '../run-state.ts';
+import { createSocket, hasHandshake } from '../sockets.ts';
+
+/**
+ * How often a receive loop facing outside peers wakes when nothing arrives, ms: long enough to
+ * cost nothing, short enough that a Pull whose producers left ends promptly (a disconnect
+ * event may come before the producer's last messages are read; they are, by then).
+ */
+const IDLE_TICK_MS = 250;
+
+/** Local receiving sockets by endpoint: publishers and ventilators wait for their end-of-stream confirmations. */
+export type ReceiversByEndpoint = Map<string, SocketSource[]>;
+
+/** A receiving socket for node `r`'s input `port`, expecting `expected` ends of stream. Not yet bound or connected. */
+export function openSource(
+  ctx: RunContext,
+  r: Runner,
+  s: PlanSocket,
+  port: string,
+  link: LinkState | undefined,
+  expected: number,
+  sourceLike: boolean,
+  localReceivers: ReceiversByEndpoint,
+): SocketSource {
+  // A node's own receiving socket faces outside programs: it takes messages up to its limit.
+  const limit = s.link === undefined ? Number(r.node.params.maxMessageMiB ?? 0) : 0;
+  const socket = createSocket(s.type, s.hwm, {
+    ...(limit > 0 ? { maxMessageSize: limit * 2 ** 20 } : {}),
+    // Loops that may have to end without a message (peers gone, a lone half stopped) wake now and then.
+    ...(hasHandshake(s) ? { receiveTimeout: IDLE_TICK_MS } : {}),
+  });
+  ctx.sockets.push(socket);
+  if (s.type === 'SUB') for (const t of s.topics ?? (r.node.params.topics as string[] | undefined) ?? ['']) (socket as zmq.Subscriber).subscribe(t);
+  r.inputs++;
+  const src: SocketSource = {
+    plan: s,
+    socket,
+    runner: r,
+    port,
+    link,
+    withTopic: s.type === 'SUB',
+    expected,
+    sourceLike,
+    aux: false,
+    received: 0,
+    closing: false,
+    ended: deferred(),
+    dropTo: r,
+    dropped: 0,
+    lastRef: -1,
+    peers: 0,
+    peersEver: 0,
+    eos: 0,
+    remoteFed: false,
+    endWhenIdle: false,
+  };
+  if (hasHandshake(s)) {
+    socket.events.on('handshake', () => {
+      src.peers++;
+      src.peersEver++;
+    });
+    socket.events.on('disconnect', () => {
+      src.peers = Math.max(0, src.peers - 1);
+      // Producers from outside that have all left, at least one with its end of stream: none
+      // of them will send another; what they sent is read before the loop's next idle tick.
+      if (src.sourceLike && src.peers === 0 && src.eos > 0) src.endWhenIdle = true;
+    });
+  }
+  ctx.sources.push(src);
+  const list = localReceivers.get(s.endpoint) ?? [];
+  list.push(src);
+  localReceivers.set(s.endpoint, list);
+  return src;
+}
+
+/** Reads `src` until its end of stream (or its close), then tells its node the input has ended. */
+export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<void> {
+  const r = src.runner;
+  let lastSeq = -1;
+  let gaps = 0;
+  for (;;) {
+    let parts: Buffer[];
+    try {
+      parts = await (src.socket as zmq.Pull).receive();
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EAGAIN' && !src.closing) {
+        // An idle tick (IDLE_TICK_MS): nothing was queued.
+        if (src.endWhenIdle) break;
+        continue;
+      }
+      if (!src.closing && !ctx.finished) ctx.problems.report(r, e);
+      break;
+    }
+    let msg: Message;
+    const body = parts.length === (src.withTopic ? 2 : 1) ? parts[parts.length - 1] : undefined;
+    if (body !== undefined && body.length > 1 && body[0] === 0x23 /* # */ && src.plan.inproc) {
+      // A frame an in-graph peer handed over by reference (refs.ts).
+      const frame = ctx.refs.take(body, src);
+      if (!frame) {
+        // A subscriber that stopped reading for longer than its feed's window: the oldest of its
+        // queue are gone, and counted as dropped by the sequence gap they leave. Nothing else
+        // lets a reference go before it is read.
+        if (src.plan.type !== 'SUB')
+          ctx.problems.refuse(r, new ExecError('STAGE_FAILED', `a frame handed over in process (${body.toString('latin1')}) was gone before it was read`, r.node.id));
+        continue;
+      }
+      msg = frame;
+    } else {
+      try {
+        msg = decode(parts, src.withTopic).msg;
+      } catch (e) {
+        // Whatever went wrong with this one message is its own error: counted, never the run's.
+        ctx.problems.refuse(r, e instanceof WireError ? e : new WireError('BAD_HEADER', `message could not be read: ${(e as Error).message}`));
+        continue;
+      }
+    }
+    if (msg.kind === 'eos') {
+      src.eos++;
+      if (src.withTopic) {
+        // The publisher's count makes the live estimate exact: every frame sent and not
+        // received was dropped, the tail included. A count below what arrived is not believed.
+        if (msg.seq >= src.received) countDrops(src, msg.seq - src.received - src.dropped);
+        else ctx.problems.refuse(r, new ExecError('BAD_EOS', `end of stream says ${msg.seq} frames were sent, ${src.received} arrived`, r.node.id));
+      }
+      if (src.sourceLike && hasHandshake(src.plan)) {
+        // Producers from outside: one end of stream from each that connected, or all gone.
+        if (src.eos >= Math.max(1, src.peersEver)) break;
+        if (src.peers === 0) src.endWhenIdle = true;
+        continue;
+      }
+      if (src.eos >= src.expected) break;
+      continue;
+    }
+    src.received++;
+    if (src.withTopic) {
+      // Live estimate from sequence gaps; end of stream makes it exact.
+      if (lastSeq >= 0 && msg.seq > lastSeq + 1) gaps += msg.seq - lastSeq - 1;
+      lastSeq = Math.max(lastSeq, msg.seq);
+      if (gaps > src.dropped) countDrops(src, gaps - src.dropped);
+    }
+    if (src.link) {
+      src.link.frames++;
+      src.link.bytes += msg.data.byteLength;
+      src.link.queued++;
+    }
+    await r.inbox.put({ port: src.port, frame: msg, link: src.link });
+  }
+  closeSource(ctx, src);
+  if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping) {
+    const n = src.peersEver - src.eos;
+    ctx.problems.refuse(r, new ExecError('PEER_LEFT', `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`, r.node.id));
+  }
+  await r.inbox.put({ port: src.port, link: src.link, aux: src.aux });
+}
+
+function countDrops(src: SocketSource, n: number): void {
+  // At end of stream the exact count may undo part of a live estimate (seq from outside that
+  // skips numbers it never sent): never below zero.
+  n = Math.max(n, -src.dropped);
+  if (n === 0) return;
+  src.dropped += n;
+  if (src.link) src.link.dropped += n;
+  src.dropTo.flow.dropped += n;
+}
+
+/** Stops reading `src`: what it received is already in the node's inbox; what is still in flight is not ours yet. */
+export function closeSource(ctx: RunContext, src: SocketSource): void {
+  if (src.closing) return;
+  src.closing = true;
+  src.ended.resolve();
+  ctx.refs.detach(src);
+  src.socket.linger = 0;
+  src.socket.close();
+}

@@ -1,0 +1,101 @@
+/**
+ * A Push node's output (the ventilator): one PUSH socket dealing frames round robin to the
+ * graph's workers and to outside ones, each of which must get its own end of stream.
+ */
+import type * as zmq from 'zeromq';
+import type { PlanSocket } from '../../compile/plan.ts';
+import { encode } from '../../wire/index.ts';
+import type { RunContext } from '../context.ts';
+import { EOS_LIMIT_MS, repeatEos, sendWithin } from '../eos.ts';
+import { deferred, sleep, type OutputSink, type Runner } from '../run-state.ts';
+import { SendQueue } from '../send-queue.ts';
+import { attach, createSocket, hasHandshake } from '../sockets.ts';
+import { OUTSIDE_EOS_GAP_MS } from './publisher.ts';
+import type { ReceiversByEndpoint } from './receiver.ts';
+
+/** How long a ventilator goes on sending end of stream while outside workers are still connected, ms. */
+const OUTSIDE_PUSH_EOS_MS = 2000;
+
+export async function openVentilator(ctx: RunContext, r: Runner, s: PlanSocket, localReceivers: ReceiversByEndpoint): Promise<void> {
+  const socket = createSocket('PUSH', s.hwm) as zmq.Push;
+  ctx.sockets.push(socket);
+  // Outside workers (a student's PULL) are counted as they connect, so each gets its end of stream.
+  let peers = 0;
+  // waitFor: outside workers to wait for before the source starts, on top of the graph's own
+  // (so a class's workers all share the round robin from the first frame).
+  const waitFor = s.waitFor ?? 0;
+  const workers = ctx.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s);
+  // In-graph workers that meet it over inproc report no handshake: only those over tcp or ipc count.
+  const inGraphRemote = workers.filter((x) => !x.inproc).length;
+  const want = waitFor > 0 && hasHandshake(s) ? waitFor + inGraphRemote : 0;
+  if (want > 0) {
+    r.waiting = () => {
+      const joined = Math.max(0, peers - inGraphRemote);
+      return peers < want ? { what: 'workers', want: waitFor, joined } : undefined;
+    };
+  }
+  const enough = deferred<void>();
+  if (want > 0) ctx.readiness.push(enough.promise);
+  // Peers that ever connected over tcp or ipc: outside workers, or the graph's own on other hosts
+  // (the graph's workers on this host meet it over inproc and report no handshake).
+  let connectedEver = 0;
+  socket.events.on('handshake', () => {
+    peers++;
+    connectedEver++;
+    if (want > 0 && peers >= want) enough.resolve();
+  });
+  socket.events.on('disconnect', () => peers--);
+  await attach(socket, s);
+  const q = new SendQueue(socket);
+  // A Push that connects to the graph's own Pull over inproc has no other peer: frames go by reference.
+  const byRef = s.side === 'connect' && !!s.inproc;
+  const sink: OutputSink = {
+    sent: 0,
+    send: (frame) => q.send(byRef ? ctx.refs.ref(frame) : encode(frame)),
+    end: async (count) => {
+      const consumers = localReceivers.get(s.endpoint) ?? [];
+      const eos = () => encode({ kind: 'eos', seq: count });
+      // A Push that connects has one peer, one pipe: one end of stream reaches it (the send waits
+      // for room). Sent again, a Pull fed by several such Push nodes would count it twice and end early.
+      if (s.side === 'connect') {
+        await sendWithin(q, eos(), EOS_LIMIT_MS, ctx.forced);
+        return;
+      }
+      // Workers placed on other hosts and outside workers cannot confirm: one each. Round
+      // robin skips a pipe that is full, so two may land on one worker and none on another:
+      // while any is still connected over tcp or ipc (a worker closes its socket at its end
+      // of stream), send again, for up to OUTSIDE_PUSH_EOS_MS.
+      const remoteWorkers = async (n: number) => {
+        for (let i = 0; i < n; i++) await sendWithin(q, eos(), EOS_LIMIT_MS, ctx.forced);
+        const until = Date.now() + OUTSIDE_PUSH_EOS_MS;
+        while (peers > 0 && Date.now() < until && !ctx.forced.settled) {
+          await sleep(OUTSIDE_EOS_GAP_MS);
+          if (peers > 0) await sendWithin(q, eos(), OUTSIDE_EOS_GAP_MS, ctx.forced);
+        }
+      };
+      if (consumers.length === 0) {
+        await remoteWorkers(Math.max(1, peers));
+        return;
+      }
+      await repeatEos(q, eos, consumers, ctx.forced);
+      // Once the local workers have confirmed (their sockets close at their end of stream),
+      // the workers still connected over tcp or ipc are the others, when the local ones meet
+      // it over inproc; local ones over tcp leave only the graph's workers on other hosts.
+      const remote = workers.filter((x) => !ctx.runners.has(x.node)).length;
+      const rest = consumers.some((c) => hasHandshake(c.plan)) ? remote : Math.max(remote, peers);
+      if (rest > 0) await remoteWorkers(rest);
+    },
+  };
+  r.addOutput('out', sink);
+  if (s.side === 'bind' && hasHandshake(s) && workers.length === 0) ctx.loop.out.push(() => sink.sent);
+  ctx.lossChecks.push(() => {
+    // A Push that connects feeds a bound Pull: that Pull's own check counts it.
+    if (s.side === 'connect') return 0;
+    const consumers = localReceivers.get(s.endpoint) ?? [];
+    // Only when every worker is inside this run can we tell what went missing: not when an
+    // outside worker took part (over tcp or ipc, while the graph's own meet it over inproc).
+    if (consumers.length === 0 || consumers.length !== workers.length) return 0;
+    if (connectedEver > 0 && !consumers.some((c) => hasHandshake(c.plan))) return 0;
+    return Math.max(0, sink.sent - consumers.reduce((a, c) => a + c.received, 0));
+  });
+}
