@@ -385,6 +385,22 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await eventually(() => lesson.textContent()).toContain('student (Subscribe, SUB) connects to this endpoint');
   });
 
+  it('a refused value stays in its field beside its error while the graph changes elsewhere; typing a good one clears it', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('Camera', 200, 200);
+    await selectNode('camera');
+    await setParam('fps', '50');
+    await setParam('fps', '-5');
+    await eventually(() => page.getByTestId('param-error-fps').isVisible()).toBe(true);
+    // Another param changes the graph (a new version re-renders the panel) while -5 is refused.
+    await setParam('frames', '120');
+    await eventually(() => page.getByTestId('param-frames').inputValue()).toBe('120');
+    expect(await page.getByTestId('param-fps').inputValue()).toBe('-5');
+    await setParam('fps', '50');
+    await eventually(() => page.getByTestId('param-error-fps').count()).toBe(0);
+  });
+
   it('marks validation errors on the node concerned', async () => {
     await openEditor();
     await newGraph();
