@@ -71,6 +71,18 @@ export interface SocketDecl {
   peerOut?: 'SUB' | 'PULL';
   /** The socket each in-graph producer of `in` gets, connected to this node's endpoint. */
   peerIn?: 'PUSH';
+  /** Its part in the pattern, in the course's words: the editor's lesson calls it so. */
+  role: 'publisher' | 'subscriber' | 'ventilator' | 'sink' | 'client' | 'server';
+}
+
+/** How a node's frames are drawn for the editor's preview. Plain data: the editor gets it as JSON. */
+export interface PreviewDecl {
+  /** linear: camera frames; log: spectra (log(1 + |x|)). */
+  scale: 'linear' | 'log';
+  /** Move the zero frequency to the centre (a spectrum not already shifted). */
+  shift?: boolean;
+  /** Params that change the drawing: each rule whose param has that value overrides, in order. */
+  when?: readonly { param: string; value: string | number | boolean; set: { scale?: 'linear' | 'log'; shift?: boolean } }[];
 }
 
 export interface NodeDecl {
@@ -80,6 +92,17 @@ export interface NodeDecl {
   outputs: readonly PortDecl[];
   params: Readonly<Record<string, ParamDecl>>;
   socket?: SocketDecl;
+  /**
+   * The worker pool this node runs on, as `patchbay plan` lists it: its size (a number, or
+   * the param that sets it) and what one of it is called.
+   */
+  pool?: { threads: number | string; unit: 'thread' | 'writer' };
+  /** Its frames are previewed in the editor while it runs, drawn as this says. */
+  preview?: PreviewDecl;
+  /** A param naming a resource only one node may hold (a file): two nodes giving the same value are refused. */
+  exclusive?: { param: string; code: 'DUPLICATE_FILE' };
+  /** A source's param saying how many frames it sends (0: until stopped): the progress bar's total. */
+  progress?: { param: string };
   docs: {
     /** One line for the palette. */
     summary: string;

@@ -101,5 +101,5 @@ export function patternLesson(decl: NodeDecl, params: Record<string, unknown>, o
     const hwm = params.hwm ?? p.hwm?.default;
     lines.push(`High-water mark${hwm !== undefined ? ` (${hwm} frames)` : ''}: ${HWM[s.own]}`);
   }
-  return { title: `${s.own} — the ${decl.type === 'Publish' ? 'publisher' : decl.type === 'Subscribe' ? 'subscriber' : decl.type === 'Push' ? 'ventilator' : decl.type === 'Pull' ? 'sink' : decl.type === 'Request' ? 'client' : 'server'}`, lines };
+  return { title: `${s.own} — the ${s.role}`, lines };
 }

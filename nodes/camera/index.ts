@@ -35,6 +35,8 @@ export const camera = {
     },
     buffers: { kind: 'number', default: 8, min: 1, max: 1024, integer: true, unit: 'frames', doc: 'Frames the camera holds while the pipeline is busy; beyond that, frames are dropped and counted' },
   },
+  progress: { param: 'frames' },
+  preview: { scale: 'linear' },
   docs: {
     summary: 'Frames from a camera: emulated, GenICam (Aravis) or Basler pylon',
     description:

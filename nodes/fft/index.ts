@@ -28,6 +28,18 @@ export const fft = {
       doc: 'exact: float64, equal to numpy within 1e-9 of the largest value; fast: float32, within 1e-5 (log-magnitude 1e-3; docs/fft.md)',
     },
   },
+  pool: { threads: 'threads', unit: 'thread' },
+  // Spectra are shown with the zero frequency in the centre, as a physicist expects to see them
+  // (unless already shifted, or half a spectrum), on a log scale unless already logarithmic.
+  preview: {
+    scale: 'log',
+    shift: true,
+    when: [
+      { param: 'output', value: 'log-magnitude', set: { scale: 'linear' } },
+      { param: 'output', value: 'half', set: { shift: false } },
+      { param: 'shift', value: true, set: { shift: false } },
+    ],
+  },
   docs: {
     summary: 'Worker pool computing the 2D FFT of each frame',
     description:

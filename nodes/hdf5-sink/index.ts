@@ -16,6 +16,8 @@ export const hdf5Sink = {
     maxFrames: { kind: 'number', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'frames', doc: 'Record only the first this many frames (later ones are counted, not written); 0 records all' },
     ifExists: { kind: 'enum', choices: ['error', 'append', 'overwrite'], default: 'error', doc: 'What to do when the file exists: refuse, add a group, or replace it' },
   },
+  pool: { threads: 1, unit: 'writer' },
+  exclusive: { param: 'file', code: 'DUPLICATE_FILE' },
   docs: {
     summary: 'Appends frames to an extendable dataset in an HDF5 file',
     description:

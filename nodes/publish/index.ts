@@ -21,7 +21,7 @@ export const publish = {
       doc: 'Outside subscribers (e.g. students\' scripts) to wait for before the source starts',
     },
   },
-  socket: { own: 'PUB', side: 'bind', peerOut: 'SUB' },
+  socket: { own: 'PUB', side: 'bind', peerOut: 'SUB', role: 'publisher' },
   docs: {
     summary: 'PUB socket: every subscriber gets every frame, topics filter',
     description:

@@ -12,7 +12,7 @@ export const pull = {
     maxMessageMiB: maxMessageParam,
     bind: bindParam(true),
   },
-  socket: { own: 'PULL', side: 'bind', peerIn: 'PUSH' },
+  socket: { own: 'PULL', side: 'bind', peerIn: 'PUSH', role: 'sink' },
   docs: {
     summary: 'PULL socket: the sink, fair-queued fan-in from many workers',
     description:

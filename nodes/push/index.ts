@@ -20,7 +20,7 @@ export const push = {
       doc: 'Outside workers (e.g. students\' scripts) to wait for before the source starts; needs a tcp or ipc endpoint',
     },
   },
-  socket: { own: 'PUSH', side: 'bind', peerOut: 'PULL' },
+  socket: { own: 'PUSH', side: 'bind', peerOut: 'PULL', role: 'ventilator' },
   docs: {
     summary: 'PUSH socket: the ventilator, each frame to one worker',
     description:

@@ -10,7 +10,7 @@ export const reply = {
     endpoint: endpointParam('Where the server binds, e.g. tcp://127.0.0.1:5556; empty gives an inproc endpoint'),
     bind: bindParam(true),
   },
-  socket: { own: 'REP', side: 'bind' },
+  socket: { own: 'REP', side: 'bind', role: 'server' },
   docs: {
     summary: 'REP socket: answers each request with the latest frame',
     description:

@@ -12,7 +12,8 @@ export const request = {
     frames: { kind: 'number', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'frames', doc: 'Stop after this many replies; 0 runs until stopped' },
     timeoutMs: { kind: 'number', default: 5000, min: 1, max: 3_600_000, integer: true, unit: 'ms', doc: 'Give up on a reply after this long' },
   },
-  socket: { own: 'REQ', side: 'connect' },
+  socket: { own: 'REQ', side: 'connect', role: 'client' },
+  progress: { param: 'frames' },
   docs: {
     summary: 'REQ socket: asks a Reply node for a frame at a set rate',
     description:

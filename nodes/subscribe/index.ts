@@ -13,7 +13,7 @@ export const subscribe = {
     maxMessageMiB: maxMessageParam,
     bind: bindParam(false),
   },
-  socket: { own: 'SUB', side: 'connect' },
+  socket: { own: 'SUB', side: 'connect', role: 'subscriber' },
   docs: {
     summary: 'SUB socket: frames from a publisher outside this graph, filtered by topic',
     description:

@@ -102,9 +102,8 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
 
   const pools: PlanPool[] = [];
   for (const n of run) {
-    if (n.decl.type === 'FFT') pools.push({ node: n.id, threads: Number(n.params.threads) });
-    // One writer per file: HDF5 has no locking between writers.
-    if (n.decl.type === 'HDF5Sink') pools.push({ node: n.id, threads: 1 });
+    const pool = n.decl.pool;
+    if (pool) pools.push({ node: n.id, threads: typeof pool.threads === 'number' ? pool.threads : Number(n.params[pool.threads]) });
   }
 
   const plan: Plan = { name: graph.name ?? 'graph', nodes, links, sockets, pools, startOrder: startOrder(run, edges, a) };

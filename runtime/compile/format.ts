@@ -1,3 +1,4 @@
+import { getNodeType } from '../../nodes/registry.ts';
 import type { Plan, PlanSocket } from './plan.ts';
 
 /** What `patchbay plan` prints: sockets, links, pools and start order, in words a student can follow. */
@@ -44,7 +45,7 @@ export function formatPlan(plan: Plan): string {
   if (plan.pools.length === 0) lines.push('  (none)');
   for (const p of plan.pools) {
     const type = plan.nodes.find((n) => n.id === p.node)?.type;
-    const what = type === 'HDF5Sink' ? 'writer' : 'thread';
+    const what = (type && getNodeType(type)?.pool?.unit) ?? 'thread';
     lines.push(`  ${p.node}: ${p.threads} ${what}${p.threads === 1 ? '' : 's'}`);
   }
 

@@ -1,4 +1,5 @@
 /** Turning the run's counters into rates: the snapshots of the live table, --json and the editor. */
+import { getNodeType } from '../../nodes/registry.ts';
 import type { LinkState, Runner, SocketSource } from './run-state.ts';
 import type { LinkRates, NodeRates, StatsSnapshot } from './types.ts';
 
@@ -56,7 +57,11 @@ export class StatsKeeper {
       };
       if (r.isSource) {
         anySource = true;
-        const n = Number(r.node.params.frames ?? 0);
+        // The source's count param, as its type declares it: the progress bar's total. A type
+        // no declaration names (a test's own source stage) is read as counting in `frames`.
+        const decl = getNodeType(r.node.type);
+        const param = decl ? decl.progress?.param : 'frames';
+        const n = param === undefined ? 0 : Number(r.node.params[param] ?? 0);
         if (n > 0) {
           total += n;
           done += framesOut;

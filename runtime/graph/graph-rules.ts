@@ -247,14 +247,17 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     }
   }
 
-  // One writer per file.
-  const files = new Map<string, string>();
+  // Resources one node holds (a recorder's file): one writer per file.
+  const held = new Map<string, string>();
   for (const info of nodes.values()) {
-    if (info.decl.type !== 'HDF5Sink' || typeof info.params.file !== 'string') continue;
-    const other = files.get(info.params.file);
+    const ex = info.decl.exclusive;
+    const value = ex ? info.params[ex.param] : undefined;
+    if (!ex || typeof value !== 'string') continue;
+    const key = `${ex.code}\0${value}`;
+    const other = held.get(key);
     if (other !== undefined) {
-      add('DUPLICATE_FILE', `node ${info.id}: ${info.params.file} is already written by ${other}; one writer per file`, { at: 'param', node: info.id, param: 'file' }, { node: info.id, param: 'file' });
-    } else files.set(info.params.file, info.id);
+      add(ex.code, `node ${info.id}: ${value} is already written by ${other}; one writer per file`, { at: 'param', node: info.id, param: ex.param }, { node: info.id, param: ex.param });
+    } else held.set(key, info.id);
   }
 
   // Data flow: links plus the sockets that meet by endpoint.

@@ -2,6 +2,7 @@
  * One run at a time, driven from the editor: compile, start through the executor that
  * `patchbay run` uses, forward stats and failures, and turn emitted frames into previews.
  */
+import { getNodeType, type ParamValues } from '../../nodes/registry.ts';
 import { serializeGraph } from '../graph/index.ts';
 import type { Graph } from '../graph/types.ts';
 import type { NodeFailure, RunGraph, RunHandle, RunSummary, StatsSnapshot } from '../exec/types.ts';
@@ -11,16 +12,13 @@ import { bodyGraph } from './body.ts';
 import { previewImage, PreviewThrottle, type PreviewOptions } from './preview.ts';
 import type { ClientMessage, RunState, ServerMessage } from './protocol.ts';
 
-/** How the preview of a node's frames is drawn, or undefined when the node gets none. */
-function previewOptionsFor(type: string, params: Record<string, unknown>): PreviewOptions | undefined {
-  if (type === 'Camera') return { scale: 'linear' };
-  if (type === 'FFT') {
-    const output = params.output ?? 'magnitude';
-    // Spectra are shown with the zero frequency in the centre, as a physicist expects to see them.
-    const shift = params.shift !== true && output !== 'half';
-    return { scale: output === 'log-magnitude' ? 'linear' : 'log', shift };
-  }
-  return undefined;
+/** How the preview of a node's frames is drawn (its type's declaration says), or undefined when the node gets none. */
+function previewOptionsFor(type: string, params: ParamValues): PreviewOptions | undefined {
+  const p = getNodeType(type)?.preview;
+  if (!p) return undefined;
+  let opts: PreviewOptions = { scale: p.scale, shift: p.shift };
+  for (const rule of p.when ?? []) if (params[rule.param] === rule.value) opts = { ...opts, ...rule.set };
+  return opts;
 }
 
 export class RunSession {

@@ -6,6 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { nodeTypes } from '../../nodes/registry.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIRS = ['runtime', 'editor/src'];
@@ -52,5 +53,18 @@ describe('architecture', () => {
     };
     for (const f of all) visit(f, []);
     expect(cycles).toEqual([]);
+  });
+
+  it('runtime/ and editor/src name no node type: what a type needs, its declaration says (pool, preview, exclusive, progress, socket role)', () => {
+    const names = nodeTypes.map((d) => d.type);
+    const quoted = new RegExp(`['"\`](${names.join('|')})['"\`]`);
+    const hits = all.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => [line, i] as const)
+        .filter(([line]) => quoted.test(line) && !/^\s*(\/\/|\/?\*)/.test(line))
+        .map(([line, i]) => `${relative(ROOT, f)}:${i + 1}: ${line.trim()}`),
+    );
+    expect(hits).toEqual([]);
   });
 });

@@ -29,9 +29,6 @@ export const NODE_BOX = { width: 190, title: 44, port: 30, stats: 40, preview: 1
 /** Room between layers for a link's rate label. */
 const ARRANGE = { options: { 'elk.spacing.nodeNode': '60', 'elk.layered.spacing.nodeNodeBetweenLayers': '140' } };
 
-/** Node types whose frames the server previews. */
-export const PREVIEWED = new Set(['Camera', 'FFT']);
-
 /** A node on the canvas: its graph id, declaration and params (only those the user set). */
 export class PatchNode extends ClassicPreset.Node {
   width = NODE_BOX.width;
@@ -43,7 +40,7 @@ export class PatchNode extends ClassicPreset.Node {
     for (const p of decl.outputs) this.addOutput(p.name, new ClassicPreset.Output(socket, p.name, true));
     this.height =
       NODE_BOX.title + NODE_BOX.port * (decl.inputs.length + decl.outputs.length) + NODE_BOX.stats +
-      (PREVIEWED.has(decl.type) ? NODE_BOX.preview : 0) + NODE_BOX.footer;
+      (decl.preview ? NODE_BOX.preview : 0) + NODE_BOX.footer;
   }
 }
 
