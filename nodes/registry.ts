@@ -1,3 +1,10 @@
+/**
+ * Every node type: its declaration (what the editor, the validator, the compiler and the
+ * executor read) and where its stage is (what runs it). The runtime finds everything about a
+ * type here; nothing else names one. Server side only: the editor gets the declarations as
+ * JSON (/api/catalog), never this module (its stages carry worker-side code).
+ */
+import type { StageFactory } from '../runtime/exec/stage.ts';
 import type { NodeDecl } from './types.ts';
 import { camera } from './camera/index.ts';
 import { publish } from './publish/index.ts';
@@ -10,14 +17,56 @@ import { fft } from './fft/index.ts';
 import { copy } from './copy/index.ts';
 import { hdf5Sink } from './hdf5-sink/index.ts';
 
-/** Every node type, in palette order. */
-export const nodeTypes: readonly NodeDecl[] = [camera, publish, subscribe, push, pull, request, reply, fft, copy, hdf5Sink];
+/** A node type's whole truth: its declaration, and its stage, loaded when a run needs it. */
+export interface NodeTypeDef {
+  decl: NodeDecl;
+  stage: () => Promise<{ default?: StageFactory }>;
+}
 
-const byType = new Map(nodeTypes.map((d) => [d.type, d]));
+/** One node type, as its folder defines it (see docs/architecture.md, "Add a node type"). */
+export function defineNodeType(decl: NodeDecl, stage: NodeTypeDef['stage']): NodeTypeDef {
+  return { decl, stage };
+}
+
+const defs: NodeTypeDef[] = [
+  defineNodeType(camera, () => import('./camera/stage.ts')),
+  defineNodeType(publish, () => import('./publish/stage.ts')),
+  defineNodeType(subscribe, () => import('./subscribe/stage.ts')),
+  defineNodeType(push, () => import('./push/stage.ts')),
+  defineNodeType(pull, () => import('./pull/stage.ts')),
+  defineNodeType(request, () => import('./request/stage.ts')),
+  defineNodeType(reply, () => import('./reply/stage.ts')),
+  defineNodeType(fft, () => import('./fft/stage.ts')),
+  defineNodeType(copy, () => import('./copy/stage.ts')),
+  defineNodeType(hdf5Sink, () => import('./hdf5-sink/stage.ts')),
+];
+
+const byType = new Map(defs.map((d) => [d.decl.type, d]));
+const decls: NodeDecl[] = defs.map((d) => d.decl);
+
+/** Every node type's declaration, in palette order (types registered later come last). */
+export const nodeTypes: readonly NodeDecl[] = decls;
 
 /** The declaration of a node type, or undefined. */
 export function getNodeType(type: string): NodeDecl | undefined {
-  return byType.get(type);
+  return byType.get(type)?.decl;
+}
+
+/** Loads a node type's stage factory; undefined for a type the registry does not know. */
+export async function loadStage(type: string): Promise<StageFactory | undefined> {
+  const def = byType.get(type);
+  if (!def) return undefined;
+  return (await def.stage()).default;
+}
+
+/**
+ * Adds a node type defined outside nodes/ (a plugin, a test's fixture): from then on the
+ * validator, the compiler and the executor treat it as one of their own.
+ */
+export function registerNodeType(def: NodeTypeDef): void {
+  if (byType.has(def.decl.type)) throw new Error(`node type ${def.decl.type} is already registered`);
+  byType.set(def.decl.type, def);
+  decls.push(def.decl);
 }
 
 export type { NodeDecl, PortDecl, ParamDecl, ParamValues, MessageType } from './types.ts';

@@ -26,8 +26,6 @@ import { StatsKeeper } from './stats.ts';
 import { closeSource, receiveLoop } from './transports/receiver.ts';
 import type { RunGraph, RunHandle, RunOptions, RunSummary, StatsSnapshot } from './types.ts';
 
-export { stageFolder } from './runner.ts';
-
 /** How long a node's close() may take before the run reports it as slow and goes on, ms. */
 const CLOSE_LIMIT_MS = 5000;
 /** How long a lone half's inputs from another host may still drain after a stop, ms. */

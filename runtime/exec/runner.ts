@@ -2,7 +2,7 @@
  * Running one node: loading its stage, the StageIO it gets, opening it, and the loop that
  * takes its inbox (or runs its source) until every input has ended, then ends its outputs.
  */
-import { getNodeType } from '../../nodes/registry.ts';
+import { getNodeType, loadStage } from '../../nodes/registry.ts';
 import type { Message } from '../wire/index.ts';
 import type { RunContext } from './context.ts';
 import { ExecError, errorCode } from './errors.ts';
@@ -10,24 +10,18 @@ import type { Runner } from './run-state.ts';
 import type { StageFactory, StageIO } from './stage.ts';
 import { closeSource } from './transports/receiver.ts';
 
-/** nodes/<folder>/stage.ts: the folder is the type in kebab-case (HDF5Sink → hdf5-sink). */
-export function stageFolder(type: string): string {
-  return type.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-}
-
-/** Creates every node's stage (a test's factory first, else nodes/<type>/stage.ts). */
+/** Creates every node's stage (a test's factory first, else the one its type's definition names). */
 export async function loadStages(ctx: RunContext, startedAt: Date): Promise<void> {
   for (const r of ctx.runners.values()) {
     const type = r.node.type;
     let factory: StageFactory | undefined = ctx.options.stages?.[type];
     if (!factory) {
-      const url = new URL(`../../nodes/${stageFolder(type)}/stage.ts`, import.meta.url);
       try {
-        factory = ((await import(url.href)) as { default?: StageFactory }).default;
+        factory = await loadStage(type);
       } catch (e) {
-        throw new ExecError('STAGE_MISSING', `cannot load the ${type} stage (nodes/${stageFolder(type)}/stage.ts): ${(e as Error).message}`, r.node.id);
+        throw new ExecError('STAGE_MISSING', `cannot load the ${type} stage: ${(e as Error).message}`, r.node.id);
       }
-      if (typeof factory !== 'function') throw new ExecError('STAGE_MISSING', `nodes/${stageFolder(type)}/stage.ts has no default export StageFactory`, r.node.id);
+      if (typeof factory !== 'function') throw new ExecError('STAGE_MISSING', `the ${type} stage has no default export StageFactory (or the type is not registered)`, r.node.id);
     }
     r.io = makeIO(ctx, r, startedAt);
     try {
