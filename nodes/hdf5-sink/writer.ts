@@ -9,32 +9,7 @@ import path from 'node:path';
 import { itemSize, shapeSize, type DType } from '../../runtime/wire/index.ts';
 import { Hdf5SinkError, codeForErrno, codeForOsMessage, type Hdf5SinkErrorCode, type Hdf5SinkErrorData } from './errors.ts';
 import { makeParentDir, pathIdentity, sameFile, type FileIdentity } from './fs-checks.ts';
-
-type H5 = (typeof import('h5wasm/node'))['default'];
-type H5Module = Awaited<H5['ready']>;
-type H5File = InstanceType<H5['File']>;
-type H5Group = InstanceType<H5['Group']>;
-type H5Dtype = Parameters<H5Group['create_dataset']>[0]['dtype'];
-
-let loading: Promise<{ h5: H5; M: H5Module }> | undefined;
-
-/** Loads h5wasm once per thread (about 90 ms). */
-export function loadH5wasm(): Promise<{ h5: H5; M: H5Module }> {
-  loading ??= import('h5wasm/node').then(async (mod) => ({ h5: mod.default, M: await mod.default.ready }));
-  return loading;
-}
-
-/** The HDF5 type of each wire dtype; complex is the compound {r, i} that h5py reads as numpy complex. */
-const H5_DTYPE: Record<DType, H5Dtype> = {
-  uint8: '<B',
-  uint16: '<H',
-  int16: '<h',
-  int32: '<i',
-  float32: '<f',
-  float64: '<d',
-  complex64: [['r', '<f'], ['i', '<f']],
-  complex128: [['r', '<d'], ['i', '<d']],
-};
+import { captureDiag, H5_DTYPE, loadH5wasm, type Diag, type H5, type H5File, type H5Group, type H5Module } from '../shared/h5wasm.ts';
 
 /** The largest meta value (as JSON) kept as an attribute: HDF5 holds at most 64 KiB in one, with room for its header. */
 const META_ATTR_LIMIT = 60_000;
@@ -106,51 +81,6 @@ export function expandFileName(pattern: string, startedAt: Date): string {
   const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   const time = `${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}`;
   return pattern.replaceAll('{date}', date).replaceAll('{time}', time);
-}
-
-interface Diag {
-  /** HDF5's error stack, as it would have been printed. */
-  text: string;
-  /** The operating system's message quoted in the stack ("No space left on device"). */
-  osMessage?: string;
-  /** The innermost HDF5 complaint. */
-  summary?: string;
-}
-
-type WriteSync = typeof fs.writeSync;
-
-/**
- * Runs one synchronous h5wasm call with HDF5's error stack captured instead of printed.
- * h5wasm reports most failures only by printing that stack to fd 2 through fs.writeSync
- * and returning a negative id or status, so the stack is where the reason is.
- */
-function captureDiag<T>(fn: () => T): { value: T; diag?: Diag } {
-  const original: WriteSync = fs.writeSync;
-  const chunks: string[] = [];
-  const capture = function (fd: number, buffer: string | NodeJS.ArrayBufferView, a?: unknown, b?: unknown, c?: unknown): number {
-    if (fd !== 2) return (original as (...args: unknown[]) => number).call(fs, fd, buffer, a, b, c);
-    if (typeof buffer === 'string') {
-      chunks.push(buffer);
-      return Buffer.byteLength(buffer);
-    }
-    const offset = typeof a === 'number' ? a : 0;
-    const length = typeof b === 'number' ? b : buffer.byteLength - offset;
-    chunks.push(Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString('utf8'));
-    return length;
-  };
-  (fs as { writeSync: unknown }).writeSync = capture;
-  let value: T;
-  try {
-    value = fn();
-  } finally {
-    (fs as { writeSync: WriteSync }).writeSync = original;
-  }
-  if (chunks.length === 0) return { value };
-  const text = chunks.join('');
-  const os = /error message = '([^']*)'/.exec(text)?.[1];
-  const frames = [...text.matchAll(/#\d+: .* in ([A-Za-z0-9_]+\(\)): (.*)/g)];
-  const last = frames.at(-1);
-  return { value, diag: { text, osMessage: os, summary: last ? `${last[1]}: ${last[2]}` : undefined } };
 }
 
 /** Appends frames to one group of one HDF5 file. Create with Hdf5Writer.open. */
