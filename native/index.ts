@@ -14,6 +14,7 @@
  */
 import { AddonLoadError, loadAddon } from './load-addon.ts';
 import type { NativeError, NativeErrorCode, RawCamera, RawDeviceInfo, RawFrame, RawSetting, RawStarted } from './native.ts';
+import { PatchbayError } from '../runtime/util/patchbay-error.ts';
 
 export { AddonLoadError } from './load-addon.ts';
 
@@ -34,8 +35,7 @@ export const HOW_TO_BUILD: Record<BackendName, string> = {
 };
 
 /** An error from a camera: a code from a closed set and, for a refused setting, what was asked and allowed. */
-export class CameraError extends Error {
-  readonly code: CameraErrorCode;
+export class CameraError extends PatchbayError<CameraErrorCode> {
   readonly param?: string;
   readonly value?: number;
   readonly min?: number;
@@ -45,9 +45,7 @@ export class CameraError extends Error {
   readonly camera?: string;
 
   constructor(code: CameraErrorCode, message: string, fields: Partial<Pick<CameraError, 'param' | 'value' | 'min' | 'max' | 'allowed' | 'camera'>> = {}, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'CameraError';
-    this.code = code;
+    super(code, message, { cause });
     Object.assign(this, fields);
   }
 

@@ -5,17 +5,16 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { RawAddon } from './native.ts';
+import { PatchbayError } from '../runtime/util/patchbay-error.ts';
 
 const require = createRequire(import.meta.url);
 /** PATCHBAY_CAMERA_ADDON points at another build of the addon (a debug build, a test of this error). */
 const ADDON = process.env.PATCHBAY_CAMERA_ADDON ?? fileURLToPath(new URL('./build/Release/patchbay_camera.node', import.meta.url));
 
 /** The addon could not be loaded; the message lists what to try. */
-export class AddonLoadError extends Error {
-  readonly code = 'ADDON_NOT_BUILT';
+export class AddonLoadError extends PatchbayError<'ADDON_NOT_BUILT'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AddonLoadError';
+    super('ADDON_NOT_BUILT', message, options);
   }
 }
 

@@ -9,6 +9,7 @@
 import { fftPlan } from './fft1d.ts';
 import { wasmFft2For, wasmSupports } from './wasm-fft2.ts';
 import type { DType } from '../../runtime/wire/index.ts';
+import { PatchbayError } from '../../runtime/util/patchbay-error.ts';
 
 export type OutputMode = 'complex' | 'half' | 'magnitude' | 'log-magnitude' | 'power';
 export type Precision = 'exact' | 'fast';
@@ -19,16 +20,15 @@ export type InputDType = (typeof INPUT_DTYPES)[number];
 export type FftErrorCode = 'FFT_UNSUPPORTED_DTYPE' | 'FFT_BAD_SHAPE' | 'FFT_EMPTY_FRAME' | 'FFT_SIZE_MISMATCH';
 
 /** A frame the FFT node cannot transform; the stage counts it and goes on. */
-export class FftError extends Error {
+export class FftError extends PatchbayError<FftErrorCode> {
   constructor(
-    readonly code: FftErrorCode,
+    code: FftErrorCode,
     /** What is wrong: the frame's `dtype`, `shape` or payload (`data`). */
     readonly param: 'dtype' | 'shape' | 'data',
     readonly expected: string,
     readonly received: string,
   ) {
-    super(`FFT input ${param}: expected ${expected}, received ${received}`);
-    this.name = 'FftError';
+    super(code, `FFT input ${param}: expected ${expected}, received ${received}`);
   }
 }
 

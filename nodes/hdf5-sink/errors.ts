@@ -2,6 +2,7 @@
  * The HDF5Sink's errors: a closed set of codes, each naming the file and, where it
  * applies, the parameter, what was expected and what was received.
  */
+import { PatchbayError } from '../../runtime/util/patchbay-error.ts';
 
 export type Hdf5SinkErrorCode =
   /** The file exists and `ifExists` is `error`. */
@@ -44,8 +45,7 @@ export interface Hdf5SinkErrorData {
 }
 
 /** An HDF5Sink failure with a code from a closed set. */
-export class Hdf5SinkError extends Error {
-  readonly code: Hdf5SinkErrorCode;
+export class Hdf5SinkError extends PatchbayError<Hdf5SinkErrorCode> {
   readonly file?: string;
   readonly param?: string;
   readonly expected?: string;
@@ -53,9 +53,7 @@ export class Hdf5SinkError extends Error {
   readonly detail?: string;
 
   constructor(data: Omit<Hdf5SinkErrorData, 'message'> & { message?: string }) {
-    super(data.message ?? describe(data));
-    this.name = 'Hdf5SinkError';
-    this.code = data.code;
+    super(data.code, data.message ?? describe(data));
     this.file = data.file;
     this.param = data.param;
     this.expected = data.expected;

@@ -1,11 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PatchbayError } from '../util/patchbay-error.ts';
 
 /** Bad usage: the CLI prints the message and the command's usage line, and exits with 2. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
+export class UsageError extends PatchbayError<'USAGE'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('USAGE', message);
   }
 }
 

@@ -2,13 +2,12 @@ import type { Graph, GraphError } from '../graph/types.ts';
 import { analyzeGraph, type Analysis, type Edge, type NodeInfo } from '../graph/analyze.ts';
 import { parseEndpoint, sameEndpoint, type Endpoint } from '../graph/endpoint.ts';
 import type { Plan, PlanLink, PlanNode, PlanPool, PlanSocket, SocketType } from './plan.ts';
+import { PatchbayError } from '../util/patchbay-error.ts';
 
 /** Thrown by compileGraph when the graph has errors; `errors` holds every one (warnings excluded). */
-export class GraphValidationError extends Error {
-  readonly code = 'GRAPH_INVALID';
+export class GraphValidationError extends PatchbayError<'GRAPH_INVALID'> {
   constructor(readonly errors: GraphError[]) {
-    super(`the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors.map((e) => `${e.code} ${e.message}`).slice(0, 3).join('; ')}${errors.length > 3 ? '; ...' : ''}`);
-    this.name = 'GraphValidationError';
+    super('GRAPH_INVALID', `the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors.map((e) => `${e.code} ${e.message}`).slice(0, 3).join('; ')}${errors.length > 3 ? '; ...' : ''}`);
   }
 }
 

@@ -1,3 +1,5 @@
+import { PatchbayError } from '../util/patchbay-error.ts';
+
 /** The closed set of codes a run reports (NodeFailure.code, thrown ExecErrors). */
 export type ExecErrorCode =
   /** No nodes/<type>/stage.ts for a node type (or it has no default export). */
@@ -20,15 +22,10 @@ export type ExecErrorCode =
   | 'BAD_EOS';
 
 /** An error of the executor or of a stage, with a code from the closed set. */
-export class ExecError extends Error {
-  constructor(
-    readonly code: ExecErrorCode,
-    message: string,
-    readonly node?: string,
-  ) {
+export class ExecError extends PatchbayError<ExecErrorCode> {
+  constructor(code: ExecErrorCode, message: string, node?: string) {
     // The node is reported beside the message (NodeFailure.node), not inside it.
-    super(message);
-    this.name = 'ExecError';
+    super(code, message, { node });
   }
 }
 

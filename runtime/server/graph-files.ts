@@ -4,6 +4,7 @@
  */
 import { realpath, readdir, readFile, writeFile, rename, lstat, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { PatchbayError } from '../util/patchbay-error.ts';
 
 /** The closed set of errors the server answers with, each with its HTTP status. */
 export type ServerErrorCode =
@@ -42,11 +43,10 @@ const STATUS: Record<ServerErrorCode, number> = {
 };
 
 /** An error the server reports to its client as `{error: {code, message}}`. */
-export class ServerError extends Error {
+export class ServerError extends PatchbayError<ServerErrorCode> {
   readonly status: number;
-  constructor(readonly code: ServerErrorCode, message: string, readonly details?: unknown) {
-    super(message);
-    this.name = 'ServerError';
+  constructor(code: ServerErrorCode, message: string, readonly details?: unknown) {
+    super(code, message);
     this.status = STATUS[code];
   }
 }

@@ -2,6 +2,7 @@
  * The wire format (docs/wire-format.md): a frame is [topic?] + JSON header + one C-order
  * little-endian payload. End of stream is a header with kind "eos" and no payload.
  */
+import { PatchbayError } from '../util/patchbay-error.ts';
 
 export const DTYPES = ['uint8', 'uint16', 'int16', 'int32', 'float32', 'float64', 'complex64', 'complex128'] as const;
 export type DType = (typeof DTYPES)[number];
@@ -67,10 +68,9 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** A message that does not parse. Receivers count and drop these; they never crash. */
-export class WireError extends Error {
-  constructor(readonly code: WireErrorCode, message: string) {
-    super(message);
-    this.name = 'WireError';
+export class WireError extends PatchbayError<WireErrorCode> {
+  constructor(code: WireErrorCode, message: string) {
+    super(code, message);
   }
 }
 
