@@ -85,7 +85,7 @@ describe.skipIf(skip)("the editor's checks are validate's", () => {
     await open('drifted-endpoints.yaml', graph);
     await pick('publish');
     const error = page.getByTestId('param-error-endpoint');
-    for (const endpoint of ['tcp://h@st:5555', 'tcp://[::ffff:1.2.3.4]:5555', 'tcp://my host:5555', 'tcp://host:000005555', 'ipc:///tmp/a b']) {
+    for (const endpoint of ['tcp://h@st:5630', 'tcp://[::ffff:1.2.3.4]:5630', 'tcp://my host:5630', 'tcp://host:000005630', 'ipc:///tmp/a b']) {
       const byValidate = (await cli.validate({ ...graph, nodes: { ...graph.nodes, publish: { type: 'Publish', params: { endpoint } } } })).find((e) => e.param === 'endpoint');
       // From the opposite verdict, so the field's state surely comes from this value.
       await type('param-endpoint', byValidate ? ep.endpoint : 'tcp://nowhere');

@@ -3,12 +3,16 @@
  * subscriber's graph starts first; the publisher's must not report success while frames
  * vanish, and the subscriber must end and know what it missed.
  */
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { join } from 'node:path';
 import { missing, pythonHas } from '../helpers/env.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { readH5 } from '../hdf5/harness.ts';
-import { figure, graphFile, patchbayPlan, patchbayRun, pythonPeer, scratch, statsWhere, summaryOf } from './harness.ts';
+import { figure, patchbayPlan, pythonPeer, runCli, scratch } from './harness.ts';
+import { killRuns } from '../helpers/cli-run.ts';
+
+// A test that failed half-way leaves its run going: end it.
+afterAll(killRuns);
 
 const skip = missing('Debian python3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
 
@@ -18,10 +22,9 @@ describe.skipIf(skip)('graph to graph, and halves alone', () => {
   test.each([64, 1024])('subscriber first, then a publisher of 300 %i² frames at full speed: stored + counted drops = frames sent, and the subscriber ends', async (size) => {
     const dir = scratch();
     const port = await freePort();
-    const subscriber = patchbayRun(
-      graphFile(
-        dir,
-        `patchbay: 1
+    const subscriber = runCli(
+      dir,
+      `patchbay: 1
 name: listener
 nodes:
   listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", hwm: 4}}
@@ -29,15 +32,12 @@ nodes:
 links:
   - listen.out -> recorder.in
 `,
-        'sub.yaml',
-      ),
-      dir,
+      'sub.yaml',
     );
-    await statsWhere(subscriber, (s) => s.nodes.listen?.state === 'running');
-    const publisher = patchbayRun(
-      graphFile(
-        dir,
-        `patchbay: 1
+    await subscriber.stats((s) => s.nodes.listen?.state === 'running');
+    const publisher = runCli(
+      dir,
+      `patchbay: 1
 name: camera
 nodes:
   camera: {type: Camera, params: {width: ${size}, height: ${size}, pixelFormat: Mono16, fps: 0, frames: 300}}
@@ -45,14 +45,12 @@ nodes:
 links:
   - camera.out -> publish.in
 `,
-        'pub.yaml',
-      ),
-      dir,
+      'pub.yaml',
     );
     const pub = await publisher.exit;
     const sub = await subscriber.exit;
-    const pubSummary = summaryOf(pub.stdout);
-    const subSummary = summaryOf(sub.stdout);
+    const pubSummary = pub.summary!;
+    const subSummary = sub.summary!;
     const stored = readH5(join(dir, 'sub.h5')).groups.run?.seq?.length ?? 0;
     expect(subSummary.stats.nodes.recorder.framesStored).toBe(stored);
     // Every frame is either in the subscriber's file or counted as dropped on its side.
@@ -71,10 +69,9 @@ links:
   test('a publisher with no subscriber says so: "300 frames published, no subscriber"', async () => {
     const dir = scratch();
     const port = await freePort();
-    const run = patchbayRun(
-      graphFile(
-        dir,
-        `patchbay: 1
+    const run = runCli(
+      dir,
+      `patchbay: 1
 name: alone
 nodes:
   camera: {type: Camera, params: {width: 64, height: 64, fps: 0, frames: 300}}
@@ -82,33 +79,27 @@ nodes:
 links:
   - camera.out -> publish.in
 `,
-      ),
-      dir,
-      '--quiet',
     );
     const out = await run.exit;
-    expect(summaryOf(out.stdout).stats.nodes.publish).toMatchObject({ framesOut: 300, dropped: 300, unheard: 300 });
+    expect(out.summary!.stats.nodes.publish).toMatchObject({ framesOut: 300, dropped: 300, unheard: 300 });
   });
 
   test('waitFor is visible: the plan says it, and a run waiting for 3 subscribers with 2 joined says "waiting for 3 subscribers (2 joined)"', async () => {
     const dir = scratch();
     const port = await freePort();
-    const file = graphFile(
-      dir,
-      `patchbay: 1
+    const yaml = `patchbay: 1
 name: lesson
 nodes:
   camera: {type: Camera, params: {width: 64, height: 64, fps: 50, frames: 10}}
   publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${port}", topic: camera, waitFor: 3}}
 links:
   - camera.out -> publish.in
-`,
-    );
-    const plan = await patchbayPlan(file, dir);
+`;
+    const plan = await patchbayPlan(dir, yaml);
     expect(plan.stdout).toContain('waits for 3 outside subscribers before the sources start');
-    const run = patchbayRun(file, dir);
+    const run = runCli(dir, yaml);
     const students = [1, 2].map(() => pythonPeer('../../../examples/python/subscriber.py', `tcp://127.0.0.1:${port}`, 'camera', '--quiet'));
-    const waiting = await statsWhere(run, (s) => s.nodes.publish?.waiting?.joined === 2);
+    const waiting = await run.stats((s) => s.nodes.publish?.waiting?.joined === 2);
     expect(waiting.nodes.publish.waiting).toEqual({ what: 'subscribers', want: 3, joined: 2 });
     run.kill('SIGINT');
     await run.exit;
@@ -118,9 +109,7 @@ links:
   test('the analysis half of a two-host graph, alone, whose camera never came: one Ctrl-C stops it within 2 s', async () => {
     const dir = scratch();
     const port = await freePort();
-    const file = graphFile(
-      dir,
-      `patchbay: 1
+    const yaml = `patchbay: 1
 name: halves
 nodes:
   camera: {type: Camera, host: camera-pc, params: {width: 64, height: 64, fps: 100, frames: 200}}
@@ -131,10 +120,9 @@ links:
   - camera.out -> ventilator.in
   - ventilator.out -> worker.in
   - worker.out -> recorder.in
-`,
-    );
-    const run = patchbayRun(file, dir, '--host', 'analysis-pc');
-    await statsWhere(run, (s) => s.nodes.worker !== undefined);
+`;
+    const run = runCli(dir, yaml, 'graph.yaml', '--host', 'analysis-pc');
+    await run.stats((s) => s.nodes.worker !== undefined);
     const t0 = Date.now();
     run.kill('SIGINT');
     const out = await run.exit;
@@ -142,6 +130,6 @@ links:
     expect(ms).toBeLessThan(2000);
     figure(`a lone half whose peers never came: stopped ${ms} ms after one Ctrl-C`);
     expect(out.stderr).not.toContain('FORCED_STOP');
-    expect(summaryOf(out.stdout).stats.nodes.recorder.framesStored).toBe(0);
+    expect(out.summary!.stats.nodes.recorder.framesStored).toBe(0);
   });
 });

@@ -3,12 +3,16 @@
  * and the good frames stored; a Pull fed by several outside producers ends when all of them
  * have; frames that leave for students' workers and come back are accounted as a loop.
  */
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { join } from 'node:path';
 import { missing, pythonHas } from '../helpers/env.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { readH5 } from '../hdf5/harness.ts';
-import { figure, graphFile, patchbayRun, pythonPeer, scratch, statsWhere, summaryOf } from './harness.ts';
+import { figure, pythonPeer, runCli, scratch, type CliRun } from './harness.ts';
+import { killRuns } from '../helpers/cli-run.ts';
+
+// A test that failed half-way leaves its run going: end it.
+afterAll(killRuns);
 
 const skip = missing('Debian python3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
 
@@ -22,13 +26,13 @@ links:
   - sink.out -> recorder.in
 `;
 
-const started = (run: ReturnType<typeof patchbayRun>) => statsWhere(run, (s) => s.nodes.sink?.state === 'running');
+const started = (run: CliRun) => run.stats((s) => s.nodes.sink?.state === 'running');
 
 describe.skipIf(skip)('outside peers at the edge of a run', () => {
   test('hostile headers (t ±1e400, t 1.5e300, t of 30 and 100 000 digits, 70 kB and 5000-deep meta, not JSON, meta {"": 1}) are counted; the good frames are stored', async () => {
     const dir = scratch();
     const port = await freePort();
-    const run = patchbayRun(graphFile(dir, pullToFile(port)), dir);
+    const run = runCli(dir, pullToFile(port));
     await started(run);
     const bad = ['t-inf', 't-neg-inf', 't-huge', 't-digits', 't-long', 'meta-70k', 'meta-deep', 'not-json'];
     // The good frames' meta has a key no HDF5 attribute can be named.
@@ -37,7 +41,7 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
     expect((await peer.exit).code).toBe(0);
     const out = await run.exit;
     expect(out.code, out.stderr).toBe(0);
-    const summary = summaryOf(out.stdout);
+    const summary = out.summary!;
     expect(summary.stats.nodes.sink.refused).toEqual({ BAD_TIME: 4, HEADER_TOO_LARGE: 2, META_TOO_DEEP: 1, BAD_JSON: 1 });
     expect(summary.stats.nodes.sink.errors).toBe(8);
     // meta {"": 1} reaches the recorder, which cannot name an attribute "": left out, once, and it goes on.
@@ -53,7 +57,7 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
   test('two outside producers on one bound Pull: the first one\'s end of stream does not end the node; every frame is stored', async () => {
     const dir = scratch();
     const port = await freePort();
-    const run = patchbayRun(graphFile(dir, pullToFile(port)), dir);
+    const run = runCli(dir, pullToFile(port));
     await started(run);
     const ep = `tcp://127.0.0.1:${port}`;
     // The slow one is connected and sending when the quick one starts, sends everything and ends.
@@ -67,7 +71,7 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
     const seqs = readH5(join(dir, 'out.h5')).groups.run.seq!;
     expect(seqs).toHaveLength(400);
     expect(new Set(seqs)).toEqual(new Set([...Array(100).keys(), ...Array.from({ length: 300 }, (_, i) => 1000 + i)]));
-    expect(summaryOf(out.stdout).stats.nodes.recorder.framesStored).toBe(400);
+    expect(out.summary!.stats.nodes.recorder.framesStored).toBe(400);
     figure(`two outside producers on one Pull: ${seqs.length} of 400 frames stored, exit ${out.code}`);
   });
 
@@ -85,13 +89,13 @@ links:
   - camera.out -> ventilator.in
   - sink.out -> recorder.in
 `;
-    const run = patchbayRun(graphFile(dir, yaml), dir);
+    const run = runCli(dir, yaml);
     const steady = pythonPeer('relay.py', `tcp://127.0.0.1:${vent}`, `tcp://127.0.0.1:${sink}`);
     const crashing = pythonPeer('relay.py', `tcp://127.0.0.1:${vent}`, `tcp://127.0.0.1:${sink}`, '--crash-after', '20');
     expect((await crashing.exit).code).toBe(3);
     expect((await steady.exit).code).toBe(0);
     const out = await run.exit;
-    const summary = summaryOf(out.stdout);
+    const summary = out.summary!;
     const stored = readH5(join(dir, 'out.h5')).groups.run.seq!.length;
     expect(stored).toBe(summary.stats.nodes.recorder.framesStored);
     // The crashed worker took at least the frame in its hand with it; every missing frame is counted.

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
 import { freePort } from '../helpers/run-harness.ts';
-import { graphFile, patchbayRun, scratch, summaryOf } from './harness.ts';
+import { runCli, scratch } from './harness.ts';
 
 describe('a second run of a graph', () => {
   test('whose endpoint another run holds fails with SOCKET_ERROR and leaves the recording as it was', async () => {
@@ -20,10 +20,9 @@ describe('a second run of a graph', () => {
       const recording = join(dir, 'out.h5');
       const before = Buffer.from('the first run\'s recording, whatever its bytes');
       writeFileSync(recording, before);
-      const run = patchbayRun(
-        graphFile(
-          dir,
-          `patchbay: 1
+      const run = runCli(
+        dir,
+        `patchbay: 1
 name: twice
 nodes:
   camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: 10}}
@@ -35,12 +34,10 @@ links:
   - copy.out -> publish.in
   - copy.out -> recorder.in
 `,
-        ),
-        dir,
       );
       const out = await run.exit;
       expect(out.code).not.toBe(0);
-      expect(summaryOf(out.stdout).failures.map((f) => [f.node, f.code])).toEqual([['publish', 'SOCKET_ERROR']]);
+      expect(out.summary!.failures.map((f) => [f.node, f.code])).toEqual([['publish', 'SOCKET_ERROR']]);
       expect(readFileSync(recording)).toEqual(before);
     } finally {
       holder.close();
