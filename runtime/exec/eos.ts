@@ -10,6 +10,8 @@ import type { SendQueue } from './send-queue.ts';
 export const EOS_LIMIT_MS = 30_000;
 /** Pause between re-sent end-of-stream messages, ms. */
 const EOS_REPEAT_MS = 5;
+/** The gap between end-of-stream messages sent again for outside peers, which cannot confirm, ms. */
+export const OUTSIDE_EOS_GAP_MS = 20;
 
 type Parts = (Buffer | Uint8Array | string)[];
 

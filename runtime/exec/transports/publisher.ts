@@ -8,16 +8,15 @@ import type * as zmq from 'zeromq';
 import type { PlanSocket } from '../../compile/plan.ts';
 import { encode } from '../../wire/index.ts';
 import type { RunContext } from '../context.ts';
-import { EOS_LIMIT_MS, repeatEos, sendWithin } from '../eos.ts';
+import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../eos.ts';
 import type { RefFeed } from '../refs.ts';
 import { deferred, sleep, type Runner } from '../run-state.ts';
 import { SendQueue } from '../send-queue.ts';
 import { attach, createSocket } from '../sockets.ts';
 import type { ReceiversByEndpoint } from './receiver.ts';
 
-/** End-of-stream messages a publisher sends again for outside subscribers, and the gap between them, ms. */
+/** End-of-stream messages a publisher sends again for outside subscribers (OUTSIDE_EOS_GAP_MS apart). */
 const OUTSIDE_EOS_REPEATS = 3;
-export const OUTSIDE_EOS_GAP_MS = 20;
 /**
  * A bound publisher keeps its end of stream open at least this long after binding, ms: a
  * subscriber that was already dialling (another graph started first) reconnects within

@@ -6,11 +6,10 @@ import type * as zmq from 'zeromq';
 import type { PlanSocket } from '../../compile/plan.ts';
 import { encode } from '../../wire/index.ts';
 import type { RunContext } from '../context.ts';
-import { EOS_LIMIT_MS, repeatEos, sendWithin } from '../eos.ts';
+import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../eos.ts';
 import { deferred, sleep, type OutputSink, type Runner } from '../run-state.ts';
 import { SendQueue } from '../send-queue.ts';
 import { attach, createSocket, hasHandshake } from '../sockets.ts';
-import { OUTSIDE_EOS_GAP_MS } from './publisher.ts';
 import type { ReceiversByEndpoint } from './receiver.ts';
 
 /** How long a ventilator goes on sending end of stream while outside workers are still connected, ms. */
