@@ -168,7 +168,7 @@ links:
   const loaded = loadGraph(text);
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) throw new Error(`bench graph: ${loaded.errors.map((e) => e.code).join(', ')}`);
   let first: number | undefined;
-  const run = runGraph(compileGraph(loaded.graph), { graphText: text, tap: (node) => void (node === 'camera' && first === undefined && (first = performance.now())) });
+  const run = runGraph(compileGraph(loaded.graph, loaded.analysis), { graphText: text, tap: (node) => void (node === 'camera' && first === undefined && (first = performance.now())) });
   const summary = await run.done;
   const end = performance.now();
   if (!summary.ok) throw new Error(`the graph failed: ${summary.failures.map((f) => `${f.node}: ${f.message}`).join('; ')}`);

@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as zmq from 'zeromq';
 import type { Plan } from '../runtime/compile/plan.ts';
+import { routeSockets } from '../runtime/compile/route.ts';
 import { runGraph } from '../runtime/exec/executor.ts';
 import type { StageFactory } from '../runtime/exec/stage.ts';
 import { encode, decode, type Frame } from '../runtime/wire/index.ts';
@@ -117,12 +118,13 @@ async function runtime(proto: 'tcp' | 'inproc' | 'in-process'): Promise<Measure>
         { text: 'push.out -> sink.in', from: { node: 'push', port: 'out' }, to: { node: 'sink', port: 'in' }, via: 'socket', endpoint: ep, lossless: true },
       ],
       sockets: [
-        { node: 'push', type: 'PUSH', side: 'bind', endpoint: ep, hwm: 4 },
-        { node: 'sink', type: 'PULL', side: 'connect', endpoint: ep, hwm: 4, link: 'push.out -> sink.in' },
+        { node: 'push', type: 'PUSH', side: 'bind', endpoint: ep, hwm: 4, route: { role: 'own' } },
+        { node: 'sink', type: 'PULL', side: 'connect', endpoint: ep, hwm: 4, link: 'push.out -> sink.in', route: { role: 'link' } },
       ],
       pools: [],
       startOrder: ['sink', 'push', 'src'],
     };
+    routeSockets(plan.sockets, plan.links);
   }
   const summary = await runGraph(plan, { graphText: '', stages: { Src: source, Sink: sink }, statsIntervalMs: 60_000 }).done;
   if (!summary.ok || got !== FRAMES + 1) throw new Error(`runtime run failed: ${JSON.stringify(summary.failures)} got ${got}`);

@@ -4,6 +4,7 @@
  * type here; nothing else names one. Server side only: the editor gets the declarations as
  * JSON (/api/catalog), never this module (its stages carry worker-side code).
  */
+import type { SocketOpener } from '../runtime/exec/socket-node.ts';
 import type { StageFactory } from '../runtime/exec/stage.ts';
 import type { NodeDecl } from './types.ts';
 import { camera } from './camera/index.ts';
@@ -17,23 +18,25 @@ import { fft } from './fft/index.ts';
 import { copy } from './copy/index.ts';
 import { hdf5Sink } from './hdf5-sink/index.ts';
 
-/** A node type's whole truth: its declaration, and its stage, loaded when a run needs it. */
+/** A node type's whole truth: its declaration, its stage and, for a socket node, its socket; loaded when a run needs them. */
 export interface NodeTypeDef {
   decl: NodeDecl;
   stage: () => Promise<{ default?: StageFactory }>;
+  /** A socket node's own socket (runtime/exec/socket-node.ts); absent: its stage drives it (StageIO.sockets). */
+  socket?: () => Promise<{ default?: SocketOpener }>;
 }
 
 /** One node type, as its folder defines it (see docs/architecture.md, "Add a node type"). */
-export function defineNodeType(decl: NodeDecl, stage: NodeTypeDef['stage']): NodeTypeDef {
-  return { decl, stage };
+export function defineNodeType(decl: NodeDecl, stage: NodeTypeDef['stage'], socket?: NodeTypeDef['socket']): NodeTypeDef {
+  return socket ? { decl, stage, socket } : { decl, stage };
 }
 
 const defs: NodeTypeDef[] = [
   defineNodeType(camera, () => import('./camera/stage.ts')),
-  defineNodeType(publish, () => import('./publish/stage.ts')),
-  defineNodeType(subscribe, () => import('./subscribe/stage.ts')),
-  defineNodeType(push, () => import('./push/stage.ts')),
-  defineNodeType(pull, () => import('./pull/stage.ts')),
+  defineNodeType(publish, () => import('./publish/stage.ts'), () => import('./publish/socket.ts')),
+  defineNodeType(subscribe, () => import('./subscribe/stage.ts'), () => import('./subscribe/socket.ts')),
+  defineNodeType(push, () => import('./push/stage.ts'), () => import('./push/socket.ts')),
+  defineNodeType(pull, () => import('./pull/stage.ts'), () => import('./pull/socket.ts')),
   defineNodeType(request, () => import('./request/stage.ts')),
   defineNodeType(reply, () => import('./reply/stage.ts')),
   defineNodeType(fft, () => import('./fft/stage.ts')),
@@ -57,6 +60,18 @@ export async function loadStage(type: string): Promise<StageFactory | undefined>
   const def = byType.get(type);
   if (!def) return undefined;
   return (await def.stage()).default;
+}
+
+/** Whether a socket node's folder opens its own socket (else its stage drives it). */
+export function opensOwnSocket(type: string): boolean {
+  return byType.get(type)?.socket !== undefined;
+}
+
+/** Loads a socket node type's opener of its own socket; undefined when its stage drives it. */
+export async function loadSocketOpener(type: string): Promise<SocketOpener | undefined> {
+  const def = byType.get(type)?.socket;
+  if (!def) return undefined;
+  return (await def()).default;
 }
 
 /**

@@ -59,6 +59,27 @@ export type ParamDecl =
   | EndpointParam
   | StringListParam;
 
+/** The value a param declaration gives a stage. */
+type ValueOf<P> = P extends { kind: 'number' }
+  ? number
+  : P extends { kind: 'boolean' }
+    ? boolean
+    : P extends { kind: 'string[]' }
+      ? readonly string[]
+      : P extends { kind: 'enum'; choices: readonly (infer C)[] }
+        ? C
+        : string;
+
+/**
+ * A node type's params as its stage gets them (PlanNode.params): resolved by the compiler,
+ * every default applied and every value checked against its declaration, so a stage reads
+ * them typed and never re-applies a default: `io.node.params as ParamsOf<typeof camera>`.
+ * A param with neither a default nor `required` may be absent.
+ */
+export type ParamsOf<D extends { params: Readonly<Record<string, ParamDecl>> }> = {
+  readonly [K in keyof D['params']]: D['params'][K] extends { default: unknown } | { required: true } ? ValueOf<D['params'][K]> : ValueOf<D['params'][K]> | undefined;
+};
+
 export type NodeRole = 'source' | 'socket' | 'compute' | 'fanout' | 'sink';
 
 /** The ZeroMQ pattern a socket node teaches, for the editor's explanations and the plan. */

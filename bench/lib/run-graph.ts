@@ -39,7 +39,7 @@ async function main(file: string, stopWhen?: { node: string; frames: number }): 
     process.stderr.write(`${file}: ${loaded.errors.map((e) => e.code).join(', ')}\n`);
     return 1;
   }
-  const plan = compileGraph(loaded.graph);
+  const plan = compileGraph(loaded.graph, loaded.analysis);
   const sources = new Set(plan.nodes.filter((n) => n.type === 'Camera').map((n) => n.id));
   let firstFrameMs: number | undefined;
   const lastIn: Record<string, number> = {};

@@ -1,11 +1,13 @@
 import type { StageFactory } from '../../runtime/exec/stage.ts';
+import type { ParamsOf } from '../types.ts';
+import type { copy } from './index.ts';
 
 /**
  * Copy: shallow hands the same Frame (same buffer) to every branch; deep gives every branch
  * its own bytes, so a branch that writes into its frame changes nothing the others see.
  */
 const copyStage: StageFactory = (io) => {
-  const deep = io.node.params.mode === 'deep';
+  const deep = (io.node.params as ParamsOf<typeof copy>).mode === 'deep';
   return {
     receive(_port, frame) {
       if (!deep) return io.emit('out', frame);

@@ -18,6 +18,8 @@ import { Piscina } from 'piscina';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
+import type { ParamsOf } from '../types.ts';
+import type { fft } from './index.ts';
 import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
 import { checkInput, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
 import type { FftResult, FftTask } from './messages.ts';
@@ -52,11 +54,11 @@ export class FftStage implements Stage {
   private failure?: unknown;
 
   constructor(private readonly io: StageIO) {
-    const p = io.node.params;
-    this.threads = p.threads as number;
-    this.output = p.output as OutputMode;
-    this.shift = p.shift as boolean;
-    this.precision = p.precision as Precision;
+    const p = io.node.params as ParamsOf<typeof fft>;
+    this.threads = p.threads;
+    this.output = p.output;
+    this.shift = p.shift;
+    this.precision = p.precision;
     this.maxInFlight = this.threads * IN_FLIGHT_PER_WORKER;
   }
 

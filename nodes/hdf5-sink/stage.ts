@@ -12,6 +12,8 @@ import type { Worker } from 'node:worker_threads';
 import type { NodeStats, Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { startTsWorker } from '../../runtime/util/ts-worker.ts';
 import { itemSize, shapeSize, type DType, type Frame } from '../../runtime/wire/index.ts';
+import type { ParamsOf } from '../types.ts';
+import type { hdf5Sink } from './index.ts';
 import { Hdf5SinkError } from './errors.ts';
 import { LockUnavailable, lockRecording, type RecordingLock } from './file-lock.ts';
 import { pathIdentity, sameFile } from './fs-checks.ts';
@@ -95,19 +97,19 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   constructor(io: StageIO) {
     super();
     this.io = io;
-    const p = io.node.params;
+    const p = io.node.params as ParamsOf<typeof hdf5Sink>;
     const started = io.startedAt;
-    this.group = String(p.group ?? '') || defaultGroupName(started);
-    this.flushEvery = Number(p.flushEvery ?? 1);
-    this.maxFrames = Number(p.maxFrames ?? 0);
+    this.group = p.group || defaultGroupName(started);
+    this.flushEvery = p.flushEvery;
+    this.maxFrames = p.maxFrames;
     this.options = {
-      file: p.file ? path.resolve(expandFileName(String(p.file), started)) : '',
+      file: p.file ? path.resolve(expandFileName(p.file, started)) : '',
       group: this.group,
-      dataset: String(p.dataset ?? 'frames'),
-      compression: p.compression === 'gzip' ? 'gzip' : 'none',
-      level: Number(p.level ?? 4),
-      chunkFrames: Number(p.chunkFrames ?? 1),
-      ifExists: p.ifExists === 'append' || p.ifExists === 'overwrite' ? p.ifExists : 'error',
+      dataset: p.dataset,
+      compression: p.compression,
+      level: p.level,
+      chunkFrames: p.chunkFrames,
+      ifExists: p.ifExists,
       attrs: { graph: io.graphText, node: io.node.id, started: started.toISOString(), patchbay_version: patchbayVersion() },
     };
     this.stats = Object.assign(io.stats, { framesStored: 0, framesFlushed: 0, framesIgnored: 0 });

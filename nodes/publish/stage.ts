@@ -1,4 +1,4 @@
-// The executor drives this node's socket (runtime/exec/executor.ts); the stage passes frames on.
+// This node's socket is opened by ./socket.ts (on the executor's shared transports); the stage passes frames on.
 import { passThrough } from '../../runtime/exec/pass-through.ts';
 
 export default passThrough;

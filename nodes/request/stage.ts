@@ -3,6 +3,8 @@ import { ExecError } from '../../runtime/exec/errors.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import { decode, WireError } from '../../runtime/wire/index.ts';
+import type { ParamsOf } from '../types.ts';
+import type { request } from './index.ts';
 
 /** The request a Request node sends; a Reply answers any message, so a Python REQ may send anything. */
 export const REQUEST_TEXT = '{"v":1,"kind":"request"}';
@@ -15,9 +17,7 @@ export const REQUEST_TEXT = '{"v":1,"kind":"request"}';
 const requestStage: StageFactory = (io) => {
   const plan = io.sockets?.find((s) => s.type === 'REQ');
   if (!plan) throw new ExecError('BAD_PLAN', 'the plan gives this Request node no REQ socket', io.node.id);
-  const rate = Number(io.node.params.rate ?? 10);
-  const limit = Number(io.node.params.frames ?? 0);
-  const timeoutMs = Number(io.node.params.timeoutMs ?? 5000);
+  const { rate, frames: limit, timeoutMs } = io.node.params as ParamsOf<typeof request>;
   let socket: zmq.Request | undefined;
 
   return {

@@ -15,7 +15,7 @@ export const planCommand: CliCommand = async (argv, io) => {
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
   // A graph without a name is called after its file, as the run's summary and the HDF5 attributes would be.
-  const plan = compileGraph({ ...loaded.graph, name: loaded.graph.name ?? basename(file).replace(/\.ya?ml$/, '') });
+  const plan = compileGraph({ ...loaded.graph, name: loaded.graph.name ?? basename(file).replace(/\.ya?ml$/, '') }, loaded.analysis);
   io.stdout.write(values.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan));
   return 0;
 };

@@ -2,6 +2,7 @@ import type { Graph, GraphError } from '../graph/types.ts';
 import { analyzeGraph, type Analysis, type Edge, type NodeInfo } from '../graph/analyze.ts';
 import { parseEndpoint, sameEndpoint, type Endpoint } from '../graph/endpoint.ts';
 import type { Plan, PlanLink, PlanNode, PlanPool, PlanSocket, SocketType } from './plan.ts';
+import { routeSockets } from './route.ts';
 import { PatchbayError } from '../util/patchbay-error.ts';
 
 /** Thrown by compileGraph when the graph has errors; `errors` holds every one (warnings excluded). */
@@ -14,9 +15,12 @@ export class GraphValidationError extends PatchbayError<'GRAPH_INVALID'> {
 /** REQ/REP is lock-step: one message in flight, so a deeper queue never fills. */
 const LOCKSTEP_HWM = 1;
 
-/** Compiles a graph to the sockets, pools and start order the executor sets up. Throws GraphValidationError on any error. */
-export function compileGraph(graph: Graph): Plan {
-  const analysis = analyzeGraph(graph);
+/**
+ * Compiles a graph to the sockets, pools and start order the executor sets up. Throws
+ * GraphValidationError on any error. `analysis` is loadGraph's, for the same graph object
+ * unchanged since: the graph is then checked once, not twice.
+ */
+export function compileGraph(graph: Graph, analysis: Analysis = analyzeGraph(graph)): Plan {
   const errors = analysis.issues.filter((i) => i.error.severity === 'error').map((i) => i.error);
   if (errors.length) throw new GraphValidationError(errors);
   return buildPlan(graph, analysis);
@@ -76,7 +80,7 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
         peer = met.length ? `(from ${names(met)})` : '(from an outside publisher)';
         break;
     }
-    const own: PlanSocket = { node: n.id, type: s.own, side: n.side!, endpoint: n.endpoint!, hwm: hwmOf(n), peer };
+    const own: PlanSocket = { node: n.id, type: s.own, side: n.side!, endpoint: n.endpoint!, hwm: hwmOf(n), peer, route: { role: 'own' } };
     if (s.own === 'SUB') own.topics = topicsOf(n);
     const waitFor = Number(n.params.waitFor ?? 0);
     if (waitFor > 0) own.waitFor = waitFor;
@@ -90,7 +94,16 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
       continue;
     }
     const { owner, type, server } = carrier;
-    const s: PlanSocket = { node: owner.id, type, side: 'connect', endpoint: server.endpoint!, hwm: hwmOf(server), link: e.text, peer: type === 'PUSH' ? `(to ${server.id})` : `(from ${server.id})` };
+    const s: PlanSocket = {
+      node: owner.id,
+      type,
+      side: 'connect',
+      endpoint: server.endpoint!,
+      hwm: hwmOf(server),
+      link: e.text,
+      peer: type === 'PUSH' ? `(to ${server.id})` : `(from ${server.id})`,
+      route: { role: 'link' },
+    };
     // A subscriber of an in-graph publisher takes the publisher's topic, so it gets exactly what is published.
     if (type === 'SUB') s.topics = [typeof server.params.topic === 'string' ? server.params.topic : ''];
     sockets.push(s);
@@ -98,6 +111,7 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
   }
 
   meetInProcess(sockets, nodes);
+  routeSockets(sockets, links);
 
   const pools: PlanPool[] = [];
   for (const n of run) {

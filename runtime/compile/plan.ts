@@ -37,6 +37,47 @@ export interface PlanSocket {
   inproc?: string;
   /** A node's own PUB or PUSH: outside subscribers or workers the run waits for before its sources start. */
   waitFor?: number;
+  /** What this socket carries and how it ends: decided here (runtime/compile/route.ts), executed by runtime/exec. */
+  route: SocketRoute;
+}
+
+/** A node's own socket (its endpoint param), or one a link gave it (a Push or Publish node's consumer, a Pull node's producer). */
+export type SocketRole = 'own' | 'link';
+
+/**
+ * The routing of one socket, computed from the whole graph before anything runs. Which of the
+ * nodes named here run on this host is the executor's one question (placement, `--host`).
+ */
+export interface SocketRoute {
+  role: SocketRole;
+  /**
+   * Receiving sockets (PULL, SUB): the graph's producers it waits for, one end of stream
+   * each: the node, and the link when the node sends through that link's own PUSH.
+   */
+  producers?: { node: string; link?: string }[];
+  /**
+   * Receiving sockets: what ends them. `producers`: an end of stream from each producer above.
+   * `outside`: producers outside the graph only: one end of stream from each that connected,
+   * or all of them gone, or stop(). `with-node`: a side door for outside producers of a node the
+   * graph feeds by other inputs: it ends when those have ended.
+   */
+  ends?: 'producers' | 'outside' | 'with-node';
+  /**
+   * A bound Pull whose producers in the graph all meet it in process: those send to its
+   * inproc name, and its endpoint gets a socket of its own for outside producers (ending with
+   * the node), so an outside end of stream never passes for one of the graph's.
+   */
+  outsideDoor?: boolean;
+  /** SUB: where its drops are counted: the graph's publisher it listens to. Absent: this node. */
+  dropsAt?: string;
+  /** Sending sockets: frames go to their one kind of peer, the graph's own in process, by reference. */
+  byRef?: boolean;
+  /**
+   * A Publish's or Push's own socket: the graph's receiving sockets at its endpoint (SUB:
+   * subscriptions each sends, one per topic), for the subscriptions to wait for, the workers
+   * to end, and the references to keep.
+   */
+  consumers?: { node: string; inproc: boolean; hwm: number; subscriptions: number }[];
 }
 
 export interface PlanLink {

@@ -4,8 +4,9 @@
  * How it works, in the course's words: docs/runtime.md. This file is the run's lifecycle
  * (start, stop, teardown, summary); the pieces it drives, one direction of imports:
  *
- *   routing.ts        which socket carries what; the order sockets open in
- *   transports/       publisher, ventilator, node inputs, link PUSH, the receive loop
+ *   routing.ts        the plan's routing wired: own sockets to their node folders
+ *                     (nodes/<type>/socket.ts), link sockets to transports/, bound first
+ *   transports/       the sockets links give nodes, the receive loop
  *   runner.ts         a node's stage: load, open, drive
  *   eos.ts, refs.ts   end of stream where ZeroMQ may not deliver it; frames by reference
  *   stats.ts          counters into rates
@@ -116,13 +117,12 @@ class Run extends EventEmitter implements RunHandle, RunContext {
         if (this.options.host === undefined || n.host === this.options.host) this.runners.set(n.id, new Runner(n, capacity));
       if (this.runners.size === 0) throw new ExecError('BAD_PLAN', `no node runs on host ${JSON.stringify(this.options.host)}`);
       const routing = route(this);
-      for (const [id, s] of routing.own) if (s.type === 'REQ' || s.type === 'REP') this.runners.get(id)?.stageSockets.push(s);
       await loadStages(this, this.startedAt);
       this.timer = setInterval(() => this.emit('stats', this.snapshot()), this.options.statsIntervalMs ?? 500);
       this.timer.unref();
       // Bound sockets first: a run whose endpoint is taken (the same graph started twice) fails
       // before any stage opens a file.
-      const { binds, connects } = scheduleSockets(this, routing);
+      const { binds, connects } = await scheduleSockets(this, routing);
       for (const b of binds) await b();
       for (const id of this.order()) await openStage(this.runners.get(id)!);
       for (const c of connects) await c();

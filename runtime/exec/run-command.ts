@@ -28,7 +28,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   const loaded = loadGraph(text, file);
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
-  const plan = compileGraph(loaded.graph);
+  const plan = compileGraph(loaded.graph, loaded.analysis);
 
   const { runGraph } = await import('./executor.ts');
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true && !values.json;

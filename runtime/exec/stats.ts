@@ -57,10 +57,8 @@ export class StatsKeeper {
       };
       if (r.isSource) {
         anySource = true;
-        // The source's count param, as its type declares it: the progress bar's total. A type
-        // no declaration names (a test's own source stage) is read as counting in `frames`.
-        const decl = getNodeType(r.node.type);
-        const param = decl ? decl.progress?.param : 'frames';
+        // The source's count param, as its type declares it: the progress bar's total.
+        const param = getNodeType(r.node.type)?.progress?.param;
         const n = param === undefined ? 0 : Number(r.node.params[param] ?? 0);
         if (n > 0) {
           total += n;

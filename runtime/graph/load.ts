@@ -1,6 +1,6 @@
 import { Document, LineCounter, isMap, isScalar, isSeq, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './types.ts';
-import { analyzeGraph, type Where } from './analyze.ts';
+import { analyzeGraph, type Analysis, type Where } from './analyze.ts';
 import { parseLink } from './link.ts';
 import { describe, setOwn } from './param-rules.ts';
 import { didYouMean } from './suggest.ts';
@@ -12,6 +12,8 @@ export interface LoadedGraph {
   errors: GraphError[];
   doc: Document;
   file?: string;
+  /** The checks' findings on `graph`: compileGraph(graph, analysis) builds on them rather than checking again. */
+  analysis?: Analysis;
 }
 
 const TOP_KEYS = ['patchbay', 'name', 'description', 'nodes', 'links', 'layout'];
@@ -172,11 +174,12 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     }
   }
 
-  for (const { error, where } of analyzeGraph(graph).issues) {
+  const analysis = analyzeGraph(graph);
+  for (const { error, where } of analysis.issues) {
     errors.push({ ...error, ...position(where) });
   }
   errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-  return { graph, errors, doc, file };
+  return { graph, errors, doc, file, analysis };
 
   function readNode(np: Pair<unknown, unknown>): void {
     const id = keyName(np);

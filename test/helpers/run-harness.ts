@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Plan, PlanLink, PlanNode, PlanSocket } from '../../runtime/compile/plan.ts';
+import { routeSockets } from '../../runtime/compile/route.ts';
 import { runGraph } from '../../runtime/exec/executor.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import type { RunHandle, RunOptions } from '../../runtime/exec/types.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
-import { getNodeType } from '../../nodes/registry.ts';
+import { defineNodeType, getNodeType, registerNodeType } from '../../nodes/registry.ts';
 
 export type Transport = 'tcp' | 'ipc' | 'inproc';
 
@@ -70,15 +71,18 @@ export function makePlan(nodes: TinyNode[], links: string[], sockets: PlanSocket
   });
   const hasInput = new Set(planLinks.map((l) => l.to.node));
   const order = [...nodes.filter((n) => hasInput.has(n.id)).reverse(), ...nodes.filter((n) => !hasInput.has(n.id))];
+  const planSockets = sockets.map((s) => {
+    // As the compiler does: a node's own socket carries its waitFor.
+    const waitFor = Number(nodes.find((n) => n.id === s.node && s.link === undefined)?.params?.waitFor ?? 0);
+    return waitFor > 0 && s.waitFor === undefined ? { ...s, waitFor } : { ...s };
+  });
+  // The compiler's routing, on this hand-made plan.
+  routeSockets(planSockets, planLinks);
   return {
     name: 'test',
     nodes: nodes.map((n) => ({ id: n.id, type: n.type, params: withDefaults(n.type, n.params) })),
     links: planLinks,
-    // As the compiler does: a node's own socket carries its waitFor.
-    sockets: sockets.map((s) => {
-      const waitFor = Number(nodes.find((n) => n.id === s.node && s.link === undefined)?.params?.waitFor ?? 0);
-      return waitFor > 0 && s.waitFor === undefined ? { ...s, waitFor } : s;
-    }),
+    sockets: planSockets,
     pools: [],
     startOrder: order.map((n) => n.id),
   };
@@ -86,7 +90,8 @@ export function makePlan(nodes: TinyNode[], links: string[], sockets: PlanSocket
 
 /** A socket as the compiler lists it. */
 export function sock(node: string, type: PlanSocket['type'], side: PlanSocket['side'], endpoint: string, extra: Partial<PlanSocket> = {}): PlanSocket {
-  return { node, type, side, endpoint, hwm: 4, ...extra };
+  // A socket with a link is one the link gave its node; without, the node's own (as the compiler has it).
+  return { node, type, side, endpoint, hwm: 4, route: { role: extra.link === undefined ? 'own' : 'link' }, ...extra };
 }
 
 /** Frames `0..n-1` of `bytes` uint8 each; byte 0..3 hold the seq (little-endian) so content can be checked. */
@@ -117,6 +122,28 @@ export const testSource: StageFactory = (io) => ({
     return i;
   },
 });
+
+// TestSource as a node type of its own: its `frames` is the progress bar's total, as a
+// Camera's is (the executor reads that from the declaration, never from a param's name).
+if (!getNodeType('TestSource'))
+  registerNodeType(
+    defineNodeType(
+      {
+        type: 'TestSource',
+        role: 'source',
+        inputs: [],
+        outputs: [{ name: 'out', type: 'any', doc: 'Numbered frames' }],
+        params: {
+          frames: { kind: 'number', default: 0, min: 0, integer: true, doc: 'Frames to send; 0 until stopped' },
+          bytes: { kind: 'number', default: 16, min: 1, integer: true, doc: 'Bytes per frame' },
+          intervalMs: { kind: 'number', default: 0, min: 0, doc: 'Pause between frames' },
+        },
+        progress: { param: 'frames' },
+        docs: { summary: 'Numbered frames for the tests', description: 'Numbered frames for the tests.' },
+      },
+      async () => ({ default: testSource }),
+    ),
+  );
 
 export interface Capture {
   frames: Frame[];

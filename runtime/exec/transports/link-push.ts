@@ -16,7 +16,7 @@ export async function openLinkSender(ctx: RunContext, r: Runner, s: PlanSocket, 
   await attach(socket, s);
   if (ready) ctx.readiness.push(ready);
   // Its one peer is the graph's own Pull (over inproc): the frame goes by reference.
-  const byRef = !!s.inproc;
+  const byRef = !!s.route.byRef;
   r.addOutput(l.plan.from.port, {
     link: l,
     sent: 0,

@@ -3,19 +3,20 @@
  * graph's workers and to outside ones, each of which must get its own end of stream.
  */
 import type * as zmq from 'zeromq';
-import type { PlanSocket } from '../../compile/plan.ts';
-import { encode } from '../../wire/index.ts';
-import type { RunContext } from '../context.ts';
-import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../eos.ts';
-import { deferred, sleep, type OutputSink, type Runner } from '../run-state.ts';
-import { SendQueue } from '../send-queue.ts';
-import { attach, createSocket, hasHandshake } from '../sockets.ts';
-import type { ReceiversByEndpoint } from './receiver.ts';
+import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../runtime/exec/eos.ts';
+import { deferred, sleep, type OutputSink } from '../../runtime/exec/run-state.ts';
+import { SendQueue } from '../../runtime/exec/send-queue.ts';
+import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
+import { attach, createSocket, hasHandshake } from '../../runtime/exec/sockets.ts';
+import { encode } from '../../runtime/wire/index.ts';
 
 /** How long a ventilator goes on sending end of stream while outside workers are still connected, ms. */
 const OUTSIDE_PUSH_EOS_MS = 2000;
 
-export async function openVentilator(ctx: RunContext, r: Runner, s: PlanSocket, localReceivers: ReceiversByEndpoint): Promise<void> {
+const openVentilator: SocketOpener = (own) => [() => ventilate(own)];
+export default openVentilator;
+
+async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers }: OwnSocket): Promise<void> {
   const socket = createSocket('PUSH', s.hwm) as zmq.Push;
   ctx.sockets.push(socket);
   // Outside workers (a student's PULL) are counted as they connect, so each gets its end of stream.
@@ -23,7 +24,7 @@ export async function openVentilator(ctx: RunContext, r: Runner, s: PlanSocket, 
   // waitFor: outside workers to wait for before the source starts, on top of the graph's own
   // (so a class's workers all share the round robin from the first frame).
   const waitFor = s.waitFor ?? 0;
-  const workers = ctx.plan.sockets.filter((x) => x.type === 'PULL' && x.endpoint === s.endpoint && x !== s);
+  const workers = s.route.consumers ?? [];
   // In-graph workers that meet it over inproc report no handshake: only those over tcp or ipc count.
   const inGraphRemote = workers.filter((x) => !x.inproc).length;
   const want = waitFor > 0 && hasHandshake(s) ? waitFor + inGraphRemote : 0;
@@ -47,7 +48,7 @@ export async function openVentilator(ctx: RunContext, r: Runner, s: PlanSocket, 
   await attach(socket, s);
   const q = new SendQueue(socket);
   // A Push that connects to the graph's own Pull over inproc has no other peer: frames go by reference.
-  const byRef = s.side === 'connect' && !!s.inproc;
+  const byRef = !!s.route.byRef;
   const sink: OutputSink = {
     sent: 0,
     send: (frame) => q.send(byRef ? ctx.refs.ref(frame) : encode(frame)),

@@ -5,15 +5,17 @@
  * counted, so the sources wait for subscribers and the publisher knows when nobody listens.
  */
 import type * as zmq from 'zeromq';
-import type { PlanSocket } from '../../compile/plan.ts';
-import { encode } from '../../wire/index.ts';
-import type { RunContext } from '../context.ts';
-import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../eos.ts';
-import type { RefFeed } from '../refs.ts';
-import { deferred, sleep, type Runner } from '../run-state.ts';
-import { SendQueue } from '../send-queue.ts';
-import { attach, createSocket } from '../sockets.ts';
-import type { ReceiversByEndpoint } from './receiver.ts';
+import type { PlanSocket } from '../../runtime/compile/plan.ts';
+import type { RunContext } from '../../runtime/exec/context.ts';
+import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../runtime/exec/eos.ts';
+import type { RefFeed } from '../../runtime/exec/refs.ts';
+import { deferred, sleep, type Runner } from '../../runtime/exec/run-state.ts';
+import { SendQueue } from '../../runtime/exec/send-queue.ts';
+import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
+import { attach, createSocket } from '../../runtime/exec/sockets.ts';
+import { encode } from '../../runtime/wire/index.ts';
+import type { ParamsOf } from '../types.ts';
+import type { publish as publishDecl } from './index.ts';
 
 /** End-of-stream messages a publisher sends again for outside subscribers (OUTSIDE_EOS_GAP_MS apart). */
 const OUTSIDE_EOS_REPEATS = 3;
@@ -32,11 +34,15 @@ interface Xpub {
   onJoin(f: () => void): () => void;
 }
 
-export async function openPublisher(ctx: RunContext, r: Runner, s: PlanSocket, localReceivers: ReceiversByEndpoint): Promise<void> {
-  const topic = String(r.node.params.topic ?? '');
-  const local = s.side === 'bind' && s.inproc ? s.inproc : undefined;
-  const subsAt = (inproc: boolean) =>
-    ctx.plan.sockets.filter((x) => x.type === 'SUB' && x.endpoint === s.endpoint && !!x.inproc === inproc).reduce((a, x) => a + Math.max(1, x.topics?.length ?? 1), 0);
+const openPublisher: SocketOpener = (own) => [() => publish(own)];
+export default openPublisher;
+
+async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }: OwnSocket): Promise<void> {
+  const { topic } = r.node.params as ParamsOf<typeof publishDecl>;
+  // The graph's subscribers on this host take frames by reference at the inproc name (route.ts).
+  const local = s.route.byRef ? s.inproc : undefined;
+  const consumers = s.route.consumers ?? [];
+  const subsAt = (inproc: boolean) => consumers.filter((c) => c.inproc === inproc).reduce((a, c) => a + c.subscriptions, 0);
   // Every in-graph subscriber sends one subscription per topic; outside ones are waitFor.
   const inGraphLocal = local ? subsAt(true) : 0;
   const inGraphRemote = local ? subsAt(false) : subsAt(true) + subsAt(false);
@@ -50,7 +56,7 @@ export async function openPublisher(ctx: RunContext, r: Runner, s: PlanSocket, l
       return joined < waitFor ? { what: 'subscribers', want: waitFor, joined } : undefined;
     };
   }
-  const subHwm = Math.max(0, ...ctx.plan.sockets.filter((x) => x.type === 'SUB' && x.inproc === local).map((x) => x.hwm));
+  const subHwm = Math.max(0, ...consumers.filter((c) => c.inproc).map((c) => c.hwm));
   const feed: RefFeed | undefined = inner ? ctx.refs.feed(local!, s.hwm, subHwm) : undefined;
   r.addOutput('out', {
     sent: 0,
