@@ -2,7 +2,7 @@
  * The canvas: Rete's editor and plugins set up for patchbay's node types, and the
  * conversion between what is on the canvas and the graph document.
  */
-import { ClassicPreset, NodeEditor, type GetSchemes } from 'rete';
+import { NodeEditor, type GetSchemes } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
 import { ConnectionPlugin, Presets as ConnectionPresets } from 'rete-connection-plugin';
 import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
@@ -18,31 +18,9 @@ import { freshId, nodeIdProblem } from '../../../runtime/graph/node-id.ts';
 import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
 import { isDefault, ownDecl } from '../../../runtime/graph/param-rules.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
+import { PatchLink, PatchNode } from './patch-node.ts';
 import PatchLinkView from '../components/PatchLinkView.vue';
 import { live } from '../store.ts';
-
-const socket = new ClassicPreset.Socket('patchbay');
-
-/** Layout of a node's box, shared with PatchNodeView so the minimap and auto-arrange see true sizes. */
-export const NODE_BOX = { width: 190, title: 44, port: 30, stats: 40, preview: 132, footer: 12 };
-
-/** Room between layers for a link's rate label. */
-const ARRANGE = { options: { 'elk.spacing.nodeNode': '60', 'elk.layered.spacing.nodeNodeBetweenLayers': '140' } };
-
-/** A node on the canvas: its graph id, declaration and params (only those the user set). */
-export class PatchNode extends ClassicPreset.Node {
-  width = NODE_BOX.width;
-  height: number;
-  constructor(public gid: string, public readonly decl: NodeDecl, public params: Record<string, unknown>) {
-    super(decl.type);
-    // Every port accepts several links at Rete's level: the graph rules (runtime/graph/refuse-link.ts) decide and say why.
-    for (const p of decl.inputs) this.addInput(p.name, new ClassicPreset.Input(socket, p.name, true));
-    for (const p of decl.outputs) this.addOutput(p.name, new ClassicPreset.Output(socket, p.name, true));
-    this.height =
-      NODE_BOX.title + NODE_BOX.port * (decl.inputs.length + decl.outputs.length) + NODE_BOX.stats +
-      (decl.preview ? NODE_BOX.preview : 0) + NODE_BOX.footer;
-  }
-}
 
 /**
  * A node type the registry does not know (a typo, or a newer file): kept on the canvas with
@@ -82,9 +60,8 @@ export function spreadFactor(at: readonly (readonly [number, number])[], boxes: 
   return s;
 }
 
-export class PatchLink extends ClassicPreset.Connection<PatchNode, PatchNode> {
-  linkText = '';
-}
+/** Room between layers for a link's rate label. */
+const ARRANGE = { options: { 'elk.spacing.nodeNode': '60', 'elk.layered.spacing.nodeNodeBetweenLayers': '140' } };
 
 type Schemes = GetSchemes<PatchNode, PatchLink>;
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
