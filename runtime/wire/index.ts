@@ -54,7 +54,13 @@ export type WireErrorCode =
   /** The header is larger than HEADER_LIMIT bytes. */
   | 'HEADER_TOO_LARGE'
   /** `meta` nests deeper than META_DEPTH_LIMIT. */
-  | 'META_TOO_DEEP';
+  | 'META_TOO_DEEP'
+  /** A valid pickle (pyzmq `send_pyobj`) of something other than a numpy array: a dict, a str, ... */
+  | 'PICKLE_NOT_ARRAY'
+  /** A pickle that is malformed, truncated, or names an opcode or global patchbay does not run. */
+  | 'BAD_PICKLE'
+  /** A pickled numpy array of a dtype patchbay has no name for (int64, object, ...). */
+  | 'PICKLE_DTYPE';
 
 /**
  * Limits on what a header may carry. A header is small by design (the frame is the payload):
