@@ -49,11 +49,37 @@ export async function attach(socket: AnySocket, s: PlanSocket, only?: 'endpoint'
   let at = s.side === 'bind' ? s.endpoint : dialled(s);
   try {
     if (s.side === 'bind') {
-      if (only !== 'inproc') await socket.bind(s.endpoint);
-      if (s.inproc && only !== 'endpoint') await socket.bind((at = s.inproc));
+      if (only !== 'inproc') await bind(socket, s.endpoint);
+      if (s.inproc && only !== 'endpoint') await bind(socket, (at = s.inproc));
     } else socket.connect(at);
   } catch (e) {
     throw new ExecError('SOCKET_ERROR', `${s.type} cannot ${s.side} ${at}: ${(e as Error).message}`, s.node);
+  }
+}
+
+/** The socket of this process that last bound each endpoint. */
+const holders = new Map<string, AnySocket>();
+/** How long a bind waits for an endpoint a closed socket of this process still holds, ms. */
+const UNBIND_WAIT_MS = 2000;
+
+/**
+ * Binds `endpoint`. ZeroMQ unbinds a closed socket's endpoints later, in its I/O thread: a run
+ * started right after another in this process (the editor's Run after Stop, a test after a
+ * test) would find them taken. When the holder is a socket of ours that is closed, wait for
+ * the unbind; when it is open, or another program's, the endpoint is in use.
+ */
+async function bind(socket: AnySocket, endpoint: string): Promise<void> {
+  const until = Date.now() + UNBIND_WAIT_MS;
+  for (;;) {
+    try {
+      await socket.bind(endpoint);
+      holders.set(endpoint, socket);
+      return;
+    } catch (e) {
+      const held = holders.get(endpoint);
+      if ((e as { code?: string }).code !== 'EADDRINUSE' || !held?.closed || Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 }
 
