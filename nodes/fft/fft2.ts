@@ -1,5 +1,6 @@
 /**
- * The 2D FFT of a real frame, with numpy's layouts (docs/fft.md).
+ * The 2D FFT of a real frame, with numpy's layouts (docs/fft.md): fft2 / rfft2 of an (H, W)
+ * frame, and of each channel of an (H, W, C) frame, as fft2(x, axes=(0, 1)) gives it.
  *
  * Real input is exploited twice: two rows are packed in one complex FFT (the real row
  * and the imaginary row are separated afterwards by Hermitian symmetry), and only the
@@ -8,6 +9,7 @@
  */
 import { fftPlan } from './fft1d.ts';
 import { wasmFft2For, wasmSupports } from './wasm-fft2.ts';
+import { deinterleave, interleave } from './channels.ts';
 import type { DType } from '../../runtime/wire/index.ts';
 import { PatchbayError } from '../../runtime/util/patchbay-error.ts';
 
@@ -40,33 +42,46 @@ export interface Fft2Options {
 
 export interface OutputSpec {
   dtype: DType;
-  shape: [number, number];
+  /** [H, W'] for an (H, W) frame, [H, W', C] for an (H, W, C) one. */
+  shape: [number, number] | [number, number, number];
   bytes: number;
 }
 
 const INPUT_ITEM: Record<InputDType, number> = { uint8: 1, uint16: 2, float32: 4, float64: 8 };
 
+/** The shapes the node transforms, as FFT_BAD_SHAPE names them. */
+const SHAPES = '[height, width] or [height, width, channels]';
+
 /** Checks an input frame's dtype, shape and (when given) payload size; throws FftError. */
 export function checkInput(dtype: string, shape: readonly number[], byteLength?: number): asserts dtype is InputDType {
   if (!(INPUT_DTYPES as readonly string[]).includes(dtype))
     throw new FftError('FFT_UNSUPPORTED_DTYPE', 'dtype', INPUT_DTYPES.join(', '), dtype);
-  if (shape.length !== 2) throw new FftError('FFT_BAD_SHAPE', 'shape', '[height, width]', JSON.stringify(shape));
-  if (shape[0] === 0 || shape[1] === 0) throw new FftError('FFT_EMPTY_FRAME', 'shape', 'both dimensions > 0', JSON.stringify(shape));
-  const want = shape[0] * shape[1] * INPUT_ITEM[dtype as InputDType];
+  if (shape.length !== 2 && shape.length !== 3) throw new FftError('FFT_BAD_SHAPE', 'shape', SHAPES, JSON.stringify(shape));
+  // Zero channels is no colour frame at all (a zero height or width is an empty one, below).
+  if (shape.length === 3 && shape[2] === 0) throw new FftError('FFT_BAD_SHAPE', 'shape', `${SHAPES}, channels ≥ 1`, JSON.stringify(shape));
+  if (shape[0] === 0 || shape[1] === 0) throw new FftError('FFT_EMPTY_FRAME', 'shape', 'height and width > 0', JSON.stringify(shape));
+  const want = shape[0] * shape[1] * channelsOf(shape) * INPUT_ITEM[dtype as InputDType];
   if (byteLength !== undefined && byteLength !== want)
     throw new FftError('FFT_SIZE_MISMATCH', 'data', `${want} bytes`, `${byteLength} bytes`);
 }
 
+/** Channels of a frame shape: C of (H, W, C), 1 of (H, W). */
+function channelsOf(shape: readonly number[]): number {
+  return shape.length === 3 ? shape[2] : 1;
+}
+
 /**
- * What a frame of height h and width w becomes. exact: complex128 / float64 (numpy
- * parity in every mode); fast: complex64 / float32.
+ * What a frame of height h and width w becomes, with `channels` when it is an (H, W, C)
+ * frame (undefined for (H, W): the output keeps the input's rank, as numpy's does).
+ * exact: complex128 / float64 (numpy parity in every mode); fast: complex64 / float32.
  */
-export function outputSpec(h: number, w: number, opts: Pick<Fft2Options, 'output' | 'precision'>): OutputSpec {
+export function outputSpec(h: number, w: number, opts: Pick<Fft2Options, 'output' | 'precision'>, channels?: number): OutputSpec {
   const width = opts.output === 'half' ? Math.floor(w / 2) + 1 : w;
   const complex = opts.output === 'complex' || opts.output === 'half';
   const item = (complex ? 2 : 1) * (opts.precision === 'exact' ? 8 : 4);
   const dtype: DType = complex ? (opts.precision === 'exact' ? 'complex128' : 'complex64') : opts.precision === 'exact' ? 'float64' : 'float32';
-  return { dtype, shape: [h, width], bytes: h * width * item };
+  if (channels === undefined) return { dtype, shape: [h, width], bytes: h * width * item };
+  return { dtype, shape: [h, width, channels], bytes: h * width * channels * item };
 }
 
 type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
@@ -102,6 +117,18 @@ export class Fft2 {
   transform(input: InputArray, out: OutputArray, opts: Fft2Options): void {
     this.rows(input);
     this.columns(out, opts);
+  }
+
+  /** Transforms each channel of an interleaved (H, W, channels) frame into the interleaved `out`. */
+  transformChannels(input: InputArray, out: OutputArray, opts: Fft2Options, channels: number): void {
+    const n = this.h * this.w;
+    const m = out.length / channels;
+    // Per frame, not kept: this path serves the rarer sizes, and four cached sizes of C planes would stay allocated.
+    const planes = new Float64Array(n * channels);
+    const spectra = out instanceof Float64Array ? new Float64Array(out.length) : new Float32Array(out.length);
+    deinterleave(input, channels, planes, n, n);
+    for (let c = 0; c < channels; c++) this.transform(planes.subarray(c * n, (c + 1) * n), spectra.subarray(c * m, (c + 1) * m), opts);
+    interleave(spectra, m, m, out, channels, opts.output === 'complex' || opts.output === 'half');
   }
 
   /** FFT of every row, two rows per complex transform, into the half spectrum. */
@@ -246,24 +273,33 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
 }
 
 /**
- * Transforms one frame into `out` (sized by outputSpec). Sizes with prime factors up to 5
+ * Transforms one frame into `out` (sized by outputSpec): an (H, W) frame, or with `channels`
+ * > 1 each channel of an interleaved (H, W, channels) one. Sizes with prime factors up to 5
  * run in WebAssembly SIMD (wasm-fft2.ts), in float64 or float32 by precision; the rest in
  * JavaScript (Fft2) in float64, rounded to float32 for the fast precision. Returns the
- * payload bytes copied on the way (into and out of WebAssembly memory).
+ * payload bytes copied on the way: into and out of WebAssembly memory, or on the JavaScript
+ * path for several channels, into planes and back (channels.ts).
  */
-export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options): number {
+export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options, channels = 1): number {
   if (wasmSupports(h, w)) {
-    wasmFft2For(h, w).transform(input, opts.precision === 'exact' ? (out as Float64Array) : (out as Float32Array), opts);
+    wasmFft2For(h, w, channels).transform(input, opts.precision === 'exact' ? (out as Float64Array) : (out as Float32Array), opts);
     return input.byteLength + out.byteLength;
   }
-  fft2For(h, w).transform(input, out, opts);
-  return 0;
+  if (channels === 1) {
+    fft2For(h, w).transform(input, out, opts);
+    return 0;
+  }
+  fft2For(h, w).transformChannels(input, out, opts, channels);
+  return input.byteLength + out.byteLength;
 }
 
-/** Convenience: the whole transform of one frame into a fresh buffer. */
-export function fft2(input: InputArray, h: number, w: number, opts: Fft2Options): { spec: OutputSpec; data: Uint8Array } {
-  const spec = outputSpec(h, w, opts);
+/**
+ * Convenience: the whole transform of one frame into a fresh buffer; `channels` for an
+ * (H, W, C) frame (the output is then (H, W', C)).
+ */
+export function fft2(input: InputArray, h: number, w: number, opts: Fft2Options, channels?: number): { spec: OutputSpec; data: Uint8Array } {
+  const spec = outputSpec(h, w, opts, channels);
   const buf = new ArrayBuffer(spec.bytes);
-  transformInto(input, h, w, outputView(spec, buf, 0), opts);
+  transformInto(input, h, w, outputView(spec, buf, 0), opts, channels ?? 1);
   return { spec, data: new Uint8Array(buf) };
 }

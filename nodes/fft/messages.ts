@@ -12,6 +12,8 @@ export interface FftTask {
   dtype: InputDType;
   height: number;
   width: number;
+  /** C of an (H, W, C) frame, interleaved as numpy's C order has it; 1 for an (H, W) frame. */
+  channels: number;
   output: OutputMode;
   shift: boolean;
   precision: Precision;

@@ -74,7 +74,8 @@ export class FftStage implements Stage {
 
   async receive(_port: string, frame: Frame): Promise<void> {
     this.rethrow();
-    const [h, w] = frame.shape;
+    // channels: C of an (H, W, C) colour frame, undefined for an (H, W) one.
+    const [h, w, channels] = frame.shape;
     try {
       checkInput(frame.dtype, frame.shape, frame.data.byteLength);
     } catch (e) {
@@ -84,7 +85,7 @@ export class FftStage implements Stage {
     // Wait only when the pipeline is full.
     while (this.inFlight.length >= this.maxInFlight) await this.inFlight[0].done;
     this.rethrow();
-    const spec = outputSpec(h, w, { output: this.output, precision: this.precision });
+    const spec = outputSpec(h, w, { output: this.output, precision: this.precision }, channels);
     await this.ensureSlab(frame.data.byteLength);
     const slot = this.freeSlots.pop() as number;
     const base = slot * this.slotBytes;
@@ -98,6 +99,7 @@ export class FftStage implements Stage {
       dtype: frame.dtype as FftTask['dtype'],
       height: h,
       width: w,
+      channels: channels ?? 1,
       output: this.output,
       shift: this.shift,
       precision: this.precision,

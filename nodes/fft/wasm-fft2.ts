@@ -2,7 +2,9 @@
  * The 2D FFT in WebAssembly SIMD (nodes/fft/wasm/fft2.c): the same algorithm and layouts
  * as fft2.ts's JavaScript path, in float64 (exact) and float32 (fast), for frames whose
  * sides have no prime factor above 5 (powers of two and most camera sizes). Other sizes use
- * the JavaScript path. The module is compiled once per thread, synchronously (17 kB).
+ * the JavaScript path. The module is compiled once per thread, synchronously (32 kB).
+ * An (H, W, C) frame is copied in whole and transformed channel by channel in place: the
+ * module reads each channel's rows and writes its spectrum C values apart (fft2.c, `nc`).
  */
 import { readFileSync } from 'node:fs';
 import { factorize } from './fft1d.ts';
@@ -11,8 +13,8 @@ import type { Fft2Options, OutputMode } from './fft2.ts';
 interface Exports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
-  rfft2(x: number, dtype: number, h: number, w: number, planW: number, planH: number, half: number, a: number, b: number, out: number, mode: number, shift: number): void;
-  rfft2f(x: number, dtype: number, h: number, w: number, planW: number, planH: number, planH64: number, half: number, a: number, b: number, dc: number, dcb: number, out: number, mode: number, shift: number): void;
+  rfft2(x: number, dtype: number, h: number, w: number, planW: number, planH: number, half: number, a: number, b: number, out: number, mode: number, shift: number, nc: number): void;
+  rfft2f(x: number, dtype: number, h: number, w: number, planW: number, planH: number, planH64: number, half: number, a: number, b: number, dc: number, dcb: number, out: number, mode: number, shift: number, nc: number): void;
 }
 
 type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
@@ -59,11 +61,11 @@ interface Layout {
   out: number;
 }
 
-/** Plans and buffers for one frame size, laid out in the module's memory. */
+/** Plans and buffers for one frame size (H, W, channels), laid out in the module's memory. */
 export class WasmFft2 {
   private readonly ptr: Layout;
 
-  constructor(readonly h: number, readonly w: number) {
+  constructor(readonly h: number, readonly w: number, readonly channels = 1) {
     const ex = wasm();
     const c = Math.floor(w / 2) + 1;
     let top = align16(ex.__heap_base.value as number);
@@ -75,7 +77,7 @@ export class WasmFft2 {
     // Both precisions share the buffers (one transform at a time); float64 sizes them.
     const scratch = 16 * Math.max(ROW_BLOCK * w, COL_BLOCK * h);
     this.ptr = {
-      x: alloc(8 * h * w),
+      x: alloc(8 * h * w * channels),
       planW: alloc(planBytes(w)),
       planH: alloc(planBytes(h)),
       planW32: alloc(planBytes(w)),
@@ -85,7 +87,7 @@ export class WasmFft2 {
       b: alloc(scratch),
       dc: alloc(16 * h),
       dcb: alloc(16 * h),
-      out: alloc(16 * h * w),
+      out: alloc(16 * h * w * channels),
     };
     const have = ex.memory.buffer.byteLength;
     if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536));
@@ -97,23 +99,27 @@ export class WasmFft2 {
 
   /**
    * Transforms one frame into `out`: in float64 when `out` is a Float64Array, in float32
-   * (the fast precision) when it is a Float32Array.
+   * (the fast precision) when it is a Float32Array. With `channels` > 1, `x` is an
+   * interleaved (H, W, C) frame and `out` its interleaved (H, W', C) spectra.
    */
   transform(x: InputArray, out: Float64Array | Float32Array, opts: Fft2Options): void {
     const ex = wasm();
-    const { h, w, ptr } = this;
+    const { h, w, channels: nc, ptr } = this;
     const mem = ex.memory.buffer;
     new Uint8Array(mem, ptr.x, x.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     const dtype = x instanceof Uint8Array ? 0 : x instanceof Uint16Array ? 1 : x instanceof Float32Array ? 2 : 3;
     const mode = MODE[opts.output];
     const shift = opts.shift ? 1 : 0;
-    if (out instanceof Float64Array) {
-      ex.rfft2(ptr.x, dtype, h, w, ptr.planW, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.out, mode, shift);
-      out.set(new Float64Array(mem, ptr.out, out.length));
-    } else {
-      ex.rfft2f(ptr.x, dtype, h, w, ptr.planW32, ptr.planH32, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.dc, ptr.dcb, ptr.out, mode, shift);
-      out.set(new Float32Array(mem, ptr.out, out.length));
+    // Channel c starts c values into the frame, and c values (complex: pairs) into the spectra.
+    const outValue = (opts.output === 'complex' || opts.output === 'half' ? 2 : 1) * out.BYTES_PER_ELEMENT;
+    for (let c = 0; c < nc; c++) {
+      const xc = ptr.x + c * x.BYTES_PER_ELEMENT;
+      const oc = ptr.out + c * outValue;
+      if (out instanceof Float64Array) ex.rfft2(xc, dtype, h, w, ptr.planW, ptr.planH, ptr.half, ptr.a, ptr.b, oc, mode, shift, nc);
+      else ex.rfft2f(xc, dtype, h, w, ptr.planW32, ptr.planH32, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.dc, ptr.dcb, oc, mode, shift, nc);
     }
+    if (out instanceof Float64Array) out.set(new Float64Array(mem, ptr.out, out.length));
+    else out.set(new Float32Array(mem, ptr.out, out.length));
   }
 }
 
@@ -163,10 +169,10 @@ function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8): vo
 let current: WasmFft2 | undefined;
 
 /**
- * The WebAssembly transform for a frame size. One size at a time: buffers are reused from
- * the start of the heap, so a size change (rare in a stream) rebuilds the plans.
+ * The WebAssembly transform for a frame size (and channel count). One size at a time: buffers
+ * are reused from the start of the heap, so a size change (rare in a stream) rebuilds the plans.
  */
-export function wasmFft2For(h: number, w: number): WasmFft2 {
-  if (!current || current.h !== h || current.w !== w) current = new WasmFft2(h, w);
+export function wasmFft2For(h: number, w: number, channels = 1): WasmFft2 {
+  if (!current || current.h !== h || current.w !== w || current.channels !== channels) current = new WasmFft2(h, w, channels);
   return current;
 }

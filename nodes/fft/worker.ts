@@ -13,12 +13,13 @@ import type { FftResult, FftTask } from './messages.ts';
  */
 export default function fftTask(task: FftTask): FftResult {
   const t0 = process.hrtime.bigint();
-  const { height: h, width: w } = task;
-  const spec = outputSpec(h, w, task);
-  const input = inputView(task.dtype, task.slab, task.inOffset, h * w);
+  const { height: h, width: w, channels } = task;
+  // Only the byte count matters here: the stage gives the output frame its shape.
+  const spec = outputSpec(h, w, task, channels);
+  const input = inputView(task.dtype, task.slab, task.inOffset, h * w * channels);
   // Not zero-filled (the transform writes every byte): saves clearing 8 MiB per 1024x1024 spectrum.
   const out = Buffer.allocUnsafeSlow(spec.bytes).buffer as ArrayBuffer;
-  const bytesCopied = transformInto(input, h, w, outputView(spec, out, 0), task);
+  const bytesCopied = transformInto(input, h, w, outputView(spec, out, 0), task, channels);
   const result: FftResult = { out, busyNs: Number(process.hrtime.bigint() - t0), bytesCopied };
   // Piscina posts `result` with `out` in the transfer list (a top-level movable result).
   return move({ [transferableSymbol]: [out], [valueSymbol]: result }) as unknown as FftResult;

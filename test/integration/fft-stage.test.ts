@@ -167,7 +167,7 @@ describe.skipIf(skip)('FFT stage with a Piscina pool', () => {
     const bad: Frame[] = [
       { ...frame(1, 'uint8', 4, 4), dtype: 'complex64', data: new Uint8Array(4 * 4 * 8) },
       { ...frame(2, 'uint8', 4, 4), shape: [0, 4], data: new Uint8Array(0) },
-      { ...frame(3, 'uint8', 4, 4), shape: [2, 2, 4] },
+      { ...frame(3, 'uint8', 4, 4), shape: [2, 2, 2, 2] },
       { ...frame(3, 'uint8', 4, 4), data: new Uint8Array(15) },
     ];
     await stage.receive!('in', frame(0, 'uint8', 4, 4));

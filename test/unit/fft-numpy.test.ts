@@ -164,7 +164,7 @@ describe('fft2 refuses what it cannot transform', () => {
     const codes = [
       () => checkInput('complex64', [4, 4]),
       () => checkInput('int16', [4, 4]),
-      () => checkInput('uint8', [4, 4, 3]),
+      () => checkInput('uint8', [4, 4, 3, 1]),
       () => checkInput('uint8', [0, 4]),
       () => checkInput('float32', [4, 0]),
       () => checkInput('uint16', [2, 3], 11),
@@ -181,7 +181,7 @@ describe('fft2 refuses what it cannot transform', () => {
     expect(codes).toEqual([
       ['FFT_UNSUPPORTED_DTYPE', 'dtype', 'complex64'],
       ['FFT_UNSUPPORTED_DTYPE', 'dtype', 'int16'],
-      ['FFT_BAD_SHAPE', 'shape', '[4,4,3]'],
+      ['FFT_BAD_SHAPE', 'shape', '[4,4,3,1]'],
       ['FFT_EMPTY_FRAME', 'shape', '[0,4]'],
       ['FFT_EMPTY_FRAME', 'shape', '[4,0]'],
       ['FFT_SIZE_MISMATCH', 'data', '11 bytes'],

@@ -4,6 +4,14 @@
  * one complex transform; W/2+1 columns; Hermitian mirror), one complex number per f64x2.
  * No libc: the caller (nodes/fft/wasm-fft2.ts) lays out every buffer and the twiddle
  * tables in linear memory and passes pointers. Build: nodes/fft/wasm/build.sh.
+ *
+ * Channels: `nc` is the number of interleaved channels of an (H, W, C) frame (1 for an
+ * (H, W) frame). The caller points x at the first value of one channel and out at that
+ * channel's first output value; rows are read, and outputs written, `nc` values apart, so
+ * a colour frame is transformed channel by channel in place, without de-interleaving it
+ * first or interleaving its spectra after. The macros below take the stride as NC and are
+ * expanded with a literal 1 for (H, W) frames, which keeps their loops as they were (the
+ * integer row sums stay vectorized).
  */
 #include <wasm_simd128.h>
 
@@ -193,18 +201,18 @@ static double ln_ge1(double x) {
   return e * 6.93147180369123816490e-01 + (e * 1.90821492927058770002e-10 + 2.0 * (s + s * s2 * p));
 }
 
-#define GATHER_ROWS(T)                                                  \
+#define GATHER_ROWS(T, NC)                                              \
   {                                                                     \
     const T *src = (const T *)x;                                        \
     for (int i = 0; i < nb; i++) {                                      \
       const int r0 = 2 * (p0 + i);                                      \
-      const T *ra = src + (long)r0 * w;                                 \
+      const T *ra = src + (long)r0 * w * (NC);                          \
       double *o = a + 2 * i;                                            \
       if (r0 + 1 < h) {                                                 \
-        const T *rb = ra + w;                                           \
-        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k], (double)rb[k])); \
+        const T *rb = ra + (long)w * (NC);                              \
+        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k * (NC)], (double)rb[k * (NC)])); \
       } else {                                                          \
-        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k], 0.0)); \
+        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k * (NC)], 0.0)); \
       }                                                                 \
     }                                                                   \
   }
@@ -213,46 +221,53 @@ static double ln_ge1(double x) {
  * Full-spectrum outputs: the column pass leaves its results in the half spectrum's slots,
  * row r at half + 2*r*stride (complex, or the value in the real slot); each row fills its own
  * output row and the mirrored one (X[-r][-k] = conj X[r][k]), both written in address order.
- * K: 2 for complex output, 1 for real outputs (magnitude, log-magnitude, power).
+ * K: 2 for complex output, 1 for real outputs (magnitude, log-magnitude, power); NC: the
+ * channels interleaved in out.
  */
-#define SPREAD_ROWS(T, stride, K)                                         \
+#define SPREAD_ROWS(T, stride, K, NC)                                     \
   for (int r = 0; r < h; r++) {                                         \
     int dr = r + sh;                                                    \
     if (dr >= h) dr -= h;                                               \
     int mr = (h - r) % h + sh;                                          \
     if (mr >= h) mr -= h;                                               \
     const T *m = half + 2 * (long)r * (stride);                         \
-    T *o = out + (long)(K) * dr * w, *om = out + (long)(K) * mr * w;    \
+    T *o = out + (long)(K) * dr * w * (NC), *om = out + (long)(K) * mr * w * (NC); \
     for (int k = 0; k < c; k++) {                                       \
       int dk = k + sw;                                                  \
       if (dk >= w) dk -= w;                                             \
-      o[(K) * dk] = m[2 * k];                                           \
-      if ((K) == 2) o[(K) * dk + 1] = m[2 * k + 1];                     \
+      o[(K) * dk * (NC)] = m[2 * k];                                    \
+      if ((K) == 2) o[(K) * dk * (NC) + 1] = m[2 * k + 1];              \
     }                                                                   \
     for (int k = w - c; k >= 1; k--) {                                  \
       int mk = w - k + sw;                                              \
       if (mk >= w) mk -= w;                                             \
-      om[(K) * mk] = m[2 * k];                                          \
-      if ((K) == 2) om[(K) * mk + 1] = -m[2 * k + 1];                   \
+      om[(K) * mk * (NC)] = m[2 * k];                                   \
+      if ((K) == 2) om[(K) * mk * (NC) + 1] = -m[2 * k + 1];            \
     }                                                                   \
   }
 
+/* SPREAD_ROWS for nc channels, with a literal 1 for (H, W) frames. */
+#define SPREAD(T, stride, K)                                            \
+  if (nc == 1) { SPREAD_ROWS(T, stride, K, 1) }                         \
+  else { SPREAD_ROWS(T, stride, K, nc) }
+
 /*
- * The whole transform: frame x (dtype, h x w) -> out in the layout of `mode`, shifted if
- * asked. half: [h][w/2+1] complex scratch; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h) doubles each.
+ * The whole transform: frame x (dtype, h x w, one of nc interleaved channels) -> out in the
+ * layout of `mode` (nc channels interleaved), shifted if asked. half: [h][w/2+1] complex
+ * scratch; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h) doubles each.
  */
 void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int *plan_h, double *half, double *a,
-           double *b, double *out, int mode, int shift) {
+           double *b, double *out, int mode, int shift, int nc) {
   const int c = w / 2 + 1;
   const int pairs = (h + 1) / 2;
   const c128 halfv = splat(0.5);
   for (int p0 = 0; p0 < pairs; p0 += ROW_BLOCK) {
     const int nb = pairs - p0 < ROW_BLOCK ? pairs - p0 : ROW_BLOCK;
     switch (dtype) {
-      case DT_U8: GATHER_ROWS(unsigned char) break;
-      case DT_U16: GATHER_ROWS(unsigned short) break;
-      case DT_F32: GATHER_ROWS(float) break;
-      default: GATHER_ROWS(double) break;
+      case DT_U8: if (nc == 1) GATHER_ROWS(unsigned char, 1) else GATHER_ROWS(unsigned char, nc) break;
+      case DT_U16: if (nc == 1) GATHER_ROWS(unsigned short, 1) else GATHER_ROWS(unsigned short, nc) break;
+      case DT_F32: if (nc == 1) GATHER_ROWS(float, 1) else GATHER_ROWS(float, nc) break;
+      default: if (nc == 1) GATHER_ROWS(double, 1) else GATHER_ROWS(double, nc) break;
     }
     const double *z = run_plan(plan_w, a, b, nb);
     /* Xa = (Z_k + conj Z_-k) / 2, Xb = (Z_k - conj Z_-k) / 2i */
@@ -294,7 +309,7 @@ void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int 
         const int k = k0 + j;
         c128 v = LD(zr + 2 * j);
         if (mode == OUT_HALF) {
-          ST(out + 2 * ((long)dr * c + k), v);
+          ST(out + 2 * ((long)dr * c + k) * nc, v);
         } else if (cplx) {
           ST(half + 2 * ((long)r * c + k), v);
         } else {
@@ -309,8 +324,8 @@ void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int 
       }
     }
   }
-  if (mode == OUT_COMPLEX) { SPREAD_ROWS(double, c, 2) }
-  else if (!cplx) { SPREAD_ROWS(double, c, 1) }
+  if (mode == OUT_COMPLEX) { SPREAD(double, c, 2) }
+  else if (!cplx) { SPREAD(double, c, 1) }
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -464,7 +479,7 @@ static float *frun_plan(const int *plan, float *a, float *b, int batch) {
 }
 
 /* S: the sum's type. Integer frames sum exactly in integers, which the compiler vectorizes. */
-#define FGATHER_ROWS(T, S)                                                       \
+#define FGATHER_ROWS(T, S, NC)                                                   \
   {                                                                              \
     const T *src = (const T *)x;                                                 \
     for (int i = 0; i < nb; i++) {                                               \
@@ -474,35 +489,35 @@ static float *frun_plan(const int *plan, float *a, float *b, int batch) {
         for (int k = 0; k < w; k++, o += 2 * nb) o[0] = o[1] = 0.0f;             \
         continue;                                                                \
       }                                                                          \
-      const T *ra = src + (long)r0 * w;                                          \
+      const T *ra = src + (long)r0 * w * (NC);                                   \
       const int has_b = r0 + 1 < h;                                              \
-      const T *rb = has_b ? ra + w : ra;                                         \
+      const T *rb = has_b ? ra + (long)w * (NC) : ra;                            \
       S sa = 0, sb = 0;                                                          \
-      for (int k = 0; k < w; k++) sa += ra[k];                                   \
-      for (int k = 0; k < w; k++) sb += rb[k];                                   \
+      for (int k = 0; k < w; k++) sa += ra[k * (NC)];                            \
+      for (int k = 0; k < w; k++) sb += rb[k * (NC)];                            \
       dc[2 * r0] = (double)sa;                                                   \
       if (has_b) dc[2 * (r0 + 1)] = (double)sb;                                  \
       const float ma = (float)((double)sa / w), mb = has_b ? (float)((double)sb / w) : 0.0f; \
       if (has_b)                                                                 \
         for (int k = 0; k < w; k++, o += 2 * nb) {                               \
-          o[0] = (float)ra[k] - ma;                                              \
-          o[1] = (float)rb[k] - mb;                                              \
+          o[0] = (float)ra[k * (NC)] - ma;                                       \
+          o[1] = (float)rb[k * (NC)] - mb;                                       \
         }                                                                        \
       else                                                                       \
         for (int k = 0; k < w; k++, o += 2 * nb) {                               \
-          o[0] = (float)ra[k] - ma;                                              \
+          o[0] = (float)ra[k * (NC)] - ma;                                       \
           o[1] = 0.0f;                                                           \
         }                                                                        \
     }                                                                            \
   }
 
 /*
- * Fast transform: frame x -> out (complex64 or float32). half: [h][cp] complex float,
+ * Fast transform: frame x -> out (complex64 or float32), nc channels as rfft2. half: [h][cp] complex float,
  * cp = (w/2+1) rounded up to even; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h) floats each; dc:
  * 2*h doubles, dcb: 2*h doubles scratch.
  */
 void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int *plan_h, const int *plan_h64,
-            float *half, float *a, float *b, double *dc, double *dcb, float *out, int mode, int shift) {
+            float *half, float *a, float *b, double *dc, double *dcb, float *out, int mode, int shift, int nc) {
   const int c = w / 2 + 1;
   const int cp = (c + 1) & ~1;
   const int pairs = (h + 1) / 2;
@@ -511,10 +526,10 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
     int nb = pairs - p0 < ROW_BLOCK ? pairs - p0 : ROW_BLOCK;
     nb += nb & 1;
     switch (dtype) {
-      case DT_U8: FGATHER_ROWS(unsigned char, unsigned int) break;
-      case DT_U16: FGATHER_ROWS(unsigned short, unsigned long long) break;
-      case DT_F32: FGATHER_ROWS(float, double) break;
-      default: FGATHER_ROWS(double, double) break;
+      case DT_U8: if (nc == 1) FGATHER_ROWS(unsigned char, unsigned int, 1) else FGATHER_ROWS(unsigned char, unsigned int, nc) break;
+      case DT_U16: if (nc == 1) FGATHER_ROWS(unsigned short, unsigned long long, 1) else FGATHER_ROWS(unsigned short, unsigned long long, nc) break;
+      case DT_F32: if (nc == 1) FGATHER_ROWS(float, double, 1) else FGATHER_ROWS(float, double, nc) break;
+      default: if (nc == 1) FGATHER_ROWS(double, double, 1) else FGATHER_ROWS(double, double, nc) break;
     }
     const float *z = frun_plan(plan_w, a, b, nb);
     /* Xa = (Z_k + conj Z_-k) / 2, Xb = (Z_k - conj Z_-k) / 2i, for pairs i and i+1 at once. */
@@ -566,7 +581,7 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
           im = (float)dcs[2 * r + 1];
         }
         if (mode == OUT_HALF) {
-          float *o = out + 2 * ((long)dr * c + k);
+          float *o = out + 2 * ((long)dr * c + k) * nc;
           o[0] = re;
           o[1] = im;
         } else if (cplx) {
@@ -583,6 +598,6 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
       }
     }
   }
-  if (mode == OUT_COMPLEX) { SPREAD_ROWS(float, cp, 2) }
-  else if (!cplx) { SPREAD_ROWS(float, cp, 1) }
+  if (mode == OUT_COMPLEX) { SPREAD(float, cp, 2) }
+  else if (!cplx) { SPREAD(float, cp, 1) }
 }
