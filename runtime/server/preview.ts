@@ -1,6 +1,7 @@
 /**
  * Frame previews for the editor: a frame reduced to at most 256 px on its long side and
- * 8 bits per pixel, so a browser can draw it without knowing dtypes.
+ * 8 bits per value, so a browser can draw it without knowing dtypes: grey levels, or RGB for
+ * a colour camera frame.
  */
 import { typedView, type Frame } from '../wire/index.ts';
 
@@ -19,29 +20,56 @@ export interface PreviewOptions {
 export interface PreviewImage {
   width: number;
   height: number;
-  /** width × height grey levels, row-major. */
+  /** 1: `pixels` are grey levels; 3: R, G, B per pixel. */
+  channels: 1 | 3;
+  /** width × height × channels bytes, row-major, a pixel's channels together. */
   pixels: Uint8Array;
 }
 
+/** Where a frame's values are: H × W pixels of `channels` values each (channels last, as numpy's (H, W, C)). */
+interface Layout {
+  h: number;
+  w: number;
+  channels: number;
+}
+
+/** Channels beyond this are not colour but a stack of planes, (N, H, W): the first plane is shown. */
+const MAX_CHANNELS = 4;
+
+function layoutOf(shape: readonly number[]): Layout | undefined {
+  if (shape.length === 2) return { h: shape[0], w: shape[1], channels: 1 };
+  if (shape.length !== 3) return undefined;
+  if (shape[2] >= 1 && shape[2] <= MAX_CHANNELS) return { h: shape[0], w: shape[1], channels: shape[2] };
+  return { h: shape[1], w: shape[2], channels: 1 };
+}
+
 /**
- * Reduces a 2D (or 3D: first plane) frame to an 8-bit preview. Complex frames show their
- * magnitude. Each preview pixel is the mean of the block it covers (of every pixel up to
+ * Reduces a frame to an 8-bit preview. (H, W, 3) uint8 frames are colour camera frames in
+ * OpenCV's order, B, G, R: they are shown in colour (as RGB), with their own levels, not
+ * stretched (they are meant to be looked at as they are). Any other frame is shown grey,
+ * scaled from its min to its max: (H, W); (H, W, C) with C ≤ 4 as the mean of its channels
+ * (an FFT of a colour frame, (H, W', 3), shows the spectrum of the image's brightness, all
+ * three channels' detail, where the first channel alone would show the blue one's); (N, H,
+ * W) stacks their first plane. Complex frames show their magnitude (of each channel, then
+ * the mean). Each preview pixel is the mean of the block it covers (of every pixel up to
  * twice the preview size, of every n-th row and column beyond), so a speckle of particles
  * stays visible where picking one pixel per block would miss it.
  */
 export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, options: PreviewOptions): PreviewImage | undefined {
-  const shape = frame.shape;
-  if (shape.length < 2 || shape.length > 3) return undefined;
-  const [h, w] = shape;
+  const layout = layoutOf(frame.shape);
+  if (!layout) return undefined;
+  const { h, w, channels } = layout;
   if (h === 0 || w === 0) return undefined;
   const complex = frame.dtype === 'complex64' || frame.dtype === 'complex128';
+  const colour = frame.dtype === 'uint8' && channels === 3 && options.scale === 'linear';
+  const out = colour ? 3 : 1;
   const view = typedView(frame);
   const maxSide = options.maxSide ?? 256;
   // A fractional step keeps the long side at exactly maxSide (640 px gives 256, not 214).
   const step = Math.max(1, Math.max(h, w) / maxSide);
   const ow = Math.min(Math.ceil(w / step), w);
   const oh = Math.min(Math.ceil(h / step), h);
-  const sums = new Float64Array(ow * oh);
+  const sums = new Float64Array(ow * oh * out);
   const counts = new Uint32Array(ow * oh);
   const log = options.scale === 'log';
   // Big frames are sampled, not read whole: the preview runs on the event loop that moves the frames.
@@ -52,19 +80,35 @@ export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, opt
     const irow = y * w;
     for (let x = 0; x < w; x += stride) {
       const sx = options.shift ? (x + (w >> 1)) % w : x;
-      let v: number;
-      if (complex) {
-        const re = view[2 * (irow + x)];
-        const im = view[2 * (irow + x) + 1];
-        v = Math.sqrt(re * re + im * im);
-      } else {
-        v = view[irow + x];
-      }
-      if (log) v = Math.log1p(Math.abs(v));
       const o = orow + Math.min(Math.floor(sx / step), ow - 1);
-      sums[o] += v;
+      const at = (irow + x) * channels;
       counts[o]++;
+      if (colour) {
+        // B, G, R in the frame; R, G, B in the preview.
+        sums[3 * o] += view[at + 2];
+        sums[3 * o + 1] += view[at + 1];
+        sums[3 * o + 2] += view[at];
+        continue;
+      }
+      let v = 0;
+      for (let c = 0; c < channels; c++) {
+        if (complex) {
+          const re = view[2 * (at + c)];
+          const im = view[2 * (at + c) + 1];
+          v += Math.sqrt(re * re + im * im);
+        } else {
+          v += view[at + c];
+        }
+      }
+      v /= channels;
+      if (log) v = Math.log1p(Math.abs(v));
+      sums[o] += v;
     }
+  }
+  const pixels = new Uint8Array(ow * oh * out);
+  if (colour) {
+    for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(sums[i] / counts[Math.floor(i / 3)]);
+    return { width: ow, height: oh, channels: 3, pixels };
   }
   let lo = Infinity;
   let hi = -Infinity;
@@ -76,13 +120,12 @@ export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, opt
       if (m > hi) hi = m;
     }
   }
-  const pixels = new Uint8Array(ow * oh);
   const range = hi > lo ? hi - lo : 1;
   for (let i = 0; i < sums.length; i++) {
     const m = sums[i];
     pixels[i] = Number.isFinite(m) ? Math.round(((m - lo) / range) * 255) : 0;
   }
-  return { width: ow, height: oh, pixels };
+  return { width: ow, height: oh, channels: 1, pixels };
 }
 
 /** Lets through at most one preview per node per interval (the server's ≤ 5 per second). */
