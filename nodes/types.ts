@@ -94,6 +94,12 @@ export interface SocketDecl {
   peerIn?: 'PUSH';
   /** Its part in the pattern, in the course's words: the editor's lesson calls it so. */
   role: 'publisher' | 'subscriber' | 'ventilator' | 'sink' | 'client' | 'server';
+  /**
+   * The course's synchronised start: with its `handshake` param set, the node also has this
+   * socket there: a sink's REP (bound) answering a ventilator's ready request, or a ventilator's
+   * REQ (connecting) asking before its first frame.
+   */
+  handshake?: 'REP' | 'REQ';
 }
 
 /** How a node's frames are drawn for the editor's preview. Plain data: the editor gets it as JSON. */

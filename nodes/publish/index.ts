@@ -1,5 +1,5 @@
 import type { NodeDecl } from '../types.ts';
-import { bindParam, endpointParam, hwmParam } from '../common.ts';
+import { bindParam, codecParam, endpointParam, hwmParam } from '../common.ts';
 
 export const publish = {
   type: 'Publish',
@@ -20,6 +20,7 @@ export const publish = {
       unit: 'subscribers',
       doc: 'Outside subscribers (e.g. students\' scripts) to wait for before the source starts',
     },
+    codec: codecParam,
   },
   socket: { own: 'PUB', side: 'bind', peerOut: 'SUB', role: 'publisher' },
   docs: {

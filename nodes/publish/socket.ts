@@ -13,7 +13,8 @@ import { deferred, sleep, type Runner } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
-import { encode } from '../../runtime/wire/index.ts';
+import { encode, type Frame } from '../../runtime/wire/index.ts';
+import { encodePickle } from '../../runtime/wire/pickle.ts';
 import type { ParamsOf } from '../types.ts';
 import type { publish as publishDecl } from './index.ts';
 
@@ -38,7 +39,10 @@ const openPublisher: SocketOpener = (own) => [() => publish(own)];
 export default openPublisher;
 
 async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }: OwnSocket): Promise<void> {
-  const { topic } = r.node.params as ParamsOf<typeof publishDecl>;
+  const { topic, codec } = r.node.params as ParamsOf<typeof publishDecl>;
+  // Outside subscribers get the course's two parts (topic, pickle) in pickle mode; the graph's own get references.
+  const pickle = codec === 'pickle';
+  const outward = (frame: Frame) => (pickle ? [topic, encodePickle(frame)] : encode(frame, topic));
   // The graph's subscribers on this host take frames by reference at the inproc name (route.ts).
   const local = s.route.byRef ? s.inproc : undefined;
   const consumers = s.route.consumers ?? [];
@@ -66,16 +70,20 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
         r.unheard++;
         r.flow.dropped++;
       }
-      if (!inner) return outer.q.send(encode(frame, topic));
+      if (!inner) return outer.q.send(outward(frame));
       const sent = feed!.subs.size > 0 ? inner.q.send(ctx.refs.ref(frame, topic, feed)) : Promise.resolve();
       // Nobody outside listens: PUB would drop it anyway.
-      return outer.subs() > 0 ? Promise.all([sent, outer.q.send(encode(frame, topic))]).then(() => undefined) : sent;
+      return outer.subs() > 0 ? Promise.all([sent, outer.q.send(outward(frame))]).then(() => undefined) : sent;
     },
     end: async (count) => {
       const eos = () => encode({ kind: 'eos', seq: count }, topic);
       const mine = localReceivers.get(s.endpoint) ?? [];
       if (inner) await repeatEos(inner.q, eos, mine.filter((c) => c.plan.inproc), ctx.forced);
+      // In pickle mode the endpoint speaks only pickles: a course subscriber would choke on an end
+      // of stream. It gets one only when the graph's own subscribers on other hosts need it.
+      if (pickle && inGraphRemote === 0) return;
       await repeatEos(outer.q, eos, mine.filter((c) => !inner || !c.plan.inproc), ctx.forced);
+      if (pickle) return;
       // Outside subscribers cannot confirm, and PUB drops at a full queue: a few more, spaced
       // out, so a student's script that is a little behind still sees end of stream.
       if (outer.subs() > inGraphRemote)

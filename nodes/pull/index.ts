@@ -1,5 +1,5 @@
 import type { NodeDecl } from '../types.ts';
-import { bindParam, endpointParam, hwmParam, maxMessageParam } from '../common.ts';
+import { bindParam, endpointParam, framesLimitParam, handshakeParam, hwmParam, maxMessageParam } from '../common.ts';
 
 export const pull = {
   type: 'Pull',
@@ -11,8 +11,10 @@ export const pull = {
     hwm: hwmParam(4),
     maxMessageMiB: maxMessageParam,
     bind: bindParam(true),
+    frames: framesLimitParam,
+    handshake: handshakeParam('Where to answer a ventilator\'s ready request (REP, bound) once this sink is ready, as the course\'s synchronised sink does, e.g. tcp://*:5557; empty: none'),
   },
-  socket: { own: 'PULL', side: 'bind', peerIn: 'PUSH', role: 'sink' },
+  socket: { own: 'PULL', side: 'bind', peerIn: 'PUSH', role: 'sink', handshake: 'REP' },
   docs: {
     summary: 'PULL socket: the sink, fair-queued fan-in from many workers',
     description:

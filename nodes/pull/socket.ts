@@ -8,9 +8,13 @@ import type { RunContext } from '../../runtime/exec/context.ts';
 import type { Runner, SocketSource } from '../../runtime/exec/run-state.ts';
 import type { SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach, hasHandshake } from '../../runtime/exec/sockets.ts';
+import { answerReady } from '../../runtime/exec/transports/handshake.ts';
 import { openSource } from '../../runtime/exec/transports/receiver.ts';
+import type { ParamsOf } from '../types.ts';
+import type { pull } from './index.ts';
 
 const openPull: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => {
+  if (s.route.handshake) return [() => answerReady(ctx, r, s)];
   const { producers = [], ends, outsideDoor } = s.route;
   const opens = [];
   if (outsideDoor)
@@ -21,6 +25,7 @@ const openPull: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => {
     });
   opens.push(async () => {
     const src = openSource(ctx, r, s, 'in', undefined, Math.max(1, producers.length), ends === 'outside', receivers);
+    src.limit = (r.node.params as ParamsOf<typeof pull>).frames;
     src.remoteFed = producers.length > 0 && producers.every((p) => !ctx.runners.has(p.node));
     // Fed only from outside (a class's workers): the teaching loop's results come back here.
     if (src.sourceLike && hasHandshake(s)) ctx.loop.in.push(src);

@@ -1,5 +1,5 @@
 import type { NodeDecl } from '../types.ts';
-import { bindParam, endpointParam, hwmParam } from '../common.ts';
+import { bindParam, codecParam, endpointParam, handshakeParam, hwmParam } from '../common.ts';
 
 export const push = {
   type: 'Push',
@@ -19,8 +19,10 @@ export const push = {
       unit: 'workers',
       doc: 'Outside workers (e.g. students\' scripts) to wait for before the source starts; needs a tcp or ipc endpoint',
     },
+    codec: codecParam,
+    handshake: handshakeParam('A sink\'s ready socket (REP) to ask before the first frame, as the course\'s synchronised ventilator does, e.g. tcp://127.0.0.1:5557; empty: none'),
   },
-  socket: { own: 'PUSH', side: 'bind', peerOut: 'PULL', role: 'ventilator' },
+  socket: { own: 'PUSH', side: 'bind', peerOut: 'PULL', role: 'ventilator', handshake: 'REQ' },
   docs: {
     summary: 'PUSH socket: the ventilator, each frame to one worker',
     description:

@@ -8,12 +8,16 @@ import { deferred, sleep, type OutputSink } from '../../runtime/exec/run-state.t
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach, createSocket, hasHandshake } from '../../runtime/exec/sockets.ts';
+import { askReady } from '../../runtime/exec/transports/handshake.ts';
 import { encode } from '../../runtime/wire/index.ts';
+import { encodePickle } from '../../runtime/wire/pickle.ts';
+import type { ParamsOf } from '../types.ts';
+import type { push } from './index.ts';
 
 /** How long a ventilator goes on sending end of stream while outside workers are still connected, ms. */
 const OUTSIDE_PUSH_EOS_MS = 2000;
 
-const openVentilator: SocketOpener = (own) => [() => ventilate(own)];
+const openVentilator: SocketOpener = (own) => [() => (own.socket.route.handshake ? askReady(own.ctx, own.runner, own.socket) : ventilate(own))];
 export default openVentilator;
 
 async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers }: OwnSocket): Promise<void> {
@@ -49,10 +53,14 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
   const q = new SendQueue(socket);
   // A Push that connects to the graph's own Pull over inproc has no other peer: frames go by reference.
   const byRef = !!s.route.byRef;
+  // pickle: outside workers get what the course's recv_pyobj() reads, and no end of stream
+  // unless the graph has workers of its own that need one.
+  const pickle = (r.node.params as ParamsOf<typeof push>).codec === 'pickle';
   const sink: OutputSink = {
     sent: 0,
-    send: (frame) => q.send(byRef ? ctx.refs.ref(frame) : encode(frame)),
+    send: (frame) => q.send(byRef ? ctx.refs.ref(frame) : pickle ? [encodePickle(frame)] : encode(frame)),
     end: async (count) => {
+      if (pickle && workers.length === 0) return;
       const consumers = localReceivers.get(s.endpoint) ?? [];
       const eos = () => encode({ kind: 'eos', seq: count });
       // A Push that connects has one peer, one pipe: one end of stream reaches it (the send waits

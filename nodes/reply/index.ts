@@ -1,5 +1,5 @@
 import type { NodeDecl } from '../types.ts';
-import { bindParam, endpointParam } from '../common.ts';
+import { bindParam, codecParam, endpointParam } from '../common.ts';
 
 export const reply = {
   type: 'Reply',
@@ -9,6 +9,7 @@ export const reply = {
   params: {
     endpoint: endpointParam('Where the server binds, e.g. tcp://127.0.0.1:5556; empty gives an inproc endpoint'),
     bind: bindParam(true),
+    codec: codecParam,
   },
   socket: { own: 'REP', side: 'bind', role: 'server' },
   docs: {

@@ -3,14 +3,23 @@ import { ExecError } from '../../runtime/exec/errors.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import { encode, type Frame } from '../../runtime/wire/index.ts';
+import { encodePickle } from '../../runtime/wire/pickle.ts';
+import type { ParamsOf } from '../types.ts';
+import type { reply } from './index.ts';
+
+/** What a course camera server answers a client's `stop` with (text, as send_string sends it). */
+const STOPPING = 'Stopping server';
 
 /**
  * Reply: a REP socket answering each request with the latest frame. A client never gets the
  * same frame twice in a row: a request waits for a frame newer than the last reply. After the
  * input has ended, every request is answered with end of stream (carrying the frames received),
- * until the run closes.
+ * until the run closes. With `codec: pickle` it is the course's camera server: any request
+ * (`read`) gets the latest frame pickled, `stop` gets the text "Stopping server", and after the
+ * input has ended the last frame is sent again (a course client knows no end of stream).
  */
 const replyStage: StageFactory = (io) => {
+  const pickle = (io.node.params as ParamsOf<typeof reply>).codec === 'pickle';
   const plan = io.sockets?.find((s) => s.type === 'REP');
   if (!plan) throw new ExecError('BAD_PLAN', 'the plan gives this Reply node no REP socket', io.node.id);
   let socket: zmq.Reply | undefined;
@@ -30,19 +39,25 @@ const replyStage: StageFactory = (io) => {
 
   async function serve(s: zmq.Reply): Promise<void> {
     for (;;) {
+      let request: Buffer[];
       try {
-        await s.receive();
+        request = await s.receive();
       } catch (e) {
         if (s.closed) return;
         throw e;
       }
-      const frame = await next();
+      if (pickle && request.length === 1 && request[0].toString() === 'stop') {
+        await s.send(STOPPING);
+        continue;
+      }
+      let frame = await next();
       if (s.closed) return;
+      if (!frame && pickle) frame = latest;
       if (frame) {
         lastSent = frame;
         io.stats.framesOut++;
         io.stats.bytesOut += frame.data.byteLength;
-        await s.send(encode(frame));
+        await s.send(pickle ? encodePickle(frame) : encode(frame));
       } else {
         await s.send(encode({ kind: 'eos', seq: received }));
       }

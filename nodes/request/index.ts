@@ -11,6 +11,7 @@ export const request = {
     rate: { kind: 'number', default: 10, min: 0.001, max: 100_000, unit: 'Hz', doc: 'How often to ask for a frame' },
     frames: { kind: 'number', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'frames', doc: 'Stop after this many replies; 0 runs until stopped' },
     timeoutMs: { kind: 'number', default: 5000, min: 1, max: 3_600_000, integer: true, unit: 'ms', doc: 'Give up on a reply after this long' },
+    request: { kind: 'string', default: '', doc: 'The text of each request, e.g. read for the course\'s camera server; empty sends patchbay\'s own request' },
   },
   socket: { own: 'REQ', side: 'connect', role: 'client' },
   progress: { param: 'frames' },

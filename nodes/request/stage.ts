@@ -2,7 +2,8 @@ import type * as zmq from 'zeromq';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
-import { decode, WireError } from '../../runtime/wire/index.ts';
+import { decode, nowNs, WireError } from '../../runtime/wire/index.ts';
+import { decodePickle, isPickle } from '../../runtime/wire/pickle.ts';
 import type { ParamsOf } from '../types.ts';
 import type { request } from './index.ts';
 
@@ -17,7 +18,7 @@ export const REQUEST_TEXT = '{"v":1,"kind":"request"}';
 const requestStage: StageFactory = (io) => {
   const plan = io.sockets?.find((s) => s.type === 'REQ');
   if (!plan) throw new ExecError('BAD_PLAN', 'the plan gives this Request node no REQ socket', io.node.id);
-  const { rate, frames: limit, timeoutMs } = io.node.params as ParamsOf<typeof request>;
+  const { rate, frames: limit, timeoutMs, request: text } = io.node.params as ParamsOf<typeof request>;
   let socket: zmq.Request | undefined;
 
   return {
@@ -41,7 +42,7 @@ const requestStage: StageFactory = (io) => {
           if (io.signal.aborted) break;
           let parts: Buffer[];
           try {
-            await s.send(REQUEST_TEXT);
+            await s.send(text === '' ? REQUEST_TEXT : text);
             parts = await s.receive();
           } catch (e) {
             if (io.signal.aborted) break;
@@ -51,9 +52,13 @@ const requestStage: StageFactory = (io) => {
           }
           let msg;
           try {
-            msg = decode(parts).msg;
+            // A course server answers send_pyobj(frame): a pickled numpy array.
+            msg = parts.length === 1 && isPickle(parts[0]) ? { kind: 'frame' as const, seq: n, t: nowNs(), ...decodePickle(parts[0]) } : decode(parts).msg;
           } catch (e) {
-            // Whatever is wrong with one reply is that reply's error: counted, never the run's.
+            // Not a frame at all (a server of text, or of pickles of other things): asking again
+            // would get the same answer forever. A frame that is broken is that frame's error.
+            if (!looksLikeFrame(parts) || (e instanceof WireError && e.code === 'PICKLE_NOT_ARRAY'))
+              throw new ExecError('BAD_REPLY', `${plan.endpoint} answered ${describeReply(parts, e)}, not a frame: is it a frame server? (set request to what it expects, e.g. read)`, io.node.id);
             io.warn(e instanceof WireError ? e : new WireError('BAD_HEADER', `reply could not be read: ${(e as Error).message}`));
             continue;
           }
@@ -73,3 +78,18 @@ const requestStage: StageFactory = (io) => {
 };
 
 export default requestStage;
+
+/** A reply shaped like a frame: patchbay's JSON header (and payload), or a pickle. */
+function looksLikeFrame(parts: readonly Buffer[]): boolean {
+  const first = parts[0];
+  return first !== undefined && first.length > 0 && (first[0] === 0x7b /* { */ || isPickle(first));
+}
+
+/** What a server answered, in a few words: "the text \"Message Received\"", "a pickle of str". */
+function describeReply(parts: readonly Buffer[], e: unknown): string {
+  const first = parts[0] ?? Buffer.alloc(0);
+  if (isPickle(first)) return (e as Error).message.replace(/;.*$/, '');
+  const text = first.toString('utf8', 0, Math.min(first.length, 60));
+  const printable = /^[\x20-\x7e]*$/.test(text);
+  return printable ? `the text ${JSON.stringify(text)}${first.length > 60 ? '...' : ''}` : `${first.length} bytes that are neither a frame nor text`;
+}

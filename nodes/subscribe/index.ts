@@ -1,5 +1,5 @@
 import type { NodeDecl } from '../types.ts';
-import { bindParam, endpointParam, hwmParam, maxMessageParam } from '../common.ts';
+import { bindParam, endpointParam, framesLimitParam, hwmParam, maxMessageParam } from '../common.ts';
 
 export const subscribe = {
   type: 'Subscribe',
@@ -12,6 +12,7 @@ export const subscribe = {
     hwm: hwmParam(4),
     maxMessageMiB: maxMessageParam,
     bind: bindParam(false),
+    frames: framesLimitParam,
   },
   socket: { own: 'SUB', side: 'connect', role: 'subscriber' },
   docs: {

@@ -7,10 +7,13 @@ import type { SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach } from '../../runtime/exec/sockets.ts';
 import { dropsAt } from '../../runtime/exec/transports/inputs.ts';
 import { openSource } from '../../runtime/exec/transports/receiver.ts';
+import type { ParamsOf } from '../types.ts';
+import type { subscribe } from './index.ts';
 
 const openSubscribe: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => [
   async () => {
     const src = openSource(ctx, r, s, 'in', undefined, 1, s.route.ends === 'outside', receivers);
+    src.limit = (r.node.params as ParamsOf<typeof subscribe>).frames;
     await attach(src.socket, s);
     dropsAt(ctx, s, src);
   },

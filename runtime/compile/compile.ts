@@ -85,6 +85,13 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     const waitFor = Number(n.params.waitFor ?? 0);
     if (waitFor > 0) own.waitFor = waitFor;
     sockets.push(own);
+    const handshake = typeof n.params.handshake === 'string' ? n.params.handshake : '';
+    if (s.handshake && handshake !== '')
+      sockets.push(
+        s.handshake === 'REP'
+          ? { node: n.id, type: 'REP', side: 'bind', endpoint: handshake, hwm: LOCKSTEP_HWM, peer: '(answers a ventilator\'s ready request once this sink is ready)', route: { role: 'own', handshake: true } }
+          : { node: n.id, type: 'REQ', side: 'connect', endpoint: handshake, hwm: LOCKSTEP_HWM, peer: '(asks the sink whether it is ready before the first frame)', route: { role: 'own', handshake: true } },
+      );
   }
 
   for (const e of edges) {

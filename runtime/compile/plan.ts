@@ -50,6 +50,8 @@ export type SocketRole = 'own' | 'link';
  */
 export interface SocketRoute {
   role: SocketRole;
+  /** A node's second own socket for the course's synchronised start (SocketDecl.handshake): one empty request, one empty reply. */
+  handshake?: true;
   /**
    * Receiving sockets (PULL, SUB): the graph's producers it waits for, one end of stream
    * each: the node, and the link when the node sends through that link's own PUSH.

@@ -10,7 +10,7 @@ import type { PlanLink, PlanSocket, SocketRoute } from './plan.ts';
 /** Fills in every socket's `route` (its `role` is already set by the compiler). */
 export function routeSockets(sockets: readonly PlanSocket[], links: readonly PlanLink[]): void {
   for (const s of sockets) {
-    const route: SocketRoute = { role: s.route.role };
+    const route: SocketRoute = s.route.handshake ? { role: s.route.role, handshake: true } : { role: s.route.role };
     if (s.type === 'PULL' || s.type === 'SUB') Object.assign(route, s.route.role === 'own' ? ownInput(s, sockets, links) : linkInput(s, links));
     else if (s.type === 'PUB' || s.type === 'PUSH') Object.assign(route, output(s, sockets));
     s.route = route;

@@ -40,4 +40,6 @@ export interface RunContext {
   readonly finished: boolean;
   /** A node failed: it stops the graph (sources stop, end of stream drains the rest). */
   fail(r: Runner, e: unknown): void;
+  /** Stops the run as Ctrl-C does: sources stop, end of stream drains the rest. */
+  stop(): void;
 }

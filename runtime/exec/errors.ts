@@ -12,6 +12,8 @@ export type ExecErrorCode =
   | 'SOCKET_ERROR'
   /** A Request node waited longer than `timeoutMs` for a reply. */
   | 'REQUEST_TIMEOUT'
+  /** A Request node's server answered something that is not a frame (text, a pickle of something else). */
+  | 'BAD_REPLY'
   /** Frames went missing on a lossless path (PUSH/PULL, in-process). */
   | 'FRAMES_LOST'
   /** A second stop (Ctrl-C twice) ended the run without draining. */

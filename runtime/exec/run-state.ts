@@ -72,6 +72,10 @@ export interface SocketSource {
   remoteFed: boolean;
   /** End the loop at the next idle tick: whatever was queued has been read by then. */
   endWhenIdle: boolean;
+  /** Pickled frames received (a course script's send_pyobj): their seq, counted on arrival. */
+  pickled: number;
+  /** Frames after which this input ends (its node's `frames`); 0: no limit. */
+  limit: number;
 }
 
 export interface Deferred<T> {
@@ -138,7 +142,7 @@ export class Runner {
   /** Frames a publisher sent while no subscriber listened (counted in dropped too). */
   unheard = 0;
   /** While its sources wait for outside peers (waitFor): who, how many wanted, how many joined. */
-  waiting?: () => { what: 'subscribers' | 'workers'; want: number; joined: number } | undefined;
+  waiting?: () => NodeRates['waiting'];
 
   constructor(
     readonly node: PlanNode,

@@ -20,7 +20,7 @@ export interface NodeRates extends NodeStats {
   /** A publisher: frames sent while no subscriber listened (also in `dropped`). */
   unheard?: number;
   /** Before the sources start: the outside peers this node waits for (waitFor), and how many joined. */
-  waiting?: { what: 'subscribers' | 'workers'; want: number; joined: number };
+  waiting?: { what: 'subscribers' | 'workers' | 'sinks'; want: number; joined: number };
 }
 
 export interface LinkRates {

@@ -5,7 +5,8 @@
  */
 import type * as zmq from 'zeromq';
 import type { PlanSocket } from '../../compile/plan.ts';
-import { decode, WireError, type Message } from '../../wire/index.ts';
+import { decode, nowNs, WireError, type Message } from '../../wire/index.ts';
+import { decodePickle, isPickle } from '../../wire/pickle.ts';
 import type { RunContext } from '../context.ts';
 import { ExecError } from '../errors.ts';
 import { deferred, type LinkState, type Runner, type SocketSource } from '../run-state.ts';
@@ -63,6 +64,8 @@ export function openSource(
     eos: 0,
     remoteFed: false,
     endWhenIdle: false,
+    pickled: 0,
+    limit: 0,
   };
   if (hasHandshake(s)) {
     socket.events.on('handshake', () => {
@@ -88,6 +91,7 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
   const r = src.runner;
   let lastSeq = -1;
   let gaps = 0;
+  let full = false;
   for (;;) {
     let parts: Buffer[];
     try {
@@ -117,7 +121,8 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       msg = frame;
     } else {
       try {
-        msg = decode(parts, src.withTopic).msg;
+        // A course script's send_pyobj: a pickled numpy array (wire/pickle.ts runs nothing of it).
+        msg = body !== undefined && isPickle(body) ? { kind: 'frame', seq: src.pickled++, t: nowNs(), ...decodePickle(body) } : decode(parts, src.withTopic).msg;
       } catch (e) {
         // Whatever went wrong with this one message is its own error: counted, never the run's.
         ctx.problems.refuse(r, e instanceof WireError ? e : new WireError('BAD_HEADER', `message could not be read: ${(e as Error).message}`));
@@ -154,9 +159,17 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       src.link.queued++;
     }
     await r.inbox.put({ port: src.port, frame: msg, link: src.link });
+    if (src.limit > 0 && src.received >= src.limit) {
+      // The node's `frames` reached, as the course's sink stops after its count. Producers of
+      // the graph are stopped and drained; outside ones are left (they have no end of stream).
+      full = true;
+      if (src.sourceLike || src.aux) break;
+      ctx.stop();
+    }
   }
   closeSource(ctx, src);
-  if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping) {
+  // Producers still connected when the node took its `frames` did not leave: the node did.
+  if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping && !full) {
     const n = src.peersEver - src.eos;
     ctx.problems.refuse(r, new ExecError('PEER_LEFT', `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`, r.node.id));
   }
