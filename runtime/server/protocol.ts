@@ -23,8 +23,9 @@ export type ServerMessage =
   | { type: 'failure'; failure: NodeFailure }
   | { type: 'done'; summary: RunSummary }
   /**
-   * A frame preview: `width` × `height` grey levels (8 bits), base64. At most 5 per second
-   * per node, at most 256 px on the long side; spectra are shown as log-magnitude.
+   * A frame preview: `width` × `height` grey levels (8 bits), or as many RGB triples for a
+   * colour frame, base64. At most 5 per second per node, at most 256 px on the long side;
+   * spectra are shown as log-magnitude.
    */
   | { type: 'preview'; node: string; seq: number; width: number; height: number; scale: 'linear' | 'log'; pixels: string; dtype: string; shape: number[] }
   | { type: 'error'; code: string; message: string; details?: unknown };
