@@ -129,4 +129,69 @@ describe.skipIf(skip)('Python peers (examples/python)', () => {
     expect(ra.received).toBeGreaterThan(0);
     expect(rb.received).toBeGreaterThan(0);
   });
+
+  test('a pyzmq publisher (XPUB, waiting for the first subscription) feeds a Subscribe node: every frame, then end of stream ends it', async () => {
+    const port = (await uniqAddress('tcp')).split(':').at(-1);
+    const N = 60;
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'sub', type: 'Subscribe', params: { endpoint: `tcp://127.0.0.1:${port}`, topics: ['camera_frame'] } },
+        { id: 'sink', type: 'Capture' },
+      ],
+      ['sub.out -> sink.in'],
+      [sock('sub', 'SUB', 'connect', `tcp://127.0.0.1:${port}`, { topics: ['camera_frame'] })],
+    );
+    const py = python([script('publisher.py'), `tcp://*:${port}`, String(N), '48', '64']);
+    await py.ready;
+    const run = runPlan(plan, { capture: cap });
+    const summary = await run.done;
+    expect(JSON.parse((await py.out).trim().split('\n').at(-1)!)).toEqual({ sent: N });
+    expect(summary.exitCode).toBe(0);
+    expect(summary.stats.nodes.sub.dropped).toBe(0);
+    const frames = cap.of('sink').frames;
+    expect(frames.map((f) => f.seq)).toEqual([...Array(N).keys()]);
+    for (const f of frames) expect(typedView(f)[100]).toBe((100 + f.seq) % 65536);
+  });
+
+  test('a Push node asks a pyzmq sink\'s ready socket (handshake), then every frame reaches the sink, and its end of stream ends it', async () => {
+    const [data, ready] = [await uniqAddress('tcp'), await uniqAddress('tcp')];
+    const N = 40;
+    const py = python([script('sink.py'), data.replace('127.0.0.1', '*'), ready.replace('127.0.0.1', '*')]);
+    await py.ready;
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: N, bytes: 512 } },
+        { id: 'push', type: 'Push', params: { endpoint: data, bind: false, handshake: ready } },
+      ],
+      ['src.out -> push.in'],
+      [sock('push', 'PUSH', 'connect', data), sock('push', 'REQ', 'connect', ready, { hwm: 1, route: { role: 'own', handshake: true } })],
+    );
+    const summary = await runPlan(plan).done;
+    expect(summary.exitCode).toBe(0);
+    const result = JSON.parse((await py.out).trim().split('\n').at(-1)!);
+    expect(result.received).toBe(N);
+    expect(result.seqs).toEqual([...Array(N).keys()]);
+  });
+
+  test('a Request node asks a pyzmq REP server: its frames in order, then its end of stream ends the Request', async () => {
+    const port = (await uniqAddress('tcp')).split(':').at(-1);
+    const py = python([script('server.py'), `tcp://*:${port}`, '10']);
+    await py.ready;
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'req', type: 'Request', params: { endpoint: `tcp://127.0.0.1:${port}`, rate: 1000 } },
+        { id: 'sink', type: 'Capture' },
+      ],
+      ['req.out -> sink.in'],
+      [sock('req', 'REQ', 'connect', `tcp://127.0.0.1:${port}`, { hwm: 1 })],
+    );
+    const summary = await runPlan(plan, { capture: cap }).done;
+    expect(summary.exitCode).toBe(0);
+    expect(JSON.parse((await py.out).trim().split('\n').at(-1)!)).toEqual({ served: 10 });
+    const frames = cap.of('sink').frames;
+    expect(frames.map((f) => f.seq)).toEqual([...Array(10).keys()]);
+    for (const f of frames) expect(typedView(f)[7]).toBe(7 + f.seq);
+  });
 });
