@@ -25,7 +25,7 @@ const openPull: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => {
     });
   opens.push(async () => {
     const src = openSource(ctx, r, s, 'in', undefined, Math.max(1, producers.length), ends === 'outside', receivers);
-    src.limit = (r.node.params as ParamsOf<typeof pull>).frames;
+    r.limit = (r.node.params as ParamsOf<typeof pull>).frames;
     src.remoteFed = producers.length > 0 && producers.every((p) => !ctx.runners.has(p.node));
     // Fed only from outside (a class's workers): the teaching loop's results come back here.
     if (src.sourceLike && hasHandshake(s)) ctx.loop.in.push(src);

@@ -13,7 +13,7 @@ import type { subscribe } from './index.ts';
 const openSubscribe: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => [
   async () => {
     const src = openSource(ctx, r, s, 'in', undefined, 1, s.route.ends === 'outside', receivers);
-    src.limit = (r.node.params as ParamsOf<typeof subscribe>).frames;
+    r.limit = (r.node.params as ParamsOf<typeof subscribe>).frames;
     await attach(src.socket, s);
     dropsAt(ctx, s, src);
   },

@@ -14,6 +14,8 @@ export type ExecErrorCode =
   | 'REQUEST_TIMEOUT'
   /** A Request node's server answered something that is not a frame (text, a pickle of something else). */
   | 'BAD_REPLY'
+  /** Frames the graph's producers sent after a Pull or Subscribe took its `frames`, before they stopped: not passed on. */
+  | 'OVER_FRAMES'
   /** Frames went missing on a lossless path (PUSH/PULL, in-process). */
   | 'FRAMES_LOST'
   /** A second stop (Ctrl-C twice) ended the run without draining. */

@@ -33,9 +33,14 @@ export class Problems {
     this.count(r, e);
   }
 
-  private count(r: Runner, e: Error): void {
+  /** Something to say once that is no error (frames let go after a node's limit): counted by reason only. */
+  note(r: Runner, e: Error, n = 1): void {
+    this.count(r, e, n);
+  }
+
+  private count(r: Runner, e: Error, n = 1): void {
     const code = errorCode(e);
-    r.refused.set(code, (r.refused.get(code) ?? 0) + 1);
+    r.refused.set(code, (r.refused.get(code) ?? 0) + n);
     if (r.warned.has(code)) return;
     r.warned.add(code);
     this.emit('warning', { node: r.node.id, code, message: e.message });

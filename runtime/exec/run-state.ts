@@ -74,8 +74,6 @@ export interface SocketSource {
   endWhenIdle: boolean;
   /** Pickled frames received (a course script's send_pyobj): their seq, counted on arrival. */
   pickled: number;
-  /** Frames after which this input ends (its node's `frames`); 0: no limit. */
-  limit: number;
 }
 
 export interface Deferred<T> {
@@ -141,6 +139,10 @@ export class Runner {
   stageSockets: PlanSocket[] = [];
   /** Frames a publisher sent while no subscriber listened (counted in dropped too). */
   unheard = 0;
+  /** Frames after which the node's receiving sockets end (its `frames`: Pull, Subscribe); 0: no limit. */
+  limit = 0;
+  /** Frames its receiving sockets have passed on, towards `limit`. */
+  taken = 0;
   /** While its sources wait for outside peers (waitFor): who, how many wanted, how many joined. */
   waiting?: () => NodeRates['waiting'];
 

@@ -65,7 +65,6 @@ export function openSource(
     remoteFed: false,
     endWhenIdle: false,
     pickled: 0,
-    limit: 0,
   };
   if (hasHandshake(s)) {
     socket.events.on('handshake', () => {
@@ -92,6 +91,7 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
   let lastSeq = -1;
   let gaps = 0;
   let full = false;
+  let over = 0;
   for (;;) {
     let parts: Buffer[];
     try {
@@ -147,6 +147,13 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       continue;
     }
     src.received++;
+    if (r.limit > 0 && r.taken >= r.limit) {
+      // Past the node's `frames`: outside producers are left; the graph's are stopping, and what
+      // they still send is let go (counted) until their end of stream.
+      over++;
+      if (src.sourceLike || src.aux) break;
+      continue;
+    }
     if (src.withTopic) {
       // Live estimate from sequence gaps; end of stream makes it exact.
       if (lastSeq >= 0 && msg.seq > lastSeq + 1) gaps += msg.seq - lastSeq - 1;
@@ -159,7 +166,7 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       src.link.queued++;
     }
     await r.inbox.put({ port: src.port, frame: msg, link: src.link });
-    if (src.limit > 0 && src.received >= src.limit) {
+    if (r.limit > 0 && ++r.taken === r.limit) {
       // The node's `frames` reached, as the course's sink stops after its count. Producers of
       // the graph are stopped and drained; outside ones are left (they have no end of stream).
       full = true;
@@ -168,8 +175,9 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
     }
   }
   closeSource(ctx, src);
+  if (over > 0) ctx.problems.note(r, new ExecError('OVER_FRAMES', `took its ${r.limit} frames; ${over} more the graph's producers sent before they stopped were not passed on`, r.node.id), over);
   // Producers still connected when the node took its `frames` did not leave: the node did.
-  if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping && !full) {
+  if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping && !full && !(r.limit > 0 && r.taken >= r.limit)) {
     const n = src.peersEver - src.eos;
     ctx.problems.refuse(r, new ExecError('PEER_LEFT', `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`, r.node.id));
   }
