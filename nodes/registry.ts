@@ -6,6 +6,7 @@
  */
 import type { SocketOpener } from '../runtime/exec/socket-node.ts';
 import type { StageFactory } from '../runtime/exec/stage.ts';
+import type { PythonTemplate } from '../runtime/export/template.ts';
 import type { NodeDecl } from './types.ts';
 import { camera } from './camera/index.ts';
 import { publish } from './publish/index.ts';
@@ -24,19 +25,24 @@ export interface NodeTypeDef {
   stage: () => Promise<{ default?: StageFactory }>;
   /** A socket node's own socket (runtime/exec/socket-node.ts); absent: its stage drives it (StageIO.sockets). */
   socket?: () => Promise<{ default?: SocketOpener }>;
+  /** Its part of an exported course-style Python script (`patchbay export --python`); absent: it cannot be exported. */
+  python?: () => Promise<{ default?: PythonTemplate }>;
 }
 
 /** One node type, as its folder defines it (see docs/architecture.md, "Add a node type"). */
-export function defineNodeType(decl: NodeDecl, stage: NodeTypeDef['stage'], socket?: NodeTypeDef['socket']): NodeTypeDef {
-  return socket ? { decl, stage, socket } : { decl, stage };
+export function defineNodeType(decl: NodeDecl, stage: NodeTypeDef['stage'], more: Pick<NodeTypeDef, 'socket' | 'python'> = {}): NodeTypeDef {
+  const def: NodeTypeDef = { decl, stage };
+  if (more.socket) def.socket = more.socket;
+  if (more.python) def.python = more.python;
+  return def;
 }
 
 const defs: NodeTypeDef[] = [
   defineNodeType(camera, () => import('./camera/stage.ts')),
-  defineNodeType(publish, () => import('./publish/stage.ts'), () => import('./publish/socket.ts')),
-  defineNodeType(subscribe, () => import('./subscribe/stage.ts'), () => import('./subscribe/socket.ts')),
-  defineNodeType(push, () => import('./push/stage.ts'), () => import('./push/socket.ts')),
-  defineNodeType(pull, () => import('./pull/stage.ts'), () => import('./pull/socket.ts')),
+  defineNodeType(publish, () => import('./publish/stage.ts'), { socket: () => import('./publish/socket.ts') }),
+  defineNodeType(subscribe, () => import('./subscribe/stage.ts'), { socket: () => import('./subscribe/socket.ts') }),
+  defineNodeType(push, () => import('./push/stage.ts'), { socket: () => import('./push/socket.ts') }),
+  defineNodeType(pull, () => import('./pull/stage.ts'), { socket: () => import('./pull/socket.ts') }),
   defineNodeType(request, () => import('./request/stage.ts')),
   defineNodeType(reply, () => import('./reply/stage.ts')),
   defineNodeType(fft, () => import('./fft/stage.ts')),
@@ -70,6 +76,13 @@ export function opensOwnSocket(type: string): boolean {
 /** Loads a socket node type's opener of its own socket; undefined when its stage drives it. */
 export async function loadSocketOpener(type: string): Promise<SocketOpener | undefined> {
   const def = byType.get(type)?.socket;
+  if (!def) return undefined;
+  return (await def()).default;
+}
+
+/** Loads a node type's Python template (runtime/export/template.ts); undefined when it has none. */
+export async function loadPythonTemplate(type: string): Promise<PythonTemplate | undefined> {
+  const def = byType.get(type)?.python;
   if (!def) return undefined;
   return (await def()).default;
 }
