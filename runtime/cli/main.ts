@@ -42,6 +42,11 @@ const commands: Record<string, CommandEntry> = {
     summary: 'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/); open the URL it prints (its token: PATCHBAY_TOKEN)',
     load: () => external('../server/edit-command.ts', 'editCommand'),
   },
+  export: {
+    usage: 'export --python FILE DIR [--host NAME] [--force]',
+    summary: 'write the graph (or one host\'s part) as course-style pyzmq scripts, one per process, that run beside patchbay',
+    load: async () => (await import('./export-command.ts')).exportCommand,
+  },
   nodes: {
     usage: 'nodes [TYPE] [--json]',
     summary: 'the node catalog: ports, params, defaults, limits, units, docs',
