@@ -1,0 +1,228 @@
+/**
+ * The Python node as it runs: real interpreters (Debian's /usr/bin/python3 with numpy and
+ * pyzmq) started by the stage, fed by a Camera or a TestSource, their frames captured or
+ * recorded and read back with h5py. Under CI a missing Python fails, never skips.
+ */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, test } from 'vitest';
+import { defineNodeType, getNodeType, registerNodeType } from '../../nodes/registry.ts';
+import { python } from '../../nodes/python/index.ts';
+import { output, PythonStage } from '../../nodes/python/stage.ts';
+import type { StageFactory } from '../../runtime/exec/stage.ts';
+import type { RunSummary } from '../../runtime/exec/types.ts';
+import { typedView, type Frame } from '../../runtime/wire/index.ts';
+import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { captures, makePlan, runPlan, type TinyNode } from '../helpers/run-harness.ts';
+import { noH5py, readH5, tempDir } from '../hdf5/harness.ts';
+
+if (!getNodeType('Python')) registerNodeType(defineNodeType(python, () => import('../../nodes/python/stage.ts')));
+
+const noPython = missing('Debian python3 with numpy and pyzmq', () => pythonHas('numpy', 'zmq'));
+const FIXTURES = fileURLToPath(new URL('../fixtures/python-node/', import.meta.url));
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+/** The interpreters' output lines, as the run's stderr would show them. */
+let printed: string[] = [];
+output.write = (text) => void printed.push(text);
+afterEach(() => {
+  printed = [];
+});
+
+const camera = (frames: number, width = 64, height = 48): TinyNode => ({
+  id: 'camera',
+  type: 'Camera',
+  params: { backend: 'emulator', width, height, pixelFormat: 'Mono16', fps: 0, frames },
+});
+
+interface Ran {
+  summary: RunSummary;
+  inputs: Frame[];
+  outputs: Frame[];
+  /** The interpreters' process ids and ipc directory, as open() left them. */
+  pids: number[];
+  dirs: string[];
+}
+
+/** Source → Python (params) → sink; the source's frames are copied as they leave it. */
+async function run(params: Record<string, unknown>, source: TinyNode = camera(20), sink: TinyNode = { id: 'out', type: 'Capture' }, during?: (r: Ran) => Promise<void>): Promise<Ran> {
+  const capture = captures();
+  const plan = makePlan([source, { id: 'py', type: 'Python', params: { python: PYTHON, ...params } }, sink], [`${source.id}.out -> py.in`, `py.out -> ${sink.id}.in`]);
+  const ran: Ran = { summary: undefined as never, inputs: [], outputs: capture.of('out').frames, pids: [], dirs: [] };
+  let opened: () => void = () => undefined;
+  const isOpen = new Promise<void>((r) => (opened = r));
+  const spy: StageFactory = (io) => {
+    const stage = new PythonStage(io);
+    const open = stage.open.bind(stage);
+    stage.open = async () => {
+      try {
+        await open();
+      } finally {
+        ran.pids.push(...stage.pids);
+        if (stage.ipcDir) ran.dirs.push(stage.ipcDir);
+        opened();
+      }
+    };
+    return stage;
+  };
+  const handle = runPlan(plan, {
+    capture,
+    stages: { Python: spy },
+    tap: (node, f) => {
+      if (node === source.id) ran.inputs.push({ ...f, data: f.data.slice() });
+    },
+  });
+  if (during) {
+    await isOpen;
+    await during(ran);
+  }
+  ran.summary = await handle.done;
+  return ran;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Nothing of the node is left: its interpreters have exited and its ipc directory is gone. */
+function expectCleanedUp(r: Ran): void {
+  expect(r.pids.filter(alive)).toEqual([]);
+  for (const d of r.dirs) expect(existsSync(d)).toBe(false);
+}
+
+/** The node failed with `code`; the only other failure is the run's count of the frames that met the failed node. */
+function expectFailure(r: Ran, code: string): void {
+  expect(r.summary.failures[0]).toMatchObject({ node: 'py', code });
+  expect(r.summary.failures.slice(1).map((f) => f.code)).toEqual(r.summary.failures.length > 1 ? ['FRAMES_LOST'] : []);
+}
+
+/** 2×2 binning (sum) then ×2, as bin2x2.py does it with numpy, in exact integer arithmetic. */
+function bin2x2(f: Frame): number[] {
+  const [h, w] = f.shape;
+  const px = typedView(f);
+  const out: number[] = [];
+  for (let y = 0; y < h; y += 2) for (let x = 0; x < w; x += 2) out.push(2 * (px[y * w + x] + px[y * w + x + 1] + px[(y + 1) * w + x] + px[(y + 1) * w + x + 1]));
+  return out;
+}
+
+describe.skipIf(noPython)('the Python node', () => {
+  test('bins 2×2 and doubles 200 Mono16 frames on 2 workers: exact, in order, none lost, seq/t/meta carried', async () => {
+    const r = await run({ script: fixture('bin2x2.py'), workers: 2 }, camera(200));
+    expect(r.summary.failures).toEqual([]);
+    expect(r.summary.exitCode).toBe(0);
+    expect(r.pids).toHaveLength(2);
+    expect(r.outputs.map((f) => f.seq)).toEqual(r.inputs.map((f) => f.seq));
+    expect(r.outputs).toHaveLength(200);
+    for (const [i, f] of r.outputs.entries()) {
+      const input = r.inputs[i];
+      expect(f.dtype).toBe('int32');
+      expect(f.shape).toEqual([24, 32]);
+      expect(f.t).toBe(input.t);
+      expect(f.meta).toEqual(input.meta);
+      expect(Array.from(typedView(f))).toEqual(bin2x2(input));
+    }
+    expectCleanedUp(r);
+  });
+
+  test('a list result gives several frames of the input seq, in list order; None drops the frame; meta changes are carried', async () => {
+    const r = await run({ script: fixture('list_none.py'), workers: 2 }, { id: 'src', type: 'TestSource', params: { frames: 10, bytes: 8 } });
+    expect(r.summary.failures).toEqual([]);
+    expect(r.outputs.map((f) => [f.seq, f.dtype])).toEqual([0, 2, 4, 6, 8].flatMap((s) => [[s, 'uint8'], [s, 'float32']]));
+    for (const f of r.outputs) expect(f.meta).toEqual({ half: f.seq / 2 });
+    const first = r.outputs[1];
+    expect(first.shape).toEqual([1]);
+    expect(Array.from(typedView(first))).toEqual([r.inputs[0].data[0]]);
+    expectCleanedUp(r);
+  });
+
+  test("the script's prints and stderr appear line by line, prefixed with the node id", async () => {
+    const r = await run({ script: fixture('prints.py') }, { id: 'src', type: 'TestSource', params: { frames: 3 } });
+    expect(r.summary.failures).toEqual([]);
+    const lines = printed.join('').split('\n').filter(Boolean);
+    expect(lines).toContain('[py] loaded');
+    for (const s of [0, 1, 2]) {
+      expect(lines).toContain(`[py] frame ${s}`);
+      expect(lines).toContain(`[py] err ${s}`);
+    }
+    expect(lines.filter((l) => l.startsWith('[py] frame ')).map((l) => l.slice(5))).toEqual(['frame 0', 'frame 1', 'frame 2']);
+  });
+
+  test.skipIf(noH5py)('an exception on frame 50 fails the node with the traceback; the 50 frames before it are in the file', async () => {
+    const file = path.join(tempDir(), 'raised.h5');
+    const r = await run({ script: fixture('raise_at_50.py'), workers: 2 }, camera(200), { id: 'recorder', type: 'HDF5Sink', params: { file } });
+    expect(r.summary.exitCode).not.toBe(0);
+    expectFailure(r, 'PROCESS_RAISED');
+    const message = r.summary.failures[0].message;
+    expect(message).toContain('ValueError: frame 50 is bad');
+    expect(message).toContain('check(header)');
+    // The full traceback is on the run's stderr too.
+    expect(printed.join('')).toContain('[py] ValueError: frame 50 is bad');
+    const groups = Object.values(readH5(file).groups);
+    expect(groups).toHaveLength(1);
+    expect(groups[0].seq).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expectCleanedUp(r);
+  });
+
+  test('a result of a dtype the wire format lacks fails the node with BAD_RESULT', async () => {
+    const r = await run({ script: fixture('bad_dtype.py') }, camera(3));
+    expectFailure(r, 'BAD_RESULT');
+    expect(r.summary.failures[0].message).toContain('uint64');
+    expect(r.outputs).toEqual([]);
+    expectCleanedUp(r);
+  });
+
+  test('a worker killed with SIGKILL fails the node; close() leaves no process and no ipc file', async () => {
+    const r = await run({ script: fixture('bin2x2.py'), workers: 2 }, camera(0, 64, 48), undefined, async (ran) => {
+      const capture = ran.outputs;
+      // Frames are flowing through both workers before one is killed.
+      while (capture.length < 20) await new Promise((res) => setImmediate(res));
+      process.kill(ran.pids[0], 'SIGKILL');
+    });
+    expect(r.summary.exitCode).not.toBe(0);
+    expectFailure(r, 'WORKER_DIED');
+    expect(r.summary.failures[0].message).toContain('SIGKILL');
+    // What did come out is in order, none twice.
+    const seqs = r.outputs.map((f) => f.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i));
+    expectCleanedUp(r);
+  });
+
+  describe('errors at start, before any frame', () => {
+    const dir = tempDir();
+    // An interpreter without numpy: Debian's numpy is on the path only through site.
+    const noNumpy = path.join(dir, 'python-without-numpy');
+    writeFileSync(noNumpy, `#!/bin/sh\nexec ${PYTHON} -S "$@"\n`);
+    chmodSync(noNumpy, 0o755);
+    // An interpreter without pyzmq: a zmq module that is not there.
+    mkdirSync(path.join(dir, 'shim'));
+    writeFileSync(path.join(dir, 'shim', 'zmq.py'), 'raise ModuleNotFoundError("No module named \'zmq\'", name="zmq")\n');
+    const noZmq = path.join(dir, 'python-without-zmq');
+    writeFileSync(noZmq, `#!/bin/sh\nPYTHONPATH=${path.join(dir, 'shim')} exec ${PYTHON} "$@"\n`);
+    chmodSync(noZmq, 0o755);
+
+    const cases: [string, Record<string, unknown>, string, string[]][] = [
+      ['no such script', { script: path.join(dir, 'absent.py') }, 'SCRIPT_MISSING', ['absent.py']],
+      ['a syntax error', { script: fixture('syntax_error.py') }, 'SCRIPT_SYNTAX', ['syntax_error.py', 'line 1']],
+      ['no process()', { script: fixture('no_process.py') }, 'SCRIPT_NO_PROCESS', ['no_process.py', 'proces']],
+      ['an interpreter without numpy', { script: fixture('bin2x2.py'), python: noNumpy }, 'PYTHON_MODULE_MISSING', [noNumpy, 'numpy', 'python3-numpy']],
+      ['an interpreter without pyzmq', { script: fixture('bin2x2.py'), python: noZmq }, 'PYTHON_MODULE_MISSING', [noZmq, 'zmq', 'python3-zmq']],
+      ['python: /bin/false', { script: fixture('bin2x2.py'), python: '/bin/false' }, 'PYTHON_NOT_STARTED', ['/bin/false', 'exited with code 1']],
+      ['an interpreter that does not exist', { script: fixture('bin2x2.py'), python: path.join(dir, 'no-python') }, 'PYTHON_NOT_STARTED', ['no-python', 'ENOENT']],
+    ];
+    test.each(cases)('%s', async (_name, params, code, words) => {
+      const r = await run({ workers: 2, ...params });
+      expect(r.summary.exitCode).not.toBe(0);
+      expect(r.summary.failures.map((f) => [f.node, f.code])).toEqual([['py', code]]);
+      for (const w of words) expect(r.summary.failures[0].message).toContain(w);
+      expect(r.inputs).toEqual([]);
+      expect(r.summary.stats.nodes.camera?.framesOut ?? 0).toBe(0);
+      expectCleanedUp(r);
+    });
+  });
+});
