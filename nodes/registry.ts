@@ -19,6 +19,7 @@ import { fft } from './fft/index.ts';
 import { copy } from './copy/index.ts';
 import { hdf5Sink } from './hdf5-sink/index.ts';
 import { hdf5Source } from './hdf5-source/index.ts';
+import { script } from './script/index.ts';
 
 /** A node type's whole truth: its declaration, its stage and, for a socket node, its socket; loaded when a run needs them. */
 export interface NodeTypeDef {
@@ -50,6 +51,7 @@ const defs: NodeTypeDef[] = [
   defineNodeType(copy, () => import('./copy/stage.ts'), { python: () => import('./copy/python.ts') }),
   defineNodeType(hdf5Sink, () => import('./hdf5-sink/stage.ts'), { python: () => import('./hdf5-sink/python.ts') }),
   defineNodeType(hdf5Source, () => import('./hdf5-source/stage.ts')),
+  defineNodeType(script, () => import('./script/stage.ts')),
 ];
 
 const byType = new Map(defs.map((d) => [d.decl.type, d]));
