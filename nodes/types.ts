@@ -130,6 +130,8 @@ export interface NodeDecl {
   exclusive?: { param: string; code: 'DUPLICATE_FILE' };
   /** A source's param saying how many frames it sends (0: until stopped): the progress bar's total. */
   progress?: { param: string };
+  /** The param whose value the node shows on the canvas (its file: a script, a module, a recording). */
+  caption?: { param: string };
   docs: {
     /** One line for the palette. */
     summary: string;

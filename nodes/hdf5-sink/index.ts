@@ -18,6 +18,7 @@ export const hdf5Sink = {
   },
   pool: { threads: 1, unit: 'writer' },
   exclusive: { param: 'file', code: 'DUPLICATE_FILE' },
+  caption: { param: 'file' },
   docs: {
     summary: 'Appends frames to an extendable dataset in an HDF5 file',
     description:

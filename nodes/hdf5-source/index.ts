@@ -15,6 +15,7 @@ export const hdf5Source = {
     stop: { kind: 'number', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'frames', doc: 'Index replaying stops before; 0: the end of the dataset' },
     loop: { kind: 'boolean', default: false, doc: 'Start again from `start` after `stop`, until the run is stopped' },
   },
+  caption: { param: 'file' },
   docs: {
     summary: 'Replays frames recorded in an HDF5 file, so a pipeline can be built away from the camera',
     description:

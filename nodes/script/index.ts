@@ -10,6 +10,7 @@ export const script = {
     threads: { kind: 'number', default: 1, min: 1, max: 64, integer: true, unit: 'threads', doc: 'Worker threads calling the function; frames leave in the order they came' },
   },
   pool: { threads: 'threads', unit: 'thread' },
+  caption: { param: 'module' },
   docs: {
     summary: 'Your own step in TypeScript or JavaScript, on a pool of threads',
     description:

@@ -151,6 +151,18 @@ describe.skipIf(skip)('editor in Chromium', () => {
     dialogAnswer = () => true;
   });
 
+  it('a node naming a file (a Script\'s module, a recorder\'s file) shows its name on the canvas, the whole path on hover', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('Script', 200, 150);
+    const caption = page.locator('[data-node-id=script] [data-testid=node-caption]');
+    expect(await caption.count()).toBe(0);
+    await selectNode('script');
+    await setParam('module', 'steps/threshold.ts');
+    await eventually(() => caption.textContent()).toBe('threshold.ts');
+    expect(await caption.getAttribute('title')).toBe('steps/threshold.ts');
+  });
+
   it('builds the PUB/SUB graph by drag and drop, sets params, saves the YAML the CLI writes', async () => {
     await openEditor();
     await newGraph();
