@@ -11,6 +11,7 @@ import { ExecError } from '../../runtime/exec/errors.ts';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
+import { SlabPipeline } from '../shared/slab-pipeline.ts';
 import type { ParamsOf } from '../types.ts';
 import type { script } from './index.ts';
 import type { ScriptResult, ScriptTask } from './worker.ts';
@@ -18,22 +19,10 @@ import type { ScriptResult, ScriptTask } from './worker.ts';
 /** Frames in flight per thread: one being called, one waiting. */
 const IN_FLIGHT_PER_THREAD = 2;
 
-interface InFlight {
-  frame: Frame;
-  slot: number;
-  done: Promise<void>;
-}
-
 class ScriptStage implements Stage {
   private pool?: Piscina<ScriptTask, ScriptResult>;
   private readonly module: string;
-  private readonly maxInFlight: number;
-  private slab = new SharedArrayBuffer(0);
-  private slotBytes = 0;
-  private freeSlots: number[] = [];
-  private readonly inFlight: InFlight[] = [];
-  private tail: Promise<void> = Promise.resolve();
-  private failure?: unknown;
+  private readonly pipeline: SlabPipeline;
 
   constructor(
     private readonly io: StageIO,
@@ -41,7 +30,12 @@ class ScriptStage implements Stage {
     module: string,
   ) {
     this.module = path.resolve(module);
-    this.maxInFlight = threads * IN_FLIGHT_PER_THREAD;
+    this.pipeline = new SlabPipeline(
+      threads * IN_FLIGHT_PER_THREAD,
+      (depth) => (io.stats.queueDepth = depth),
+      // The function's exception fails the node, saying on which frame.
+      (e, frame) => (e instanceof ExecError ? e : new ExecError('STAGE_FAILED', `${path.basename(this.module)} threw on frame ${frame.seq}: ${firstLines(e)}`, io.node.id)),
+    );
   }
 
   /** Starts the pool and loads the module once, so a missing file or a syntax error fails before any source starts. */
@@ -62,43 +56,29 @@ class ScriptStage implements Stage {
   }
 
   async receive(_port: string, frame: Frame): Promise<void> {
-    this.rethrow();
-    while (this.inFlight.length >= this.maxInFlight) {
-      await this.inFlight[0].done.catch(() => undefined);
-      this.rethrow();
-    }
-    await this.ensureSlab(frame.data.byteLength);
-    const slot = this.freeSlots.pop()!;
-    const offset = slot * this.slotBytes;
-    new Uint8Array(this.slab, offset, frame.data.byteLength).set(frame.data);
-    this.io.stats.bytesCopied += frame.data.byteLength;
     const pool = this.pool;
     if (!pool) throw new ExecError('STAGE_FAILED', 'receive() before open() or after close()', this.io.node.id);
-    const task = pool.run({
-      module: this.module,
-      slab: this.slab,
-      offset,
-      bytes: frame.data.byteLength,
-      dtype: frame.dtype,
-      shape: frame.shape,
-      seq: frame.seq,
-      t: frame.t.toString(),
-      ...(frame.meta ? { meta: frame.meta } : {}),
-    });
-    const entry: InFlight = { frame, slot, done: Promise.resolve() };
-    entry.done = this.tail.then(() => task).then((r) => this.finish(entry, r));
-    // Raised by the next receive() or end(): the function's exception fails the node.
-    entry.done.catch((e: unknown) => {
-      this.failure ??= e instanceof ExecError ? e : new ExecError('STAGE_FAILED', `${path.basename(this.module)} threw on frame ${frame.seq}: ${firstLines(e)}`, this.io.node.id);
-    });
-    this.tail = entry.done;
-    this.inFlight.push(entry);
-    this.io.stats.queueDepth = this.inFlight.length;
+    this.io.stats.bytesCopied += frame.data.byteLength;
+    await this.pipeline.submit(
+      frame,
+      (slab, offset) =>
+        pool.run({
+          module: this.module,
+          slab,
+          offset,
+          bytes: frame.data.byteLength,
+          dtype: frame.dtype,
+          shape: frame.shape,
+          seq: frame.seq,
+          t: frame.t.toString(),
+          ...(frame.meta ? { meta: frame.meta } : {}),
+        }),
+      (r) => this.finish(frame, r),
+    );
   }
 
   async end(): Promise<void> {
-    await this.tail.catch(() => undefined);
-    this.rethrow();
+    await this.pipeline.end();
   }
 
   async close(): Promise<void> {
@@ -107,33 +87,15 @@ class ScriptStage implements Stage {
     if (pool) await pool.destroy();
   }
 
-  private rethrow(): void {
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  private async finish(entry: InFlight, result: ScriptResult): Promise<void> {
-    const { frame, slot } = entry;
+  /** Emits what the function returned for `frame`, with its seq, t and meta. */
+  private async finish(frame: Frame, result: ScriptResult): Promise<void> {
     this.io.stats.busyNs += result.busyNs;
     this.io.stats.bytesCopied += result.bytesCopied;
-    this.freeSlots.push(slot);
-    this.inFlight.shift();
-    this.io.stats.queueDepth = this.inFlight.length;
     for (const r of result.frames) {
       const next: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: r.dtype, shape: r.shape, data: new Uint8Array(r.buffer) };
       if (frame.meta !== undefined) next.meta = frame.meta;
       await this.io.emit('out', next);
     }
-  }
-
-  /** Room for frames of this size; a bigger frame waits for the pool to drain, then gets a new slab. */
-  private async ensureSlab(bytes: number): Promise<void> {
-    const need = Math.ceil(bytes / 8) * 8;
-    if (need <= this.slotBytes) return;
-    await this.tail.catch(() => undefined);
-    this.rethrow();
-    this.slotBytes = need;
-    this.slab = new SharedArrayBuffer(this.slotBytes * this.maxInFlight);
-    this.freeSlots = Array.from({ length: this.maxInFlight }, (_, i) => this.maxInFlight - 1 - i);
   }
 }
 
