@@ -50,7 +50,7 @@ const defs: NodeTypeDef[] = [
   defineNodeType(fft, () => import('./fft/stage.ts'), { python: () => import('./fft/python.ts') }),
   defineNodeType(copy, () => import('./copy/stage.ts'), { python: () => import('./copy/python.ts') }),
   defineNodeType(hdf5Sink, () => import('./hdf5-sink/stage.ts'), { python: () => import('./hdf5-sink/python.ts') }),
-  defineNodeType(hdf5Source, () => import('./hdf5-source/stage.ts')),
+  defineNodeType(hdf5Source, () => import('./hdf5-source/stage.ts'), { python: () => import('./hdf5-source/python.ts') }),
   defineNodeType(script, () => import('./script/stage.ts')),
 ];
 

@@ -4,7 +4,9 @@
  * that h5py reads back pixel for pixel; the errors a wrong name or range gives.
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { compileGraph } from '../../runtime/compile/index.ts';
 import { runGraph } from '../../runtime/exec/executor.ts';
@@ -136,5 +138,25 @@ with h5py.File('${src}', 'w') as f:
     expect(py(`import h5py
 g = h5py.File('${out}', 'r')['replayed']
 print(list(g['seq'][:]), [int(x[0]) for x in g['frames'][:]])`).trim()).toBe('[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [0, 4, 8, 0, 4, 8, 0, 4, 8, 0]');
+  });
+
+  test('exported as Python (patchbay export --python), the replay writes the same frames with h5py', async () => {
+    const dir = tempDir();
+    const [src, out] = [join(dir, 'stack.h5'), join(dir, 'exported.h5')];
+    py(`import h5py, numpy as np
+with h5py.File('${src}', 'w') as f:
+    f.create_dataset('frames', data=np.arange(5 * 6 * 7, dtype=np.uint16).reshape(5, 6, 7))`);
+    writeFileSync(join(dir, 'g.yaml'), replay(src, out));
+    const bin = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
+    const exported = spawnSync(process.execPath, [bin, 'export', '--python', 'g.yaml', 'py'], { cwd: dir, encoding: 'utf8' });
+    expect(exported.status, exported.stderr).toBe(0);
+    const scripts = readdirSync(join(dir, 'py')).filter((f) => f.endsWith('.py'));
+    expect(scripts).toHaveLength(1);
+    const ran = spawnSync(PYTHON, [join(dir, 'py', scripts[0])], { cwd: dir, encoding: 'utf8' });
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(py(`import h5py, numpy as np
+a = h5py.File('${src}', 'r')['frames'][:]
+g = h5py.File('${out}', 'r')['replayed']
+print(np.array_equal(a, g['frames'][:]), list(g['seq'][:]))`).trim()).toBe('True [0, 1, 2, 3, 4]');
   });
 });
