@@ -113,7 +113,9 @@ def serve(sock, process, np):
 
 def exit_with_stdin():
     """The stage closes stdin to stop this process, and so does the stage's death: never an orphan."""
-    while sys.stdin.buffer.read(65536):
+    # os.read, not sys.stdin: a buffered reader's lock held by this thread makes the interpreter's
+    # shutdown abort ("could not acquire lock ... at interpreter shutdown").
+    while os.read(0, 65536):
         pass
     sys.stdout.flush()
     sys.stderr.flush()

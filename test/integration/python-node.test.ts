@@ -3,7 +3,8 @@
  * pyzmq) started by the stage, fed by a Camera or a TestSource, their frames captured or
  * recorded and read back with h5py. Under CI a missing Python fails, never skips.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -22,6 +23,28 @@ if (!getNodeType('Python')) registerNodeType(defineNodeType(python, () => import
 const noPython = missing('Debian python3 with numpy and pyzmq', () => pythonHas('numpy', 'zmq'));
 const FIXTURES = fileURLToPath(new URL('../fixtures/python-node/', import.meta.url));
 const fixture = (name: string) => path.join(FIXTURES, name);
+const EXAMPLE = fileURLToPath(new URL('../../examples/nodes/background.py', import.meta.url));
+
+/** The script's process() applied by numpy itself to `frames` in a plain loop: each output's bytes. */
+function numpyReference(script: string, frames: Frame[]): Buffer[] {
+  const dir = tempDir();
+  const inFile = path.join(dir, 'in.bin');
+  const outFile = path.join(dir, 'out.bin');
+  writeFileSync(inFile, Buffer.concat(frames.map((f) => f.data)));
+  const [h, w] = frames[0].shape;
+  const code = [
+    'import importlib.util, sys, numpy as np',
+    'spec = importlib.util.spec_from_file_location("ref", sys.argv[1]); mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)',
+    `frames = np.fromfile(sys.argv[2], dtype="${frames[0].dtype}").reshape(-1, ${h}, ${w})`,
+    'with open(sys.argv[3], "wb") as out:',
+    '    for seq, f in enumerate(frames): out.write(np.ascontiguousarray(mod.process(f.copy(), {"seq": seq, "t": 0, "meta": {}})).tobytes())',
+  ].join('\n');
+  const r = spawnSync(PYTHON, ['-c', code, script, inFile, outFile], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`numpy's reference failed: ${r.stderr}`);
+  const all = readFileSync(outFile);
+  const size = all.byteLength / frames.length;
+  return frames.map((_, i) => all.subarray(i * size, (i + 1) * size));
+}
 
 /** The interpreters' output lines, as the run's stderr would show them. */
 let printed: string[] = [];
@@ -130,6 +153,20 @@ describe.skipIf(noPython)('the Python node', () => {
     expectCleanedUp(r);
   });
 
+  test("docs/custom-nodes.md's worked example (examples/nodes/background.py): byte for byte what numpy's own loop gives", async () => {
+    const r = await run({ script: EXAMPLE }, camera(30));
+    expect(r.summary.failures).toEqual([]);
+    expect(r.outputs.map((f) => f.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    const want = numpyReference(EXAMPLE, r.inputs);
+    for (const [i, f] of r.outputs.entries()) {
+      expect(f.dtype).toBe('float32');
+      expect(f.shape).toEqual([48, 64]);
+      expect(f.meta).toMatchObject({ background_alpha: 0.05 });
+      expect(Buffer.from(f.data).equals(want[i])).toBe(true);
+    }
+    expect(printed.join('')).toContain('[py] background started from frame 0, 64x48 uint16');
+  });
+
   test('a list result gives several frames of the input seq, in list order; None drops the frame; meta changes are carried', async () => {
     const r = await run({ script: fixture('list_none.py'), workers: 2 }, { id: 'src', type: 'TestSource', params: { frames: 10, bytes: 8 } });
     expect(r.summary.failures).toEqual([]);
@@ -221,6 +258,8 @@ describe.skipIf(noPython)('the Python node', () => {
       expect(r.summary.failures.map((f) => [f.node, f.code])).toEqual([['py', code]]);
       for (const w of words) expect(r.summary.failures[0].message).toContain(w);
       expect(r.inputs).toEqual([]);
+      // The harness exits cleanly on its own error, not through an interpreter abort.
+      expect(printed.join('')).not.toContain('Fatal Python error');
       expect(r.summary.stats.nodes.camera?.framesOut ?? 0).toBe(0);
       expectCleanedUp(r);
     });
