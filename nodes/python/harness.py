@@ -111,12 +111,23 @@ def serve(sock, process, np):
         sock.send_multipart([reply.encode(), *arrays], copy=False)
 
 
-def exit_with_stdin():
+def exit_with_stdin(endpoint):
     """The stage closes stdin to stop this process, and so does the stage's death: never an orphan."""
     # os.read, not sys.stdin: a buffered reader's lock held by this thread makes the interpreter's
     # shutdown abort ("could not acquire lock ... at interpreter shutdown").
     while os.read(0, 65536):
         pass
+    # A stage that died (SIGKILL) leaves its ipc directory: the last worker out removes it.
+    if endpoint.startswith("ipc://"):
+        path = endpoint[len("ipc://"):]
+        for remove in (os.unlink, os.rmdir):
+            try:
+                remove(path)
+            except FileNotFoundError:
+                pass  # the stage removed it already (a normal close)
+            except OSError:
+                break  # another worker's socket is still in the directory: it removes the directory
+            path = os.path.dirname(path)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
@@ -124,7 +135,7 @@ def exit_with_stdin():
 
 def main():
     endpoint, script = sys.argv[1], sys.argv[2]
-    threading.Thread(target=exit_with_stdin, daemon=True).start()
+    threading.Thread(target=exit_with_stdin, args=(endpoint,), daemon=True).start()
     # Prints reach the run's output line by line, not when a 8 KiB buffer fills.
     sys.stdout.reconfigure(line_buffering=True)
     sys.stderr.reconfigure(line_buffering=True)

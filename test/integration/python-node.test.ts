@@ -3,7 +3,7 @@
  * pyzmq) started by the stage, fed by a Camera or a TestSource, their frames captured or
  * recorded and read back with h5py. Under CI a missing Python fails, never skips.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,7 +214,10 @@ describe.skipIf(noPython)('the Python node', () => {
     expectCleanedUp(r);
   });
 
-  test('a worker killed with SIGKILL fails the node; close() leaves no process and no ipc file', async () => {
+  test('a worker killed with SIGKILL fails the node; close() leaves no process and no ipc file, and kills no other Python', async () => {
+    // A bystander that looks like a worker (the same interpreter, harness.py on its command line).
+    const bystander = spawn(PYTHON, ['-c', 'import sys; sys.stdin.read()', 'harness.py'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const bystanderExit = new Promise((res) => bystander.once('exit', res));
     const r = await run({ script: fixture('bin2x2.py'), workers: 2 }, camera(0, 64, 48), undefined, async (ran) => {
       const capture = ran.outputs;
       // Frames are flowing through both workers before one is killed.
@@ -228,6 +231,36 @@ describe.skipIf(noPython)('the Python node', () => {
     const seqs = r.outputs.map((f) => f.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i));
     expectCleanedUp(r);
+    expect(bystander.exitCode).toBe(null);
+    expect(alive(bystander.pid!)).toBe(true);
+    bystander.stdin!.end();
+    await bystanderExit;
+  });
+
+  test('when patchbay itself is killed (SIGKILL), its interpreters exit too (their stdin closes) and remove the ipc directory', async () => {
+    const runner = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
+    const child = spawn(process.execPath, [runner, fixture('run-until-killed.ts'), fixture('prints.py'), PYTHON], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((res) => child.once('exit', res));
+    const first = await new Promise<string>((res, rej) => {
+      let text = '';
+      child.stdout!.on('data', (d) => {
+        text += String(d);
+        for (const line of text.split('\n')) if (line.startsWith('{')) res(line);
+      });
+      child.once('exit', (code) => rej(new Error(`the run exited (${code}) before its interpreters started`)));
+    });
+    const { pids, dir } = JSON.parse(first) as { pids: number[]; dir: string };
+    expect(existsSync(dir)).toBe(true);
+    expect(pids).toHaveLength(2);
+    expect(pids.every(alive)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    // Not our children: their exit cannot be awaited as an event, only seen (bounded).
+    const deadline = Date.now() + 5000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    expect(pids.filter(alive)).toEqual([]);
+    // The last of them removed the ipc directory the killed run left.
+    expect(existsSync(dir)).toBe(false);
   });
 
   describe('errors at start, before any frame', () => {
