@@ -20,6 +20,7 @@ import { copy } from './copy/index.ts';
 import { hdf5Sink } from './hdf5-sink/index.ts';
 import { hdf5Source } from './hdf5-source/index.ts';
 import { script } from './script/index.ts';
+import { python } from './python/index.ts';
 
 /** A node type's whole truth: its declaration, its stage and, for a socket node, its socket; loaded when a run needs them. */
 export interface NodeTypeDef {
@@ -52,6 +53,7 @@ const defs: NodeTypeDef[] = [
   defineNodeType(hdf5Sink, () => import('./hdf5-sink/stage.ts'), { python: () => import('./hdf5-sink/python.ts') }),
   defineNodeType(hdf5Source, () => import('./hdf5-source/stage.ts'), { python: () => import('./hdf5-source/python.ts') }),
   defineNodeType(script, () => import('./script/stage.ts')),
+  defineNodeType(python, () => import('./python/stage.ts')),
 ];
 
 const byType = new Map(defs.map((d) => [d.decl.type, d]));

@@ -123,7 +123,7 @@ export interface NodeDecl {
    * The worker pool this node runs on, as `patchbay plan` lists it: its size (a number, or
    * the param that sets it) and what one of it is called.
    */
-  pool?: { threads: number | string; unit: 'thread' | 'writer' };
+  pool?: { threads: number | string; unit: 'thread' | 'writer' | 'process' };
   /** Its frames are previewed in the editor while it runs, drawn as this says. */
   preview?: PreviewDecl;
   /** A param naming a resource only one node may hold (a file): two nodes giving the same value are refused. */

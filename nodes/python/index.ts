@@ -29,7 +29,8 @@ export const python = {
       doc: 'Interpreter processes working on frames in parallel; order is kept. Each has its own module state (a running background is per process)',
     },
   },
-  // pool: { threads: 'workers', unit: 'process' } once NodeDecl's pool unit allows 'process' (nodes/types.ts).
+  pool: { threads: 'workers', unit: 'process' },
+  caption: { param: 'script' },
   docs: {
     summary: 'Your own processing step, written in Python with numpy',
     description:

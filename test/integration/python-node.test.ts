@@ -8,17 +8,15 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
-import { defineNodeType, getNodeType, registerNodeType } from '../../nodes/registry.ts';
-import { python } from '../../nodes/python/index.ts';
 import { output, PythonStage } from '../../nodes/python/stage.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import type { RunSummary } from '../../runtime/exec/types.ts';
 import { typedView, type Frame } from '../../runtime/wire/index.ts';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { runCli } from '../helpers/cli-run.ts';
 import { captures, makePlan, runPlan, type TinyNode } from '../helpers/run-harness.ts';
 import { noH5py, readH5, tempDir } from '../hdf5/harness.ts';
 
-if (!getNodeType('Python')) registerNodeType(defineNodeType(python, () => import('../../nodes/python/stage.ts')));
 
 const noPython = missing('Debian python3 with numpy and pyzmq', () => pythonHas('numpy', 'zmq'));
 const FIXTURES = fileURLToPath(new URL('../fixtures/python-node/', import.meta.url));
@@ -296,5 +294,27 @@ describe.skipIf(noPython)('the Python node', () => {
       expect(r.summary.stats.nodes.camera?.framesOut ?? 0).toBe(0);
       expectCleanedUp(r);
     });
+  });
+});
+
+describe.skipIf(noPython || noH5py)('the Python node from the command line', () => {
+  test('patchbay run: the script\'s prints prefixed by the node id; an exception on frame 50 exits 1 with the Python error, the 50 frames before it in the file', async () => {
+    const dir = tempDir();
+    const script = fileURLToPath(new URL('../fixtures/python-node/raise_at_50.py', import.meta.url));
+    const yaml = `patchbay: 1
+name: py
+nodes:
+  camera: {type: Camera, params: {width: 16, height: 8, fps: 0, frames: 100}}
+  step: {type: Python, params: {script: "${script}", python: "${PYTHON}"}}
+  recorder: {type: HDF5Sink, params: {file: out.h5}}
+links:
+  - camera.out -> step.in
+  - step.out -> recorder.in
+`;
+    const { code, summary, stderr } = await runCli(dir, yaml).exit;
+    expect(code).toBe(1);
+    expect(summary?.failures[0]).toMatchObject({ node: 'step', code: 'PROCESS_RAISED', message: expect.stringContaining('ValueError: frame 50 is bad') });
+    expect(stderr).toContain('[step]');
+    expect(summary?.stats.nodes.recorder.framesStored).toBe(50);
   });
 });
