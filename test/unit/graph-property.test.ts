@@ -240,6 +240,8 @@ describe('property: nothing but collected GraphErrors', () => {
           if (decl.params.endpoint) params.endpoint = n.endpoint === 'own' ? own : n.endpoint || (decl.params.endpoint.required ? 'inproc://a' : '');
           if (decl.params.bind && n.bind !== undefined) params.bind = n.bind;
           if (decl.params.file) params.file = `out/${i}.h5`;
+          // Other required text params (a Script's module, a Python node's script): a name of their own.
+          for (const [k, d] of Object.entries(decl.params)) if (d.required && d.kind === 'string' && params[k] === undefined) params[k] = `steps/${k}-${i}`;
           g.nodes[`n${i}`] = n.host ? { type: n.type, params, host: n.host } : { type: n.type, params };
         });
         const ids = Object.keys(g.nodes);
