@@ -47,6 +47,8 @@ export class SlabPipeline {
     const offset = slot * this.slotBytes;
     new Uint8Array(this.slab, offset, frame.data.byteLength).set(frame.data);
     const task = run(this.slab, offset);
+    // Its failure is taken up by the chain below, possibly later than it happens: not unhandled meanwhile.
+    task.catch(() => undefined);
     const entry: InFlight = { slot, done: Promise.resolve() };
     entry.done = this.tail
       .then(() => task)

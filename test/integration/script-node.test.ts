@@ -74,4 +74,10 @@ describe('Script node', () => {
       expect(summary.stats.nodes.camera.framesOut).toBe(0);
     }
   });
+
+  test('a function that throws on every frame, on 2 threads: one failure, reported; nothing unhandled takes the process down', async () => {
+    const { summary } = await run(graph(fixture('always-raises.js'), join(tempDir(), 'out.h5'), 40));
+    expect(summary.exitCode).toBe(1);
+    expect(summary.failures[0]).toMatchObject({ node: 'step', code: 'STAGE_FAILED', message: expect.stringContaining('threw on frame 0: never works') });
+  });
 });
