@@ -40,6 +40,9 @@ export interface RunContext {
   readonly finished: boolean;
   /** A node failed: it stops the graph (sources stop, end of stream drains the rest). */
   fail(r: Runner, e: unknown): void;
-  /** Stops the run as Ctrl-C does: sources stop, end of stream drains the rest. */
-  stop(): void;
+  /**
+   * Stops the graph's sources (a node took its `frames`): end of stream drains the rest. Not a
+   * stop of the run: a Ctrl-C after it is still the first, which drains.
+   */
+  stopSources(): void;
 }

@@ -100,6 +100,10 @@ class Run extends EventEmitter implements RunHandle, RunContext {
     }
   }
 
+  stopSources(): void {
+    this.abort.abort();
+  }
+
   fail(r: Runner, e: unknown): void {
     // A stage may say so itself (io.fail) and then reject its pending call with the same error.
     if (r.failed) return;

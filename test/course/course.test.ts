@@ -193,4 +193,24 @@ s.close(linger=5000)`;
     expect(code).toBe(1);
     expect(summary?.failures).toEqual([expect.objectContaining({ node: 'client', code: 'BAD_REPLY', message: expect.stringContaining('the text "Message Received"') })]);
   });
+
+  it('a pickle sent without a topic part (send_pyobj alone on a PUB) is a frame too, on a Subscribe of every topic', async () => {
+    const code = `
+import zmq, numpy as np
+s = zmq.Context().socket(zmq.XPUB)
+s.bind('tcp://*:${port(5555)}')
+print('ready', flush=True)
+s.recv()
+for i in range(3):
+    s.send_pyobj(np.full((4, 4), i, np.uint8))
+s.close(linger=5000)`;
+    const pub = start(PYTHON, ['-c', code]);
+    peers.push(pub);
+    await pub.line((l) => l === 'ready');
+    const text = readFileSync(join(dir, 'subscriber.yaml'), 'utf8').replace('topics: [camera_frame]', 'topics: [""]').replace(/frames: \d+/, 'frames: 3');
+    const { code: exit, summary, stderr } = await runCli(dir, text, 'one-part.yaml').exit;
+    expect(exit, stderr).toBe(0);
+    expect(summary?.stats.nodes.subscriber.errors).toBe(0);
+    expect(summary?.stats.nodes.recorder.framesStored).toBe(3);
+  });
 });

@@ -106,7 +106,8 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       break;
     }
     let msg: Message;
-    const body = parts.length === (src.withTopic ? 2 : 1) ? parts[parts.length - 1] : undefined;
+    // A SUB also takes a pickle sent without a topic part (a publisher's send_pyobj alone).
+    const body = parts.length === (src.withTopic ? 2 : 1) ? parts[parts.length - 1] : src.withTopic && parts.length === 1 && isPickle(parts[0]) ? parts[0] : undefined;
     if (body !== undefined && body.length > 1 && body[0] === 0x23 /* # */ && src.plan.inproc) {
       // A frame an in-graph peer handed over by reference (refs.ts).
       const frame = ctx.refs.take(body, src);
@@ -165,13 +166,17 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       src.link.bytes += msg.data.byteLength;
       src.link.queued++;
     }
+    // The frame's place under the node's `frames` is taken before waiting for room in the
+    // inbox: the node's other sockets, waiting too, see it taken.
+    const last = r.limit > 0 && ++r.taken === r.limit;
     await r.inbox.put({ port: src.port, frame: msg, link: src.link });
-    if (r.limit > 0 && ++r.taken === r.limit) {
-      // The node's `frames` reached, as the course's sink stops after its count. Producers of
-      // the graph are stopped and drained; outside ones are left (they have no end of stream).
+    if (last) {
+      // The node's `frames` reached, as the course's sink stops after its count. The graph's
+      // sources are stopped, so the node's sockets the graph feeds drain and end; outside
+      // producers are left (they have no end of stream).
       full = true;
+      if (ctx.sources.some((x) => x.runner === r && !x.sourceLike && !x.aux)) ctx.stopSources();
       if (src.sourceLike || src.aux) break;
-      ctx.stop();
     }
   }
   closeSource(ctx, src);
