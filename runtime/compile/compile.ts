@@ -151,7 +151,8 @@ function meetInProcess(sockets: PlanSocket[], nodes: PlanNode[]): void {
     if (!at || at.transport === 'inproc') continue;
     const b = binders.find((x) => x.s.node !== c.node && PEER[x.s.type] === c.type && host.get(x.s.node) === host.get(c.node) && sameEndpoint(x.at, at));
     if (!b) continue;
-    b.s.inproc = `inproc://in-graph/${b.s.node}`;
+    // A node's handshake REP is a second bound socket of its own: a name of its own.
+    b.s.inproc = `inproc://in-graph/${b.s.node}${b.s.route.handshake ? '/ready' : ''}`;
     c.inproc = b.s.inproc;
   }
 }

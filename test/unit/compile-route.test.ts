@@ -185,3 +185,26 @@ describe('routing with peers outside the graph', () => {
     expect(r['there SUB pub.out -> there.in']).toMatchObject({ producers: [{ node: 'pub' }], dropsAt: 'pub' });
   });
 });
+
+describe('handshake sockets', () => {
+  it('a Push asking the graph\'s own Pull meets its handshake REP in process, at a name apart from the PULL\'s', () => {
+    const plan = compile(
+      graph(
+        [
+          '  cam: { type: Camera, params: { frames: 4 } }',
+          '  vent: { type: Push, params: { endpoint: "tcp://127.0.0.1:5639", handshake: "tcp://127.0.0.1:5640" } }',
+          '  fft: { type: FFT }',
+          '  sink: { type: Pull, params: { endpoint: "tcp://127.0.0.1:5641", handshake: "tcp://127.0.0.1:5640" } }',
+          '  rec: { type: HDF5Sink, params: { file: /tmp/r.h5 } }',
+        ].join('\n'),
+        ['cam.out -> vent.in', 'vent.out -> fft.in', 'fft.out -> sink.in', 'sink.out -> rec.in'],
+      ),
+    );
+    const rep = plan.sockets.find((s) => s.node === 'sink' && s.type === 'REP')!;
+    const req = plan.sockets.find((s) => s.node === 'vent' && s.type === 'REQ')!;
+    const pull = plan.sockets.find((s) => s.node === 'sink' && s.type === 'PULL' && s.link === undefined)!;
+    expect(rep.route).toEqual({ role: 'own', handshake: true });
+    expect(req.inproc).toBe(rep.inproc);
+    expect(rep.inproc).not.toBe(pull.inproc);
+  });
+});
