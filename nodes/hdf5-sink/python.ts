@@ -3,7 +3,7 @@
  * with its seq and timestamp in `seq` and `timestamps` beside it, in a group named by `group`
  * (the start time by default), as docs/hdf5.md lays the file out; flushed every `flushEvery`.
  */
-import { py, type PythonTemplate } from '../../runtime/export/template.ts';
+import { py, pyText, type PythonTemplate } from '../../runtime/export/template.ts';
 import type { ParamsOf } from '../types.ts';
 import type { hdf5Sink } from './index.ts';
 
@@ -21,7 +21,7 @@ const template: PythonTemplate = {
       ? `${py(p.file)}.replace("{date}", datetime.datetime.now().strftime("%Y-%m-%d")).replace("{time}", datetime.datetime.now().strftime("%H-%M-%S"))`
       : py(p.file);
     return [
-      `# ${n.id}: ${p.file}, dataset ${p.dataset} with seq and timestamps beside it (docs/hdf5.md), ifExists: ${p.ifExists}`,
+      `# ${n.id}: ${pyText(p.file)}, dataset ${pyText(p.dataset)} with seq and timestamps beside it (docs/hdf5.md), ifExists: ${p.ifExists}`,
       `${v('path')} = ${file}`,
       `os.makedirs(os.path.dirname(${v('path')}) or ".", exist_ok=True)`,
       ...(p.ifExists === 'error'

@@ -3,7 +3,7 @@
  * recording's seq and timestamps when they are beside it, at `fps` (realtime is not carried
  * over: a comment says so) over `start`..`stop`, looping if asked.
  */
-import type { PythonTemplate } from '../../runtime/export/template.ts';
+import { pyText, type PythonTemplate } from '../../runtime/export/template.ts';
 import type { ParamsOf } from '../types.ts';
 import type { hdf5Source } from './index.ts';
 
@@ -16,7 +16,7 @@ const template: PythonTemplate = {
     const p = n.params as Params;
     const q = JSON.stringify;
     return [
-      `# ${n.id}: replays ${p.file}${p.realtime ? ' (realtime pacing is not carried over: fps is used)' : ''}`,
+      `# ${n.id}: replays ${pyText(p.file)}${p.realtime ? ' (realtime pacing is not carried over: fps is used)' : ''}`,
       `${n.name}_file = h5py.File(${q(p.file)}, 'r')`,
       `${n.name}_where = ${q(p.group)} or next((k for k in sorted(${n.name}_file.keys(), reverse=True) if isinstance(${n.name}_file[k], h5py.Group) and ${q(p.dataset)} in ${n.name}_file[k]), '/')`,
       `${n.name}_group = ${n.name}_file[${n.name}_where]`,

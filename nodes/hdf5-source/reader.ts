@@ -86,12 +86,17 @@ function findDataset(f: H5File, group: string, dataset: string): string {
   throw new Hdf5SourceError('DATASET_NOT_FOUND', `no dataset ${dataset}${where}; the file has: ${all.length ? all.join(', ') : 'no datasets'}`, undefined, all);
 }
 
+/** Groups below this depth are not searched for datasets. */
+const MAX_DEPTH = 16;
+
 /** Every dataset's path in the file (groups walked with a stack, not recursion). */
 function datasets(f: H5File): string[] {
   const out: string[] = [];
   const stack: string[] = ['/'];
   while (stack.length) {
     const at = stack.pop()!;
+    // A link back to a group above (h5py can make one) would be walked forever: a depth no recording has.
+    if (at.split('/').length > MAX_DEPTH) continue;
     const g = at === '/' ? f : (f.get(at) as unknown as H5File);
     for (const k of g.keys()) {
       const path = `${at === '/' ? '' : at}/${k}`;

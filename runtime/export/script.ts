@@ -7,7 +7,7 @@ import type { PlanNode } from '../compile/index.ts';
 import { PRELUDE, PRELUDE_IMPORTS } from './prelude.ts';
 import type { Process } from './process.ts';
 import { endsAwaited, isEntry, isLinkSender, nameSockets, openSocket, startSocket, type PySocket } from './sockets.ts';
-import { indent, py, type PyNode, type PythonTemplate } from './template.ts';
+import { indent, py, pyText, type PyNode, type PythonTemplate } from './template.ts';
 
 /** What the exporter needs to know about the graph around one process. */
 export interface ScriptContext {
@@ -161,13 +161,13 @@ export function writeScript(p: Process, ctx: ScriptContext): string {
 function header(p: Process, ctx: ScriptContext, sockets: readonly PySocket[]): string[] {
   const needs = ['pyzmq', 'numpy', ...new Set(p.nodes.flatMap((n) => ctx.templates.get(n.type)!.imports ?? []))];
   return [
-    `"""${ctx.graph}: ${p.nodes.map((n) => `${n.id} (${n.type})`).join(', ')}.`,
+    `"""${pyText(ctx.graph)}: ${p.nodes.map((n) => `${n.id} (${n.type})`).join(', ')}.`,
     '',
     `Exported by \`patchbay export --python\`: this process of the graph as a course-style pyzmq`,
     'script, with the sockets, endpoints, topics and codecs of the graph, so it joins the other',
     'half of the graph whether that runs in patchbay or as the other exported scripts.',
     '',
-    ...(sockets.length ? ['Sockets:', ...sockets.map((s) => `    ${s.plan.node}: ${s.plan.type} ${s.plan.side} ${s.plan.endpoint}${s.plan.topics ? ` topics ${JSON.stringify(s.plan.topics)}` : ''}`), ''] : []),
+    ...(sockets.length ? ['Sockets:', ...sockets.map((s) => `    ${s.plan.node}: ${s.plan.type} ${s.plan.side} ${pyText(s.plan.endpoint)}${s.plan.topics ? ` topics ${pyText(JSON.stringify(s.plan.topics))}` : ''}`), ''] : []),
     `Run:  python3 ${ctx.file}`,
     ...(ctx.others.length ? [`with the other part${ctx.others.length === 1 ? '' : 's'}: ${ctx.others.join(', ')} (start them in any order)`] : []),
     `Needs ${needs.join(', ')}. Prints "ready" once its sockets are open; Ctrl-C stops it, and`,

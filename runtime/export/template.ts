@@ -69,3 +69,12 @@ export function indent(lines: readonly string[], levels = 1): string[] {
   const pad = '    '.repeat(levels);
   return lines.map((l) => (l === '' ? l : pad + l));
 }
+
+/**
+ * Text from the graph (its name, a file name, a topic) made safe inside a Python comment or
+ * docstring: no line breaks or control characters (a newline would end a comment and start
+ * code), no closing triple quote, backslashes doubled.
+ */
+export function pyText(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').replace(/"""/g, '""\\"');
+}

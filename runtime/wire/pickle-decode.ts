@@ -105,11 +105,16 @@ function dtypeName(d: PyDType): string {
   return 'iufc'.includes(kind) ? `${KIND_NAMES[kind]}${Number(n) * 8}` : kind === 'b' || kind === 'O' ? KIND_NAMES[kind] : `${KIND_NAMES[kind]} (${d.code})`;
 }
 
+/** numpy's NPY_MAXDIMS (64 in numpy 2, 32 before). */
+const MAX_DIMS = 64;
+
 function toFrame(a: ArrayState): Pick<Frame, 'dtype' | 'shape' | 'data'> {
   const dtype = a.dtype.structured ? undefined : DTYPE_OF_CODE.get(a.dtype.code);
   if (dtype === undefined || a.data === undefined)
     throw new WireError('PICKLE_DTYPE', `an array of ${dtypeName(a.dtype)}; patchbay's dtypes are ${DTYPES.join(', ')}`);
   if (a.shape.length === 0) throw new WireError('BAD_SHAPE', `a 0-d array (shape ()) of ${dtype}; a frame has at least one dimension`);
+  // numpy's own limit: more would only cost time (a Fortran reorder steps through every dimension).
+  if (a.shape.length > MAX_DIMS) throw new WireError('BAD_SHAPE', `an array of ${a.shape.length} dimensions; numpy has at most ${MAX_DIMS}`);
   const size = itemSize(dtype);
   const want = shapeSize(a.shape) * size;
   if (a.data.byteLength !== want)

@@ -162,7 +162,7 @@ describe('graphs through the API', () => {
   it('serves the node catalog from the registry', async () => {
     const res = await raw(server.port, 'GET', '/api/catalog');
     expect(res.json.nodeTypes.map((d: { type: string }) => d.type)).toEqual(
-      ['Camera', 'Publish', 'Subscribe', 'Push', 'Pull', 'Request', 'Reply', 'FFT', 'Copy', 'HDF5Sink'],
+      ['Camera', 'Publish', 'Subscribe', 'Push', 'Pull', 'Request', 'Reply', 'FFT', 'Copy', 'HDF5Sink', 'HDF5Source', 'Script', 'Python'],
     );
   });
 

@@ -237,4 +237,26 @@ links:
     expect((await cli('export', '--python', bad, join(dir, 'py'), '--hots', 'x')).code).toBe(2);
     expect(existsSync(join(dir, 'py'))).toBe(false);
   });
+
+  it('text from the graph (its name, a file name, a topic) cannot end a comment or a docstring and become code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-export-'));
+    writeFileSync(
+      join(dir, 'evil.yaml'),
+      `patchbay: 1
+name: "evil \\"\\"\\" \\\\N{x}\\nimport os"
+nodes:
+  camera: {type: Camera, params: {frames: 2}}
+  rec: {type: HDF5Sink, params: {file: "out/a.h5\\nimport os; os.system('touch pwned')"}}
+links:
+  - camera.out -> rec.in
+`,
+    );
+    const files = await exported(dir, 'evil.yaml');
+    // The prelude imports os itself (one line, alone); the graph's text never starts a line of code.
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      expect(text).not.toMatch(/^\s*import os[;:" ]/m);
+      expect(text.match(/^import os$/gm)).toHaveLength(1);
+    }
+  });
 });

@@ -159,4 +159,18 @@ a = h5py.File('${src}', 'r')['frames'][:]
 g = h5py.File('${out}', 'r')['replayed']
 print(np.array_equal(a, g['frames'][:]), list(g['seq'][:]))`).trim()).toBe('True [0, 1, 2, 3, 4]');
   });
+
+  test('a link back to the file\'s root (h5py SoftLink) does not make the search for the dataset endless', async () => {
+    const dir = tempDir();
+    const [src, out] = [join(dir, 'loop.h5'), join(dir, 'out.h5')];
+    py(`import h5py, numpy as np
+with h5py.File('${src}', 'w') as f:
+    f.create_group('g')['up'] = h5py.SoftLink('/')
+    f.create_dataset('frames', data=np.zeros((2, 3, 3), np.uint8))`);
+    const missingOne = await run(replay(src, out, ', dataset: nope'));
+    expect(missingOne.failures.map((f) => f.code)).toEqual(['DATASET_NOT_FOUND']);
+    const summary = await run(replay(src, `${out}.2`));
+    expect(summary.failures).toEqual([]);
+    expect(summary.stats.nodes.recorder.framesStored).toBe(2);
+  });
 });

@@ -199,3 +199,11 @@ describe.skipIf(skip)('pickles against Python, numpy and pyzmq', () => {
     expect(py.string).toBe("'Stopping server'");
   });
 });
+
+describe('limits against hostile arrays', () => {
+  test('an array claiming more dimensions than numpy allows is refused (BAD_SHAPE) before any reordering: 9000 of them would cost ~10^10 steps in Fortran order', () => {
+    const shape = [2, 2, ...Array(9000).fill(1)];
+    const bytes = encodePickle({ dtype: 'uint8', shape, data: new Uint8Array(4) });
+    expect(() => decodePickle(bytes)).toThrow(expect.objectContaining({ code: 'BAD_SHAPE', message: expect.stringContaining('9002 dimensions') }));
+  });
+});
