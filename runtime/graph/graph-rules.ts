@@ -205,6 +205,17 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       add('DUPLICATE_ENDPOINT', `node ${info.id}: ${info.endpoint} is already bound by ${clash.id}; two sockets cannot bind one endpoint`, where, { node: info.id, param: 'endpoint' });
     } else binders.add(info);
   }
+  // A node's handshake REP binds a second endpoint: it clashes like any other.
+  const readyBinders = new BoundEndpoints();
+  for (const info of nodes.values()) {
+    const hs = info.handshake;
+    if (!hs || hs.side !== 'bind') continue;
+    const clash = binders.find(hs.parsed) ?? readyBinders.find(hs.parsed);
+    if (clash) {
+      const what = clash.handshake?.parsed && readyBinders.find(hs.parsed) === clash ? `${clash.id}'s handshake` : clash.id;
+      add('DUPLICATE_ENDPOINT', `node ${info.id}: handshake ${hs.endpoint} is already bound by ${what}; two sockets cannot bind one endpoint`, { at: 'param', node: info.id, param: 'handshake' }, { node: info.id, param: 'handshake' });
+    } else readyBinders.add({ ...info, parsedEndpoint: hs.parsed, endpoint: hs.endpoint });
+  }
   for (const info of nodes.values()) {
     if (!info.parsedEndpoint || info.side !== 'connect') continue;
     const binder = binders.find(info.parsedEndpoint);

@@ -33,6 +33,8 @@ export interface NodeInfo {
   endpoint?: string;
   parsedEndpoint?: Endpoint;
   side?: 'bind' | 'connect';
+  /** A node with the course's synchronised start (SocketDecl.handshake): that socket's endpoint. */
+  handshake?: { endpoint: string; parsed: Endpoint; side: 'bind' | 'connect' };
   /** Position in document order. */
   order: number;
 }
@@ -86,6 +88,15 @@ export function checkNode(id: string, node: GraphNode, decl: NodeDecl, order: nu
     if (info.parsedEndpoint && info.side === 'connect' && !connectable(info.parsedEndpoint)) {
       add('BAD_ENDPOINT', `node ${id}: cannot connect to ${ep}: a * host or port only works when binding`, { at: 'param', node: id, param: 'endpoint' }, { node: id, param: 'endpoint' });
     }
+  }
+  const hs = decl.socket?.handshake && !bad.has('handshake') && typeof params.handshake === 'string' && params.handshake !== '' ? params.handshake : undefined;
+  const parsedHs = hs === undefined ? undefined : parseEndpoint(hs);
+  if (hs !== undefined && parsedHs) {
+    // A REP is bound where the ventilator asks; a REQ connects to the sink's.
+    const side = decl.socket!.handshake === 'REP' ? 'bind' : 'connect';
+    info.handshake = { endpoint: hs, parsed: parsedHs, side };
+    if (side === 'connect' && !connectable(parsedHs))
+      add('BAD_ENDPOINT', `node ${id}: cannot connect its handshake to ${hs}: a * host or port only works when binding`, { at: 'param', node: id, param: 'handshake' }, { node: id, param: 'handshake' });
   }
   return info;
 }

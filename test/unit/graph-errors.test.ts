@@ -286,3 +286,29 @@ describe('validateGraph on graphs built in memory', () => {
     expect(validateGraph(g)).toEqual([]);
   });
 });
+
+describe('handshake endpoints (the course\'s synchronised start)', () => {
+  const graph = (pushHs: string, pullHs: string, pullEndpoint = 'tcp://127.0.0.1:5642') => `patchbay: 1
+nodes:
+  camera: {type: Camera, params: {frames: 10}}
+  vent: {type: Push, params: {endpoint: "tcp://127.0.0.1:5643", handshake: "${pushHs}"}}
+  sink: {type: Pull, params: {endpoint: "${pullEndpoint}", handshake: "${pullHs}"}}
+  rec: {type: HDF5Sink, params: {file: out/a.h5}}
+links:
+  - camera.out -> vent.in
+  - sink.out -> rec.in
+`;
+  const found = (text: string) => loadGraph(text).errors.filter((e) => e.severity === 'error').map((e) => [e.code, e.node, e.param]);
+
+  it('are checked like endpoints: a Push cannot connect its handshake to a * host', () => {
+    expect(found(graph('tcp://*:5644', 'tcp://*:5644'))).toEqual([['BAD_ENDPOINT', 'vent', 'handshake']]);
+  });
+
+  it('a Pull\'s handshake cannot bind where another socket of the graph binds', () => {
+    expect(found(graph('tcp://127.0.0.1:5642', 'tcp://127.0.0.1:5642'))).toEqual([['DUPLICATE_ENDPOINT', 'sink', 'handshake']]);
+  });
+
+  it('a matching pair is valid', () => {
+    expect(found(graph('tcp://127.0.0.1:5644', 'tcp://*:5644'))).toEqual([]);
+  });
+});
