@@ -4,13 +4,14 @@
  * beside patchbay. Existing files in DIR are kept unless --force.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadGraph } from '../graph/index.ts';
 import { compileGraph } from '../compile/index.ts';
 import { ExportError, exportPython } from '../export/index.ts';
 import type { CliCommand } from './io.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
+import { readGraphFile } from './graph-file.ts';
 import { formatError, plural } from './report.ts';
 
 export const exportCommand: CliCommand = async (argv, io) => {
@@ -22,7 +23,7 @@ export const exportCommand: CliCommand = async (argv, io) => {
   if (!values.python) throw new UsageError('export needs --python (the one format it writes)');
   if (positionals.length !== 2) throw new UsageError('export takes a graph file and a directory');
   const [file, dir] = positionals;
-  const loaded = loadGraph(await readFile(file, 'utf8'), file);
+  const loaded = loadGraph(await readGraphFile(file), file);
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
   const plan = compileGraph({ ...loaded.graph, name: loaded.graph.name ?? basename(file).replace(/\.ya?ml$/, '') }, loaded.analysis);

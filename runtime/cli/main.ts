@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIO } from './io.ts';
 import { UsageError } from './usage.ts';
+import { GraphFileError } from './graph-file.ts';
 import { didYouMean } from '../graph/suggest.ts';
 
 interface CommandEntry {
@@ -126,8 +127,15 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`patchbay ${name}: ${err.message}\nusage: patchbay ${entry.usage}\n`);
       return 2;
     }
+    if (err instanceof GraphFileError) {
+      io.stderr.write(`patchbay ${name}: ${err.message}\n`);
+      return 1;
+    }
     const e = err as Error & { code?: string };
-    io.stderr.write(`patchbay ${name}: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`);
+    const message = e.message ?? String(err);
+    // Node's own errors (ENOENT, EACCES...) start their message with their code: say it once.
+    const code = e.code && !message.startsWith(`${e.code}:`) ? `${e.code}: ` : '';
+    io.stderr.write(`patchbay ${name}: ${code}${message}\n`);
     return 1;
   }
 }

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadGraph } from '../graph/index.ts';
 import { compileGraph, formatPlan } from '../compile/index.ts';
 import type { CliCommand } from './io.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
+import { readGraphFile } from './graph-file.ts';
 import { formatError } from './report.ts';
 
 /** `patchbay plan FILE [--json]`: what the graph compiles to; the errors instead when it has any. */
@@ -11,7 +11,7 @@ export const planCommand: CliCommand = async (argv, io) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError(positionals.length ? 'plan takes one graph file' : 'plan needs a graph file');
   const file = positionals[0];
-  const loaded = loadGraph(await readFile(file, 'utf8'), file);
+  const loaded = loadGraph(await readGraphFile(file), file);
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
   // A graph without a name is called after its file, as the run's summary and the HDF5 attributes would be.

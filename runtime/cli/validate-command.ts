@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { loadGraph } from '../graph/index.ts';
 import type { CliCommand } from './io.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 import { formatError, plural } from './report.ts';
+import { GraphFileError, readGraphFile } from './graph-file.ts';
 
 /** `patchbay validate FILE...`: every error and warning of every file; exit 1 on any error. */
 export const validateCommand: CliCommand = async (argv, io) => {
@@ -14,12 +14,13 @@ export const validateCommand: CliCommand = async (argv, io) => {
   for (const file of positionals) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readGraphFile(file);
     } catch (err) {
+      if (!(err instanceof GraphFileError)) throw err;
       errors++;
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      results.push({ file, readError: code, errors: [] });
-      if (!values.json) io.stdout.write(`${file}: cannot read the file (${code})\n`);
+      results.push({ file, readError: err.errno, errors: [] });
+      // The same words as every other command that takes a file; validate goes on to the next one.
+      io.stderr.write(`patchbay validate: ${err.message}\n`);
       continue;
     }
     const loaded = loadGraph(text, file);

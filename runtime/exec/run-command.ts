@@ -3,11 +3,11 @@
  * stop on Ctrl-C / SIGTERM (a second one forces), print a summary, exit non-zero when a node
  * failed or frames were lost on a lossless path.
  */
-import { readFile } from 'node:fs/promises';
 import { loadGraph } from '../graph/index.ts';
 import { compileGraph } from '../compile/index.ts';
 import type { CliCommand } from '../cli/io.ts';
 import { parseCommandArgs, UsageError } from '../cli/usage.ts';
+import { readGraphFile } from '../cli/graph-file.ts';
 import { formatError } from '../cli/report.ts';
 import { formatFailure, formatStats, formatStatsLine, formatSummary } from './format.ts';
 
@@ -24,7 +24,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length ? 'run takes one graph file' : 'run needs a graph file');
   const file = positionals[0];
-  const text = await readFile(file, 'utf8');
+  const text = await readGraphFile(file);
   const loaded = loadGraph(text, file);
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;

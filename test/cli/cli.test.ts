@@ -69,7 +69,7 @@ describe('patchbay validate', () => {
   it('a file that cannot be read is an error, exit 1', async () => {
     const r = await cli('validate', 'graphs/no-such-graph.yaml');
     expect(r.code).toBe(1);
-    expect(r.out).toContain('ENOENT');
+    expect(r.err).toContain('patchbay validate: no such file: graphs/no-such-graph.yaml\n');
   });
 
   it('--json gives every file with its errors', async () => {
@@ -133,7 +133,7 @@ describe('patchbay plan', () => {
   it('a missing file is an error of the command, exit 1', async () => {
     const r = await cli('plan', 'graphs/no-such-graph.yaml');
     expect(r.code).toBe(1);
-    expect(r.err).toContain('ENOENT');
+    expect(r.err).toBe('patchbay plan: no such file: graphs/no-such-graph.yaml\n');
   });
 });
 
@@ -209,6 +209,38 @@ describe('bin/patchbay.js in a child process', () => {
     expect(r.stdout).toMatch(/ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557/);
     expect(r.stdout).toMatch(/worker2:\s+PUSH connect inproc:\/\/in-graph\/sink/);
     expect(bin('plan').status).toBe(2);
+  });
+});
+
+describe('a graph file that cannot be read: the same words in every command', () => {
+  const bin = (...argv: string[]) => spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
+  const commands: [string, string[]][] = [
+    ['run', []],
+    ['plan', []],
+    ['validate', []],
+    ['export', ['--python', '/nonexistent-dir']],
+  ];
+
+  it('a missing file: "no such file: FILE", said once, exit 1', () => {
+    for (const [name, extra] of commands) {
+      const r = bin(name, ...(name === 'export' ? ['--python', 'graphs/x.yaml', '/nonexistent-dir'] : ['graphs/x.yaml', ...extra]));
+      expect(r.status, name).toBe(1);
+      expect(r.stderr.split('\n')[0], name).toBe(`patchbay ${name}: no such file: graphs/x.yaml`);
+    }
+  });
+
+  it('a directory: "FILE is a directory, not a graph file", exit 1', () => {
+    for (const [name] of commands) {
+      const r = bin(name, ...(name === 'export' ? ['--python', 'graphs', '/nonexistent-dir'] : ['graphs']));
+      expect(r.status, name).toBe(1);
+      expect(r.stderr.split('\n')[0], name).toBe(`patchbay ${name}: graphs is a directory, not a graph file`);
+    }
+  });
+
+  it('validate --json keeps the system code of the file it could not read', async () => {
+    const r = await cli('validate', '--json', 'graphs');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual([{ file: 'graphs', readError: 'EISDIR', errors: [] }]);
   });
 });
 
