@@ -82,6 +82,8 @@ export function checkParam(decl: ParamDecl, value: unknown): ParamProblem | unde
     }
     case 'string':
       if (typeof value !== 'string') return { code: 'BAD_PARAM_TYPE', expected: 'a string' };
+      // A required text (a file name) left empty is as missing as one not given.
+      if (value.trim() === '' && decl.required) return { code: 'MISSING_PARAM', expected: 'filled in (it is required)' };
       if (decl.pattern !== undefined && !wholeMatch(decl.pattern, value)) {
         return { code: 'PARAM_OUT_OF_RANGE', expected: `a string matching ${decl.pattern}` };
       }

@@ -151,6 +151,26 @@ describe.skipIf(skip)('editor in Chromium', () => {
     dialogAnswer = () => true;
   });
 
+  it('a number typo (abc, -) or an emptied required file is refused with its code, never silently taken as the default', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('Camera', 100, 150);
+    await dropNode('HDF5Sink', 400, 150);
+    await selectNode('camera');
+    await setParam('fps', '25');
+    for (const typo of ['abc', '-']) {
+      await setParam('fps', typo);
+      await eventually(() => page.getByTestId('param-error-fps').getAttribute('data-code')).toBe('BAD_PARAM_TYPE');
+    }
+    // The param keeps what it had: the typo was not taken, nor the default.
+    await setParam('fps', '25');
+    await eventually(() => page.getByTestId('param-error-fps').count()).toBe(0);
+    await selectNode('hdf5sink');
+    await setParam('file', 'out/a.h5');
+    await setParam('file', '');
+    await eventually(() => page.getByTestId('param-error-file').getAttribute('data-code')).toBe('MISSING_PARAM');
+  });
+
   it('a node naming a file (a Script\'s module, a recorder\'s file) shows its name on the canvas, the whole path on hover', async () => {
     await openEditor();
     await newGraph();

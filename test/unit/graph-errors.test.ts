@@ -312,3 +312,10 @@ links:
     expect(found(graph('tcp://127.0.0.1:5644', 'tcp://*:5644'))).toEqual([]);
   });
 });
+
+describe('required params left empty', () => {
+  it('an HDF5Sink whose file is "" is as missing as one without a file: MISSING_PARAM at validate, not BAD_PARAM at run time', () => {
+    const { errors } = loadGraph(base.replace('file: out/a.h5', 'file: ""'));
+    expect(errors.map((e) => [e.code, e.node, e.param])).toEqual([['MISSING_PARAM', 'rec', 'file']]);
+  });
+});
