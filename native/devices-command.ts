@@ -2,7 +2,11 @@
  * `patchbay devices [--json] [--backend NAME]`: the cameras every built backend can see.
  */
 import type { CliCommand } from '../runtime/cli/io.ts';
+import { didYouMean } from '../runtime/graph/suggest.ts';
 import { ALL_BACKENDS, builtBackends, CameraError, HOW_TO_BUILD, listDevices, type DeviceInfo } from './index.ts';
+
+/** Where Aravis' discovery looks: its interfaces enabled by default (the Fake one only when asked). */
+const ARAVIS_LOOKED = 'Aravis looked for GigE Vision cameras on every network interface and for USB3 Vision cameras';
 
 const USAGE = 'usage: patchbay devices [--json] [--backend emulator|aravis|pylon]\n';
 
@@ -19,9 +23,17 @@ export const devicesCommand: CliCommand = async (argv, io) => {
       io.stdout.write(USAGE);
       return 0;
     } else {
-      io.stderr.write(`patchbay devices: unknown argument ${JSON.stringify(a)}\n${USAGE}`);
+      const what = a.startsWith('-') ? `option ${a}${didYouMean(a, ['--json', '--backend', '--help'])}` : `argument ${JSON.stringify(a)}`;
+      io.stderr.write(`patchbay devices: unknown ${what}\n${USAGE}`);
       return 2;
     }
+  }
+  // A name patchbay does not know is bad usage (2); a known backend this build lacks is a failure (1) that says how to build it.
+  if (backend !== undefined && !(ALL_BACKENDS as readonly string[]).includes(backend)) {
+    const message = `unknown backend ${backend}${didYouMean(backend, ALL_BACKENDS)}; backends: ${ALL_BACKENDS.join(', ')}`;
+    if (json) io.stdout.write(JSON.stringify({ error: { code: 'USAGE', message } }) + '\n');
+    io.stderr.write(`patchbay devices: ${message}\n${USAGE}`);
+    return 2;
   }
   let devices: DeviceInfo[];
   let built: string[];
@@ -38,10 +50,17 @@ export const devicesCommand: CliCommand = async (argv, io) => {
     io.stdout.write(JSON.stringify({ backends: built, devices }) + '\n');
     return 0;
   }
-  const rows = [['backend', 'id', 'serial', 'vendor', 'model', 'transport'], ...devices.map((d) => [d.backend, d.id, d.serial, d.vendor, d.model, d.transport])];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) io.stdout.write(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd() + '\n');
-  const missing = ALL_BACKENDS.filter((b) => !built.includes(b));
+  if (devices.length === 0) {
+    io.stdout.write(backend === 'aravis' ? `no GenICam camera found (${ARAVIS_LOOKED})\n` : `no camera found (${backend ?? 'any backend'})\n`);
+  } else {
+    const rows = [['backend', 'id', 'serial', 'vendor', 'model', 'transport'], ...devices.map((d) => [d.backend, d.id, d.serial, d.vendor, d.model, d.transport])];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows) io.stdout.write(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd() + '\n');
+  }
+  // The backends this build lacks matter when asking all of them, not when asking one that is built.
+  const missing = backend === undefined ? ALL_BACKENDS.filter((b) => !built.includes(b)) : [];
   for (const b of missing) io.stdout.write(`(${b} not built: ${HOW_TO_BUILD[b]})\n`);
+  if (backend === undefined && built.includes('aravis') && !devices.some((d) => d.backend === 'aravis'))
+    io.stdout.write(`(aravis: no GenICam camera found; ${ARAVIS_LOOKED})\n`);
   return 0;
 };

@@ -87,8 +87,11 @@ function version(): string {
 }
 
 function unknownCommand(name: string, io: CliIO): number {
+  const names = name.startsWith('-') ? ['--help', '--version'] : [...Object.keys(commands), 'help'];
   const what = name.startsWith('-') ? 'option' : 'command';
-  io.stderr.write(`patchbay: unknown ${what} ${name}${didYouMean(name, Object.keys(commands))}\nRun "patchbay --help" for the commands.\n`);
+  // Nothing close: the list, so the next try is not a guess either.
+  const hint = didYouMean(name, names) || `; ${what === 'option' ? 'options' : 'commands'}: ${names.join(', ')}`;
+  io.stderr.write(`patchbay: unknown ${what} ${name}${hint}\nRun "patchbay --help" for the commands.\n`);
   return 2;
 }
 

@@ -10,7 +10,8 @@ export const nodesCommand: CliCommand = async (argv, io) => {
   if (positionals.length > 1) throw new UsageError('nodes takes at most one node type');
   let decls = nodeTypes;
   if (positionals.length === 1) {
-    const decl = getNodeType(positionals[0]);
+    // Types are written as declared (FFT) in a graph; here a user asking about "fft" means FFT.
+    const decl = getNodeType(positionals[0]) ?? nodeTypes.find((d) => d.type.toLowerCase() === positionals[0].toLowerCase());
     if (!decl) {
       const names = nodeTypes.map((d) => d.type);
       throw new UsageError(`unknown node type ${positionals[0]}${didYouMean(positionals[0], names)}; types: ${names.join(', ')}`);

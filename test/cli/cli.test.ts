@@ -244,6 +244,65 @@ describe('a graph file that cannot be read: the same words in every command', ()
   });
 });
 
+describe('usage errors name the closest flag, command, node type or backend; exit 2', () => {
+  it('an unknown flag: the closest the command takes, not parseArgs\' own text', async () => {
+    const r = await cli('run', 'graphs/push-pull.yaml', '--jsno');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toMatch(/^patchbay run: unknown option --jsno \(did you mean --json\?\)/);
+    expect(r.err).not.toContain('positional argument');
+    const v = await cli('validate', '--jsno', 'graphs/push-pull.yaml');
+    expect(v.code).toBe(2);
+    expect(v.err).toContain('did you mean --json?');
+  });
+
+  it('a flag without its value says so', async () => {
+    const r = await cli('run', 'graphs/two-hosts.yaml', '--host');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('patchbay run: option --host needs a value');
+  });
+
+  it('an unknown command, also after help: the closest, or the list when none is close', async () => {
+    const rn = await cli('rn', 'graphs/push-pull.yaml');
+    expect(rn.code).toBe(2);
+    expect(rn.err).toContain('did you mean run?');
+    const help = await cli('help', 'rnu');
+    expect(help.code).toBe(2);
+    expect(help.err).toContain('did you mean run?');
+    const bogus = await cli('help', 'bogus');
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toContain('commands: validate, plan, run, edit, export, nodes, devices, help');
+  });
+
+  it('nodes TYPE is found whatever its case', async () => {
+    const r = await cli('nodes', 'fft', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).type).toBe('FFT');
+  });
+
+  it('devices: an unknown backend or flag is bad usage, with the closest; one backend asked gives no note about others', async () => {
+    const bogus = await cli('devices', '--backend', 'aravsi');
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toContain('unknown backend aravsi (did you mean aravis?)');
+    expect(bogus.err).not.toContain('pylon 6');
+    const flag = await cli('devices', '--bakend', 'emulator');
+    expect(flag.code).toBe(2);
+    expect(flag.err).toContain('did you mean --backend?');
+    const emu = await cli('devices', '--backend', 'emulator');
+    expect(emu.code).toBe(0);
+    expect(emu.out).toMatch(/^emulator\s+emulator-0/m);
+    expect(emu.out).not.toContain('not built');
+  });
+
+  // Aravis' discovery looks on every network interface: in a private network namespace it sees only loopback.
+  const netns = spawnSync('unshare', ['-rn', 'true']).status === 0;
+  it.skipIf(!netns)('devices --backend aravis with no camera says where Aravis looked (private network namespace)', () => {
+    const r = spawnSync('unshare', ['-rn', process.execPath, 'bin/patchbay.js', 'devices', '--backend', 'aravis'], { cwd: root, encoding: 'utf8' });
+    if (/UNKNOWN_BACKEND/.test(r.stderr)) return; // a build without Aravis
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^no GenICam camera found \(Aravis looked .*\)$/m);
+  });
+});
+
 describe('docs', () => {
   it('docs/nodes.md is what gen-node-docs.ts generates from the registry', () => {
     expect(readFileSync('docs/nodes.md', 'utf8')).toBe(renderNodeDocs());

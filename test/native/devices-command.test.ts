@@ -39,10 +39,10 @@ describe('patchbay devices', () => {
     expect(lines[1]).toMatch(/^emulator\s+emulator-0\s/);
   });
 
-  it('fails with the code of an unknown backend', async () => {
+  it('a backend patchbay does not know is bad usage, exit 2', async () => {
     const r = await run(['--json', '--backend', 'nope']);
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.out).error.code).toBe('UNKNOWN_BACKEND');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out).error.code).toBe('USAGE');
   });
 
   it('refuses unknown arguments with exit code 2', async () => {
