@@ -372,6 +372,26 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await eventually(() => page.locator('[data-node-type=Copy]').count()).toBe(1);
   });
 
+  it('shows every node\'s host (placement) and keeps it through an edit and a save', async () => {
+    const name = 'placed.yaml';
+    await writeFile(
+      join(graphDir, name),
+      'patchbay: 1\nnodes:\n  camera:\n    type: Camera\n    host: camera-pc\n    params: {fps: 10}\n  rec:\n    type: HDF5Sink\n    host: analysis-pc\n    params: {file: out/p.h5}\nlinks:\n  - camera.out -> rec.in\n',
+    );
+    await openEditor(`?graph=${name}`);
+    await eventually(() => nodes().count()).toBe(2);
+    // Each node says where it runs.
+    expect(await page.locator('[data-node-id=camera] [data-testid=node-host]').textContent()).toBe('@camera-pc');
+    expect(await page.locator('[data-node-id=rec] [data-testid=node-host]').textContent()).toBe('@analysis-pc');
+    await selectNode('camera');
+    await setParam('fps', '20');
+    await page.getByTestId('save').click();
+    await eventually(() => page.getByTestId('message').textContent()).toContain(`Saved ${name}`);
+    const saved = loadGraph(await readFile(join(graphDir, name), 'utf8')).graph!;
+    expect(saved.nodes.camera).toEqual({ type: 'Camera', host: 'camera-pc', params: { fps: 20 } });
+    expect(saved.nodes.rec.host).toBe('analysis-pc');
+  });
+
   it('keeps a node of an unknown type (marked) through a save, with its params and links', async () => {
     const name = 'typo.yaml';
     await writeFile(

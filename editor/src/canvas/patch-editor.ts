@@ -264,7 +264,11 @@ export class PatchEditor {
       const decls = entries.map(([gid, n]) => this.types.get(n.type) ?? placeholderDecl(gid, n.type, graph));
       const scale = spreadFactor(raw, decls.map((d) => new PatchNode('x', d, {})));
       for (const [i, [gid, n]] of entries.entries()) {
-        await this.addNode(n.type, { ...n.params }, { x: Math.round(raw[i][0] * scale), y: Math.round(raw[i][1] * scale) }, gid, decls[i]);
+        const node = await this.addNode(n.type, { ...n.params }, { x: Math.round(raw[i][0] * scale), y: Math.round(raw[i][1] * scale) }, gid, decls[i]);
+        if (typeof n.host === 'string') {
+          node.host = n.host;
+          await this.area.update('node', node.id);
+        }
       }
       for (const l of graph.links) {
         if (!this.byGid(l.from.node) || !this.byGid(l.to.node)) continue;
@@ -283,7 +287,7 @@ export class PatchEditor {
     const nodes: Record<string, GraphNode> = {};
     const layout: Record<string, [number, number]> = {};
     for (const n of this.editor.getNodes()) {
-      nodes[n.gid] = { type: n.decl.type, params: { ...n.params } };
+      nodes[n.gid] = n.host === undefined ? { type: n.decl.type, params: { ...n.params } } : { type: n.decl.type, host: n.host, params: { ...n.params } };
       const p = this.area.nodeViews.get(n.id)?.position;
       if (p) layout[n.gid] = [Math.round(p.x), Math.round(p.y)];
     }

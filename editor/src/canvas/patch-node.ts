@@ -15,6 +15,8 @@ export const NODE_BOX = { width: 190, title: 44, port: 30, stats: 40, preview: 1
 export class PatchNode extends ClassicPreset.Node {
   width = NODE_BOX.width;
   height: number;
+  /** The host the graph places it on (`host:`): not drawn yet, but kept, so a save never drops it. */
+  host?: string;
   constructor(public gid: string, public readonly decl: NodeDecl, public params: Record<string, unknown>) {
     super(decl.type);
     // Every port accepts several links at Rete's level: the graph rules (runtime/graph/refuse-link.ts) decide and say why.
