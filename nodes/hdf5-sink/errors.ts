@@ -72,13 +72,14 @@ export class Hdf5SinkError extends PatchbayError<Hdf5SinkErrorCode> {
   }
 }
 
+/** The message without the code: whoever prints the error prints its code once, beside it. */
 function describe(d: Omit<Hdf5SinkErrorData, 'message'>): string {
-  const parts: string[] = [d.code];
+  const parts: string[] = [];
   if (d.file !== undefined) parts.push(`file ${d.file}`);
   if (d.param !== undefined) parts.push(`param ${d.param}`);
   if (d.expected !== undefined) parts.push(`expected ${d.expected}`);
   if (d.received !== undefined) parts.push(`received ${d.received}`);
-  let text = parts.join(': ');
+  let text = parts.length ? parts.join(': ') : d.code.toLowerCase().replace(/_/g, ' ');
   if (d.detail) text += ` (${d.detail})`;
   return text;
 }

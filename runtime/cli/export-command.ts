@@ -12,6 +12,7 @@ import { ExportError, exportPython } from '../export/index.ts';
 import type { CliCommand } from './io.ts';
 import { parseCommandArgs, UsageError } from './usage.ts';
 import { readGraphFile } from './graph-file.ts';
+import { checkHost } from './hosts.ts';
 import { formatError, plural } from './report.ts';
 
 export const exportCommand: CliCommand = async (argv, io) => {
@@ -27,6 +28,7 @@ export const exportCommand: CliCommand = async (argv, io) => {
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
   const plan = compileGraph({ ...loaded.graph, name: loaded.graph.name ?? basename(file).replace(/\.ya?ml$/, '') }, loaded.analysis);
+  checkHost(plan, values.host);
   const scripts = await exportPython(plan, values.host);
   const existing = scripts.map((s) => join(dir, s.file)).filter((f) => existsSync(f));
   if (existing.length && !values.force)

@@ -46,21 +46,35 @@ export function formatStatsLine(s: StatsSnapshot): string {
   return `[${num(s.elapsedMs / 1000, 1)} s${prog}] ${parts.join(', ')}${waits.join('')}\n`;
 }
 
+/** "node: CODE: message", or "CODE: message" for the run's own failures (the CLI already says "patchbay run:"). */
 export function formatFailure(f: NodeFailure): string {
-  return `${f.node || 'run'}: ${f.code}: ${f.message}`;
+  return `${f.node ? `${f.node}: ` : ''}${f.code}: ${f.message}`;
 }
 
-/** The summary at the end: per node frames in/out, dropped, errors and mean rate; failures and losses. */
-export function formatSummary(r: RunSummary): string {
+/**
+ * The summary at the end: per node frames in/out, dropped, errors and mean rate; each file a
+ * sink wrote (`files`: node id to its path, as the graph gives it); failures and losses. A run
+ * that failed before any frame moved prints its failures only: a table of zeros says nothing.
+ */
+export function formatSummary(r: RunSummary, files: Record<string, string> = {}): string {
   const secs = r.durationMs / 1000;
+  const nodes = Object.values(r.stats.nodes);
+  if (!r.ok && nodes.every((n) => n.framesIn === 0 && n.framesOut === 0 && n.dropped === 0 && n.errors === 0)) {
+    return [`run FAILED before it started (exit code ${r.exitCode})`, ...r.failures.map((f) => `failed: ${formatFailure(f)}`)].join('\n') + '\n';
+  }
   const rows = [['node', 'type', 'in', 'out', 'dropped', 'errors', 'frames/s', 'ms/frame']];
   for (const [id, n] of Object.entries(r.stats.nodes)) {
     const frames = Math.max(n.framesIn, n.framesOut);
     rows.push([id, n.type, String(n.framesIn), String(n.framesOut), String(n.dropped), String(n.errors), num(secs > 0 ? frames / secs : 0, 1), num(n.msPerFrame, 2)]);
   }
   const lines = [`run ${r.ok ? 'finished' : 'FAILED'} in ${num(secs, 1)} s (exit code ${r.exitCode})`, ...table(rows, new Set([2, 3, 4, 5, 6, 7]))];
-  for (const [id, n] of Object.entries(r.stats.nodes))
-    if (n.framesStored !== undefined) lines.push(`${id}: ${n.framesStored} frames in its file`);
+  for (const [id, n] of Object.entries(r.stats.nodes)) {
+    if (n.framesStored === undefined) continue;
+    const file = files[id] === undefined ? 'its file' : `its file ${files[id]}`;
+    // A sink that failed having stored nothing may have been refused its file (FILE_EXISTS): what is in it is not ours to count.
+    const failed = r.failures.some((f) => f.node === id);
+    lines.push(failed && n.framesStored === 0 ? `${id}: wrote nothing to ${files[id] ?? 'its file'}` : `${id}: ${n.framesStored} frames in ${file}`);
+  }
   for (const [id, n] of Object.entries(r.stats.nodes)) {
     if (n.unheard)
       lines.push(n.unheard >= n.framesOut ? `${id}: ${n.unheard} frames published, no subscriber` : `${id}: ${n.unheard} of ${n.framesOut} frames published while no subscriber listened`);

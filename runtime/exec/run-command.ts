@@ -5,9 +5,12 @@
  */
 import { loadGraph } from '../graph/index.ts';
 import { compileGraph } from '../compile/index.ts';
+import type { Plan } from '../compile/plan.ts';
+import { getNodeType } from '../../nodes/registry.ts';
 import type { CliCommand } from '../cli/io.ts';
 import { parseCommandArgs, UsageError } from '../cli/usage.ts';
 import { readGraphFile } from '../cli/graph-file.ts';
+import { checkHost } from '../cli/hosts.ts';
 import { formatError } from '../cli/report.ts';
 import { formatFailure, formatStats, formatStatsLine, formatSummary } from './format.ts';
 
@@ -15,6 +18,17 @@ import { formatFailure, formatStats, formatStatsLine, formatSummary } from './fo
 const LOG_EVERY_MS = 5000;
 /** After a second Ctrl-C, how long the summary may take before the process exits anyway. */
 const FORCE_EXIT_MS = 3000;
+
+/** Each node's file, for the nodes whose type declares one as exclusively theirs (a sink's recording). */
+function sinkFiles(plan: Plan): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const n of plan.nodes) {
+    const param = getNodeType(n.type)?.exclusive?.param;
+    const file = param === undefined ? undefined : n.params[param];
+    if (typeof file === 'string') files[n.id] = file;
+  }
+  return files;
+}
 
 export const runCommand: CliCommand = async (argv, io) => {
   const { values, positionals } = parseCommandArgs(argv, {
@@ -29,6 +43,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return 1;
   const plan = compileGraph(loaded.graph, loaded.analysis);
+  checkHost(plan, values.host);
 
   const { runGraph } = await import('./executor.ts');
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true && !values.json;
@@ -66,7 +81,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   try {
     const summary = await run.done;
     if (values.json) io.stdout.write(JSON.stringify({ type: 'summary', ...summary }) + '\n');
-    else io.stdout.write(formatSummary(summary));
+    else io.stdout.write(formatSummary(summary, sinkFiles(plan)));
     return summary.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

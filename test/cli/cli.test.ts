@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +12,9 @@ import { loadGraph } from '../../runtime/graph/index.ts';
 import { compileGraph } from '../../runtime/compile/index.ts';
 import { nodeTypes } from '../../nodes/registry.ts';
 import { everyMistake } from '../fixtures/graphs/every-mistake.ts';
+import { Hdf5SinkError } from '../../nodes/hdf5-sink/errors.ts';
+import { formatSummary } from '../../runtime/exec/format.ts';
+import type { NodeRates, RunSummary } from '../../runtime/exec/types.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const examples = readdirSync(new URL('../../graphs/', import.meta.url))
@@ -300,6 +306,88 @@ describe('usage errors name the closest flag, command, node type or backend; exi
     if (/UNKNOWN_BACKEND/.test(r.stderr)) return; // a build without Aravis
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^no GenICam camera found \(Aravis looked .*\)$/m);
+  });
+});
+
+describe('patchbay run: what it says about hosts, failures and files', () => {
+  const bin = (...argv: string[]) => spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'patchbay-cli-'));
+    return () => rmSync(dir, { recursive: true, force: true });
+  });
+  const recording = (file: string, extra = '') =>
+    `patchbay: 1\nname: rec\nnodes:\n  camera:\n    type: Camera\n    params: {width: 8, height: 8, fps: 0, frames: 50}\n${extra}  rec:\n    type: HDF5Sink\n    params: {file: ${file}}\nlinks:\n  - camera.out -> rec.in\n`;
+
+  it('--host with no node on it: refused naming the graph\'s hosts, exit 2; export agrees', async () => {
+    const r = await cli('run', 'graphs/two-hosts.yaml', '--host', 'lab9');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.split('\n')[0]).toBe("patchbay run: no node runs on host lab9; the graph's hosts: camera-pc, analysis-pc");
+    const e = await cli('export', '--python', 'graphs/two-hosts.yaml', join(dir, 'py'), '--host', 'lab9');
+    expect(e.code).toBe(2);
+    expect(e.err.split('\n')[0]).toBe("patchbay export: no node runs on host lab9; the graph's hosts: camera-pc, analysis-pc");
+    const typo = await cli('run', 'graphs/two-hosts.yaml', '--host', 'camera-p');
+    expect(typo.err).toContain('(did you mean camera-pc?)');
+  });
+
+  it('the summary names each recording\'s file; a second run refused FILE_EXISTS says the code once, prints no table and counts nothing of the file', () => {
+    const graph = join(dir, 'rec.yaml');
+    const h5 = join(dir, 'rec.h5');
+    writeFileSync(graph, recording(h5));
+    const first = bin('run', graph);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`rec: 50 frames in its file ${h5}\n`);
+    const again = bin('run', graph);
+    expect(again.status).toBe(1);
+    const said = again.stderr + again.stdout;
+    expect(said).not.toMatch(/FILE_EXISTS:.*FILE_EXISTS/);
+    expect(said).not.toMatch(/patchbay run: run:/);
+    expect(again.stdout).not.toMatch(/frames in its file/);
+    expect(again.stdout).not.toMatch(/^node\s+type/m);
+    expect(again.stdout).toMatch(/^run FAILED before it started \(exit code 1\)\nfailed: rec: FILE_EXISTS: /);
+  });
+
+  it('a run whose socket cannot bind prints the failure, not a table of zeros, and says the code once', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const graph = join(dir, 'bind.yaml');
+      writeFileSync(
+        graph,
+        `patchbay: 1\nname: bind\nnodes:\n  camera:\n    type: Camera\n    params: {width: 8, height: 8, fps: 0, frames: 5}\n  publish:\n    type: Publish\n    params: {endpoint: "tcp://127.0.0.1:${port}"}\nlinks:\n  - camera.out -> publish.in\n`,
+      );
+      // The port is held by the kernel's listening socket: the child's bind fails even while this thread waits.
+      const r = bin('run', graph);
+      expect(r.status).toBe(1);
+      expect(r.stdout).not.toMatch(/^node\s+type/m);
+      expect(r.stdout).toMatch(/^run FAILED before it started/);
+      expect(r.stderr).not.toMatch(/patchbay run: run:/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('a recorder that failed having stored nothing wrote nothing: no count of a file that is not its own', () => {
+    const node = (type: string, framesIn: number, framesOut: number, extra: Partial<NodeRates> = {}): NodeRates =>
+      ({ type, framesIn, framesOut, bytesIn: 0, bytesOut: 0, dropped: 0, errors: 0, queueDepth: 0, fps: 0, mbps: 0, msPerFrame: 0, state: 'done', ...extra }) as NodeRates;
+    const r: RunSummary = {
+      ok: false,
+      exitCode: 1,
+      durationMs: 1000,
+      stats: { elapsedMs: 1000, nodes: { camera: node('Camera', 0, 10), a: node('HDF5Sink', 10, 0, { framesStored: 10 }), b: node('HDF5Sink', 0, 0, { framesStored: 0 }) }, links: {} },
+      failures: [{ node: 'b', code: 'FILE_IN_USE', message: 'file b.h5' }],
+    };
+    const text = formatSummary(r, { a: 'a.h5', b: 'b.h5' });
+    expect(text).toContain('a: 10 frames in its file a.h5\n');
+    expect(text).toContain('b: wrote nothing to b.h5\n');
+    expect(text).toContain('failed: b: FILE_IN_USE: file b.h5\n');
+  });
+
+  it('an HDF5Sink error says its code once: its message is what follows the code', () => {
+    const e = new Hdf5SinkError({ code: 'FRAME_MISMATCH', file: 'x.h5', param: 'shape', expected: '[4,4]', received: '[4,5]' });
+    expect(e.message).toBe('file x.h5: param shape: expected [4,4]: received [4,5]');
   });
 });
 

@@ -209,9 +209,10 @@ links:
     const dir = tmp();
     const two = join(dir, 'two-hosts.yaml');
     cpSync(join(GRAPHS, 'two-hosts.yaml'), two);
+    // As run --host: bad usage (2) naming the graph's hosts, before anything is exported.
     const r = await cli('export', '--python', two, join(dir, 'py'), '--host', 'nowhere');
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/NO_NODES_ON_HOST/);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("no node runs on host nowhere; the graph's hosts: camera-pc, analysis-pc");
     const inproc = graph(dir, `patchbay: 1
 nodes:
   camera: {type: Camera, params: {frames: 3}}
