@@ -39,8 +39,9 @@ export const api = {
   catalog: () => call<{ nodeTypes: NodeDecl[] }>('GET', 'api/catalog').then((r) => r.nodeTypes),
   list: () => call<{ graphs: GraphFileInfo[] }>('GET', 'api/graphs').then((r) => r.graphs),
   read: (name: string) => call<LoadedGraph>('GET', `api/graphs/${encodeURIComponent(name)}`),
-  save: (name: string, graph: Graph, previousText?: string) =>
-    call<{ name: string; text: string; errors: GraphError[] }>('PUT', `api/graphs/${encodeURIComponent(name)}`, { graph, previousText }),
+  /** `previousText`: the file as this editor opened it; the server refuses (CHANGED_ON_DISK) when the file holds something else now, unless `force`. */
+  save: (name: string, graph: Graph, previousText?: string, force = false) =>
+    call<{ name: string; text: string; errors: GraphError[] }>('PUT', `api/graphs/${encodeURIComponent(name)}`, { graph, previousText, ...(force ? { force: true } : {}) }),
   validateGraph: (graph: Graph, previousText?: string) =>
     call<{ text: string; errors: GraphError[] }>('POST', 'api/validate', { graph, previousText }),
   parseText: (text: string, name?: string) => call<LoadedGraph>('POST', 'api/validate', { text, name }),

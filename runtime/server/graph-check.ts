@@ -69,7 +69,11 @@ function work(job: CheckJob): { json: unknown; write?: string } {
     case 'save': {
       const body = parseBody(job.body);
       const graph = bodyGraph(body);
-      const { text, errors } = checkGraph(graph, optionalText(body, 'previousText') ?? job.fileText);
+      const previous = optionalText(body, 'previousText');
+      // What the editor opened is not what the file holds now: saving would lose the other change.
+      if (body.force !== true && previous !== undefined && job.fileText !== undefined && job.fileText !== previous)
+        throw new ServerError('CHANGED_ON_DISK', `${job.name} changed on disk since it was opened here (another tab, a text editor, git pull): save again with force to replace it, or reload it`);
+      const { text, errors } = checkGraph(graph, previous ?? job.fileText);
       return { json: { name: job.name, text, errors }, write: text };
     }
     case 'load': {

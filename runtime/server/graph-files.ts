@@ -21,6 +21,8 @@ export type ServerErrorCode =
   | 'INVALID_GRAPH'
   | 'RUN_IN_PROGRESS'
   | 'NOT_RUNNING'
+  /** The file changed on disk since the editor opened it (another tab, a text editor, git pull). */
+  | 'CHANGED_ON_DISK'
   | 'RUNTIME_MISSING'
   | 'INTERNAL';
 
@@ -38,6 +40,7 @@ const STATUS: Record<ServerErrorCode, number> = {
   INVALID_GRAPH: 422,
   RUN_IN_PROGRESS: 409,
   NOT_RUNNING: 409,
+  CHANGED_ON_DISK: 409,
   RUNTIME_MISSING: 503,
   INTERNAL: 500,
 };

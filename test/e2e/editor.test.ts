@@ -392,6 +392,27 @@ describe.skipIf(skip)('editor in Chromium', () => {
     expect(saved.nodes.rec.host).toBe('analysis-pc');
   });
 
+  it('a file changed on disk since it was opened is not overwritten without asking: cancel keeps it, confirm replaces it', async () => {
+    const name = 'shared.yaml';
+    const original = 'patchbay: 1\nnodes:\n  camera:\n    type: Camera\n    params: {fps: 10}\n  rec:\n    type: HDF5Sink\n    params: {file: out/s.h5}\nlinks:\n  - camera.out -> rec.in\n';
+    await writeFile(join(graphDir, name), original);
+    await openEditor(`?graph=${name}`);
+    await eventually(() => nodes().count()).toBe(2);
+    // Another tab, a text editor or git pull changes the file meanwhile.
+    const theirs = original.replace('fps: 10', 'fps: 15');
+    await writeFile(join(graphDir, name), theirs);
+    await selectNode('camera');
+    await setParam('fps', '20');
+    dialogAnswer = () => false;
+    await page.getByTestId('save').click();
+    await eventually(() => page.getByTestId('message').textContent()).toContain('changed on disk');
+    expect(await readFile(join(graphDir, name), 'utf8')).toBe(theirs);
+    dialogAnswer = () => true;
+    await page.getByTestId('save').click();
+    await eventually(() => page.getByTestId('message').textContent()).toContain(`Saved ${name}`);
+    expect(loadGraph(await readFile(join(graphDir, name), 'utf8')).graph!.nodes.camera.params).toEqual({ fps: 20 });
+  });
+
   it('keeps a node of an unknown type (marked) through a save, with its params and links', async () => {
     const name = 'typo.yaml';
     await writeFile(
