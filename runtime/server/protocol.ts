@@ -17,6 +17,11 @@ export type RunState = 'idle' | 'starting' | 'running' | 'stopping';
 /** From the server to every connected editor. */
 export type ServerMessage =
   | { type: 'status'; state: RunState; name?: string }
+  /**
+   * To an editor that connects (a second tab, a reload) while a graph runs: the graph as it was
+   * started, its latest stats and its failures so far, so the tab shows the run it can stop.
+   */
+  | { type: 'running'; name?: string; graph: Graph; stats?: StatsSnapshot; failures: NodeFailure[] }
   /** The graph did not compile: nothing was started. */
   | { type: 'refused'; errors: GraphError[] }
   | { type: 'stats'; stats: StatsSnapshot }

@@ -26,11 +26,19 @@ export class RunSession {
   private name: string | undefined;
   private current: RunHandle | undefined;
   private ended: Promise<void> | undefined;
+  /** The run as an editor joining it needs it: the graph, its latest stats, its failures. */
+  private shown: { graph: Graph; stats?: StatsSnapshot; failures: NodeFailure[] } | undefined;
 
   constructor(private readonly broadcast: (msg: ServerMessage) => void) {}
 
   status(): { state: RunState; name?: string } {
     return this.name === undefined ? { state: this.state } : { state: this.state, name: this.name };
+  }
+
+  /** For an editor connecting now: the running graph, when one runs. */
+  joining(): ServerMessage | undefined {
+    if (this.state === 'idle' || !this.shown) return undefined;
+    return { type: 'running', ...(this.name === undefined ? {} : { name: this.name }), ...this.shown };
   }
 
   private setState(state: RunState): void {
@@ -50,6 +58,7 @@ export class RunSession {
     const g: Graph = bodyGraph({ graph }, 'msg.graph');
     if (name !== undefined && typeof name !== 'string') throw new ServerError('BAD_REQUEST', `name must be a string, got ${typeof name}`);
     this.name = name;
+    this.shown = { graph: g, failures: [] };
     this.setState('starting');
     try {
       // Lazily imported: the editor opens and validates graphs even on a machine where the
@@ -92,8 +101,15 @@ export class RunSession {
       };
       const handle = runGraph(plan, { graphText, tap, statsIntervalMs: 500 });
       this.current = handle;
-      handle.on('stats', (stats: StatsSnapshot) => this.broadcast({ type: 'stats', stats }));
-      handle.on('failure', (failure: NodeFailure) => this.broadcast({ type: 'failure', failure }));
+      const shown = this.shown!;
+      handle.on('stats', (stats: StatsSnapshot) => {
+        shown.stats = stats;
+        this.broadcast({ type: 'stats', stats });
+      });
+      handle.on('failure', (failure: NodeFailure) => {
+        shown.failures.push(failure);
+        this.broadcast({ type: 'failure', failure });
+      });
       this.setState('running');
       this.ended = handle.done.then((summary: RunSummary) => {
         this.broadcast({ type: 'done', summary });

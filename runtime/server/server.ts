@@ -309,6 +309,8 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.send(JSON.stringify({ type: 'status', ...session.status() } satisfies ServerMessage));
+      const running = session.joining();
+      if (running) ws.send(JSON.stringify(running));
       ws.on('message', (data) => {
         let msg: ClientMessage;
         try {

@@ -586,6 +586,42 @@ describe.skipIf(skip)('editor in Chromium', () => {
     }
   });
 
+  it('a second tab and a reload during a run show the running graph, its live stats and Stop; the address bar names the graph', async () => {
+    const file = 'e2e-shared-run.yaml';
+    await writeFile(
+      join(graphDir, file),
+      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 64, height: 64, fps: 30}}', '  recorder: {type: HDF5Sink, params: {file: out/e2e-shared.h5, ifExists: overwrite}}', 'links:', '  - camera.out -> recorder.in', ''].join('\n'),
+    );
+    await openEditor();
+    await page.getByTestId('file-select').selectOption(file);
+    await eventually(() => nodes().count()).toBe(2);
+    await eventually(async () => new URL(page.url()).searchParams.get('graph')).toBe(file);
+    await page.getByTestId('run').click();
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('running');
+    const other = await context.newPage();
+    try {
+      // A tab opened without naming any graph.
+      await other.goto(url);
+      await other.waitForSelector('body[data-ready=true]');
+      await eventually(() => other.locator('[data-testid=node]').count()).toBe(2);
+      expect(await other.getByTestId('run-state').textContent()).toBe('running');
+      await eventually(async () => new URL(other.url()).searchParams.get('graph')).toBe(file);
+      const frames = other.locator('[data-node-id=camera] [data-testid=node-frames]');
+      const before = Number(await frames.textContent());
+      await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(before);
+      // A reload of the first tab shows it too.
+      await page.reload();
+      await page.waitForSelector('body[data-ready=true]');
+      await eventually(() => nodes().count()).toBe(2);
+      await eventually(() => page.getByTestId('run-state').textContent()).toBe('running');
+      // Stop from the second tab ends the run for both.
+      await other.getByTestId('stop').click();
+      await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('runs a graph: rates change on nodes and links, Camera and FFT show previews', async () => {
     const runFile = 'e2e-run.yaml';
     await writeFile(
