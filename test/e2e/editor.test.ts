@@ -622,6 +622,32 @@ describe.skipIf(skip)('editor in Chromium', () => {
     }
   });
 
+  it('while a graph runs the canvas is read-only: a param, a drop or a Delete is refused and says why; after Stop edits work again', async () => {
+    const file = 'e2e-read-only.yaml';
+    await writeFile(
+      join(graphDir, file),
+      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 64, height: 64, fps: 30}}', '  recorder: {type: HDF5Sink, params: {file: out/e2e-ro.h5, ifExists: overwrite}}', 'links:', '  - camera.out -> recorder.in', ''].join('\n'),
+    );
+    await openEditor(`?graph=${file}`);
+    await eventually(() => nodes().count()).toBe(2);
+    await page.getByTestId('run').click();
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('running');
+    await selectNode('camera');
+    await eventually(() => page.getByTestId('inspector-read-only').isVisible()).toBe(true);
+    expect(await page.getByTestId('param-fps').isDisabled()).toBe(true);
+    await page.getByTestId('palette-FFT').dragTo(page.getByTestId('canvas'), { targetPosition: { x: 300, y: 400 } });
+    await eventually(() => page.getByTestId('message').textContent()).toContain('stop it to edit');
+    expect(await nodes().count()).toBe(2);
+    await page.keyboard.press('Delete');
+    expect(await nodes().count()).toBe(2);
+    await page.getByTestId('stop').click();
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    await selectNode('camera');
+    await setParam('fps', '12');
+    await eventually(() => page.getByTestId('param-fps').inputValue()).toBe('12');
+    await dropNode('FFT', 300, 400);
+  });
+
   it('runs a graph: rates change on nodes and links, Camera and FFT show previews', async () => {
     const runFile = 'e2e-run.yaml';
     await writeFile(

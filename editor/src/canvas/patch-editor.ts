@@ -60,6 +60,9 @@ export function spreadFactor(at: readonly (readonly [number, number])[], boxes: 
   return s;
 }
 
+/** Why an edit is refused while a graph runs. */
+const RUNNING: Refusal = { code: 'RUNNING', message: 'the graph is running: stop it to edit (what runs is what is shown)' };
+
 /** Room between layers for a link's rate label. */
 const ARRANGE = { options: { 'elk.spacing.nodeNode': '60', 'elk.layered.spacing.nodeNodeBetweenLayers': '140' } };
 
@@ -67,7 +70,7 @@ type Schemes = GetSchemes<PatchNode, PatchLink>;
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
 /** Why a link was refused: the error validate would report for it. */
-export type Refusal = Pick<GraphError, 'code' | 'message'>;
+export type Refusal = Pick<GraphError, 'message'> & { code: GraphError['code'] | 'RUNNING' };
 
 export interface PatchEditorHooks {
   /** The graph changed (`layout`: only positions). */
@@ -90,6 +93,8 @@ export class PatchEditor {
   private readonly catalog: readonly NodeDecl[];
   private readonly selector = AreaExtensions.selector();
   private quiet = 0;
+  /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
+  readOnly = false;
   private clip: Clip | undefined;
 
   constructor(container: HTMLElement, catalog: readonly NodeDecl[], private readonly hooks: PatchEditorHooks) {
@@ -130,6 +135,11 @@ export class PatchEditor {
     AreaExtensions.simpleNodesOrder(area);
 
     this.editor.addPipe((ctx) => {
+      // While a graph runs the graph does not change (nodes may still be moved around).
+      if (this.readOnly && this.quiet === 0 && ['nodecreate', 'noderemove', 'connectioncreate', 'connectionremove'].includes(ctx.type)) {
+        this.hooks.onRefuse(RUNNING);
+        return undefined;
+      }
       if (ctx.type === 'connectioncreate') {
         if (this.quiet === 0) {
           const refusal = this.refusalFor(ctx.data);
@@ -161,6 +171,7 @@ export class PatchEditor {
       const type = e.dataTransfer?.getData('application/x-patchbay-node');
       if (!type) return;
       e.preventDefault();
+      if (this.readOnly) return this.hooks.onRefuse(RUNNING);
       area.area.setPointerFrom(e);
       const { x, y } = area.area.pointer;
       void this.addNode(type, {}, { x, y }).then((n) => this.select(n));
@@ -299,6 +310,7 @@ export class PatchEditor {
 
   /** Sets a param (undefined or the default removes it), as one undoable step. */
   setParam(node: PatchNode, key: string, value: unknown): void {
+    if (this.readOnly) return this.hooks.onRefuse(RUNNING);
     const before = node.params[key];
     const apply = (v: unknown): void => {
       // What the saved document leaves out, so the canvas and the file agree on what is set.
@@ -315,6 +327,7 @@ export class PatchEditor {
 
   /** Renames a node (its id in the graph), as one undoable step; returns why not, if not. */
   rename(node: PatchNode, gid: string): string | undefined {
+    if (this.readOnly) return RUNNING.message;
     const bad = nodeIdProblem(gid);
     if (bad) return bad;
     if (gid !== node.gid && this.byGid(gid)) return `${gid} is already taken`;
