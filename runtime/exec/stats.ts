@@ -27,9 +27,10 @@ export class StatsKeeper {
       const framesOut = Math.max(s.framesOut, f.framesOut);
       const bytesIn = Math.max(s.bytesIn, f.bytesIn);
       const bytesOut = Math.max(s.bytesOut, f.bytesOut);
-      const sink = r.outputs.size === 0 && framesOut === 0;
-      const frames = sink ? framesIn : framesOut;
-      const bytes = sink ? bytesIn : bytesOut;
+      // What the node handled: the larger of what came in and what went out. Monotonic, so a
+      // rate is never negative (a node whose output nobody takes counts its out as it goes).
+      const frames = Math.max(framesIn, framesOut);
+      const bytes = Math.max(bytesIn, bytesOut);
       const prev = this.prevNodes.get(r.node.id) ?? { frames: 0, bytes: 0 };
       this.prevNodes.set(r.node.id, { frames, bytes });
       const busyNs = s.busyNs > 0 ? s.busyNs : f.busyNs;

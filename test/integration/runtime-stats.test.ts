@@ -39,3 +39,20 @@ test('stats: snapshots while running with rates and progress; tap sees every fra
   expect(tapped.copy).toEqual([...Array(N).keys()]);
   expect(tapped.sink).toBeUndefined();
 });
+
+test('rates are never negative: an FFT whose output nobody takes (its frames out counted as they go)', async () => {
+  const plan = makePlan(
+    [
+      { id: 'src', type: 'Camera', params: { width: 1024, height: 1024, fps: 0, frames: 40 } },
+      { id: 'fft', type: 'FFT', params: { threads: 1 } },
+    ],
+    ['src.out -> fft.in'],
+  );
+  const run = runPlan(plan, { statsIntervalMs: 5 });
+  const rates: number[] = [];
+  run.on('stats', (s) => rates.push(s.nodes.fft?.fps ?? 0));
+  const summary = await run.done;
+  expect(summary.exitCode).toBe(0);
+  expect(rates.length).toBeGreaterThan(3);
+  expect(Math.min(...rates)).toBeGreaterThanOrEqual(0);
+});
