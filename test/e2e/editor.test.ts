@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadGraph, serializeGraph } from '../../runtime/graph/index.ts';
 import type { Graph } from '../../runtime/graph/types.ts';
 import { missing } from '../helpers/env.ts';
+import { freePort } from '../helpers/run-harness.ts';
 import { Publisher, Subscriber } from 'zeromq';
 import { encode, nowNs } from '../../runtime/wire/index.ts';
 
@@ -646,6 +647,38 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await setParam('fps', '12');
     await eventually(() => page.getByTestId('param-fps').inputValue()).toBe('12');
     await dropNode('FFT', 300, 400);
+  });
+
+  it('the end of a run says what went wrong whole: a failing node\'s message in the inspector and the message bar; drops per node; progress belongs to its graph', async () => {
+    const failing = 'e2e-fails.yaml';
+    await writeFile(join(graphDir, 'out-exists.h5'), 'not empty');
+    await writeFile(
+      join(graphDir, failing),
+      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: 20}}', `  recorder: {type: HDF5Sink, params: {file: ${JSON.stringify(join(graphDir, 'out-exists.h5'))}}}`, 'links:', '  - camera.out -> recorder.in', ''].join('\n'),
+    );
+    await openEditor(`?graph=${failing}`);
+    await eventually(() => nodes().count()).toBe(2);
+    await page.getByTestId('run').click();
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    await eventually(() => page.getByTestId('message').textContent()).toMatch(/recorder: FILE_EXISTS: .*out-exists\.h5/);
+    await selectNode('recorder');
+    await eventually(() => page.getByTestId('inspector-failure').textContent()).toContain('out-exists.h5');
+
+    const dropping = 'e2e-drops.yaml';
+    await writeFile(
+      join(graphDir, dropping),
+      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: 50}}', `  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${await freePort()}"}}`, 'links:', '  - camera.out -> publish.in', ''].join('\n'),
+    );
+    await openEditor(`?graph=${dropping}`);
+    await eventually(() => nodes().count()).toBe(2);
+    await page.getByTestId('run').click();
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    // Published to nobody: "finished", and how many were dropped where.
+    await eventually(() => page.getByTestId('message').textContent()).toMatch(/Run finished .*frames dropped: .*publish 50/);
+    await eventually(() => page.getByTestId('progress').textContent()).toBe('50 / 50');
+    await page.getByTestId('file-select').selectOption(failing);
+    await eventually(() => page.locator('[data-node-id=recorder]').count()).toBe(1);
+    await eventually(() => page.getByTestId('progress').count()).toBe(0);
   });
 
   it('runs a graph: rates change on nodes and links, Camera and FFT show previews', async () => {
