@@ -14,8 +14,13 @@ import json
 import sys
 import time
 
-import numpy as np
-import zmq
+try:
+    import numpy as np
+    import zmq
+except ImportError as e:  # another interpreter than the one with pyzmq and numpy (pyenv, conda)
+    sys.exit(f"{sys.executable} has no module {e.name}: this script needs pyzmq and numpy. "
+             "On Debian/Ubuntu: sudo apt-get install python3-zmq python3-numpy, then run it "
+             "with /usr/bin/python3; or install them for this interpreter (pip install pyzmq numpy).")
 
 
 def main():

@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** Debian's Python, which has python3-zmq, python3-numpy and python3-h5py (pip's registry is out of reach). */
-export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+/**
+ * The Python the tests run their peers with: PATCHBAY_PYTHON when set (a virtualenv with pyzmq,
+ * numpy and h5py), else Debian's /usr/bin/python3 (python3-zmq, python3-numpy, python3-h5py),
+ * else python3 on PATH.
+ */
+export const PYTHON = process.env.PATCHBAY_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -12,7 +16,7 @@ export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
  */
 export function missing(what: string, probe: () => boolean): string | undefined {
   if (probe()) return undefined;
-  const reason = `${what} is not installed`;
+  const reason = `${what} is not installed${/python/i.test(what) ? ` (for ${PYTHON}; set PATCHBAY_PYTHON to another interpreter)` : ''}`;
   if (IN_CI) return undefined;
   process.stderr.write(`skipping: ${reason}\n`);
   return reason;

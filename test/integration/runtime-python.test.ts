@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { typedView } from '../../runtime/wire/index.ts';
@@ -193,5 +196,20 @@ describe.skipIf(skip)('Python peers (examples/python)', () => {
     const frames = cap.of('sink').frames;
     expect(frames.map((f) => f.seq)).toEqual([...Array(10).keys()]);
     for (const f of frames) expect(typedView(f)[7]).toBe(7 + f.seq);
+  });
+});
+
+describe.skipIf(skip)('examples/python with the wrong interpreter', () => {
+  test('an interpreter without pyzmq gets a message naming it and what to install, not a bare traceback', async () => {
+    // An interpreter whose zmq cannot be imported, as pyenv's or conda's python3 without pyzmq.
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-nozmq-'));
+    mkdirSync(join(dir, 'zmq'));
+    writeFileSync(join(dir, 'zmq', '__init__.py'), "raise ModuleNotFoundError(\"No module named 'zmq'\", name='zmq')\n");
+    for (const name of ['publisher.py', 'subscriber.py', 'pusher.py', 'worker.py', 'sink.py', 'server.py', 'requester.py']) {
+      const r = spawnSync(PYTHON, [script(name)], { env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8' });
+      expect(r.status, name).toBe(1);
+      expect(r.stderr, name).toContain('has no module zmq: this script needs pyzmq and numpy');
+      expect(r.stderr, name).not.toContain('Traceback');
+    }
   });
 });
