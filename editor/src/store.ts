@@ -17,6 +17,8 @@ export const live = reactive({
   failures: {} as Record<string, NodeFailure>,
   /** "a.out -> b.in" by Rete connection id (it changes when a node is renamed). */
   linkTexts: {} as Record<string, string>,
+  /** The Rete connection id of the link clicked last (Delete removes it), if any. */
+  selectedLink: undefined as string | undefined,
 });
 
 /** Clears what a run left on the canvas. */

@@ -152,6 +152,35 @@ describe.skipIf(skip)('editor in Chromium', () => {
     dialogAnswer = () => true;
   });
 
+  it('a clicked link is deleted with Delete; pasting twice puts each copy a step further, selected', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('Camera', 60, 150);
+    await dropNode('HDF5Sink', 420, 150);
+    await connect('camera.out', 'hdf5sink.in');
+    await eventually(() => links().count()).toBe(1);
+    // Click the link's path (its middle), then Delete.
+    const path = page.locator('svg[data-testid=link] path').first();
+    const box = (await path.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await eventually(() => page.locator('svg[data-testid=link].selected').count()).toBe(1);
+    await page.keyboard.press('Delete');
+    await eventually(() => links().count()).toBe(0);
+    expect(await nodes().count()).toBe(2);
+
+    await selectNode('camera');
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    await eventually(() => nodes().count()).toBe(3);
+    await page.keyboard.press('Control+v');
+    await eventually(() => nodes().count()).toBe(4);
+    const at = async (id: string) => (await page.locator(`[data-node-id=${id}]`).boundingBox())!;
+    const [a, b] = [await at('camera2'), await at('camera3')];
+    // Not on the same spot: the second paste lands a step further.
+    expect(Math.abs(a.x - b.x) + Math.abs(a.y - b.y)).toBeGreaterThan(20);
+    await eventually(() => page.locator('[data-node-id=camera3].selected, [data-node-id=camera3] .selected').count()).toBeGreaterThan(0);
+  });
+
   it('a number typo (abc, -) or an emptied required file is refused with its code, never silently taken as the default', async () => {
     await openEditor();
     await newGraph();

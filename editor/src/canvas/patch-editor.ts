@@ -19,46 +19,9 @@ import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
 import { isDefault, ownDecl } from '../../../runtime/graph/param-rules.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
 import { PatchLink, PatchNode } from './patch-node.ts';
+import { placeholderDecl, spreadFactor } from './placement.ts';
 import PatchLinkView from '../components/PatchLinkView.vue';
 import { live } from '../store.ts';
-
-/**
- * A node type the registry does not know (a typo, or a newer file): kept on the canvas with
- * the ports its links use and its params untouched, so saving never drops it; validation
- * marks it UNKNOWN_TYPE.
- */
-function placeholderDecl(gid: string, type: string, graph: Graph): NodeDecl {
-  const ins = new Set(graph.links.filter((l) => l.to.node === gid).map((l) => l.to.port));
-  const outs = new Set(graph.links.filter((l) => l.from.node === gid).map((l) => l.from.port));
-  return {
-    type,
-    role: 'compute',
-    inputs: [...ins].map((name) => ({ name, type: 'any' as const, many: true, doc: '' })),
-    outputs: [...outs].map((name) => ({ name, type: 'any' as const, many: true, doc: '' })),
-    params: {},
-    docs: { summary: `Unknown node type ${type}`, description: `patchbay has no node type ${type}; its params are kept as they are.` },
-  };
-}
-
-/**
- * How much to spread a saved layout so that no two boxes overlap at the editor's node
- * sizes (layouts written by hand or for smaller boxes would otherwise pile up).
- */
-export function spreadFactor(at: readonly (readonly [number, number])[], boxes: readonly { width: number; height: number }[], gap = 24): number {
-  const overlaps = (s: number): boolean => {
-    for (let i = 0; i < at.length; i++) {
-      for (let j = i + 1; j < at.length; j++) {
-        const [xi, yi] = [at[i][0] * s, at[i][1] * s];
-        const [xj, yj] = [at[j][0] * s, at[j][1] * s];
-        if (xi < xj + boxes[j].width + gap && xj < xi + boxes[i].width + gap && yi < yj + boxes[j].height + gap && yj < yi + boxes[i].height + gap) return true;
-      }
-    }
-    return false;
-  };
-  let s = 1;
-  while (s < 4 && overlaps(s)) s += 0.05;
-  return s;
-}
 
 /** Why an edit is refused while a graph runs. */
 const RUNNING: Refusal = { code: 'RUNNING', message: 'the graph is running: stop it to edit (what runs is what is shown)' };
@@ -95,6 +58,8 @@ export class PatchEditor {
   private quiet = 0;
   /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
   readOnly = false;
+  /** Pastes of the current clip so far: each lands a step further from the originals. */
+  private pastes = 0;
   private clip: Clip | undefined;
 
   constructor(container: HTMLElement, catalog: readonly NodeDecl[], private readonly hooks: PatchEditorHooks) {
@@ -161,6 +126,8 @@ export class PatchEditor {
     area.addPipe((ctx) => {
       if (ctx.type === 'nodetranslated') this.hooks.onChange('layout');
       if (ctx.type === 'nodepicked') this.hooks.onSelect(this.editor.getNode(ctx.data.id));
+      // A click anywhere but on a link (which stops it) unselects the link.
+      if (ctx.type === 'pointerdown') live.selectedLink = undefined;
       if (ctx.type === 'pointerup') setTimeout(() => this.hooks.onSelect(this.selected()[0]), 0);
       return ctx;
     });
@@ -253,14 +220,19 @@ export class PatchEditor {
     return this.editor.getNodes().filter((n) => n.selected);
   }
 
-  select(node: PatchNode): void {
-    for (const n of this.selected()) if (n !== node) this.selector.remove({ id: n.id, label: 'node' });
+  /** Adds a node to the selection; `alone`: the others are unselected first. */
+  private selectAlso(node: PatchNode, alone = false): void {
+    if (alone) for (const n of this.selected()) if (n !== node) this.selector.remove({ id: n.id, label: 'node' });
     this.selector.add({ id: node.id, label: 'node', translate: () => undefined, unselect: () => {
       node.selected = false;
       void this.area.update('node', node.id);
-    } }, false);
+    } }, !alone);
     node.selected = true;
     void this.area.update('node', node.id);
+  }
+
+  select(node: PatchNode): void {
+    this.selectAlso(node, true);
     this.hooks.onSelect(node);
   }
 
@@ -359,13 +331,21 @@ export class PatchEditor {
     this.hooks.onSelect(undefined);
   }
 
+  /** Removes the selected nodes (with their links), or the link clicked last. */
   async removeSelected(): Promise<void> {
+    const link = live.selectedLink;
+    live.selectedLink = undefined;
+    if (link !== undefined && this.editor.getConnection(link)) {
+      await this.editor.removeConnection(link);
+      return;
+    }
     await this.removeNodes(this.selected());
   }
 
   /** Copies the selected nodes and the links among them. */
   copy(): number {
     const sel = this.selected();
+    this.pastes = 0;
     const ids = new Set(sel.map((n) => n.gid));
     this.clip = {
       nodes: sel.map((n) => ({
@@ -377,23 +357,23 @@ export class PatchEditor {
     return sel.length;
   }
 
-  /** Pastes the copied nodes beside the originals with fresh ids, keeping the links among them. */
+  /** Pastes the copied nodes beside the originals (each paste a step further) with fresh ids, keeping the links among them; the pasted nodes are selected. */
   async paste(): Promise<PatchNode[]> {
     if (!this.clip) return [];
+    const step = ++this.pastes;
     const rename = new Map<string, string>();
     const added: PatchNode[] = [];
     for (const n of this.clip.nodes) {
-      const node = await this.addNode(n.type, structuredClone(n.params), { x: n.position.x + 40, y: n.position.y + 60 }, undefined, n.decl);
+      const node = await this.addNode(n.type, structuredClone(n.params), { x: n.position.x + 40 * step, y: n.position.y + 60 * step }, undefined, n.decl);
       rename.set(n.gid, node.gid);
       added.push(node);
     }
     for (const l of this.clip.links) {
       await this.link({ from: { node: rename.get(l.from.node)!, port: l.from.port }, to: { node: rename.get(l.to.node)!, port: l.to.port } }, false);
     }
-    for (const n of this.selected()) {
-      n.selected = false;
-      void this.area.update('node', n.id);
-    }
+    for (const n of this.selected()) this.selector.remove({ id: n.id, label: 'node' });
+    for (const n of added) this.selectAlso(n);
+    this.hooks.onSelect(added[0]);
     return added;
   }
 
