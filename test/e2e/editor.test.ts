@@ -152,6 +152,16 @@ describe.skipIf(skip)('editor in Chromium', () => {
     dialogAnswer = () => true;
   });
 
+  it('the palette finds node types by what a user means: "record", "zeromq"', async () => {
+    await openEditor();
+    await page.getByTestId('palette-search').fill('record');
+    await eventually(() => page.getByTestId('palette-HDF5Sink').isVisible()).toBe(true);
+    expect(await page.getByTestId('palette-FFT').count()).toBe(0);
+    await page.getByTestId('palette-search').fill('zeromq');
+    await eventually(() => page.getByTestId('palette-Push').isVisible()).toBe(true);
+    await page.getByTestId('palette-search').fill('');
+  });
+
   it('a clicked link is deleted with Delete; pasting twice puts each copy a step further, selected', async () => {
     await openEditor();
     await newGraph();
