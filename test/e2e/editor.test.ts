@@ -152,6 +152,29 @@ describe.skipIf(skip)('editor in Chromium', () => {
     dialogAnswer = () => true;
   });
 
+  it('Fit brings every node into view without moving any (Arrange would lay them out again)', async () => {
+    await openEditor();
+    await newGraph();
+    await dropNode('Camera', 60, 150);
+    await dropNode('HDF5Sink', 420, 150);
+    const canvas = (await page.getByTestId('canvas').boundingBox())!;
+    // Pan the view far away: the nodes are out of sight.
+    await page.mouse.move(canvas.x + 20, canvas.y + 20);
+    await page.mouse.down();
+    await page.mouse.move(canvas.x + canvas.width - 20, canvas.y + canvas.height - 20, { steps: 5 });
+    await page.mouse.up();
+    const inView = async () => {
+      const boxes = await Promise.all(['camera', 'hdf5sink'].map((id) => page.locator(`[data-node-id=${id}]`).boundingBox()));
+      return boxes.every((b) => b && b.x >= canvas.x && b.y >= canvas.y && b.x + b.width <= canvas.x + canvas.width && b.y + b.height <= canvas.y + canvas.height);
+    };
+    expect(await inView()).toBe(false);
+    const before = await page.evaluate(() => document.querySelector('[data-node-id=camera]')!.parentElement!.style.transform);
+    await page.getByTestId('fit').click();
+    await eventually(inView).toBe(true);
+    // The node itself did not move on the canvas: only the view did.
+    expect(await page.evaluate(() => document.querySelector('[data-node-id=camera]')!.parentElement!.style.transform)).toBe(before);
+  });
+
   it('the palette finds node types by what a user means: "record", "zeromq"', async () => {
     await openEditor();
     await page.getByTestId('palette-search').fill('record');
