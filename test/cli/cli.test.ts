@@ -3,10 +3,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { cli } from '../helpers/cli-main.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../runtime/cli/main.ts';
 import { renderNodeDocs } from '../../runtime/cli/node-docs.ts';
 import { loadGraph } from '../../runtime/graph/index.ts';
 import { compileGraph } from '../../runtime/compile/index.ts';
@@ -23,17 +22,6 @@ const examples = readdirSync(new URL('../../graphs/', import.meta.url))
   .map((f) => `graphs/${f}`);
 const MISTAKES = 'test/fixtures/graphs/every-mistake.yaml';
 
-/** Runs the CLI in-process with captured streams. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 /** "file:line:col CODE ..." lines as {code, line, col, severity}. */
 function parseLines(text: string, file: string) {

@@ -7,11 +7,10 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { cli } from '../helpers/cli-main.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineNodeType, registerNodeType } from '../../nodes/registry.ts';
-import { main } from '../../runtime/cli/main.ts';
 import { killRuns, runCli } from '../helpers/cli-run.ts';
 import { start, type Child } from '../helpers/child.ts';
 import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
@@ -28,17 +27,6 @@ afterEach(() => {
   killRuns();
 });
 
-/** The CLI in-process, its output captured. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 /** A temp dir holding copies of `files` (relative to graphs/) with free ports, `edit` applied to each text. */
 async function copies(files: string[], edit: (text: string) => string = (t) => t): Promise<string> {
