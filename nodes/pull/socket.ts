@@ -49,8 +49,9 @@ function endsWithNode(r: Runner, src: SocketSource): void {
 function sentBy(ctx: RunContext, producers: readonly { node: string; link?: string }[]): number {
   let sent = 0;
   for (const p of producers) {
-    const outs = [...(ctx.runners.get(p.node)?.outputs.values() ?? [])].flat();
-    for (const o of p.link === undefined ? (ctx.runners.get(p.node)?.outputs.get('out') ?? []) : outs.filter((x) => x.link?.plan.text === p.link)) sent += o.sent;
+    const outputs = ctx.runners.get(p.node)?.outputs;
+    const sinks = p.link === undefined ? (outputs?.get('out') ?? []) : [...(outputs?.values() ?? [])].flat().filter((o) => o.link?.plan.text === p.link);
+    for (const o of sinks) sent += o.sent;
   }
   return sent;
 }

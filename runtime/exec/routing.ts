@@ -26,9 +26,11 @@ export function route(ctx: RunContext): Routing {
   for (const l of ctx.plan.links) ctx.links.set(l.text, { plan: l, frames: 0, bytes: 0, dropped: 0, queued: 0 });
   const own: PlanSocket[] = [];
   for (const s of ctx.plan.sockets) {
-    if (s.route.role !== 'own') continue;
-    if (opensOwnSocket(ctx.plan.nodes.find((n) => n.id === s.node)?.type ?? '')) own.push(s);
-    else ctx.runners.get(s.node)?.stageSockets.push(s);
+    // Only the nodes that run here: another host's node opens its own sockets there.
+    const r = ctx.runners.get(s.node);
+    if (s.route.role !== 'own' || !r) continue;
+    if (opensOwnSocket(r.node.type)) own.push(s);
+    else r.stageSockets.push(s);
   }
   const linkSockets = ctx.plan.sockets.filter((s) => s.route.role === 'link');
   const receivers = linkSockets.filter((s) => s.type === 'SUB' || s.type === 'PULL');
@@ -66,8 +68,7 @@ export async function scheduleSockets(ctx: RunContext, { own, receivers, senders
   const localReceivers: ReceiversByEndpoint = new Map();
 
   for (const s of own) {
-    const r = ctx.runners.get(s.node);
-    if (!r) continue;
+    const r = ctx.runners.get(s.node)!;
     const opener = await loadSocketOpener(r.node.type);
     if (!opener) throw new ExecError('STAGE_MISSING', `the ${r.node.type} socket has no default export SocketOpener`, r.node.id);
     for (const open of opener({ ctx, runner: r, socket: s, receivers: localReceivers })) schedule(s, open);

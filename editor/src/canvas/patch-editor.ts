@@ -24,7 +24,7 @@ import PatchLinkView from '../components/PatchLinkView.vue';
 import { live } from '../store.ts';
 
 /** Why an edit is refused while a graph runs. */
-const RUNNING: Refusal = { code: 'RUNNING', message: 'the graph is running: stop it to edit (what runs is what is shown)' };
+export const RUNNING: Refusal = { code: 'RUNNING', message: 'the graph is running: stop it to edit (what runs is what is shown)' };
 
 /** Room between layers for a link's rate label. */
 const ARRANGE = { options: { 'elk.spacing.nodeNode': '60', 'elk.layered.spacing.nodeNodeBetweenLayers': '140' } };

@@ -90,7 +90,6 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
   const r = src.runner;
   let lastSeq = -1;
   let gaps = 0;
-  let full = false;
   let over = 0;
   for (;;) {
     let parts: Buffer[];
@@ -174,7 +173,6 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       // The node's `frames` reached, as the course's sink stops after its count. The graph's
       // sources are stopped, so the node's sockets the graph feeds drain and end; outside
       // producers are left (they have no end of stream).
-      full = true;
       if (ctx.sources.some((x) => x.runner === r && !x.sourceLike && !x.aux)) ctx.stopSources();
       if (src.sourceLike || src.aux) break;
     }
@@ -182,7 +180,7 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
   closeSource(ctx, src);
   if (over > 0) ctx.problems.note(r, new ExecError('OVER_FRAMES', `took its ${r.limit} frames; ${over} more the graph's producers sent before they stopped were not passed on`, r.node.id), over);
   // Producers still connected when the node took its `frames` did not leave: the node did.
-  if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping && !full && !(r.limit > 0 && r.taken >= r.limit)) {
+  if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping && !(r.limit > 0 && r.taken >= r.limit)) {
     const n = src.peersEver - src.eos;
     ctx.problems.refuse(r, new ExecError('PEER_LEFT', `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`, r.node.id));
   }
