@@ -44,9 +44,14 @@ const commands: Record<string, CommandEntry> = {
     load: () => external('../server/edit-command.ts', 'editCommand'),
   },
   export: {
-    usage: 'export --python FILE DIR [--host NAME] [--force]',
-    summary: 'write the graph (or one host\'s part) as course-style pyzmq scripts, one per process, that run beside patchbay',
+    usage: 'export (--python FILE DIR | --systemd FILE [--out DIR]) [--host NAME] [--force]',
+    summary: 'write the graph (or one host\'s part) as course-style pyzmq scripts, one per process, that run beside patchbay; or a host\'s part as a systemd unit',
     load: async () => (await import('./export-command.ts')).exportCommand,
+  },
+  keys: {
+    usage: 'keys NAME [--dir DIR] [--force]',
+    summary: 'write a CURVE key pair for secure links: NAME.key (public, for the other machines) and NAME.key_secret (stays here)',
+    load: async () => (await import('./keys-command.ts')).keysCommand,
   },
   nodes: {
     usage: 'nodes [TYPE] [--json]',

@@ -264,7 +264,7 @@ describe('usage errors name the closest flag, command, node type or backend; exi
     expect(help.err).toContain('did you mean run?');
     const bogus = await cli('help', 'bogus');
     expect(bogus.code).toBe(2);
-    expect(bogus.err).toContain('commands: validate, plan, run, edit, export, nodes, devices, help');
+    expect(bogus.err).toContain('commands: validate, plan, run, edit, export, keys, nodes, devices, help');
   });
 
   it('nodes TYPE is found whatever its case', async () => {
