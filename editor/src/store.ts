@@ -19,6 +19,8 @@ export const live = reactive({
   linkTexts: {} as Record<string, string>,
   /** The Rete connection id of the link clicked last (Delete removes it), if any. */
   selectedLink: undefined as string | undefined,
+  /** The names of the graph's hosts: map, in order: a node's host badge takes its colour from its host's place. */
+  hostNames: [] as string[],
 });
 
 /** Clears what a run left on the canvas. */

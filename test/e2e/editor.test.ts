@@ -2,51 +2,27 @@
  * The editor in real Chromium against `patchbay edit`: build a graph by drag and drop, set
  * params in the inspector, save, open the example graphs, refuse wrong links, run a graph.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadGraph, serializeGraph } from '../../runtime/graph/index.ts';
 import type { Graph } from '../../runtime/graph/types.ts';
-import { missing } from '../helpers/env.ts';
+import { eventually, IMG, pageForTests, ROOT, skipWithoutBrowser } from './page.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { Publisher, Subscriber } from 'zeromq';
 import { encode, nowNs } from '../../runtime/wire/index.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// The docs' screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree as it found it.
-const IMG = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs/img') : join(ROOT, 'test-output/img');
-mkdirSync(IMG, { recursive: true });
 const url = inject('editorUrl');
 const graphDir = inject('graphDir');
-const skip = missing('Chromium (/usr/bin/chromium)', () => inject('browserWs') !== '');
+const skip = skipWithoutBrowser();
 
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-
-beforeAll(async () => {
-  if (skip) return;
-  browser = await chromium.connect(inject('browserWs'));
-  context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  // As a user does: the printed URL once, which leaves the token as a cookie and the address bar clean.
-  await page.goto(`${url}?token=${inject('editorToken')}`);
-  if (new URL(page.url()).searchParams.has('token')) throw new Error(`the token stayed in the address bar: ${page.url()}`);
-  page.on('pageerror', (e) => process.stderr.write(`editor page error: ${e.stack ?? e.message}\n`));
-  // Unsaved-changes questions and "Save as" names are answered by each test through this hook.
-  page.on('dialog', (d) => void (dialogAnswer(d.type(), d.message()) === false ? d.dismiss() : d.accept(String(dialogAnswer(d.type(), d.message()) ?? ''))));
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-});
-
-/** Polls until the page agrees (playwright-core has no web-first assertions of its own). */
-const eventually = <T>(fn: () => Promise<T>, timeout = 10_000) => expect.poll(fn, { timeout, interval: 50 });
+// Unsaved-changes questions and "Save as" names are answered by each test through dialogAnswer.
+pageForTests((opened) => ({ browser, context, page } = opened), (type, message) => dialogAnswer(type, message));
 
 let dialogAnswer: (type: string, message: string) => string | boolean | undefined = () => true;
 

@@ -9,7 +9,7 @@ import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
 import { AutoArrangePlugin, Presets as ArrangePresets } from 'rete-auto-arrange-plugin';
 import { ContextMenuPlugin, Presets as ContextMenuPresets, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
-import { HistoryExtensions, HistoryPlugin, Presets as HistoryPresets } from 'rete-history-plugin';
+import { HistoryPlugin, Presets as HistoryPresets } from 'rete-history-plugin';
 import type { NodeDecl } from '../../../nodes/types.ts';
 import type { Graph, GraphError, GraphLink, GraphNode } from '../../../runtime/graph/types.ts';
 // The runtime's own rules, not a copy: a link or an id the editor takes, validate takes too.
@@ -87,8 +87,8 @@ export class PatchEditor {
     render.addPreset(Presets.minimap.setup({ size: 180 }));
     connection.addPreset(ConnectionPresets.classic.setup());
     this.arrange.addPreset(ArrangePresets.classic.setup());
+    // Ctrl+Z / Ctrl+Y are the app's (undo() and redo() below), which refuse while a graph runs.
     this.history.addPreset(HistoryPresets.classic.setup());
-    HistoryExtensions.keyboard(this.history);
 
     this.editor.use(area);
     area.use(connection);
@@ -266,7 +266,7 @@ export class PatchEditor {
   }
 
   /** The graph document of what is on the canvas. */
-  toGraph(meta: { name?: string; description?: string } = {}): Graph {
+  toGraph(meta: Pick<Graph, 'name' | 'description' | 'hosts' | 'secure'> = {}): Graph {
     const nodes: Record<string, GraphNode> = {};
     const layout: Record<string, [number, number]> = {};
     for (const n of this.editor.getNodes()) {
@@ -277,6 +277,8 @@ export class PatchEditor {
     const g: Graph = { patchbay: 1, nodes, links: this.links(), layout };
     if (meta.name) g.name = meta.name;
     if (meta.description) g.description = meta.description;
+    if (meta.hosts !== undefined) g.hosts = meta.hosts;
+    if (meta.secure !== undefined) g.secure = meta.secure;
     return g;
   }
 
@@ -295,6 +297,20 @@ export class PatchEditor {
     };
     apply(value);
     this.history.add({ undo: () => apply(before), redo: () => apply(value) });
+  }
+
+  /**
+   * An edit beside the canvas's own (a node's host, the graph's hosts: map) as one undoable step:
+   * `apply(true)` makes it, `apply(false)` takes it back; each returns the nodes to redraw.
+   */
+  edit(apply: (forward: boolean) => readonly PatchNode[]): void {
+    if (this.readOnly) return this.hooks.onRefuse(RUNNING);
+    const step = (forward: boolean): void => {
+      for (const n of apply(forward)) void this.area.update('node', n.id);
+      this.hooks.onChange('graph');
+    };
+    step(true);
+    this.history.add({ undo: () => step(false), redo: () => step(true) });
   }
 
   /** Renames a node (its id in the graph), as one undoable step; returns why not, if not. */
@@ -378,6 +394,7 @@ export class PatchEditor {
   }
 
   async undo(): Promise<void> {
+    if (this.readOnly) return this.hooks.onRefuse(RUNNING);
     this.quiet++;
     try {
       await this.history.undo();
@@ -387,6 +404,7 @@ export class PatchEditor {
   }
 
   async redo(): Promise<void> {
+    if (this.readOnly) return this.hooks.onRefuse(RUNNING);
     this.quiet++;
     try {
       await this.history.redo();

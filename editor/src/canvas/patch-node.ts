@@ -15,7 +15,7 @@ export const NODE_BOX = { width: 190, title: 44, port: 30, stats: 40, preview: 1
 export class PatchNode extends ClassicPreset.Node {
   width = NODE_BOX.width;
   height: number;
-  /** The host the graph places it on (`host:`): not drawn yet, but kept, so a save never drops it. */
+  /** The host the graph places it on (`host:`), shown as a badge in the node's colour for that host. */
   host?: string;
   constructor(public gid: string, public readonly decl: NodeDecl, public params: Record<string, unknown>) {
     super(decl.type);

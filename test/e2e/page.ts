@@ -1,0 +1,59 @@
+/**
+ * A page of the editor in the shared Chromium (test/e2e/global-setup.ts), opened as a user does,
+ * for the browser tests.
+ */
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { missing } from '../helpers/env.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Where screenshots go: docs/img only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the tree as it found it. */
+export const IMG = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs/img') : join(ROOT, 'test-output/img');
+mkdirSync(IMG, { recursive: true });
+
+/** Why the browser tests skip here (Chromium missing), or undefined. */
+export function skipWithoutBrowser(): string | undefined {
+  return missing('Chromium (/usr/bin/chromium)', () => inject('browserWs') !== '');
+}
+
+/** Polls until the page agrees (playwright-core has no web-first assertions of its own). */
+export const eventually = <T>(fn: () => Promise<T>, timeout = 10_000) => expect.poll(fn, { timeout, interval: 50 });
+
+/**
+ * A page that opened the URL `patchbay edit` printed, once: the token is then a cookie and the
+ * address bar is clean. `answer` answers the page's questions (unsaved changes, "Save as" names):
+ * false dismisses, a string is typed, true or undefined accepts.
+ */
+export async function openPage(answer: (type: string, message: string) => string | boolean | undefined = () => true): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
+  const browser = await chromium.connect(inject('browserWs'));
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  await page.goto(`${inject('editorUrl')}?token=${inject('editorToken')}`);
+  if (new URL(page.url()).searchParams.has('token')) throw new Error(`the token stayed in the address bar: ${page.url()}`);
+  page.on('pageerror', (e) => process.stderr.write(`editor page error: ${e.stack ?? e.message}\n`));
+  page.on('dialog', (d) => {
+    const a = answer(d.type(), d.message());
+    void (a === false ? d.dismiss() : d.accept(String(a ?? '')));
+  });
+  return { browser, context, page };
+}
+
+/**
+ * Opens a page (openPage) before the tests of the calling file and closes it after them; `use`
+ * receives the page, its context and browser. Nothing is opened when the tests skip.
+ */
+export function pageForTests(use: (opened: { browser: Browser; context: BrowserContext; page: Page }) => void, answer?: Parameters<typeof openPage>[0]): void {
+  let opened: Awaited<ReturnType<typeof openPage>> | undefined;
+  beforeAll(async () => {
+    if (skipWithoutBrowser()) return;
+    opened = await openPage(answer);
+    use(opened);
+  });
+  afterAll(async () => {
+    await opened?.context.close();
+    await opened?.browser.close();
+  });
+}
