@@ -39,7 +39,7 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
 `;
 
 /** The other engineers' benches that --all runs, in this order. */
-const TOPICS = ['runtime-hop', 'camera', 'fft', 'hdf5'];
+const TOPICS = ['runtime-hop', 'camera', 'fft', 'hdf5', 'curve'];
 
 function list<T extends string>(value: string | undefined, all: readonly T[], what: string): T[] {
   if (value === undefined) return [...all];
