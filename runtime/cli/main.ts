@@ -29,7 +29,7 @@ const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./validate-command.ts')).validateCommand,
   },
   plan: {
-    usage: 'plan FILE [--json]',
+    usage: 'plan FILE [--json] [--host NAME]',
     summary: 'show what a graph compiles to: sockets, links, pools, start order',
     load: async () => (await import('./plan-command.ts')).planCommand,
   },

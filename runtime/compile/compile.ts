@@ -81,6 +81,7 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
         break;
     }
     const own: PlanSocket = { node: n.id, type: s.own, side: n.side!, endpoint: n.endpoint!, hwm: hwmOf(n), peer, route: { role: 'own' } };
+    if (n.hostName) own.hostName = n.hostName;
     if (s.own === 'SUB') own.topics = topicsOf(n);
     const waitFor = Number(n.params.waitFor ?? 0);
     if (waitFor > 0) own.waitFor = waitFor;
@@ -111,6 +112,7 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
       peer: type === 'PUSH' ? `(to ${server.id})` : `(from ${server.id})`,
       route: { role: 'link' },
     };
+    if (server.hostName) s.hostName = server.hostName;
     // A subscriber of an in-graph publisher takes the publisher's topic, so it gets exactly what is published.
     if (type === 'SUB') s.topics = [typeof server.params.topic === 'string' ? server.params.topic : ''];
     sockets.push(s);
@@ -118,6 +120,7 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
   }
 
   meetInProcess(sockets, nodes);
+  if (graph.secure === true) secureSockets(sockets, nodes, a.hosts);
   routeSockets(sockets, links);
 
   const pools: PlanPool[] = [];
@@ -127,6 +130,8 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
   }
 
   const plan: Plan = { name: graph.name ?? 'graph', nodes, links, sockets, pools, startOrder: startOrder(run, edges, a) };
+  if (a.hosts?.size) plan.hosts = Object.fromEntries(a.hosts);
+  if (graph.secure === true) plan.secure = true;
   const skipped = [...a.nodes.keys()].filter((id) => !inPlan.has(id));
   if (skipped.length) plan.skipped = skipped;
   return plan;
@@ -154,6 +159,31 @@ function meetInProcess(sockets: PlanSocket[], nodes: PlanNode[]): void {
     // A node's handshake REP is a second bound socket of its own: a name of its own.
     b.s.inproc = `inproc://in-graph/${b.s.node}${b.s.route.handshake ? '/ready' : ''}`;
     c.inproc = b.s.inproc;
+  }
+}
+
+/**
+ * `secure: true`: every bound tcp socket of a placed node is a CURVE server; every socket of a
+ * placed node that connects to one (over tcp, or over inproc from the same host) is its client.
+ */
+function secureSockets(sockets: PlanSocket[], nodes: PlanNode[], hosts: Analysis['hosts']): void {
+  const host = new Map(nodes.map((n) => [n.id, n.host]));
+  const servers: PlanSocket[] = [];
+  for (const s of sockets) {
+    const h = host.get(s.node);
+    if (s.side === 'bind' && h && s.endpoint.startsWith('tcp://')) {
+      s.secure = { host: h, server: true };
+      servers.push(s);
+    }
+  }
+  const byAddress = new Map([...(hosts ?? [])].map(([name, e]) => [e.address.replace(/^\[|\]$/g, ''), name]));
+  for (const c of sockets) {
+    const h = host.get(c.node);
+    if (c.side !== 'connect' || !h) continue;
+    const at = parseEndpoint(c.endpoint);
+    const binder = c.inproc ? servers.find((b) => b.inproc === c.inproc) : servers.find((b) => PEER[b.type] === c.type && at && sameEndpoint(parseEndpoint(b.endpoint)!, at));
+    const serverHost = binder ? host.get(binder.node) : c.inproc ? undefined : (c.hostName ?? (at?.host && byAddress.get(at.host.replace(/^\[|\]$/g, ''))));
+    if (serverHost) c.secure = { host: h, serverHost };
   }
 }
 

@@ -4,11 +4,16 @@ import type { Plan, PlanSocket } from './plan.ts';
 /** What `patchbay plan` prints: sockets, links, pools and start order, in words a student can follow. */
 export function formatPlan(plan: Plan): string {
   const lines: string[] = [];
-  lines.push(`plan: ${plan.name} (${plan.nodes.length} nodes, ${plan.links.length} links)`);
-  const hosts = [...new Set(plan.nodes.map((n) => n.host).filter((h): h is string => h !== undefined))];
+  const nodeHost = new Map(plan.nodes.map((n) => [n.id, n.host]));
+  lines.push(`plan: ${plan.name}${plan.host ? `, host ${plan.host}'s part` : ''} (${plan.nodes.length} nodes, ${plan.links.length} links)`);
+  const hosts = [...new Set([...plan.nodes.map((n) => n.host).filter((h): h is string => h !== undefined), ...(plan.host ? [] : Object.keys(plan.hosts ?? {}))])];
   if (hosts.length) {
-    lines.push('', 'hosts');
-    for (const h of hosts) lines.push(`  ${h}: ${plan.nodes.filter((n) => n.host === h).map((n) => n.id).join(', ')}`);
+    lines.push('', `hosts${plan.secure ? ' (links between them use CURVE)' : ''}`);
+    for (const h of hosts) {
+      const at = plan.hosts?.[h];
+      const ids = plan.nodes.filter((n) => n.host === h).map((n) => n.id);
+      lines.push(`  ${h}${at ? ` (${at.address})` : ''}: ${ids.length ? ids.join(', ') : 'no nodes'}`);
+    }
   }
 
   lines.push('', 'sockets');
@@ -19,9 +24,9 @@ export function formatPlan(plan: Plan): string {
         `  ${s.node}:`,
         s.type,
         s.side,
-        s.inproc ? (s.side === 'bind' ? `${s.endpoint} + ${s.inproc}` : s.inproc) : s.endpoint,
+        (s.inproc ? (s.side === 'bind' ? `${s.endpoint} + ${s.inproc}` : s.inproc) : s.endpoint) + (s.hostName ? ` (${s.hostName})` : ''),
         `hwm ${s.hwm}`,
-        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? '', s.waitFor ? waitingFor(s) : ''].filter(Boolean).join(' '),
+        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? '', s.waitFor ? waitingFor(s) : '', curve(s)].filter(Boolean).join(' '),
       ]),
     ),
   );
@@ -36,10 +41,16 @@ export function formatPlan(plan: Plan): string {
         `  ${l.text}`,
         l.via === 'inproc' ? 'in-process' : 'socket',
         l.endpoint,
-        l.lossless ? 'lossless' : 'may drop at the high-water mark',
+        (l.lossless ? 'lossless' : 'may drop at the high-water mark') + crossing(l.from.node, l.to.node),
       ]),
     ),
   );
+
+  function crossing(from: string, to: string): string {
+    if (!plan.host) return '';
+    const there = plan.links.length && !nodeHost.has(from) ? from : !nodeHost.has(to) ? to : undefined;
+    return there === undefined ? '' : `, ${there === from ? 'from' : 'to'} ${there} on ${plan.away?.[there] ?? 'another host'}`;
+  }
 
   lines.push('', 'pools');
   if (plan.pools.length === 0) lines.push('  (none)');
@@ -53,6 +64,12 @@ export function formatPlan(plan: Plan): string {
   lines.push(`  ${plan.startOrder.map((id, i) => `${i + 1}. ${id}`).join('  ')}`);
   if (plan.skipped?.length) lines.push('', `not run (no source feeds them): ${plan.skipped.join(', ')}`);
   return lines.join('\n') + '\n';
+}
+
+/** "CURVE server (camera-pc's key)", "CURVE client of camera-pc". */
+function curve(s: PlanSocket): string {
+  if (!s.secure) return '';
+  return 'server' in s.secure ? `CURVE server (${s.secure.host}'s key)` : `CURVE client of ${s.secure.serverHost}`;
 }
 
 /** "waits for 3 outside subscribers before the sources start". */

@@ -21,6 +21,13 @@ export interface PlanSocket {
   type: SocketType;
   side: 'bind' | 'connect';
   endpoint: string;
+  /** The `hosts:` name the endpoint was written with (tcp://camera-pc:5560); `endpoint` holds its address. */
+  hostName?: string;
+  /**
+   * `secure: true`: ZeroMQ CURVE. A bound socket is a CURVE server with its host's key that lets
+   * in the graph's hosts only; a socket that connects to one is its client, with its own host's key.
+   */
+  secure?: { host: string; server: true } | { host: string; serverHost: string };
   /** High-water mark in messages (both send and receive). */
   hwm: number;
   /** SUB only: the topic prefixes subscribed. */
@@ -110,4 +117,12 @@ export interface Plan {
   startOrder: string[];
   /** Nodes of the graph left out because no source feeds them (validation warned: UNREACHABLE_NODE). */
   skipped?: string[];
+  /** The graph's `hosts:` map: name -> address (an IP address or DNS name) and CURVE public key file. */
+  hosts?: Record<string, { address: string; key?: string }>;
+  /** `secure: true`: sockets between hosts use CURVE with the hosts' keys. */
+  secure?: boolean;
+  /** A host's part of the plan (hostPart): the host it is for. */
+  host?: string;
+  /** A host's part: the nodes on other hosts its links reach, and their hosts. */
+  away?: Record<string, string>;
 }

@@ -29,6 +29,7 @@ export const errorCodeDocs: Readonly<Record<GraphErrorCode, string>> = {
   NO_BINDER: 'a link carried by a socket that connects, with nothing in the graph binding its endpoint: the two ends would never meet',
   INCOMPATIBLE_SOCKETS: 'a connecting socket meets a bound socket it cannot talk to (REQ to a PUB)',
   CROSS_HOST_LINK: 'a link between nodes on different hosts that is not carried by a tcp socket',
+  UNKNOWN_HOST: 'a node placed on a host the `hosts:` map does not name',
   DUPLICATE_FILE: 'two HDF5Sinks write the same file',
   NO_SOURCE: 'nothing produces frames',
   NO_SINK: 'frames end nowhere',

@@ -9,6 +9,7 @@ import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './
 import { formatLink } from './link.ts';
 import { describe } from './param-rules.ts';
 import { nodeIdProblem } from './node-id.ts';
+import { placeNodes, readHosts, type HostEntry } from './host-rules.ts';
 import { checkNode, type Issue, type NodeInfo, type Where } from './node-rules.ts';
 import { BoundEndpoints, cycles, flowOrder } from './flow.ts';
 import { didYouMean } from './suggest.ts';
@@ -47,6 +48,8 @@ export interface Analysis {
   reachable: Set<string>;
   /** The message type each node's outputs carry once `any` ports have adopted their producers' type. */
   outType: Map<string, MessageType>;
+  /** The `hosts:` map read (placement); undefined when the graph has none. */
+  hosts?: Map<string, HostEntry>;
 }
 
 /** Which socket a connecting socket may meet at an endpoint bound in the same graph. */
@@ -110,6 +113,8 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     }
     nodes.set(id, checkNode(id, node, decl, order, add));
   });
+  const hosts = readHosts(graph.hosts, graph.secure, add);
+  placeNodes(nodes, hosts, graph.secure === true, add);
 
   // Links.
   const edges: Edge[] = [];
@@ -373,7 +378,8 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     }
   }
 
-  return { issues, nodes, edges, pairings, sources, reachable, outType };
+  const usable = hosts && new Map([...hosts].filter((h): h is [string, HostEntry] => h[1] !== null));
+  return { issues, nodes, edges, pairings, sources, reachable, outType, hosts: usable };
 }
 
 function plural(t: MessageType): string {

@@ -2,7 +2,7 @@
  * The graph document: read, check and write graph files (format version 1, docs/graph-format.md).
  *
  * The rules live in modules that import neither the node registry nor a Node API (endpoint,
- * node-id, param-rules, node-rules, graph-rules, flow, refuse-link, link, suggest), because the
+ * node-id, param-rules, node-rules, host-rules, graph-rules, flow, refuse-link, link, suggest), because the
  * editor's bundle runs them too; test/unit/editor-imports.test.ts keeps it so. The registry is
  * bound in analyze.ts and params.ts only.
  */

@@ -16,7 +16,7 @@ export interface LoadedGraph {
   analysis?: Analysis;
 }
 
-const TOP_KEYS = ['patchbay', 'name', 'description', 'nodes', 'links', 'layout'];
+const TOP_KEYS = ['patchbay', 'name', 'description', 'hosts', 'secure', 'nodes', 'links', 'layout'];
 const NODE_KEYS = ['type', 'params', 'host'];
 
 /** Where each part of the graph sits in the document, to put line and column on errors. */
@@ -26,6 +26,10 @@ interface Places {
   nodes: Map<string, { key: YamlNode; type?: YamlNode; host?: YamlNode; paramsKey?: YamlNode; params: Map<string, { key: YamlNode; value?: YamlNode }> }>;
   /** graph.links[i] was read from this item. */
   links: YamlNode[];
+  hostsKey?: YamlNode;
+  hostsValue?: YamlNode;
+  hosts: Map<string, { key: YamlNode; value?: YamlNode }>;
+  secure?: YamlNode;
 }
 
 /** Reads a graph file. Never throws: every problem is collected, with its line and column. */
@@ -70,7 +74,7 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     return { errors, doc, file };
   }
   const graph: Graph = { patchbay: 1, nodes: {}, links: [] };
-  const places: Places = { nodes: new Map(), links: [] };
+  const places: Places = { nodes: new Map(), links: [], hosts: new Map() };
   const toJS = (node: YamlNode | null | undefined, what: string): { ok: boolean; value?: unknown } => {
     if (node === null || node === undefined) return { ok: true, value: null };
     try {
@@ -106,6 +110,23 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
         if (value === null) break;
         if (isScalar(value) && typeof value.value === 'string') graph[key] = value.value;
         else push('BAD_DOCUMENT', `${key} must be a string`, value, {}, 'warning');
+        break;
+      }
+      case 'hosts': {
+        places.hostsKey = keyNode ?? undefined;
+        places.hostsValue = value ?? undefined;
+        for (const hp of isMap(value) ? value.items : []) {
+          const name = keyName(hp);
+          if (name !== undefined) places.hosts.set(name, { key: hp.key as YamlNode, value: (hp.value as YamlNode | null) ?? undefined });
+        }
+        const h = toJS(value, 'hosts');
+        if (h.ok && h.value !== null) graph.hosts = h.value as Graph['hosts']; // the validator checks its shape
+        break;
+      }
+      case 'secure': {
+        places.secure = value ?? keyNode ?? undefined;
+        const v = toJS(value, 'secure');
+        if (v.ok && v.value !== null) graph.secure = v.value as boolean;
         break;
       }
       case 'nodes':
@@ -259,6 +280,12 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
         if (!item) return { line: 1, col: 1 };
         return at(item, where.text ? offsetIn(item, where.text) : 0);
       }
+      case 'hosts': {
+        const h = where.host === undefined ? undefined : places.hosts.get(where.host);
+        return at(h ? (where.key ? h.key : (h.value ?? h.key)) : (places.hostsValue ?? places.hostsKey));
+      }
+      case 'secure':
+        return at(places.secure);
     }
   }
 

@@ -16,7 +16,9 @@ export type Where =
   | { at: 'nodes' }
   | { at: 'node'; node: string; key?: 'type' | 'host' | 'params' }
   | { at: 'param'; node: string; param: string; key?: boolean }
-  | { at: 'link'; index: number; text?: string };
+  | { at: 'link'; index: number; text?: string }
+  | { at: 'hosts'; host?: string; key?: boolean }
+  | { at: 'secure' };
 
 export interface Issue {
   error: GraphError;
@@ -32,6 +34,8 @@ export interface NodeInfo {
   /** Socket nodes: the endpoint in use (an empty endpoint param becomes inproc://<id>). */
   endpoint?: string;
   parsedEndpoint?: Endpoint;
+  /** The `hosts:` name the endpoint was written with (tcp://camera-pc:5560), now resolved in `endpoint`. */
+  hostName?: string;
   side?: 'bind' | 'connect';
   /** A node with the course's synchronised start (SocketDecl.handshake): that socket's endpoint. */
   handshake?: { endpoint: string; parsed: Endpoint; side: 'bind' | 'connect' };

@@ -53,6 +53,8 @@ function fresh(graph: Graph): Document {
   const root = doc.contents as YAMLMap;
   if (graph.name !== undefined) root.set('name', graph.name);
   if (graph.description !== undefined) root.set('description', graph.description);
+  if (graph.hosts !== undefined) root.set('hosts', doc.createNode(graph.hosts));
+  if (graph.secure !== undefined) root.set('secure', graph.secure);
   const nodes = new YAMLMap();
   for (const [id, node] of Object.entries(graph.nodes)) append(nodes, id, nodeToYaml(doc, node));
   root.set('nodes', nodes);
@@ -86,6 +88,14 @@ function layoutToYaml(doc: Document, layout: Record<string, [number, number]>): 
   const map = new YAMLMap();
   for (const [id, xy] of Object.entries(layout)) append(map, id, valueNode(doc, [xy[0], xy[1]]));
   return map;
+}
+
+/** Adds a key in front of `before` (a new hosts: map reads best above the nodes it places). */
+function insertBefore(map: YAMLMap, before: string, key: string, value: unknown): void {
+  const i = map.items.findIndex((p) => isScalar(p.key) && p.key.value === before);
+  const pair = new Pair(key, value);
+  if (i < 0) map.items.push(pair);
+  else map.items.splice(i, 0, pair);
 }
 
 /** Sets a key only when its value changed, so an untouched scalar keeps its style and comments. */
@@ -122,8 +132,9 @@ function toPlain(doc: Document, node: YamlNode): unknown {
 function update(doc: Document, graph: Graph): Document {
   const root = doc.contents as YAMLMap;
   setIfChanged(doc, root, 'patchbay', 1);
-  for (const key of ['name', 'description'] as const) {
+  for (const key of ['name', 'description', 'hosts', 'secure'] as const) {
     if (graph[key] === undefined) root.delete(key);
+    else if ((key === 'hosts' || key === 'secure') && !root.has(key)) insertBefore(root, 'nodes', key, doc.createNode(graph[key]));
     else setIfChanged(doc, root, key, graph[key]);
   }
 

@@ -20,6 +20,9 @@ export interface GraphNode {
   host?: string;
 }
 
+/** One machine of a placed graph: `camera-pc: 10.0.0.5`, or a map when it has a CURVE key. */
+export type GraphHost = string | { address: string; key?: string };
+
 export interface Graph {
   patchbay: 1;
   name?: string;
@@ -27,6 +30,13 @@ export interface Graph {
   /** In document order. */
   nodes: Record<string, GraphNode>;
   links: GraphLink[];
+  /**
+   * Placement: host name -> address or DNS name (docs/placement.md). A node's `host` names one;
+   * an endpoint may be written with a host name (tcp://camera-pc:5560).
+   */
+  hosts?: Record<string, GraphHost>;
+  /** Every link between hosts uses ZeroMQ CURVE with the hosts' keys. */
+  secure?: boolean;
   /** Editor positions; never affect running. */
   layout?: Record<string, [number, number]>;
 }
@@ -60,6 +70,7 @@ export type GraphErrorCode =
   | 'INCOMPATIBLE_SOCKETS'
   | 'NO_BINDER'
   | 'CROSS_HOST_LINK'
+  | 'UNKNOWN_HOST'
   | 'DUPLICATE_FILE'
   | 'UNCONNECTED_OUTPUT';
 
