@@ -12,12 +12,14 @@ import type { RefFeed } from '../../runtime/exec/refs.ts';
 import { deferred, sleep, type Runner } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
-import { attach, createSocket } from '../../runtime/exec/sockets.ts';
+import { attach, awayName, createSocket, CROSS_HOST } from '../../runtime/exec/sockets.ts';
 import { encode, type Frame } from '../../runtime/wire/index.ts';
 import { encodePickle } from '../../runtime/wire/pickle.ts';
 import type { ParamsOf } from '../types.ts';
 import type { publish as publishDecl } from './index.ts';
 
+/** How long a publisher goes on sending end of stream while the graph's subscribers on other hosts are subscribed, ms. */
+const AWAY_EOS_MS = 2000;
 /** End-of-stream messages a publisher sends again for outside subscribers (OUTSIDE_EOS_GAP_MS apart). */
 const OUTSIDE_EOS_REPEATS = 3;
 /**
@@ -51,13 +53,21 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
   const inGraphLocal = local ? subsAt(true) : 0;
   const inGraphRemote = local ? subsAt(false) : subsAt(true) + subsAt(false);
   const waitFor = s.waitFor ?? 0;
-  const outer = await xpub(ctx, r, s.hwm, inGraphRemote + waitFor, local ? { ...s, inproc: undefined } : s);
+  // The graph's subscribers placed on other hosts (run with --host): waited for like the rest,
+  // and named while the sources wait.
+  const awayConsumers = consumers.filter((c) => !ctx.runners.has(c.node));
+  const awaySubs = awayConsumers.reduce((a, c) => a + c.subscriptions, 0);
+  const outer = await xpub(ctx, r, s.hwm, inGraphRemote + waitFor, local ? { ...s, inproc: undefined } : s, awayConsumers.length ? CROSS_HOST : {});
   const inner = local ? await xpub(ctx, r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined }) : undefined;
   const boundAt = Date.now();
-  if (waitFor > 0) {
+  // Subscriptions of the graph's subscribers on this host that meet it over tcp or ipc.
+  const here = inGraphRemote - awaySubs;
+  if (waitFor > 0 || awaySubs > 0) {
+    const from = awayConsumers.map((c) => awayName(ctx.plan, c.node));
     r.waiting = () => {
-      const joined = Math.max(0, outer.subs() - inGraphRemote);
-      return joined < waitFor ? { what: 'subscribers', want: waitFor, joined } : undefined;
+      const joined = Math.max(0, outer.subs() - here);
+      const want = waitFor + awaySubs;
+      return joined < want ? { what: 'subscribers', want, joined, ...(from.length ? { from } : {}) } : undefined;
     };
   }
   const subHwm = Math.max(0, ...consumers.filter((c) => c.inproc).map((c) => c.hwm));
@@ -84,6 +94,14 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
       if (pickle && inGraphRemote === 0) return;
       await repeatEos(outer.q, eos, mine.filter((c) => !inner || !c.plan.inproc), ctx.forced);
       if (pickle) return;
+      // The graph's subscribers on other hosts cannot confirm either, and PUB drops at a full
+      // queue: again while any of them is still subscribed (each unsubscribes as its socket
+      // closes at its end of stream), for up to AWAY_EOS_MS.
+      const until = Date.now() + AWAY_EOS_MS;
+      while (awaySubs > 0 && outer.subs() > Math.max(0, here) && Date.now() < until && !ctx.forced.settled) {
+        await sleep(OUTSIDE_EOS_GAP_MS);
+        await sendWithin(outer.q, eos(), OUTSIDE_EOS_GAP_MS, ctx.forced);
+      }
       // Outside subscribers cannot confirm, and PUB drops at a full queue: a few more, spaced
       // out, so a student's script that is a little behind still sees end of stream.
       if (outer.subs() > inGraphRemote)
@@ -106,8 +124,8 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
 }
 
 /** An XPUB bound (or connected) as `at` says, counting subscriptions; the run's sources wait for `want` of them. */
-async function xpub(ctx: RunContext, r: Runner, hwm: number, want: number, at: PlanSocket): Promise<Xpub> {
-  const socket = createSocket('PUB', hwm) as zmq.XPublisher;
+async function xpub(ctx: RunContext, r: Runner, hwm: number, want: number, at: PlanSocket, options: Record<string, unknown> = {}): Promise<Xpub> {
+  const socket = createSocket('PUB', hwm, options) as zmq.XPublisher;
   ctx.sockets.push(socket);
   await attach(socket, at);
   let subs = 0;

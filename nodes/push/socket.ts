@@ -7,7 +7,8 @@ import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../r
 import { deferred, sleep, type OutputSink } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
-import { attach, createSocket, hasHandshake } from '../../runtime/exec/sockets.ts';
+import { ExecError } from '../../runtime/exec/errors.ts';
+import { attach, awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../../runtime/exec/sockets.ts';
 import { askReady } from '../../runtime/exec/transports/handshake.ts';
 import { encode } from '../../runtime/wire/index.ts';
 import { encodePickle } from '../../runtime/wire/pickle.ts';
@@ -21,8 +22,6 @@ const openVentilator: SocketOpener = (own) => [() => (own.socket.route.handshake
 export default openVentilator;
 
 async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers }: OwnSocket): Promise<void> {
-  const socket = createSocket('PUSH', s.hwm) as zmq.Push;
-  ctx.sockets.push(socket);
   // Outside workers (a student's PULL) are counted as they connect, so each gets its end of stream.
   let peers = 0;
   // waitFor: outside workers to wait for before the source starts, on top of the graph's own
@@ -31,11 +30,17 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
   const workers = s.route.consumers ?? [];
   // In-graph workers that meet it over inproc report no handshake: only those over tcp or ipc count.
   const inGraphRemote = workers.filter((x) => !x.inproc).length;
-  const want = waitFor > 0 && hasHandshake(s) ? waitFor + inGraphRemote : 0;
+  // The graph's workers placed on other hosts (run with --host): the sources wait for them too,
+  // so a camera half started first sends nothing into the void.
+  const away = workers.filter((x) => !ctx.runners.has(x.node)).map((x) => awayName(ctx.plan, x.node));
+  const want = (waitFor > 0 || away.length > 0) && hasHandshake(s) ? waitFor + inGraphRemote : 0;
+  const socket = createSocket('PUSH', s.hwm, away.length ? CROSS_HOST : {}) as zmq.Push;
+  ctx.sockets.push(socket);
   if (want > 0) {
+    const here = inGraphRemote - away.length;
     r.waiting = () => {
-      const joined = Math.max(0, peers - inGraphRemote);
-      return peers < want ? { what: 'workers', want: waitFor, joined } : undefined;
+      const joined = Math.max(0, peers - here);
+      return peers < want ? { what: 'workers', want: waitFor + away.length, joined, ...(away.length ? { from: away } : {}) } : undefined;
     };
   }
   const enough = deferred<void>();
@@ -43,14 +48,39 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
   // Peers that ever connected over tcp or ipc: outside workers, or the graph's own on other hosts
   // (the graph's workers on this host meet it over inproc and report no handshake).
   let connectedEver = 0;
-  socket.events.on('handshake', () => {
+  const joined = () => {
     peers++;
     connectedEver++;
     if (want > 0 && peers >= want) enough.resolve();
+  };
+  // Set when end of stream begins: a worker leaving after it is no loss.
+  let ending = false;
+  trackPeers(socket, joined, () => {
+    peers--;
+    if (away.length && peers < want && !ending && !ctx.stopping)
+      ctx.problems.warn(r, new ExecError('PEER_LOST', `lost ${away.join(', ')} (${s.endpoint}): frames wait for it to come back; Ctrl-C stops`, r.node.id));
+    stranded();
   });
-  socket.events.on('disconnect', () => peers--);
   await attach(socket, s);
   const q = new SendQueue(socket);
+  // A stop while the graph's workers on other hosts are gone: what waits to be sent never will be.
+  // Those frames are lost (counted), so the source can stop and the run end on one Ctrl-C.
+  let abandoned = false;
+  const gone = deferred<void>();
+  const stranded = () => {
+    if (!away.length || peers > 0 || !ctx.stopping || gone.settled) return;
+    r.flow.lost += q.depth;
+    abandoned = true;
+    gone.resolve();
+  };
+  ctx.signal.addEventListener('abort', stranded, { once: true });
+  const deliver = (parts: Parameters<SendQueue['send']>[0]): Promise<void> => {
+    if (abandoned) {
+      r.flow.lost++;
+      return Promise.resolve();
+    }
+    return away.length ? Promise.race([q.send(parts), gone.promise]) : q.send(parts);
+  };
   // A Push that connects to the graph's own Pull over inproc has no other peer: frames go by reference.
   const byRef = !!s.route.byRef;
   // pickle: outside workers get what the course's recv_pyobj() reads, and no end of stream
@@ -58,9 +88,12 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
   const pickle = (r.node.params as ParamsOf<typeof push>).codec === 'pickle';
   const sink: OutputSink = {
     sent: 0,
-    send: (frame) => q.send(byRef ? ctx.refs.ref(frame) : pickle ? [encodePickle(frame)] : encode(frame)),
+    send: (frame) => deliver(byRef ? ctx.refs.ref(frame) : pickle ? [encodePickle(frame)] : encode(frame)),
     end: async (count) => {
+      ending = true;
       if (pickle && workers.length === 0) return;
+      // Nobody to tell: no worker ever came, or the graph's workers on other hosts are gone.
+      if (peers === 0 && (sink.sent === 0 || away.length > 0) && !localReceivers.get(s.endpoint)?.length) return;
       const consumers = localReceivers.get(s.endpoint) ?? [];
       const eos = () => encode({ kind: 'eos', seq: count });
       // A Push that connects has one peer, one pipe: one end of stream reaches it (the send waits

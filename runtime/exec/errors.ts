@@ -10,6 +10,12 @@ export type ExecErrorCode =
   | 'BAD_PLAN'
   /** A socket could not bind or connect. */
   | 'SOCKET_ERROR'
+  /** A socket binds a tcp address this machine does not have (a host's half started on another machine). */
+  | 'NOT_THIS_HOST'
+  /** A peer on another host went away mid-run (its process ended, or the network between them). */
+  | 'PEER_LOST'
+  /** A secure (CURVE) socket refused a peer: its key is not one of the graph's hosts, or it spoke no CURVE. */
+  | 'PEER_REFUSED'
   /** A Request node waited longer than `timeoutMs` for a reply. */
   | 'REQUEST_TIMEOUT'
   /** A Request node's server answered something that is not a frame (text, a pickle of something else). */

@@ -16,6 +16,8 @@
 import { EventEmitter } from 'node:events';
 import type { Plan } from '../compile/plan.ts';
 import type { RunContext } from './context.ts';
+import { checkBindAddresses } from './addresses.ts';
+import { keyBase, secureRun } from './curve.ts';
 import { ExecError } from './errors.ts';
 import { Problems } from './problems.ts';
 import { RefTable } from './refs.ts';
@@ -36,9 +38,9 @@ let runs = 0;
 
 /** inproc names live in the process's one ZeroMQ context: each run gets its own, so two runs of one graph in a process do not meet. */
 function ownInprocNames(plan: Plan): Plan {
-  if (!plan.sockets.some((s) => s.inproc)) return plan;
   const tag = `#${++runs}`;
-  return { ...plan, sockets: plan.sockets.map((s) => (s.inproc ? { ...s, inproc: s.inproc + tag } : s)) };
+  // The sockets are this run's own copies (addresses.ts resolves DNS names in them).
+  return { ...plan, sockets: plan.sockets.map((s) => (s.inproc ? { ...s, inproc: s.inproc + tag } : { ...s })) };
 }
 
 class Run extends EventEmitter implements RunHandle, RunContext {
@@ -63,6 +65,8 @@ class Run extends EventEmitter implements RunHandle, RunContext {
   private readonly startedAt = new Date();
   private readonly stats = new StatsKeeper(this.started);
   private timer?: NodeJS.Timeout;
+  /** Undoes secureRun: the run's keys leave the process's CURVE handler. */
+  private unsecure?: () => void;
 
   constructor(
     plan: Plan,
@@ -120,6 +124,12 @@ class Run extends EventEmitter implements RunHandle, RunContext {
       for (const n of this.plan.nodes)
         if (this.options.host === undefined || n.host === this.options.host) this.runners.set(n.id, new Runner(n, capacity));
       if (this.runners.size === 0) throw new ExecError('BAD_PLAN', `no node runs on host ${JSON.stringify(this.options.host)}`);
+      // A half started on the wrong machine says so before any stage opens a file.
+      await checkBindAddresses(this.plan, new Set(this.runners.keys()), this.options.host);
+      this.unsecure = await secureRun(this.plan, new Set(this.runners.keys()), keyBase(this.options.graphFile), (node, address, why) => {
+        const r = this.runners.get(node);
+        if (r) this.problems.refuse(r, new ExecError('PEER_REFUSED', `refused a peer at ${address}: ${why}`, node));
+      });
       const routing = route(this);
       await loadStages(this, this.startedAt);
       this.timer = setInterval(() => this.emit('stats', this.snapshot()), this.options.statsIntervalMs ?? 500);
@@ -188,6 +198,7 @@ class Run extends EventEmitter implements RunHandle, RunContext {
       s.close();
     }
     this.refs.clear();
+    this.unsecure?.();
     // A sink closed without its end (a failure, a forced stop) writes what it had while closing.
     for (const r of this.runners.values()) {
       const n = stats.nodes[r.node.id];

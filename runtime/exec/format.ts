@@ -13,7 +13,7 @@ function table(rows: string[][], right: Set<number>): string[] {
 
 /** "waiting for 3 subscribers (2 joined)": a node whose sources wait for outside peers (waitFor). */
 export function waitingText(w: NonNullable<NodeRates['waiting']>): string {
-  return `waiting for ${w.want} ${w.want === 1 ? w.what.slice(0, -1) : w.what} (${w.joined} joined)`;
+  return `waiting for ${w.want} ${w.want === 1 ? w.what.slice(0, -1) : w.what} (${w.joined} joined)${w.from?.length ? `, the graph's ${w.from.join(', ')} among them` : ''}`;
 }
 
 /** A text progress bar: [#####-----] 50% 100/200 frames. */

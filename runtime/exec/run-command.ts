@@ -47,7 +47,7 @@ export const runCommand: CliCommand = async (argv, io) => {
 
   const { runGraph } = await import('./executor.ts');
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true && !values.json;
-  const run = runGraph(plan, { graphText: text, host: values.host, statsIntervalMs: values.json ? 1000 : tty ? 250 : LOG_EVERY_MS });
+  const run = runGraph(plan, { graphText: text, graphFile: file, host: values.host, statsIntervalMs: values.json ? 1000 : tty ? 250 : LOG_EVERY_MS });
 
   let drawn = 0;
   run.on('stats', (s) => {

@@ -72,6 +72,8 @@ export interface SocketSource {
   remoteFed: boolean;
   /** End the loop at the next idle tick: whatever was queued has been read by then. */
   endWhenIdle: boolean;
+  /** Its producers on another host went away before their end of stream (PEER_LOST said). */
+  lostPeer?: boolean;
   /** Pickled frames received (a course script's send_pyobj): their seq, counted on arrival. */
   pickled: number;
 }

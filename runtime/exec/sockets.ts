@@ -4,7 +4,8 @@
  * context so a run never hangs at exit.
  */
 import * as zmq from 'zeromq';
-import type { PlanSocket, SocketType } from '../compile/plan.ts';
+import type { Plan, PlanSocket, SocketType } from '../compile/plan.ts';
+import { applyCurve } from './curve.ts';
 import { ExecError } from './errors.ts';
 
 // libzmq's default context waits forever at exit for undeliverable messages (FINDINGS: linger -1, blocky).
@@ -12,6 +13,12 @@ zmq.context.blocky = false;
 
 /** How long a closed socket keeps trying to deliver what it queued, ms. */
 export const LINGER_MS = 1000;
+
+/**
+ * Sockets between the hosts of one graph: ZMTP heartbeats, so a peer whose machine or network
+ * went away (no FIN arrives) is noticed within seconds, as a peer whose process ended is.
+ */
+export const CROSS_HOST = { heartbeatInterval: 1000, heartbeatTimeout: 3000, heartbeatTimeToLive: 3000 };
 
 export type AnySocket = zmq.Publisher | zmq.XPublisher | zmq.Subscriber | zmq.Push | zmq.Pull | zmq.Request | zmq.Reply;
 
@@ -47,6 +54,7 @@ export function createSocket(type: SocketType, hwm: number, extra: Record<string
  */
 export async function attach(socket: AnySocket, s: PlanSocket, only?: 'endpoint' | 'inproc'): Promise<void> {
   let at = s.side === 'bind' ? s.endpoint : dialled(s);
+  applyCurve(socket, s);
   try {
     if (s.side === 'bind') {
       if (only !== 'inproc') await bind(socket, s.endpoint);
@@ -92,4 +100,25 @@ export function dialled(s: PlanSocket): string {
 export function hasHandshake(s: PlanSocket): boolean {
   const e = dialled(s);
   return e.startsWith('tcp://') || e.startsWith('ipc://');
+}
+
+/** "worker on analysis-pc": a node of the graph another host runs, for messages. */
+export function awayName(plan: Plan, node: string): string {
+  const host = plan.nodes.find((n) => n.id === node)?.host;
+  return host ? `${node} on ${host}` : node;
+}
+
+/**
+ * Calls `joined` at each peer's completed handshake and `left` when such a peer goes. ZeroMQ
+ * also reports a disconnect for a connection whose handshake failed (a CURVE peer refused, a
+ * peer that spoke something else): those are no peer leaving, and are not passed on.
+ */
+export function trackPeers(socket: AnySocket, joined: () => void, left: () => void): void {
+  let failed = 0;
+  socket.events.on('handshake', joined);
+  for (const e of ['handshake:error:auth', 'handshake:error:protocol', 'handshake:error:other'] as const) socket.events.on(e, () => failed++);
+  socket.events.on('disconnect', () => {
+    if (failed > 0) failed--;
+    else left();
+  });
 }

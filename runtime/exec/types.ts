@@ -20,7 +20,13 @@ export interface NodeRates extends NodeStats {
   /** A publisher: frames sent while no subscriber listened (also in `dropped`). */
   unheard?: number;
   /** Before the sources start: the outside peers this node waits for (waitFor), and how many joined. */
-  waiting?: { what: 'subscribers' | 'workers' | 'sinks'; want: number; joined: number };
+  waiting?: {
+    what: 'subscribers' | 'workers' | 'sinks';
+    want: number;
+    joined: number;
+    /** The graph's own peers on other hosts among them: "worker on analysis-pc". */
+    from?: string[];
+  };
 }
 
 export interface LinkRates {
@@ -67,6 +73,8 @@ export interface RunOptions {
   graphText: string;
   /** Run only the nodes placed on this host (placement). */
   host?: string;
+  /** The graph's file: key files of a `secure: true` graph are relative to its directory (default: the working directory). */
+  graphFile?: string;
   /** How often 'stats' fires; default 500 ms. */
   statsIntervalMs?: number;
   /** Called synchronously for each frame a node emits (the editor's previews). Copy what you keep. */

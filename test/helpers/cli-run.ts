@@ -23,6 +23,8 @@ export interface CliRun {
   readonly lines: TimedLine[];
   /** The first stats line (already read or still to come) that satisfies `pred`. */
   stats(pred: (s: StatsSnapshot) => boolean): Promise<StatsSnapshot>;
+  /** The first stderr line (already written or still to come) that satisfies `pred`. */
+  stderrLine(pred: (l: string) => boolean): Promise<string>;
   kill(signal: NodeJS.Signals): void;
   /** Exit code (null when killed), stderr, and the summary line when the run printed one. */
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; summary?: RunSummary }>;
@@ -37,14 +39,26 @@ export function killRuns(): void {
 
 /** Writes `yaml` to DIR/NAME and starts `patchbay run NAME --json ...flags` on it, in DIR. */
 export function runCli(dir: string, yaml: string, name = 'graph.yaml', ...flags: string[]): CliRun {
+  return runCliOn([], dir, yaml, name, ...flags);
+}
+
+/** runCli under a command prefix (`ip netns exec NS`: the run on another host). */
+export function runCliOn(prefix: string[], dir: string, yaml: string, name = 'graph.yaml', ...flags: string[]): CliRun {
   writeFileSync(path.join(dir, name), yaml);
-  const child = spawn(process.execPath, [BIN, 'run', name, '--json', ...flags], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [process.execPath, BIN, 'run', name, '--json', ...flags];
+  const [cmd, ...args] = [...prefix, ...argv];
+  const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.on('exit', () => running.delete(child));
   const lines: TimedLine[] = [];
   const waiters: { pred: (s: StatsSnapshot) => boolean; resolve: (s: StatsSnapshot) => void; reject: (e: Error) => void }[] = [];
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += String(d)));
+  const errWaiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  const errLines = () => stderr.split('\n').slice(0, -1);
+  createInterface({ input: child.stderr }).on('line', (l) => {
+    stderr += l + '\n';
+    for (const w of [...errWaiters]) if (w.pred(l)) errWaiters.splice(errWaiters.indexOf(w), 1), w.resolve(l);
+  });
   createInterface({ input: child.stdout }).on('line', (l) => {
     const line: TimedLine = { at: Date.now(), json: JSON.parse(l) };
     lines.push(line);
@@ -67,6 +81,10 @@ export function runCli(dir: string, yaml: string, name = 'graph.yaml', ...flags:
       for (const l of lines) if (l.json.type === 'stats' && pred(l.json)) return Promise.resolve(l.json);
       if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`the run has ended:\n${stderr}`));
       return new Promise((resolve, reject) => waiters.push({ pred, resolve, reject }));
+    },
+    stderrLine(pred) {
+      const hit = errLines().find(pred);
+      return hit !== undefined ? Promise.resolve(hit) : new Promise((resolve) => errWaiters.push({ pred, resolve }));
     },
     kill: (signal) => void child.kill(signal),
     exit,

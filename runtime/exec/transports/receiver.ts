@@ -10,7 +10,7 @@ import { decodePickle, isPickle } from '../../wire/pickle.ts';
 import type { RunContext } from '../context.ts';
 import { ExecError } from '../errors.ts';
 import { deferred, type LinkState, type Runner, type SocketSource } from '../run-state.ts';
-import { createSocket, hasHandshake } from '../sockets.ts';
+import { awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../sockets.ts';
 
 /**
  * How often a receive loop facing outside peers wakes when nothing arrives, ms: long enough to
@@ -18,6 +18,9 @@ import { createSocket, hasHandshake } from '../sockets.ts';
  * event may come before the producer's last messages are read; they are, by then).
  */
 const IDLE_TICK_MS = 250;
+
+/** How long after its producers on another host disconnected an input says they are lost, ms (their end of stream may still be unread). */
+const PEER_GRACE_MS = 500;
 
 /** Local receiving sockets by endpoint: publishers and ventilators wait for their end-of-stream confirmations. */
 export type ReceiversByEndpoint = Map<string, SocketSource[]>;
@@ -35,7 +38,10 @@ export function openSource(
 ): SocketSource {
   // A node's own receiving socket faces outside programs: it takes messages up to its limit.
   const limit = s.link === undefined ? Number(r.node.params.maxMessageMiB ?? 0) : 0;
+  // Fed by the graph's nodes on other hosts only: heartbeats, and a word when they go.
+  const away = s.route.role === 'link' && !!s.route.producers?.length && !s.route.producers.some((p) => ctx.runners.has(p.node));
   const socket = createSocket(s.type, s.hwm, {
+    ...(away ? CROSS_HOST : {}),
     ...(limit > 0 ? { maxMessageSize: limit * 2 ** 20 } : {}),
     // Loops that may have to end without a message (peers gone, a lone half stopped) wake now and then.
     ...(hasHandshake(s) ? { receiveTimeout: IDLE_TICK_MS } : {}),
@@ -67,15 +73,16 @@ export function openSource(
     pickled: 0,
   };
   if (hasHandshake(s)) {
-    socket.events.on('handshake', () => {
+    const joined = () => {
       src.peers++;
       src.peersEver++;
-    });
-    socket.events.on('disconnect', () => {
+    };
+    trackPeers(socket, joined, () => {
       src.peers = Math.max(0, src.peers - 1);
       // Producers from outside that have all left, at least one with its end of stream: none
       // of them will send another; what they sent is read before the loop's next idle tick.
       if (src.sourceLike && src.peers === 0 && src.eos > 0) src.endWhenIdle = true;
+      if (away && src.peers === 0) peerLost(ctx, src);
     });
   }
   ctx.sources.push(src);
@@ -179,12 +186,30 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
   }
   closeSource(ctx, src);
   if (over > 0) ctx.problems.note(r, new ExecError('OVER_FRAMES', `took its ${r.limit} frames; ${over} more the graph's producers sent before they stopped were not passed on`, r.node.id), over);
+  if (src.lostPeer && src.eos < src.expected)
+    ctx.problems.report(r, new ExecError('PEER_LOST', `ended without the end of stream from ${(src.plan.route.producers ?? []).map((p) => awayName(ctx.plan, p.node)).join(', ')}: it went away after ${src.received} frames had arrived (kept)`, r.node.id));
   // Producers still connected when the node took its `frames` did not leave: the node did.
   if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping && !(r.limit > 0 && r.taken >= r.limit)) {
     const n = src.peersEver - src.eos;
     ctx.problems.refuse(r, new ExecError('PEER_LEFT', `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`, r.node.id));
   }
   await r.inbox.put({ port: src.port, link: src.link, aux: src.aux });
+}
+
+/**
+ * The graph's producers on another host went away before their end of stream (their process
+ * ended, or the network): said within seconds, once, with what arrived. The input stays open
+ * for them to come back; a stop ends it with what it has.
+ */
+function peerLost(ctx: RunContext, src: SocketSource): void {
+  const lost = () => src.peers === 0 && src.eos < src.expected && !src.closing && !ctx.stopping && !ctx.finished;
+  // The producer's end of stream may be read just after its disconnect: look again a moment later.
+  setTimeout(() => {
+    if (!lost()) return;
+    const who = (src.plan.route.producers ?? []).map((p) => awayName(ctx.plan, p.node)).join(', ');
+    src.lostPeer = true;
+    ctx.problems.warn(src.runner, new ExecError('PEER_LOST', `lost ${who} (${src.plan.endpoint}) after ${src.received} frames, before its end of stream: waiting for it to come back; Ctrl-C stops and keeps what arrived`, src.runner.node.id));
+  }, PEER_GRACE_MS).unref();
 }
 
 function countDrops(src: SocketSource, n: number): void {
