@@ -26,7 +26,7 @@ export function formatPlan(plan: Plan): string {
         s.side,
         (s.inproc ? (s.side === 'bind' ? `${s.endpoint} + ${s.inproc}` : s.inproc) : s.endpoint) + (s.hostName ? ` (${s.hostName})` : ''),
         `hwm ${s.hwm}`,
-        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? '', s.waitFor ? waitingFor(s) : '', curve(s)].filter(Boolean).join(' '),
+        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? '', s.waitFor ? waitingFor(s) : '', waitsAway(s), curve(s)].filter(Boolean).join(' '),
       ]),
     ),
   );
@@ -45,6 +45,12 @@ export function formatPlan(plan: Plan): string {
       ]),
     ),
   );
+
+  /** In a host's part: the graph's consumers on other hosts a Push or Publish holds its sources for. */
+  function waitsAway(s: PlanSocket): string {
+    const away = (s.route.consumers ?? []).filter((c) => plan.away?.[c.node]).map((c) => `${c.node} on ${plan.away![c.node]}`);
+    return away.length ? `waits for ${away.join(', ')} before the sources start` : '';
+  }
 
   function crossing(from: string, to: string): string {
     if (!plan.host) return '';

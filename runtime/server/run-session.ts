@@ -2,6 +2,7 @@
  * One run at a time, driven from the editor: compile, start through the executor that
  * `patchbay run` uses, forward stats and failures, and turn emitted frames into previews.
  */
+import { join } from 'node:path';
 import { getNodeType, type ParamValues } from '../../nodes/registry.ts';
 import { serializeGraph } from '../graph/index.ts';
 import type { Graph } from '../graph/types.ts';
@@ -29,7 +30,11 @@ export class RunSession {
   /** The run as an editor joining it needs it: the graph, its latest stats, its failures. */
   private shown: { graph: Graph; stats?: StatsSnapshot; failures: NodeFailure[] } | undefined;
 
-  constructor(private readonly broadcast: (msg: ServerMessage) => void) {}
+  constructor(
+    private readonly broadcast: (msg: ServerMessage) => void,
+    /** The graph folder: a run of a saved file finds its key files (secure: true) beside it. */
+    private readonly folder?: string,
+  ) {}
 
   status(): { state: RunState; name?: string } {
     return this.name === undefined ? { state: this.state } : { state: this.state, name: this.name };
@@ -99,7 +104,7 @@ export class RunSession {
           dtype: frame.dtype, shape: frame.shape,
         });
       };
-      const handle = runGraph(plan, { graphText, tap, statsIntervalMs: 500 });
+      const handle = runGraph(plan, { graphText, tap, statsIntervalMs: 500, ...(name && this.folder ? { graphFile: join(this.folder, name) } : {}) });
       this.current = handle;
       const shown = this.shown!;
       handle.on('stats', (stats: StatsSnapshot) => {

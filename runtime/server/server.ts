@@ -123,7 +123,7 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       if (ws.readyState === WebSocket.OPEN) ws.send(text);
     }
   };
-  const session = new RunSession(broadcast);
+  const session = new RunSession(broadcast, folder.dir);
 
   async function api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? 'GET';

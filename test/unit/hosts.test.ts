@@ -94,6 +94,8 @@ describe('plan --host', () => {
     expect(out.out).toContain("plan: two-hosts, host analysis-pc's part (2 nodes, 2 links)");
     expect(out.out).toContain('lossless, from ventilator on camera-pc');
     expect(out.out).not.toContain('camera-pc (127.0.0.1)');
+    const camera = await cli('plan', 'graphs/two-hosts.yaml', '--host', 'camera-pc');
+    expect(camera.out).toContain('(to worker) waits for worker on analysis-pc before the sources start');
     const typo = await cli('plan', 'graphs/two-hosts.yaml', '--host', 'analysis-p');
     expect(typo.code).toBe(2);
     expect(typo.err).toContain("no node runs on host analysis-p (did you mean analysis-pc?); the graph's hosts: camera-pc, analysis-pc");
