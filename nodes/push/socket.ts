@@ -9,6 +9,7 @@ import { SendQueue } from '../../runtime/exec/send-queue.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import { attach, awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../../runtime/exec/sockets.ts';
+import { awaySender } from '../../runtime/exec/transports/away.ts';
 import { askReady } from '../../runtime/exec/transports/handshake.ts';
 import { encode } from '../../runtime/wire/index.ts';
 import { encodePickle } from '../../runtime/wire/pickle.ts';
@@ -53,34 +54,18 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
     connectedEver++;
     if (want > 0 && peers >= want) enough.resolve();
   };
+  const q = new SendQueue(socket);
+  // A stop while the graph's workers on other hosts are gone: what waits to be sent is lost.
+  const out = awaySender(ctx, r, q, away.length > 0, () => peers);
   // Set when end of stream begins: a worker leaving after it is no loss.
   let ending = false;
   trackPeers(socket, joined, () => {
     peers--;
     if (away.length && peers < want && !ending && !ctx.stopping)
       ctx.problems.warn(r, new ExecError('PEER_LOST', `lost ${away.join(', ')} (${s.endpoint}): frames wait for it to come back; Ctrl-C stops`, r.node.id));
-    stranded();
+    out.check();
   });
   await attach(socket, s);
-  const q = new SendQueue(socket);
-  // A stop while the graph's workers on other hosts are gone: what waits to be sent never will be.
-  // Those frames are lost (counted), so the source can stop and the run end on one Ctrl-C.
-  let abandoned = false;
-  const gone = deferred<void>();
-  const stranded = () => {
-    if (!away.length || peers > 0 || !ctx.stopping || gone.settled) return;
-    r.flow.lost += q.depth;
-    abandoned = true;
-    gone.resolve();
-  };
-  ctx.signal.addEventListener('abort', stranded, { once: true });
-  const deliver = (parts: Parameters<SendQueue['send']>[0]): Promise<void> => {
-    if (abandoned) {
-      r.flow.lost++;
-      return Promise.resolve();
-    }
-    return away.length ? Promise.race([q.send(parts), gone.promise]) : q.send(parts);
-  };
   // A Push that connects to the graph's own Pull over inproc has no other peer: frames go by reference.
   const byRef = !!s.route.byRef;
   // pickle: outside workers get what the course's recv_pyobj() reads, and no end of stream
@@ -88,7 +73,7 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
   const pickle = (r.node.params as ParamsOf<typeof push>).codec === 'pickle';
   const sink: OutputSink = {
     sent: 0,
-    send: (frame) => deliver(byRef ? ctx.refs.ref(frame) : pickle ? [encodePickle(frame)] : encode(frame)),
+    send: (frame) => out.send(byRef ? ctx.refs.ref(frame) : pickle ? [encodePickle(frame)] : encode(frame)),
     end: async (count) => {
       ending = true;
       if (pickle && workers.length === 0) return;
