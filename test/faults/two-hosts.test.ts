@@ -17,8 +17,12 @@ afterAll(killRuns);
 
 const skip = netnsMissing() ?? missing('Debian python3 with h5py', () => pythonHas('h5py'));
 
-/** The two-host graph with its hosts named once; the camera's half binds on camera-pc. */
-function graph(net: TwoHosts, o: { frames: number; fps: number; port?: number; secure?: boolean }): string {
+/**
+ * The two-host graph with its hosts named once: camera -> `via` -> worker -> recorder, `via` by
+ * default the camera PC's ventilator (a Push binding tcp://camera-pc:7601).
+ */
+function graph(net: TwoHosts, o: { frames: number; fps: number; secure?: boolean; via?: [id: string, node: string] }): string {
+  const [via, node] = o.via ?? ['ventilator', '{type: Push, host: camera-pc, params: {endpoint: "tcp://camera-pc:7601"}}'];
   const hosts = o.secure
     ? `secure: true
 hosts:
@@ -32,12 +36,12 @@ name: halves
 ${hosts}
 nodes:
   camera: {type: Camera, host: camera-pc, params: {width: 64, height: 64, fps: ${o.fps}, frames: ${o.frames}}}
-  ventilator: {type: Push, host: camera-pc, params: {endpoint: "tcp://camera-pc:${o.port ?? 7601}"}}
+  ${via}: ${node}
   worker: {type: FFT, host: analysis-pc}
   recorder: {type: HDF5Sink, host: analysis-pc, params: {file: out.h5, group: run}}
 links:
-  - camera.out -> ventilator.in
-  - ventilator.out -> worker.in
+  - camera.out -> ${via}.in
+  - ${via}.out -> worker.in
   - worker.out -> recorder.in
 `;
 }
@@ -80,10 +84,7 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
 
   test('a Publish whose subscriber runs on the other host: camera half first, it waits for the subscription; nothing sent to nobody, every frame stored or counted', async () => {
     const dir = scratch();
-    const yaml = graph(net, { frames: 100, fps: 100 })
-      .replace('ventilator: {type: Push, host: camera-pc, params: {endpoint: "tcp://camera-pc:7601"}}', 'publish: {type: Publish, host: camera-pc, params: {endpoint: "tcp://camera-pc:7602"}}')
-      .replace('camera.out -> ventilator.in', 'camera.out -> publish.in')
-      .replace('ventilator.out -> worker.in', 'publish.out -> worker.in');
+    const yaml = graph(net, { frames: 100, fps: 100, via: ['publish', '{type: Publish, host: camera-pc, params: {endpoint: "tcp://camera-pc:7602"}}'] });
     const cam = runCliOn(net.on(net.a), dir, yaml, 'graph.yaml', '--host', 'camera-pc');
     const waiting = await cam.stats((st) => st.nodes.publish?.waiting !== undefined);
     expect(waiting.nodes.camera.framesOut).toBe(0);
@@ -163,10 +164,7 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
 
   test('a Pull bound on the analysis host, the camera dialling it: camera first waits; the analysis half killed, the camera half stops on one Ctrl-C', async () => {
     const dir = scratch();
-    const yaml = graph(net, { frames: 0, fps: 200 })
-      .replace('ventilator: {type: Push, host: camera-pc, params: {endpoint: "tcp://camera-pc:7601"}}', 'sink: {type: Pull, host: analysis-pc, params: {endpoint: "tcp://analysis-pc:7603"}}')
-      .replace('camera.out -> ventilator.in', 'camera.out -> sink.in')
-      .replace('ventilator.out -> worker.in', 'sink.out -> worker.in');
+    const yaml = graph(net, { frames: 0, fps: 200, via: ['sink', '{type: Pull, host: analysis-pc, params: {endpoint: "tcp://analysis-pc:7603"}}'] });
     const cam = runCliOn(net.on(net.a), dir, yaml, 'graph.yaml', '--host', 'camera-pc');
     await cam.stats((st) => st.elapsedMs > 1000);
     expect(cam.lines.filter((l) => l.json.type === 'stats').every((l) => (l.json as { nodes: Record<string, { framesOut: number }> }).nodes.camera.framesOut === 0)).toBe(true);
