@@ -21,9 +21,12 @@ import type { Frame } from '../../runtime/wire/index.ts';
 import { SlabPipeline } from '../shared/slab-pipeline.ts';
 import type { ParamsOf } from '../types.ts';
 import type { fft } from './index.ts';
+import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
 import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
 import { checkInput, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
 import type { FftResult, FftTask } from './messages.ts';
+
+const WORKER = new URL('./worker.ts', import.meta.url);
 
 /** Frames in flight per worker: one computing, one waiting, so a worker never idles. */
 const IN_FLIGHT_PER_WORKER = 2;
@@ -47,13 +50,18 @@ export class FftStage implements Stage {
   }
 
   async open(): Promise<void> {
-    this.pool = new Piscina<FftTask, FftResult>({
-      ...tsWorkerOptions(new URL('./worker.ts', import.meta.url)),
+    // The workers keep no state of a run (each task names its slab): the next run reuses them.
+    this.pool = borrowPool(this.poolKind(), () => new Piscina<FftTask, FftResult>({
+      ...tsWorkerOptions(WORKER),
       minThreads: this.threads,
       maxThreads: this.threads,
       // Workers load the transform once and keep their plans: never retire them while idle.
       idleTimeout: Number.POSITIVE_INFINITY,
-    });
+    }));
+  }
+
+  private poolKind(): string {
+    return `${WORKER.href} ${this.threads}`;
   }
 
   async receive(_port: string, frame: Frame): Promise<void> {
@@ -94,7 +102,7 @@ export class FftStage implements Stage {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    if (pool) await pool.destroy();
+    if (pool) await returnPool(this.poolKind(), pool);
   }
 
   /** Emits the frame's spectrum, with its seq, t and meta. */
