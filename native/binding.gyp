@@ -23,6 +23,7 @@
           "sources": ["src/pylon-backend.cc"],
           "defines": ["PATCHBAY_WITH_PYLON"],
           "cflags_cc": ["<!@(node configure.mjs pylon-cflags)"],
+          "ldflags": ["<!@(node configure.mjs pylon-ldflags)"],
           "libraries": ["<!@(node configure.mjs pylon-libs)"]
         }]
       ]

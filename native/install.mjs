@@ -21,7 +21,7 @@ function configure(what) {
 
 const hash = createHash('sha256');
 hash.update(`${process.version} ${process.arch} ${process.env.PATCHBAY_CAMERA_BACKENDS ?? ''}\n`);
-for (const what of ['aravis-cflags', 'aravis-libs', 'pylon-cflags', 'pylon-libs']) hash.update(`${what}=${configure(what)}\n`);
+for (const what of ['aravis-cflags', 'aravis-libs', 'pylon-cflags', 'pylon-ldflags', 'pylon-libs']) hash.update(`${what}=${configure(what)}\n`);
 for (const f of ['binding.gyp', 'configure.mjs', ...readdirSync(join(here, 'src')).sort().map((f) => join('src', f))])
   hash.update(f).update(readFileSync(join(here, f)));
 const stamp = hash.digest('hex');
