@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
+import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
 import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
 import { SlabPipeline } from '../shared/slab-pipeline.ts';
@@ -16,11 +17,15 @@ import type { ParamsOf } from '../types.ts';
 import type { script } from './index.ts';
 import type { ScriptResult, ScriptTask } from './worker.ts';
 
+const WORKER = new URL('./worker.ts', import.meta.url);
+
 /** Frames in flight per thread: one being called, one waiting. */
 const IN_FLIGHT_PER_THREAD = 2;
 
 class ScriptStage implements Stage {
   private pool?: Piscina<ScriptTask, ScriptResult>;
+  /** The pool's kind (pool-cache.ts): this module as it is on disk now. */
+  private kind = '';
   private readonly module: string;
   private readonly pipeline: SlabPipeline;
 
@@ -42,12 +47,15 @@ class ScriptStage implements Stage {
   async open(): Promise<void> {
     if (!existsSync(this.module) || statSync(this.module).isDirectory())
       throw new ExecError('STAGE_FAILED', `module ${this.module} does not exist`, this.io.node.id);
-    this.pool = new Piscina<ScriptTask, ScriptResult>({
-      ...tsWorkerOptions(new URL('./worker.ts', import.meta.url)),
+    // A thread keeps the module it loaded: a pool is reused only for the same file, unchanged.
+    const st = statSync(this.module);
+    this.kind = `${WORKER.href} ${this.threads} ${this.module} ${st.mtimeMs} ${st.size}`;
+    this.pool = borrowPool(this.kind, () => new Piscina<ScriptTask, ScriptResult>({
+      ...tsWorkerOptions(WORKER),
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Number.POSITIVE_INFINITY,
-    });
+    }));
     try {
       await this.pool.run({ module: this.module, check: true });
     } catch (e) {
@@ -84,7 +92,7 @@ class ScriptStage implements Stage {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    if (pool) await pool.destroy();
+    if (pool) await returnPool(this.kind, pool);
   }
 
   /** Emits what the function returned for `frame`, with its seq, t and meta. */

@@ -7,20 +7,20 @@
  */
 import type { Piscina } from 'piscina';
 
-/** Idle pools kept per kind; more than this many at once (a graph with many FFT nodes) are destroyed. */
+/** Idle pools kept in all; past that, the one idle longest is destroyed (a graph with many FFT nodes, a script edited again and again). */
 const KEEP = 4;
-const idle = new Map<string, Piscina<never, never>[]>();
+const idle: { kind: string; pool: Piscina<never, never> }[] = [];
 
-/** An idle pool of this kind (same task file and threads), or a new one. */
+/** An idle pool of this kind (same task file, threads and whatever else the caller puts in `kind`), or a new one. */
 export function borrowPool<T, R>(kind: string, create: () => Piscina<T, R>): Piscina<T, R> {
-  const kept = idle.get(kind)?.pop();
-  return kept ? (kept as unknown as Piscina<T, R>) : create();
+  const i = idle.findLastIndex((x) => x.kind === kind);
+  if (i < 0) return create();
+  const [kept] = idle.splice(i, 1);
+  return kept.pool as unknown as Piscina<T, R>;
 }
 
 /** Gives a pool back once its run is done with it. */
 export async function returnPool<T, R>(kind: string, pool: Piscina<T, R>): Promise<void> {
-  const list = idle.get(kind) ?? [];
-  if (list.length >= KEEP) return pool.destroy();
-  list.push(pool as unknown as Piscina<never, never>);
-  idle.set(kind, list);
+  idle.push({ kind, pool: pool as unknown as Piscina<never, never> });
+  if (idle.length > KEEP) await idle.shift()!.pool.destroy();
 }
