@@ -5,6 +5,12 @@
 #include <cstring>
 #include <thread>
 
+#ifdef PATCHBAY_WITH_PYLON
+// pylon's platform header goes before any GenICam one (pylon/Platform.h says why).
+#include <pylon/Platform.h>
+#include <Base/GCException.h>
+#endif
+
 namespace patchbay {
 
 namespace {
@@ -140,6 +146,13 @@ void Acquisition::loop() {
       status = GrabStatus::Lost, code = e.code, why = e.what();
     } catch (const std::exception& e) {
       status = GrabStatus::Lost, code = ErrorCode::CameraError, why = e.what();
+#ifdef PATCHBAY_WITH_PYLON
+    } catch (const GenICam::GenericException& e) {
+      // Not a std::exception: uncaught on this thread it would abort Node.
+      status = GrabStatus::Lost, code = ErrorCode::CameraError, why = e.GetDescription();
+#endif
+    } catch (...) {
+      status = GrabStatus::Lost, code = ErrorCode::CameraError, why = "the camera driver threw an unknown exception";
     }
     if (status != GrabStatus::Ok || dst == nullptr) {
       if (mode_ == Delivery::Owned) recycler->put(dst);

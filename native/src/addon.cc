@@ -12,6 +12,12 @@
 #include "device.h"
 #include "file-lock.h"
 
+#ifdef PATCHBAY_WITH_PYLON
+// pylon's platform header goes before any GenICam one (pylon/Platform.h says why).
+#include <pylon/Platform.h>
+#include <Base/GCException.h>
+#endif
+
 namespace patchbay {
 namespace {
 
@@ -58,6 +64,13 @@ class Task : public Napi::AsyncWorker {
       error_ = std::make_unique<CameraError>(e);
     } catch (const std::exception& e) {
       error_ = std::make_unique<CameraError>(ErrorCode::CameraError, e.what());
+#ifdef PATCHBAY_WITH_PYLON
+    } catch (const GenICam::GenericException& e) {
+      // Not a std::exception: uncaught on a libuv thread it would abort Node.
+      error_ = std::make_unique<CameraError>(ErrorCode::CameraError, e.GetDescription());
+#endif
+    } catch (...) {
+      error_ = std::make_unique<CameraError>(ErrorCode::CameraError, "the camera driver threw an unknown exception");
     }
   }
 

@@ -14,14 +14,23 @@ namespace {
 
 using namespace Pylon;
 
+// GenICam::GenericException does not derive from std::exception: every pylon call sits in a
+// try that turns it into a CameraError, or it would abort Node.
+std::string describe(const GenICam::GenericException& e) { return e.GetDescription(); }
+
 // pylon must be initialised once per process before any other call. It is never
-// terminated: PylonTerminate at exit races the addon's own teardown.
+// terminated: PylonTerminate at exit races the addon's own teardown. A failed
+// initialisation leaves the flag unset, so the next call tries again.
 void ensurePylon() {
   static std::once_flag once;
-  std::call_once(once, [] { PylonInitialize(); });
+  std::call_once(once, [] {
+    try {
+      PylonInitialize();
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "initialising pylon: " + describe(e));
+    }
+  });
 }
-
-std::string describe(const GenICam::GenericException& e) { return e.GetDescription(); }
 
 DeviceInfo toInfo(const CDeviceInfo& d) {
   return {"pylon", std::string(d.GetSerialNumber().c_str()), std::string(d.GetSerialNumber().c_str()),
@@ -111,15 +120,16 @@ class PylonDevice final : public Device {
   }
 
   void setPixelFormat(PixelFormat format) override {
-    CEnumParameter p(camera_.GetNodeMap(), "PixelFormat");
+    std::unique_ptr<CEnumParameter> p;
     try {
-      p.SetValue(pixelFormatName(format));
+      p = std::make_unique<CEnumParameter>(camera_.GetNodeMap(), "PixelFormat");
+      p->SetValue(pixelFormatName(format));
     } catch (const GenICam::GenericException& e) {
       CameraError err(ErrorCode::ParamRefused, std::string("pixelFormat ") + pixelFormatName(format) + " refused by " + info_.id + ": " + describe(e));
       err.param = "pixelFormat";
       try {
         GenApi::StringList_t values;
-        p.GetSettableValues(values);
+        if (p) p->GetSettableValues(values);
         for (const auto& v : values) err.allowed.push_back(v.c_str());
       } catch (const GenICam::GenericException&) {
         // The list is only a hint in the message; the refusal itself is what matters.
