@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { StatsSnapshot } from '../../runtime/exec/types.ts';
 import { writeKeyPair } from '../../runtime/keys/cert.ts';
 import { missing, pythonHas } from '../helpers/env.ts';
 import { killRuns, runCliOn, type CliRun } from '../helpers/cli-run.ts';
@@ -171,6 +172,35 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
     const ana = runCliOn(net.on(net.b), dir, yaml, 'graph.yaml', '--host', 'analysis-pc');
     await cam.stats((st) => st.nodes.camera.framesOut >= 50);
     await killOne(ana, cam, 'analysis half (Pull)');
+  });
+
+  test('the cable pulled mid-run (no FIN: heartbeats tell): the receiving half says PEER_LOST within 6 s; plugged back, frames flow again', async () => {
+    const dir = scratch();
+    const yaml = graph(net, { frames: 0, fps: 100 });
+    const ana = runCliOn(net.on(net.b), dir, yaml, 'graph.yaml', '--host', 'analysis-pc');
+    await ana.stats((s) => s.nodes.worker !== undefined);
+    const cam = runCliOn(net.on(net.a), dir, yaml, 'graph.yaml', '--host', 'camera-pc');
+    await ana.stats((s) => s.nodes.recorder.framesIn >= 20);
+    const cut = Date.now();
+    net.link(false);
+    try {
+      await ana.stderrLine((l) => l.includes('PEER_LOST'));
+    } finally {
+      net.link(true);
+    }
+    const told = Date.now() - cut;
+    figure(`cable pulled: the analysis half said PEER_LOST after ${told} ms`);
+    expect(told).toBeLessThan(6000);
+    // The latest stats line: what had arrived when the cable went back in.
+    const latest = ana.lines.filter((l) => l.json.type === 'stats').at(-1)!.json as StatsSnapshot;
+    const before = latest.nodes.recorder.framesIn;
+    await ana.stats((s) => s.nodes.recorder.framesIn >= before + 20);
+    cam.kill('SIGINT');
+    ana.kill('SIGINT');
+    const [, a] = await Promise.all([cam.exit, ana.exit]);
+    expect(a.summary!.stats.nodes.recorder.framesStored).toBeGreaterThanOrEqual(before + 20);
+    const stored = seqs(dir);
+    expect(new Set(stored).size).toBe(stored.length);
   });
 
   describe('secure: true (CURVE with the hosts\' keys)', () => {
