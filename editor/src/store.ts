@@ -4,7 +4,7 @@
  */
 import { reactive } from 'vue';
 import type { GraphError } from '../../runtime/graph/types.ts';
-import type { LinkRates, NodeFailure, NodeRates } from '../../runtime/exec/types.ts';
+import type { LinkRates, NodeFailure, NodeRates, StatsSnapshot } from '../../runtime/exec/types.ts';
 
 export const live = reactive({
   /** Validation errors by node id and by link text ("a.out -> b.in"). */
@@ -21,7 +21,27 @@ export const live = reactive({
   selectedLink: undefined as string | undefined,
   /** The names of the graph's hosts: map, in order: a node's host badge takes its colour from its host's place. */
   hostNames: [] as string[],
+  /** The server's run state: while it is not idle, nodes without a frame yet show "starting". */
+  runState: 'idle' as 'idle' | 'starting' | 'running' | 'stopping',
+  /** A frame has moved in this run (set from the stats by noteStats). */
+  flowing: false,
 });
+
+/** Takes a run's stats into the store. */
+export function noteStats(s: StatsSnapshot): void {
+  Object.assign(live.nodeStats, s.nodes);
+  Object.assign(live.linkStats, s.links);
+  if (!live.flowing) live.flowing = Object.values(s.nodes).some((n) => n.framesOut > 0 || n.framesIn > 0);
+}
+
+/**
+ * Whether the run is still starting: the server has not begun, or no frame has moved yet
+ * (worker pools loading, sources waiting for outside peers). A node looks running only after.
+ */
+export function runStarting(): boolean {
+  if (live.runState === 'idle') return false;
+  return live.runState === 'starting' || !live.flowing;
+}
 
 /** Clears what a run left on the canvas. */
 export function clearRun(): void {
@@ -29,6 +49,7 @@ export function clearRun(): void {
   for (const k of Object.keys(live.linkStats)) delete live.linkStats[k];
   for (const k of Object.keys(live.previews)) delete live.previews[k];
   for (const k of Object.keys(live.failures)) delete live.failures[k];
+  live.flowing = false;
 }
 
 export type Health = 'idle' | 'ok' | 'busy' | 'dropping' | 'failed';

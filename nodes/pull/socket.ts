@@ -6,6 +6,7 @@
  */
 import type { RunContext } from '../../runtime/exec/context.ts';
 import type { Runner, SocketSource } from '../../runtime/exec/run-state.ts';
+import { countPeers } from '../../runtime/exec/stats.ts';
 import type { SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach, hasHandshake } from '../../runtime/exec/sockets.ts';
 import { answerReady } from '../../runtime/exec/transports/handshake.ts';
@@ -17,10 +18,16 @@ const openPull: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => {
   if (s.route.handshake) return [() => answerReady(ctx, r, s)];
   const { producers = [], ends, outsideDoor } = s.route;
   const opens = [];
+  // Shown live on the node: the producers connected from outside (a class's workers).
+  const outsiders: SocketSource[] = [];
+  const fromOutside = (src: SocketSource) => {
+    if (outsiders.push(src) === 1 && hasHandshake(s)) countPeers(r, () => outsiders.reduce((n, x) => n + x.peers, 0));
+  };
   if (outsideDoor)
     opens.push(async () => {
       const outside = openSource(ctx, r, { ...s, inproc: undefined }, 'in', undefined, 1, false, receivers);
       endsWithNode(r, outside);
+      fromOutside(outside);
       await attach(outside.socket, s, 'endpoint');
     });
   opens.push(async () => {
@@ -30,6 +37,7 @@ const openPull: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => {
     // Fed only from outside (a class's workers): the teaching loop's results come back here.
     if (src.sourceLike && hasHandshake(s)) ctx.loop.in.push(src);
     if (ends === 'with-node') endsWithNode(r, src);
+    if (ends === 'outside' || ends === 'with-node') fromOutside(src);
     await attach(src.socket, s, outsideDoor ? 'inproc' : undefined);
     // PUSH to PULL is lossless: when every producer runs here, what they sent must have arrived.
     if (producers.length > 0 && producers.every((p) => ctx.runners.has(p.node))) ctx.lossChecks.push(() => Math.max(0, sentBy(ctx, producers) - src.received));

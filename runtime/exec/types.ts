@@ -19,6 +19,11 @@ export interface NodeRates extends NodeStats {
   refused?: Record<string, number>;
   /** A publisher: frames sent while no subscriber listened (also in `dropped`). */
   unheard?: number;
+  /**
+   * A socket node facing the network: the peers connected to it now from outside this process (a
+   * publisher's subscriptions, a ventilator's or sink's workers, a subscriber's publisher).
+   */
+  peers?: number;
   /** Before the sources start: the outside peers this node waits for (waitFor), and how many joined. */
   waiting?: {
     what: 'subscribers' | 'workers' | 'sinks';

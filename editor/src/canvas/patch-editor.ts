@@ -53,7 +53,7 @@ export class PatchEditor {
   private readonly history = new HistoryPlugin<Schemes>();
   private readonly arrange = new AutoArrangePlugin<Schemes>();
   private readonly types: Map<string, NodeDecl>;
-  private readonly catalog: readonly NodeDecl[];
+  readonly catalog: readonly NodeDecl[];
   private readonly selector = AreaExtensions.selector();
   private quiet = 0;
   /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
@@ -170,7 +170,7 @@ export class PatchEditor {
   }
 
   /** Nodes and links as the graph rules read them (positions left out: they never matter there). */
-  private ruleGraph(): Graph {
+  ruleGraph(): Graph {
     const nodes: Record<string, GraphNode> = {};
     for (const n of this.editor.getNodes()) nodes[n.gid] = { type: n.decl.type, params: n.params };
     return { patchbay: 1, nodes, links: this.links() };

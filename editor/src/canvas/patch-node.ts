@@ -9,7 +9,7 @@ import type { NodeDecl } from '../../../nodes/types.ts';
 const socket = new ClassicPreset.Socket('patchbay');
 
 /** Layout of a node's box, shared with PatchNodeView so the minimap and auto-arrange see true sizes. */
-export const NODE_BOX = { width: 190, title: 44, port: 30, stats: 40, preview: 132, footer: 12 };
+export const NODE_BOX = { width: 190, title: 44, port: 30, stats: 40, preview: 132, footer: 12, endpoint: 32 };
 
 /** A node on the canvas: its graph id, declaration and params (only those the user set). */
 export class PatchNode extends ClassicPreset.Node {
@@ -24,7 +24,7 @@ export class PatchNode extends ClassicPreset.Node {
     for (const p of decl.outputs) this.addOutput(p.name, new ClassicPreset.Output(socket, p.name, true));
     this.height =
       NODE_BOX.title + NODE_BOX.port * (decl.inputs.length + decl.outputs.length) + NODE_BOX.stats +
-      (decl.preview ? NODE_BOX.preview : 0) + NODE_BOX.footer;
+      (decl.socket ? NODE_BOX.endpoint : 0) + (decl.preview ? NODE_BOX.preview : 0) + NODE_BOX.footer;
   }
 }
 
