@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadGraph } from '../../runtime/graph/index.ts';
-import { eventually, IMG, pageForTests, ROOT, skipWithoutBrowser } from './page.ts';
+import { eventually, IMG, openGraphAt, pageForTests, retypeOn, ROOT, skipWithoutBrowser } from './page.ts';
 
 const url = inject('editorUrl');
 const graphDir = inject('graphDir');
@@ -18,23 +18,13 @@ const skip = skipWithoutBrowser();
 let page: Page;
 pageForTests((opened) => (page = opened.page));
 
-async function openGraph(name: string, nodes: number): Promise<void> {
-  await page.goto(`${url}?graph=${name}`);
-  await page.waitForSelector('body[data-ready=true]');
-  await eventually(() => page.locator('[data-testid=node]').count()).toBe(nodes);
-}
+const openGraph = (name: string, nodes: number) => openGraphAt(page, url, name, nodes);
 
 const hostRow = (name: string) => page.locator(`[data-testid=host-row][data-host="${name}"]`);
 const badge = (node: string) => page.locator(`[data-node-id="${node}"] [data-testid=node-host]`);
 const colourOf = (l: ReturnType<Page['locator']>) => l.evaluate((el) => getComputedStyle(el).backgroundColor);
 
-/** Replaces a field's text as a user does: click, select all, type, Tab away (which commits it). */
-async function retype(field: ReturnType<Page['locator']>, text: string): Promise<void> {
-  await field.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type(text);
-  await page.keyboard.press('Tab');
-}
+const retype = (field: ReturnType<Page['locator']>, text: string) => retypeOn(page, field, text);
 
 /** Clicks the canvas where no node is: nothing is selected, so the Graph panel shows. */
 async function clickEmptyCanvas(): Promise<void> {

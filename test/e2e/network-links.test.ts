@@ -10,7 +10,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Publisher, Pull, Push, Subscriber } from 'zeromq';
 import { uniqAddress } from '../helpers/run-harness.ts';
-import { eventually, IMG, pageForTests, ROOT, skipWithoutBrowser } from './page.ts';
+import { eventually, IMG, openGraphAt, pageForTests, retypeOn, ROOT, skipWithoutBrowser } from './page.ts';
 
 const url = inject('editorUrl');
 const graphDir = inject('graphDir');
@@ -19,11 +19,7 @@ const skip = skipWithoutBrowser();
 let page: Page;
 pageForTests((opened) => (page = opened.page));
 
-async function openGraph(name: string, nodes: number): Promise<void> {
-  await page.goto(`${url}?graph=${name}`);
-  await page.waitForSelector('body[data-ready=true]');
-  await eventually(() => page.locator('[data-testid=node]').count()).toBe(nodes);
-}
+const openGraph = (name: string, nodes: number) => openGraphAt(page, url, name, nodes);
 
 const network = () => page.locator('[data-testid=network-link]');
 const face = (node: string) => page.locator(`[data-node-id="${node}"] [data-testid=node-face]`);
@@ -34,13 +30,7 @@ async function selectNode(id: string): Promise<void> {
   await eventually(() => page.getByTestId('node-id-input').inputValue()).toBe(id);
 }
 
-/** Replaces a field's text as a user does: click, select all, type, Tab away (which commits it). */
-async function retype(field: ReturnType<Page['locator']>, text: string): Promise<void> {
-  await field.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type(text);
-  await page.keyboard.press('Tab');
-}
+const retype = (field: ReturnType<Page['locator']>, text: string) => retypeOn(page, field, text);
 
 const CAMERA = '{type: Camera, params: {width: 32, height: 32, fps: 20}}';
 

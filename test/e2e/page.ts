@@ -57,3 +57,18 @@ export function pageForTests(use: (opened: { browser: Browser; context: BrowserC
     await opened?.browser.close();
   });
 }
+
+/** Opens the editor on graph `name` of the test's graph folder and waits for its `nodes` nodes. */
+export async function openGraphAt(page: Page, url: string, name: string, nodes: number): Promise<void> {
+  await page.goto(`${url}?graph=${name}`);
+  await page.waitForSelector('body[data-ready=true]');
+  await eventually(() => page.locator('[data-testid=node]').count()).toBe(nodes);
+}
+
+/** Replaces a field's text as a user does: click, select all, type, Tab away (which commits it). */
+export async function retypeOn(page: Page, field: ReturnType<Page['locator']>, text: string): Promise<void> {
+  await field.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(text);
+  await page.keyboard.press('Tab');
+}
