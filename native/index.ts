@@ -15,13 +15,14 @@
 import { AddonLoadError, loadAddon } from './load-addon.ts';
 import type { NativeError, NativeErrorCode, RawCamera, RawDeviceInfo, RawFrame, RawSetting, RawStarted } from './native.ts';
 import { PatchbayError } from '../runtime/util/patchbay-error.ts';
+import { frameBytes, frameFormat, frameShape, type BayerPattern, type PixelFormat } from './pixel-format.ts';
 
 export { AddonLoadError } from './load-addon.ts';
 
 /** Every backend patchbay knows; builtBackends() says which this build has. */
 export const ALL_BACKENDS = ['emulator', 'aravis', 'pylon'] as const;
 export type BackendName = (typeof ALL_BACKENDS)[number];
-export type PixelFormat = 'Mono8' | 'Mono16';
+export { PIXEL_FORMATS, frameFormat, type PixelFormat } from './pixel-format.ts';
 export type DeviceInfo = RawDeviceInfo;
 
 export type CameraErrorCode = NativeErrorCode | 'ADDON_NOT_BUILT';
@@ -73,6 +74,21 @@ export function lockFile(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): b
   const addon = loadAddon();
   if (typeof addon.fileLock !== 'function') throw new AddonLoadError('The camera addon was built before it had fileLock: rebuild it with `npm run build:native`.');
   return addon.fileLock(fd, mode);
+}
+
+/**
+ * A frame from the bytes a camera sends, converted by the addon's code that the aravis and
+ * pylon backends use on theirs: Mono10p/Mono12p unpacked to uint16 (GenICam PFNC, LSB-first),
+ * Bayer debayered to RGB when asked, other formats as they are.
+ */
+export function convertPixels(pixelFormat: PixelFormat, bytes: Uint8Array, width: number, height: number, debayer = false): Uint8Array {
+  const addon = loadAddon();
+  if (typeof addon.convertPixels !== 'function') throw new AddonLoadError('The camera addon was built before it had convertPixels: rebuild it with `npm run build:native`.');
+  try {
+    return addon.convertPixels(pixelFormat, bytes, width, height, debayer);
+  } catch (e) {
+    throw CameraError.from(e);
+  }
 }
 
 /** The backends compiled into this build, emulator first. */
@@ -148,7 +164,11 @@ export interface CameraFrame {
   height: number;
   pixelFormat: PixelFormat;
   dtype: 'uint8' | 'uint16';
-  /** Row-major pixels, little-endian for Mono16. */
+  /** [height, width], or [height, width, 3] for RGB8, BGR8 and debayered Bayer frames. */
+  shape: number[];
+  /** Raw Bayer frames: the colours at (0,0), (0,1), (1,0), (1,1). */
+  bayerPattern?: BayerPattern;
+  /** Row-major pixels (channels last), little-endian when uint16. */
   data: Uint8Array;
   /** pool and shared modes: the slot to give back. */
   slot?: number;
@@ -166,11 +186,11 @@ export interface SharedFramePool {
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 /** A SharedArrayBuffer laid out as the addon expects: int32 slot states, then 64-byte-aligned slots. */
-export function createSharedFramePool(shape: { width: number; height: number; pixelFormat: PixelFormat; slots: number }): SharedFramePool {
-  const frameBytes = shape.width * shape.height * (shape.pixelFormat === 'Mono16' ? 2 : 1);
+export function createSharedFramePool(shape: { width: number; height: number; pixelFormat: PixelFormat; debayer?: boolean; slots: number }): SharedFramePool {
+  const bytes = frameBytes(shape.width, shape.height, frameFormat(shape.pixelFormat, shape.debayer));
   const slotOffset = align64(4 * shape.slots);
-  const slotStride = align64(frameBytes);
-  return { buffer: new SharedArrayBuffer(slotOffset + slotStride * shape.slots), slots: shape.slots, frameBytes, slotOffset, slotStride };
+  const slotStride = align64(bytes);
+  return { buffer: new SharedArrayBuffer(slotOffset + slotStride * shape.slots), slots: shape.slots, frameBytes: bytes, slotOffset, slotStride };
 }
 
 /** The bytes of one slot, read in place (from any thread that has the pool). */
@@ -189,12 +209,14 @@ export interface StartOptions {
   buffers?: number;
   /** Mode shared: where the camera writes. */
   shared?: SharedFramePool;
+  /** Bayer formats: deliver RGB (H, W, 3) uint8, demosaiced bilinearly on the grab thread, instead of the raw mosaic. */
+  debayer?: boolean;
 }
 
 /** One open camera. Not safe to share between two consumers. */
 export class Camera {
   readonly info: DeviceInfo;
-  private started?: RawStarted & { mode: NonNullable<StartOptions['mode']>; shared?: SharedFramePool };
+  private started?: RawStarted & { mode: NonNullable<StartOptions['mode']>; shared?: SharedFramePool; debayer: boolean };
   private wakeUp?: () => void;
   private failure?: CameraError;
 
@@ -256,18 +278,19 @@ export class Camera {
     this.failure = undefined;
     this.started = undefined;
     const shared = options.shared ? new Uint8Array(options.shared.buffer) : undefined;
-    const started = await this.call(() => this.raw.start({ mode, buffers, shared }, () => this.wakeUp?.()));
+    const debayer = options.debayer ?? false;
+    const started = await this.call(() => this.raw.start({ mode, buffers, shared, debayer }, () => this.wakeUp?.()));
     const pool = options.shared;
     if (mode === 'shared' && pool && (pool.frameBytes !== started.frameBytes || pool.slotStride !== started.slotStride)) {
       await this.call(() => this.raw.stop());
       throw new CameraError(
         'BAD_ARGUMENT',
         `${this.name}: the shared pool holds frames of ${pool.frameBytes} bytes, the camera sends ${started.frameBytes} ` +
-          `(${started.width}x${started.height} ${started.pixelFormat}): make the pool with the camera's width, height and pixelFormat`,
+          `(${started.width}x${started.height} ${started.pixelFormat}${debayer ? ' debayered' : ''}): make the pool with the camera's width, height, pixelFormat and debayer`,
         { param: 'shared', value: pool.frameBytes, min: started.frameBytes, max: started.frameBytes, camera: this.name },
       );
     }
-    this.started = { ...started, mode, shared: pool };
+    this.started = { ...started, mode, shared: pool, debayer };
   }
 
   /** Counters since start: frames delivered to JS, frames dropped (no room, or lost by the driver). */
@@ -313,6 +336,7 @@ export class Camera {
 
   private frame(s: NonNullable<Camera['started']>, raw: RawFrame): CameraFrame {
     const data = raw.data ?? new Uint8Array(s.shared!.buffer, s.slotOffset + raw.slot! * s.slotStride, s.frameBytes);
+    const f = frameFormat(s.pixelFormat, s.debayer);
     return {
       seq: raw.seq,
       frameId: raw.frameId,
@@ -321,7 +345,9 @@ export class Camera {
       width: s.width,
       height: s.height,
       pixelFormat: s.pixelFormat,
-      dtype: s.pixelFormat === 'Mono16' ? 'uint16' : 'uint8',
+      dtype: f.dtype,
+      shape: frameShape(s.width, s.height, f),
+      ...(f.bayerPattern ? { bayerPattern: f.bayerPattern } : {}),
       data,
       slot: raw.slot,
     };

@@ -1,6 +1,7 @@
 /**
  * Typings of the raw addon (native/src/addon.cc). Application code uses native/index.ts.
  */
+import type { PixelFormat } from './pixel-format.ts';
 
 /** The closed set of codes a native error carries (native/src/device.h ErrorCode). */
 export type NativeErrorCode =
@@ -40,12 +41,14 @@ export interface RawStartOptions {
   buffers: number;
   /** shared mode: a Uint8Array over the whole SharedArrayBuffer. */
   shared?: Uint8Array;
+  /** Bayer formats: deliver RGB (H, W, 3) instead of the raw mosaic. */
+  debayer?: boolean;
 }
 
 export interface RawStarted {
   width: number;
   height: number;
-  pixelFormat: 'Mono8' | 'Mono16';
+  pixelFormat: PixelFormat;
   frameBytes: number;
   /** Pool layout: slot states are int32 at byte 0, slot i starts at slotOffset + i * slotStride. */
   slotOffset: number;
@@ -70,8 +73,8 @@ export interface RawCamera {
   control(op: 'get', name: RawSetting): Promise<number>;
   control(op: 'set', name: RawSetting, value: number): Promise<number>;
   control(op: 'range', name: RawSetting): Promise<{ min: number; max: number }>;
-  control(op: 'getFormat'): Promise<'Mono8' | 'Mono16'>;
-  control(op: 'setFormat', name: string): Promise<'Mono8' | 'Mono16'>;
+  control(op: 'getFormat'): Promise<PixelFormat>;
+  control(op: 'setFormat', name: string): Promise<PixelFormat>;
   /** `wake` is called (on the event loop) once after take() returned undefined, when a frame or the end arrives. */
   start(options: RawStartOptions, wake: () => void): Promise<RawStarted>;
   /** A frame; undefined when none is ready yet; null once acquisition has ended. Throws when the camera failed. */
@@ -88,4 +91,6 @@ export interface RawAddon {
   open(backend: string, idOrSerial: string, options: Record<string, number>): Promise<RawCamera>;
   /** flock(2), never waiting: false when another open file description holds a conflicting lock. */
   fileLock(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): boolean;
+  /** A frame from the bytes a camera sends (packed formats unpacked, Bayer debayered if asked), as the backends convert theirs. */
+  convertPixels(pixelFormat: string, bytes: Uint8Array, width: number, height: number, debayer?: boolean): Buffer;
 }

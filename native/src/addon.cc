@@ -203,6 +203,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     Napi::Object opts = cb[0].As<Napi::Object>();
     std::string modeName = opts.Get("mode").As<Napi::String>();
     int buffers = opts.Get("buffers").As<Napi::Number>().Int32Value();
+    bool debayer = opts.Has("debayer") && opts.Get("debayer").ToBoolean();
     Delivery mode = modeName == "pool" ? Delivery::Pool : modeName == "shared" ? Delivery::Shared : Delivery::Owned;
     if (buffers < 1 || buffers > 4096) {
       CameraError e = CameraError::refused("buffers", buffers, 1, 4096, "frames in flight");
@@ -231,7 +232,9 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
           self->acquisition_.reset();
           int w = static_cast<int>(dev->get("width")), h = static_cast<int>(dev->get("height"));
           *fmt = dev->pixelFormat();
-          size_t frameBytes = static_cast<size_t>(w) * h * bytesPerPixel(*fmt);
+          FrameLayout layout{*fmt, w, h, debayer};
+          dev->setOutput(layout);
+          size_t frameBytes = layout.frameBytes();
           std::shared_ptr<Pool> pool;
           if (mode == Delivery::Pool) pool = Pool::allocate(buffers, frameBytes);
           if (mode == Delivery::Shared) {
@@ -432,6 +435,28 @@ Napi::Value open(const Napi::CallbackInfo& cb) {
   });
 }
 
+// convertPixels(pixelFormat, bytes, width, height, debayer): a frame from the bytes a camera
+// sends, converted as the backends convert theirs (packed formats unpacked, Bayer debayered).
+Napi::Value convertPixels(const Napi::CallbackInfo& cb) {
+  Napi::Env env = cb.Env();
+  try {
+    FrameLayout layout{parsePixelFormat(cb[0].As<Napi::String>()), cb[2].As<Napi::Number>().Int32Value(),
+                       cb[3].As<Napi::Number>().Int32Value(), cb.Length() > 4 && cb[4].ToBoolean()};
+    Napi::Uint8Array src = cb[1].As<Napi::Uint8Array>();
+    if (layout.width < 0 || layout.height < 0 || src.ByteLength() < layout.wireBytes()) {
+      CameraError e = CameraError::refused("bytes", static_cast<double>(src.ByteLength()), static_cast<double>(layout.wireBytes()),
+                                           static_cast<double>(layout.wireBytes()), "bytes of this frame as the camera sends it");
+      e.code = ErrorCode::BadArgument;
+      throw e;
+    }
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, layout.frameBytes());
+    convertFrame(layout, src.Data(), out.Data());
+    return out;
+  } catch (const CameraError& e) {
+    throwJs(env, e);
+  }
+}
+
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -442,6 +467,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("listDevices", Napi::Function::New(env, listDevices));
   exports.Set("open", Napi::Function::New(env, open));
   exports.Set("fileLock", Napi::Function::New(env, fileLock));
+  exports.Set("convertPixels", Napi::Function::New(env, convertPixels));
   return exports;
 }
 

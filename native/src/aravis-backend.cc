@@ -184,12 +184,13 @@ class AravisDevice final : public Device {
     }
     size_t size = 0;
     const void* data = arv_buffer_get_image_data(buffer, &size);
-    if (size < frameBytes) {
+    const size_t wire = output().wireBytes();
+    if (size < wire) {
       arv_stream_push_buffer(stream_, buffer);
-      why = info_.id + " sent " + std::to_string(size) + " bytes where " + std::to_string(frameBytes) + " were expected";
+      why = info_.id + " sent " + std::to_string(size) + " bytes where " + std::to_string(wire) + " were expected";
       return GrabStatus::Lost;
     }
-    if (dst) std::memcpy(dst, data, frameBytes);
+    if (dst) convertFrame(output(), static_cast<const uint8_t*>(data), dst);
     info.frameId = arv_buffer_get_frame_id(buffer);
     info.cameraTs = arv_buffer_get_timestamp(buffer);
     guint64 host = arv_buffer_get_system_timestamp(buffer);

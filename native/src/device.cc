@@ -32,15 +32,6 @@ CameraError CameraError::refused(const std::string& param, double value, double 
   return e;
 }
 
-PixelFormat parsePixelFormat(const std::string& name) {
-  if (name == "Mono8") return PixelFormat::Mono8;
-  if (name == "Mono16") return PixelFormat::Mono16;
-  CameraError e(ErrorCode::ParamRefused, "pixelFormat " + name + " is not supported: allowed Mono8, Mono16");
-  e.param = "pixelFormat";
-  e.allowed = {"Mono8", "Mono16"};
-  throw e;
-}
-
 const std::vector<Backend>& builtBackends() {
   static const std::vector<Backend> backends = [] {
     std::vector<Backend> v{makeEmulatorBackend()};

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "pixel-format.h"
+
 namespace patchbay {
 
 // The closed set of error codes; native/native.ts mirrors it.
@@ -29,13 +31,6 @@ struct CameraError : std::runtime_error {
 
   static CameraError refused(const std::string& param, double value, double min, double max, const std::string& why);
 };
-
-enum class PixelFormat { Mono8, Mono16 };
-
-inline size_t bytesPerPixel(PixelFormat f) { return f == PixelFormat::Mono16 ? 2 : 1; }
-inline const char* pixelFormatName(PixelFormat f) { return f == PixelFormat::Mono16 ? "Mono16" : "Mono8"; }
-// Throws ParamRefused for anything but Mono8 / Mono16.
-PixelFormat parsePixelFormat(const std::string& name);
 
 struct DeviceInfo {
   std::string backend, id, serial, vendor, model, transport;
@@ -68,11 +63,18 @@ class Device {
   virtual void startAcquisition() = 0;
   virtual void stopAcquisition() = 0;
   // Grab thread only: waits at most timeoutMs for the next frame and writes exactly
-  // frameBytes into dst; dst null takes the frame and throws it away (a drop).
+  // frameBytes (output().frameBytes()) into dst, converted with convertFrame(output(), ...);
+  // dst null takes the frame and throws it away (a drop).
   virtual GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) = 0;
+  // The frames to make from the camera's: set before startAcquisition, read by grab.
+  void setOutput(const FrameLayout& layout) { output_ = layout; }
+  const FrameLayout& output() const { return output_; }
   // True when the device makes a frame only when asked (the emulator at fps 0): then the
   // grab thread waits for a free buffer instead of grabbing into none (a drop).
   virtual bool waitsForRoom() { return false; }
+
+ private:
+  FrameLayout output_;
 };
 
 // Backend-specific open options (emulator: seed, particles, failAfterFrames).

@@ -157,12 +157,12 @@ class Emulator final : public Device {
       std::this_thread::sleep_for(lastRender_);
     }
     if (dst != nullptr) {
-      if (frameBytes != static_cast<size_t>(s.width) * s.height * bytesPerPixel(s.format)) {
+      const FrameLayout& out = output();
+      if (out.format != s.format || out.width != s.width || out.height != s.height || frameBytes != out.frameBytes()) {
         why = "frame size changed during acquisition";
         return GrabStatus::Lost;
       }
-      if (s.format == PixelFormat::Mono8) render<uint8_t>(dst, s, table8_.data(), 255.0);
-      else render<uint16_t>(reinterpret_cast<uint16_t*>(dst), s, table16_.data(), 65535.0);
+      renderFrame(dst, s, out);
       lastRender_ = Clock::now() - t;
     }
     info.frameId = frameIndex_++;
@@ -198,19 +198,58 @@ class Emulator final : public Device {
     throw unknown(name);
   }
 
+  static double fullScale(PixelFormat f) { return std::ldexp(1.0, pixelBits(f)) - 1; }
+
+  // Draws the frame the camera would send, then converts it as a real camera's is: packed
+  // formats are packed and unpacked again, Bayer formats sampled from a colour scene.
+  void renderFrame(uint8_t* dst, const Settings& s, const FrameLayout& out) {
+    const size_t pixels = static_cast<size_t>(s.width) * s.height;
+    const double full = fullScale(s.format);
+    if (isPacked(s.format)) {
+      samples16_.resize(pixels);
+      wire_.resize(out.wireBytes());
+      render<uint16_t>(samples16_.data(), s, table16_.data(), full, 1, kRgb);
+      if (s.format == PixelFormat::Mono10p) packMono10p(samples16_.data(), pixels, wire_.data());
+      else packMono12p(samples16_.data(), pixels, wire_.data());
+      convertFrame(out, wire_.data(), dst);
+    } else if (isBayer(s.format)) {
+      // The scene in colour, then each pixel keeps the one colour its filter passes.
+      scene_.resize(pixels * 3);
+      render<uint8_t>(scene_.data(), s, table8_.data(), full, 3, kRgb);
+      const char* pattern = bayerPattern(s.format);
+      uint8_t* raw = out.debayer ? (wire_.resize(pixels), wire_.data()) : dst;
+      for (int y = 0; y < s.height; y++)
+        for (int x = 0; x < s.width; x++) {
+          const char c = pattern[(y & 1) * 2 + (x & 1)];
+          const size_t i = static_cast<size_t>(y) * s.width + x;
+          raw[i] = scene_[3 * i + (c == 'R' ? 0 : c == 'G' ? 1 : 2)];
+        }
+      if (out.debayer) convertFrame(out, raw, dst);
+    } else if (s.format == PixelFormat::RGB8 || s.format == PixelFormat::BGR8) {
+      render<uint8_t>(dst, s, table8_.data(), full, 3, s.format == PixelFormat::RGB8 ? kRgb : kBgr);
+    } else if (out.sampleBytes() == 1) {
+      render<uint8_t>(dst, s, table8_.data(), full, 1, kRgb);
+    } else {
+      render<uint16_t>(reinterpret_cast<uint16_t*>(dst), s, table16_.data(), full, 1, kRgb);
+    }
+  }
+
   // The background with its noise, in the output format, long enough that rows copied
   // from random offsets do not repeat visibly.
   void rebuildTable(const Settings& s) {
     size_t n = std::max<size_t>(size_t(1) << 20, 4 * static_cast<size_t>(s.width));
     double bright = s.exposureUs / kRefExposureUs, sigma = kNoise * std::pow(10.0, s.gain / 20.0);
     Rng rng{seed_ * 0xD1B54A32D192ED03ull + 7};
-    if (s.format == PixelFormat::Mono8) {
+    if (pixelBits(s.format) == 8) {
       table8_.resize(n);
       for (auto& v : table8_) v = static_cast<uint8_t>(std::clamp(std::lround(kBackground * bright + sigma * rng.normal()), 0L, 255L));
     } else {
+      // Mono16 is Mono8's scene times 257; 10- and 12-bit formats scale it to their own full scale.
+      const double full = fullScale(s.format), k = full / 255.0;
+      const long top = std::lround(full);
       table16_.resize(n);
       for (auto& v : table16_)
-        v = static_cast<uint16_t>(std::clamp(std::lround((kBackground * bright + sigma * rng.normal()) * 257.0), 0L, 65535L));
+        v = static_cast<uint16_t>(std::clamp(std::lround((kBackground * bright + sigma * rng.normal()) * k), 0L, top));
     }
     tableLen_ = n;
     tableWidth_ = s.width;
@@ -229,25 +268,54 @@ class Emulator final : public Device {
     }
   }
 
+  // Where red, green and blue go within a pixel of `channels` samples.
+  static constexpr int kRgb[3] = {0, 1, 2}, kBgr[3] = {2, 1, 0};
+  // Colour formats: each particle has one of these colours (R, G, B weights), by its index.
+  static constexpr double kPalette[6][3] = {{1, 0.25, 0.25}, {0.25, 1, 0.25}, {0.3, 0.5, 1}, {1, 0.9, 0.2}, {0.2, 1, 1}, {1, 0.3, 1}};
+
   template <typename T>
-  void render(T* dst, const Settings& s, const T* table, double full) {
+  void render(T* dst, const Settings& s, const T* table, double full, int channels, const int* order) {
     const size_t w = static_cast<size_t>(s.width);
     // Row offsets depend on (seed, frame index) only, so a dropped frame changes nothing after it.
     Rng rows{seed_ * 0xA24BAED4963EE407ull + frameIndex_ * 0x9FB21C651E98DF25ull};
     const uint64_t span = tableLen_ - w + 1;
-    for (int y = 0; y < s.height; y++) std::memcpy(dst + y * w, table + rows.next() % span, w * sizeof(T));
-    const double scale = (full > 255 ? 257.0 : 1.0) * brightness_;
+    if (channels == 1) {
+      for (int y = 0; y < s.height; y++) std::memcpy(dst + y * w, table + rows.next() % span, w * sizeof(T));
+    } else {
+      // Each channel's noise from its own offset: a grey background with colour noise.
+      for (int y = 0; y < s.height; y++) {
+        T* row = dst + y * w * 3;
+        for (int c = 0; c < 3; c++) {
+          const T* from = table + rows.next() % span;
+          for (size_t x = 0; x < w; x++) row[3 * x + order[c]] = from[x];
+        }
+      }
+    }
+    const double scale = full / 255.0 * brightness_;
     double gx[256], gy[256];
+    size_t index = 0;
     for (const auto& p : particles_) {
+      const double* colour = kPalette[index++ % 6];
       int r = std::min(127, static_cast<int>(std::ceil(3 * p.sigma)));
       int x0 = std::max(0, static_cast<int>(p.x) - r), x1 = std::min(s.width - 1, static_cast<int>(p.x) + r);
       int y0 = std::max(0, static_cast<int>(p.y) - r), y1 = std::min(s.height - 1, static_cast<int>(p.y) + r);
       double k = -0.5 / (p.sigma * p.sigma);
       for (int x = x0; x <= x1; x++) gx[x - x0] = std::exp(k * (x - p.x) * (x - p.x));
       for (int y = y0; y <= y1; y++) gy[y - y0] = p.amp * scale * std::exp(k * (y - p.y) * (y - p.y));
+      if (channels == 1) {
+        for (int y = y0; y <= y1; y++) {
+          T* row = dst + y * w;
+          for (int x = x0; x <= x1; x++) row[x] = static_cast<T>(std::min(full, row[x] + gy[y - y0] * gx[x - x0]));
+        }
+        continue;
+      }
       for (int y = y0; y <= y1; y++) {
-        T* row = dst + y * w;
-        for (int x = x0; x <= x1; x++) row[x] = static_cast<T>(std::min(full, row[x] + gy[y - y0] * gx[x - x0]));
+        T* row = dst + y * w * 3;
+        for (int x = x0; x <= x1; x++)
+          for (int c = 0; c < 3; c++) {
+            T& v = row[3 * x + order[c]];
+            v = static_cast<T>(std::min(full, v + colour[c] * gy[y - y0] * gx[x - x0]));
+          }
       }
     }
   }
@@ -261,6 +329,9 @@ class Emulator final : public Device {
   bool dirty_ = true;
   std::vector<uint8_t> table8_;
   std::vector<uint16_t> table16_;
+  // Scratch for formats drawn in one form and delivered in another (packed, Bayer).
+  std::vector<uint16_t> samples16_;
+  std::vector<uint8_t> wire_, scene_;
   size_t tableLen_ = 0;
   int tableWidth_ = -1;
   double brightness_ = 1;

@@ -171,11 +171,12 @@ class PylonDevice final : public Device {
       pendingDrops_++;
       return GrabStatus::Timeout;
     }
-    if (result->GetImageSize() < frameBytes) {
-      why = info_.id + " sent " + std::to_string(result->GetImageSize()) + " bytes where " + std::to_string(frameBytes) + " were expected";
+    const size_t wire = output().wireBytes();
+    if (result->GetImageSize() < wire) {
+      why = info_.id + " sent " + std::to_string(result->GetImageSize()) + " bytes where " + std::to_string(wire) + " were expected";
       return GrabStatus::Lost;
     }
-    if (dst) std::memcpy(dst, result->GetBuffer(), frameBytes);
+    if (dst) convertFrame(output(), static_cast<const uint8_t*>(result->GetBuffer()), dst);
     info.frameId = result->GetBlockID();
     info.cameraTs = result->GetTimeStamp();
     info.hostNs = hostNowNs();

@@ -1,4 +1,5 @@
 import type { NodeDecl } from '../types.ts';
+import { PIXEL_FORMATS } from '../../native/pixel-format.ts';
 
 export const camera = {
   type: 'Camera',
@@ -17,7 +18,15 @@ export const camera = {
     height: { kind: 'number', default: 480, min: 1, max: 16384, integer: true, unit: 'px', doc: 'Frame height' },
     offsetX: { kind: 'number', default: 0, min: 0, max: 16384, integer: true, unit: 'px', doc: 'Region of interest: left edge' },
     offsetY: { kind: 'number', default: 0, min: 0, max: 16384, integer: true, unit: 'px', doc: 'Region of interest: top edge' },
-    pixelFormat: { kind: 'enum', choices: ['Mono8', 'Mono16'], default: 'Mono8', doc: 'Pixel format: Mono8 gives uint8 frames, Mono16 uint16' },
+    pixelFormat: {
+      kind: 'enum',
+      choices: PIXEL_FORMATS,
+      default: 'Mono8',
+      doc:
+        'Pixel format (GenICam names): Mono8 and Bayer give (H, W) uint8 frames (the Bayer pattern in meta.bayerPattern); ' +
+        'Mono10, Mono12, Mono16 and the packed Mono10p, Mono12p (unpacked) (H, W) uint16; RGB8, BGR8 (H, W, 3) uint8',
+    },
+    debayer: { kind: 'boolean', default: false, doc: 'Bayer formats: send RGB (H, W, 3) uint8 frames (bilinear demosaic on the grab thread) instead of the raw mosaic' },
     fps: { kind: 'number', default: 30, min: 0, max: 100_000, unit: 'Hz', doc: 'Frame rate; 0 runs as fast as possible (the emulator: as fast as the pipeline takes frames, none dropped)' },
     frames: { kind: 'number', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: 'frames', doc: 'Stop after this many frames; 0 runs until stopped' },
     exposureUs: { kind: 'number', default: 5000, min: 1, max: 10_000_000, unit: 'µs', doc: 'Exposure time (the emulator scales brightness with it)' },

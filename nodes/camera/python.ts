@@ -4,24 +4,23 @@
  * frame k is (row + column + k) modulo the pixel format's range, so a reader can check it.
  */
 import type { PythonTemplate } from '../../runtime/export/template.ts';
+import { frameFormat, type PixelFormat } from '../../native/pixel-format.ts';
 import type { ParamsOf } from '../types.ts';
 import type { camera } from './index.ts';
 
 type Params = ParamsOf<typeof camera>;
 
-/** dtype, range and channels of each pixel format (packed and 10/12-bit mono arrive as uint16; colour as (H, W, 3)). */
-function format(pixelFormat: string): { dtype: string; range: number; channels: number } {
-  if (pixelFormat === 'RGB8' || pixelFormat === 'BGR8') return { dtype: 'uint8', range: 256, channels: 3 };
-  if (/^(Mono8|Bayer..8)$/.test(pixelFormat)) return { dtype: 'uint8', range: 256, channels: 1 };
-  const bits = Number(/\d+/.exec(pixelFormat)?.[0] ?? 16);
-  return { dtype: 'uint16', range: 2 ** bits, channels: 1 };
+/** dtype, range and channels of the frames (packed and 10/12-bit mono arrive as uint16; colour and debayered Bayer as (H, W, 3)). */
+function format(p: Params): { dtype: string; range: number; channels: number } {
+  const f = frameFormat(p.pixelFormat as PixelFormat, p.debayer);
+  return { dtype: f.dtype, range: 2 ** f.bits, channels: f.channels };
 }
 
 const template: PythonTemplate = {
   kind: 'source',
   setup(n) {
     const p = n.params as Params;
-    const f = format(p.pixelFormat);
+    const f = format(p);
     const shape = f.channels === 1 ? '' : `, ${f.channels}`;
     return [
       `# ${n.id}: ${p.width}x${p.height} ${p.pixelFormat}${shape ? ' (H, W, 3)' : ''} at ${p.fps || 'full'} fps, ${p.frames || 'until Ctrl-C'}${p.frames ? ' frames' : ''}.`,
@@ -31,7 +30,7 @@ const template: PythonTemplate = {
     ];
   },
   body(n, emit) {
-    const f = format((n.params as Params).pixelFormat);
+    const f = format(n.params as Params);
     return [`${n.name}_data = ((${n.name}_ramp + ${n.count}) % ${f.range}).astype(np.${f.dtype})`, ...emit(`Frame(${n.name}_data, ${n.count}, time.time_ns())`)];
   },
   framesLimit: (n) => (n.params as Params).frames,

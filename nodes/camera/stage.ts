@@ -8,6 +8,7 @@
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { nowNs, type Frame } from '../../runtime/wire/index.ts';
 import { CameraError, openCamera, type Camera, type CameraFrame, type CameraSettings } from '../../native/index.ts';
+import { frameFormat, frameShape } from '../../native/pixel-format.ts';
 
 /** The node's params: the camera settings it asks for, and how the node runs the camera. */
 interface CameraParams extends CameraSettings {
@@ -18,6 +19,7 @@ interface CameraParams extends CameraSettings {
   particles: number;
   buffers: number;
   loop: number;
+  debayer: boolean;
   /** Not in the declaration: lets tests make the emulator fail like an unplugged camera. */
   failAfterFrames?: number;
 }
@@ -55,7 +57,7 @@ class CameraStage implements Stage {
   private async render(n: number): Promise<void> {
     const camera = this.camera!;
     await camera.set({ fps: 0 });
-    await camera.start({ mode: 'owned', buffers: this.p.buffers });
+    await camera.start({ mode: 'owned', buffers: this.p.buffers, debayer: this.p.debayer });
     try {
       while (this.rendered.length < n) {
         const f = await camera.next();
@@ -71,12 +73,22 @@ class CameraStage implements Stage {
     const camera = this.camera!;
     const { io, p } = this;
     const s = this.settings!;
-    const shape = [s.height, s.width];
-    const dtype = s.pixelFormat === 'Mono16' ? 'uint16' : 'uint8';
-    const constant = { backend: camera.info.backend, device: camera.info.id, pixelFormat: s.pixelFormat, exposureUs: s.exposureUs, gain: s.gain };
+    const format = frameFormat(s.pixelFormat, p.debayer);
+    const shape = frameShape(s.width, s.height, format);
+    const dtype = format.dtype;
+    const constant = {
+      backend: camera.info.backend,
+      device: camera.info.id,
+      pixelFormat: s.pixelFormat,
+      // Raw Bayer: which colour each pixel saw; debayered: how the colours were filled in.
+      ...(format.bayerPattern ? { bayerPattern: format.bayerPattern } : {}),
+      ...(p.debayer && s.pixelFormat.startsWith('Bayer') ? { debayer: 'bilinear' } : {}),
+      exposureUs: s.exposureUs,
+      gain: s.gain,
+    };
     if (this.rendered.length > 0) return this.replay(dtype, shape, constant);
     let sent = 0;
-    await camera.start({ mode: 'owned', buffers: p.buffers });
+    await camera.start({ mode: 'owned', buffers: p.buffers, debayer: p.debayer });
     // While downstream holds up emit, the camera keeps dropping: keep the live count current.
     const refresh = setInterval(() => (io.stats.dropped = camera.counters.dropped), 250);
     refresh.unref();

@@ -44,9 +44,19 @@ function layoutOf(shape: readonly number[]): Layout | undefined {
 }
 
 /**
- * Reduces a frame to an 8-bit preview. (H, W, 3) uint8 frames are colour camera frames in
- * OpenCV's order, B, G, R: they are shown in colour (as RGB), with their own levels, not
- * stretched (they are meant to be looked at as they are). Any other frame is shown grey,
+ * Channel order of an (H, W, 3) uint8 frame: R, G, B when a Camera node says so in its meta
+ * (pixelFormat RGB8, or a Bayer format it debayered); else B, G, R, OpenCV's order (a webcam
+ * frame from a course script, BGR8).
+ */
+function isRgb(meta: Frame['meta']): boolean {
+  const format = meta?.pixelFormat;
+  return format === 'RGB8' || (typeof format === 'string' && format.startsWith('Bayer'));
+}
+
+/**
+ * Reduces a frame to an 8-bit preview. (H, W, 3) uint8 frames are colour camera frames, in
+ * OpenCV's order B, G, R unless their meta says R, G, B (isRgb): they are shown in colour, with
+ * their own levels, not stretched (they are meant to be looked at as they are). Any other frame is shown grey,
  * scaled from its min to its max: (H, W); (H, W, C) with C ≤ 4 as the mean of its channels
  * (an FFT of a colour frame, (H, W', 3), shows the spectrum of the image's brightness, all
  * three channels' detail, where the first channel alone would show the blue one's); (N, H,
@@ -55,7 +65,7 @@ function layoutOf(shape: readonly number[]): Layout | undefined {
  * twice the preview size, of every n-th row and column beyond), so a speckle of particles
  * stays visible where picking one pixel per block would miss it.
  */
-export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, options: PreviewOptions): PreviewImage | undefined {
+export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'> & Partial<Pick<Frame, 'meta'>>, options: PreviewOptions): PreviewImage | undefined {
   const layout = layoutOf(frame.shape);
   if (!layout) return undefined;
   const { h, w, channels } = layout;
@@ -63,6 +73,8 @@ export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, opt
   const complex = frame.dtype === 'complex64' || frame.dtype === 'complex128';
   const colour = frame.dtype === 'uint8' && channels === 3 && options.scale === 'linear';
   const out = colour ? 3 : 1;
+  // Where red and blue are within a frame's pixel.
+  const [red, blue] = colour && isRgb(frame.meta) ? [0, 2] : [2, 0];
   const view = typedView(frame);
   const maxSide = options.maxSide ?? 256;
   // A fractional step keeps the long side at exactly maxSide (640 px gives 256, not 214).
@@ -84,10 +96,10 @@ export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'>, opt
       const at = (irow + x) * channels;
       counts[o]++;
       if (colour) {
-        // B, G, R in the frame; R, G, B in the preview.
-        sums[3 * o] += view[at + 2];
+        // R, G, B in the preview.
+        sums[3 * o] += view[at + red];
         sums[3 * o + 1] += view[at + 1];
-        sums[3 * o + 2] += view[at];
+        sums[3 * o + 2] += view[at + blue];
         continue;
       }
       let v = 0;

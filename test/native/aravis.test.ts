@@ -1,12 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import createCameraStage from '../../nodes/camera/stage.ts';
 import { builtBackends, listDevices, openCamera, type Camera } from '../../native/index.ts';
 import { commandWorks, missing } from '../helpers/env.ts';
+import { besideFakeGv } from './fake-gv.ts';
 import { cameraNode, runSource } from './harness.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () => builtBackends().includes('aravis'));
 const noFakeGv = noAravis ?? missing('arv-fake-gv-camera-0.8 with `unshare -n` (aravis-tools, root)', () =>
   commandWorks('unshare', ['-n', 'true']) && spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8'], { stdio: 'ignore' }).status === 0,
@@ -70,23 +69,9 @@ describe.skipIf(noAravis)('aravis backend, in-process Fake camera', () => {
 
 describe.skipIf(noFakeGv)('aravis backend, fake GigE Vision camera on loopback', () => {
   it('streams frames and ends with an error naming the camera when it is killed mid-run', async () => {
-    // Discovery broadcasts stay inside a network namespace that has only loopback; the
-    // client runs there too. It kills the camera itself after 5 frames (pid in FAKE_GV_PID).
-    const script = [
-      'ip link set lo up',
-      'arv-fake-gv-camera-0.8 -i 127.0.0.1 >/dev/null 2>&1 &',
-      'cam=$!',
-      'FAKE_GV_PID=$cam timeout 80 node bin/run-ts.js test/native/fixtures/gige-client.ts',
-      'rc=$?',
-      'kill $cam 2>/dev/null',
-      'exit $rc',
-    ].join('\n');
-    const child = spawn('unshare', ['-n', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The client runs in the camera's network namespace. It kills the camera itself after 5
+    // frames (pid in FAKE_GV_PID).
+    const { code, out, err } = await besideFakeGv('node bin/run-ts.js test/native/fixtures/gige-client.ts');
     expect(code, err).toBe(0);
     const r = JSON.parse(out.trim().split('\n').pop()!);
     expect(r.device).toMatchObject({ backend: 'aravis', transport: 'GigEVision' });

@@ -32,6 +32,16 @@ describe('previewImage of colour frames', () => {
     expect(rgbAt(img, 191, 100)).toEqual([200, 120, 40]);
   });
 
+  it('shows a Camera\'s RGB8 or debayered frame (R, G, B as its meta says) the right way round; BGR8 as BGR', () => {
+    const bgr = webcamFrame();
+    const rgb = new Uint8Array(bgr.length);
+    for (let i = 0; i < bgr.length; i += 3) rgb.set([bgr[i + 2], bgr[i + 1], bgr[i]], i);
+    for (const [data, pixelFormat] of [[rgb, 'RGB8'], [rgb, 'BayerGR8'], [bgr, 'BGR8']] as const) {
+      const img = previewImage({ dtype: 'uint8', shape: [480, 640, 3], data, meta: { pixelFormat } }, { scale: 'linear' })!;
+      expect([rgbAt(img, 0, 0), rgbAt(img, 0, 255), rgbAt(img, 191, 100)], pixelFormat).toEqual([[0, 0, 255], [255, 0, 0], [200, 120, 40]]);
+    }
+  });
+
   it('shows the FFT\'s (H, W\', 3) spectra grey, as the mean of the channels (a spectrum in the second channel only still shows)', () => {
     const [h, w] = [64, 64];
     const data = new Float64Array(h * w * 3 * 2);
