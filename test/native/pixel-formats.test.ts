@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import createCameraStage from '../../nodes/camera/stage.ts';
-import { PIXEL_FORMATS, convertPixels, frameFormat, openCamera, type Camera, type CameraFrame, type PixelFormat } from '../../native/index.ts';
+import { PIXEL_FORMATS, convertPixels, createSharedFramePool, frameFormat, openCamera, type Camera, type CameraFrame, type PixelFormat } from '../../native/index.ts';
 import { cameraNode, runSource } from './harness.ts';
 
 const u16 = (b: Uint8Array) => Array.from(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2));
@@ -108,6 +108,21 @@ describe('the emulator in every pixel format', () => {
     expect(max).toBe(2 ** want.bits - 1);
     expect(new Set(v).size).toBeGreaterThan(20);
     expect(f.bayerPattern).toBe(want.bayerPattern);
+  });
+
+  it.each(PIXEL_FORMATS.map((f) => [f]))('%s: a shared pool sized by the TypeScript table holds the addon\'s frames (debayered too)', async (pixelFormat) => {
+    for (const debayer of pixelFormat.startsWith('Bayer') ? [false, true] : [false]) {
+      const cam = await openCamera({ seed: 7 });
+      open.push(cam);
+      await cam.set({ width: 30, height: 10, pixelFormat, fps: 0 });
+      const shared = createSharedFramePool({ width: 30, height: 10, pixelFormat, debayer, slots: 2 });
+      // start() refuses a pool whose frame size differs from the addon's.
+      await cam.start({ shared, debayer });
+      const f = (await cam.next())!;
+      expect([f.shape, f.data.byteLength]).toEqual([frameFormat(pixelFormat, debayer).channels === 3 ? [10, 30, 3] : [10, 30], shared.frameBytes]);
+      cam.release(f);
+      await cam.stop();
+    }
   });
 
   it('Mono10p and Mono12p are Mono10 and Mono12 packed by the camera and unpacked by the addon: the same frames', async () => {
