@@ -11,7 +11,6 @@ import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../r
 import type { RefFeed } from '../../runtime/exec/refs.ts';
 import { deferred, sleep, type Runner } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
-import { countPeers } from '../../runtime/exec/stats.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach, awayName, createSocket, CROSS_HOST, hasHandshake } from '../../runtime/exec/sockets.ts';
 import { encode, type Frame } from '../../runtime/wire/index.ts';
@@ -64,7 +63,7 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
   // Subscriptions of the graph's subscribers on this host that meet it over tcp or ipc.
   const here = inGraphRemote - awaySubs;
   // Shown live on the node: the subscriptions that are not the graph's own on this host.
-  if (hasHandshake(s)) countPeers(r, () => outer.subs() - here);
+  if (hasHandshake(s)) r.peers = () => outer.subs() - here;
   if (waitFor > 0 || awaySubs > 0) {
     const from = awayConsumers.map((c) => awayName(ctx.plan, c.node));
     r.waiting = () => {

@@ -6,7 +6,6 @@
  */
 import type { RunContext } from '../../runtime/exec/context.ts';
 import type { Runner, SocketSource } from '../../runtime/exec/run-state.ts';
-import { countPeers } from '../../runtime/exec/stats.ts';
 import type { SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach, hasHandshake } from '../../runtime/exec/sockets.ts';
 import { answerReady } from '../../runtime/exec/transports/handshake.ts';
@@ -21,7 +20,7 @@ const openPull: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => {
   // Shown live on the node: the producers connected from outside (a class's workers).
   const outsiders: SocketSource[] = [];
   const fromOutside = (src: SocketSource) => {
-    if (outsiders.push(src) === 1 && hasHandshake(s)) countPeers(r, () => outsiders.reduce((n, x) => n + x.peers, 0));
+    if (outsiders.push(src) === 1 && hasHandshake(s)) r.peers = () => outsiders.reduce((n, x) => n + x.peers, 0);
   };
   if (outsideDoor)
     opens.push(async () => {

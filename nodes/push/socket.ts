@@ -6,7 +6,6 @@ import type * as zmq from 'zeromq';
 import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../runtime/exec/eos.ts';
 import { deferred, sleep, type OutputSink } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
-import { countPeers } from '../../runtime/exec/stats.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import { attach, awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../../runtime/exec/sockets.ts';
@@ -46,7 +45,7 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
     };
   }
   // Shown live on the node: the workers connected that are not the graph's own on this host.
-  if (hasHandshake(s)) countPeers(r, () => peers - (inGraphRemote - away.length));
+  if (hasHandshake(s)) r.peers = () => peers - (inGraphRemote - away.length);
   const enough = deferred<void>();
   if (want > 0) ctx.readiness.push(enough.promise);
   // Peers that ever connected over tcp or ipc: outside workers, or the graph's own on other hosts

@@ -5,7 +5,6 @@
  */
 import type { SocketOpener } from '../../runtime/exec/socket-node.ts';
 import { attach, hasHandshake } from '../../runtime/exec/sockets.ts';
-import { countPeers } from '../../runtime/exec/stats.ts';
 import { dropsAt } from '../../runtime/exec/transports/inputs.ts';
 import { openSource } from '../../runtime/exec/transports/receiver.ts';
 import type { ParamsOf } from '../types.ts';
@@ -16,7 +15,7 @@ const openSubscribe: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) =
     const src = openSource(ctx, r, s, 'in', undefined, 1, s.route.ends === 'outside', receivers);
     r.limit = (r.node.params as ParamsOf<typeof subscribe>).frames;
     // Shown live on the node: the outside publisher it reaches, once connected.
-    if (s.route.ends === 'outside' && hasHandshake(s)) countPeers(r, () => src.peers);
+    if (s.route.ends === 'outside' && hasHandshake(s)) r.peers = () => src.peers;
     await attach(src.socket, s);
     dropsAt(ctx, s, src);
   },

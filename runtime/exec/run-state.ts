@@ -147,6 +147,8 @@ export class Runner {
   taken = 0;
   /** While its sources wait for outside peers (waitFor): who, how many wanted, how many joined. */
   waiting?: () => NodeRates['waiting'];
+  /** A socket node: how many outside peers it has now, as its opener counts them (NodeRates.peers). */
+  peers?: () => number;
 
   constructor(
     readonly node: PlanNode,

@@ -3,14 +3,6 @@ import { getNodeType } from '../../nodes/registry.ts';
 import type { LinkState, Runner, SocketSource } from './run-state.ts';
 import type { LinkRates, NodeRates, StatsSnapshot } from './types.ts';
 
-/** How many outside peers a socket node has now, as its opener counts them (NodeRates.peers). */
-const peerCounts = new WeakMap<Runner, () => number>();
-
-/** Registers a socket node's count of outside peers, shown live in the stats (the editor's node face). */
-export function countPeers(r: Runner, count: () => number): void {
-  peerCounts.set(r, count);
-}
-
 export class StatsKeeper {
   private readonly prevNodes = new Map<string, { frames: number; bytes: number }>();
   private readonly prevLinks = new Map<string, { frames: number; bytes: number }>();
@@ -44,7 +36,7 @@ export class StatsKeeper {
       const busyNs = s.busyNs > 0 ? s.busyNs : f.busyNs;
       const waiting = r.state === 'starting' ? r.waiting?.() : undefined;
       const worked = Math.max(framesIn, framesOut);
-      const peers = peerCounts.get(r)?.();
+      const peers = r.peers?.();
       nodes[r.node.id] = {
         type: r.node.type,
         framesIn,
