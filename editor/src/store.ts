@@ -5,6 +5,7 @@
 import { reactive } from 'vue';
 import type { GraphError } from '../../runtime/graph/types.ts';
 import type { LinkRates, NodeFailure, NodeRates, StatsSnapshot } from '../../runtime/exec/types.ts';
+import type { TapMessage } from '../../runtime/server/protocol.ts';
 
 export const live = reactive({
   /** Validation errors by node id and by link text ("a.out -> b.in"). */
@@ -25,6 +26,9 @@ export const live = reactive({
   runState: 'idle' as 'idle' | 'starting' | 'running' | 'stopping',
   /** A frame has moved in this run (set from the stats by noteStats). */
   flowing: false,
+  /** The last frame seen on the tapped link (the selected one), and the one before it. */
+  tap: undefined as TapMessage | undefined,
+  tapBefore: undefined as TapMessage | undefined,
 });
 
 /** Takes a run's stats into the store. */

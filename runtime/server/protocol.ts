@@ -10,7 +10,10 @@ export type ClientMessage =
   /** Runs a graph as the editor holds it (saved or not). One run at a time per server. */
   | { op: 'run'; graph: Graph; name?: string }
   /** Stops the sources; end of stream drains every stage. A second stop forces the end. */
-  | { op: 'stop' };
+  | { op: 'stop' }
+  /** Sends this editor the frames crossing `link` ("a.out -> b.in"), as `tap` messages, until `untap` or another `tap`. */
+  | { op: 'tap'; link: string }
+  | { op: 'untap' };
 
 export type RunState = 'idle' | 'starting' | 'running' | 'stopping';
 
@@ -33,4 +36,24 @@ export type ServerMessage =
    * spectra are shown as log-magnitude.
    */
   | { type: 'preview'; node: string; seq: number; width: number; height: number; scale: 'linear' | 'log'; pixels: string; dtype: string; shape: number[] }
+  | TapMessage
   | { type: 'error'; code: string; message: string; details?: unknown };
+
+/**
+ * To the editor tapping `link` only: the header of a frame that crossed it (`t` in nanoseconds since
+ * the Unix epoch, as a decimal string), its values' min, max and histogram (16 bins from min to max;
+ * complex values by magnitude) and a grey preview (as `preview`'s pixels, 128 px at most). At most 5 per second.
+ */
+export interface TapMessage {
+  type: 'tap';
+  link: string;
+  seq: number;
+  t: string;
+  dtype: string;
+  shape: number[];
+  meta?: Record<string, unknown>;
+  min: number;
+  max: number;
+  histogram: number[];
+  preview?: { width: number; height: number; pixels: string };
+}

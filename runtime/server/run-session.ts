@@ -12,6 +12,7 @@ import { ServerError } from './graph-files.ts';
 import { bodyGraph } from './body.ts';
 import { previewImage, PreviewThrottle, type PreviewOptions } from './preview.ts';
 import type { ClientMessage, RunState, ServerMessage } from './protocol.ts';
+import { LinkTaps, type TapClient } from './link-tap.ts';
 
 /** How the preview of a node's frames is drawn (its type's declaration says), or undefined when the node gets none. */
 function previewOptionsFor(type: string, params: ParamValues): PreviewOptions | undefined {
@@ -29,6 +30,8 @@ export class RunSession {
   private ended: Promise<void> | undefined;
   /** The run as an editor joining it needs it: the graph, its latest stats, its failures. */
   private shown: { graph: Graph; stats?: StatsSnapshot; failures: NodeFailure[] } | undefined;
+  /** The links editors tapped; they outlive runs, so a link tapped before Run shows its first frames. */
+  private readonly taps = new LinkTaps();
 
   constructor(
     private readonly broadcast: (msg: ServerMessage) => void,
@@ -51,10 +54,17 @@ export class RunSession {
     this.broadcast({ type: 'status', ...this.status() });
   }
 
-  async handle(msg: ClientMessage): Promise<void> {
+  /** `client`: who sent it, for the ops that answer it alone (tap, untap). */
+  async handle(msg: ClientMessage, client?: TapClient): Promise<void> {
     if (msg.op === 'run') return this.run(msg.graph, msg.name);
     if (msg.op === 'stop') return this.stop();
-    throw new ServerError('BAD_REQUEST', `op must be run or stop, got ${JSON.stringify((msg as { op?: unknown }).op)}`);
+    if ((msg.op === 'tap' || msg.op === 'untap') && client) return msg.op === 'tap' ? this.taps.tap(client, msg.link) : this.taps.untap(client);
+    throw new ServerError('BAD_REQUEST', `op must be run, stop, tap or untap, got ${JSON.stringify((msg as { op?: unknown }).op)}`);
+  }
+
+  /** A client gone: its tap with it. */
+  leave(client: TapClient): void {
+    this.taps.untap(client);
   }
 
   private async run(graph: Graph, name?: string): Promise<void> {
@@ -94,6 +104,7 @@ export class RunSession {
         if (opts) previews.set(n.id, opts);
       }
       const tap = (node: string, frame: Frame): void => {
+        this.taps.frame(node, frame);
         const opts = previews.get(node);
         if (!opts || !throttle.take(node)) return;
         const img = previewImage(frame, opts);

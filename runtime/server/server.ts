@@ -270,6 +270,12 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       }
       if (path.startsWith('/api/')) return api(req, res, path);
       if ((req.method === 'GET' || req.method === 'HEAD') && enter(req, res, raw)) return;
+      // The node reference the help panels link to (docs/nodes.md#push), as text.
+      if (path === '/docs/nodes.md') {
+        res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8', 'cache-control': 'no-cache' });
+        res.end(await readFile(new URL('../../docs/nodes.md', import.meta.url)));
+        return;
+      }
       return serveStatic(res, path);
     };
     const handle = route();
@@ -307,7 +313,16 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
+      // Taps answer this editor alone; one that cannot keep up misses some, as with previews.
+      const client = {
+        send: (m: ServerMessage) => {
+          if (ws.readyState === WebSocket.OPEN && ws.bufferedAmount <= 1_000_000) ws.send(JSON.stringify(m));
+        },
+      };
+      ws.on('close', () => {
+        sockets.delete(ws);
+        session.leave(client);
+      });
       ws.send(JSON.stringify({ type: 'status', ...session.status() } satisfies ServerMessage));
       const running = session.joining();
       if (running) ws.send(JSON.stringify(running));
@@ -323,7 +338,7 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
           ws.send(JSON.stringify({ type: 'error', code: 'BAD_REQUEST', message: `message must be a JSON object {op, ...}, got ${JSON.stringify(msg)}` } satisfies ServerMessage));
           return;
         }
-        session.handle(msg).catch((e: unknown) => {
+        session.handle(msg, client).catch((e: unknown) => {
           const err = e instanceof ServerError ? e : new ServerError('INTERNAL', (e as Error)?.message ?? String(e));
           if (!(e instanceof ServerError)) process.stderr.write(`patchbay edit: run: ${(e as Error)?.stack ?? String(e)}\n`);
           ws.send(JSON.stringify({ type: 'error', code: err.code, message: err.message, details: err.details } satisfies ServerMessage));
