@@ -174,7 +174,7 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
     await killOne(ana, cam, 'analysis half (Pull)');
   });
 
-  test('the cable pulled mid-run (no FIN: heartbeats tell): the receiving half says PEER_LOST within 6 s; plugged back, frames flow again', async () => {
+  test('the cable pulled mid-run (no FIN: TCP keepalive tells): the receiving half says PEER_LOST within 6 s; plugged back, frames flow again', async () => {
     const dir = scratch();
     const yaml = graph(net, { frames: 0, fps: 100 });
     const ana = runCliOn(net.on(net.b), dir, yaml, 'graph.yaml', '--host', 'analysis-pc');
@@ -189,7 +189,7 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
       net.link(true);
     }
     const told = Date.now() - cut;
-    figure(`cable pulled: the analysis half said PEER_LOST after ${told} ms`);
+    figure(`cable pulled: the analysis half said PEER_LOST after ${told} ms (TCP keepalive)`);
     expect(told).toBeLessThan(6000);
     // The latest stats line: what had arrived when the cable went back in.
     const latest = ana.lines.filter((l) => l.json.type === 'stats').at(-1)!.json as StatsSnapshot;

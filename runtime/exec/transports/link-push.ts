@@ -11,7 +11,7 @@ import { awaySender } from './away.ts';
 import { handshake } from './inputs.ts';
 
 export async function openLinkSender(ctx: RunContext, r: Runner, s: PlanSocket, l: LinkState): Promise<void> {
-  // The Pull is the graph's node on another host (placement): heartbeats, and a word when it goes.
+  // The Pull is the graph's node on another host (placement): TCP keepalive, and a word when it goes.
   const away = !ctx.runners.has(l.plan.to.node);
   const socket = createSocket('PUSH', s.hwm, away ? CROSS_HOST : {});
   ctx.sockets.push(socket);

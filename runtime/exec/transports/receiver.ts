@@ -38,7 +38,7 @@ export function openSource(
 ): SocketSource {
   // A node's own receiving socket faces outside programs: it takes messages up to its limit.
   const limit = s.link === undefined ? Number(r.node.params.maxMessageMiB ?? 0) : 0;
-  // Fed by the graph's nodes on other hosts only: heartbeats, and a word when they go.
+  // Fed by the graph's nodes on other hosts only: TCP keepalive, and a word when they go.
   const away = s.route.role === 'link' && !!s.route.producers?.length && !s.route.producers.some((p) => ctx.runners.has(p.node));
   const socket = createSocket(s.type, s.hwm, {
     ...(away ? CROSS_HOST : {}),
