@@ -3,7 +3,9 @@
 // whose frames come from the grab thread through one thread-safe wake-up call.
 #include <napi.h>
 
+#include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -127,6 +129,18 @@ struct AddonData {
   Napi::FunctionReference cameraClass;
 };
 
+// One start's acquisition, with what must outlive its grab thread: the wake-up call and the
+// SharedArrayBuffer it writes into. Those two are N-API handles: released on the event loop
+// only, once the thread has been joined (by stop) or when the start failed.
+struct Run {
+  Napi::ThreadSafeFunction wake;
+  Napi::ObjectReference shared;
+  std::unique_ptr<Acquisition> acquisition;
+  std::shared_ptr<Pool> pool;
+  size_t frameBytes = 0;
+  bool released = false;
+};
+
 class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
  public:
   static Napi::Function define(Napi::Env env) {
@@ -141,49 +155,92 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     if (cb.Length() != 1 || !cb[0].IsExternal())
       throwJs(cb.Env(), CameraError(ErrorCode::BadArgument, "NativeCamera is created by open(), not with new"));
     device_.reset(cb[0].As<Napi::External<Device>>().Data());
+    info_ = device_->info();
   }
 
   ~CameraWrap() override {
-    acquisition_.reset();
-    if (tsfn_) tsfn_.Release();
+    // A call's task holds this object until it settles, but at exit the environment goes first:
+    // let the calls already queued finish before their object does.
+    std::unique_lock<std::mutex> lock(ctl_);
+    turn_.wait(lock, [this] { return serving_ == nextTicket_; });
+    if (acquiring_) acquiring_->acquisition->stop();
+    acquiring_.reset();
+    lock.unlock();
+    for (auto& run : std::vector<std::shared_ptr<Run>>(runs_)) finish(run);
   }
 
  private:
-  Device& device(Napi::Env env) {
-    if (!device_) throwJs(env, CameraError(ErrorCode::BadState, "the camera is closed"));
+  // The control calls (start, stop, close, control) run on libuv's threads one at a time, in the
+  // order JavaScript made them: each takes a ticket when called and waits under ctl_ for its
+  // turn, so calls nobody awaited neither overlap nor overtake one another. Tasks leave libuv's
+  // queue in the order they entered it, so the ticket being served is always running.
+  Napi::Promise serially(Napi::Env env, Task::Work work, Task::Done done, Task::Fail fail = nullptr) {
+    uint64_t ticket = nextTicket_++;
+    auto self = this;
+    Task::Work inTurn = [self, ticket, work = std::move(work)] {
+      std::unique_lock<std::mutex> lock(self->ctl_);
+      self->turn_.wait(lock, [&] { return self->serving_ == ticket; });
+      struct Next {
+        CameraWrap* self;
+        ~Next() {
+          self->serving_++;
+          self->turn_.notify_all();
+        }
+      } next{self};
+      work();
+    };
+    return Task::run(env, std::move(inTurn), std::move(done), Value(), std::move(fail));
+  }
+
+  // In a control call's turn only.
+  Device& openDevice() {
+    if (!device_) throw CameraError(ErrorCode::BadState, "the camera is closed");
     return *device_;
   }
 
-  Napi::Value info(const Napi::CallbackInfo& cb) { return deviceToJs(cb.Env(), device(cb.Env()).info()); }
+  // Event loop only: gives back a run's N-API handles, once.
+  void finish(const std::shared_ptr<Run>& run) {
+    if (!run->released) {
+      run->released = true;
+      run->wake.Release();
+      run->shared.Reset();
+    }
+    runs_.erase(std::remove(runs_.begin(), runs_.end(), run), runs_.end());
+  }
+
+  Napi::Value info(const Napi::CallbackInfo& cb) { return deviceToJs(cb.Env(), info_); }
 
   // control(op, name?, value?): get / set / range of a numeric setting, getFormat / setFormat.
   Napi::Value control(const Napi::CallbackInfo& cb) {
     Napi::Env env = cb.Env();
-    Device* dev = &device(env);
     std::string op = cb[0].As<Napi::String>();
     std::string name = cb.Length() > 1 && cb[1].IsString() ? cb[1].As<Napi::String>().Utf8Value() : "";
     bool geometry = name == "width" || name == "height" || name == "offsetX" || name == "offsetY" || op == "setFormat";
-    if (started_ && (op == "set" || op == "setFormat") && geometry) {
-      CameraError e(ErrorCode::BadState, name.empty() ? "pixelFormat can't change while acquiring: stop first"
-                                                      : name + " can't change while acquiring: stop first");
-      e.param = name.empty() ? "pixelFormat" : name;
-      throwJs(env, e);
-    }
     auto result = std::make_shared<double>(0);
     auto range = std::make_shared<Range>(Range{0, 0});
     auto text = std::make_shared<std::string>();
-    std::function<void()> work;
-    if (op == "get") work = [=] { std::lock_guard<std::mutex> l(ctl_); *result = dev->get(name); };
-    else if (op == "range") work = [=] { std::lock_guard<std::mutex> l(ctl_); *range = dev->range(name); };
+    std::function<void(Device&)> use;
+    if (op == "get") use = [=](Device& dev) { *result = dev.get(name); };
+    else if (op == "range") use = [=](Device& dev) { *range = dev.range(name); };
     else if (op == "set") {
       double v = cb[2].As<Napi::Number>();
-      work = [=] { std::lock_guard<std::mutex> l(ctl_); dev->set(name, v); *result = dev->get(name); };
-    } else if (op == "getFormat") work = [=] { std::lock_guard<std::mutex> l(ctl_); *text = pixelFormatName(dev->pixelFormat()); };
+      use = [=](Device& dev) { dev.set(name, v); *result = dev.get(name); };
+    } else if (op == "getFormat") use = [=](Device& dev) { *text = pixelFormatName(dev.pixelFormat()); };
     else if (op == "setFormat") {
       std::string v = cb[1].As<Napi::String>();
-      work = [=] { std::lock_guard<std::mutex> l(ctl_); dev->setPixelFormat(parsePixelFormat(v)); *text = v; };
+      use = [=](Device& dev) { dev.setPixelFormat(parsePixelFormat(v)); *text = v; };
     } else throwJs(env, CameraError(ErrorCode::BadArgument, "unknown control operation " + op));
-    return Task::run(env, work, [=](Napi::Env env) -> Napi::Value {
+    auto self = this;
+    return serially(env, [=] {
+      Device& dev = self->openDevice();
+      if (self->acquiring_ && (op == "set" || op == "setFormat") && geometry) {
+        CameraError e(ErrorCode::BadState, name.empty() ? "pixelFormat can't change while acquiring: stop first"
+                                                        : name + " can't change while acquiring: stop first");
+        e.param = name.empty() ? "pixelFormat" : name;
+        throw e;
+      }
+      use(dev);
+    }, [=](Napi::Env env) -> Napi::Value {
       if (op == "range") {
         Napi::Object o = Napi::Object::New(env);
         o.Set("min", range->min);
@@ -192,14 +249,12 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
       }
       if (op == "getFormat" || op == "setFormat") return Napi::String::New(env, *text);
       return Napi::Number::New(env, *result);
-    }, Value());
+    });
   }
 
   // start({mode, buffers, shared?}, wake): resolves with the frame geometry and pool layout.
   Napi::Value start(const Napi::CallbackInfo& cb) {
     Napi::Env env = cb.Env();
-    Device* dev = &device(env);
-    if (started_) throwJs(env, CameraError(ErrorCode::BadState, "the camera is already acquiring"));
     Napi::Object opts = cb[0].As<Napi::Object>();
     std::string modeName = opts.Get("mode").As<Napi::String>();
     int buffers = opts.Get("buffers").As<Napi::Number>().Int32Value();
@@ -210,6 +265,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
       e.code = ErrorCode::BadArgument;
       throwJs(env, e);
     }
+    auto run = std::make_shared<Run>();
     uint8_t* shared = nullptr;
     size_t sharedBytes = 0;
     if (mode == Delivery::Shared) {
@@ -217,19 +273,18 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
       Napi::Uint8Array bytes = view.As<Napi::Uint8Array>();
       shared = bytes.Data();
       sharedBytes = bytes.ByteLength();
-      sharedRef_ = Napi::Persistent(view.As<Napi::Object>());
+      run->shared = Napi::Persistent(view.As<Napi::Object>());
     }
-    slotViews_.clear();
-    tsfn_ = Napi::ThreadSafeFunction::New(env, cb[1].As<Napi::Function>(), "patchbay-camera-wake", 0, 1);
-    started_ = true;
+    run->wake = Napi::ThreadSafeFunction::New(env, cb[1].As<Napi::Function>(), "patchbay-camera-wake", 0, 1);
+    runs_.push_back(run);
     auto geometry = std::make_shared<std::array<double, 3>>();
     auto fmt = std::make_shared<PixelFormat>(PixelFormat::Mono8);
     auto self = this;
-    return Task::run(
+    return serially(
         env,
         [=] {
-          std::lock_guard<std::mutex> l(ctl_);
-          self->acquisition_.reset();
+          Device* dev = &self->openDevice();
+          if (self->acquiring_) throw CameraError(ErrorCode::BadState, "the camera is already acquiring");
           int w = static_cast<int>(dev->get("width")), h = static_cast<int>(dev->get("height"));
           *fmt = dev->pixelFormat();
           FrameLayout layout{*fmt, w, h, debayer};
@@ -248,15 +303,19 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
             pool = Pool::over(shared, buffers, frameBytes);
           }
           dev->startAcquisition();
-          Napi::ThreadSafeFunction wake = self->tsfn_;
-          self->acquisition_ = std::make_unique<Acquisition>(*dev, mode, buffers, frameBytes, pool,
-                                                             [wake]() mutable { wake.NonBlockingCall(); });
-          self->pool_ = pool;
-          self->frameBytes_ = frameBytes;
-          self->acquisition_->start();
+          Napi::ThreadSafeFunction wake = run->wake;
+          run->acquisition = std::make_unique<Acquisition>(*dev, mode, buffers, frameBytes, pool,
+                                                           [wake]() mutable { wake.NonBlockingCall(); });
+          run->pool = pool;
+          run->frameBytes = frameBytes;
+          run->acquisition->start();
+          self->acquiring_ = run;
           (*geometry)[0] = w, (*geometry)[1] = h, (*geometry)[2] = static_cast<double>(frameBytes);
         },
         [=](Napi::Env env) -> Napi::Value {
+          // From now on take() reads this run; the frames of the one before are given up.
+          self->live_ = run;
+          self->slotViews_.clear();
           Napi::Object o = Napi::Object::New(env);
           o.Set("width", (*geometry)[0]);
           o.Set("height", (*geometry)[1]);
@@ -266,23 +325,19 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
           o.Set("slotStride", static_cast<double>(Pool::strideFor(static_cast<size_t>((*geometry)[2]))));
           return o;
         },
-        Value(),
-        [self](Napi::Env) {
-          self->started_ = false;
-          self->tsfn_.Release();
-          self->tsfn_ = Napi::ThreadSafeFunction();
-          self->sharedRef_.Reset();
-        });
+        [self, run](Napi::Env) { self->finish(run); });
   }
 
   // take(): a frame, undefined when none is ready yet (wake will be called), null at the end; throws when the camera failed.
   Napi::Value take(const Napi::CallbackInfo& cb) {
     Napi::Env env = cb.Env();
-    if (!acquisition_) return env.Null();
+    if (!live_ || !live_->acquisition) return env.Null();
+    Acquisition& acquisition = *live_->acquisition;
+    const std::shared_ptr<Pool>& pool = live_->pool;
     ReadyFrame f;
     ErrorCode code;
     std::string error;
-    switch (acquisition_->take(f, code, error)) {
+    switch (acquisition.take(f, code, error)) {
       case Acquisition::Take::Empty: return env.Undefined();
       case Acquisition::Take::End: return env.Null();
       case Acquisition::Take::Failed: throwJs(env, CameraError(code, error));
@@ -293,12 +348,12 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     o.Set("frameId", static_cast<double>(f.info.frameId));
     o.Set("cameraTs", Napi::BigInt::New(env, f.info.cameraTs));
     o.Set("hostNs", Napi::BigInt::New(env, f.info.hostNs));
-    size_t bytes = frameBytes_;
+    size_t bytes = live_->frameBytes;
     if (f.slot >= 0) o.Set("slot", f.slot);
-    if (pool_ == nullptr) {
+    if (pool == nullptr) {
       // The consumer owns this memory now; when it is collected the block is reused.
       // (V8 counts an ArrayBuffer's backing store as external memory by itself.)
-      auto* back = new std::shared_ptr<Recycler>(acquisition_->recycler);
+      auto* back = new std::shared_ptr<Recycler>(acquisition.recycler);
       o.Set("data", Napi::Buffer<uint8_t>::New(
                         env, f.data, bytes,
                         [](Napi::Env, uint8_t* data, std::shared_ptr<Recycler>* r) {
@@ -306,17 +361,17 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
                           delete r;
                         },
                         back));
-    } else if (pool_->owned != nullptr) {
+    } else if (pool->owned != nullptr) {
       // One view per slot, made once: a new view per frame would count the slot again as
       // external memory each time and bring on needless full collections.
-      if (slotViews_.size() != static_cast<size_t>(pool_->slots)) {
+      if (slotViews_.size() != static_cast<size_t>(pool->slots)) {
         slotViews_.clear();
-        slotViews_.resize(static_cast<size_t>(pool_->slots));
+        slotViews_.resize(static_cast<size_t>(pool->slots));
       }
       Napi::Reference<Napi::Buffer<uint8_t>>& view = slotViews_[static_cast<size_t>(f.slot)];
       if (view.IsEmpty()) {
         // The view keeps the pool's memory alive; the slot itself returns only through release().
-        auto* keep = new std::shared_ptr<Pool>(pool_);
+        auto* keep = new std::shared_ptr<Pool>(pool);
         view = Napi::Persistent(Napi::Buffer<uint8_t>::New(
             env, f.data, bytes, [](Napi::Env, uint8_t*, std::shared_ptr<Pool>* k) { delete k; }, keep));
       }
@@ -326,63 +381,60 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
   }
 
   Napi::Value release(const Napi::CallbackInfo& cb) {
-    if (pool_) pool_->release(cb[0].As<Napi::Number>().Int32Value());
+    if (live_ && live_->pool) live_->pool->release(cb[0].As<Napi::Number>().Int32Value());
     return cb.Env().Undefined();
   }
 
   Napi::Value counters(const Napi::CallbackInfo& cb) {
     Napi::Object o = Napi::Object::New(cb.Env());
-    o.Set("delivered", acquisition_ ? static_cast<double>(acquisition_->delivered) : 0.0);
-    o.Set("dropped", acquisition_ ? static_cast<double>(acquisition_->dropped) : 0.0);
+    Acquisition* acquisition = live_ ? live_->acquisition.get() : nullptr;
+    o.Set("delivered", acquisition ? static_cast<double>(acquisition->delivered) : 0.0);
+    o.Set("dropped", acquisition ? static_cast<double>(acquisition->dropped) : 0.0);
     return o;
   }
 
+  // stop(): joins the grab thread, then releases that run's wake-up call (never a later start's).
   Napi::Value stop(const Napi::CallbackInfo& cb) {
-    Napi::Env env = cb.Env();
-    if (!started_) return Task::run(env, [] {}, nullptr, Value());
     auto self = this;
-    Device* dev = device_.get();
-    Acquisition* acq = acquisition_.get();
-    started_ = false;
-    auto finish = [self](Napi::Env env) -> Napi::Value {
-      if (self->tsfn_) self->tsfn_.Release();
-      self->tsfn_ = Napi::ThreadSafeFunction();
-      self->sharedRef_.Reset();
+    auto stopped = std::make_shared<std::shared_ptr<Run>>();
+    auto finish = [self, stopped](Napi::Env env) -> Napi::Value {
+      if (*stopped) self->finish(*stopped);
       return env.Undefined();
     };
-    return Task::run(
-        env,
-        [=] {
-          if (acq) acq->stop();
-          std::lock_guard<std::mutex> l(ctl_);
-          if (dev) dev->stopAcquisition();
+    return serially(
+        cb.Env(),
+        [self, stopped] {
+          *stopped = std::move(self->acquiring_);
+          if (!*stopped) return;
+          (*stopped)->acquisition->stop();
+          self->openDevice().stopAcquisition();
         },
-        finish, Value(), [finish](Napi::Env env) { finish(env); });
+        finish, [finish](Napi::Env env) { finish(env); });
   }
 
   Napi::Value close(const Napi::CallbackInfo& cb) {
-    Napi::Env env = cb.Env();
-    if (started_) throwJs(env, CameraError(ErrorCode::BadState, "stop the camera before closing it"));
     auto self = this;
-    return Task::run(
-        env,
+    return serially(
+        cb.Env(),
         [self] {
-          std::lock_guard<std::mutex> l(self->ctl_);
-          self->acquisition_.reset();
+          if (self->acquiring_) throw CameraError(ErrorCode::BadState, "stop the camera before closing it");
           self->device_.reset();
         },
-        nullptr, Value());
+        nullptr);
   }
 
-  std::unique_ptr<Device> device_;
+  // ctl_ guards the turns and, in a call's turn, the state the calls leave to one another.
   std::mutex ctl_;
-  std::unique_ptr<Acquisition> acquisition_;
-  std::shared_ptr<Pool> pool_;
+  std::condition_variable turn_;
+  uint64_t serving_ = 0;
+  std::unique_ptr<Device> device_;
+  std::shared_ptr<Run> acquiring_;  // started and not yet stopped
+  // Event loop only.
+  uint64_t nextTicket_ = 0;
+  DeviceInfo info_;
+  std::shared_ptr<Run> live_;  // the run take() reads: the last one started
+  std::vector<std::shared_ptr<Run>> runs_;  // runs whose handles are not yet released
   std::vector<Napi::Reference<Napi::Buffer<uint8_t>>> slotViews_;
-  Napi::ThreadSafeFunction tsfn_;
-  Napi::ObjectReference sharedRef_;
-  bool started_ = false;
-  size_t frameBytes_ = 0;
 };
 
 Napi::Value backends(const Napi::CallbackInfo& cb) {

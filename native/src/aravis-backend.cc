@@ -67,6 +67,7 @@ class AravisDevice final : public Device {
   DeviceInfo info() override { return info_; }
 
   double get(const std::string& name) override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
     GError* error = nullptr;
     double v;
     if (name == "fps") v = arv_camera_get_frame_rate(camera_, &error);
@@ -80,6 +81,7 @@ class AravisDevice final : public Device {
   }
 
   Range range(const std::string& name) override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
     GError* error = nullptr;
     double lo = 0, hi = 0;
     if (name == "fps") arv_camera_get_frame_rate_bounds(camera_, &lo, &hi, &error);
@@ -97,6 +99,7 @@ class AravisDevice final : public Device {
   }
 
   void set(const std::string& name, double v) override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
     Range r = range(name);
     // fps 0 means as fast as the camera goes.
     if (name == "fps" && v == 0) v = r.max;
@@ -112,6 +115,7 @@ class AravisDevice final : public Device {
   }
 
   PixelFormat pixelFormat() override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
     GError* error = nullptr;
     const char* f = arv_camera_get_pixel_format_as_string(camera_, &error);
     if (error) throw CameraError(ErrorCode::CameraError, "reading pixelFormat: " + takeMessage(error));
@@ -119,6 +123,7 @@ class AravisDevice final : public Device {
   }
 
   void setPixelFormat(PixelFormat format) override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
     GError* error = nullptr;
     arv_camera_set_pixel_format_from_string(camera_, pixelFormatName(format), &error);
     if (!error) return;
@@ -169,6 +174,7 @@ class AravisDevice final : public Device {
       if (lost_) return lostStatus(why, "control of the camera was lost (no answer to heartbeats)");
       // No frame for a while: make sure the camera still answers.
       if (std::chrono::steady_clock::now() - lastFrame_ > std::chrono::seconds(2)) {
+        std::lock_guard<std::recursive_mutex> lock(io_);
         GError* error = nullptr;
         arv_device_get_integer_feature_value(device_, "Width", &error);
         if (error) return lostStatus(why, takeMessage(error));
@@ -238,6 +244,9 @@ class AravisDevice final : public Device {
 
   ArvCamera* camera_;
   ArvDevice* device_;
+  // Aravis' feature nodes are not thread-safe: the grab thread's liveness read of Width and the
+  // control calls take turns (recursive: set reads the range first).
+  std::recursive_mutex io_;
   DeviceInfo info_;
   std::string exposure_, gain_;
   gulong lostHandler_ = 0;
