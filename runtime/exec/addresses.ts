@@ -24,7 +24,8 @@ function localAddresses(): string[] {
  * address), then checks the endpoints the sockets of `nodes` bind are this machine's.
  */
 export async function checkBindAddresses(plan: Plan, nodes: ReadonlySet<string>, host: string | undefined): Promise<void> {
-  const tcp = plan.sockets.filter((s) => s.endpoint.startsWith('tcp://') && (nodes.has(s.node) || s.side === 'bind'));
+  // This host's sockets only: a name another host binds and nobody here dials need not resolve here.
+  const tcp = plan.sockets.filter((s) => s.endpoint.startsWith('tcp://') && nodes.has(s.node));
   const resolved = new Map<string, string>();
   for (const s of tcp) {
     const e = parseEndpoint(s.endpoint);

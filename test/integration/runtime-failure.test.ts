@@ -66,6 +66,20 @@ describe('node failures', () => {
     expect(summary.failures).toEqual([expect.objectContaining({ node: 'push', code: 'SOCKET_ERROR' })]);
   });
 
+  test('a host name that does not resolve: NOT_THIS_HOST says so, before anything opens', async () => {
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: 5 } },
+        { id: 'push', type: 'Push', params: { endpoint: 'tcp://camera.invalid:5999' } },
+      ],
+      ['src.out -> push.in'],
+      [sock('push', 'PUSH', 'bind', 'tcp://camera.invalid:5999')],
+    );
+    const summary = await runPlan(plan).done;
+    expect(summary.exitCode).toBe(1);
+    expect(summary.failures).toEqual([expect.objectContaining({ node: 'push', code: 'NOT_THIS_HOST', message: expect.stringContaining('camera.invalid does not resolve') })]);
+  });
+
   test('an address this machine does not have: NOT_THIS_HOST, before anything opens', async () => {
     const plan = makePlan(
       [
