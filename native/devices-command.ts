@@ -3,10 +3,13 @@
  */
 import type { CliCommand } from '../runtime/cli/io.ts';
 import { didYouMean } from '../runtime/graph/suggest.ts';
-import { ALL_BACKENDS, builtBackends, CameraError, HOW_TO_BUILD, listDevices, type DeviceInfo } from './index.ts';
+import { ALL_BACKENDS, builtBackends, CameraError, HOW_TO_BUILD, listDevices, type BackendName, type DeviceInfo } from './index.ts';
 
-/** Where Aravis' discovery looks: its interfaces enabled by default (the Fake one only when asked). */
-const ARAVIS_LOOKED = 'Aravis looked for GigE Vision cameras on every network interface and for USB3 Vision cameras';
+/** Where a backend's discovery looks (Aravis: its interfaces enabled by default, the Fake one only when asked). */
+const LOOKED: Partial<Record<BackendName, string>> = {
+  aravis: 'Aravis looked for GigE Vision cameras on every network interface and for USB3 Vision cameras',
+  pylon: 'pylon looked with the transport layers installed with it: GigE, USB, and camera emulation when PYLON_CAMEMU is set',
+};
 
 const USAGE = 'usage: patchbay devices [--json] [--backend emulator|aravis|pylon]\n';
 
@@ -50,17 +53,17 @@ export const devicesCommand: CliCommand = async (argv, io) => {
     io.stdout.write(JSON.stringify({ backends: built, devices }) + '\n');
     return 0;
   }
-  if (devices.length === 0) {
-    io.stdout.write(backend === 'aravis' ? `no GenICam camera found (${ARAVIS_LOOKED})\n` : `no camera found (${backend ?? 'any backend'})\n`);
-  } else {
+  if (devices.length > 0) {
     const rows = [['backend', 'id', 'serial', 'vendor', 'model', 'transport'], ...devices.map((d) => [d.backend, d.id, d.serial, d.vendor, d.model, d.transport])];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     for (const r of rows) io.stdout.write(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd() + '\n');
   }
+  // Every backend asked that found nothing says so, and where it looked; the others are not mentioned.
+  const asked = backend === undefined ? built : [backend];
+  for (const b of asked.filter((b) => !devices.some((d) => d.backend === b)))
+    io.stdout.write(`${b}: no camera found${LOOKED[b as BackendName] ? ` (${LOOKED[b as BackendName]})` : ''}\n`);
   // The backends this build lacks matter when asking all of them, not when asking one that is built.
   const missing = backend === undefined ? ALL_BACKENDS.filter((b) => !built.includes(b)) : [];
   for (const b of missing) io.stdout.write(`(${b} not built: ${HOW_TO_BUILD[b]})\n`);
-  if (backend === undefined && built.includes('aravis') && !devices.some((d) => d.backend === 'aravis'))
-    io.stdout.write(`(aravis: no GenICam camera found; ${ARAVIS_LOOKED})\n`);
   return 0;
 };

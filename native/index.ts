@@ -58,7 +58,7 @@ export class CameraError extends PatchbayError<CameraErrorCode> {
     let message = e.message;
     if (n.code === 'UNKNOWN_BACKEND') {
       const missing = ALL_BACKENDS.filter((b) => !builtBackends().includes(b));
-      message += missing.length ? `. To build ${missing.join(', ')}: ${missing.map((b) => `${b}: ${HOW_TO_BUILD[b]}`).join('; ')}` : '';
+      message += missing.map((b) => `. To build ${b}: ${HOW_TO_BUILD[b]}`).join('');
     }
     if (camera && !message.includes(camera)) message = `${camera}: ${message}`;
     return new CameraError(n.code as NativeErrorCode, message, { param: n.param, value: n.value, min: n.min, max: n.max, allowed: n.allowed, camera }, e);

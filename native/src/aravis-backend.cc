@@ -103,7 +103,7 @@ class AravisDevice final : public Device {
     Range r = range(name);
     // fps 0 means as fast as the camera goes.
     if (name == "fps" && v == 0) v = r.max;
-    if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, info_.id);
+    if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, "");
     GError* error = nullptr;
     if (name == "fps") arv_camera_set_frame_rate(camera_, v, &error);
     else {

@@ -100,7 +100,7 @@ class PylonDevice final : public Device {
   void set(const std::string& name, double v) override {
     Range r = range(name);
     if (name == "fps" && v == 0) v = r.max;
-    if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, info_.id);
+    if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, "");
     try {
       GenApi::INodeMap& map = camera_.GetNodeMap();
       if (name == "fps") CBooleanParameter(map, "AcquisitionFrameRateEnable").TrySetValue(true);

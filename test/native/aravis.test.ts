@@ -51,6 +51,8 @@ describe.skipIf(noAravis)('aravis backend, in-process Fake camera', () => {
     expect(s).toMatchObject({ exposureUs: exposure.min * 10, gain: 1 });
     const e = await cam.set({ exposureUs: exposure.min / 2 }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'PARAM_REFUSED', param: 'exposureUs', value: exposure.min / 2, min: exposure.min, max: exposure.max, camera: 'aravis:Fake_1' });
+    // The camera is named once, up front; the parenthesis after the range is for a reason, not the device id.
+    expect((e as Error).message.split('Fake_1')).toHaveLength(2);
   });
 
   it('opens a device by its serial number', async () => {
