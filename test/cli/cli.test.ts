@@ -293,7 +293,7 @@ describe('usage errors name the closest flag, command, node type or backend; exi
     const r = spawnSync('unshare', ['-rn', process.execPath, 'bin/patchbay.js', 'devices', '--backend', 'aravis'], { cwd: root, encoding: 'utf8' });
     if (/UNKNOWN_BACKEND/.test(r.stderr)) return; // a build without Aravis
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^no GenICam camera found \(Aravis looked .*\)$/m);
+    expect(r.stdout).toMatch(/^aravis: no camera found \(Aravis looked .*\)$/m);
   });
 });
 
