@@ -7,7 +7,6 @@ import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../r
 import { deferred, sleep, type OutputSink } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
 import type { OwnSocket, SocketOpener } from '../../runtime/exec/socket-node.ts';
-import { ExecError } from '../../runtime/exec/errors.ts';
 import { attach, awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../../runtime/exec/sockets.ts';
 import { awaySender } from '../../runtime/exec/transports/away.ts';
 import { askReady } from '../../runtime/exec/transports/handshake.ts';
@@ -58,14 +57,10 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
   };
   const q = new SendQueue(socket);
   // A stop while the graph's workers on other hosts are gone: what waits to be sent is lost.
-  const out = awaySender(ctx, r, q, away.length > 0, () => peers);
-  // Set when end of stream begins: a worker leaving after it is no loss.
-  let ending = false;
+  const out = awaySender(ctx, r, s, q, away, () => peers);
   trackPeers(socket, joined, () => {
     peers--;
-    if (away.length && peers < want && !ending && !ctx.stopping)
-      ctx.problems.warn(r, new ExecError('PEER_LOST', `lost ${away.join(', ')} (${s.endpoint}): frames wait for it to come back; Ctrl-C stops`, r.node.id));
-    out.check();
+    out.left(peers < want);
   });
   await attach(socket, s);
   // A Push that connects to the graph's own Pull over inproc has no other peer: frames go by reference.
@@ -77,7 +72,7 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
     sent: 0,
     send: (frame) => out.send(byRef ? ctx.refs.ref(frame) : pickle ? [encodePickle(frame)] : encode(frame)),
     end: async (count) => {
-      ending = true;
+      out.ending();
       if (pickle && workers.length === 0) return;
       // Nobody to tell: no worker ever came, or the graph's workers on other hosts are gone.
       if (peers === 0 && (sink.sent === 0 || away.length > 0) && !localReceivers.get(s.endpoint)?.length) return;

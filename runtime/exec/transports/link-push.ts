@@ -5,30 +5,19 @@ import { encode } from '../../wire/index.ts';
 import type { RunContext } from '../context.ts';
 import type { LinkState, Runner } from '../run-state.ts';
 import { SendQueue } from '../send-queue.ts';
-import { ExecError } from '../errors.ts';
 import { attach, awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../sockets.ts';
 import { awaySender } from './away.ts';
 import { handshake } from './inputs.ts';
 
 export async function openLinkSender(ctx: RunContext, r: Runner, s: PlanSocket, l: LinkState): Promise<void> {
   // The Pull is the graph's node on another host (placement): TCP keepalive, and a word when it goes.
-  const away = !ctx.runners.has(l.plan.to.node);
-  const socket = createSocket('PUSH', s.hwm, away ? CROSS_HOST : {});
+  const away = ctx.runners.has(l.plan.to.node) ? [] : [awayName(ctx.plan, l.plan.to.node)];
+  const socket = createSocket('PUSH', s.hwm, away.length ? CROSS_HOST : {});
   ctx.sockets.push(socket);
   const q = new SendQueue(socket as zmq.Push);
   let peers = 0;
-  let ending = false;
-  const out = awaySender(ctx, r, q, away, () => peers);
-  trackPeers(
-    socket,
-    () => peers++,
-    () => {
-      peers--;
-      if (away && peers === 0 && !ending && !ctx.stopping)
-        ctx.problems.warn(r, new ExecError('PEER_LOST', `lost ${awayName(ctx.plan, l.plan.to.node)} (${s.endpoint}): frames wait for it to come back; Ctrl-C stops`, r.node.id));
-      out.check();
-    },
-  );
+  const out = awaySender(ctx, r, s, q, away, () => peers);
+  trackPeers(socket, () => peers++, () => out.left(--peers === 0));
   const ready = hasHandshake(s) ? handshake(socket) : undefined;
   await attach(socket, s);
   if (ready) ctx.readiness.push(ready);
@@ -43,9 +32,9 @@ export async function openLinkSender(ctx: RunContext, r: Runner, s: PlanSocket, 
       return out.send(byRef ? ctx.refs.ref(frame) : encode(frame));
     },
     end: (count) => {
-      ending = true;
+      out.ending();
       // The Pull on another host is gone: nobody to tell.
-      if (away && peers === 0) return Promise.resolve();
+      if (away.length && peers === 0) return Promise.resolve();
       return out.send(encode({ kind: 'eos', seq: count }));
     },
   });
