@@ -3,6 +3,7 @@ import { analyzeGraph, type Analysis, type Edge, type NodeInfo } from '../graph/
 import { parseEndpoint, sameEndpoint, type Endpoint } from '../graph/endpoint.ts';
 import type { Plan, PlanLink, PlanNode, PlanPool, PlanSocket, SocketType } from './plan.ts';
 import { routeSockets } from './route.ts';
+import { bareHost } from '../graph/host-rules.ts';
 import { PatchbayError } from '../util/patchbay-error.ts';
 
 /** Thrown by compileGraph when the graph has errors; `errors` holds every one (warnings excluded). */
@@ -176,13 +177,13 @@ function secureSockets(sockets: PlanSocket[], nodes: PlanNode[], hosts: Analysis
       servers.push(s);
     }
   }
-  const byAddress = new Map([...(hosts ?? [])].map(([name, e]) => [e.address.replace(/^\[|\]$/g, ''), name]));
+  const byAddress = new Map([...(hosts ?? [])].map(([name, e]) => [bareHost(e.address), name]));
   for (const c of sockets) {
     const h = host.get(c.node);
     if (c.side !== 'connect' || !h) continue;
     const at = parseEndpoint(c.endpoint);
     const binder = c.inproc ? servers.find((b) => b.inproc === c.inproc) : servers.find((b) => PEER[b.type] === c.type && at && sameEndpoint(parseEndpoint(b.endpoint)!, at));
-    const serverHost = binder ? host.get(binder.node) : c.inproc ? undefined : (c.hostName ?? (at?.host && byAddress.get(at.host.replace(/^\[|\]$/g, ''))));
+    const serverHost = binder ? host.get(binder.node) : c.inproc ? undefined : (c.hostName ?? (at?.host && byAddress.get(bareHost(at.host))));
     if (serverHost) c.secure = { host: h, serverHost };
   }
 }

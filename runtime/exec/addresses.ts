@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Plan, PlanSocket } from '../compile/plan.ts';
 import { parseEndpoint } from '../graph/endpoint.ts';
+import { bareHost, endpointHost } from '../graph/host-rules.ts';
 import { ExecError } from './errors.ts';
 
 const ANY = new Set(['*', '0.0.0.0', '[::]', '::']);
@@ -29,7 +30,7 @@ export async function checkBindAddresses(plan: Plan, nodes: ReadonlySet<string>,
   const resolved = new Map<string, string>();
   for (const s of tcp) {
     const e = parseEndpoint(s.endpoint);
-    const name = e?.host?.replace(/^\[|\]$/g, '');
+    const name = e?.host && bareHost(e.host);
     if (!e || !name || ANY.has(name) || isIP(name) || name === 'localhost') continue;
     if (!resolved.has(name)) {
       try {
@@ -39,12 +40,13 @@ export async function checkBindAddresses(plan: Plan, nodes: ReadonlySet<string>,
       }
     }
     const address = resolved.get(name)!;
-    s.endpoint = `tcp://${address.includes(':') ? `[${address}]` : address}:${e.port}`;
+    s.endpoint = `tcp://${endpointHost(address)}:${e.port}`;
   }
   const mine = localAddresses();
   for (const s of tcp) {
     if (!nodes.has(s.node) || s.side !== 'bind') continue;
-    const address = parseEndpoint(s.endpoint)?.host?.replace(/^\[|\]$/g, '');
+    const host = parseEndpoint(s.endpoint)?.host;
+    const address = host && bareHost(host);
     if (!address || ANY.has(address) || mine.includes(address)) continue;
     const said = s.hostName ? `${s.hostName}'s address ${address}` : address;
     throw new ExecError(

@@ -21,6 +21,11 @@ const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9_.-]+)$/;
 const HOST_KEYS = ['address', 'key'];
 
+/** A tcp endpoint's host without the brackets an IPv6 address is written in. */
+export function bareHost(host: string): string {
+  return host.replace(/^\[|\]$/g, '');
+}
+
 /** The address as it goes into an endpoint: an IPv6 address in brackets. */
 export function endpointHost(address: string): string {
   return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
