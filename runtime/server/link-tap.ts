@@ -5,7 +5,7 @@
  */
 import { parseLink } from '../graph/link.ts';
 import { typedView, type Frame } from '../wire/index.ts';
-import { previewImage, PreviewThrottle } from './preview.ts';
+import { pixelsBase64, previewImage, PreviewThrottle } from './preview.ts';
 import { ServerError } from './graph-files.ts';
 import type { ServerMessage, TapMessage } from './protocol.ts';
 
@@ -50,7 +50,7 @@ export function tapMessage(link: string, frame: Frame): TapMessage {
   return {
     type: 'tap', link, seq: frame.seq, t: frame.t.toString(), dtype: frame.dtype, shape: frame.shape,
     ...(frame.meta ? { meta: frame.meta } : {}), min, max, histogram,
-    ...(img ? { preview: { width: img.width, height: img.height, pixels: Buffer.from(img.pixels.buffer, img.pixels.byteOffset, img.pixels.byteLength).toString('base64') } } : {}),
+    ...(img ? { preview: { width: img.width, height: img.height, pixels: pixelsBase64(img) } } : {}),
   };
 }
 

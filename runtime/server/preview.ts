@@ -26,6 +26,11 @@ export interface PreviewImage {
   pixels: Uint8Array;
 }
 
+/** A preview's pixels as the WebSocket messages carry them. */
+export function pixelsBase64(img: PreviewImage): string {
+  return Buffer.from(img.pixels.buffer, img.pixels.byteOffset, img.pixels.byteLength).toString('base64');
+}
+
 /** Where a frame's values are: H × W pixels of `channels` values each (channels last, as numpy's (H, W, C)). */
 interface Layout {
   h: number;

@@ -10,7 +10,7 @@ import type { NodeFailure, RunGraph, RunHandle, RunSummary, StatsSnapshot } from
 import type { Frame } from '../wire/index.ts';
 import { ServerError } from './graph-files.ts';
 import { bodyGraph } from './body.ts';
-import { previewImage, PreviewThrottle, type PreviewOptions } from './preview.ts';
+import { pixelsBase64, previewImage, PreviewThrottle, type PreviewOptions } from './preview.ts';
 import type { ClientMessage, RunState, ServerMessage } from './protocol.ts';
 import { LinkTaps, type TapClient } from './link-tap.ts';
 
@@ -111,7 +111,7 @@ export class RunSession {
         if (!img) return;
         this.broadcast({
           type: 'preview', node, seq: frame.seq, width: img.width, height: img.height, scale: opts.scale,
-          pixels: Buffer.from(img.pixels.buffer, img.pixels.byteOffset, img.pixels.byteLength).toString('base64'),
+          pixels: pixelsBase64(img),
           dtype: frame.dtype, shape: frame.shape,
         });
       };
