@@ -11,7 +11,14 @@ import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { builtBackends, createSharedFramePool, openCamera, type OpenOptions, type PixelFormat, type StartOptions } from '../native/index.ts';
+import {
+  builtBackends,
+  createSharedFramePool,
+  openCamera,
+  type OpenOptions,
+  type PixelFormat,
+  type StartOptions,
+} from '../native/index.ts';
 import createCameraStage from '../nodes/camera/stage.ts';
 import { camera as cameraDecl } from '../nodes/camera/index.ts';
 import { emptyStats } from '../runtime/exec/stage.ts';
@@ -21,7 +28,8 @@ const { values: args } = parseArgs({ options: { quick: { type: 'boolean', defaul
 const quick = args.quick as boolean;
 const REPS = quick ? 3 : 5;
 const FRAMES = quick ? 300 : 1000;
-const W = 1024, H = 1024;
+const W = 1024,
+  H = 1024;
 
 interface Row {
   source: string;
@@ -39,7 +47,12 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-interface Sample { fps: number; mbps: number; p99: number; dropped: number }
+interface Sample {
+  fps: number;
+  mbps: number;
+  p99: number;
+  dropped: number;
+}
 
 async function measure(run: () => Promise<{ frames: number; bytes: number; dropped: number }>): Promise<Sample[]> {
   const out: Sample[] = [];
@@ -72,9 +85,11 @@ async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<
   await cam.set({ pixelFormat: format, width: W, height: H, fps });
   try {
     return await measure(async () => {
-      const pool = mode === 'shared' ? createSharedFramePool({ width: W, height: H, pixelFormat: format, slots: 8 }) : undefined;
+      const pool =
+        mode === 'shared' ? createSharedFramePool({ width: W, height: H, pixelFormat: format, slots: 8 }) : undefined;
       await cam.start({ mode, buffers: 8, shared: pool });
-      let frames = 0, bytes = 0;
+      let frames = 0,
+        bytes = 0;
       while (frames < FRAMES) {
         const f = await cam.next();
         if (!f) throw new Error('acquisition ended early');
@@ -93,7 +108,14 @@ async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<
 
 async function stage(format: PixelFormat) {
   return measure(async () => {
-    const params = { ...Object.fromEntries(Object.entries(cameraDecl.params).map(([k, d]) => [k, d.default])), width: W, height: H, pixelFormat: format, fps: 0, frames: FRAMES };
+    const params = {
+      ...Object.fromEntries(Object.entries(cameraDecl.params).map(([k, d]) => [k, d.default])),
+      width: W,
+      height: H,
+      pixelFormat: format,
+      fps: 0,
+      frames: FRAMES,
+    };
     const io = {
       node: { id: 'camera', type: 'Camera', params },
       graphText: '',
@@ -146,10 +168,19 @@ for (const format of ['Mono8', 'Mono16'] as const) {
   rows.push(row('emulator at 250 fps', format, 'owned', await camera({ backend: 'emulator' }, format, 'owned', 250)));
   // The goal's operating point: 1 GB/s (1000 frames/s of Mono8, 500 of Mono16) in the default mode.
   const gbFps = format === 'Mono8' ? 1000 : 500;
-  rows.push(row(`emulator at ${gbFps} fps (1 GB/s)`, format, 'owned', await camera({ backend: 'emulator' }, format, 'owned', gbFps)));
+  rows.push(
+    row(
+      `emulator at ${gbFps} fps (1 GB/s)`,
+      format,
+      'owned',
+      await camera({ backend: 'emulator' }, format, 'owned', gbFps),
+    ),
+  );
   if (builtBackends().includes('aravis')) {
     process.env.PATCHBAY_ARAVIS_FAKE = '1';
-    rows.push(row('aravis Fake_1', format, 'owned', await camera({ backend: 'aravis', device: 'Fake_1' }, format, 'owned')));
+    rows.push(
+      row('aravis Fake_1', format, 'owned', await camera({ backend: 'aravis', device: 'Fake_1' }, format, 'owned')),
+    );
   }
 }
 
@@ -157,7 +188,16 @@ const header = ['source', 'format', 'mode', 'frames/s', 'MB/s', 'vs anchor', 'lo
 const table = rows.map((r) => {
   const a = rows.find((x) => x.format === r.format && x.mode === '-')!;
   const vs = r.mode === 'idle' ? '-' : (r.mbps / a.mbps).toFixed(2);
-  return [r.source, r.mode === 'idle' ? '-' : r.format, r.mode, r.fps.toFixed(0), r.mbps.toFixed(0), vs, r.loopP99Ms.toFixed(2), String(r.dropped)];
+  return [
+    r.source,
+    r.mode === 'idle' ? '-' : r.format,
+    r.mode,
+    r.fps.toFixed(0),
+    r.mbps.toFixed(0),
+    vs,
+    r.loopP99Ms.toFixed(2),
+    String(r.dropped),
+  ];
 });
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((t) => t[c].length)));
 const line = (cells: string[]) => cells.map((v, c) => (c < 3 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
@@ -168,5 +208,18 @@ for (const t of table) console.log(line(t));
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(ROOT, 'bench', 'results', 'camera.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, frames: FRAMES, reps: REPS, width: W, height: H, rows }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      quick,
+      frames: FRAMES,
+      reps: REPS,
+      width: W,
+      height: H,
+      rows,
+    },
+    null,
+    2,
+  ) + '\n',
 );

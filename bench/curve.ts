@@ -36,14 +36,18 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
-    python: { type: 'string', default: process.env.PATCHBAY_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3') },
+    python: {
+      type: 'string',
+      default: process.env.PATCHBAY_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
+    },
     out: { type: 'string', default: join(ROOT, 'bench/results/curve.json') },
   },
   strict: true,
 });
 const quick = args.quick!;
 const REPS = args.reps === undefined ? (quick ? 1 : 5) : Number(args.reps);
-if (!Number.isSafeInteger(REPS) || REPS < 1) throw new Error(`--reps: expected a positive integer, received ${JSON.stringify(args.reps)}`);
+if (!Number.isSafeInteger(REPS) || REPS < 1)
+  throw new Error(`--reps: expected a positive integer, received ${JSON.stringify(args.reps)}`);
 /** Messages timed per raw run, after RAW_WARMUP that are not (see the raw programs). */
 const RAW_FRAMES = quick ? 200 : 1000;
 const RAW_WARMUP = 100;
@@ -156,7 +160,11 @@ interface Child {
 }
 
 function start(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: boolean }): Child {
-  const child = spawn(cmd, argv, { cwd: opts.cwd ?? ROOT, env: opts.env, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env,
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   const seen: Record<string, unknown>[] = [];
   const listeners: ((o: Record<string, unknown>) => void)[] = [];
   let err = '';
@@ -178,7 +186,10 @@ function start(cmd: string, argv: string[], opts: { cwd?: string; env?: NodeJS.P
       const found = seen.find((o) => o.type === type);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${what}: no ${type} line within ${timeoutMs} ms; stderr: ${err.trim()}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${what}: no ${type} line within ${timeoutMs} ms; stderr: ${err.trim()}`)),
+          timeoutMs,
+        );
         listeners.push((o) => {
           if (o.type !== type) return;
           clearTimeout(timer);
@@ -217,8 +228,15 @@ const keyEnv = {
 async function raw(impl: 'zeromq.js' | 'pyzmq', mode: Mode): Promise<Sample> {
   // The JavaScript side runs with the node flags patchbay's CLI runs with, as the halves below do.
   const argv = (role: string): [string, string[]] =>
-    impl === 'pyzmq' ? [args.python!, ['-c', PY_CHILD, role]] : [process.execPath, [...cliNodeFlags(), '--input-type=module', '-e', JS_CHILD, role]];
-  const env = { ...process.env, BENCH_FRAMES: String(RAW_FRAMES), BENCH_WARMUP: String(RAW_WARMUP), ...(mode === 'curve' ? keyEnv : {}) };
+    impl === 'pyzmq'
+      ? [args.python!, ['-c', PY_CHILD, role]]
+      : [process.execPath, [...cliNodeFlags(), '--input-type=module', '-e', JS_CHILD, role]];
+  const env = {
+    ...process.env,
+    BENCH_FRAMES: String(RAW_FRAMES),
+    BENCH_WARMUP: String(RAW_WARMUP),
+    ...(mode === 'curve' ? keyEnv : {}),
+  };
   const push = start(...argv('push'), { env, stdin: true });
   let pull: Child | undefined;
   try {
@@ -268,7 +286,9 @@ print(json.dumps({'type': 'result', 'version': s.sodium_version_string().decode(
 
 /** ms of CPU per MiB to seal and to open, or why not measured. */
 function sodiumAlone(): { version: string; sealMs: number; openMs: number } | string {
-  const r = spawnSync(args.python!, ['-c', SODIUM_ANCHOR, String(quick ? 3 : 7), String(quick ? 10 : 40)], { encoding: 'utf8' });
+  const r = spawnSync(args.python!, ['-c', SODIUM_ANCHOR, String(quick ? 3 : 7), String(quick ? 10 : 40)], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) return `${args.python}: ${r.stderr.trim().split('\n').pop()}`;
   return JSON.parse(r.stdout) as { version: string; sealMs: number; openMs: number };
 }
@@ -311,10 +331,22 @@ async function prepareGraphs(dir: string): Promise<Record<Mode, string>> {
     const doc = parseDocument(readFileSync(GRAPH, 'utf8'));
     if (mode === 'plain') {
       doc.delete('secure');
-      for (const host of ['camera-pc', 'analysis-pc']) doc.setIn(['hosts', host], doc.getIn(['hosts', host, 'address']));
+      for (const host of ['camera-pc', 'analysis-pc'])
+        doc.setIn(['hosts', host], doc.getIn(['hosts', host, 'address']));
     } else {
       // Both pairs in one keys/ folder that both halves share: each finds its secret and the other's public key.
-      await Promise.all(['camera-pc', 'analysis-pc'].map((host) => execFileAsync(process.execPath, [...cliNodeFlags(), join(ROOT, 'bin/patchbay.js'), 'keys', host, '--dir', join(sub, 'keys')])));
+      await Promise.all(
+        ['camera-pc', 'analysis-pc'].map((host) =>
+          execFileAsync(process.execPath, [
+            ...cliNodeFlags(),
+            join(ROOT, 'bin/patchbay.js'),
+            'keys',
+            host,
+            '--dir',
+            join(sub, 'keys'),
+          ]),
+        ),
+      );
     }
     files[mode] = join(sub, 'graph.yaml');
     writeFileSync(files[mode], doc.toString());
@@ -326,13 +358,21 @@ async function prepareGraphs(dir: string): Promise<Record<Mode, string>> {
 /** One graph run: both halves started together, stopped with Ctrl-C's signal once enough stats lines came. */
 async function graph(file: string): Promise<Sample> {
   const half = (host: string): Child =>
-    start(process.execPath, [...cliNodeFlags(), join(ROOT, 'bin/patchbay.js'), 'run', file, '--host', host, '--json'], { cwd: join(file, '..') });
+    start(process.execPath, [...cliNodeFlags(), join(ROOT, 'bin/patchbay.js'), 'run', file, '--host', host, '--json'], {
+      cwd: join(file, '..'),
+    });
   const analysis = half('analysis-pc');
   const camera = half('camera-pc');
   const points: Record<'camera' | 'analysis', Point[]> = { camera: [], analysis: [] };
   const enough = (ps: Point[]): boolean => ps.filter((p) => p.frames > 0).length > GRAPH_INTERVALS;
   let stopped = false;
-  const watch = (c: Child, into: Point[], counter: (nodes: Record<string, { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number }>) => [number, number]) =>
+  const watch = (
+    c: Child,
+    into: Point[],
+    counter: (
+      nodes: Record<string, { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number }>,
+    ) => [number, number],
+  ) =>
     c.listen((o) => {
       if (o.type !== 'stats' || stopped) return;
       const [frames, bytes] = counter(o.nodes as never);
@@ -353,7 +393,10 @@ async function graph(file: string): Promise<Sample> {
     const summaries = await Promise.all([camera.next('summary', 90_000), analysis.next('summary', 90_000)]);
     for (const [i, s] of summaries.entries())
       if (!s.ok) throw new Error(`${i ? 'analysis' : 'camera'} half failed: ${JSON.stringify(s.failures)}`);
-    if (!enough(points.camera) || !enough(points.analysis)) throw new Error(`too few stats lines with frames (camera ${points.camera.length}, analysis ${points.analysis.length}); stderr: ${camera.stderr()} ${analysis.stderr()}`);
+    if (!enough(points.camera) || !enough(points.analysis))
+      throw new Error(
+        `too few stats lines with frames (camera ${points.camera.length}, analysis ${points.analysis.length}); stderr: ${camera.stderr()} ${analysis.stderr()}`,
+      );
   } finally {
     clearTimeout(limit);
     await finish(camera, 10_000);
@@ -382,7 +425,8 @@ interface Row {
 }
 
 const KEYS: (keyof Sample)[] = ['fps', 'mbps', 'sendCpuMs', 'recvCpuMs'];
-const medianSample = (xs: Sample[]): Sample => Object.fromEntries(KEYS.map((k) => [k, median(xs.map((x) => x[k]))])) as unknown as Sample;
+const medianSample = (xs: Sample[]): Sample =>
+  Object.fromEntries(KEYS.map((k) => [k, median(xs.map((x) => x[k]))])) as unknown as Sample;
 
 async function compare(name: string, run: (mode: Mode) => Promise<Sample>): Promise<Row> {
   const runs: Record<Mode, Sample>[] = [];
@@ -393,7 +437,9 @@ async function compare(name: string, run: (mode: Mode) => Promise<Sample>): Prom
     for (const mode of order) {
       pair[mode] = await run(mode);
       const s = pair[mode];
-      process.stdout.write(`${name} ${mode} #${rep + 1}: ${s.fps.toFixed(0)} frames/s, ${s.mbps.toFixed(0)} MB/s, CPU ms/frame send ${s.sendCpuMs.toFixed(2)} receive ${s.recvCpuMs.toFixed(2)}\n`);
+      process.stdout.write(
+        `${name} ${mode} #${rep + 1}: ${s.fps.toFixed(0)} frames/s, ${s.mbps.toFixed(0)} MB/s, CPU ms/frame send ${s.sendCpuMs.toFixed(2)} receive ${s.recvCpuMs.toFixed(2)}\n`,
+      );
     }
     runs.push(pair);
   }
@@ -401,7 +447,9 @@ async function compare(name: string, run: (mode: Mode) => Promise<Sample>): Prom
     case: name,
     plain: medianSample(runs.map((r) => r.plain)),
     curve: medianSample(runs.map((r) => r.curve)),
-    ratio: Object.fromEntries(KEYS.map((k) => [k, median(runs.map((r) => r.curve[k] / r.plain[k]))])) as unknown as Sample,
+    ratio: Object.fromEntries(
+      KEYS.map((k) => [k, median(runs.map((r) => r.curve[k] / r.plain[k]))]),
+    ) as unknown as Sample,
     addedSendCpuMs: median(runs.map((r) => r.curve.sendCpuMs - r.plain.sendCpuMs)),
     addedRecvCpuMs: median(runs.map((r) => r.curve.recvCpuMs - r.plain.recvCpuMs)),
     runs,
@@ -416,18 +464,36 @@ function table(rows: Row[]): string {
     ['---', '---', '---:', '---:', '---:', '---:'],
   ];
   for (const r of rows) {
-    lines.push([r.case, 'plain', f(r.plain.fps, 0), f(r.plain.mbps, 0), f(r.plain.sendCpuMs, 2), f(r.plain.recvCpuMs, 2)]);
+    lines.push([
+      r.case,
+      'plain',
+      f(r.plain.fps, 0),
+      f(r.plain.mbps, 0),
+      f(r.plain.sendCpuMs, 2),
+      f(r.plain.recvCpuMs, 2),
+    ]);
     lines.push(['', 'CURVE', f(r.curve.fps, 0), f(r.curve.mbps, 0), f(r.curve.sendCpuMs, 2), f(r.curve.recvCpuMs, 2)]);
-    lines.push(['', 'CURVE ÷ plain', `×${f(r.ratio.fps, 2)}`, `×${f(r.ratio.mbps, 2)}`, `×${f(r.ratio.sendCpuMs, 2)}`, `×${f(r.ratio.recvCpuMs, 2)}`]);
+    lines.push([
+      '',
+      'CURVE ÷ plain',
+      `×${f(r.ratio.fps, 2)}`,
+      `×${f(r.ratio.mbps, 2)}`,
+      `×${f(r.ratio.sendCpuMs, 2)}`,
+      `×${f(r.ratio.recvCpuMs, 2)}`,
+    ]);
     lines.push(['', 'CURVE − plain', '', '', signed(r.addedSendCpuMs), signed(r.addedRecvCpuMs)]);
   }
   return lines.map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
 
 function pyzmqMissing(): string | undefined {
-  const r = spawnSync(args.python!, ['-c', 'import zmq, sys; sys.exit(0 if zmq.has("curve") else 3)'], { encoding: 'utf8' });
+  const r = spawnSync(args.python!, ['-c', 'import zmq, sys; sys.exit(0 if zmq.has("curve") else 3)'], {
+    encoding: 'utf8',
+  });
   if (r.status === 0) return undefined;
-  return r.status === 3 ? `${args.python}'s libzmq has no CURVE` : `${args.python} cannot import zmq (set --python or PATCHBAY_PYTHON)`;
+  return r.status === 3
+    ? `${args.python}'s libzmq has no CURVE`
+    : `${args.python} cannot import zmq (set --python or PATCHBAY_PYTHON)`;
 }
 
 async function main(): Promise<number> {
@@ -446,15 +512,42 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
   const mach = machine(args.python!);
-  process.stdout.write(`\nCURVE vs plain, 1 MiB frames over tcp://127.0.0.1, two processes; medians of ${REPS} runs in turns (raw: ${RAW_FRAMES} messages timed after ${RAW_WARMUP}; patchbay: ${GRAPH_INTERVALS} s of stats lines once frames flow)\n`);
+  process.stdout.write(
+    `\nCURVE vs plain, 1 MiB frames over tcp://127.0.0.1, two processes; medians of ${REPS} runs in turns (raw: ${RAW_FRAMES} messages timed after ${RAW_WARMUP}; patchbay: ${GRAPH_INTERVALS} s of stats lines once frames flow)\n`,
+  );
   process.stdout.write(`${table(rows)}\n`);
   if (typeof sodium === 'string') skipped.push(`libsodium alone: ${sodium}`);
-  else process.stdout.write(`libsodium ${sodium.version} alone, 1 MiB, one thread (crypto_box_easy_afternm, as libzmq calls it): seal ${sodium.sealMs.toFixed(2)} ms, open ${sodium.openMs.toFixed(2)} ms of CPU\n`);
+  else
+    process.stdout.write(
+      `libsodium ${sodium.version} alone, 1 MiB, one thread (crypto_box_easy_afternm, as libzmq calls it): seal ${sodium.sealMs.toFixed(2)} ms, open ${sodium.openMs.toFixed(2)} ms of CPU\n`,
+    );
   for (const s of skipped) process.stdout.write(`skipped ${s}\n`);
-  process.stdout.write(`${mach.cores} cores (${mach.cpu}), Node ${mach.node}, zeromq.js ${mach.zeromqJs}, zeromq.js libzmq ${zmq.version}, Python ${mach.python}\n`);
+  process.stdout.write(
+    `${mach.cores} cores (${mach.cpu}), Node ${mach.node}, zeromq.js ${mach.zeromqJs}, zeromq.js libzmq ${zmq.version}, Python ${mach.python}\n`,
+  );
   const command = `node bin/run-ts.js bench/curve.ts ${process.argv.slice(2).join(' ')}`.trim();
   mkdirSync(join(args.out!, '..'), { recursive: true });
-  writeFileSync(args.out!, JSON.stringify({ command, date: new Date().toISOString(), machine: mach, libzmq: zmq.version, reps: REPS, rawFrames: RAW_FRAMES, rawWarmup: RAW_WARMUP, graphIntervals: GRAPH_INTERVALS, bytes: BYTES, skipped, sodium, rows }, null, 2) + '\n');
+  writeFileSync(
+    args.out!,
+    JSON.stringify(
+      {
+        command,
+        date: new Date().toISOString(),
+        machine: mach,
+        libzmq: zmq.version,
+        reps: REPS,
+        rawFrames: RAW_FRAMES,
+        rawWarmup: RAW_WARMUP,
+        graphIntervals: GRAPH_INTERVALS,
+        bytes: BYTES,
+        skipped,
+        sodium,
+        rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   process.stdout.write(`results: ${args.out}\n`);
   return 0;
 }

@@ -34,8 +34,20 @@ const quick = args.quick as boolean;
 const reps = args.reps ? Number(args.reps) : quick ? 8 : 30;
 /** Turns numpy and ours take at each size (samples are pooled for the median). */
 const ROUNDS = quick ? 2 : 3;
-const SIZES: [number, number][] = [[256, 256], [512, 512], [1024, 1024], [480, 640], [1200, 1920]];
-const POOL_SIZES: [number, number][] = quick ? [[480, 640]] : [[480, 640], [1024, 1024], [1200, 1920]];
+const SIZES: [number, number][] = [
+  [256, 256],
+  [512, 512],
+  [1024, 1024],
+  [480, 640],
+  [1200, 1920],
+];
+const POOL_SIZES: [number, number][] = quick
+  ? [[480, 640]]
+  : [
+      [480, 640],
+      [1024, 1024],
+      [1200, 1920],
+    ];
 const POOL_FRAMES = quick ? 40 : 120;
 
 function median(xs: number[]): number {
@@ -93,7 +105,11 @@ interface Anchor {
 }
 
 function anchor(h: number, w: number, n: number): Anchor {
-  const r = spawnSync(args.python as string, [join(ROOT, 'bench/python/fft_anchor.py'), String(h), String(w), String(n)], { encoding: 'utf8' });
+  const r = spawnSync(
+    args.python as string,
+    [join(ROOT, 'bench/python/fft_anchor.py'), String(h), String(w), String(n)],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`bench/python/fft_anchor.py failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Anchor;
 }
@@ -123,7 +139,14 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
   const stage = await createFftStage(io);
   await stage.open!();
   try {
-    const frames: Frame[] = [0, 1, 2, 3].map((i) => ({ kind: 'frame', seq: i, t: 0n, dtype: 'uint8', shape: [h, w], data: frame(h, w, i + 1) }));
+    const frames: Frame[] = [0, 1, 2, 3].map((i) => ({
+      kind: 'frame',
+      seq: i,
+      t: 0n,
+      dtype: 'uint8',
+      shape: [h, w],
+      data: frame(h, w, i + 1),
+    }));
     // Warm-up: workers start, load the transform and build plans.
     for (let i = 0; i < 2 * threads; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
     await stage.end!();
@@ -148,10 +171,21 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
  * from the one the single-thread timings above filled (that slowed its main thread).
  */
 function poolInChild(h: number, w: number, threads: number): PoolRun {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/fft.ts'), '--pool-child', `${h},${w},${threads}`, ...(quick ? ['--quick'] : [])], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`pool measurement ${h}x${w} with ${threads} threads failed (${r.status}): ${r.stderr}`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin/run-ts.js'),
+      join(ROOT, 'bench/fft.ts'),
+      '--pool-child',
+      `${h},${w},${threads}`,
+      ...(quick ? ['--quick'] : []),
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(`pool measurement ${h}x${w} with ${threads} threads failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as PoolRun;
 }
 
@@ -168,7 +202,16 @@ async function main(): Promise<void> {
   for (const [h, w] of SIZES) {
     const x = frame(h, w, 7);
     // numpy and ours take turns, size by size and in rounds, so both see the same machine load.
-    const samples: Record<string, number[]> = { fft2: [], rfft2: [], fftw: [], exact: [], exactHalf: [], fastHalf: [], fastComplex: [], js: [] };
+    const samples: Record<string, number[]> = {
+      fft2: [],
+      rfft2: [],
+      fftw: [],
+      exact: [],
+      exactHalf: [],
+      fastHalf: [],
+      fastComplex: [],
+      js: [],
+    };
     const perRound = Math.ceil(reps / ROUNDS);
     let fftwProblem: string | undefined;
     for (let round = 0; round < ROUNDS; round++) {
@@ -183,7 +226,11 @@ async function main(): Promise<void> {
       samples.fastComplex.push(...timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'fast' }, perRound));
       samples.js.push(...timeJs(x, h, w, perRound));
     }
-    const a = { numpy_fft2: median(samples.fft2), numpy_rfft2: median(samples.rfft2), fftw_rfft2: samples.fftw.length ? median(samples.fftw) : null };
+    const a = {
+      numpy_fft2: median(samples.fft2),
+      numpy_rfft2: median(samples.rfft2),
+      fftw_rfft2: samples.fftw.length ? median(samples.fftw) : null,
+    };
     const exact = median(samples.exact);
     const exactHalf = median(samples.exactHalf);
     const fastHalf = median(samples.fastHalf);
@@ -211,7 +258,9 @@ async function main(): Promise<void> {
   }
   const pool = [];
   process.stdout.write(`\nFFT stage through a Piscina pool, exact, output magnitude, ${POOL_FRAMES} uint8 frames\n`);
-  process.stdout.write(`${'size'.padEnd(10)}${pad('1 thread f/s', 13)}${pad('worker ms', 10)}${pad('2 threads f/s', 14)}${pad('worker ms', 10)}${pad('ratio', 7)}${pad('main busy', 10)}\n`);
+  process.stdout.write(
+    `${'size'.padEnd(10)}${pad('1 thread f/s', 13)}${pad('worker ms', 10)}${pad('2 threads f/s', 14)}${pad('worker ms', 10)}${pad('ratio', 7)}${pad('main busy', 10)}\n`,
+  );
   for (const [h, w] of POOL_SIZES) {
     const one = poolInChild(h, w, 1);
     const two = poolInChild(h, w, 2);
@@ -221,12 +270,29 @@ async function main(): Promise<void> {
     );
   }
   const loadAfter = loadavg()[0];
-  process.stdout.write(`\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)} on ${cpus().length} cores\n`);
+  process.stdout.write(
+    `\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)} on ${cpus().length} cores\n`,
+  );
   const out = join(ROOT, 'bench/results/fft.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
-    JSON.stringify({ command: `node bin/run-ts.js bench/fft.ts${quick ? ' --quick' : ''}`, date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, loadBefore, loadAfter, reps, transforms: rows, pool }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        command: `node bin/run-ts.js bench/fft.ts${quick ? ' --quick' : ''}`,
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        loadBefore,
+        loadAfter,
+        reps,
+        transforms: rows,
+        pool,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   process.stdout.write(`\nwrote ${out}\n`);
 }

@@ -93,12 +93,21 @@ function framePool(): Uint8Array[] {
 const POOL = framePool();
 
 function frame(seq: number): Frame {
-  return { kind: 'frame', seq, t: BigInt(Date.now()) * 1_000_000n, dtype: 'uint16', shape: [H, W], meta: { exposureUs: 5000 }, data: POOL[seq % POOL.length] };
+  return {
+    kind: 'frame',
+    seq,
+    t: BigInt(Date.now()) * 1_000_000n,
+    dtype: 'uint16',
+    shape: [H, W],
+    meta: { exposureUs: 5000 },
+    data: POOL[seq % POOL.length],
+  };
 }
 
 function sinkIO(params: Record<string, string | number>): StageIO {
   const values: Record<string, string | number> = {};
-  for (const [name, decl] of Object.entries(hdf5Sink.params)) if ('default' in decl && decl.default !== undefined) values[name] = decl.default as string | number;
+  for (const [name, decl] of Object.entries(hdf5Sink.params))
+    if ('default' in decl && decl.default !== undefined) values[name] = decl.default as string | number;
   return {
     node: { id: 'recorder', type: 'HDF5Sink', params: { ...values, ...params } },
     graphText: 'patchbay: 1\n',
@@ -114,7 +123,11 @@ function sinkIO(params: Record<string, string | number>): StageIO {
 
 /** Frames h5py finds in group `g` (and whether seq is exactly 0..n-1). */
 function checkWithH5py(file: string, frames: number): number {
-  const r = spawnSync(PYTHON, [join(ROOT, 'bench/python/h5py_append.py'), '--check', file, '--group', 'g', '--frames', String(frames)], { encoding: 'utf8' });
+  const r = spawnSync(
+    PYTHON,
+    [join(ROOT, 'bench/python/h5py_append.py'), '--check', file, '--group', 'g', '--frames', String(frames)],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`h5py could not read ${file}: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { frames: number; ok: boolean };
   return out.ok ? out.frames : -Math.abs(out.frames);
@@ -136,8 +149,19 @@ async function runStage(file: string, frames: number, compression: 'none' | 'gzi
 
 async function runWriter(file: string, frames: number): Promise<RunResult> {
   const w = await Hdf5Writer.open({
-    file, group: 'g', dataset: 'frames', compression: 'none', level: 1, chunkFrames: 1, ifExists: 'error',
-    attrs: { graph: 'patchbay: 1\n', node: 'recorder', started: new Date().toISOString(), patchbay_version: patchbayVersion() },
+    file,
+    group: 'g',
+    dataset: 'frames',
+    compression: 'none',
+    level: 1,
+    chunkFrames: 1,
+    ifExists: 'error',
+    attrs: {
+      graph: 'patchbay: 1\n',
+      node: 'recorder',
+      started: new Date().toISOString(),
+      patchbay_version: patchbayVersion(),
+    },
   });
   const t0 = performance.now();
   let flushed = t0;
@@ -166,20 +190,45 @@ links:
   - publish.out -> recorder.in
 `;
   const loaded = loadGraph(text);
-  if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) throw new Error(`bench graph: ${loaded.errors.map((e) => e.code).join(', ')}`);
+  if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error'))
+    throw new Error(`bench graph: ${loaded.errors.map((e) => e.code).join(', ')}`);
   let first: number | undefined;
-  const run = runGraph(compileGraph(loaded.graph, loaded.analysis), { graphText: text, tap: (node) => void (node === 'camera' && first === undefined && (first = performance.now())) });
+  const run = runGraph(compileGraph(loaded.graph, loaded.analysis), {
+    graphText: text,
+    tap: (node) => void (node === 'camera' && first === undefined && (first = performance.now())),
+  });
   const summary = await run.done;
   const end = performance.now();
-  if (!summary.ok) throw new Error(`the graph failed: ${summary.failures.map((f) => `${f.node}: ${f.message}`).join('; ')}`);
+  if (!summary.ok)
+    throw new Error(`the graph failed: ${summary.failures.map((f) => `${f.node}: ${f.message}`).join('; ')}`);
   const camera = summary.stats.nodes.camera;
   // PUB may drop at the high-water mark: count what is in the file (gaps in seq and all).
   const stored = Math.abs(checkWithH5py(file, frames));
-  return { seconds: (end - (first ?? end)) / 1000, stored, note: `camera sent ${camera.framesOut}, dropped ${camera.dropped}; publish dropped ${summary.stats.links['publish.out -> recorder.in']?.dropped ?? 0}` };
+  return {
+    seconds: (end - (first ?? end)) / 1000,
+    stored,
+    note: `camera sent ${camera.framesOut}, dropped ${camera.dropped}; publish dropped ${summary.stats.links['publish.out -> recorder.in']?.dropped ?? 0}`,
+  };
 }
 
 function runH5py(file: string, frames: number, gzip: number): RunResult {
-  const r = spawnSync(PYTHON, [join(ROOT, 'bench/python/h5py_append.py'), '--file', file, '--frames', String(frames), '--height', String(H), '--width', String(W), '--gzip', String(gzip)], { encoding: 'utf8' });
+  const r = spawnSync(
+    PYTHON,
+    [
+      join(ROOT, 'bench/python/h5py_append.py'),
+      '--file',
+      file,
+      '--frames',
+      String(frames),
+      '--height',
+      String(H),
+      '--width',
+      String(W),
+      '--gzip',
+      String(gzip),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`h5py_append.py failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { seconds: number; frames: number };
   return { seconds: out.seconds, stored: out.frames };
@@ -187,11 +236,35 @@ function runH5py(file: string, frames: number, gzip: number): RunResult {
 
 const VARIANTS: Variant[] = [
   { name: 'h5py (resize + write per frame)', compression: 'none', frames: N, run: async (f, n) => runH5py(f, n, 0) },
-  { name: 'HDF5Sink stage (worker, slab)', compression: 'none', frames: N, anchor: 'h5py (resize + write per frame)', run: (f, n) => runStage(f, n, 'none') },
-  { name: 'h5wasm writer, main thread', compression: 'none', frames: N, anchor: 'h5py (resize + write per frame)', run: runWriter },
-  { name: `Camera ${CAMERA_FPS} fps → Publish → HDF5Sink`, compression: 'none', frames: N, anchor: 'h5py (resize + write per frame)', run: runGraphVariant },
+  {
+    name: 'HDF5Sink stage (worker, slab)',
+    compression: 'none',
+    frames: N,
+    anchor: 'h5py (resize + write per frame)',
+    run: (f, n) => runStage(f, n, 'none'),
+  },
+  {
+    name: 'h5wasm writer, main thread',
+    compression: 'none',
+    frames: N,
+    anchor: 'h5py (resize + write per frame)',
+    run: runWriter,
+  },
+  {
+    name: `Camera ${CAMERA_FPS} fps → Publish → HDF5Sink`,
+    compression: 'none',
+    frames: N,
+    anchor: 'h5py (resize + write per frame)',
+    run: runGraphVariant,
+  },
   { name: 'h5py gzip-1', compression: 'gzip-1', frames: N_GZIP, run: async (f, n) => runH5py(f, n, 1) },
-  { name: 'HDF5Sink stage gzip-1', compression: 'gzip-1', frames: N_GZIP, anchor: 'h5py gzip-1', run: (f, n) => runStage(f, n, 'gzip') },
+  {
+    name: 'HDF5Sink stage gzip-1',
+    compression: 'gzip-1',
+    frames: N_GZIP,
+    anchor: 'h5py gzip-1',
+    run: (f, n) => runStage(f, n, 'gzip'),
+  },
 ];
 
 function median(xs: number[]): number {
@@ -209,7 +282,14 @@ interface Row {
   notes: string[];
 }
 
-const rows: Row[] = VARIANTS.map((v) => ({ variant: v.name, compression: v.compression, frames: v.frames, mbps: [], lost: [], notes: [] }));
+const rows: Row[] = VARIANTS.map((v) => ({
+  variant: v.name,
+  compression: v.compression,
+  frames: v.frames,
+  mbps: [],
+  lost: [],
+  notes: [],
+}));
 // The machine may be shared: the load around the run goes with the figures.
 const loadBefore = loadavg()[0];
 const work = mkdtempSync(join(DIR, 'patchbay-bench-hdf5-'));
@@ -234,7 +314,16 @@ try {
 }
 
 const byName = new Map(rows.map((r) => [r.variant, r]));
-const head = ['variant', 'compression', 'frames', 'MB/s (median)', 'frames/s', '÷ anchor (median of runs side by side)', 'lost (worst)', 'MB/s of each run'];
+const head = [
+  'variant',
+  'compression',
+  'frames',
+  'MB/s (median)',
+  'frames/s',
+  '÷ anchor (median of runs side by side)',
+  'lost (worst)',
+  'MB/s of each run',
+];
 const lines = [head, head.map(() => '---')];
 const results = rows.map((r, i) => {
   const anchor = VARIANTS[i].anchor;
@@ -242,15 +331,32 @@ const results = rows.map((r, i) => {
   // The machine is shared: compare each run with the anchor's run of the same repetition.
   const a = anchor ? byName.get(anchor) : undefined;
   const ratio = a ? median(r.mbps.map((x, k) => x / a.mbps[k])) : undefined;
-  lines.push([r.variant, r.compression, String(r.frames), m.toFixed(0), ((m * 1e6) / FRAME_BYTES).toFixed(1), ratio === undefined ? 'anchor' : `×${ratio.toFixed(2)}`, String(Math.max(...r.lost)), r.mbps.map((x) => x.toFixed(0)).join(' ')]);
+  lines.push([
+    r.variant,
+    r.compression,
+    String(r.frames),
+    m.toFixed(0),
+    ((m * 1e6) / FRAME_BYTES).toFixed(1),
+    ratio === undefined ? 'anchor' : `×${ratio.toFixed(2)}`,
+    String(Math.max(...r.lost)),
+    r.mbps.map((x) => x.toFixed(0)).join(' '),
+  ]);
   return { ...r, medianMBps: m, medianFps: (m * 1e6) / FRAME_BYTES, anchor, ratioToAnchor: ratio };
 });
 const command = `node bin/run-ts.js bench/hdf5.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
 const load = { before: loadBefore, after: loadavg()[0], cores: cpus().length };
-process.stdout.write(`\n${command}\n1024×1024 uint16 frames (${FRAME_BYTES} bytes), ${reps} repetition(s), files in ${DIR}, load average ${load.before.toFixed(1)} → ${load.after.toFixed(1)} on ${load.cores} cores\n\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n`);
+process.stdout.write(
+  `\n${command}\n1024×1024 uint16 frames (${FRAME_BYTES} bytes), ${reps} repetition(s), files in ${DIR}, load average ${load.before.toFixed(1)} → ${load.after.toFixed(1)} on ${load.cores} cores\n\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n`,
+);
 
-const py = spawnSync(PYTHON, ['-c', 'import h5py; print(h5py.__version__, h5py.version.hdf5_version)'], { encoding: 'utf8' }).stdout.trim().split(' ');
-const h5wasmVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/h5wasm/package.json'), 'utf8')) as { version: string }).version;
+const py = spawnSync(PYTHON, ['-c', 'import h5py; print(h5py.__version__, h5py.version.hdf5_version)'], {
+  encoding: 'utf8',
+})
+  .stdout.trim()
+  .split(' ');
+const h5wasmVersion = (
+  JSON.parse(readFileSync(join(ROOT, 'node_modules/h5wasm/package.json'), 'utf8')) as { version: string }
+).version;
 const outFile = resolve(ROOT, args.out as string);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(
@@ -259,7 +365,14 @@ writeFileSync(
     {
       command,
       date: new Date().toISOString(),
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, h5wasm: h5wasmVersion, h5py: py[0], hdf5: py[1] },
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model,
+        node: process.version,
+        h5wasm: h5wasmVersion,
+        h5py: py[0],
+        hdf5: py[1],
+      },
       frame: { dtype: 'uint16', shape: [H, W], bytes: FRAME_BYTES },
       reps,
       dir: DIR,

@@ -11,7 +11,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canMeasure } from './lib/proc.ts';
-import { configFromGraph, hasFft, patchbayRunnable, PATTERNS, ROOT, runPatchbay, runPython, SIDES, type Pattern, type PatternConfig, type Side, type SideRun } from './lib/pipelines.ts';
+import {
+  configFromGraph,
+  hasFft,
+  patchbayRunnable,
+  PATTERNS,
+  ROOT,
+  runPatchbay,
+  runPython,
+  SIDES,
+  type Pattern,
+  type PatternConfig,
+  type Side,
+  type SideRun,
+} from './lib/pipelines.ts';
 import { machine, summarize, table, whereTimeGoes } from './lib/report.ts';
 
 const USAGE = `usage: node bin/run-ts.js bench/main.ts [options]
@@ -43,8 +56,13 @@ const TOPICS = ['runtime-hop', 'camera', 'fft', 'hdf5', 'curve'];
 
 function list<T extends string>(value: string | undefined, all: readonly T[], what: string): T[] {
   if (value === undefined) return [...all];
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!(all as readonly string[]).includes(i)) throw new UsageError(`--${what}: expected one of ${all.join(', ')}, received ${JSON.stringify(i)}`);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const i of items)
+    if (!(all as readonly string[]).includes(i))
+      throw new UsageError(`--${what}: expected one of ${all.join(', ')}, received ${JSON.stringify(i)}`);
   return items as T[];
 }
 
@@ -55,7 +73,8 @@ class UsageError extends Error {
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name}: expected a positive integer, received ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`--${name}: expected a positive integer, received ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -113,12 +132,14 @@ async function main(argv: string[]): Promise<number> {
           .map((_, i) => sides[(i + rep) % sides.length])
           .filter((s) => !(s.startsWith('patchbay') && pbWhy) && !(s === 'patchbay-f32' && !hasFft(pattern)));
         for (const side of order) {
-          const run = side === 'patchbay' || side === 'patchbay-f32' ? await runPatchbay(cfg, side) : await runPython(cfg, side);
+          const run =
+            side === 'patchbay' || side === 'patchbay-f32' ? await runPatchbay(cfg, side) : await runPython(cfg, side);
           runs.push(run);
           // Recorded frames are not what is measured next: give the disk back between runs.
           rmSync(cfg.outDir, { recursive: true, force: true });
           const d = run.deliveries[0];
-          const rate = d && d.seconds > 0 ? `${(d.received / d.seconds).toFixed(1)} frames/s, lost ${d.lost}` : 'no figures';
+          const rate =
+            d && d.seconds > 0 ? `${(d.received / d.seconds).toFixed(1)} frames/s, lost ${d.lost}` : 'no figures';
           process.stdout.write(`${pattern} ${side} #${rep + 1}: ${rate}${run.problem ? ` — ${run.problem}` : ''}\n`);
         }
       }
@@ -132,9 +153,26 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${table(rows, values.inproc ? ' [inproc]' : '')}\n\n`);
   const where = whereTimeGoes(runs);
   if (where) process.stdout.write(`where patchbay's time goes (busy ms per frame, per node, medians):\n${where}\n\n`);
-  process.stdout.write(`${mach.cores} cores (${mach.cpu}), ${mach.memoryGb} GB, Node ${mach.node}, zeromq.js ${mach.zeromqJs}, Python ${mach.python}\n`);
+  process.stdout.write(
+    `${mach.cores} cores (${mach.cpu}), ${mach.memoryGb} GB, Node ${mach.node}, zeromq.js ${mach.zeromqJs}, Python ${mach.python}\n`,
+  );
   mkdirSync(join(values.out!, '..'), { recursive: true });
-  writeFileSync(values.out!, JSON.stringify({ command: `node bin/run-ts.js bench/main.ts ${argv.join(' ')}`.trim(), date: new Date().toISOString(), machine: mach, reps, inproc: values.inproc, rows, runs }, null, 2));
+  writeFileSync(
+    values.out!,
+    JSON.stringify(
+      {
+        command: `node bin/run-ts.js bench/main.ts ${argv.join(' ')}`.trim(),
+        date: new Date().toISOString(),
+        machine: mach,
+        reps,
+        inproc: values.inproc,
+        rows,
+        runs,
+      },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(`results: ${values.out}\n`);
 
   let code = runs.some((r) => !r.ok) ? 1 : 0;
@@ -152,7 +190,10 @@ async function runTopics(quick: boolean): Promise<number> {
       continue;
     }
     process.stdout.write(`\n== bench/${topic}.ts ==\n`);
-    const child = spawn(process.execPath, [join(ROOT, 'bin/run-ts.js'), file, ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: 'inherit' });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/run-ts.js'), file, ...(quick ? ['--quick'] : [])], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
     const rc = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
     if (rc !== 0) {
       process.stdout.write(`${topic}: exited with ${rc}\n`);

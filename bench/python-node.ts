@@ -53,7 +53,8 @@ const BODIES: Record<string, string> = {
     '    return f - background',
     '',
   ].join('\n'),
-  '|rfft2| float32': 'import numpy as np\ndef process(frame, header):\n    return np.abs(np.fft.rfft2(frame)).astype(np.float32)\n',
+  '|rfft2| float32':
+    'import numpy as np\ndef process(frame, header):\n    return np.abs(np.fft.rfft2(frame)).astype(np.float32)\n',
 };
 
 const work = mkdtempSync(path.join(tmpdir(), 'patchbay-bench-python-'));
@@ -98,7 +99,10 @@ print(json.dumps(out))
 /** µs per frame of the plain loop, one figure per repetition; `tuned`: with the malloc settings the node's interpreters get. */
 function loop(script: string, tuned: boolean): number[] {
   const env = tuned ? { ...process.env, ...MALLOC_ENV } : process.env;
-  const r = spawnSync(PYTHON, ['-c', LOOP, script, framesFile, String(FRAMES), String(RUNS)], { encoding: 'utf8', env });
+  const r = spawnSync(PYTHON, ['-c', LOOP, script, framesFile, String(FRAMES), String(RUNS)], {
+    encoding: 'utf8',
+    env,
+  });
   if (r.status !== 0) throw new Error(`the plain loop failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -205,7 +209,15 @@ for (const [body, source] of Object.entries(BODIES)) {
 }
 
 const rows = [
-  ['process', 'loop, default malloc µs', 'plain loop µs', 'node w1 µs', 'node w1 ÷ loop', 'node w2 µs', 'node w2 ÷ loop'],
+  [
+    'process',
+    'loop, default malloc µs',
+    'plain loop µs',
+    'node w1 µs',
+    'node w1 ÷ loop',
+    'node w2 µs',
+    'node w2 ÷ loop',
+  ],
   ...results.map((r) => [
     r.body,
     r.loopDefaultUs.toFixed(0),
@@ -217,8 +229,18 @@ const rows = [
   ]),
 ];
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-process.stdout.write(`Python node vs a plain Python loop: ${H}×${W} uint16 (1 MiB), ${FRAMES} frames, medians of ${RUNS}\n`);
-for (const row of rows) process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}\n`);
-process.stdout.write(`transport alone (zeromq.js ↔ pyzmq PAIR echo over ipc://, 1 MiB each way): ${floorUs.toFixed(0)} µs per frame\n`);
+process.stdout.write(
+  `Python node vs a plain Python loop: ${H}×${W} uint16 (1 MiB), ${FRAMES} frames, medians of ${RUNS}\n`,
+);
+for (const row of rows)
+  process.stdout.write(
+    `${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}\n`,
+  );
+process.stdout.write(
+  `transport alone (zeromq.js ↔ pyzmq PAIR echo over ipc://, 1 MiB each way): ${floorUs.toFixed(0)} µs per frame\n`,
+);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/python-node.json', `${JSON.stringify({ frames: FRAMES, runs: RUNS, bytes: H * W * 2, floorUs, results }, null, 2)}\n`);
+writeFileSync(
+  'bench/results/python-node.json',
+  `${JSON.stringify({ frames: FRAMES, runs: RUNS, bytes: H * W * 2, floorUs, results }, null, 2)}\n`,
+);

@@ -26,10 +26,19 @@ const RUNS = quick ? 3 : 7;
 const BYTES = 1 << 20;
 const payload = new Uint8Array(BYTES).fill(7);
 
-const frame = (seq: number): Frame => ({ kind: 'frame', seq, t: 0n, dtype: 'uint8', shape: [1024, 1024], data: payload });
+const frame = (seq: number): Frame => ({
+  kind: 'frame',
+  seq,
+  t: 0n,
+  dtype: 'uint8',
+  shape: [1024, 1024],
+  data: payload,
+});
 
 async function endpoint(proto: 'tcp' | 'inproc', tag: string): Promise<string> {
-  return proto === 'tcp' ? `tcp://127.0.0.1:${await freePort()}` : `inproc://bench-${tag}-${Math.random().toString(36).slice(2)}`;
+  return proto === 'tcp'
+    ? `tcp://127.0.0.1:${await freePort()}`
+    : `inproc://bench-${tag}-${Math.random().toString(36).slice(2)}`;
 }
 
 /** Raw zeromq.js: ms for FRAMES frames, decode included (what any receiver must do). */
@@ -97,13 +106,26 @@ async function runtime(proto: 'tcp' | 'inproc' | 'in-process'): Promise<Measure>
       }
     },
   });
-  const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({ id, type, params: params as never });
+  const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({
+    id,
+    type,
+    params: params as never,
+  });
   let plan: Plan;
   if (proto === 'in-process') {
     plan = {
       name: 'hop',
       nodes: [node('src', 'Src', { frames: FRAMES + 1 }), node('sink', 'Sink')],
-      links: [{ text: 'src.out -> sink.in', from: { node: 'src', port: 'out' }, to: { node: 'sink', port: 'in' }, via: 'inproc', endpoint: 'inproc://hop', lossless: true }],
+      links: [
+        {
+          text: 'src.out -> sink.in',
+          from: { node: 'src', port: 'out' },
+          to: { node: 'sink', port: 'in' },
+          via: 'inproc',
+          endpoint: 'inproc://hop',
+          lossless: true,
+        },
+      ],
       sockets: [],
       pools: [],
       startOrder: ['sink', 'src'],
@@ -112,22 +134,50 @@ async function runtime(proto: 'tcp' | 'inproc' | 'in-process'): Promise<Measure>
     const ep = await endpoint(proto, 'rt');
     plan = {
       name: 'hop',
-      nodes: [node('src', 'Src', { frames: FRAMES + 1 }), node('push', 'Push', { endpoint: ep, hwm: 4, bind: true }), node('sink', 'Sink')],
+      nodes: [
+        node('src', 'Src', { frames: FRAMES + 1 }),
+        node('push', 'Push', { endpoint: ep, hwm: 4, bind: true }),
+        node('sink', 'Sink'),
+      ],
       links: [
-        { text: 'src.out -> push.in', from: { node: 'src', port: 'out' }, to: { node: 'push', port: 'in' }, via: 'inproc', endpoint: 'inproc://a', lossless: true },
-        { text: 'push.out -> sink.in', from: { node: 'push', port: 'out' }, to: { node: 'sink', port: 'in' }, via: 'socket', endpoint: ep, lossless: true },
+        {
+          text: 'src.out -> push.in',
+          from: { node: 'src', port: 'out' },
+          to: { node: 'push', port: 'in' },
+          via: 'inproc',
+          endpoint: 'inproc://a',
+          lossless: true,
+        },
+        {
+          text: 'push.out -> sink.in',
+          from: { node: 'push', port: 'out' },
+          to: { node: 'sink', port: 'in' },
+          via: 'socket',
+          endpoint: ep,
+          lossless: true,
+        },
       ],
       sockets: [
         { node: 'push', type: 'PUSH', side: 'bind', endpoint: ep, hwm: 4, route: { role: 'own' } },
-        { node: 'sink', type: 'PULL', side: 'connect', endpoint: ep, hwm: 4, link: 'push.out -> sink.in', route: { role: 'link' } },
+        {
+          node: 'sink',
+          type: 'PULL',
+          side: 'connect',
+          endpoint: ep,
+          hwm: 4,
+          link: 'push.out -> sink.in',
+          route: { role: 'link' },
+        },
       ],
       pools: [],
       startOrder: ['sink', 'push', 'src'],
     };
     routeSockets(plan.sockets, plan.links);
   }
-  const summary = await runGraph(plan, { graphText: '', stages: { Src: source, Sink: sink }, statsIntervalMs: 60_000 }).done;
-  if (!summary.ok || got !== FRAMES + 1) throw new Error(`runtime run failed: ${JSON.stringify(summary.failures)} got ${got}`);
+  const summary = await runGraph(plan, { graphText: '', stages: { Src: source, Sink: sink }, statsIntervalMs: 60_000 })
+    .done;
+  if (!summary.ok || got !== FRAMES + 1)
+    throw new Error(`runtime run failed: ${JSON.stringify(summary.failures)} got ${got}`);
   // The first frame (handshake, warm-up) is not timed; FRAMES intervals remain.
   return { ms: last - first, cpuMs: cpu };
 }
@@ -153,7 +203,8 @@ async function compare(name: string, rawCase: () => Promise<Measure>, rtCase: ()
   for (let i = 0; i < RUNS; i++) {
     r.push(await rawCase());
     rt.push(await rtCase());
-    if (process.env.BENCH_VERBOSE) console.log(name, r[i].ms.toFixed(0), rt[i].ms.toFixed(0), r[i].cpuMs.toFixed(0), rt[i].cpuMs.toFixed(0));
+    if (process.env.BENCH_VERBOSE)
+      console.log(name, r[i].ms.toFixed(0), rt[i].ms.toFixed(0), r[i].cpuMs.toFixed(0), rt[i].cpuMs.toFixed(0));
   }
   const us = (ms: number) => (ms * 1000) / FRAMES;
   rows.push({
@@ -167,18 +218,46 @@ async function compare(name: string, rawCase: () => Promise<Measure>, rtCase: ()
   });
 }
 
-await compare('PUSH->PULL tcp', () => raw('tcp'), () => runtime('tcp'));
-await compare('PUSH->PULL inproc', () => raw('inproc'), () => runtime('inproc'));
-await compare('in-process hand-off (anchor: raw inproc)', () => raw('inproc'), () => runtime('in-process'));
+await compare(
+  'PUSH->PULL tcp',
+  () => raw('tcp'),
+  () => runtime('tcp'),
+);
+await compare(
+  'PUSH->PULL inproc',
+  () => raw('inproc'),
+  () => runtime('inproc'),
+);
+await compare(
+  'in-process hand-off (anchor: raw inproc)',
+  () => raw('inproc'),
+  () => runtime('in-process'),
+);
 
 const fmt = (n: number, d = 1) => n.toFixed(d).padStart(10);
-console.log(`runtime hop, ${FRAMES} frames of 1 MiB, median of ${RUNS} interleaved runs (µs per frame; ratio = runtime / raw)`);
-console.log(`${'case'.padEnd(42)} ${'raw wall'.padStart(10)} ${'runtime'.padStart(10)} ${'ratio'.padStart(10)} ${'raw cpu'.padStart(10)} ${'runtime'.padStart(10)} ${'ratio'.padStart(10)}`);
+console.log(
+  `runtime hop, ${FRAMES} frames of 1 MiB, median of ${RUNS} interleaved runs (µs per frame; ratio = runtime / raw)`,
+);
+console.log(
+  `${'case'.padEnd(42)} ${'raw wall'.padStart(10)} ${'runtime'.padStart(10)} ${'ratio'.padStart(10)} ${'raw cpu'.padStart(10)} ${'runtime'.padStart(10)} ${'ratio'.padStart(10)}`,
+);
 for (const r of rows)
-  console.log(`${r.case.padEnd(42)} ${fmt(r.rawUsPerFrame)} ${fmt(r.runtimeUsPerFrame)} ${fmt(r.ratio, 2)} ${fmt(r.rawCpuUsPerFrame)} ${fmt(r.runtimeCpuUsPerFrame)} ${fmt(r.cpuRatio, 2)}`);
+  console.log(
+    `${r.case.padEnd(42)} ${fmt(r.rawUsPerFrame)} ${fmt(r.runtimeUsPerFrame)} ${fmt(r.ratio, 2)} ${fmt(r.rawCpuUsPerFrame)} ${fmt(r.runtimeCpuUsPerFrame)} ${fmt(r.cpuRatio, 2)}`,
+  );
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/runtime-hop.json', import.meta.url),
-  JSON.stringify({ command: `node bin/run-ts.js bench/runtime-hop.ts${quick ? ' --quick' : ''}`, frames: FRAMES, runs: RUNS, bytes: BYTES, rows }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      command: `node bin/run-ts.js bench/runtime-hop.ts${quick ? ' --quick' : ''}`,
+      frames: FRAMES,
+      runs: RUNS,
+      bytes: BYTES,
+      rows,
+    },
+    null,
+    2,
+  ) + '\n',
 );

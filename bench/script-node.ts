@@ -21,11 +21,14 @@ const quick = process.argv.includes('--quick');
 const FRAMES = quick ? 200 : 1000;
 const RUNS = quick ? 3 : 5;
 const MODULE = fileURLToPath(new URL('../test/fixtures/script-node/threshold.ts', import.meta.url));
-const frames = Array.from({ length: 8 }, (_, k) => Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7 + k * 13) & 0xff));
+const frames = Array.from({ length: 8 }, (_, k) =>
+  Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7 + k * 13) & 0xff),
+);
 
 function direct(): number {
   const t0 = performance.now();
-  for (let i = 0; i < FRAMES; i++) threshold({ data: frames[i % 8], shape: [1024, 1024], dtype: 'uint8' }, { seq: i, t: 0n });
+  for (let i = 0; i < FRAMES; i++)
+    threshold({ data: frames[i % 8], shape: [1024, 1024], dtype: 'uint8' }, { seq: i, t: 0n });
   return (performance.now() - t0) / FRAMES;
 }
 
@@ -58,7 +61,11 @@ links:
       last = performance.now();
     },
   });
-  const summary = await runGraph(plan, { graphText: yaml, stages: { Camera: source, HDF5Sink: sink }, statsIntervalMs: 60_000 }).done;
+  const summary = await runGraph(plan, {
+    graphText: yaml,
+    stages: { Camera: source, HDF5Sink: sink },
+    statsIntervalMs: 60_000,
+  }).done;
   if (!summary.ok) throw new Error(JSON.stringify(summary.failures));
   // From the first result to the last: FRAMES - 1 intervals, the pool's start-up not timed.
   return (last - t0) / (FRAMES - 1);
@@ -74,7 +81,11 @@ for (let r = 0; r < RUNS; r++) {
   n1.push(await node(1));
   n2.push(await node(2));
 }
-rows.push(['direct call (this thread)', median(d)], ['Script node, threads 1', median(n1)], ['Script node, threads 2', median(n2)]);
+rows.push(
+  ['direct call (this thread)', median(d)],
+  ['Script node, threads 1', median(n1)],
+  ['Script node, threads 2', median(n2)],
+);
 console.log(`Script node vs a direct call, 1 MiB uint8 frames (threshold), ${FRAMES} frames, medians of ${RUNS}`);
 console.log('| | ms per frame | vs direct |');
 console.log('|---|---|---|');

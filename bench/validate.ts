@@ -77,7 +77,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const kinds = values.docs.split(',').map((k) => k.trim());
   if (!kinds.every((k) => ['nodes', 'aliases', 'cycle'].includes(k))) {
-    process.stderr.write(`--docs: expected a list of nodes, aliases, cycle, received ${JSON.stringify(values.docs)}\n${USAGE}`);
+    process.stderr.write(
+      `--docs: expected a list of nodes, aliases, cycle, received ${JSON.stringify(values.docs)}\n${USAGE}`,
+    );
     return 2;
   }
   const from = values['graph-from'] ? resolve(values['graph-from']) : ROOT;
@@ -87,9 +89,12 @@ async function main(argv: string[]): Promise<number> {
   // Chains are the graph a lab writes large; aliases and the backward cycle are the shapes that
   // were quadratic in the alias lookups and in the propagation of message types.
   const docs: { doc: string; nodes: number; text: string }[] = [];
-  for (const n of values.quick ? [2500, 5000, 10_000] : [2500, 5000, 10_000, 20_000, 40_000]) docs.push({ doc: `${n} nodes`, nodes: n, text: chains(n) });
-  for (const a of values.quick ? [1000, 2000, 4000] : [1000, 2000, 4000, 8000]) docs.push({ doc: `${a} aliases`, nodes: 2 * (a / 2 + 1), text: aliases(a) });
-  for (const n of values.quick ? [2500, 5000] : [2500, 5000, 10_000, 20_000]) docs.push({ doc: `${n} cycle`, nodes: n, text: backwardCycle(n) });
+  for (const n of values.quick ? [2500, 5000, 10_000] : [2500, 5000, 10_000, 20_000, 40_000])
+    docs.push({ doc: `${n} nodes`, nodes: n, text: chains(n) });
+  for (const a of values.quick ? [1000, 2000, 4000] : [1000, 2000, 4000, 8000])
+    docs.push({ doc: `${a} aliases`, nodes: 2 * (a / 2 + 1), text: aliases(a) });
+  for (const n of values.quick ? [2500, 5000] : [2500, 5000, 10_000, 20_000])
+    docs.push({ doc: `${n} cycle`, nodes: n, text: backwardCycle(n) });
   docs.splice(0, docs.length, ...docs.filter((d) => kinds.includes(d.doc.split(' ')[1])));
 
   let server: { port: number; token: string; close(): Promise<void> } | undefined;
@@ -105,7 +110,14 @@ async function main(argv: string[]): Promise<number> {
   const post = (body: string): Promise<void> =>
     new Promise((ok, fail) => {
       const req = request(
-        { host: '127.0.0.1', port: server!.port, path: '/api/validate', method: 'POST', agent: false, headers: { authorization: `Bearer ${server!.token}`, 'content-type': 'application/json' } },
+        {
+          host: '127.0.0.1',
+          port: server!.port,
+          path: '/api/validate',
+          method: 'POST',
+          agent: false,
+          headers: { authorization: `Bearer ${server!.token}`, 'content-type': 'application/json' },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -131,7 +143,8 @@ async function main(argv: string[]): Promise<number> {
     const loaded = here.loadGraph(d.text);
     const expected = kind === 'cycle' ? ['CYCLE'] : [];
     const codes = loaded.errors.filter((e) => e.severity === 'error').map((e) => e.code);
-    if (!loaded.graph || codes.join() !== expected.join()) throw new Error(`${d.doc}: the generated document has errors: ${JSON.stringify(loaded.errors.slice(0, 3))}`);
+    if (!loaded.graph || codes.join() !== expected.join())
+      throw new Error(`${d.doc}: the generated document has errors: ${JSON.stringify(loaded.errors.slice(0, 3))}`);
     const g = loaded.graph;
     const work: Record<Column, (() => unknown) | undefined> = {
       parse: () => parseDocument(d.text, { uniqueKeys: false }),
@@ -168,7 +181,8 @@ async function main(argv: string[]): Promise<number> {
   await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 
-  const cell = (ms: number | undefined, nodes: number) => (ms === undefined ? '—' : `${ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)} (${((ms / nodes) * 1000).toFixed(0)})`);
+  const cell = (ms: number | undefined, nodes: number) =>
+    ms === undefined ? '—' : `${ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)} (${((ms / nodes) * 1000).toFixed(0)})`;
   const head = ['document', 'KiB', 'yaml parse', 'loadGraph', 'validateGraph', 'save', 'POST {text}', 'POST {graph}'];
   const lines = [
     `graph modules: ${from === ROOT ? 'this checkout' : from}; ms, median of ${reps} (ms per 1000 nodes in brackets)`,

@@ -39,11 +39,24 @@ function aravisFlags(check) {
   if (!allowed('aravis')) return { why: 'not in PATCHBAY_CAMERA_BACKENDS' };
   const cflags = run('pkg-config', ['--cflags', 'aravis-0.8']);
   const libs = run('pkg-config', ['--libs', 'aravis-0.8']);
-  if (cflags === undefined || libs === undefined) return { flags: { cflags, libs }, why: '`pkg-config aravis-0.8` failed (no Aravis 0.8 development files)', quiet: true };
+  if (cflags === undefined || libs === undefined)
+    return {
+      flags: { cflags, libs },
+      why: '`pkg-config aravis-0.8` failed (no Aravis 0.8 development files)',
+      quiet: true,
+    };
   if (!check) return { flags: { cflags, libs } };
   // pkg-config can succeed with headers missing (libusb-1.0-0-dev): a trial compile tells.
-  const failed = trialBuild('aravis', 'cc', 't.c', '#include <arv.h>\nint main(void) { return (int)arv_get_n_interfaces() < 0; }\n', [...words(cflags), ...words(libs)]);
-  return failed ? { flags: { cflags, libs }, why: `a trial program did not compile and link against Aravis:\n${failed}` } : { flags: { cflags, libs }, ok: true };
+  const failed = trialBuild(
+    'aravis',
+    'cc',
+    't.c',
+    '#include <arv.h>\nint main(void) { return (int)arv_get_n_interfaces() < 0; }\n',
+    [...words(cflags), ...words(libs)],
+  );
+  return failed
+    ? { flags: { cflags, libs }, why: `a trial program did not compile and link against Aravis:\n${failed}` }
+    : { flags: { cflags, libs }, ok: true };
 }
 
 // Basler's own sample Makefiles: CPPFLAGS from --cflags, LDFLAGS from --libs-rpath, LDLIBS from
@@ -53,12 +66,15 @@ function pylonFlags(check) {
   const roots = [process.env.PYLON_ROOT, '/opt/pylon'].filter(Boolean);
   const config = roots.map((root) => join(root, 'bin', 'pylon-config')).find((c) => existsSync(c));
   // Silent unless asked for: most machines have no pylon, and `patchbay devices` says how to add it.
-  if (!config) return { why: `no pylon SDK: no bin/pylon-config under ${roots.join(' or ')}`, quiet: !process.env.PYLON_ROOT };
+  if (!config)
+    return { why: `no pylon SDK: no bin/pylon-config under ${roots.join(' or ')}`, quiet: !process.env.PYLON_ROOT };
   const cflags = run(config, ['--cflags']);
   const ldflags = run(config, ['--libs-rpath']);
   const libs = run(config, ['--libs']);
   const flags = { cflags, ldflags, libs };
-  const broken = Object.entries({ '--cflags': cflags, '--libs-rpath': ldflags, '--libs': libs }).find(([, v]) => v === undefined);
+  const broken = Object.entries({ '--cflags': cflags, '--libs-rpath': ldflags, '--libs': libs }).find(
+    ([, v]) => v === undefined,
+  );
   if (broken) return { flags, why: `\`${config} ${broken[0]}\` failed` };
   if (!check) return { flags };
   const failed = trialBuild(
@@ -68,7 +84,12 @@ function pylonFlags(check) {
     '#include <pylon/PylonIncludes.h>\nint main() { Pylon::PylonInitialize(); Pylon::PylonTerminate(); return 0; }\n',
     ['-std=c++17', ...words(cflags), ...words(ldflags), ...words(libs)],
   );
-  return failed ? { flags, why: `a trial program calling PylonInitialize did not compile and link with the flags of ${config}:\n${failed}` } : { flags, ok: true };
+  return failed
+    ? {
+        flags,
+        why: `a trial program calling PylonInitialize did not compile and link with the flags of ${config}:\n${failed}`,
+      }
+    : { flags, ok: true };
 }
 
 const what = process.argv[2] ?? '';

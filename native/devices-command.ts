@@ -3,12 +3,21 @@
  */
 import type { CliCommand } from '../runtime/cli/io.ts';
 import { didYouMean } from '../runtime/graph/suggest.ts';
-import { ALL_BACKENDS, builtBackends, CameraError, HOW_TO_BUILD, listDevices, type BackendName, type DeviceInfo } from './index.ts';
+import {
+  ALL_BACKENDS,
+  builtBackends,
+  CameraError,
+  HOW_TO_BUILD,
+  listDevices,
+  type BackendName,
+  type DeviceInfo,
+} from './index.ts';
 
 /** Where a backend's discovery looks (Aravis: its interfaces enabled by default, the Fake one only when asked). */
 const LOOKED: Partial<Record<BackendName, string>> = {
   aravis: 'Aravis looked for GigE Vision cameras on every network interface and for USB3 Vision cameras',
-  pylon: 'pylon looked with the transport layers installed with it: GigE, USB, and camera emulation when PYLON_CAMEMU is set',
+  pylon:
+    'pylon looked with the transport layers installed with it: GigE, USB, and camera emulation when PYLON_CAMEMU is set',
 };
 
 const USAGE = 'usage: patchbay devices [--json] [--backend emulator|aravis|pylon]\n';
@@ -26,7 +35,9 @@ export const devicesCommand: CliCommand = async (argv, io) => {
       io.stdout.write(USAGE);
       return 0;
     } else {
-      const what = a.startsWith('-') ? `option ${a}${didYouMean(a, ['--json', '--backend', '--help'])}` : `argument ${JSON.stringify(a)}`;
+      const what = a.startsWith('-')
+        ? `option ${a}${didYouMean(a, ['--json', '--backend', '--help'])}`
+        : `argument ${JSON.stringify(a)}`;
       io.stderr.write(`patchbay devices: unknown ${what}\n${USAGE}`);
       return 2;
     }
@@ -54,9 +65,18 @@ export const devicesCommand: CliCommand = async (argv, io) => {
     return 0;
   }
   if (devices.length > 0) {
-    const rows = [['backend', 'id', 'serial', 'vendor', 'model', 'transport'], ...devices.map((d) => [d.backend, d.id, d.serial, d.vendor, d.model, d.transport])];
+    const rows = [
+      ['backend', 'id', 'serial', 'vendor', 'model', 'transport'],
+      ...devices.map((d) => [d.backend, d.id, d.serial, d.vendor, d.model, d.transport]),
+    ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    for (const r of rows) io.stdout.write(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd() + '\n');
+    for (const r of rows)
+      io.stdout.write(
+        r
+          .map((v, c) => v.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd() + '\n',
+      );
   }
   // Every backend asked that found nothing says so, and where it looked; the others are not mentioned.
   const asked = backend === undefined ? built : [backend];

@@ -13,7 +13,15 @@
  * without bound.
  */
 import { AddonLoadError, loadAddon } from './load-addon.ts';
-import type { NativeError, NativeErrorCode, RawCamera, RawDeviceInfo, RawFrame, RawSetting, RawStarted } from './native.ts';
+import type {
+  NativeError,
+  NativeErrorCode,
+  RawCamera,
+  RawDeviceInfo,
+  RawFrame,
+  RawSetting,
+  RawStarted,
+} from './native.ts';
 import { PatchbayError } from '../runtime/util/patchbay-error.ts';
 import { frameBytes, frameFormat, frameShape, type BayerPattern, type PixelFormat } from './pixel-format.ts';
 
@@ -32,7 +40,8 @@ export const HOW_TO_BUILD: Record<BackendName, string> = {
   emulator: 'always built',
   aravis:
     'install Aravis 0.8 development files (Debian: libaravis-dev libusb-1.0-0-dev) so that `pkg-config aravis-0.8` works, then run `npm run build:native`',
-  pylon: 'install Basler pylon 6 or later (PYLON_ROOT, or /opt/pylon, with bin/pylon-config), then run `npm run build:native`',
+  pylon:
+    'install Basler pylon 6 or later (PYLON_ROOT, or /opt/pylon, with bin/pylon-config), then run `npm run build:native`',
 };
 
 /** An error from a camera: a code from a closed set and, for a refused setting, what was asked and allowed. */
@@ -45,7 +54,12 @@ export class CameraError extends PatchbayError<CameraErrorCode> {
   /** The camera concerned, as "backend:id". */
   readonly camera?: string;
 
-  constructor(code: CameraErrorCode, message: string, fields: Partial<Pick<CameraError, 'param' | 'value' | 'min' | 'max' | 'allowed' | 'camera'>> = {}, cause?: unknown) {
+  constructor(
+    code: CameraErrorCode,
+    message: string,
+    fields: Partial<Pick<CameraError, 'param' | 'value' | 'min' | 'max' | 'allowed' | 'camera'>> = {},
+    cause?: unknown,
+  ) {
     super(code, message, { cause });
     Object.assign(this, fields);
   }
@@ -54,14 +68,20 @@ export class CameraError extends PatchbayError<CameraErrorCode> {
   static from(e: unknown, camera?: string): CameraError {
     if (e instanceof CameraError) return e;
     const n = e as Partial<NativeError>;
-    if (!(e instanceof Error) || typeof n.code !== 'string') return new CameraError('CAMERA_ERROR', `${camera ? camera + ': ' : ''}${String(e)}`, { camera }, e);
+    if (!(e instanceof Error) || typeof n.code !== 'string')
+      return new CameraError('CAMERA_ERROR', `${camera ? camera + ': ' : ''}${String(e)}`, { camera }, e);
     let message = e.message;
     if (n.code === 'UNKNOWN_BACKEND') {
       const missing = ALL_BACKENDS.filter((b) => !builtBackends().includes(b));
       message += missing.map((b) => `. To build ${b}: ${HOW_TO_BUILD[b]}`).join('');
     }
     if (camera && !message.includes(camera)) message = `${camera}: ${message}`;
-    return new CameraError(n.code as NativeErrorCode, message, { param: n.param, value: n.value, min: n.min, max: n.max, allowed: n.allowed, camera }, e);
+    return new CameraError(
+      n.code as NativeErrorCode,
+      message,
+      { param: n.param, value: n.value, min: n.min, max: n.max, allowed: n.allowed, camera },
+      e,
+    );
   }
 }
 
@@ -72,7 +92,10 @@ export class CameraError extends PatchbayError<CameraErrorCode> {
  */
 export function lockFile(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): boolean {
   const addon = loadAddon();
-  if (typeof addon.fileLock !== 'function') throw new AddonLoadError('The camera addon was built before it had fileLock: rebuild it with `npm run build:native`.');
+  if (typeof addon.fileLock !== 'function')
+    throw new AddonLoadError(
+      'The camera addon was built before it had fileLock: rebuild it with `npm run build:native`.',
+    );
   return addon.fileLock(fd, mode);
 }
 
@@ -81,9 +104,18 @@ export function lockFile(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): b
  * pylon backends use on theirs: Mono10p/Mono12p unpacked to uint16 (GenICam PFNC, LSB-first),
  * Bayer debayered to RGB when asked, other formats as they are.
  */
-export function convertPixels(pixelFormat: PixelFormat, bytes: Uint8Array, width: number, height: number, debayer = false): Uint8Array {
+export function convertPixels(
+  pixelFormat: PixelFormat,
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+  debayer = false,
+): Uint8Array {
   const addon = loadAddon();
-  if (typeof addon.convertPixels !== 'function') throw new AddonLoadError('The camera addon was built before it had convertPixels: rebuild it with `npm run build:native`.');
+  if (typeof addon.convertPixels !== 'function')
+    throw new AddonLoadError(
+      'The camera addon was built before it had convertPixels: rebuild it with `npm run build:native`.',
+    );
   try {
     return addon.convertPixels(pixelFormat, bytes, width, height, debayer);
   } catch (e) {
@@ -143,7 +175,8 @@ const NUMERIC: readonly RawSetting[] = ['width', 'height', 'offsetX', 'offsetY',
 export async function openCamera(options: OpenOptions = {}): Promise<Camera> {
   const backend = options.backend ?? 'emulator';
   const extra: Record<string, number> = {};
-  for (const k of ['seed', 'particles', 'failAfterFrames'] as const) if (options[k] !== undefined) extra[k] = options[k];
+  for (const k of ['seed', 'particles', 'failAfterFrames'] as const)
+    if (options[k] !== undefined) extra[k] = options[k];
   try {
     return new Camera(await loadAddon().open(backend, options.device ?? '', extra));
   } catch (e) {
@@ -186,11 +219,23 @@ export interface SharedFramePool {
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 /** A SharedArrayBuffer laid out as the addon expects: int32 slot states, then 64-byte-aligned slots. */
-export function createSharedFramePool(shape: { width: number; height: number; pixelFormat: PixelFormat; debayer?: boolean; slots: number }): SharedFramePool {
+export function createSharedFramePool(shape: {
+  width: number;
+  height: number;
+  pixelFormat: PixelFormat;
+  debayer?: boolean;
+  slots: number;
+}): SharedFramePool {
   const bytes = frameBytes(shape.width, shape.height, frameFormat(shape.pixelFormat, shape.debayer));
   const slotOffset = align64(4 * shape.slots);
   const slotStride = align64(bytes);
-  return { buffer: new SharedArrayBuffer(slotOffset + slotStride * shape.slots), slots: shape.slots, frameBytes: bytes, slotOffset, slotStride };
+  return {
+    buffer: new SharedArrayBuffer(slotOffset + slotStride * shape.slots),
+    slots: shape.slots,
+    frameBytes: bytes,
+    slotOffset,
+    slotStride,
+  };
 }
 
 /** The bytes of one slot, read in place (from any thread that has the pool). */
@@ -216,7 +261,11 @@ export interface StartOptions {
 /** One open camera. Not safe to share between two consumers. */
 export class Camera {
   readonly info: DeviceInfo;
-  private started?: RawStarted & { mode: NonNullable<StartOptions['mode']>; shared?: SharedFramePool; debayer: boolean };
+  private started?: RawStarted & {
+    mode: NonNullable<StartOptions['mode']>;
+    shared?: SharedFramePool;
+    debayer: boolean;
+  };
   private wakeUp?: () => void;
   private failure?: CameraError;
 
@@ -240,7 +289,8 @@ export class Camera {
   /** The current settings, read from the camera. */
   async get(): Promise<CameraSettings> {
     const out = { pixelFormat: await this.call(() => this.raw.control('getFormat')) } as CameraSettings;
-    for (const k of NUMERIC) (out as unknown as Record<string, number>)[k] = await this.call(() => this.raw.control('get', k));
+    for (const k of NUMERIC)
+      (out as unknown as Record<string, number>)[k] = await this.call(() => this.raw.control('get', k));
     return out;
   }
 
@@ -259,8 +309,10 @@ export class Camera {
       await this.call(() => this.raw.control('setFormat', f));
     }
     // Shrinking the offsets first lets a larger width or height fit.
-    if (settings.offsetX !== undefined && (settings.width ?? 0) > 0) await this.call(() => this.raw.control('set', 'offsetX', 0));
-    if (settings.offsetY !== undefined && (settings.height ?? 0) > 0) await this.call(() => this.raw.control('set', 'offsetY', 0));
+    if (settings.offsetX !== undefined && (settings.width ?? 0) > 0)
+      await this.call(() => this.raw.control('set', 'offsetX', 0));
+    if (settings.offsetY !== undefined && (settings.height ?? 0) > 0)
+      await this.call(() => this.raw.control('set', 'offsetY', 0));
     for (const k of NUMERIC) {
       const v = settings[k];
       if (v !== undefined) await this.call(() => this.raw.control('set', k, v));
@@ -274,20 +326,33 @@ export class Camera {
     // The pool's layout (slot states, then slots) depends on its slot count: it decides.
     const buffers = options.shared?.slots ?? options.buffers ?? 8;
     if (mode === 'shared' && !options.shared)
-      throw new CameraError('BAD_ARGUMENT', 'mode shared needs a pool from createSharedFramePool()', { param: 'shared', camera: this.name });
+      throw new CameraError('BAD_ARGUMENT', 'mode shared needs a pool from createSharedFramePool()', {
+        param: 'shared',
+        camera: this.name,
+      });
     this.failure = undefined;
     this.started = undefined;
     const shared = options.shared ? new Uint8Array(options.shared.buffer) : undefined;
     const debayer = options.debayer ?? false;
     const started = await this.call(() => this.raw.start({ mode, buffers, shared, debayer }, () => this.wakeUp?.()));
     const pool = options.shared;
-    if (mode === 'shared' && pool && (pool.frameBytes !== started.frameBytes || pool.slotStride !== started.slotStride)) {
+    if (
+      mode === 'shared' &&
+      pool &&
+      (pool.frameBytes !== started.frameBytes || pool.slotStride !== started.slotStride)
+    ) {
       await this.call(() => this.raw.stop());
       throw new CameraError(
         'BAD_ARGUMENT',
         `${this.name}: the shared pool holds frames of ${pool.frameBytes} bytes, the camera sends ${started.frameBytes} ` +
           `(${started.width}x${started.height} ${started.pixelFormat}${debayer ? ' debayered' : ''}): make the pool with the camera's width, height, pixelFormat and debayer`,
-        { param: 'shared', value: pool.frameBytes, min: started.frameBytes, max: started.frameBytes, camera: this.name },
+        {
+          param: 'shared',
+          value: pool.frameBytes,
+          min: started.frameBytes,
+          max: started.frameBytes,
+          camera: this.name,
+        },
       );
     }
     this.started = { ...started, mode, shared: pool, debayer };

@@ -21,8 +21,15 @@ function configure(what) {
 
 const hash = createHash('sha256');
 hash.update(`${process.version} ${process.arch} ${process.env.PATCHBAY_CAMERA_BACKENDS ?? ''}\n`);
-for (const what of ['aravis-cflags', 'aravis-libs', 'pylon-cflags', 'pylon-ldflags', 'pylon-libs']) hash.update(`${what}=${configure(what)}\n`);
-for (const f of ['binding.gyp', 'configure.mjs', ...readdirSync(join(here, 'src')).sort().map((f) => join('src', f))])
+for (const what of ['aravis-cflags', 'aravis-libs', 'pylon-cflags', 'pylon-ldflags', 'pylon-libs'])
+  hash.update(`${what}=${configure(what)}\n`);
+for (const f of [
+  'binding.gyp',
+  'configure.mjs',
+  ...readdirSync(join(here, 'src'))
+    .sort()
+    .map((f) => join('src', f)),
+])
   hash.update(f).update(readFileSync(join(here, f)));
 const stamp = hash.digest('hex');
 
@@ -39,7 +46,8 @@ const prefix = dirname(dirname(process.execPath));
 const bundled = join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 const gyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);
 const args = ['rebuild', `--directory=${here}`];
-if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node.h'))) args.push(`--nodedir=${prefix}`);
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node.h')))
+  args.push(`--nodedir=${prefix}`);
 const r = gyp
   ? spawnSync(process.execPath, [gyp, ...args], { stdio: 'inherit' })
   : spawnSync('node-gyp', args, { stdio: 'inherit', shell: process.platform === 'win32' });

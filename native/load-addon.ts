@@ -9,7 +9,8 @@ import { PatchbayError } from '../runtime/util/patchbay-error.ts';
 
 const require = createRequire(import.meta.url);
 /** PATCHBAY_CAMERA_ADDON points at another build of the addon (a debug build, a test of this error). */
-const ADDON = process.env.PATCHBAY_CAMERA_ADDON ?? fileURLToPath(new URL('./build/Release/patchbay_camera.node', import.meta.url));
+const ADDON =
+  process.env.PATCHBAY_CAMERA_ADDON ?? fileURLToPath(new URL('./build/Release/patchbay_camera.node', import.meta.url));
 
 /** The addon could not be loaded; the message lists what to try. */
 export class AddonLoadError extends PatchbayError<'ADDON_NOT_BUILT'> {

@@ -5,13 +5,7 @@ import type { PixelFormat } from './pixel-format.ts';
 
 /** The closed set of codes a native error carries (native/src/device.h ErrorCode). */
 export type NativeErrorCode =
-  | 'UNKNOWN_BACKEND'
-  | 'NO_DEVICE'
-  | 'PARAM_REFUSED'
-  | 'CAMERA_LOST'
-  | 'CAMERA_ERROR'
-  | 'BAD_STATE'
-  | 'BAD_ARGUMENT';
+  'UNKNOWN_BACKEND' | 'NO_DEVICE' | 'PARAM_REFUSED' | 'CAMERA_LOST' | 'CAMERA_ERROR' | 'BAD_STATE' | 'BAD_ARGUMENT';
 
 /** An Error thrown or rejected by the addon. */
 export interface NativeError extends Error {

@@ -6,7 +6,20 @@
  * native/src/pixel-format.cc is its C++ twin (the addon computes the same frame sizes).
  */
 
-export const PIXEL_FORMATS = ['Mono8', 'Mono10', 'Mono12', 'Mono10p', 'Mono12p', 'Mono16', 'BayerRG8', 'BayerGR8', 'BayerGB8', 'BayerBG8', 'RGB8', 'BGR8'] as const;
+export const PIXEL_FORMATS = [
+  'Mono8',
+  'Mono10',
+  'Mono12',
+  'Mono10p',
+  'Mono12p',
+  'Mono16',
+  'BayerRG8',
+  'BayerGR8',
+  'BayerGB8',
+  'BayerBG8',
+  'RGB8',
+  'BGR8',
+] as const;
 export type PixelFormat = (typeof PIXEL_FORMATS)[number];
 
 /** The colours at (0,0), (0,1), (1,0), (1,1) of each Bayer format's mosaic. */
@@ -28,7 +41,9 @@ export function frameFormat(pixelFormat: PixelFormat, debayer = false): FrameFor
   const bits = Number(/\d+/.exec(pixelFormat)![0]);
   const dtype = bits > 8 ? 'uint16' : 'uint8';
   if (pixelFormat in BAYER_PATTERNS) {
-    return debayer ? { dtype, channels: 3, bits } : { dtype, channels: 1, bits, bayerPattern: BAYER_PATTERNS[pixelFormat as keyof typeof BAYER_PATTERNS] };
+    return debayer
+      ? { dtype, channels: 3, bits }
+      : { dtype, channels: 1, bits, bayerPattern: BAYER_PATTERNS[pixelFormat as keyof typeof BAYER_PATTERNS] };
   }
   return { dtype, channels: pixelFormat === 'RGB8' || pixelFormat === 'BGR8' ? 3 : 1, bits };
 }

@@ -45,7 +45,7 @@ export const codecParam = {
   kind: 'enum',
   choices: ['patchbay', 'pickle'],
   default: 'patchbay',
-  doc: 'What outside programs receive: patchbay\'s wire format, or pickled numpy arrays for pyzmq\'s recv_pyobj() (the course\'s scripts)',
+  doc: "What outside programs receive: patchbay's wire format, or pickled numpy arrays for pyzmq's recv_pyobj() (the course's scripts)",
 } as const satisfies EnumParam;
 
 /** Stop after this many frames, as the course's sink and HDF5 subscriber do. */

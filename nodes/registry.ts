@@ -33,7 +33,11 @@ export interface NodeTypeDef {
 }
 
 /** One node type, as its folder defines it (see docs/architecture.md, "Add a node type"). */
-export function defineNodeType(decl: NodeDecl, stage: NodeTypeDef['stage'], more: Pick<NodeTypeDef, 'socket' | 'python'> = {}): NodeTypeDef {
+export function defineNodeType(
+  decl: NodeDecl,
+  stage: NodeTypeDef['stage'],
+  more: Pick<NodeTypeDef, 'socket' | 'python'> = {},
+): NodeTypeDef {
   const def: NodeTypeDef = { decl, stage };
   if (more.socket) def.socket = more.socket;
   if (more.python) def.python = more.python;
@@ -42,16 +46,30 @@ export function defineNodeType(decl: NodeDecl, stage: NodeTypeDef['stage'], more
 
 const defs: NodeTypeDef[] = [
   defineNodeType(camera, () => import('./camera/stage.ts'), { python: () => import('./camera/python.ts') }),
-  defineNodeType(publish, () => import('./publish/stage.ts'), { socket: () => import('./publish/socket.ts'), python: () => import('./publish/python.ts') }),
-  defineNodeType(subscribe, () => import('./subscribe/stage.ts'), { socket: () => import('./subscribe/socket.ts'), python: () => import('./subscribe/python.ts') }),
-  defineNodeType(push, () => import('./push/stage.ts'), { socket: () => import('./push/socket.ts'), python: () => import('./push/python.ts') }),
-  defineNodeType(pull, () => import('./pull/stage.ts'), { socket: () => import('./pull/socket.ts'), python: () => import('./pull/python.ts') }),
+  defineNodeType(publish, () => import('./publish/stage.ts'), {
+    socket: () => import('./publish/socket.ts'),
+    python: () => import('./publish/python.ts'),
+  }),
+  defineNodeType(subscribe, () => import('./subscribe/stage.ts'), {
+    socket: () => import('./subscribe/socket.ts'),
+    python: () => import('./subscribe/python.ts'),
+  }),
+  defineNodeType(push, () => import('./push/stage.ts'), {
+    socket: () => import('./push/socket.ts'),
+    python: () => import('./push/python.ts'),
+  }),
+  defineNodeType(pull, () => import('./pull/stage.ts'), {
+    socket: () => import('./pull/socket.ts'),
+    python: () => import('./pull/python.ts'),
+  }),
   defineNodeType(request, () => import('./request/stage.ts'), { python: () => import('./request/python.ts') }),
   defineNodeType(reply, () => import('./reply/stage.ts'), { python: () => import('./reply/python.ts') }),
   defineNodeType(fft, () => import('./fft/stage.ts'), { python: () => import('./fft/python.ts') }),
   defineNodeType(copy, () => import('./copy/stage.ts'), { python: () => import('./copy/python.ts') }),
   defineNodeType(hdf5Sink, () => import('./hdf5-sink/stage.ts'), { python: () => import('./hdf5-sink/python.ts') }),
-  defineNodeType(hdf5Source, () => import('./hdf5-source/stage.ts'), { python: () => import('./hdf5-source/python.ts') }),
+  defineNodeType(hdf5Source, () => import('./hdf5-source/stage.ts'), {
+    python: () => import('./hdf5-source/python.ts'),
+  }),
   defineNodeType(script, () => import('./script/stage.ts')),
   defineNodeType(python, () => import('./python/stage.ts')),
 ];

@@ -51,13 +51,7 @@ export interface StringListParam extends ParamBase {
   kind: 'string[]';
   default?: readonly string[];
 }
-export type ParamDecl =
-  | NumberParam
-  | StringParam
-  | EnumParam
-  | BooleanParam
-  | EndpointParam
-  | StringListParam;
+export type ParamDecl = NumberParam | StringParam | EnumParam | BooleanParam | EndpointParam | StringListParam;
 
 /** The value a param declaration gives a stage. */
 type ValueOf<P> = P extends { kind: 'number' }
@@ -77,7 +71,9 @@ type ValueOf<P> = P extends { kind: 'number' }
  * A param with neither a default nor `required` may be absent.
  */
 export type ParamsOf<D extends { params: Readonly<Record<string, ParamDecl>> }> = {
-  readonly [K in keyof D['params']]: D['params'][K] extends { default: unknown } | { required: true } ? ValueOf<D['params'][K]> : ValueOf<D['params'][K]> | undefined;
+  readonly [K in keyof D['params']]: D['params'][K] extends { default: unknown } | { required: true }
+    ? ValueOf<D['params'][K]>
+    : ValueOf<D['params'][K]> | undefined;
 };
 
 export type NodeRole = 'source' | 'socket' | 'compute' | 'fanout' | 'sink';
@@ -109,7 +105,11 @@ export interface PreviewDecl {
   /** Move the zero frequency to the centre (a spectrum not already shifted). */
   shift?: boolean;
   /** Params that change the drawing: each rule whose param has that value overrides, in order. */
-  when?: readonly { param: string; value: string | number | boolean; set: { scale?: 'linear' | 'log'; shift?: boolean } }[];
+  when?: readonly {
+    param: string;
+    value: string | number | boolean;
+    set: { scale?: 'linear' | 'log'; shift?: boolean };
+  }[];
 }
 
 export interface NodeDecl {

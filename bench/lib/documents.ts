@@ -21,7 +21,11 @@ export function aliases(a: number): string {
   const lines = ['patchbay: 1', 'name: aliases', 'nodes:'];
   const links: string[] = [];
   for (let i = 0; i <= a / 2; i++) {
-    lines.push(`  camera${i}:`, '    type: Camera', i === 0 ? '    params: {frames: &f 10, width: &w 64}' : '    params: {frames: *f, width: *w}');
+    lines.push(
+      `  camera${i}:`,
+      '    type: Camera',
+      i === 0 ? '    params: {frames: &f 10, width: &w 64}' : '    params: {frames: *f, width: *w}',
+    );
     lines.push(`  sink${i}:`, '    type: HDF5Sink', `    params: {file: out/f${i}.h5}`);
     links.push(`  - camera${i}.out -> sink${i}.in`);
   }
@@ -35,7 +39,14 @@ export function aliases(a: number): string {
  */
 export function backwardCycle(n: number): string {
   const copies = n - 3;
-  const lines = ['patchbay: 1', 'name: cycle', 'nodes:', '  recorder:', '    type: HDF5Sink', '    params: {file: out/cycle.h5}'];
+  const lines = [
+    'patchbay: 1',
+    'name: cycle',
+    'nodes:',
+    '  recorder:',
+    '    type: HDF5Sink',
+    '    params: {file: out/cycle.h5}',
+  ];
   for (let i = copies - 1; i >= 0; i--) lines.push(`  copy${i}:`, '    type: Copy');
   lines.push('  pull:', '    type: Pull', '  camera:', '    type: Camera');
   const links = ['  - camera.out -> pull.in', '  - pull.out -> copy0.in'];

@@ -18,7 +18,11 @@ export const GRAPH_DIR = join(ROOT, 'bench/graphs');
 /** The node flags the `patchbay` command runs with (its shebang): patchbay's side runs with them too. */
 export function cliNodeFlags(): string[] {
   const first = readFileSync(join(ROOT, 'bin/patchbay.js'), 'utf8').split('\n')[0];
-  return first.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+  return first
+    .replace(/^#!.*?\bnode\b/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
 }
 
 export const PATTERNS = ['reqrep', 'pushpull', 'pubsub'] as const;
@@ -111,7 +115,9 @@ export function hasFft(pattern: Pattern): boolean {
 }
 
 /** The pattern's figures as its graph sets them. */
-export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' | 'portBase' | 'timeoutMs' | 'python' | 'inproc'> {
+export function configFromGraph(
+  pattern: Pattern,
+): Omit<PatternConfig, 'outDir' | 'portBase' | 'timeoutMs' | 'python' | 'inproc'> {
   const nodes = nodesOf(loadDoc(pattern));
   const camera = nodes[nodesOfType(nodes, 'Camera')[0]]?.params ?? {};
   const socketIds = [...nodesOfType(nodes, 'Push'), ...nodesOfType(nodes, 'Publish')];
@@ -132,7 +138,8 @@ export function configFromGraph(pattern: Pattern): Omit<PatternConfig, 'outDir' 
 
 /** Why patchbay's side cannot run in this tree, or undefined when it can. */
 export function patchbayRunnable(): string | undefined {
-  if (!existsSync(join(ROOT, 'runtime/exec/executor.ts'))) return 'runtime/exec/executor.ts (the executor) is not there yet';
+  if (!existsSync(join(ROOT, 'runtime/exec/executor.ts')))
+    return 'runtime/exec/executor.ts (the executor) is not there yet';
   return undefined;
 }
 
@@ -156,7 +163,8 @@ export function prepareGraph(cfg: PatternConfig, precision?: 'exact' | 'fast'): 
     if (['Push', 'Pull', 'Publish', 'Subscribe'].includes(node.type)) set('hwm', cfg.hwm);
     if (node.type === 'FFT' && precision) set('precision', precision);
     const endpoint = node.params?.endpoint;
-    if (cfg.inproc && typeof endpoint === 'string') set('endpoint', endpoint.replace(/^tcp:\/\/[^:]+:(\d+)$/, 'inproc://bench-$1'));
+    if (cfg.inproc && typeof endpoint === 'string')
+      set('endpoint', endpoint.replace(/^tcp:\/\/[^:]+:(\d+)$/, 'inproc://bench-$1'));
   }
   mkdirSync(cfg.outDir, { recursive: true });
   const file = join(cfg.outDir, `${cfg.pattern}${precision ? `-${precision}` : ''}.yaml`);
@@ -185,20 +193,38 @@ interface TimingJson {
  * Runs the pattern's graph through the executor that `patchbay run` uses (bench/lib/run-graph.ts)
  * and reads its summary and timings.
  */
-export async function runPatchbay(cfg: PatternConfig, side: 'patchbay' | 'patchbay-f32' = 'patchbay'): Promise<SideRun> {
+export async function runPatchbay(
+  cfg: PatternConfig,
+  side: 'patchbay' | 'patchbay-f32' = 'patchbay',
+): Promise<SideRun> {
   const frameBytes = cfg.width * cfg.height * 2;
   const base = { pattern: cfg.pattern, side, frameBytes, deliveries: [] as Delivery[] };
   const why = patchbayRunnable();
   if (why) return { ...base, ok: false, problem: why, wallS: 0, raw: [] };
   const graph = prepareGraph(cfg, side === 'patchbay-f32' ? 'fast' : undefined);
   const stopWhen = cfg.pattern === 'reqrep' ? ['--stop-when', `recorder=${cfg.frames}`] : [];
-  const proc = await spawnMeasured(process.execPath, [...cliNodeFlags(), join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph, ...stopWhen], {
-    cwd: ROOT,
-    timeoutMs: cfg.timeoutMs,
-  }).done;
+  const proc = await spawnMeasured(
+    process.execPath,
+    [...cliNodeFlags(), join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph, ...stopWhen],
+    {
+      cwd: ROOT,
+      timeoutMs: cfg.timeoutMs,
+    },
+  ).done;
   const timing = jsonLines(proc.stdout).find((o) => o.type === 'bench') as TimingJson | undefined;
-  const measured = { cpuS: proc.cpuS, rssMb: proc.maxRssKb === undefined ? undefined : (proc.maxRssKb * 1024) / 1e6, wallS: proc.wallS };
-  if (!timing) return { ...base, ...measured, ok: false, problem: describeFailure(proc, 'no run summary'), raw: [proc.stdout.slice(-2000)] };
+  const measured = {
+    cpuS: proc.cpuS,
+    rssMb: proc.maxRssKb === undefined ? undefined : (proc.maxRssKb * 1024) / 1e6,
+    wallS: proc.wallS,
+  };
+  if (!timing)
+    return {
+      ...base,
+      ...measured,
+      ok: false,
+      problem: describeFailure(proc, 'no run summary'),
+      raw: [proc.stdout.slice(-2000)],
+    };
 
   const { summary } = timing;
   const n = summary.stats.nodes;
@@ -206,14 +232,24 @@ export async function runPatchbay(cfg: PatternConfig, side: 'patchbay' | 'patchb
   const got = (id: string): number => n[id]?.framesIn ?? 0;
   // Like the Python programs: from the camera's first frame to the consumer's last one.
   const seconds = (id: string): number =>
-    timing.firstFrameMs !== undefined && timing.lastInMs[id] !== undefined ? (timing.lastInMs[id] - timing.firstFrameMs) / 1000 : summary.durationMs / 1000;
+    timing.firstFrameMs !== undefined && timing.lastInMs[id] !== undefined
+      ? (timing.lastInMs[id] - timing.firstFrameMs) / 1000
+      : summary.durationMs / 1000;
   const deliveries: Delivery[] = [];
   // The Reply node answers with the latest frame, never the same one twice: frames the camera
   // made between two requests are replaced by design, not lost. The client asks for `frames`
   // replies and must get every one, as the Python client must.
-  if (cfg.pattern === 'reqrep') deliveries.push({ ...delivery('client', cfg.frames, got('recorder'), seconds('recorder')), lost: Math.max(0, cfg.frames - got('recorder')) + (summary.lost ?? 0) });
+  if (cfg.pattern === 'reqrep')
+    deliveries.push({
+      ...delivery('client', cfg.frames, got('recorder'), seconds('recorder')),
+      lost: Math.max(0, cfg.frames - got('recorder')) + (summary.lost ?? 0),
+    });
   if (cfg.pattern === 'pushpull') deliveries.push(delivery('sink', sent, got('recorder'), seconds('recorder')));
-  if (cfg.pattern === 'pubsub') deliveries.push(delivery('recorder', sent, got('recorder'), seconds('recorder')), delivery('fft', sent, got('spectra'), seconds('spectra')));
+  if (cfg.pattern === 'pubsub')
+    deliveries.push(
+      delivery('recorder', sent, got('recorder'), seconds('recorder')),
+      delivery('fft', sent, got('spectra'), seconds('spectra')),
+    );
   const problems = summary.failures.map((f) => `${f.node}: ${f.code}`);
   if (summary.lost) problems.push(`${summary.lost} frames lost on lossless links`);
   if (timing.firstFrameMs === undefined) problems.push('no frame left the camera');
@@ -252,7 +288,20 @@ const tcp = (port: number): string => `tcp://127.0.0.1:${port}`;
 
 /** The processes of one Python pipeline, consumers first (the order they are started). */
 export function pythonProcesses(cfg: PatternConfig, mode: 'course' | 'fast'): PyProc[] {
-  const common = ['--mode', mode, '--frames', String(cfg.frames), '--width', String(cfg.width), '--height', String(cfg.height), '--hwm', String(cfg.hwm), '--timeout', String(Math.ceil(cfg.timeoutMs / 2000))];
+  const common = [
+    '--mode',
+    mode,
+    '--frames',
+    String(cfg.frames),
+    '--width',
+    String(cfg.width),
+    '--height',
+    String(cfg.height),
+    '--hwm',
+    String(cfg.hwm),
+    '--timeout',
+    String(Math.ceil(cfg.timeoutMs / 2000)),
+  ];
   const p = cfg.portBase;
   if (cfg.pattern === 'reqrep') {
     const ep = ['--endpoint', tcp(p + 10)];
@@ -262,7 +311,10 @@ export function pythonProcesses(cfg: PatternConfig, mode: 'course' | 'fast'): Py
     ];
   }
   if (cfg.pattern === 'pushpull') {
-    const vent = tcp(p + 20), sink = tcp(p + 21), sync = tcp(p + 22), control = tcp(p + 23);
+    const vent = tcp(p + 20),
+      sink = tcp(p + 21),
+      sync = tcp(p + 22),
+      control = tcp(p + 23);
     const workers = Array.from({ length: cfg.workers }, (_, i): PyProc => ({
       role: `worker${i + 1}`,
       script: 'course_worker.py',
@@ -270,17 +322,38 @@ export function pythonProcesses(cfg: PatternConfig, mode: 'course' | 'fast'): Py
       final: false,
     }));
     return [
-      { role: 'sink', script: 'course_sink.py', args: [...common, '--workers', String(cfg.workers), '--endpoint', sink, '--sync', sync, '--control', control], final: true },
+      {
+        role: 'sink',
+        script: 'course_sink.py',
+        args: [...common, '--workers', String(cfg.workers), '--endpoint', sink, '--sync', sync, '--control', control],
+        final: true,
+      },
       ...workers,
-      { role: 'ventilator', script: 'course_ventilator.py', args: [...common, '--workers', String(cfg.workers), '--endpoint', vent, '--sync', sync], final: true },
+      {
+        role: 'ventilator',
+        script: 'course_ventilator.py',
+        args: [...common, '--workers', String(cfg.workers), '--endpoint', vent, '--sync', sync],
+        final: true,
+      },
     ];
   }
-  const pub = tcp(p + 30), sync = tcp(p + 31);
+  const pub = tcp(p + 30),
+    sync = tcp(p + 31);
   const sub = ['--publisher', pub, '--sync', sync];
   return [
     { role: 'fft', script: 'course_fft_subscriber.py', args: [...common, ...sub], final: true },
-    { role: 'recorder', script: 'course_hdf5_subscriber.py', args: [...common, ...sub, '--file', join(cfg.outDir, `python-${mode}-pubsub.h5`)], final: true },
-    { role: 'publisher', script: 'course_publisher.py', args: [...common, '--subscribers', '2', '--fps', String(cfg.fps), '--endpoint', pub, '--sync', sync], final: true },
+    {
+      role: 'recorder',
+      script: 'course_hdf5_subscriber.py',
+      args: [...common, ...sub, '--file', join(cfg.outDir, `python-${mode}-pubsub.h5`)],
+      final: true,
+    },
+    {
+      role: 'publisher',
+      script: 'course_publisher.py',
+      args: [...common, '--subscribers', '2', '--fps', String(cfg.fps), '--endpoint', pub, '--sync', sync],
+      final: true,
+    },
   ];
 }
 
@@ -290,7 +363,9 @@ export async function runPython(cfg: PatternConfig, mode: 'course' | 'fast'): Pr
   mkdirSync(cfg.outDir, { recursive: true });
   const t0 = process.hrtime.bigint();
   const specs = pythonProcesses(cfg, mode);
-  const running: Running[] = specs.map((s) => spawnMeasured(cfg.python, [join(PYTHON_DIR, s.script), ...s.args], { cwd: PYTHON_DIR, timeoutMs: cfg.timeoutMs }));
+  const running: Running[] = specs.map((s) =>
+    spawnMeasured(cfg.python, [join(PYTHON_DIR, s.script), ...s.args], { cwd: PYTHON_DIR, timeoutMs: cfg.timeoutMs }),
+  );
   const finals = running.filter((_, i) => specs[i].final);
   await Promise.all(finals.map((r) => r.done));
   // Workers leave on the sink's signal; one that missed it is sent home after a moment.
@@ -304,7 +379,8 @@ export async function runPython(cfg: PatternConfig, mode: 'course' | 'fast'): Pr
   results.forEach((res, i) => {
     const line = jsonLines(res.stdout).pop();
     if (line) lines.set(specs[i].role, line);
-    if (!line || 'error' in line || (res.code !== 0 && specs[i].final)) problems.push(`${specs[i].role}: ${line?.error ?? describeFailure(res, 'no result line')}`);
+    if (!line || 'error' in line || (res.code !== 0 && specs[i].final))
+      problems.push(`${specs[i].role}: ${line?.error ?? describeFailure(res, 'no result line')}`);
   });
   const fromLine = (consumer: string, role: string): Delivery | undefined => {
     const l = lines.get(role);
@@ -312,7 +388,14 @@ export async function runPython(cfg: PatternConfig, mode: 'course' | 'fast'): Pr
     return delivery(consumer, Number(l.frames_sent), Number(l.frames_received), Number(l.seconds));
   };
   const wanted: [string, string][] =
-    cfg.pattern === 'reqrep' ? [['client', 'client']] : cfg.pattern === 'pushpull' ? [['sink', 'sink']] : [['recorder', 'recorder'], ['fft', 'fft']];
+    cfg.pattern === 'reqrep'
+      ? [['client', 'client']]
+      : cfg.pattern === 'pushpull'
+        ? [['sink', 'sink']]
+        : [
+            ['recorder', 'recorder'],
+            ['fft', 'fft'],
+          ];
   const deliveries = wanted.map(([c, r]) => fromLine(c, r)).filter((d): d is Delivery => d !== undefined);
   const sum = (f: (r: ProcResult) => number | undefined): number | undefined =>
     results.every((r) => f(r) !== undefined) ? results.reduce((a, r) => a + f(r)!, 0) : undefined;

@@ -51,7 +51,12 @@ export function spawnMeasured(cmd: string, args: string[], opts: SpawnOptions = 
   const argv = canMeasure ? [GNU_TIME, '-f', '%U %S %M', '-o', timeFile, cmd, ...args] : [cmd, ...args];
   const t0 = process.hrtime.bigint();
   // detached: its own process group, so stop() reaches the program under `time` too.
-  const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -51,7 +51,8 @@ export function summarize(runs: SideRun[]): Row[] {
     // A failed run (a node failed, the camera was missing) has no figures worth a median: it is counted apart.
     const good = list.filter((r) => r.ok);
     const ds = good.flatMap((r) => r.deliveries.filter((d) => d.consumer === consumer).map((d) => ({ d, r })));
-    const fpsOf = ({ d }: { d: { received: number; seconds: number } }): number => (d.seconds > 0 ? d.received / d.seconds : 0);
+    const fpsOf = ({ d }: { d: { received: number; seconds: number } }): number =>
+      d.seconds > 0 ? d.received / d.seconds : 0;
     const defined = (xs: (number | undefined)[]): number | undefined => {
       const v = xs.filter((x): x is number => x !== undefined);
       return v.length ? median(v) : undefined;
@@ -74,30 +75,61 @@ export function summarize(runs: SideRun[]): Row[] {
   }
   for (const row of rows) {
     if (!row.side.startsWith('patchbay')) continue;
-    const other = (side: Side): Row | undefined => rows.find((r) => r.pattern === row.pattern && r.consumer === row.consumer && r.side === side);
-    const ratio = (r: Row | undefined): number | undefined => (r && r.fps > 0 && row.fps > 0 ? row.fps / r.fps : undefined);
+    const other = (side: Side): Row | undefined =>
+      rows.find((r) => r.pattern === row.pattern && r.consumer === row.consumer && r.side === side);
+    const ratio = (r: Row | undefined): number | undefined =>
+      r && r.fps > 0 && row.fps > 0 ? row.fps / r.fps : undefined;
     row.vsCourse = ratio(other('course'));
     row.vsFast = ratio(other('fast'));
   }
-  const order = (r: Row): string => `${['reqrep', 'pushpull', 'pubsub'].indexOf(r.pattern)}${r.consumer === 'fft' ? 1 : 0}${['patchbay', 'patchbay-f32', 'course', 'fast'].indexOf(r.side)}`;
+  const order = (r: Row): string =>
+    `${['reqrep', 'pushpull', 'pubsub'].indexOf(r.pattern)}${r.consumer === 'fft' ? 1 : 0}${['patchbay', 'patchbay-f32', 'course', 'fast'].indexOf(r.side)}`;
   return rows.sort((a, b) => order(a).localeCompare(order(b)));
 }
 
-const SIDE_NAMES: Record<Side, string> = { patchbay: 'patchbay', 'patchbay-f32': 'patchbay (FFT float32)', course: 'Python (course: pickles)', fast: 'Python (fast: wire format)' };
+const SIDE_NAMES: Record<Side, string> = {
+  patchbay: 'patchbay',
+  'patchbay-f32': 'patchbay (FFT float32)',
+  course: 'Python (course: pickles)',
+  fast: 'Python (fast: wire format)',
+};
 const PATTERN_NAMES: Record<Pattern, string> = { reqrep: 'REQ/REP', pushpull: 'PUSH/PULL', pubsub: 'PUB/SUB' };
 
-const f = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+const f = (x: number | undefined, digits = 1): string =>
+  x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
 
 /** The table as Markdown (what the terminal shows and docs/performance.md quotes). */
 export function table(rows: Row[], patchbayNote = ''): string {
-  const head = ['pattern', 'consumer', 'side', 'frames/s', 'MB/s', 'lost (worst)', 'CPU s', 'peak RSS MB', 'wall s', 'patchbay ÷ this'];
+  const head = [
+    'pattern',
+    'consumer',
+    'side',
+    'frames/s',
+    'MB/s',
+    'lost (worst)',
+    'CPU s',
+    'peak RSS MB',
+    'wall s',
+    'patchbay ÷ this',
+  ];
   const lines = [head, head.map(() => '---')];
   for (const r of rows) {
     const ratio = r.side.startsWith('patchbay') ? `course ×${f(r.vsCourse, 2)}, fast ×${f(r.vsFast, 2)}` : '';
     const lost = Number.isFinite(r.lostMax) ? `${r.lostMax} of ${r.sent}` : 'n/a';
     const fail = r.failed ? ` (${r.failed}/${r.runs} failed)` : '';
     const note = r.side.startsWith('patchbay') ? patchbayNote : '';
-    lines.push([PATTERN_NAMES[r.pattern], r.consumer, SIDE_NAMES[r.side] + note + fail, f(r.fps), f(r.mbps, 0), lost, f(r.cpuS, 2), f(r.rssMb, 0), f(r.wallS, 2), ratio]);
+    lines.push([
+      PATTERN_NAMES[r.pattern],
+      r.consumer,
+      SIDE_NAMES[r.side] + note + fail,
+      f(r.fps),
+      f(r.mbps, 0),
+      lost,
+      f(r.cpuS, 2),
+      f(r.rssMb, 0),
+      f(r.wallS, 2),
+      ratio,
+    ]);
   }
   return lines.map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
@@ -114,10 +146,18 @@ export interface Machine {
 
 /** What the figures were measured on. */
 export function machine(python: string): Machine {
-  const py = spawnSync(python, ['-c', 'import sys, zmq, numpy, h5py; print(sys.version.split()[0], "pyzmq", zmq.__version__, "libzmq", zmq.zmq_version(), "numpy", numpy.__version__, "h5py", h5py.__version__, "HDF5", h5py.version.hdf5_version)'], { encoding: 'utf8' });
+  const py = spawnSync(
+    python,
+    [
+      '-c',
+      'import sys, zmq, numpy, h5py; print(sys.version.split()[0], "pyzmq", zmq.__version__, "libzmq", zmq.zmq_version(), "numpy", numpy.__version__, "h5py", h5py.__version__, "HDF5", h5py.version.hdf5_version)',
+    ],
+    { encoding: 'utf8' },
+  );
   let zeromqJs = 'n/a';
   try {
-    zeromqJs = (JSON.parse(readFileSync(join(ROOT, 'node_modules/zeromq/package.json'), 'utf8')) as { version: string }).version;
+    zeromqJs = (JSON.parse(readFileSync(join(ROOT, 'node_modules/zeromq/package.json'), 'utf8')) as { version: string })
+      .version;
   } catch (err) {
     zeromqJs = `unreadable (${(err as Error).message})`;
   }
@@ -154,7 +194,8 @@ export function whereTimeGoes(runs: SideRun[]): string {
   for (const [k, list] of groups) {
     const per = new Map<string, { type: string; ms: number[]; copied: number[]; dropped: number[] }>();
     for (const r of list) {
-      const nodes = (r.raw[0] as { summary?: { stats?: { nodes?: Record<string, NodeSummary> } } })?.summary?.stats?.nodes ?? {};
+      const nodes =
+        (r.raw[0] as { summary?: { stats?: { nodes?: Record<string, NodeSummary> } } })?.summary?.stats?.nodes ?? {};
       for (const [id, n] of Object.entries(nodes)) {
         if (!per.has(id)) per.set(id, { type: n.type, ms: [], copied: [], dropped: [] });
         const p = per.get(id)!;
@@ -163,7 +204,10 @@ export function whereTimeGoes(runs: SideRun[]): string {
         p.dropped.push(n.dropped);
       }
     }
-    const parts = [...per].map(([id, p]) => `${id} (${p.type}) ${f(median(p.ms), 2)} ms${median(p.copied) > 0 ? `, copies ${f(median(p.copied) / 1e6, 1)} MB` : ''}${median(p.dropped) > 0 ? `, dropped ${median(p.dropped)}` : ''}`);
+    const parts = [...per].map(
+      ([id, p]) =>
+        `${id} (${p.type}) ${f(median(p.ms), 2)} ms${median(p.copied) > 0 ? `, copies ${f(median(p.copied) / 1e6, 1)} MB` : ''}${median(p.dropped) > 0 ? `, dropped ${median(p.dropped)}` : ''}`,
+    );
     out.push(`${k}: ${parts.join('; ')}`);
   }
   return out.join('\n');

@@ -5,7 +5,11 @@ import type { ClientMessage, ServerMessage } from '../../runtime/server/protocol
 
 /** An error answered by the server: its code (from the server's closed set) and text. */
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -41,7 +45,11 @@ export const api = {
   read: (name: string) => call<LoadedGraph>('GET', `api/graphs/${encodeURIComponent(name)}`),
   /** `previousText`: the file as this editor opened it; the server refuses (CHANGED_ON_DISK) when the file holds something else now, unless `force`. */
   save: (name: string, graph: Graph, previousText?: string, force = false) =>
-    call<{ name: string; text: string; errors: GraphError[] }>('PUT', `api/graphs/${encodeURIComponent(name)}`, { graph, previousText, ...(force ? { force: true } : {}) }),
+    call<{ name: string; text: string; errors: GraphError[] }>('PUT', `api/graphs/${encodeURIComponent(name)}`, {
+      graph,
+      previousText,
+      ...(force ? { force: true } : {}),
+    }),
   validateGraph: (graph: Graph, previousText?: string) =>
     call<{ text: string; errors: GraphError[] }>('POST', 'api/validate', { graph, previousText }),
   parseText: (text: string, name?: string) => call<LoadedGraph>('POST', 'api/validate', { text, name }),
@@ -51,7 +59,10 @@ export const api = {
 export class RunChannel {
   private ws: WebSocket | undefined;
   private closed = false;
-  constructor(private readonly onMessage: (m: ServerMessage) => void, private readonly onOpen: (open: boolean) => void) {
+  constructor(
+    private readonly onMessage: (m: ServerMessage) => void,
+    private readonly onOpen: (open: boolean) => void,
+  ) {
     this.connect();
   }
 

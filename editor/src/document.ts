@@ -31,7 +31,11 @@ export function useDocument(hooks: DocumentHooks) {
   const file = ref<{ name?: string; text?: string }>({});
   const meta = ref<GraphMeta>({});
   const dirty = ref(false);
-  watch(() => meta.value.hosts, (hosts) => (live.hostNames = Object.keys(hosts ?? {})), { immediate: true });
+  watch(
+    () => meta.value.hosts,
+    (hosts) => (live.hostNames = Object.keys(hosts ?? {})),
+    { immediate: true },
+  );
 
   /** The whole document as it is on screen, saved or not. */
   function graph(): Graph {
@@ -102,7 +106,11 @@ export function useDocument(hooks: DocumentHooks) {
       const text = await picked.text();
       const res = await api.parseText(text, picked.name);
       if (!res.graph) {
-        hooks.say('error', `${picked.name} does not parse: ${res.errors[0]?.message ?? 'no graph'}`, res.errors[0]?.code);
+        hooks.say(
+          'error',
+          `${picked.name} does not parse: ${res.errors[0]?.message ?? 'no graph'}`,
+          res.errors[0]?.code,
+        );
         return;
       }
       // Not in the graph folder: "Save" asks for a name there; the file's comments are kept.
@@ -129,8 +137,15 @@ export function useDocument(hooks: DocumentHooks) {
       } catch (e) {
         if (!(e instanceof ApiError) || e.code !== 'CHANGED_ON_DISK') throw e;
         // Someone else changed the file: their change is lost only if the user says so.
-        if (!window.confirm(`${name} changed on disk since you opened it (another tab, a text editor, git pull).\n\nReplace it with what is on the canvas? Cancel keeps the file as it is on disk.`)) {
-          hooks.say('error', `Not saved: ${name} changed on disk. Open it again to see its version, or save again to replace it.`);
+        if (
+          !window.confirm(
+            `${name} changed on disk since you opened it (another tab, a text editor, git pull).\n\nReplace it with what is on the canvas? Cancel keeps the file as it is on disk.`,
+          )
+        ) {
+          hooks.say(
+            'error',
+            `Not saved: ${name} changed on disk. Open it again to see its version, or save again to replace it.`,
+          );
           return;
         }
         res = await api.save(name, g, file.value.text, true);
@@ -148,11 +163,19 @@ export function useDocument(hooks: DocumentHooks) {
   }
 
   async function saveAs(): Promise<void> {
-    let name = window.prompt('Save as (a .yaml file in the graph folder)', file.value.name ?? `${meta.value.name ?? 'graph'}.yaml`);
+    let name = window.prompt(
+      'Save as (a .yaml file in the graph folder)',
+      file.value.name ?? `${meta.value.name ?? 'graph'}.yaml`,
+    );
     if (!name) return;
     name = name.trim();
     if (!name.endsWith('.yaml')) name += '.yaml';
-    if (name !== file.value.name && files.value.some((f) => f.name === name) && !window.confirm(`${name} exists. Replace it?`)) return;
+    if (
+      name !== file.value.name &&
+      files.value.some((f) => f.name === name) &&
+      !window.confirm(`${name} exists. Replace it?`)
+    )
+      return;
     await saveTo(name);
   }
 
@@ -176,5 +199,21 @@ export function useDocument(hooks: DocumentHooks) {
     }
   }
 
-  return { files, file, meta, dirty, graph, setMeta, refreshFiles, confirmDiscard, loadInto, openFile, openFromDisk, newGraph, save, saveAs, download };
+  return {
+    files,
+    file,
+    meta,
+    dirty,
+    graph,
+    setMeta,
+    refreshFiles,
+    confirmDiscard,
+    loadInto,
+    openFile,
+    openFromDisk,
+    newGraph,
+    save,
+    saveAs,
+    download,
+  };
 }

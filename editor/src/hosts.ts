@@ -19,8 +19,17 @@ export interface HostRow {
 /** The map's rows, in its order (an entry the validator refuses shows what it can). */
 export function hostRows(hosts: Graph['hosts']): HostRow[] {
   return Object.entries(hosts ?? {}).map(([name, raw]) => {
-    const entry = typeof raw === 'string' ? { address: raw } : raw !== null && typeof raw === 'object' ? raw : { address: String(raw) };
-    return { name, address: typeof entry.address === 'string' ? entry.address : '', key: typeof entry.key === 'string' ? entry.key : '' };
+    const entry =
+      typeof raw === 'string'
+        ? { address: raw }
+        : raw !== null && typeof raw === 'object'
+          ? raw
+          : { address: String(raw) };
+    return {
+      name,
+      address: typeof entry.address === 'string' ? entry.address : '',
+      key: typeof entry.key === 'string' ? entry.key : '',
+    };
   });
 }
 
@@ -56,12 +65,17 @@ export function withoutHost(hosts: Graph['hosts'], name: string): Hosts | undefi
  * with its name (tcp://camera-pc:5560), which would otherwise stop resolving. Returns the nodes
  * changed and how to put them back.
  */
-export function renameHostOn(nodes: readonly PatchNode[], from: string, to: string): { changed: PatchNode[]; undo: () => PatchNode[] } {
+export function renameHostOn(
+  nodes: readonly PatchNode[],
+  from: string,
+  to: string,
+): { changed: PatchNode[]; undo: () => PatchNode[] } {
   const saved: { node: PatchNode; host: string | undefined; params: Record<string, unknown> }[] = [];
   for (const node of nodes) {
     const params = { ...node.params };
     for (const [key, decl] of Object.entries(node.decl.params)) {
-      const e = decl.kind === 'endpoint' && typeof params[key] === 'string' ? parseEndpoint(params[key] as string) : undefined;
+      const e =
+        decl.kind === 'endpoint' && typeof params[key] === 'string' ? parseEndpoint(params[key] as string) : undefined;
       if (e?.transport === 'tcp' && e.host === from) params[key] = `tcp://${to}:${e.port}`;
     }
     const moved = node.host === from;
@@ -72,11 +86,12 @@ export function renameHostOn(nodes: readonly PatchNode[], from: string, to: stri
   }
   return {
     changed: saved.map((s) => s.node),
-    undo: () => saved.map(({ node, host, params }) => {
-      node.host = host;
-      node.params = params;
-      return node;
-    }),
+    undo: () =>
+      saved.map(({ node, host, params }) => {
+        node.host = host;
+        node.params = params;
+        return node;
+      }),
   };
 }
 

@@ -15,7 +15,10 @@ export function tappedLink(): string | undefined {
  * Keeps the server's tap on the selected link. `send` throws when the channel is closed; the
  * returned `resend` is called when it opens again (a new connection has no tap).
  */
-export function followSelectedLink(send: (m: ClientMessage) => void, fail: (e: unknown) => void): { resend: () => void; stop: () => void } {
+export function followSelectedLink(
+  send: (m: ClientMessage) => void,
+  fail: (e: unknown) => void,
+): { resend: () => void; stop: () => void } {
   const tell = (link: string | undefined): void => {
     try {
       send(link ? { op: 'tap', link } : { op: 'untap' });

@@ -6,7 +6,11 @@
 import type { NodeDecl } from '../../nodes/types.ts';
 
 /** Words users search with that a declaration does not always say. */
-const ALSO: Record<string, string> = { source: 'camera input start', sink: 'record save store output end', socket: 'zeromq zmq network socket pattern' };
+const ALSO: Record<string, string> = {
+  source: 'camera input start',
+  sink: 'record save store output end',
+  socket: 'zeromq zmq network socket pattern',
+};
 
 /** The text a node type is searched by, lower case. */
 export function searchText(d: NodeDecl): string {

@@ -32,11 +32,19 @@ export function parseParam(decl: ParamDecl, raw: string | boolean): unknown {
  * The first error validate would report on param `key` of node `id` if it took `value`
  * (undefined: left out, so the default), from the runtime's own node rules.
  */
-export function paramError(id: string, decl: NodeDecl, params: Readonly<Record<string, unknown>>, key: string, value: unknown): GraphError | undefined {
+export function paramError(
+  id: string,
+  decl: NodeDecl,
+  params: Readonly<Record<string, unknown>>,
+  key: string,
+  value: unknown,
+): GraphError | undefined {
   const next: Record<string, unknown> = { ...params };
   if (value === undefined) delete next[key];
   else next[key] = value;
-  return nodeParamErrors(id, { type: decl.type, params: next }, decl).find((e) => e.param === key && e.severity === 'error');
+  return nodeParamErrors(id, { type: decl.type, params: next }, decl).find(
+    (e) => e.param === key && e.severity === 'error',
+  );
 }
 
 /** A value as the inspector's text field shows it. */
@@ -48,14 +56,18 @@ export function formatParam(decl: ParamDecl, value: unknown): string {
 
 const HWM: Record<string, string> = {
   PUB: 'At the high-water mark the publisher drops frames for that subscriber (and patchbay counts each drop); the publisher never waits.',
-  SUB: 'When the subscriber\'s queue reaches its high-water mark, the publisher drops frames for it.',
+  SUB: "When the subscriber's queue reaches its high-water mark, the publisher drops frames for it.",
   PUSH: 'At the high-water mark the ventilator waits: nothing is dropped, the slowest worker sets the pace.',
   PULL: 'A worker whose queue to the sink is full waits: nothing is dropped.',
   REQ: 'Lock-step: one request, one reply; the high-water mark never fills.',
   REP: 'Lock-step: one request, one reply; frames between requests replace each other.',
 };
 
-const PEER: Record<string, string> = { SUB: 'a SUB socket (a subscriber)', PULL: 'a PULL socket (a worker)', PUSH: 'a PUSH socket' };
+const PEER: Record<string, string> = {
+  SUB: 'a SUB socket (a subscriber)',
+  PULL: 'a PULL socket (a worker)',
+  PUSH: 'a PUSH socket',
+};
 
 /** Another socket node of the graph, for "who connects to whom" across an endpoint. */
 export interface SocketPeer {
@@ -76,14 +88,21 @@ function samePlace(a: unknown, b: unknown): boolean {
 }
 
 /** What a socket node teaches, from its declaration, its current params and the graph's other socket nodes. */
-export function patternLesson(decl: NodeDecl, params: Record<string, unknown>, others: readonly SocketPeer[] = []): { title: string; lines: string[] } | undefined {
+export function patternLesson(
+  decl: NodeDecl,
+  params: Record<string, unknown>,
+  others: readonly SocketPeer[] = [],
+): { title: string; lines: string[] } | undefined {
   const s = decl.socket;
   if (!s) return undefined;
   const p = decl.params as Record<string, { default?: unknown }>;
   const bound = binds(decl, params);
-  const endpoint = (params.endpoint as string | undefined) || (p.endpoint ? 'an inproc:// endpoint patchbay picks' : '');
+  const endpoint =
+    (params.endpoint as string | undefined) || (p.endpoint ? 'an inproc:// endpoint patchbay picks' : '');
   const lines = [decl.docs.description];
-  lines.push(`Who binds, who connects: this node owns a ${s.own} socket and ${bound ? 'binds' : 'connects to'} ${endpoint || 'its endpoint'}.`);
+  lines.push(
+    `Who binds, who connects: this node owns a ${s.own} socket and ${bound ? 'binds' : 'connects to'} ${endpoint || 'its endpoint'}.`,
+  );
   if (s.peerOut) lines.push(`Each node linked to its output gets ${PEER[s.peerOut]} that connects to it.`);
   if (s.peerIn) lines.push(`Each node linked to its input gets ${PEER[s.peerIn]} that connects to it.`);
   const mine = params.endpoint as string | undefined;

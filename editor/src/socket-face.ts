@@ -8,11 +8,15 @@ import { socketSide } from '../../runtime/graph/node-rules.ts';
 import { withDefaults } from '../../runtime/graph/param-rules.ts';
 
 /** "binds" tcp://*:5556 or "connects" tcp://127.0.0.1:5556; undefined for a node without a socket of its own. */
-export function socketFace(decl: NodeDecl, params: Readonly<Record<string, unknown>>): { side: 'binds' | 'connects'; endpoint: string } | undefined {
+export function socketFace(
+  decl: NodeDecl,
+  params: Readonly<Record<string, unknown>>,
+): { side: 'binds' | 'connects'; endpoint: string } | undefined {
   if (!decl.socket) return undefined;
   const values = withDefaults(decl, { ...params });
   const side = socketSide(decl, values) === 'bind' ? 'binds' : 'connects';
-  const endpoint = typeof values.endpoint === 'string' && values.endpoint !== '' ? values.endpoint : 'inproc:// (patchbay picks)';
+  const endpoint =
+    typeof values.endpoint === 'string' && values.endpoint !== '' ? values.endpoint : 'inproc:// (patchbay picks)';
   return { side, endpoint };
 }
 

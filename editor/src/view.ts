@@ -39,10 +39,15 @@ export function showInUrl(name: string | undefined): void {
 /** The end of a run in one line: its failures whole, and its drops and losses per node, so "finished" never hides them. */
 export function endOfRun(summary: RunSummary): { kind: 'info' | 'refused' | 'error'; text: string } {
   const secs = (summary.durationMs / 1000).toFixed(1);
-  const drops = Object.entries(summary.stats.nodes).filter(([, n]) => n.dropped > 0).map(([id, n]) => `${id} ${n.dropped}`);
+  const drops = Object.entries(summary.stats.nodes)
+    .filter(([, n]) => n.dropped > 0)
+    .map(([id, n]) => `${id} ${n.dropped}`);
   const dropped = drops.length ? `; frames dropped: ${drops.join(', ')}` : '';
   if (summary.ok) return { kind: drops.length ? 'refused' : 'info', text: `Run finished in ${secs} s${dropped}` };
   const failures = summary.failures.map((f) => `${f.node ? `${f.node}: ` : ''}${f.code}: ${f.message}`).join('; ');
   const lost = summary.lost ? `; ${summary.lost} frames lost` : '';
-  return { kind: 'error', text: `Run ended with exit code ${summary.exitCode} after ${secs} s: ${failures || 'frames lost'}${lost}${dropped}` };
+  return {
+    kind: 'error',
+    text: `Run ended with exit code ${summary.exitCode} after ${secs} s: ${failures || 'frames lost'}${lost}${dropped}`,
+  };
 }

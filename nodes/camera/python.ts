@@ -26,12 +26,17 @@ const template: PythonTemplate = {
       `# ${n.id}: ${p.width}x${p.height} ${p.pixelFormat}${shape ? ' (H, W, 3)' : ''} at ${p.fps || 'full'} fps, ${p.frames || 'until Ctrl-C'}${p.frames ? ' frames' : ''}.`,
       `# A test pattern, not the camera (patchbay's emulator draws particles): frame k = (row + column + k) % ${f.range}`,
       `${n.name}_ramp = np.add.outer(np.arange(${p.height}), np.arange(${p.width}))`,
-      ...(shape ? [`${n.name}_ramp = np.stack([${n.name}_ramp + 85 * c for c in range(3)], axis=-1)  # each channel shifted`] : []),
+      ...(shape
+        ? [`${n.name}_ramp = np.stack([${n.name}_ramp + 85 * c for c in range(3)], axis=-1)  # each channel shifted`]
+        : []),
     ];
   },
   body(n, emit) {
     const f = format(n.params as Params);
-    return [`${n.name}_data = ((${n.name}_ramp + ${n.count}) % ${f.range}).astype(np.${f.dtype})`, ...emit(`Frame(${n.name}_data, ${n.count}, time.time_ns())`)];
+    return [
+      `${n.name}_data = ((${n.name}_ramp + ${n.count}) % ${f.range}).astype(np.${f.dtype})`,
+      ...emit(`Frame(${n.name}_data, ${n.count}, time.time_ns())`),
+    ];
   },
   framesLimit: (n) => (n.params as Params).frames,
   period: (n) => ((n.params as Params).fps > 0 ? 1 / (n.params as Params).fps : 0),

@@ -30,7 +30,10 @@ class CameraStage implements Stage {
   /** loop: the frames rendered in open(), sent in turn by run(). */
   private rendered: CameraFrame[] = [];
 
-  constructor(private readonly io: StageIO, private readonly p: CameraParams) {}
+  constructor(
+    private readonly io: StageIO,
+    private readonly p: CameraParams,
+  ) {}
 
   async open(): Promise<void> {
     const p = this.p;
@@ -151,7 +154,12 @@ class CameraStage implements Stage {
         t: nowNs(),
         dtype,
         shape,
-        meta: { ...constant, cameraFrame: slot, cameraTimestampNs: f.cameraTimestampNs.toString(), loop: this.rendered.length },
+        meta: {
+          ...constant,
+          cameraFrame: slot,
+          cameraTimestampNs: f.cameraTimestampNs.toString(),
+          loop: this.rendered.length,
+        },
         data: f.data,
       };
       await io.emit('out', frame);
@@ -170,7 +178,12 @@ class CameraStage implements Stage {
     const camera = this.camera!;
     const err = CameraError.from(e, camera.name);
     if (err.code !== 'CAMERA_LOST') return err;
-    return new CameraError('CAMERA_LOST', `node ${this.io.node.id}: camera ${camera.name} disappeared after ${sent} frames were sent (${err.message})`, { camera: camera.name }, err);
+    return new CameraError(
+      'CAMERA_LOST',
+      `node ${this.io.node.id}: camera ${camera.name} disappeared after ${sent} frames were sent (${err.message})`,
+      { camera: camera.name },
+      err,
+    );
   }
 
   async close(): Promise<void> {

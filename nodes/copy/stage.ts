@@ -16,7 +16,13 @@ const copyStage: StageFactory = (io) => {
       for (let i = 0; i < n; i++) {
         const data = frame.data.slice();
         io.stats.bytesCopied += data.byteLength;
-        sends.push(io.emit('out', { ...frame, meta: frame.meta && { ...frame.meta }, shape: [...frame.shape], data }, n > 1 ? i : undefined));
+        sends.push(
+          io.emit(
+            'out',
+            { ...frame, meta: frame.meta && { ...frame.meta }, shape: [...frame.shape], data },
+            n > 1 ? i : undefined,
+          ),
+        );
       }
       return Promise.all(sends).then(() => undefined);
     },

@@ -16,15 +16,21 @@ type Numbers = Uint8Array | Uint16Array | Float32Array | Float64Array;
  * plane c at `dst[c * stride ...]`.
  */
 export function deinterleave(src: Numbers, channels: number, dst: Numbers, plane: number, stride: number): void {
-  for (let i = 0, j = 0; i < plane; i++)
-    for (let o = i, c = 0; c < channels; c++, j++, o += stride) dst[o] = src[j];
+  for (let i = 0, j = 0; i < plane; i++) for (let o = i, c = 0; c < channels; c++, j++, o += stride) dst[o] = src[j];
 }
 
 /**
  * Weaves `channels` spectra of `plane` values (complex: pairs), spectrum c at
  * `src[c * stride ...]`, into the interleaved output `dst` (H × W' × channels).
  */
-export function interleave(src: Float32Array | Float64Array, plane: number, stride: number, dst: Float32Array | Float64Array, channels: number, complex: boolean): void {
+export function interleave(
+  src: Float32Array | Float64Array,
+  plane: number,
+  stride: number,
+  dst: Float32Array | Float64Array,
+  channels: number,
+  complex: boolean,
+): void {
   if (complex) {
     for (let i = 0, j = 0; i < plane; i += 2)
       for (let s = i, c = 0; c < channels; c++, s += stride, j += 2) {
@@ -32,7 +38,6 @@ export function interleave(src: Float32Array | Float64Array, plane: number, stri
         dst[j + 1] = src[s + 1];
       }
   } else {
-    for (let i = 0, j = 0; i < plane; i++)
-      for (let s = i, c = 0; c < channels; c++, s += stride, j++) dst[j] = src[s];
+    for (let i = 0, j = 0; i < plane; i++) for (let s = i, c = 0; c < channels; c++, s += stride, j++) dst[j] = src[s];
   }
 }

@@ -100,11 +100,15 @@ function stage2(x: Float64Array, y: Float64Array, st: Stage, s: number): void {
     for (let q = 0; q < s2; q += 2) {
       const a = i0 + q;
       const b = a + inStep;
-      const ar = x[a], ai = x[a + 1], br = x[b], bi = x[b + 1];
+      const ar = x[a],
+        ai = x[a + 1],
+        br = x[b],
+        bi = x[b + 1];
       const o = o0 + q;
       y[o] = ar + br;
       y[o + 1] = ai + bi;
-      const dr = ar - br, di = ai - bi;
+      const dr = ar - br,
+        di = ai - bi;
       y[o + s2] = dr * wr - di * wi;
       y[o + s2 + 1] = dr * wi + di * wr;
     }
@@ -117,19 +121,42 @@ function stage4(x: Float64Array, y: Float64Array, st: Stage, s: number): void {
   const inStep = s2 * m;
   for (let p = 0; p < m; p++) {
     const t = 6 * p;
-    const w1r = tw[t], w1i = tw[t + 1], w2r = tw[t + 2], w2i = tw[t + 3], w3r = tw[t + 4], w3i = tw[t + 5];
+    const w1r = tw[t],
+      w1i = tw[t + 1],
+      w2r = tw[t + 2],
+      w2i = tw[t + 3],
+      w3r = tw[t + 4],
+      w3i = tw[t + 5];
     const i0 = s2 * p;
     const o0 = s2 * 4 * p;
     for (let q = 0; q < s2; q += 2) {
-      const a0 = i0 + q, a1 = a0 + inStep, a2 = a1 + inStep, a3 = a2 + inStep;
-      const x0r = x[a0], x0i = x[a0 + 1], x1r = x[a1], x1i = x[a1 + 1];
-      const x2r = x[a2], x2i = x[a2 + 1], x3r = x[a3], x3i = x[a3 + 1];
-      const s02r = x0r + x2r, s02i = x0i + x2i, d02r = x0r - x2r, d02i = x0i - x2i;
-      const s13r = x1r + x3r, s13i = x1i + x3i, d13r = x1r - x3r, d13i = x1i - x3i;
+      const a0 = i0 + q,
+        a1 = a0 + inStep,
+        a2 = a1 + inStep,
+        a3 = a2 + inStep;
+      const x0r = x[a0],
+        x0i = x[a0 + 1],
+        x1r = x[a1],
+        x1i = x[a1 + 1];
+      const x2r = x[a2],
+        x2i = x[a2 + 1],
+        x3r = x[a3],
+        x3i = x[a3 + 1];
+      const s02r = x0r + x2r,
+        s02i = x0i + x2i,
+        d02r = x0r - x2r,
+        d02i = x0i - x2i;
+      const s13r = x1r + x3r,
+        s13i = x1i + x3i,
+        d13r = x1r - x3r,
+        d13i = x1i - x3i;
       // b1 = d02 - i*d13, b3 = d02 + i*d13 (forward transform, e^{-i...}).
-      const b1r = d02r + d13i, b1i = d02i - d13r;
-      const b2r = s02r - s13r, b2i = s02i - s13i;
-      const b3r = d02r - d13i, b3i = d02i + d13r;
+      const b1r = d02r + d13i,
+        b1i = d02i - d13r;
+      const b2r = s02r - s13r,
+        b2i = s02i - s13i;
+      const b3r = d02r - d13i,
+        b3i = d02i + d13r;
       const o = o0 + q;
       y[o] = s02r + s13r;
       y[o + 1] = s02i + s13i;
@@ -151,40 +178,88 @@ function stage8(x: Float64Array, y: Float64Array, st: Stage, s: number): void {
   const inStep = s2 * m;
   for (let p = 0; p < m; p++) {
     const t = 14 * p;
-    const w1r = tw[t], w1i = tw[t + 1], w2r = tw[t + 2], w2i = tw[t + 3], w3r = tw[t + 4], w3i = tw[t + 5];
-    const w4r = tw[t + 6], w4i = tw[t + 7], w5r = tw[t + 8], w5i = tw[t + 9], w6r = tw[t + 10], w6i = tw[t + 11];
-    const w7r = tw[t + 12], w7i = tw[t + 13];
+    const w1r = tw[t],
+      w1i = tw[t + 1],
+      w2r = tw[t + 2],
+      w2i = tw[t + 3],
+      w3r = tw[t + 4],
+      w3i = tw[t + 5];
+    const w4r = tw[t + 6],
+      w4i = tw[t + 7],
+      w5r = tw[t + 8],
+      w5i = tw[t + 9],
+      w6r = tw[t + 10],
+      w6i = tw[t + 11];
+    const w7r = tw[t + 12],
+      w7i = tw[t + 13];
     const i0 = s2 * p;
     const o0 = s2 * 8 * p;
     for (let q = 0; q < s2; q += 2) {
-      const a0 = i0 + q, a1 = a0 + inStep, a2 = a1 + inStep, a3 = a2 + inStep;
-      const a4 = a3 + inStep, a5 = a4 + inStep, a6 = a5 + inStep, a7 = a6 + inStep;
+      const a0 = i0 + q,
+        a1 = a0 + inStep,
+        a2 = a1 + inStep,
+        a3 = a2 + inStep;
+      const a4 = a3 + inStep,
+        a5 = a4 + inStep,
+        a6 = a5 + inStep,
+        a7 = a6 + inStep;
       // Split: u_k = a_k + a_{k+4} (even outputs), v_k = (a_k - a_{k+4}) W8^k (odd outputs).
-      const u0r = x[a0] + x[a4], u0i = x[a0 + 1] + x[a4 + 1];
-      const u1r = x[a1] + x[a5], u1i = x[a1 + 1] + x[a5 + 1];
-      const u2r = x[a2] + x[a6], u2i = x[a2 + 1] + x[a6 + 1];
-      const u3r = x[a3] + x[a7], u3i = x[a3 + 1] + x[a7 + 1];
-      const v0r = x[a0] - x[a4], v0i = x[a0 + 1] - x[a4 + 1];
-      const d1r = x[a1] - x[a5], d1i = x[a1 + 1] - x[a5 + 1];
-      const d2r = x[a2] - x[a6], d2i = x[a2 + 1] - x[a6 + 1];
-      const d3r = x[a3] - x[a7], d3i = x[a3 + 1] - x[a7 + 1];
+      const u0r = x[a0] + x[a4],
+        u0i = x[a0 + 1] + x[a4 + 1];
+      const u1r = x[a1] + x[a5],
+        u1i = x[a1 + 1] + x[a5 + 1];
+      const u2r = x[a2] + x[a6],
+        u2i = x[a2 + 1] + x[a6 + 1];
+      const u3r = x[a3] + x[a7],
+        u3i = x[a3 + 1] + x[a7 + 1];
+      const v0r = x[a0] - x[a4],
+        v0i = x[a0 + 1] - x[a4 + 1];
+      const d1r = x[a1] - x[a5],
+        d1i = x[a1 + 1] - x[a5 + 1];
+      const d2r = x[a2] - x[a6],
+        d2i = x[a2 + 1] - x[a6 + 1];
+      const d3r = x[a3] - x[a7],
+        d3i = x[a3 + 1] - x[a7 + 1];
       // W8 = (1 - i)/sqrt2, W8^2 = -i, W8^3 = -(1 + i)/sqrt2
-      const v1r = SQRT1_2 * (d1r + d1i), v1i = SQRT1_2 * (d1i - d1r);
-      const v2r = d2i, v2i = -d2r;
-      const v3r = SQRT1_2 * (d3i - d3r), v3i = -SQRT1_2 * (d3r + d3i);
+      const v1r = SQRT1_2 * (d1r + d1i),
+        v1i = SQRT1_2 * (d1i - d1r);
+      const v2r = d2i,
+        v2i = -d2r;
+      const v3r = SQRT1_2 * (d3i - d3r),
+        v3i = -SQRT1_2 * (d3r + d3i);
       // Two 4-point DFTs.
-      const e02r = u0r + u2r, e02i = u0i + u2i, f02r = u0r - u2r, f02i = u0i - u2i;
-      const e13r = u1r + u3r, e13i = u1i + u3i, f13r = u1r - u3r, f13i = u1i - u3i;
-      const b0r = e02r + e13r, b0i = e02i + e13i;
-      const b2r = f02r + f13i, b2i = f02i - f13r;
-      const b4r = e02r - e13r, b4i = e02i - e13i;
-      const b6r = f02r - f13i, b6i = f02i + f13r;
-      const g02r = v0r + v2r, g02i = v0i + v2i, h02r = v0r - v2r, h02i = v0i - v2i;
-      const g13r = v1r + v3r, g13i = v1i + v3i, h13r = v1r - v3r, h13i = v1i - v3i;
-      const b1r = g02r + g13r, b1i = g02i + g13i;
-      const b3r = h02r + h13i, b3i = h02i - h13r;
-      const b5r = g02r - g13r, b5i = g02i - g13i;
-      const b7r = h02r - h13i, b7i = h02i + h13r;
+      const e02r = u0r + u2r,
+        e02i = u0i + u2i,
+        f02r = u0r - u2r,
+        f02i = u0i - u2i;
+      const e13r = u1r + u3r,
+        e13i = u1i + u3i,
+        f13r = u1r - u3r,
+        f13i = u1i - u3i;
+      const b0r = e02r + e13r,
+        b0i = e02i + e13i;
+      const b2r = f02r + f13i,
+        b2i = f02i - f13r;
+      const b4r = e02r - e13r,
+        b4i = e02i - e13i;
+      const b6r = f02r - f13i,
+        b6i = f02i + f13r;
+      const g02r = v0r + v2r,
+        g02i = v0i + v2i,
+        h02r = v0r - v2r,
+        h02i = v0i - v2i;
+      const g13r = v1r + v3r,
+        g13i = v1i + v3i,
+        h13r = v1r - v3r,
+        h13i = v1i - v3i;
+      const b1r = g02r + g13r,
+        b1i = g02i + g13i;
+      const b3r = h02r + h13i,
+        b3i = h02i - h13r;
+      const b5r = g02r - g13r,
+        b5i = g02i - g13i;
+      const b7r = h02r - h13i,
+        b7i = h02i + h13r;
       const o = o0 + q;
       y[o] = b0r;
       y[o + 1] = b0i;
@@ -222,18 +297,35 @@ function stage3(x: Float64Array, y: Float64Array, st: Stage, s: number): void {
   const inStep = s2 * m;
   for (let p = 0; p < m; p++) {
     const t = 4 * p;
-    const w1r = tw[t], w1i = tw[t + 1], w2r = tw[t + 2], w2i = tw[t + 3];
+    const w1r = tw[t],
+      w1i = tw[t + 1],
+      w2r = tw[t + 2],
+      w2i = tw[t + 3];
     const i0 = s2 * p;
     const o0 = s2 * 3 * p;
     for (let q = 0; q < s2; q += 2) {
-      const a0 = i0 + q, a1 = a0 + inStep, a2 = a1 + inStep;
-      const x0r = x[a0], x0i = x[a0 + 1], x1r = x[a1], x1i = x[a1 + 1], x2r = x[a2], x2i = x[a2 + 1];
-      const sr = x1r + x2r, si = x1i + x2i;
-      const dr = x1r - x2r, di = x1i - x2i;
-      const mr = x0r + C3 * sr, mi = x0i + C3 * si;
+      const a0 = i0 + q,
+        a1 = a0 + inStep,
+        a2 = a1 + inStep;
+      const x0r = x[a0],
+        x0i = x[a0 + 1],
+        x1r = x[a1],
+        x1i = x[a1 + 1],
+        x2r = x[a2],
+        x2i = x[a2 + 1];
+      const sr = x1r + x2r,
+        si = x1i + x2i;
+      const dr = x1r - x2r,
+        di = x1i - x2i;
+      const mr = x0r + C3 * sr,
+        mi = x0i + C3 * si;
       // -i * sin(2pi/3) * (x1 - x2)
-      const rr = S3 * di, ri = -S3 * dr;
-      const b1r = mr + rr, b1i = mi + ri, b2r = mr - rr, b2i = mi - ri;
+      const rr = S3 * di,
+        ri = -S3 * dr;
+      const b1r = mr + rr,
+        b1i = mi + ri,
+        b2r = mr - rr,
+        b2i = mi - ri;
       const o = o0 + q;
       y[o] = x0r + sr;
       y[o + 1] = x0i + si;
@@ -256,26 +348,49 @@ function stage5(x: Float64Array, y: Float64Array, st: Stage, s: number): void {
   const inStep = s2 * m;
   for (let p = 0; p < m; p++) {
     const t = 8 * p;
-    const w1r = tw[t], w1i = tw[t + 1], w2r = tw[t + 2], w2i = tw[t + 3];
-    const w3r = tw[t + 4], w3i = tw[t + 5], w4r = tw[t + 6], w4i = tw[t + 7];
+    const w1r = tw[t],
+      w1i = tw[t + 1],
+      w2r = tw[t + 2],
+      w2i = tw[t + 3];
+    const w3r = tw[t + 4],
+      w3i = tw[t + 5],
+      w4r = tw[t + 6],
+      w4i = tw[t + 7];
     const i0 = s2 * p;
     const o0 = s2 * 5 * p;
     for (let q = 0; q < s2; q += 2) {
-      const a0 = i0 + q, a1 = a0 + inStep, a2 = a1 + inStep, a3 = a2 + inStep, a4 = a3 + inStep;
-      const x0r = x[a0], x0i = x[a0 + 1];
-      const s14r = x[a1] + x[a4], s14i = x[a1 + 1] + x[a4 + 1];
-      const d14r = x[a1] - x[a4], d14i = x[a1 + 1] - x[a4 + 1];
-      const s23r = x[a2] + x[a3], s23i = x[a2 + 1] + x[a3 + 1];
-      const d23r = x[a2] - x[a3], d23i = x[a2 + 1] - x[a3 + 1];
-      const m1r = x0r + C51 * s14r + C52 * s23r, m1i = x0i + C51 * s14i + C52 * s23i;
-      const m2r = x0r + C52 * s14r + C51 * s23r, m2i = x0i + C52 * s14i + C51 * s23i;
+      const a0 = i0 + q,
+        a1 = a0 + inStep,
+        a2 = a1 + inStep,
+        a3 = a2 + inStep,
+        a4 = a3 + inStep;
+      const x0r = x[a0],
+        x0i = x[a0 + 1];
+      const s14r = x[a1] + x[a4],
+        s14i = x[a1 + 1] + x[a4 + 1];
+      const d14r = x[a1] - x[a4],
+        d14i = x[a1 + 1] - x[a4 + 1];
+      const s23r = x[a2] + x[a3],
+        s23i = x[a2 + 1] + x[a3 + 1];
+      const d23r = x[a2] - x[a3],
+        d23i = x[a2 + 1] - x[a3 + 1];
+      const m1r = x0r + C51 * s14r + C52 * s23r,
+        m1i = x0i + C51 * s14i + C52 * s23i;
+      const m2r = x0r + C52 * s14r + C51 * s23r,
+        m2i = x0i + C52 * s14i + C51 * s23i;
       // -i * (S51*d14 + S52*d23) and -i * (S52*d14 - S51*d23)
-      const n1r = S51 * d14r + S52 * d23r, n1i = S51 * d14i + S52 * d23i;
-      const n2r = S52 * d14r - S51 * d23r, n2i = S52 * d14i - S51 * d23i;
-      const b1r = m1r + n1i, b1i = m1i - n1r;
-      const b4r = m1r - n1i, b4i = m1i + n1r;
-      const b2r = m2r + n2i, b2i = m2i - n2r;
-      const b3r = m2r - n2i, b3i = m2i + n2r;
+      const n1r = S51 * d14r + S52 * d23r,
+        n1i = S51 * d14i + S52 * d23i;
+      const n2r = S52 * d14r - S51 * d23r,
+        n2i = S52 * d14i - S51 * d23i;
+      const b1r = m1r + n1i,
+        b1i = m1i - n1r;
+      const b4r = m1r - n1i,
+        b4i = m1i + n1r;
+      const b2r = m2r + n2i,
+        b2i = m2i - n2r;
+      const b3r = m2r - n2i,
+        b3i = m2i + n2r;
       const o = o0 + q;
       y[o] = x0r + s14r + s23r;
       y[o + 1] = x0i + s14i + s23i;
@@ -306,9 +421,11 @@ function stageGeneric(x: Float64Array, y: Float64Array, st: Stage, s: number, tm
         tmp[2 * k + 1] = x[i0 + q + k * inStep + 1];
       }
       for (let j = 0; j < r; j++) {
-        let accr = 0, acci = 0;
+        let accr = 0,
+          acci = 0;
         for (let k = 0, t = 0; k < r; k++, t = (t + j) % r) {
-          const cr = roots[2 * t], ci = roots[2 * t + 1];
+          const cr = roots[2 * t],
+            ci = roots[2 * t + 1];
           accr += tmp[2 * k] * cr - tmp[2 * k + 1] * ci;
           acci += tmp[2 * k] * ci + tmp[2 * k + 1] * cr;
         }
@@ -318,7 +435,8 @@ function stageGeneric(x: Float64Array, y: Float64Array, st: Stage, s: number, tm
           y[o + 1] = acci;
         } else {
           const w = (p * (r - 1) + (j - 1)) * 2;
-          const wr = tw[w], wi = tw[w + 1];
+          const wr = tw[w],
+            wi = tw[w + 1];
           y[o] = accr * wr - acci * wi;
           y[o + 1] = accr * wi + acci * wr;
         }
@@ -341,16 +459,28 @@ class StockhamPlan implements FftPlan {
   }
 
   run(a: Float64Array, b: Float64Array, batch: number): Float64Array {
-    let x = a, y = b;
+    let x = a,
+      y = b;
     let s = batch;
     for (const st of this.stages) {
       switch (st.radix) {
-        case 8: stage8(x, y, st, s); break;
-        case 4: stage4(x, y, st, s); break;
-        case 2: stage2(x, y, st, s); break;
-        case 3: stage3(x, y, st, s); break;
-        case 5: stage5(x, y, st, s); break;
-        default: stageGeneric(x, y, st, s, this.tmp);
+        case 8:
+          stage8(x, y, st, s);
+          break;
+        case 4:
+          stage4(x, y, st, s);
+          break;
+        case 2:
+          stage2(x, y, st, s);
+          break;
+        case 3:
+          stage3(x, y, st, s);
+          break;
+        case 5:
+          stage5(x, y, st, s);
+          break;
+        default:
+          stageGeneric(x, y, st, s, this.tmp);
       }
       s *= st.radix;
       const t = x;
@@ -407,9 +537,11 @@ class BluesteinPlan implements FftPlan {
     const u = this.u;
     u.fill(0, 2 * n * batch, size);
     for (let k = 0; k < n; k++) {
-      const cr = chirp[2 * k], ci = chirp[2 * k + 1];
+      const cr = chirp[2 * k],
+        ci = chirp[2 * k + 1];
       for (let q = 2 * k * batch, e = q + 2 * batch; q < e; q += 2) {
-        const xr = a[q], xi = a[q + 1];
+        const xr = a[q],
+          xi = a[q + 1];
         u[q] = xr * cr - xi * ci;
         u[q + 1] = xr * ci + xi * cr;
       }
@@ -417,18 +549,22 @@ class BluesteinPlan implements FftPlan {
     const spec = this.inner.run(u, this.v, batch);
     // Multiply by the filter and conjugate, so a forward transform computes the inverse.
     for (let k = 0; k < m; k++) {
-      const fr = filter[2 * k], fi = filter[2 * k + 1];
+      const fr = filter[2 * k],
+        fi = filter[2 * k + 1];
       for (let q = 2 * k * batch, e = q + 2 * batch; q < e; q += 2) {
-        const xr = spec[q], xi = spec[q + 1];
+        const xr = spec[q],
+          xi = spec[q + 1];
         spec[q] = xr * fr - xi * fi;
         spec[q + 1] = -(xr * fi + xi * fr);
       }
     }
     const conv = this.inner.run(spec, spec === u ? this.v : u, batch);
     for (let k = 0; k < n; k++) {
-      const cr = chirp[2 * k], ci = chirp[2 * k + 1];
+      const cr = chirp[2 * k],
+        ci = chirp[2 * k + 1];
       for (let q = 2 * k * batch, e = q + 2 * batch; q < e; q += 2) {
-        const yr = conv[q], yi = -conv[q + 1];
+        const yr = conv[q],
+          yi = -conv[q + 1];
         a[q] = yr * cr - yi * ci;
         a[q + 1] = yr * ci + yi * cr;
       }

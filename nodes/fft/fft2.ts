@@ -56,10 +56,13 @@ const SHAPES = '[height, width] or [height, width, channels]';
 export function checkInput(dtype: string, shape: readonly number[], byteLength?: number): asserts dtype is InputDType {
   if (!(INPUT_DTYPES as readonly string[]).includes(dtype))
     throw new FftError('FFT_UNSUPPORTED_DTYPE', 'dtype', INPUT_DTYPES.join(', '), dtype);
-  if (shape.length !== 2 && shape.length !== 3) throw new FftError('FFT_BAD_SHAPE', 'shape', SHAPES, JSON.stringify(shape));
+  if (shape.length !== 2 && shape.length !== 3)
+    throw new FftError('FFT_BAD_SHAPE', 'shape', SHAPES, JSON.stringify(shape));
   // Zero channels is no colour frame at all (a zero height or width is an empty one, below).
-  if (shape.length === 3 && shape[2] === 0) throw new FftError('FFT_BAD_SHAPE', 'shape', `${SHAPES}, channels ≥ 1`, JSON.stringify(shape));
-  if (shape[0] === 0 || shape[1] === 0) throw new FftError('FFT_EMPTY_FRAME', 'shape', 'height and width > 0', JSON.stringify(shape));
+  if (shape.length === 3 && shape[2] === 0)
+    throw new FftError('FFT_BAD_SHAPE', 'shape', `${SHAPES}, channels ≥ 1`, JSON.stringify(shape));
+  if (shape[0] === 0 || shape[1] === 0)
+    throw new FftError('FFT_EMPTY_FRAME', 'shape', 'height and width > 0', JSON.stringify(shape));
   const want = shape[0] * shape[1] * channelsOf(shape) * INPUT_ITEM[dtype as InputDType];
   if (byteLength !== undefined && byteLength !== want)
     throw new FftError('FFT_SIZE_MISMATCH', 'data', `${want} bytes`, `${byteLength} bytes`);
@@ -75,11 +78,22 @@ function channelsOf(shape: readonly number[]): number {
  * frame (undefined for (H, W): the output keeps the input's rank, as numpy's does).
  * exact: complex128 / float64 (numpy parity in every mode); fast: complex64 / float32.
  */
-export function outputSpec(h: number, w: number, opts: Pick<Fft2Options, 'output' | 'precision'>, channels?: number): OutputSpec {
+export function outputSpec(
+  h: number,
+  w: number,
+  opts: Pick<Fft2Options, 'output' | 'precision'>,
+  channels?: number,
+): OutputSpec {
   const width = opts.output === 'half' ? Math.floor(w / 2) + 1 : w;
   const complex = opts.output === 'complex' || opts.output === 'half';
   const item = (complex ? 2 : 1) * (opts.precision === 'exact' ? 8 : 4);
-  const dtype: DType = complex ? (opts.precision === 'exact' ? 'complex128' : 'complex64') : opts.precision === 'exact' ? 'float64' : 'float32';
+  const dtype: DType = complex
+    ? opts.precision === 'exact'
+      ? 'complex128'
+      : 'complex64'
+    : opts.precision === 'exact'
+      ? 'float64'
+      : 'float32';
   if (channels === undefined) return { dtype, shape: [h, width], bytes: h * width * item };
   return { dtype, shape: [h, width, channels], bytes: h * width * channels * item };
 }
@@ -105,7 +119,10 @@ export class Fft2 {
   private readonly a: Float64Array;
   private readonly b: Float64Array;
 
-  constructor(readonly h: number, readonly w: number) {
+  constructor(
+    readonly h: number,
+    readonly w: number,
+  ) {
     this.c = Math.floor(w / 2) + 1;
     this.half = new Float64Array(2 * h * this.c);
     const scratch = 2 * Math.max(ROW_BLOCK * w, COL_BLOCK * h);
@@ -127,7 +144,8 @@ export class Fft2 {
     const planes = new Float64Array(n * channels);
     const spectra = out instanceof Float64Array ? new Float64Array(out.length) : new Float32Array(out.length);
     deinterleave(input, channels, planes, n, n);
-    for (let c = 0; c < channels; c++) this.transform(planes.subarray(c * n, (c + 1) * n), spectra.subarray(c * m, (c + 1) * m), opts);
+    for (let c = 0; c < channels; c++)
+      this.transform(planes.subarray(c * n, (c + 1) * n), spectra.subarray(c * m, (c + 1) * m), opts);
     interleave(spectra, m, m, out, channels, opts.output === 'complex' || opts.output === 'half');
   }
 
@@ -167,7 +185,10 @@ export class Fft2 {
         const hasB = r0 + 1 < h;
         // zm walks down from bin w-1 as k walks up from 1; bin 0 is its own mirror.
         for (let k = 0, zk = 2 * i, zm = 2 * i; k < c; k++, zk += 2 * nb, zm = 2 * ((w - k) * nb + i)) {
-          const ar = z[zk], ai = z[zk + 1], br = z[zm], bi = z[zm + 1];
+          const ar = z[zk],
+            ai = z[zk + 1],
+            br = z[zm],
+            bi = z[zm + 1];
           half[ea + 2 * k] = 0.5 * (ar + br);
           half[ea + 2 * k + 1] = 0.5 * (ai - bi);
           if (hasB) {
@@ -210,13 +231,14 @@ export class Fft2 {
         let dr = r + sh;
         if (dr >= h) dr -= h;
         // X[h-r, w-k] = conj X[r, k]; after the shift, row (h-r)%h lands at ((h-r)%h + sh) % h.
-        let mr = (h - r) % h + sh;
+        let mr = ((h - r) % h) + sh;
         if (mr >= h) mr -= h;
         const row = dr * rowStride;
         const mrow = mr * rowStride;
         for (let j = 0, zi = r * len; j < nb; j++, zi += 2) {
           const k = k0 + j;
-          const re = z[zi], im = z[zi + 1];
+          const re = z[zi],
+            im = z[zi + 1];
           let dk = k + sw;
           if (dk >= width) dk -= width;
           const mirrored = k >= 1 && k <= lastMirrored;
@@ -259,17 +281,23 @@ export function fft2For(h: number, w: number): Fft2 {
 /** A typed view of an input payload. */
 export function inputView(dtype: InputDType, buf: ArrayBufferLike, offset: number, count: number): InputArray {
   switch (dtype) {
-    case 'uint8': return new Uint8Array(buf, offset, count);
-    case 'uint16': return new Uint16Array(buf, offset, count);
-    case 'float32': return new Float32Array(buf, offset, count);
-    case 'float64': return new Float64Array(buf, offset, count);
+    case 'uint8':
+      return new Uint8Array(buf, offset, count);
+    case 'uint16':
+      return new Uint16Array(buf, offset, count);
+    case 'float32':
+      return new Float32Array(buf, offset, count);
+    case 'float64':
+      return new Float64Array(buf, offset, count);
   }
 }
 
 /** A typed view of an output buffer for the given spec. */
 export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: number): OutputArray {
   const n = spec.dtype === 'complex128' || spec.dtype === 'float64' ? spec.bytes / 8 : spec.bytes / 4;
-  return spec.dtype === 'complex128' || spec.dtype === 'float64' ? new Float64Array(buf, offset, n) : new Float32Array(buf, offset, n);
+  return spec.dtype === 'complex128' || spec.dtype === 'float64'
+    ? new Float64Array(buf, offset, n)
+    : new Float32Array(buf, offset, n);
 }
 
 /**
@@ -280,9 +308,20 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
  * payload bytes copied on the way: into and out of WebAssembly memory, or on the JavaScript
  * path for several channels, into planes and back (channels.ts).
  */
-export function transformInto(input: InputArray, h: number, w: number, out: OutputArray, opts: Fft2Options, channels = 1): number {
+export function transformInto(
+  input: InputArray,
+  h: number,
+  w: number,
+  out: OutputArray,
+  opts: Fft2Options,
+  channels = 1,
+): number {
   if (wasmSupports(h, w)) {
-    wasmFft2For(h, w, channels).transform(input, opts.precision === 'exact' ? (out as Float64Array) : (out as Float32Array), opts);
+    wasmFft2For(h, w, channels).transform(
+      input,
+      opts.precision === 'exact' ? (out as Float64Array) : (out as Float32Array),
+      opts,
+    );
     return input.byteLength + out.byteLength;
   }
   if (channels === 1) {
@@ -297,7 +336,13 @@ export function transformInto(input: InputArray, h: number, w: number, out: Outp
  * Convenience: the whole transform of one frame into a fresh buffer; `channels` for an
  * (H, W, C) frame (the output is then (H, W', C)).
  */
-export function fft2(input: InputArray, h: number, w: number, opts: Fft2Options, channels?: number): { spec: OutputSpec; data: Uint8Array } {
+export function fft2(
+  input: InputArray,
+  h: number,
+  w: number,
+  opts: Fft2Options,
+  channels?: number,
+): { spec: OutputSpec; data: Uint8Array } {
   const spec = outputSpec(h, w, opts, channels);
   const buf = new ArrayBuffer(spec.bytes);
   transformInto(input, h, w, outputView(spec, buf, 0), opts, channels ?? 1);

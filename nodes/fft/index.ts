@@ -3,10 +3,26 @@ import type { NodeDecl } from '../types.ts';
 export const fft = {
   type: 'FFT',
   role: 'compute',
-  inputs: [{ name: 'in', type: 'frame', doc: 'Frames (uint8, uint16, float32 or float64), [H, W] or colour [H, W, C]' }],
-  outputs: [{ name: 'out', type: 'spectrum', doc: 'The 2D Fourier transform of each frame (of each channel of a colour frame)' }],
+  inputs: [
+    { name: 'in', type: 'frame', doc: 'Frames (uint8, uint16, float32 or float64), [H, W] or colour [H, W, C]' },
+  ],
+  outputs: [
+    {
+      name: 'out',
+      type: 'spectrum',
+      doc: 'The 2D Fourier transform of each frame (of each channel of a colour frame)',
+    },
+  ],
   params: {
-    threads: { kind: 'number', default: 2, min: 1, max: 64, integer: true, unit: 'workers', doc: 'Workers in the pool computing transforms in parallel' },
+    threads: {
+      kind: 'number',
+      default: 2,
+      min: 1,
+      max: 64,
+      integer: true,
+      unit: 'workers',
+      doc: 'Workers in the pool computing transforms in parallel',
+    },
     output: {
       kind: 'enum',
       choices: ['complex', 'half', 'magnitude', 'log-magnitude', 'power'],
@@ -44,10 +60,10 @@ export const fft = {
   docs: {
     summary: 'Worker pool computing the 2D FFT of each frame',
     description:
-      'The course\'s worker: each frame is transformed by one of `threads` workers. Order is kept: ' +
+      "The course's worker: each frame is transformed by one of `threads` workers. Order is kept: " +
       'frames leave in the order they came in, with their seq, time and meta. Frames of any size ' +
-      '(uint8, uint16, float32, float64) give the same numbers as numpy\'s fft2 / rfft2; colour frames ' +
-      '[H, W, C] (a webcam\'s BGR) are transformed channel by channel, as fft2(x, axes=(0, 1)); a frame it ' +
+      "(uint8, uint16, float32, float64) give the same numbers as numpy's fft2 / rfft2; colour frames " +
+      "[H, W, C] (a webcam's BGR) are transformed channel by channel, as fft2(x, axes=(0, 1)); a frame it " +
       'cannot transform is counted and skipped.',
   },
 } as const satisfies NodeDecl;

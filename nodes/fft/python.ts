@@ -22,7 +22,8 @@ const template: PythonTemplate = {
     if (output === 'magnitude') lines.push(`${x} = np.abs(${x})`);
     if (output === 'log-magnitude') lines.push(`${x} = np.log1p(np.abs(${x}))`);
     if (output === 'power') lines.push(`${x} = np.abs(${x}) ** 2`);
-    if (precision === 'fast') lines.push(`${x} = ${x}.astype(np.${output === 'complex' || half ? 'complex64' : 'float32'})`);
+    if (precision === 'fast')
+      lines.push(`${x} = ${x}.astype(np.${output === 'complex' || half ? 'complex64' : 'float32'})`);
     return [...lines, ...emit(`Frame(${x}, ${n.input}.seq, ${n.input}.t)`)];
   },
 };

@@ -51,13 +51,17 @@ export class FftStage implements Stage {
 
   async open(): Promise<void> {
     // The workers keep no state of a run (each task names its slab): the next run reuses them.
-    this.pool = borrowPool(this.poolKind(), () => new Piscina<FftTask, FftResult>({
-      ...tsWorkerOptions(WORKER),
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      // Workers load the transform once and keep their plans: never retire them while idle.
-      idleTimeout: Number.POSITIVE_INFINITY,
-    }));
+    this.pool = borrowPool(
+      this.poolKind(),
+      () =>
+        new Piscina<FftTask, FftResult>({
+          ...tsWorkerOptions(WORKER),
+          minThreads: this.threads,
+          maxThreads: this.threads,
+          // Workers load the transform once and keep their plans: never retire them while idle.
+          idleTimeout: Number.POSITIVE_INFINITY,
+        }),
+    );
   }
 
   private poolKind(): string {
@@ -109,7 +113,14 @@ export class FftStage implements Stage {
   private async finish(frame: Frame, spec: OutputSpec, result: FftResult): Promise<void> {
     this.io.stats.busyNs += result.busyNs;
     this.io.stats.bytesCopied += result.bytesCopied;
-    const next: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: spec.dtype, shape: spec.shape, data: new Uint8Array(result.out) };
+    const next: Frame = {
+      kind: 'frame',
+      seq: frame.seq,
+      t: frame.t,
+      dtype: spec.dtype,
+      shape: spec.shape,
+      data: new Uint8Array(result.out),
+    };
     if (frame.meta !== undefined) next.meta = frame.meta;
     await this.io.emit('out', next);
   }

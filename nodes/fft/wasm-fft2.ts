@@ -13,8 +13,39 @@ import type { Fft2Options, OutputMode } from './fft2.ts';
 interface Exports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
-  rfft2(x: number, dtype: number, h: number, w: number, planW: number, planH: number, half: number, a: number, b: number, out: number, mode: number, shift: number, nc: number): void;
-  rfft2f(x: number, dtype: number, h: number, w: number, planW: number, planH: number, planH64: number, half: number, a: number, b: number, dc: number, dcb: number, out: number, mode: number, shift: number, nc: number): void;
+  rfft2(
+    x: number,
+    dtype: number,
+    h: number,
+    w: number,
+    planW: number,
+    planH: number,
+    half: number,
+    a: number,
+    b: number,
+    out: number,
+    mode: number,
+    shift: number,
+    nc: number,
+  ): void;
+  rfft2f(
+    x: number,
+    dtype: number,
+    h: number,
+    w: number,
+    planW: number,
+    planH: number,
+    planH64: number,
+    half: number,
+    a: number,
+    b: number,
+    dc: number,
+    dcb: number,
+    out: number,
+    mode: number,
+    shift: number,
+    nc: number,
+  ): void;
 }
 
 type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
@@ -65,7 +96,11 @@ interface Layout {
 export class WasmFft2 {
   private readonly ptr: Layout;
 
-  constructor(readonly h: number, readonly w: number, readonly channels = 1) {
+  constructor(
+    readonly h: number,
+    readonly w: number,
+    readonly channels = 1,
+  ) {
     const ex = wasm();
     const c = Math.floor(w / 2) + 1;
     let top = align16(ex.__heap_base.value as number);
@@ -115,8 +150,27 @@ export class WasmFft2 {
     for (let c = 0; c < nc; c++) {
       const xc = ptr.x + c * x.BYTES_PER_ELEMENT;
       const oc = ptr.out + c * outValue;
-      if (out instanceof Float64Array) ex.rfft2(xc, dtype, h, w, ptr.planW, ptr.planH, ptr.half, ptr.a, ptr.b, oc, mode, shift, nc);
-      else ex.rfft2f(xc, dtype, h, w, ptr.planW32, ptr.planH32, ptr.planH, ptr.half, ptr.a, ptr.b, ptr.dc, ptr.dcb, oc, mode, shift, nc);
+      if (out instanceof Float64Array)
+        ex.rfft2(xc, dtype, h, w, ptr.planW, ptr.planH, ptr.half, ptr.a, ptr.b, oc, mode, shift, nc);
+      else
+        ex.rfft2f(
+          xc,
+          dtype,
+          h,
+          w,
+          ptr.planW32,
+          ptr.planH32,
+          ptr.planH,
+          ptr.half,
+          ptr.a,
+          ptr.b,
+          ptr.dc,
+          ptr.dcb,
+          oc,
+          mode,
+          shift,
+          nc,
+        );
     }
     if (out instanceof Float64Array) out.set(new Float64Array(mem, ptr.out, out.length));
     else out.set(new Float32Array(mem, ptr.out, out.length));
@@ -156,7 +210,8 @@ function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8): vo
       for (let j = 1; j < r; j++) {
         // Reduce p*j modulo len before scaling so long lengths keep full precision.
         const ang = (-2 * Math.PI * ((p * j) % len)) / len;
-        const wr = Math.cos(ang), wi = Math.sin(ang);
+        const wr = Math.cos(ang),
+          wi = Math.sin(ang);
         const idx = p * (r - 1) + (j - 1);
         if (size === 8) t.set([wr, wr, -wi, wi], 4 * idx);
         else t.set([wr, wr, wr, wr, -wi, wi, -wi, wi], 8 * idx);
@@ -173,6 +228,7 @@ let current: WasmFft2 | undefined;
  * are reused from the start of the heap, so a size change (rare in a stream) rebuilds the plans.
  */
 export function wasmFft2For(h: number, w: number, channels = 1): WasmFft2 {
-  if (!current || current.h !== h || current.w !== w || current.channels !== channels) current = new WasmFft2(h, w, channels);
+  if (!current || current.h !== h || current.w !== w || current.channels !== channels)
+    current = new WasmFft2(h, w, channels);
   return current;
 }

@@ -45,22 +45,35 @@ export function lockRecording(file: string, ifExists: 'error' | 'append' | 'over
         if (created) fs.rmSync(file, { force: true });
         throw new LockUnavailable((e as Error).message, { cause: e });
       }
-      if (!locked)
-        throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: `held by ${lockHolders(fd)}` });
+      if (!locked) throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: `held by ${lockHolders(fd)}` });
       const identity = identityOf(fs.fstatSync(fd, { bigint: true }));
       if (!sameFile(identity, pathIdentity(file))) {
         if (attempt < 3) continue;
-        throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: 'the file kept being replaced while it was being locked' });
+        throw new Hdf5SinkError({
+          code: 'FILE_IN_USE',
+          file,
+          detail: 'the file kept being replaced while it was being locked',
+        });
       }
       if (!created && ifExists === 'error')
-        throw new Hdf5SinkError({ code: 'FILE_EXISTS', file, param: 'ifExists', expected: 'a file that does not exist (or ifExists: append | overwrite)', received: 'an existing file' });
+        throw new Hdf5SinkError({
+          code: 'FILE_EXISTS',
+          file,
+          param: 'ifExists',
+          expected: 'a file that does not exist (or ifExists: append | overwrite)',
+          received: 'an existing file',
+        });
       keep = true;
       return {
         created,
         identity,
         share() {
           if (!lockFile(fd, 'shared'))
-            throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: `taken by ${lockHolders(fd)} while the recorder started` });
+            throw new Hdf5SinkError({
+              code: 'FILE_IN_USE',
+              file,
+              detail: `taken by ${lockHolders(fd)} while the recorder started`,
+            });
         },
         release() {
           fs.closeSync(fd);
@@ -80,7 +93,11 @@ function openForLock(file: string): { fd: number; created: boolean } {
     const errno = (e as NodeJS.ErrnoException).code;
     // On a read-only file system an existing file may report EROFS rather than EEXIST.
     if (errno !== 'EEXIST' && !fs.existsSync(file))
-      throw new Hdf5SinkError({ code: codeForErrno(errno, 'OPEN_FAILED'), file, detail: errno ?? (e as Error).message });
+      throw new Hdf5SinkError({
+        code: codeForErrno(errno, 'OPEN_FAILED'),
+        file,
+        detail: errno ?? (e as Error).message,
+      });
   }
   try {
     // Read-only is enough for flock, and works where HDF5 will then report why it cannot write.
@@ -113,7 +130,9 @@ export function lockHolders(fd: number): string {
   const holders: string[] = [];
   for (const line of table.split('\n')) {
     // "1: FLOCK  ADVISORY  WRITE 4242 fe:00:2146610 0 EOF"; waiters ("1: -> FLOCK ...") hold nothing.
-    const m = /^\d+:\s+(FLOCK|POSIX|OFDLCK)\s+\S+\s+(READ|WRITE)\s+(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
+    const m = /^\d+:\s+(FLOCK|POSIX|OFDLCK)\s+\S+\s+(READ|WRITE)\s+(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(
+      line,
+    );
     if (!m || BigInt(m[6]) !== st.ino || BigInt(`0x${m[4]}`) !== major || BigInt(`0x${m[5]}`) !== minor) continue;
     const pid = Number(m[3]);
     // HDF5 writers (and a starting recorder) lock exclusively; readers and a running recorder, shared.

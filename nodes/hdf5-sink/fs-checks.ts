@@ -29,7 +29,11 @@ export function makeParentDir(file: string): void {
   } catch (e) {
     // A recursive mkdir on a read-only file system reports ENOENT: ask the nearest existing ancestor why.
     const errno = writableErrno(path.dirname(file)) ?? (e as NodeJS.ErrnoException).code;
-    throw new Hdf5SinkError({ code: codeForErrno(errno, 'OPEN_FAILED'), file, detail: `cannot create directory ${path.dirname(file)}: ${errno ?? (e as Error).message}` });
+    throw new Hdf5SinkError({
+      code: codeForErrno(errno, 'OPEN_FAILED'),
+      file,
+      detail: `cannot create directory ${path.dirname(file)}: ${errno ?? (e as Error).message}`,
+    });
   }
 }
 

@@ -25,7 +25,10 @@ const template: PythonTemplate = {
       `${v('path')} = ${file}`,
       `os.makedirs(os.path.dirname(${v('path')}) or ".", exist_ok=True)`,
       ...(p.ifExists === 'error'
-        ? [`if os.path.exists(${v('path')}):`, `    sys.exit(${py(`${n.id}: `)} + ${v('path')} + " exists (ifExists: error)")`]
+        ? [
+            `if os.path.exists(${v('path')}):`,
+            `    sys.exit(${py(`${n.id}: `)} + ${v('path')} + " exists (ifExists: error)")`,
+          ]
         : []),
       `${v('file')} = h5py.File(${v('path')}, ${py(MODE[p.ifExists])})`,
       `${v('group')} = ${v('file')}.create_group(${p.group ? py(p.group) : 'str(datetime.datetime.now())'})`,

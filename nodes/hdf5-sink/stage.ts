@@ -57,7 +57,11 @@ export interface Hdf5SinkStats extends NodeStats {
 }
 
 /** How many frames go in a batch and how many slots the slab has, for frames of `frameBytes`. */
-export function slabPlan(frameBytes: number, chunkFrames: number, compressed: boolean): { batchFrames: number; slots: number } {
+export function slabPlan(
+  frameBytes: number,
+  chunkFrames: number,
+  compressed: boolean,
+): { batchFrames: number; slots: number } {
   let batchFrames = Math.max(1, Math.min(MAX_BATCH_FRAMES, Math.floor(BATCH_BYTES / frameBytes)));
   // With gzip a batch is whole chunks, when two of them fit the slab's upper bound.
   if (compressed && 2 * chunkFrames * frameBytes <= SLAB_MAX_BYTES)
@@ -110,7 +114,12 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       level: p.level,
       chunkFrames: p.chunkFrames,
       ifExists: p.ifExists,
-      attrs: { graph: io.graphText, node: io.node.id, started: started.toISOString(), patchbay_version: patchbayVersion() },
+      attrs: {
+        graph: io.graphText,
+        node: io.node.id,
+        started: started.toISOString(),
+        patchbay_version: patchbayVersion(),
+      },
     };
     this.stats = Object.assign(io.stats, { framesStored: 0, framesFlushed: 0, framesIgnored: 0 });
   }
@@ -125,7 +134,13 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     if (this.options.file === '')
       throw new Hdf5SinkError({ code: 'BAD_PARAM', param: 'file', expected: 'a file name', received: '""' });
     if (filesInUse.has(this.options.file))
-      throw new Hdf5SinkError({ code: 'FILE_IN_USE', file: this.options.file, param: 'file', expected: 'a file no other HDF5Sink of this run writes', received: this.options.file });
+      throw new Hdf5SinkError({
+        code: 'FILE_IN_USE',
+        file: this.options.file,
+        param: 'file',
+        expected: 'a file no other HDF5Sink of this run writes',
+        received: this.options.file,
+      });
     filesInUse.add(this.options.file);
     this.holdsFile = true;
     // Before the writer touches the file (overwrite truncates it), so a file that another
@@ -135,23 +150,40 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       this.options.claimed = { created: this.lock.created, identity: this.lock.identity };
     } catch (e) {
       if (!(e instanceof LockUnavailable)) throw e;
-      this.io.warn(new Hdf5SinkError({ code: 'NOT_LOCKED', file: this.options.file, detail: `recording without a lock: ${e.message}` }));
+      this.io.warn(
+        new Hdf5SinkError({
+          code: 'NOT_LOCKED',
+          file: this.options.file,
+          detail: `recording without a lock: ${e.message}`,
+        }),
+      );
     }
     this.options.reserveBytes = RESERVE_BYTES;
     const worker = startTsWorker(new URL('./worker.ts', import.meta.url), [import.meta.resolve('h5wasm/node')]);
     this.worker = worker;
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
-    worker.on('error', (e) => this.onFailure(new Hdf5SinkError({ code: 'WORKER_FAILED', file: this.file ?? this.options.file, detail: e.message })));
+    worker.on('error', (e) =>
+      this.onFailure(
+        new Hdf5SinkError({ code: 'WORKER_FAILED', file: this.file ?? this.options.file, detail: e.message }),
+      ),
+    );
     worker.on('exit', (code) => {
       this.worker = undefined;
       if (!this.ended || this.replyWaiter)
-        this.onFailure(new Hdf5SinkError({ code: 'WORKER_FAILED', file: this.file ?? this.options.file, detail: `the writer thread exited with code ${code}` }));
+        this.onFailure(
+          new Hdf5SinkError({
+            code: 'WORKER_FAILED',
+            file: this.file ?? this.options.file,
+            detail: `the writer thread exited with code ${code}`,
+          }),
+        );
     });
     try {
       await this.request({ type: 'open', options: this.options, flushEvery: this.flushEvery }, 'opened');
     } catch (e) {
       // The lock made the file, and nothing was recorded: leave no empty or half-made file behind.
-      if (this.lock?.created && sameFile(pathIdentity(this.options.file), this.lock.identity)) fs.rmSync(this.options.file, { force: true });
+      if (this.lock?.created && sameFile(pathIdentity(this.options.file), this.lock.identity))
+        fs.rmSync(this.options.file, { force: true });
       throw e;
     }
     this.lock?.share();
@@ -197,7 +229,12 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   /** Writes every queued frame, flushes and closes the file; `framesStored` then says how many frames it holds. */
   async end(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (!this.worker) throw new Hdf5SinkError({ code: 'WRITER_CLOSED', file: this.file ?? this.options.file, detail: 'end() before open()' });
+    if (!this.worker)
+      throw new Hdf5SinkError({
+        code: 'WRITER_CLOSED',
+        file: this.file ?? this.options.file,
+        detail: 'end() before open()',
+      });
     await this.request({ type: 'end' }, 'closed');
     this.ended = true;
     await this.worker?.terminate();
@@ -214,7 +251,14 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       let timer: NodeJS.Timeout | undefined;
       const limit = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Hdf5SinkError({ code: 'WORKER_FAILED', file: this.file ?? this.options.file, detail: `the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s` })),
+          () =>
+            reject(
+              new Hdf5SinkError({
+                code: 'WORKER_FAILED',
+                file: this.file ?? this.options.file,
+                detail: `the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s`,
+              }),
+            ),
           CLOSE_TIMEOUT_MS,
         );
       });
@@ -245,7 +289,8 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
    */
   private room(slots: number): number {
     const hold = this.options.compression === 'gzip' ? this.options.chunkFrames : 1;
-    const byPace = this.nsPerFrame > 0 ? Math.floor((this.flushEvery * 1e9 * QUEUE_SHARE_OF_FLUSH) / this.nsPerFrame) : 1;
+    const byPace =
+      this.nsPerFrame > 0 ? Math.floor((this.flushEvery * 1e9 * QUEUE_SHARE_OF_FLUSH) / this.nsPerFrame) : 1;
     return Math.min(slots, Math.max(hold, byPace, 1));
   }
 
@@ -258,10 +303,21 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
 
   private begin(frame: Frame): NonNullable<Hdf5SinkStage['layout']> {
     const frameBytes = shapeSize(frame.shape) * itemSize(frame.dtype);
-    const { batchFrames, slots } = slabPlan(Math.max(frameBytes, 1), this.options.chunkFrames, this.options.compression === 'gzip');
+    const { batchFrames, slots } = slabPlan(
+      Math.max(frameBytes, 1),
+      this.options.chunkFrames,
+      this.options.compression === 'gzip',
+    );
     const sab = new SharedArrayBuffer(slots * frameBytes);
     this.layout = { dtype: frame.dtype, shape: [...frame.shape], frameBytes, slab: new Uint8Array(sab), slots };
-    this.worker!.postMessage({ type: 'begin', dtype: frame.dtype, shape: [...frame.shape], slab: sab, slots, batchFrames } satisfies ToWorker);
+    this.worker!.postMessage({
+      type: 'begin',
+      dtype: frame.dtype,
+      shape: [...frame.shape],
+      slab: sab,
+      slots,
+      batchFrames,
+    } satisfies ToWorker);
     return this.layout;
   }
 

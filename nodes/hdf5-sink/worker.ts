@@ -40,7 +40,11 @@ function post(msg: FromWorker): void {
 
 function asSinkError(e: unknown): Hdf5SinkError {
   if (e instanceof Hdf5SinkError) return e;
-  return new Hdf5SinkError({ code: 'WRITE_FAILED', file: writer?.file, detail: e instanceof Error ? e.message : String(e) });
+  return new Hdf5SinkError({
+    code: 'WRITE_FAILED',
+    file: writer?.file,
+    detail: e instanceof Error ? e.message : String(e),
+  });
 }
 
 /** Stops for good: makes the file whole as far as it can, and tells the stage why and what the file holds. */
@@ -149,7 +153,13 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'begin': {
       const frameBytes = shapeSize(msg.shape) * itemSize(msg.dtype);
-      layout = { dtype: msg.dtype, shape: msg.shape, slab: new Uint8Array(msg.slab), frameBytes, batchFrames: msg.batchFrames };
+      layout = {
+        dtype: msg.dtype,
+        shape: msg.shape,
+        slab: new Uint8Array(msg.slab),
+        frameBytes,
+        batchFrames: msg.batchFrames,
+      };
       return;
     }
     case 'frame': {

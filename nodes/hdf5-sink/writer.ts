@@ -7,9 +7,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { itemSize, shapeSize, type DType } from '../../runtime/wire/index.ts';
-import { Hdf5SinkError, codeForErrno, codeForOsMessage, type Hdf5SinkErrorCode, type Hdf5SinkErrorData } from './errors.ts';
+import {
+  Hdf5SinkError,
+  codeForErrno,
+  codeForOsMessage,
+  type Hdf5SinkErrorCode,
+  type Hdf5SinkErrorData,
+} from './errors.ts';
 import { makeParentDir, pathIdentity, sameFile, type FileIdentity } from './fs-checks.ts';
-import { captureDiag, H5_DTYPE, loadH5wasm, type Diag, type H5, type H5File, type H5Group, type H5Module } from '../shared/h5wasm.ts';
+import {
+  captureDiag,
+  H5_DTYPE,
+  loadH5wasm,
+  type Diag,
+  type H5,
+  type H5File,
+  type H5Group,
+  type H5Module,
+} from '../shared/h5wasm.ts';
 
 /** The largest meta value (as JSON) kept as an attribute: HDF5 holds at most 64 KiB in one, with room for its header. */
 const META_ATTR_LIMIT = 60_000;
@@ -60,7 +75,9 @@ export interface FrameIn {
 
 /** The package's version, for the `patchbay_version` attribute. */
 export function patchbayVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -116,7 +133,15 @@ export class Hdf5Writer {
   private metaDirty = false;
   private failed: Hdf5SinkError | undefined;
 
-  private constructor(opts: WriterOptions, h5: H5, M: H5Module, h5file: H5File, file: string, identity: FileIdentity | undefined, reserveFd: number | undefined) {
+  private constructor(
+    opts: WriterOptions,
+    h5: H5,
+    M: H5Module,
+    h5file: H5File,
+    file: string,
+    identity: FileIdentity | undefined,
+    reserveFd: number | undefined,
+  ) {
     this.opts = opts;
     this.h5 = h5;
     this.M = M;
@@ -141,11 +166,25 @@ export class Hdf5Writer {
     const claimed = opts.claimed;
     const exists = claimed ? !claimed.created : fs.existsSync(file);
     if (exists && opts.ifExists === 'error')
-      throw new Hdf5SinkError({ code: 'FILE_EXISTS', file, param: 'ifExists', expected: 'a file that does not exist (or ifExists: append | overwrite)', received: 'an existing file' });
+      throw new Hdf5SinkError({
+        code: 'FILE_EXISTS',
+        file,
+        param: 'ifExists',
+        expected: 'a file that does not exist (or ifExists: append | overwrite)',
+        received: 'an existing file',
+      });
     makeParentDir(file);
     // Unclaimed, 'x' rather than 'w' so a file that appeared since the check is still not
     // clobbered; a claimed file is locked, and the lock created it when it is new.
-    const mode = claimed ? (claimed.created || opts.ifExists === 'overwrite' ? 'w' : 'a') : exists ? (opts.ifExists === 'append' ? 'a' : 'w') : 'x';
+    const mode = claimed
+      ? claimed.created || opts.ifExists === 'overwrite'
+        ? 'w'
+        : 'a'
+      : exists
+        ? opts.ifExists === 'append'
+          ? 'a'
+          : 'w'
+        : 'x';
     // The space of a file being replaced counts towards the reserve (a full disk is often full of the last recording).
     if (claimed && mode === 'w') fs.truncateSync(file, 0);
     // Held before the file is opened, so the disk cannot fill between the two.
@@ -164,7 +203,11 @@ export class Hdf5Writer {
     const writer = new Hdf5Writer(opts, h5, M, h5file, file, pathIdentity(file), reserve);
     try {
       if (claimed && !sameFile(writer.identity, claimed.identity))
-        throw new Hdf5SinkError({ code: 'FILE_IN_USE', file, detail: 'the file was replaced between its lock and its opening' });
+        throw new Hdf5SinkError({
+          code: 'FILE_IN_USE',
+          file,
+          detail: 'the file was replaced between its lock and its opening',
+        });
       writer.createGroup();
       writer.flush();
     } catch (e) {
@@ -215,7 +258,9 @@ export class Hdf5Writer {
     const heap = this.M.HEAPU8;
     for (let i = 0; i < k; i++) heap.set(frames[i].data, ptr + i * this.frameBytes);
     try {
-      this.call('WRITE_FAILED', () => this.M.resize_dataset(this.h5id, this.framesPath as string, [BigInt(n0 + k), ...shape.map(BigInt)]));
+      this.call('WRITE_FAILED', () =>
+        this.M.resize_dataset(this.h5id, this.framesPath as string, [BigInt(n0 + k), ...shape.map(BigInt)]),
+      );
       this.call('WRITE_FAILED', () =>
         this.M.set_dataset_data(
           this.h5id,
@@ -259,7 +304,11 @@ export class Hdf5Writer {
     this.assertUsable();
     const now = pathIdentity(this.file);
     if (!sameFile(now, this.identity)) {
-      this.failed = new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: now ? 'the file was replaced by another while recording' : 'the file was deleted while recording' });
+      this.failed = new Hdf5SinkError({
+        code: 'WRITE_FAILED',
+        file: this.file,
+        detail: now ? 'the file was replaced by another while recording' : 'the file was deleted while recording',
+      });
       throw this.failed;
     }
   }
@@ -338,7 +387,9 @@ export class Hdf5Writer {
     try {
       const names = ['seq', 'timestamps', ...(this.framesPath !== undefined ? [this.opts.dataset] : [])];
       const lengths = names.map((name) => {
-        const d = captureDiag(() => opened.get(`${this.groupPath}/${name}`)).value as { shape?: number[] | null } | null;
+        const d = captureDiag(() => opened.get(`${this.groupPath}/${name}`)).value as {
+          shape?: number[] | null;
+        } | null;
         return d?.shape?.[0] ?? 0;
       });
       return Math.min(...lengths);
@@ -362,7 +413,8 @@ export class Hdf5Writer {
 
   private assertUsable(): void {
     if (this.failed) throw this.failed;
-    if (this.h5file === undefined) throw new Hdf5SinkError({ code: 'WRITER_CLOSED', file: this.file, detail: 'the writer is closed' });
+    if (this.h5file === undefined)
+      throw new Hdf5SinkError({ code: 'WRITER_CLOSED', file: this.file, detail: 'the writer is closed' });
   }
 
   /**
@@ -370,9 +422,16 @@ export class Hdf5Writer {
    * further work. Returns the error to throw: `e`, saying so when the shrinking failed too.
    */
   private fail(e: unknown, n: number): Hdf5SinkError {
-    let err = e instanceof Hdf5SinkError ? e : new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: (e as Error).message });
+    let err =
+      e instanceof Hdf5SinkError
+        ? e
+        : new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: (e as Error).message });
     if (!this.shrinkTo(n))
-      err = new Hdf5SinkError({ ...err.toData(), message: undefined, detail: `${err.detail ?? ''}; the datasets could not be shrunk back to ${n} frames: readers see the last flush` });
+      err = new Hdf5SinkError({
+        ...err.toData(),
+        message: undefined,
+        detail: `${err.detail ?? ''}; the datasets could not be shrunk back to ${n} frames: readers see the last flush`,
+      });
     this.failed = err;
     this.n = n;
     return err;
@@ -382,7 +441,8 @@ export class Hdf5Writer {
   private shrinkTo(n: number): boolean {
     const shrink = (p: string, dims: bigint[]) => captureDiag(() => this.M.resize_dataset(this.h5id, p, dims));
     const results = [`${this.groupPath}/seq`, `${this.groupPath}/timestamps`].map((p) => shrink(p, [BigInt(n)]));
-    if (this.framesPath !== undefined && this.shape) results.push(shrink(this.framesPath, [BigInt(n), ...this.shape.map(BigInt)]));
+    if (this.framesPath !== undefined && this.shape)
+      results.push(shrink(this.framesPath, [BigInt(n), ...this.shape.map(BigInt)]));
     return !results.some((r) => r.value < 0 || r.diag);
   }
 
@@ -401,19 +461,30 @@ export class Hdf5Writer {
       this.scratchPtr = this.M._malloc(bytes);
       if (this.scratchPtr === 0) {
         this.scratchBytes = 0;
-        throw new Hdf5SinkError({ code: 'WRITE_FAILED', file: this.file, detail: `cannot allocate ${bytes} bytes in the wasm heap` });
+        throw new Hdf5SinkError({
+          code: 'WRITE_FAILED',
+          file: this.file,
+          detail: `cannot allocate ${bytes} bytes in the wasm heap`,
+        });
       }
       this.scratchBytes = bytes;
     }
     return this.scratchPtr;
   }
 
-  private writeIndex(name: 'seq' | 'timestamps', n0: number, values: BigUint64Array | BigInt64Array, ptr: number): void {
+  private writeIndex(
+    name: 'seq' | 'timestamps',
+    n0: number,
+    values: BigUint64Array | BigInt64Array,
+    ptr: number,
+  ): void {
     const p = `${this.groupPath}/${name}`;
     const k = values.length;
     this.M.HEAPU8.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), ptr);
     this.call('WRITE_FAILED', () => this.M.resize_dataset(this.h5id, p, [BigInt(n0 + k)]));
-    this.call('WRITE_FAILED', () => this.M.set_dataset_data(this.h5id, p, [BigInt(k)], [BigInt(n0)], [1n], BigInt(ptr)));
+    this.call('WRITE_FAILED', () =>
+      this.M.set_dataset_data(this.h5id, p, [BigInt(k)], [BigInt(n0)], [1n], BigInt(ptr)),
+    );
   }
 
   /** Runs an h5wasm call; a negative status or an HDF5 error stack becomes a coded error. */
@@ -439,7 +510,13 @@ export class Hdf5Writer {
   private createGroup(): void {
     const root = this.h5file as H5File;
     if (this.opts.ifExists === 'append' && root.get(this.group) !== null)
-      throw new Hdf5SinkError({ code: 'GROUP_EXISTS', file: this.file, param: 'group', expected: 'a group not yet in the file', received: this.group });
+      throw new Hdf5SinkError({
+        code: 'GROUP_EXISTS',
+        file: this.file,
+        param: 'group',
+        expected: 'a group not yet in the file',
+        received: this.group,
+      });
     let g: H5Group | undefined;
     this.call('OPEN_FAILED', () => {
       g = root.create_group(this.group);
@@ -452,7 +529,14 @@ export class Hdf5Writer {
       group.create_attribute('patchbay_version', attrs.patchbay_version);
       group.create_attribute('started', attrs.started);
       group.create_dataset({ name: 'seq', data: [], shape: [0], maxshape: [null], chunks: [INDEX_CHUNK], dtype: '<Q' });
-      group.create_dataset({ name: 'timestamps', data: [], shape: [0], maxshape: [null], chunks: [INDEX_CHUNK], dtype: '<q' });
+      group.create_dataset({
+        name: 'timestamps',
+        data: [],
+        shape: [0],
+        maxshape: [null],
+        chunks: [INDEX_CHUNK],
+        dtype: '<q',
+      });
     });
   }
 
@@ -460,11 +544,28 @@ export class Hdf5Writer {
     const frameBytes = shapeSize(shape) * itemSize(dtype);
     const chunkBytes = frameBytes * this.opts.chunkFrames;
     if (chunkBytes > MAX_CHUNK_BYTES)
-      throw new Hdf5SinkError({ code: 'BAD_PARAM', file: this.file, param: 'chunkFrames', expected: `chunks under 4 GiB (at most ${Math.floor(MAX_CHUNK_BYTES / Math.max(frameBytes, 1))} frames of this shape)`, received: String(this.opts.chunkFrames) });
+      throw new Hdf5SinkError({
+        code: 'BAD_PARAM',
+        file: this.file,
+        param: 'chunkFrames',
+        expected: `chunks under 4 GiB (at most ${Math.floor(MAX_CHUNK_BYTES / Math.max(frameBytes, 1))} frames of this shape)`,
+        received: String(this.opts.chunkFrames),
+      });
     if (frameBytes === 0)
-      throw new Hdf5SinkError({ code: 'FRAME_MISMATCH', file: this.file, expected: 'a frame with at least one element', received: `shape ${JSON.stringify(shape)}` });
+      throw new Hdf5SinkError({
+        code: 'FRAME_MISMATCH',
+        file: this.file,
+        expected: 'a frame with at least one element',
+        received: `shape ${JSON.stringify(shape)}`,
+      });
     const h5dtype = H5_DTYPE[dtype];
-    const empty = Array.isArray(h5dtype) && Array.isArray(h5dtype[0]) ? new Map([['r', []], ['i', []]]) : [];
+    const empty =
+      Array.isArray(h5dtype) && Array.isArray(h5dtype[0])
+        ? new Map([
+            ['r', []],
+            ['i', []],
+          ])
+        : [];
     const group = (this.h5file as H5File).get(this.group) as H5Group;
     this.call('WRITE_FAILED', () => {
       group.create_dataset({
@@ -474,7 +575,9 @@ export class Hdf5Writer {
         maxshape: [null, ...shape],
         chunks: [this.opts.chunkFrames, ...shape],
         dtype: h5dtype,
-        ...(this.opts.compression === 'gzip' ? { compression: 'gzip' as const, compression_opts: this.opts.level } : {}),
+        ...(this.opts.compression === 'gzip'
+          ? { compression: 'gzip' as const, compression_opts: this.opts.level }
+          : {}),
       });
     });
     this.framesPath = `${this.groupPath}/${this.opts.dataset}`;
@@ -515,7 +618,12 @@ export class Hdf5Writer {
       if (this.writtenMeta.has(key) || this.skippedMeta.get(key) === c.json) continue;
       // Meta is the source's business, the frames are the recording's: what HDF5 cannot hold
       // as an attribute is left out with a warning, and the recorder goes on.
-      let why = key === '' ? 'an attribute needs a name' : c.json.length > META_ATTR_LIMIT ? `its value has ${c.json.length} bytes, more than ${META_ATTR_LIMIT}` : undefined;
+      let why =
+        key === ''
+          ? 'an attribute needs a name'
+          : c.json.length > META_ATTR_LIMIT
+            ? `its value has ${c.json.length} bytes, more than ${META_ATTR_LIMIT}`
+            : undefined;
       if (why === undefined) {
         const { data, dtype } = attrValue(c.value);
         try {
@@ -527,23 +635,53 @@ export class Hdf5Writer {
         }
       }
       this.skippedMeta.set(key, c.json);
-      this.warnings.push(new Hdf5SinkError({ code: 'META_NOT_STORED', file: this.file, param: `meta ${JSON.stringify(key.slice(0, 40))}`, detail: why }).toData());
+      this.warnings.push(
+        new Hdf5SinkError({
+          code: 'META_NOT_STORED',
+          file: this.file,
+          param: `meta ${JSON.stringify(key.slice(0, 40))}`,
+          detail: why,
+        }).toData(),
+      );
     }
     this.metaDirty = false;
   }
 }
 
 /** Why a frame does not fit a dataset of `dtype` and `shape` (undefined ones fit anything), or undefined. */
-export function frameMismatch(file: string, dtype: DType | undefined, shape: readonly number[] | undefined, frame: Pick<FrameIn, 'dtype' | 'shape' | 'data'>): Hdf5SinkError | undefined {
+export function frameMismatch(
+  file: string,
+  dtype: DType | undefined,
+  shape: readonly number[] | undefined,
+  frame: Pick<FrameIn, 'dtype' | 'shape' | 'data'>,
+): Hdf5SinkError | undefined {
   if (dtype !== undefined && frame.dtype !== dtype)
     return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'dtype', expected: dtype, received: frame.dtype });
   if (shape !== undefined && (frame.shape.length !== shape.length || frame.shape.some((d, i) => d !== shape[i])))
-    return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'shape', expected: JSON.stringify(shape), received: JSON.stringify(frame.shape) });
+    return new Hdf5SinkError({
+      code: 'FRAME_MISMATCH',
+      file,
+      param: 'shape',
+      expected: JSON.stringify(shape),
+      received: JSON.stringify(frame.shape),
+    });
   const want = shapeSize(frame.shape) * itemSize(frame.dtype);
   if (want === 0)
-    return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'shape', expected: 'a frame with at least one element', received: JSON.stringify(frame.shape) });
+    return new Hdf5SinkError({
+      code: 'FRAME_MISMATCH',
+      file,
+      param: 'shape',
+      expected: 'a frame with at least one element',
+      received: JSON.stringify(frame.shape),
+    });
   if (frame.data.byteLength !== want)
-    return new Hdf5SinkError({ code: 'FRAME_MISMATCH', file, param: 'data', expected: `${want} bytes`, received: `${frame.data.byteLength} bytes` });
+    return new Hdf5SinkError({
+      code: 'FRAME_MISMATCH',
+      file,
+      param: 'data',
+      expected: `${want} bytes`,
+      received: `${frame.data.byteLength} bytes`,
+    });
   return undefined;
 }
 
@@ -561,7 +699,7 @@ function holdReserve(file: string, most: number): number {
     fs.unlinkSync(name);
     // Not zeros: a file system that compresses or deduplicates would store none.
     const block = Buffer.alloc(64 * 1024, 0x5a);
-    for (let done = 0; done < bytes; ) done += fs.writeSync(fd, block, 0, Math.min(block.length, bytes - done));
+    for (let done = 0; done < bytes;) done += fs.writeSync(fd, block, 0, Math.min(block.length, bytes - done));
     return fd;
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
@@ -590,7 +728,8 @@ function attrValue(v: unknown): { data: number | number[] | string | string[]; d
   if (typeof v === 'boolean') return { data: v ? 1 : 0, dtype: '<b' };
   if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))
     return { data: v as number[], dtype: (v as number[]).every((x) => Number.isSafeInteger(x)) ? '<q' : '<d' };
-  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return { data: v as string[], dtype: null };
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'))
+    return { data: v as string[], dtype: null };
   return { data: JSON.stringify(v) ?? 'null', dtype: null };
 }
 
@@ -599,7 +738,8 @@ function checkOptions(o: WriterOptions, file: string): void {
     throw new Hdf5SinkError({ code: 'BAD_PARAM', file, param, expected, received: JSON.stringify(received) });
   };
   if (!Number.isSafeInteger(o.chunkFrames) || o.chunkFrames < 1) bad('chunkFrames', 'an integer ≥ 1', o.chunkFrames);
-  if (o.compression === 'gzip' && (!Number.isInteger(o.level) || o.level < 1 || o.level > 9)) bad('level', 'an integer 1–9', o.level);
+  if (o.compression === 'gzip' && (!Number.isInteger(o.level) || o.level < 1 || o.level > 9))
+    bad('level', 'an integer 1–9', o.level);
   if (!/^[A-Za-z0-9_.-]+$/.test(o.dataset) || o.dataset === 'seq' || o.dataset === 'timestamps')
     bad('dataset', 'a name of letters, digits, _ . - other than seq and timestamps', o.dataset);
   if (o.group === '' || o.group.includes('/') || o.group === '.') bad('group', 'a non-empty name without "/"', o.group);

@@ -10,7 +10,15 @@ import { Hdf5SourceError } from './errors.ts';
 type H5Dataset = { shape: number[]; dtype: unknown; slice(ranges: [number, number][]): unknown };
 
 /** HDF5 type (as h5wasm names it) → wire dtype; complex is h5py's compound {r, i}. */
-const DTYPES: Record<string, DType> = { '<B': 'uint8', '|u1': 'uint8', '<H': 'uint16', '<h': 'int16', '<i': 'int32', '<f': 'float32', '<d': 'float64' };
+const DTYPES: Record<string, DType> = {
+  '<B': 'uint8',
+  '|u1': 'uint8',
+  '<H': 'uint16',
+  '<h': 'int16',
+  '<i': 'int32',
+  '<f': 'float32',
+  '<d': 'float64',
+};
 
 export interface Recording {
   /** Where the dataset was found: "/group/dataset". */
@@ -28,7 +36,8 @@ export interface Recording {
 /** Opens `file` and finds `dataset` in `group` (empty: the last group by name that has it, else the top level). */
 export async function openRecording(file: string, group: string, dataset: string): Promise<Recording> {
   if (!existsSync(file)) throw new Hdf5SourceError('FILE_NOT_FOUND', `${file} does not exist`, file);
-  if (statSync(file).isDirectory()) throw new Hdf5SourceError('FILE_NOT_FOUND', `${file} is a directory, not an HDF5 file`, file);
+  if (statSync(file).isDirectory())
+    throw new Hdf5SourceError('FILE_NOT_FOUND', `${file} is a directory, not an HDF5 file`, file);
   const { h5 } = await loadH5wasm();
   const { value: f, diag } = captureDiag(() => {
     try {
@@ -37,13 +46,26 @@ export async function openRecording(file: string, group: string, dataset: string
       return undefined;
     }
   });
-  if (!f || (f as unknown as { file_id?: bigint }).file_id === undefined || Number((f as unknown as { file_id: bigint }).file_id) < 0)
-    throw new Hdf5SourceError('OPEN_FAILED', `${file} could not be opened as HDF5${diag?.summary ? ` (${diag.summary})` : ''}`, file);
+  if (
+    !f ||
+    (f as unknown as { file_id?: bigint }).file_id === undefined ||
+    Number((f as unknown as { file_id: bigint }).file_id) < 0
+  )
+    throw new Hdf5SourceError(
+      'OPEN_FAILED',
+      `${file} could not be opened as HDF5${diag?.summary ? ` (${diag.summary})` : ''}`,
+      file,
+    );
   try {
     const where = findDataset(f, group, dataset);
     const d = f.get(where) as unknown as H5Dataset;
     const dtype = dtypeOf(d.dtype, where, file);
-    if (d.shape.length < 1) throw new Hdf5SourceError('BAD_DATASET', `${where} in ${file} is a scalar, not an (N, ...) dataset of frames`, file);
+    if (d.shape.length < 1)
+      throw new Hdf5SourceError(
+        'BAD_DATASET',
+        `${where} in ${file} is a scalar, not an (N, ...) dataset of frames`,
+        file,
+      );
     const [count, ...shape] = d.shape;
     const dir = where.slice(0, where.lastIndexOf('/')) || '/';
     const beside = (name: string) => {
@@ -83,7 +105,12 @@ function findDataset(f: H5File, group: string, dataset: string): string {
     if (all.includes(`/${dataset}`)) return `/${dataset}`;
   }
   const where = group === '' ? '' : ` in group ${group}`;
-  throw new Hdf5SourceError('DATASET_NOT_FOUND', `no dataset ${dataset}${where}; the file has: ${all.length ? all.join(', ') : 'no datasets'}`, undefined, all);
+  throw new Hdf5SourceError(
+    'DATASET_NOT_FOUND',
+    `no dataset ${dataset}${where}; the file has: ${all.length ? all.join(', ') : 'no datasets'}`,
+    undefined,
+    all,
+  );
 }
 
 /** Groups below this depth are not searched for datasets. */
@@ -114,7 +141,11 @@ function dtypeOf(t: unknown, where: string, file: string): DType {
     if (t[0][1] === '<f') return 'complex64';
     if (t[0][1] === '<d') return 'complex128';
   }
-  throw new Hdf5SourceError('BAD_DTYPE', `${where} in ${file} holds ${JSON.stringify(t)}, which patchbay has no frame dtype for (uint8, uint16, int16, int32, float32, float64, complex64, complex128)`, file);
+  throw new Hdf5SourceError(
+    'BAD_DTYPE',
+    `${where} in ${file} holds ${JSON.stringify(t)}, which patchbay has no frame dtype for (uint8, uint16, int16, int32, float32, float64, complex64, complex128)`,
+    file,
+  );
 }
 
 /** One frame's bytes as the wire carries them (complex compounds come from h5wasm as [r, i] pairs). */

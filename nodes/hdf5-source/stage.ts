@@ -28,9 +28,17 @@ class Hdf5SourceStage implements Stage {
     this.rec = rec;
     const stop = p.stop === 0 ? rec.count : p.stop;
     if (p.start > rec.count || stop > rec.count || p.start > stop)
-      throw new Hdf5SourceError('BAD_DATASET', `start ${p.start} and stop ${p.stop} do not fit ${rec.path}, which holds ${rec.count} frames`, p.file);
+      throw new Hdf5SourceError(
+        'BAD_DATASET',
+        `start ${p.start} and stop ${p.stop} do not fit ${rec.path}, which holds ${rec.count} frames`,
+        p.file,
+      );
     if (p.realtime && !rec.timestamps)
-      throw new Hdf5SourceError('BAD_DATASET', `realtime needs the recorded timestamps, and ${rec.path} has no timestamps dataset beside it: use fps instead`, p.file);
+      throw new Hdf5SourceError(
+        'BAD_DATASET',
+        `realtime needs the recorded timestamps, and ${rec.path} has no timestamps dataset beside it: use fps instead`,
+        p.file,
+      );
   }
 
   async run(): Promise<number> {
@@ -41,7 +49,11 @@ class Hdf5SourceStage implements Stage {
     do {
       const began = performance.now();
       for (let i = p.start; i < stop && !io.signal.aborted; i++) {
-        const due = p.realtime ? Number(rec.timestamps![i] - rec.timestamps![p.start]) / 1e6 : p.fps > 0 ? ((i - p.start) * 1000) / p.fps : 0;
+        const due = p.realtime
+          ? Number(rec.timestamps![i] - rec.timestamps![p.start]) / 1e6
+          : p.fps > 0
+            ? ((i - p.start) * 1000) / p.fps
+            : 0;
         const wait = began + due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, Math.floor(wait)));
         else if (sent % 64 === 63) await new Promise((r) => setImmediate(r)); // never waiting on a timer would starve the sockets

@@ -5,7 +5,14 @@ export const publish = {
   type: 'Publish',
   role: 'socket',
   inputs: [{ name: 'in', type: 'any', doc: 'Frames to publish' }],
-  outputs: [{ name: 'out', type: 'any', many: true, doc: 'Every subscriber gets every frame (or drops at its high-water mark)' }],
+  outputs: [
+    {
+      name: 'out',
+      type: 'any',
+      many: true,
+      doc: 'Every subscriber gets every frame (or drops at its high-water mark)',
+    },
+  ],
   params: {
     endpoint: endpointParam('Where the publisher binds, e.g. tcp://127.0.0.1:5555; empty gives an inproc endpoint'),
     topic: { kind: 'string', default: '', doc: 'Topic sent before each frame; subscribers filter on its prefix' },
@@ -18,7 +25,7 @@ export const publish = {
       max: 10_000,
       integer: true,
       unit: 'subscribers',
-      doc: 'Outside subscribers (e.g. students\' scripts) to wait for before the source starts',
+      doc: "Outside subscribers (e.g. students' scripts) to wait for before the source starts",
     },
     codec: codecParam,
   },

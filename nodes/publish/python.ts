@@ -12,7 +12,11 @@ const template: PythonTemplate = {
   body(n) {
     const { topic, codec } = n.params as ParamsOf<typeof publish>;
     const s = n.sockets.own!;
-    if (codec === 'pickle') return [`${s}.send_string(${py(topic)}, zmq.SNDMORE)`, `${s}.send_pyobj(${n.input}.data)  # pickled, as the course sends it`];
+    if (codec === 'pickle')
+      return [
+        `${s}.send_string(${py(topic)}, zmq.SNDMORE)`,
+        `${s}.send_pyobj(${n.input}.data)  # pickled, as the course sends it`,
+      ];
     return [`send_frame(${s}, ${n.input}, topic=${py(topic)})`];
   },
   end(n) {

@@ -48,7 +48,8 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
   // The graph's subscribers on this host take frames by reference at the inproc name (route.ts).
   const local = s.route.byRef ? s.inproc : undefined;
   const consumers = s.route.consumers ?? [];
-  const subsAt = (inproc: boolean) => consumers.filter((c) => c.inproc === inproc).reduce((a, c) => a + c.subscriptions, 0);
+  const subsAt = (inproc: boolean) =>
+    consumers.filter((c) => c.inproc === inproc).reduce((a, c) => a + c.subscriptions, 0);
   // Every in-graph subscriber sends one subscription per topic; outside ones are waitFor.
   const inGraphLocal = local ? subsAt(true) : 0;
   const inGraphRemote = local ? subsAt(false) : subsAt(true) + subsAt(false);
@@ -57,8 +58,17 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
   // and named while the sources wait.
   const awayConsumers = consumers.filter((c) => !ctx.runners.has(c.node));
   const awaySubs = awayConsumers.reduce((a, c) => a + c.subscriptions, 0);
-  const outer = await xpub(ctx, r, s.hwm, inGraphRemote + waitFor, local ? { ...s, inproc: undefined } : s, awayConsumers.length ? CROSS_HOST : {});
-  const inner = local ? await xpub(ctx, r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined }) : undefined;
+  const outer = await xpub(
+    ctx,
+    r,
+    s.hwm,
+    inGraphRemote + waitFor,
+    local ? { ...s, inproc: undefined } : s,
+    awayConsumers.length ? CROSS_HOST : {},
+  );
+  const inner = local
+    ? await xpub(ctx, r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined })
+    : undefined;
   const boundAt = Date.now();
   // Subscriptions of the graph's subscribers on this host that meet it over tcp or ipc.
   const here = inGraphRemote - awaySubs;
@@ -90,11 +100,22 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
     end: async (count) => {
       const eos = () => encode({ kind: 'eos', seq: count }, topic);
       const mine = localReceivers.get(s.endpoint) ?? [];
-      if (inner) await repeatEos(inner.q, eos, mine.filter((c) => c.plan.inproc), ctx.forced);
+      if (inner)
+        await repeatEos(
+          inner.q,
+          eos,
+          mine.filter((c) => c.plan.inproc),
+          ctx.forced,
+        );
       // In pickle mode the endpoint speaks only pickles: a course subscriber would choke on an end
       // of stream. It gets one only when the graph's own subscribers on other hosts need it.
       if (pickle && inGraphRemote === 0) return;
-      await repeatEos(outer.q, eos, mine.filter((c) => !inner || !c.plan.inproc), ctx.forced);
+      await repeatEos(
+        outer.q,
+        eos,
+        mine.filter((c) => !inner || !c.plan.inproc),
+        ctx.forced,
+      );
       if (pickle) return;
       // The graph's subscribers on other hosts cannot confirm either, and PUB drops at a full
       // queue: again while any of them is still subscribed (each unsubscribes as its socket
@@ -126,7 +147,14 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
 }
 
 /** An XPUB bound (or connected) as `at` says, counting subscriptions; the run's sources wait for `want` of them. */
-async function xpub(ctx: RunContext, r: Runner, hwm: number, want: number, at: PlanSocket, options: Record<string, unknown> = {}): Promise<Xpub> {
+async function xpub(
+  ctx: RunContext,
+  r: Runner,
+  hwm: number,
+  want: number,
+  at: PlanSocket,
+  options: Record<string, unknown> = {},
+): Promise<Xpub> {
   const socket = createSocket('PUB', hwm, options) as zmq.XPublisher;
   ctx.sockets.push(socket);
   await attach(socket, at);

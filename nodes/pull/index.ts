@@ -12,7 +12,9 @@ export const pull = {
     maxMessageMiB: maxMessageParam,
     bind: bindParam(true),
     frames: framesLimitParam,
-    handshake: handshakeParam('Where to answer a ventilator\'s ready request (REP, bound) once this sink is ready, as the course\'s synchronised sink does, e.g. tcp://*:5557; empty: none'),
+    handshake: handshakeParam(
+      "Where to answer a ventilator's ready request (REP, bound) once this sink is ready, as the course's synchronised sink does, e.g. tcp://*:5557; empty: none",
+    ),
   },
   socket: { own: 'PULL', side: 'bind', peerIn: 'PUSH', role: 'sink', handshake: 'REP' },
   docs: {

@@ -13,7 +13,13 @@ const template: PythonTemplate = {
   framesLimit: (n) => (n.params as ParamsOf<typeof pull>).frames,
   serve: (n) =>
     n.sockets.handshake
-      ? { socket: n.sockets.handshake, lines: [`${n.sockets.handshake}.recv()  # a ventilator asks whether this sink is ready`, `${n.sockets.handshake}.send(b"")`] }
+      ? {
+          socket: n.sockets.handshake,
+          lines: [
+            `${n.sockets.handshake}.recv()  # a ventilator asks whether this sink is ready`,
+            `${n.sockets.handshake}.send(b"")`,
+          ],
+        }
       : undefined,
 };
 

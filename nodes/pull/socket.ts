@@ -39,7 +39,8 @@ const openPull: SocketOpener = ({ ctx, runner: r, socket: s, receivers }) => {
     if (ends === 'outside' || ends === 'with-node') fromOutside(src);
     await attach(src.socket, s, outsideDoor ? 'inproc' : undefined);
     // PUSH to PULL is lossless: when every producer runs here, what they sent must have arrived.
-    if (producers.length > 0 && producers.every((p) => ctx.runners.has(p.node))) ctx.lossChecks.push(() => Math.max(0, sentBy(ctx, producers) - src.received));
+    if (producers.length > 0 && producers.every((p) => ctx.runners.has(p.node)))
+      ctx.lossChecks.push(() => Math.max(0, sentBy(ctx, producers) - src.received));
   });
   return opens;
 };
@@ -57,7 +58,10 @@ function sentBy(ctx: RunContext, producers: readonly { node: string; link?: stri
   let sent = 0;
   for (const p of producers) {
     const outputs = ctx.runners.get(p.node)?.outputs;
-    const sinks = p.link === undefined ? (outputs?.get('out') ?? []) : [...(outputs?.values() ?? [])].flat().filter((o) => o.link?.plan.text === p.link);
+    const sinks =
+      p.link === undefined
+        ? (outputs?.get('out') ?? [])
+        : [...(outputs?.values() ?? [])].flat().filter((o) => o.link?.plan.text === p.link);
     for (const o of sinks) sent += o.sent;
   }
   return sent;

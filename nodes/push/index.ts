@@ -17,10 +17,12 @@ export const push = {
       max: 10_000,
       integer: true,
       unit: 'workers',
-      doc: 'Outside workers (e.g. students\' scripts) to wait for before the source starts; needs a tcp or ipc endpoint',
+      doc: "Outside workers (e.g. students' scripts) to wait for before the source starts; needs a tcp or ipc endpoint",
     },
     codec: codecParam,
-    handshake: handshakeParam('A sink\'s ready socket (REP) to ask before the first frame, as the course\'s synchronised ventilator does, e.g. tcp://127.0.0.1:5557; empty: none'),
+    handshake: handshakeParam(
+      "A sink's ready socket (REP) to ask before the first frame, as the course's synchronised ventilator does, e.g. tcp://127.0.0.1:5557; empty: none",
+    ),
   },
   socket: { own: 'PUSH', side: 'bind', peerOut: 'PULL', role: 'ventilator', handshake: 'REQ' },
   docs: {

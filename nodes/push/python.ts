@@ -23,11 +23,14 @@ const template: PythonTemplate = {
   },
   body(n) {
     const s = n.sockets.own!;
-    return (n.params as ParamsOf<typeof push>).codec === 'pickle' ? [`${s}.send_pyobj(${n.input}.data)  # pickled, as the course sends it`] : [`send_frame(${s}, ${n.input})`];
+    return (n.params as ParamsOf<typeof push>).codec === 'pickle'
+      ? [`${s}.send_pyobj(${n.input}.data)  # pickled, as the course sends it`]
+      : [`send_frame(${s}, ${n.input})`];
   },
   end(n) {
     const s = n.sockets.own!;
-    if ((n.params as ParamsOf<typeof push>).codec === 'pickle') return [`# ${n.id}: pickle mode sends no end of stream (recv_pyobj() could not read one)`];
+    if ((n.params as ParamsOf<typeof push>).codec === 'pickle')
+      return [`# ${n.id}: pickle mode sends no end of stream (recv_pyobj() could not read one)`];
     const workers = Math.max(1, n.peers);
     return [
       `# ${n.id}: end of stream, one for each of the graph's ${workers} worker${workers === 1 ? '' : 's'} (a worker stops at the first it sees)`,

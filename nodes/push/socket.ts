@@ -18,7 +18,9 @@ import type { push } from './index.ts';
 /** How long a ventilator goes on sending end of stream while outside workers are still connected, ms. */
 const OUTSIDE_PUSH_EOS_MS = 2000;
 
-const openVentilator: SocketOpener = (own) => [() => (own.socket.route.handshake ? askReady(own.ctx, own.runner, own.socket) : ventilate(own))];
+const openVentilator: SocketOpener = (own) => [
+  () => (own.socket.route.handshake ? askReady(own.ctx, own.runner, own.socket) : ventilate(own)),
+];
 export default openVentilator;
 
 async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers }: OwnSocket): Promise<void> {
@@ -40,7 +42,9 @@ async function ventilate({ ctx, runner: r, socket: s, receivers: localReceivers 
     const here = inGraphRemote - away.length;
     r.waiting = () => {
       const joined = Math.max(0, peers - here);
-      return peers < want ? { what: 'workers', want: waitFor + away.length, joined, ...(away.length ? { from: away } : {}) } : undefined;
+      return peers < want
+        ? { what: 'workers', want: waitFor + away.length, joined, ...(away.length ? { from: away } : {}) }
+        : undefined;
     };
   }
   // Shown live on the node: the workers connected that are not the graph's own on this host.

@@ -4,7 +4,13 @@ export const python = {
   type: 'Python',
   role: 'compute',
   inputs: [{ name: 'in', type: 'any', doc: 'Frames of any dtype and shape: process() gets each as a numpy array' }],
-  outputs: [{ name: 'out', type: 'any', doc: 'What process() returns: one frame per array, in input order, with the input frame\'s seq, t and meta' }],
+  outputs: [
+    {
+      name: 'out',
+      type: 'any',
+      doc: "What process() returns: one frame per array, in input order, with the input frame's seq, t and meta",
+    },
+  ],
   params: {
     script: {
       kind: 'string',
@@ -17,7 +23,7 @@ export const python = {
     python: {
       kind: 'string',
       default: 'python3',
-      doc: 'The interpreter (a name on PATH or a path, e.g. a virtualenv\'s bin/python); it needs numpy and pyzmq',
+      doc: "The interpreter (a name on PATH or a path, e.g. a virtualenv's bin/python); it needs numpy and pyzmq",
     },
     workers: {
       kind: 'number',
@@ -34,10 +40,10 @@ export const python = {
   docs: {
     summary: 'Your own processing step, written in Python with numpy',
     description:
-      'The course\'s worker, written by you: each frame is given to process(frame, header) in your script, run by ' +
-      '`workers` Python processes that patchbay starts and supervises. Frames travel to them in patchbay\'s wire format ' +
+      "The course's worker, written by you: each frame is given to process(frame, header) in your script, run by " +
+      "`workers` Python processes that patchbay starts and supervises. Frames travel to them in patchbay's wire format " +
       'over ipc:// sockets (no pickles, no copies on the Python side) and come back in the order they came in. The ' +
-      'script\'s prints appear in the run\'s output prefixed with the node\'s id; an exception in process() stops the ' +
+      "script's prints appear in the run's output prefixed with the node's id; an exception in process() stops the " +
       'run with its traceback, the frames before it passed on.',
   },
 } as const satisfies NodeDecl;

@@ -9,7 +9,12 @@ import type { DType } from '../../runtime/wire/index.ts';
 export type StartReport =
   | { ok: true; executable: string; pid: number; numpy: string }
   | { error: 'MODULE_MISSING'; module: string; package: string; pip: string; executable: string; detail: string }
-  | { error: 'SCRIPT_MISSING' | 'SCRIPT_SYNTAX' | 'SCRIPT_FAILED' | 'SCRIPT_NO_PROCESS'; path: string; executable: string; detail?: string };
+  | {
+      error: 'SCRIPT_MISSING' | 'SCRIPT_SYNTAX' | 'SCRIPT_FAILED' | 'SCRIPT_NO_PROCESS';
+      path: string;
+      executable: string;
+      detail?: string;
+    };
 
 /** The first part of the harness's answer to one frame; an `out` reply's payloads follow it, one part each. */
 export type Reply =

@@ -63,7 +63,8 @@ export class PythonStage implements Stage {
 
   async open(): Promise<void> {
     const node = this.io.node.id;
-    if (!existsSync(this.script)) throw new PythonNodeError('SCRIPT_MISSING', `script: ${this.script} does not exist`, node);
+    if (!existsSync(this.script))
+      throw new PythonNodeError('SCRIPT_MISSING', `script: ${this.script} does not exist`, node);
     // mkdtemp makes it 0700: the sockets in it are this user's alone.
     this.dir = mkdtempSync(path.join(tmpdir(), 'patchbay-python-'));
     this.workers = Array.from(
@@ -147,16 +148,25 @@ export class PythonStage implements Stage {
     this.io.stats.queueDepth = this.inFlight.length;
     const node = this.io.node.id;
     if (reply.kind === 'error') {
-      const what = reply.code === 'PROCESS_RAISED' ? 'process() raised' : 'process() returned something patchbay cannot send';
+      const what =
+        reply.code === 'PROCESS_RAISED' ? 'process() raised' : 'process() returned something patchbay cannot send';
       throw new PythonNodeError(reply.code, `${what} on the frame of seq ${frame.seq}:\n${reply.message}`, node);
     }
     if (payloads.length !== reply.outputs.length)
-      throw new PythonNodeError('BAD_RESULT', `the harness sent ${payloads.length} payloads for ${reply.outputs.length} arrays (seq ${frame.seq})`, node);
+      throw new PythonNodeError(
+        'BAD_RESULT',
+        `the harness sent ${payloads.length} payloads for ${reply.outputs.length} arrays (seq ${frame.seq})`,
+        node,
+      );
     const meta = reply.meta !== undefined && Object.keys(reply.meta).length > 0 ? reply.meta : undefined;
     for (const [i, out] of reply.outputs.entries()) {
       const data = payloads[i];
       if (data.byteLength !== shapeSize(out.shape) * itemSize(out.dtype))
-        throw new PythonNodeError('BAD_RESULT', `array ${i} of seq ${frame.seq}: ${data.byteLength} bytes for shape ${JSON.stringify(out.shape)} of ${out.dtype}`, node);
+        throw new PythonNodeError(
+          'BAD_RESULT',
+          `array ${i} of seq ${frame.seq}: ${data.byteLength} bytes for shape ${JSON.stringify(out.shape)} of ${out.dtype}`,
+          node,
+        );
       const next: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: out.dtype, shape: out.shape, data };
       if (meta) next.meta = meta;
       await this.io.emit('out', next);

@@ -108,10 +108,14 @@ export class PythonWorker {
     // stdin is never written; a closed pipe (the harness gone) is no error of ours.
     child.stdin?.on('error', () => undefined);
     const spawnError = new Promise<Error>((r) => child.once('error', r));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
     this.exited = Promise.race([exit.then(() => undefined), spawnError.then(() => undefined)]);
     const notStarted = (e: Error) =>
-      this.startError(`python: ${this.o.python} could not be started: ${e.message} (is Python installed? set python: to an interpreter's path)`);
+      this.startError(
+        `python: ${this.o.python} could not be started: ${e.message} (is Python installed? set python: to an interpreter's path)`,
+      );
     const line = await Promise.race([firstLine(child.stdio[3] as Readable), spawnError]);
     if (line instanceof Error) throw notStarted(line);
     let parsed: StartReport | undefined;
@@ -127,7 +131,9 @@ export class PythonWorker {
       await Promise.all(this.drained);
       const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
       const said = stderrTail.length > 0 ? `: ${stderrTail.join('\n')}` : '';
-      throw this.startError(`python: ${this.o.python} (${whichPython(this.o.python)}) ${how} before patchbay's harness started (is it a Python 3 interpreter?)${said}`);
+      throw this.startError(
+        `python: ${this.o.python} (${whichPython(this.o.python)}) ${how} before patchbay's harness started (is it a Python 3 interpreter?)${said}`,
+      );
     }
     if ('ok' in parsed) {
       void exit.then(({ code, signal }) => this.died(code, signal));
@@ -140,7 +146,10 @@ export class PythonWorker {
   /** Sends one frame (wire header and payload) and resolves with the harness's answer: [reply, payloads...]. */
   run(header: string, data: Uint8Array): Promise<{ reply: Reply; payloads: Buffer[] }> {
     const queue = this.queue;
-    if (!queue) return Promise.reject(new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} is not running`, this.o.node));
+    if (!queue)
+      return Promise.reject(
+        new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} is not running`, this.o.node),
+      );
     const answer = new Promise<Buffer[]>((resolve, reject) => this.pending.push({ resolve, reject }));
     if (this.pending.length === 1) void this.receiveLoop();
     queue.send([header, data]).catch((e: unknown) => this.pending.shift()?.reject(e));
@@ -165,7 +174,10 @@ export class PythonWorker {
     this.socket?.close();
     this.socket = undefined;
     this.queue = undefined;
-    for (const p of this.pending.splice(0)) p.reject(new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} was closed with a frame pending`, this.o.node));
+    for (const p of this.pending.splice(0))
+      p.reject(
+        new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} was closed with a frame pending`, this.o.node),
+      );
   }
 
   /** Answers arrive in the order frames were sent: each resolves the oldest pending one. */
@@ -188,7 +200,11 @@ export class PythonWorker {
   private died(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.closing) return;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const e = new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} of ${this.o.count} (${this.o.python}, pid ${this.child?.pid}) ${how} while the node ran`, this.o.node);
+    const e = new PythonNodeError(
+      'WORKER_DIED',
+      `worker ${this.o.index + 1} of ${this.o.count} (${this.o.python}, pid ${this.child?.pid}) ${how} while the node ran`,
+      this.o.node,
+    );
     // Nothing more is sent to it (a second receive loop would meet the first one's pending receive).
     this.queue = undefined;
     for (const p of this.pending.splice(0)) p.reject(e);
@@ -212,9 +228,17 @@ export class PythonWorker {
       case 'SCRIPT_MISSING':
         return new PythonNodeError('SCRIPT_MISSING', `script: ${r.path} does not exist`, node);
       case 'SCRIPT_SYNTAX':
-        return new PythonNodeError('SCRIPT_SYNTAX', `script: ${r.path} has a syntax error (${py}):\n${r.detail ?? ''}`, node);
+        return new PythonNodeError(
+          'SCRIPT_SYNTAX',
+          `script: ${r.path} has a syntax error (${py}):\n${r.detail ?? ''}`,
+          node,
+        );
       case 'SCRIPT_FAILED':
-        return new PythonNodeError('SCRIPT_FAILED', `script: ${r.path} raised while loading (${py}):\n${r.detail ?? ''}`, node);
+        return new PythonNodeError(
+          'SCRIPT_FAILED',
+          `script: ${r.path} raised while loading (${py}):\n${r.detail ?? ''}`,
+          node,
+        );
       case 'SCRIPT_NO_PROCESS':
         return new PythonNodeError(
           'SCRIPT_NO_PROCESS',

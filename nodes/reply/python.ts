@@ -20,16 +20,31 @@ const template: PythonTemplate = {
   serve(n) {
     const s = n.sockets.own!;
     const lines = [`${n.name}_request = ${s}.recv()`];
-    if (pickled(n)) lines.push(`if ${n.name}_request == b"stop":`, `    ${s}.send_string("Stopping server")`, `elif ${n.name}_latest is not ${n.name}_sent:`);
+    if (pickled(n))
+      lines.push(
+        `if ${n.name}_request == b"stop":`,
+        `    ${s}.send_string("Stopping server")`,
+        `elif ${n.name}_latest is not ${n.name}_sent:`,
+      );
     else lines.push(`if ${n.name}_latest is not ${n.name}_sent:`);
     lines.push(...sendLatest(n, '    '), 'else:', `    ${n.name}_waiting = True`);
     return { socket: s, lines };
   },
-  body: (n) => [`${n.name}_latest = ${n.input}`, `if ${n.name}_waiting:`, ...sendLatest(n, '    '), `    ${n.name}_waiting = False`],
+  body: (n) => [
+    `${n.name}_latest = ${n.input}`,
+    `if ${n.name}_waiting:`,
+    ...sendLatest(n, '    '),
+    `    ${n.name}_waiting = False`,
+  ],
   end(n) {
     const s = n.sockets.own!;
     const last = pickled(n)
-      ? [`if ${n.name}_latest is not None:`, `    ${s}.send_pyobj(${n.name}_latest.data)`, 'else:', `    ${s}.send_string("Stopping server")`]
+      ? [
+          `if ${n.name}_latest is not None:`,
+          `    ${s}.send_pyobj(${n.name}_latest.data)`,
+          'else:',
+          `    ${s}.send_string("Stopping server")`,
+        ]
       : [`send_eos(${s}, ${n.count})`];
     return [
       `# ${n.id}: the input has ended: requests get ${pickled(n) ? 'the last frame again' : 'end of stream'}, until none comes for a second`,
@@ -44,7 +59,10 @@ const template: PythonTemplate = {
 
 function sendLatest(n: { name: string; params: object; sockets: { own?: string } }, pad: string): string[] {
   const s = n.sockets.own!;
-  return [pickled(n) ? `${pad}${s}.send_pyobj(${n.name}_latest.data)` : `${pad}send_frame(${s}, ${n.name}_latest)`, `${pad}${n.name}_sent = ${n.name}_latest`];
+  return [
+    pickled(n) ? `${pad}${s}.send_pyobj(${n.name}_latest.data)` : `${pad}send_frame(${s}, ${n.name}_latest)`,
+    `${pad}${n.name}_sent = ${n.name}_latest`,
+  ];
 }
 
 export default template;

@@ -68,7 +68,9 @@ const replyStage: StageFactory = (io) => {
     async open() {
       socket = createSocket('REP', plan.hwm) as zmq.Reply;
       await attach(socket, plan);
-      serve(socket).catch((e: Error) => io.warn(new ExecError('SOCKET_ERROR', `REP ${plan.endpoint}: ${e.message}`, io.node.id)));
+      serve(socket).catch((e: Error) =>
+        io.warn(new ExecError('SOCKET_ERROR', `REP ${plan.endpoint}: ${e.message}`, io.node.id)),
+      );
     },
     async receive(_port, frame) {
       received++;

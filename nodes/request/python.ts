@@ -18,7 +18,11 @@ const template: PythonTemplate = {
   body(n, emit) {
     const { request: text, timeoutMs, endpoint } = n.params as Params;
     const s = n.sockets.own!;
-    const fail = (why: string) => [`    print(${py(`${n.id}: ${why}`)}, file=sys.stderr)`, '    status = 1', '    break'];
+    const fail = (why: string) => [
+      `    print(${py(`${n.id}: ${why}`)}, file=sys.stderr)`,
+      '    status = 1',
+      '    break',
+    ];
     return [
       `${s}.send_string(${py(text === '' ? PATCHBAY_REQUEST : text)})`,
       `if not ${s}.poll(${timeoutMs}):`,

@@ -47,19 +47,34 @@ const requestStage: StageFactory = (io) => {
           } catch (e) {
             if (io.signal.aborted) break;
             if ((e as { code?: string }).code === 'EAGAIN')
-              throw new ExecError('REQUEST_TIMEOUT', `no reply from ${plan.endpoint} within ${timeoutMs} ms`, io.node.id);
+              throw new ExecError(
+                'REQUEST_TIMEOUT',
+                `no reply from ${plan.endpoint} within ${timeoutMs} ms`,
+                io.node.id,
+              );
             throw e;
           }
           let msg;
           try {
             // A course server answers send_pyobj(frame): a pickled numpy array.
-            msg = parts.length === 1 && isPickle(parts[0]) ? { kind: 'frame' as const, seq: n, t: nowNs(), ...decodePickle(parts[0]) } : decode(parts).msg;
+            msg =
+              parts.length === 1 && isPickle(parts[0])
+                ? { kind: 'frame' as const, seq: n, t: nowNs(), ...decodePickle(parts[0]) }
+                : decode(parts).msg;
           } catch (e) {
             // Not a frame at all (a server of text, or of pickles of other things): asking again
             // would get the same answer forever. A frame that is broken is that frame's error.
             if (!looksLikeFrame(parts) || (e instanceof WireError && e.code === 'PICKLE_NOT_ARRAY'))
-              throw new ExecError('BAD_REPLY', `${plan.endpoint} answered ${describeReply(parts, e)}, not a frame: is it a frame server? (set request to what it expects, e.g. read)`, io.node.id);
-            io.warn(e instanceof WireError ? e : new WireError('BAD_HEADER', `reply could not be read: ${(e as Error).message}`));
+              throw new ExecError(
+                'BAD_REPLY',
+                `${plan.endpoint} answered ${describeReply(parts, e)}, not a frame: is it a frame server? (set request to what it expects, e.g. read)`,
+                io.node.id,
+              );
+            io.warn(
+              e instanceof WireError
+                ? e
+                : new WireError('BAD_HEADER', `reply could not be read: ${(e as Error).message}`),
+            );
             continue;
           }
           if (msg.kind === 'eos') break;
@@ -91,5 +106,7 @@ function describeReply(parts: readonly Buffer[], e: unknown): string {
   if (isPickle(first)) return (e as Error).message.replace(/;.*$/, '');
   const text = first.toString('utf8', 0, Math.min(first.length, 60));
   const printable = /^[\x20-\x7e]*$/.test(text);
-  return printable ? `the text ${JSON.stringify(text)}${first.length > 60 ? '...' : ''}` : `${first.length} bytes that are neither a frame nor text`;
+  return printable
+    ? `the text ${JSON.stringify(text)}${first.length > 60 ? '...' : ''}`
+    : `${first.length} bytes that are neither a frame nor text`;
 }

@@ -21,4 +21,7 @@ export interface ScriptHeader {
 }
 
 /** The default export of a Script node's module. Return undefined (or []) to drop the frame. */
-export type ScriptFunction = (frame: ScriptFrame, header: ScriptHeader) => ScriptFrame | ScriptFrame[] | undefined | Promise<ScriptFrame | ScriptFrame[] | undefined>;
+export type ScriptFunction = (
+  frame: ScriptFrame,
+  header: ScriptHeader,
+) => ScriptFrame | ScriptFrame[] | undefined | Promise<ScriptFrame | ScriptFrame[] | undefined>;

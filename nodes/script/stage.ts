@@ -39,7 +39,14 @@ class ScriptStage implements Stage {
       threads * IN_FLIGHT_PER_THREAD,
       (depth) => (io.stats.queueDepth = depth),
       // The function's exception fails the node, saying on which frame.
-      (e, frame) => (e instanceof ExecError ? e : new ExecError('STAGE_FAILED', `${path.basename(this.module)} threw on frame ${frame.seq}: ${firstLines(e)}`, io.node.id)),
+      (e, frame) =>
+        e instanceof ExecError
+          ? e
+          : new ExecError(
+              'STAGE_FAILED',
+              `${path.basename(this.module)} threw on frame ${frame.seq}: ${firstLines(e)}`,
+              io.node.id,
+            ),
     );
   }
 
@@ -50,12 +57,16 @@ class ScriptStage implements Stage {
     // A thread keeps the module it loaded: a pool is reused only for the same file, unchanged.
     const st = statSync(this.module);
     this.kind = `${WORKER.href} ${this.threads} ${this.module} ${st.mtimeMs} ${st.size}`;
-    this.pool = borrowPool(this.kind, () => new Piscina<ScriptTask, ScriptResult>({
-      ...tsWorkerOptions(WORKER),
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
-    }));
+    this.pool = borrowPool(
+      this.kind,
+      () =>
+        new Piscina<ScriptTask, ScriptResult>({
+          ...tsWorkerOptions(WORKER),
+          minThreads: this.threads,
+          maxThreads: this.threads,
+          idleTimeout: Number.POSITIVE_INFINITY,
+        }),
+    );
     try {
       await this.pool.run({ module: this.module, check: true });
     } catch (e) {
@@ -100,7 +111,14 @@ class ScriptStage implements Stage {
     this.io.stats.busyNs += result.busyNs;
     this.io.stats.bytesCopied += result.bytesCopied;
     for (const r of result.frames) {
-      const next: Frame = { kind: 'frame', seq: frame.seq, t: frame.t, dtype: r.dtype, shape: r.shape, data: new Uint8Array(r.buffer) };
+      const next: Frame = {
+        kind: 'frame',
+        seq: frame.seq,
+        t: frame.t,
+        dtype: r.dtype,
+        shape: r.shape,
+        data: new Uint8Array(r.buffer),
+      };
       if (frame.meta !== undefined) next.meta = frame.meta;
       await this.io.emit('out', next);
     }
@@ -110,7 +128,11 @@ class ScriptStage implements Stage {
 /** An exception's message and the first lines of its stack that name the module. */
 function firstLines(e: unknown): string {
   const err = e as Error;
-  const where = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l) && !l.includes('node_modules') && !l.includes('nodes/script/worker')).slice(0, 2).map((l) => l.trim());
+  const where = (err.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l) && !l.includes('node_modules') && !l.includes('nodes/script/worker'))
+    .slice(0, 2)
+    .map((l) => l.trim());
   return [err.message, ...where].join(' | ');
 }
 

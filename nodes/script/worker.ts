@@ -30,8 +30,14 @@ export interface ScriptResult {
 }
 
 const VIEWS: Record<DType, { new (b: ArrayBufferLike, o: number, n: number): Pixels; BYTES_PER_ELEMENT: number }> = {
-  uint8: Uint8Array, uint16: Uint16Array, int16: Int16Array, int32: Int32Array,
-  float32: Float32Array, float64: Float64Array, complex64: Float32Array, complex128: Float64Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  complex64: Float32Array,
+  complex128: Float64Array,
 };
 
 let loaded: { module: string; fn: ScriptFunction } | undefined;
@@ -45,7 +51,8 @@ async function load(module: string): Promise<ScriptFunction> {
   } catch (e) {
     throw new Error(`${module} could not be loaded: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (typeof mod.default !== 'function') throw new Error(`${module} has no default export function (export default (frame, header) => frame)`);
+  if (typeof mod.default !== 'function')
+    throw new Error(`${module} has no default export function (export default (frame, header) => frame)`);
   loaded = { module, fn: mod.default as ScriptFunction };
   return loaded.fn;
 }
@@ -65,7 +72,10 @@ export default async function scriptTask(task: ScriptTask): Promise<ScriptResult
   const dtype = task.dtype!;
   const View = VIEWS[dtype];
   const view = new View(task.slab!, task.offset!, task.bytes! / View.BYTES_PER_ELEMENT);
-  const out = await fn({ data: view, shape: task.shape!, dtype }, { seq: task.seq!, t: BigInt(task.t!), ...(task.meta ? { meta: task.meta } : {}) });
+  const out = await fn(
+    { data: view, shape: task.shape!, dtype },
+    { seq: task.seq!, t: BigInt(task.t!), ...(task.meta ? { meta: task.meta } : {}) },
+  );
   const list = out === undefined ? [] : Array.isArray(out) ? out : [out];
   let bytesCopied = 0;
   const frames: ScriptResult['frames'] = [];
@@ -74,7 +84,13 @@ export default async function scriptTask(task: ScriptTask): Promise<ScriptResult
     check(f, i);
     const want = shapeSize(f.shape) * itemSize(f.dtype);
     let buffer: ArrayBuffer;
-    if (f.data.buffer instanceof ArrayBuffer && f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength && !transfer.includes(f.data.buffer)) buffer = f.data.buffer;
+    if (
+      f.data.buffer instanceof ArrayBuffer &&
+      f.data.byteOffset === 0 &&
+      f.data.byteLength === f.data.buffer.byteLength &&
+      !transfer.includes(f.data.buffer)
+    )
+      buffer = f.data.buffer;
     else {
       // In the slab (the next frame reuses it), a part of a bigger buffer, or returned twice: a copy of its own.
       buffer = new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength).slice().buffer;
@@ -90,9 +106,15 @@ export default async function scriptTask(task: ScriptTask): Promise<ScriptResult
 /** A returned frame must say what it is, and its bytes must be what its shape and dtype say. */
 function check(f: ScriptFrame, i: number): void {
   const which = `result ${i}`;
-  if (!f || typeof f !== 'object' || !ArrayBuffer.isView(f.data)) throw new Error(`${which} is not a frame: return { data: <typed array>, shape, dtype }`);
-  if (!Array.isArray(f.shape) || f.shape.length === 0 || !f.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${which}: shape must be a non-empty list of non-negative integers`);
-  if (!(f.dtype in VIEWS)) throw new Error(`${which}: dtype ${JSON.stringify(f.dtype)} is not one of ${Object.keys(VIEWS).join(', ')}`);
+  if (!f || typeof f !== 'object' || !ArrayBuffer.isView(f.data))
+    throw new Error(`${which} is not a frame: return { data: <typed array>, shape, dtype }`);
+  if (!Array.isArray(f.shape) || f.shape.length === 0 || !f.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new Error(`${which}: shape must be a non-empty list of non-negative integers`);
+  if (!(f.dtype in VIEWS))
+    throw new Error(`${which}: dtype ${JSON.stringify(f.dtype)} is not one of ${Object.keys(VIEWS).join(', ')}`);
   const want = shapeSize(f.shape) * itemSize(f.dtype);
-  if (f.data.byteLength !== want) throw new Error(`${which}: data has ${f.data.byteLength} bytes, shape ${JSON.stringify(f.shape)} of ${f.dtype} needs ${want}`);
+  if (f.data.byteLength !== want)
+    throw new Error(
+      `${which}: data has ${f.data.byteLength} bytes, shape ${JSON.stringify(f.shape)} of ${f.dtype} needs ${want}`,
+    );
 }

@@ -28,8 +28,14 @@ export const H5_DTYPE: Record<DType, H5Dtype> = {
   int32: '<i',
   float32: '<f',
   float64: '<d',
-  complex64: [['r', '<f'], ['i', '<f']],
-  complex128: [['r', '<d'], ['i', '<d']],
+  complex64: [
+    ['r', '<f'],
+    ['i', '<f'],
+  ],
+  complex128: [
+    ['r', '<d'],
+    ['i', '<d'],
+  ],
 };
 
 export interface Diag {
@@ -51,7 +57,13 @@ type WriteSync = typeof fs.writeSync;
 export function captureDiag<T>(fn: () => T): { value: T; diag?: Diag } {
   const original: WriteSync = fs.writeSync;
   const chunks: string[] = [];
-  const capture = function (fd: number, buffer: string | NodeJS.ArrayBufferView, a?: unknown, b?: unknown, c?: unknown): number {
+  const capture = function (
+    fd: number,
+    buffer: string | NodeJS.ArrayBufferView,
+    a?: unknown,
+    b?: unknown,
+    c?: unknown,
+  ): number {
     if (fd !== 2) return (original as (...args: unknown[]) => number).call(fs, fd, buffer, a, b, c);
     if (typeof buffer === 'string') {
       chunks.push(buffer);

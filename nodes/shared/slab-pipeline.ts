@@ -36,7 +36,11 @@ export class SlabPipeline {
    * Copies `frame` into a free slot, starts `run` on it, and, in input order, `finish`es with
    * the result. Resolves once the frame is in flight (backpressure: waits while the pipeline is full).
    */
-  async submit<R>(frame: Frame, run: (slab: SharedArrayBuffer, offset: number) => Promise<R>, finish: (result: R) => Promise<void>): Promise<void> {
+  async submit<R>(
+    frame: Frame,
+    run: (slab: SharedArrayBuffer, offset: number) => Promise<R>,
+    finish: (result: R) => Promise<void>,
+  ): Promise<void> {
     this.rethrow();
     while (this.inFlight.length >= this.maxInFlight) {
       await this.inFlight[0].done.catch(() => undefined);

@@ -24,14 +24,20 @@ async function planOf(file: string, io: CliIO): Promise<Plan | undefined> {
   const loaded = loadGraph(await readGraphFile(file), file);
   for (const e of loaded.errors) io.stderr.write(formatError(file, e) + '\n');
   if (!loaded.graph || loaded.errors.some((e) => e.severity === 'error')) return undefined;
-  return compileGraph({ ...loaded.graph, name: loaded.graph.name ?? basename(file).replace(/\.ya?ml$/, '') }, loaded.analysis);
+  return compileGraph(
+    { ...loaded.graph, name: loaded.graph.name ?? basename(file).replace(/\.ya?ml$/, '') },
+    loaded.analysis,
+  );
 }
 
 /** Refuses, writing nothing, when any of `files` is there and --force was not given. */
 function refuseExisting(files: string[], force: boolean | undefined): void {
   const existing = files.filter((f) => existsSync(f));
   if (existing.length && !force)
-    throw new ExportError('FILE_EXISTS', `${existing.join(', ')} ${existing.length === 1 ? 'exists' : 'exist'}; nothing written (--force replaces them)`);
+    throw new ExportError(
+      'FILE_EXISTS',
+      `${existing.join(', ')} ${existing.length === 1 ? 'exists' : 'exist'}; nothing written (--force replaces them)`,
+    );
 }
 
 /** A path as a POSIX shell reads it back: single-quoted when it holds anything but `A-Za-z0-9_@%+=:,./-`. */
@@ -47,46 +53,68 @@ export const exportCommand: CliCommand = async (argv, io) => {
     out: { type: 'string' },
     force: { type: 'boolean' },
   });
-  if (values.python && values.systemd) throw new UsageError('export writes one format at a time: --python or --systemd');
+  if (values.python && values.systemd)
+    throw new UsageError('export writes one format at a time: --python or --systemd');
   if (values.systemd) {
-    if (positionals.length !== 1) throw new UsageError('export --systemd takes one graph file (the directory it writes to is --out DIR)');
+    if (positionals.length !== 1)
+      throw new UsageError('export --systemd takes one graph file (the directory it writes to is --out DIR)');
     return exportSystemd(positionals[0], values, io);
   }
   if (!values.python) throw new UsageError('export needs --python or --systemd (the formats it writes)');
-  if (values.out !== undefined) throw new UsageError('--out is for --systemd; export --python takes its directory as its second argument');
+  if (values.out !== undefined)
+    throw new UsageError('--out is for --systemd; export --python takes its directory as its second argument');
   if (positionals.length !== 2) throw new UsageError('export takes a graph file and a directory');
   const [file, dir] = positionals;
   const plan = await planOf(file, io);
   if (!plan) return 1;
   checkHost(plan, values.host);
   const scripts = await exportPython(plan, values.host);
-  refuseExisting(scripts.map((s) => join(dir, s.file)), values.force);
+  refuseExisting(
+    scripts.map((s) => join(dir, s.file)),
+    values.force,
+  );
   await mkdir(dir, { recursive: true });
   for (const s of scripts) await writeFile(join(dir, s.file), s.text, { mode: 0o755 });
-  io.stdout.write(`wrote ${plural(scripts.length, 'script')} to ${dir}${values.host ? ` (host ${values.host})` : ''}; each prints "ready" once its sockets are open, start them in any order:\n`);
+  io.stdout.write(
+    `wrote ${plural(scripts.length, 'script')} to ${dir}${values.host ? ` (host ${values.host})` : ''}; each prints "ready" once its sockets are open, start them in any order:\n`,
+  );
   for (const s of scripts) io.stdout.write(`  python3 ${join(dir, s.file)}    # ${s.nodes.join(', ')}\n`);
   if (values.host) io.stdout.write(`the rest of the graph: patchbay run ${file} --host NAME for each other host\n`);
   return 0;
 };
 
-async function exportSystemd(file: string, values: { host?: string; out?: string; force?: boolean }, io: CliIO): Promise<number> {
+async function exportSystemd(
+  file: string,
+  values: { host?: string; out?: string; force?: boolean },
+  io: CliIO,
+): Promise<number> {
   const plan = await planOf(file, io);
   if (!plan) return 1;
   const hosts = [...new Set(plan.nodes.flatMap((n) => (n.host === undefined ? [] : [n.host])))];
   // A graph without hosts runs whole on one machine: its unit needs no --host.
   if (values.host === undefined && hosts.length)
-    throw new UsageError(`export --systemd needs --host NAME: a unit runs one host's part; the graph's hosts: ${hosts.join(', ')}`);
+    throw new UsageError(
+      `export --systemd needs --host NAME: a unit runs one host's part; the graph's hosts: ${hosts.join(', ')}`,
+    );
   checkHost(plan, values.host);
   // The service runs as whoever exported it, as their `patchbay run` would: the recordings are theirs (systemd's default is root).
   const me = userInfo();
-  const unit = systemdUnit({ graph: plan.name, host: values.host, file: resolve(file), command: patchbayCommand(), user: me.uid === 0 ? undefined : me.username });
+  const unit = systemdUnit({
+    graph: plan.name,
+    host: values.host,
+    file: resolve(file),
+    command: patchbayCommand(),
+    user: me.uid === 0 ? undefined : me.username,
+  });
   const dir = values.out ?? '.';
   const path = join(dir, unit.file);
   refuseExisting([path], values.force);
   await mkdir(dir, { recursive: true });
   await writeFile(path, unit.text);
   const part = values.host === undefined ? file : `host ${values.host}'s part of ${file}`;
-  io.stdout.write(`wrote ${path}: a systemd unit that runs ${part}; to install it and start it now and at every boot:\n`);
+  io.stdout.write(
+    `wrote ${path}: a systemd unit that runs ${part}; to install it and start it now and at every boot:\n`,
+  );
   io.stdout.write(`  sudo cp ${shellWord(path)} /etc/systemd/system/ && sudo systemctl enable --now ${unit.file}\n`);
   io.stdout.write(`its log: journalctl -u ${unit.file}\n`);
   return 0;

@@ -16,10 +16,15 @@ export const keysCommand: CliCommand = async (argv, io) => {
     dir: { type: 'string' },
     force: { type: 'boolean' },
   });
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'keys takes one name' : 'keys needs a name for the pair (the machine\'s, e.g. camera-pc)');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? 'keys takes one name' : "keys needs a name for the pair (the machine's, e.g. camera-pc)",
+    );
   const [name] = positionals;
   if (!KEY_NAME.test(name))
-    throw new UsageError(`a key pair's name is letters, digits and _.- (not starting with . or -), received ${JSON.stringify(name)}; the directory is --dir DIR`);
+    throw new UsageError(
+      `a key pair's name is letters, digits and _.- (not starting with . or -), received ${JSON.stringify(name)}; the directory is --dir DIR`,
+    );
   const dir = values.dir ?? '.';
   await mkdir(dir, { recursive: true });
   const written = await writeKeyPair(join(dir, name), { force: values.force });

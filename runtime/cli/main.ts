@@ -40,17 +40,20 @@ const commands: Record<string, CommandEntry> = {
   },
   edit: {
     usage: 'edit [DIR] [--port N] [--no-open]',
-    summary: 'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/); open the URL it prints (its token: PATCHBAY_TOKEN)',
+    summary:
+      'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/); open the URL it prints (its token: PATCHBAY_TOKEN)',
     load: () => external('../server/edit-command.ts', 'editCommand'),
   },
   export: {
     usage: 'export (--python FILE DIR | --systemd FILE [--out DIR]) [--host NAME] [--force]',
-    summary: 'write the graph (or one host\'s part) as course-style pyzmq scripts, one per process, that run beside patchbay; or a host\'s part as a systemd unit',
+    summary:
+      "write the graph (or one host's part) as course-style pyzmq scripts, one per process, that run beside patchbay; or a host's part as a systemd unit",
     load: async () => (await import('./export-command.ts')).exportCommand,
   },
   keys: {
     usage: 'keys NAME [--dir DIR] [--force]',
-    summary: 'write a CURVE key pair for secure links: NAME.key (public, for the other machines) and NAME.key_secret (stays here)',
+    summary:
+      'write a CURVE key pair for secure links: NAME.key (public, for the other machines) and NAME.key_secret (stays here)',
     load: async () => (await import('./keys-command.ts')).keysCommand,
   },
   nodes: {

@@ -45,13 +45,21 @@ export function renderNodesText(decls: readonly NodeDecl[] = nodeTypes): string 
   for (const d of decls) {
     out.push(`${d.type} (${d.role}): ${d.docs.summary}`);
     out.push(...wrap(d.docs.description, 2));
-    if (d.socket) out.push(`  socket: ${d.socket.own}, ${d.socket.side}s by default${d.socket.peerOut ? `; each consumer gets a ${d.socket.peerOut}` : ''}${d.socket.peerIn ? `; each producer gets a ${d.socket.peerIn}` : ''}`);
+    if (d.socket)
+      out.push(
+        `  socket: ${d.socket.own}, ${d.socket.side}s by default${d.socket.peerOut ? `; each consumer gets a ${d.socket.peerOut}` : ''}${d.socket.peerIn ? `; each producer gets a ${d.socket.peerIn}` : ''}`,
+      );
     if (d.inputs.length) out.push(`  inputs:  ${d.inputs.map((p) => `${portLine(p)}: ${p.doc}`).join('; ')}`);
     if (d.outputs.length) out.push(`  outputs: ${d.outputs.map((p) => `${portLine(p)}: ${p.doc}`).join('; ')}`);
     const params = Object.entries(d.params);
     if (params.length) {
       out.push('  params:');
-      const rows = params.map(([name, p]) => [name, showDefault(p) + (p.unit ? ` ${p.unit}` : ''), showLimits(p), p.doc]);
+      const rows = params.map(([name, p]) => [
+        name,
+        showDefault(p) + (p.unit ? ` ${p.unit}` : ''),
+        showLimits(p),
+        p.doc,
+      ]);
       const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
       for (const r of rows) out.push(`    ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padEnd(w[2])}  ${r[3]}`);
     }
@@ -93,20 +101,29 @@ export function renderNodeDocs(decls: readonly NodeDecl[] = nodeTypes): string {
   for (const d of decls) {
     out.push(`## ${d.type}`, '', `*${d.role}* — ${d.docs.summary}`, '', d.docs.description, '');
     if (d.socket) {
-      const peers = [d.socket.peerOut && `each consumer of \`out\` gets a ${d.socket.peerOut} socket connected to it`, d.socket.peerIn && `each producer into \`in\` gets a ${d.socket.peerIn} socket connected to it`].filter(Boolean);
-      out.push(`Socket: **${d.socket.own}**, ${d.socket.side}s by default${peers.length ? `; ${peers.join('; ')}` : ''}.`, '');
+      const peers = [
+        d.socket.peerOut && `each consumer of \`out\` gets a ${d.socket.peerOut} socket connected to it`,
+        d.socket.peerIn && `each producer into \`in\` gets a ${d.socket.peerIn} socket connected to it`,
+      ].filter(Boolean);
+      out.push(
+        `Socket: **${d.socket.own}**, ${d.socket.side}s by default${peers.length ? `; ${peers.join('; ')}` : ''}.`,
+        '',
+      );
     }
     const ports = [...d.inputs.map((p) => ['input', p] as const), ...d.outputs.map((p) => ['output', p] as const)];
     if (ports.length) {
       out.push('| port | direction | type | |', '|---|---|---|---|');
-      for (const [dir, p] of ports) out.push(`| \`${p.name}\` | ${dir} | ${p.type}${p.many ? ', many' : ''} | ${cell(p.doc)} |`);
+      for (const [dir, p] of ports)
+        out.push(`| \`${p.name}\` | ${dir} | ${p.type}${p.many ? ', many' : ''} | ${cell(p.doc)} |`);
       out.push('');
     }
     const params = Object.entries(d.params);
     if (params.length) {
       out.push('| param | default | unit | accepts | |', '|---|---|---|---|---|');
       for (const [name, p] of params) {
-        out.push(`| \`${name}\` | ${cell(showDefault(p))} | ${p.unit ?? ''} | ${cell(showLimits(p))} | ${cell(p.doc)} |`);
+        out.push(
+          `| \`${name}\` | ${cell(showDefault(p))} | ${p.unit ?? ''} | ${cell(showLimits(p))} | ${cell(p.doc)} |`,
+        );
       }
       out.push('');
     }

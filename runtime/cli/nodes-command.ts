@@ -11,13 +11,18 @@ export const nodesCommand: CliCommand = async (argv, io) => {
   let decls = nodeTypes;
   if (positionals.length === 1) {
     // Types are written as declared (FFT) in a graph; here a user asking about "fft" means FFT.
-    const decl = getNodeType(positionals[0]) ?? nodeTypes.find((d) => d.type.toLowerCase() === positionals[0].toLowerCase());
+    const decl =
+      getNodeType(positionals[0]) ?? nodeTypes.find((d) => d.type.toLowerCase() === positionals[0].toLowerCase());
     if (!decl) {
       const names = nodeTypes.map((d) => d.type);
-      throw new UsageError(`unknown node type ${positionals[0]}${didYouMean(positionals[0], names)}; types: ${names.join(', ')}`);
+      throw new UsageError(
+        `unknown node type ${positionals[0]}${didYouMean(positionals[0], names)}; types: ${names.join(', ')}`,
+      );
     }
     decls = [decl];
   }
-  io.stdout.write(values.json ? JSON.stringify(positionals.length ? decls[0] : decls, null, 2) + '\n' : renderNodesText(decls));
+  io.stdout.write(
+    values.json ? JSON.stringify(positionals.length ? decls[0] : decls, null, 2) + '\n' : renderNodesText(decls),
+  );
   return 0;
 };

@@ -30,7 +30,9 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O) 
     if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) throw unknownOption(flag, flags);
     if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
       const name = flag.replace(/^-+/, '');
-      throw new UsageError(options[name]?.type === 'string' ? `option --${name} needs a value` : `option --${name} takes no value`);
+      throw new UsageError(
+        options[name]?.type === 'string' ? `option --${name} needs a value` : `option --${name} takes no value`,
+      );
     }
     throw new UsageError(e.message.split('\n')[0]);
   }

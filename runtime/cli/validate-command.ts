@@ -34,7 +34,9 @@ export const validateCommand: CliCommand = async (argv, io) => {
   }
   if (values.json) io.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else if (positionals.length > 1 || errors || warnings) {
-    io.stderr.write(`${plural(positionals.length, 'file')}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
+    io.stderr.write(
+      `${plural(positionals.length, 'file')}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`,
+    );
   }
   return errors ? 1 : 0;
 };

@@ -9,7 +9,13 @@ import { PatchbayError } from '../util/patchbay-error.ts';
 /** Thrown by compileGraph when the graph has errors; `errors` holds every one (warnings excluded). */
 export class GraphValidationError extends PatchbayError<'GRAPH_INVALID'> {
   constructor(readonly errors: GraphError[]) {
-    super('GRAPH_INVALID', `the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors.map((e) => `${e.code} ${e.message}`).slice(0, 3).join('; ')}${errors.length > 3 ? '; ...' : ''}`);
+    super(
+      'GRAPH_INVALID',
+      `the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors
+        .map((e) => `${e.code} ${e.message}`)
+        .slice(0, 3)
+        .join('; ')}${errors.length > 3 ? '; ...' : ''}`,
+    );
   }
 }
 
@@ -52,7 +58,10 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     const ins = edges.filter((e) => e.to.id === n.id).map((e) => e.from.id);
     // Sockets of the same graph that meet this one by endpoint rather than by a link.
     const met = a.pairings
-      .filter((p) => (p.binder.id === n.id || p.connecter.id === n.id) && inPlan.has(p.binder.id) && inPlan.has(p.connecter.id))
+      .filter(
+        (p) =>
+          (p.binder.id === n.id || p.connecter.id === n.id) && inPlan.has(p.binder.id) && inPlan.has(p.connecter.id),
+      )
       .map((p) => (p.binder.id === n.id ? p.connecter.id : p.binder.id));
     let peer: string;
     switch (s.own) {
@@ -67,7 +76,8 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
         // them (listed with the link), not through this one.
         const direct = edges.filter((e) => e.to.id === n.id && !e.from.decl.socket?.peerOut).map((e) => e.from.id);
         if (direct.length || met.length) peer = `(from ${names([...direct, ...met])})`;
-        else if (ins.length) peer = `(from outside producers; ends when ${names(ins)} end${ins.length === 1 ? 's' : ''})`;
+        else if (ins.length)
+          peer = `(from outside producers; ends when ${names(ins)} end${ins.length === 1 ? 's' : ''})`;
         else peer = '(from outside producers)';
         break;
       }
@@ -81,7 +91,15 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
         peer = met.length ? `(from ${names(met)})` : '(from an outside publisher)';
         break;
     }
-    const own: PlanSocket = { node: n.id, type: s.own, side: n.side!, endpoint: n.endpoint!, hwm: hwmOf(n), peer, route: { role: 'own' } };
+    const own: PlanSocket = {
+      node: n.id,
+      type: s.own,
+      side: n.side!,
+      endpoint: n.endpoint!,
+      hwm: hwmOf(n),
+      peer,
+      route: { role: 'own' },
+    };
     if (n.hostName) own.hostName = n.hostName;
     if (s.own === 'SUB') own.topics = topicsOf(n);
     const waitFor = Number(n.params.waitFor ?? 0);
@@ -91,15 +109,38 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     if (s.handshake && handshake !== '')
       sockets.push(
         s.handshake === 'REP'
-          ? { node: n.id, type: 'REP', side: 'bind', endpoint: handshake, hwm: LOCKSTEP_HWM, peer: '(answers a ventilator\'s ready request once this sink is ready)', route: { role: 'own', handshake: true } }
-          : { node: n.id, type: 'REQ', side: 'connect', endpoint: handshake, hwm: LOCKSTEP_HWM, peer: '(asks the sink whether it is ready before the first frame)', route: { role: 'own', handshake: true } },
+          ? {
+              node: n.id,
+              type: 'REP',
+              side: 'bind',
+              endpoint: handshake,
+              hwm: LOCKSTEP_HWM,
+              peer: "(answers a ventilator's ready request once this sink is ready)",
+              route: { role: 'own', handshake: true },
+            }
+          : {
+              node: n.id,
+              type: 'REQ',
+              side: 'connect',
+              endpoint: handshake,
+              hwm: LOCKSTEP_HWM,
+              peer: '(asks the sink whether it is ready before the first frame)',
+              route: { role: 'own', handshake: true },
+            },
       );
   }
 
   for (const e of edges) {
     const carrier = socketCarrier(e);
     if (!carrier) {
-      links.push({ text: e.text, from: { ...e.link.from }, to: { ...e.link.to }, via: 'inproc', endpoint: `inproc://${e.text.replace(/ /g, '')}`, lossless: true });
+      links.push({
+        text: e.text,
+        from: { ...e.link.from },
+        to: { ...e.link.to },
+        via: 'inproc',
+        endpoint: `inproc://${e.text.replace(/ /g, '')}`,
+        lossless: true,
+      });
       continue;
     }
     const { owner, type, server } = carrier;
@@ -117,7 +158,14 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
     // A subscriber of an in-graph publisher takes the publisher's topic, so it gets exactly what is published.
     if (type === 'SUB') s.topics = [typeof server.params.topic === 'string' ? server.params.topic : ''];
     sockets.push(s);
-    links.push({ text: e.text, from: { ...e.link.from }, to: { ...e.link.to }, via: 'socket', endpoint: server.endpoint!, lossless: server.decl.socket!.own !== 'PUB' });
+    links.push({
+      text: e.text,
+      from: { ...e.link.from },
+      to: { ...e.link.to },
+      via: 'socket',
+      endpoint: server.endpoint!,
+      lossless: server.decl.socket!.own !== 'PUB',
+    });
   }
 
   meetInProcess(sockets, nodes);
@@ -127,10 +175,21 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
   const pools: PlanPool[] = [];
   for (const n of run) {
     const pool = n.decl.pool;
-    if (pool) pools.push({ node: n.id, threads: typeof pool.threads === 'number' ? pool.threads : Number(n.params[pool.threads]) });
+    if (pool)
+      pools.push({
+        node: n.id,
+        threads: typeof pool.threads === 'number' ? pool.threads : Number(n.params[pool.threads]),
+      });
   }
 
-  const plan: Plan = { name: graph.name ?? 'graph', nodes, links, sockets, pools, startOrder: startOrder(run, edges, a) };
+  const plan: Plan = {
+    name: graph.name ?? 'graph',
+    nodes,
+    links,
+    sockets,
+    pools,
+    startOrder: startOrder(run, edges, a),
+  };
   if (a.hosts?.size) plan.hosts = Object.fromEntries(a.hosts);
   if (graph.secure === true) plan.secure = true;
   const skipped = [...a.nodes.keys()].filter((id) => !inPlan.has(id));
@@ -139,7 +198,14 @@ function buildPlan(graph: Graph, a: Analysis): Plan {
 }
 
 /** Which socket types talk to which: a pair of anything else is not a pairing (the validator says so). */
-const PEER: Record<SocketType, SocketType> = { PUB: 'SUB', SUB: 'PUB', PUSH: 'PULL', PULL: 'PUSH', REQ: 'REP', REP: 'REQ' };
+const PEER: Record<SocketType, SocketType> = {
+  PUB: 'SUB',
+  SUB: 'PUB',
+  PUSH: 'PULL',
+  PULL: 'PUSH',
+  REQ: 'REP',
+  REP: 'REQ',
+};
 
 /**
  * Sockets of the graph that connect to a socket the graph binds on the same host dial it over
@@ -150,12 +216,21 @@ function meetInProcess(sockets: PlanSocket[], nodes: PlanNode[]): void {
   const host = new Map(nodes.map((n) => [n.id, n.host]));
   const binders = sockets
     .map((s) => ({ s, at: parseEndpoint(s.endpoint) }))
-    .filter((b): b is { s: PlanSocket; at: Endpoint } => b.s.side === 'bind' && b.at !== undefined && b.at.transport !== 'inproc');
+    .filter(
+      (b): b is { s: PlanSocket; at: Endpoint } =>
+        b.s.side === 'bind' && b.at !== undefined && b.at.transport !== 'inproc',
+    );
   for (const c of sockets) {
     if (c.side !== 'connect') continue;
     const at = parseEndpoint(c.endpoint);
     if (!at || at.transport === 'inproc') continue;
-    const b = binders.find((x) => x.s.node !== c.node && PEER[x.s.type] === c.type && host.get(x.s.node) === host.get(c.node) && sameEndpoint(x.at, at));
+    const b = binders.find(
+      (x) =>
+        x.s.node !== c.node &&
+        PEER[x.s.type] === c.type &&
+        host.get(x.s.node) === host.get(c.node) &&
+        sameEndpoint(x.at, at),
+    );
     if (!b) continue;
     // A node's handshake REP is a second bound socket of its own: a name of its own.
     b.s.inproc = `inproc://in-graph/${b.s.node}${b.s.route.handshake ? '/ready' : ''}`;
@@ -182,8 +257,14 @@ function secureSockets(sockets: PlanSocket[], nodes: PlanNode[], hosts: Analysis
     const h = host.get(c.node);
     if (c.side !== 'connect' || !h) continue;
     const at = parseEndpoint(c.endpoint);
-    const binder = c.inproc ? servers.find((b) => b.inproc === c.inproc) : servers.find((b) => PEER[b.type] === c.type && at && sameEndpoint(parseEndpoint(b.endpoint)!, at));
-    const serverHost = binder ? host.get(binder.node) : c.inproc ? undefined : (c.hostName ?? (at?.host && byAddress.get(bareHost(at.host))));
+    const binder = c.inproc
+      ? servers.find((b) => b.inproc === c.inproc)
+      : servers.find((b) => PEER[b.type] === c.type && at && sameEndpoint(parseEndpoint(b.endpoint)!, at));
+    const serverHost = binder
+      ? host.get(binder.node)
+      : c.inproc
+        ? undefined
+        : (c.hostName ?? (at?.host && byAddress.get(bareHost(at.host))));
     if (serverHost) c.secure = { host: h, serverHost };
   }
 }
@@ -212,10 +293,12 @@ function startOrder(run: NodeInfo[], edges: Edge[], a: Analysis): string[] {
   const hard = new Map<string, Set<string>>(run.map((n) => [n.id, new Set()]));
   const soft = new Map<string, Set<string>>(run.map((n) => [n.id, new Set()]));
   for (const e of edges) hard.get(e.from.id)?.add(e.to.id);
-  for (const p of a.pairings) if (hard.has(p.binder.id) && hard.has(p.connecter.id)) soft.get(p.connecter.id)!.add(p.binder.id);
+  for (const p of a.pairings)
+    if (hard.has(p.binder.id) && hard.has(p.connecter.id)) soft.get(p.connecter.id)!.add(p.binder.id);
   const order: string[] = [];
   const done = new Set<string>();
-  const ready = (id: string, rules: Map<string, Set<string>>[]) => rules.every((r) => [...r.get(id)!].every((b) => done.has(b)));
+  const ready = (id: string, rules: Map<string, Set<string>>[]) =>
+    rules.every((r) => [...r.get(id)!].every((b) => done.has(b)));
   const rank = (n: NodeInfo) => (n.decl.role === 'source' ? 1 : 0);
   const pending = [...run].sort((x, y) => rank(x) - rank(y) || x.order - y.order);
   while (pending.length) {

@@ -5,8 +5,15 @@ import type { Plan, PlanSocket } from './plan.ts';
 export function formatPlan(plan: Plan): string {
   const lines: string[] = [];
   const nodeHost = new Map(plan.nodes.map((n) => [n.id, n.host]));
-  lines.push(`plan: ${plan.name}${plan.host ? `, host ${plan.host}'s part` : ''} (${plan.nodes.length} nodes, ${plan.links.length} links)`);
-  const hosts = [...new Set([...plan.nodes.map((n) => n.host).filter((h): h is string => h !== undefined), ...(plan.host ? [] : Object.keys(plan.hosts ?? {}))])];
+  lines.push(
+    `plan: ${plan.name}${plan.host ? `, host ${plan.host}'s part` : ''} (${plan.nodes.length} nodes, ${plan.links.length} links)`,
+  );
+  const hosts = [
+    ...new Set([
+      ...plan.nodes.map((n) => n.host).filter((h): h is string => h !== undefined),
+      ...(plan.host ? [] : Object.keys(plan.hosts ?? {})),
+    ]),
+  ];
   if (hosts.length) {
     lines.push('', `hosts${plan.secure ? ' (links between them use CURVE)' : ''}`);
     for (const h of hosts) {
@@ -24,15 +31,26 @@ export function formatPlan(plan: Plan): string {
         `  ${s.node}:`,
         s.type,
         s.side,
-        (s.inproc ? (s.side === 'bind' ? `${s.endpoint} + ${s.inproc}` : s.inproc) : s.endpoint) + (s.hostName ? ` (${s.hostName})` : ''),
+        (s.inproc ? (s.side === 'bind' ? `${s.endpoint} + ${s.inproc}` : s.inproc) : s.endpoint) +
+          (s.hostName ? ` (${s.hostName})` : ''),
         `hwm ${s.hwm}`,
-        [s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '', s.peer ?? '', s.waitFor ? waitingFor(s) : '', waitsAway(s), curve(s)].filter(Boolean).join(' '),
+        [
+          s.topics ? `topics ${s.topics.map((t) => JSON.stringify(t)).join(' ')}` : '',
+          s.peer ?? '',
+          s.waitFor ? waitingFor(s) : '',
+          waitsAway(s),
+          curve(s),
+        ]
+          .filter(Boolean)
+          .join(' '),
       ]),
     ),
   );
 
   if (plan.sockets.some((s) => s.inproc))
-    lines.push('  (the graph\'s own sockets meet in process at inproc://in-graph/...; outside programs use the tcp:// and ipc:// endpoints)');
+    lines.push(
+      "  (the graph's own sockets meet in process at inproc://in-graph/...; outside programs use the tcp:// and ipc:// endpoints)",
+    );
 
   lines.push('', 'links');
   lines.push(
@@ -48,14 +66,18 @@ export function formatPlan(plan: Plan): string {
 
   /** In a host's part: the graph's consumers on other hosts a Push or Publish holds its sources for. */
   function waitsAway(s: PlanSocket): string {
-    const away = (s.route.consumers ?? []).filter((c) => plan.away?.[c.node]).map((c) => `${c.node} on ${plan.away![c.node]}`);
+    const away = (s.route.consumers ?? [])
+      .filter((c) => plan.away?.[c.node])
+      .map((c) => `${c.node} on ${plan.away![c.node]}`);
     return away.length ? `waits for ${away.join(', ')} before the sources start` : '';
   }
 
   function crossing(from: string, to: string): string {
     if (!plan.host) return '';
     const there = plan.links.length && !nodeHost.has(from) ? from : !nodeHost.has(to) ? to : undefined;
-    return there === undefined ? '' : `, ${there === from ? 'from' : 'to'} ${there} on ${plan.away?.[there] ?? 'another host'}`;
+    return there === undefined
+      ? ''
+      : `, ${there === from ? 'from' : 'to'} ${there} on ${plan.away?.[there] ?? 'another host'}`;
   }
 
   lines.push('', 'pools');
@@ -88,5 +110,10 @@ function waitingFor(s: PlanSocket): string {
 function table(rows: string[][]): string[] {
   if (rows.length === 0) return [];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join(' ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+      .join(' ')
+      .trimEnd(),
+  );
 }

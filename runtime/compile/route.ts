@@ -11,7 +11,8 @@ import type { PlanLink, PlanSocket, SocketRoute } from './plan.ts';
 export function routeSockets(sockets: readonly PlanSocket[], links: readonly PlanLink[]): void {
   for (const s of sockets) {
     const route: SocketRoute = s.route.handshake ? { role: s.route.role, handshake: true } : { role: s.route.role };
-    if (s.type === 'PULL' || s.type === 'SUB') Object.assign(route, s.route.role === 'own' ? ownInput(s, sockets, links) : linkInput(s, links));
+    if (s.type === 'PULL' || s.type === 'SUB')
+      Object.assign(route, s.route.role === 'own' ? ownInput(s, sockets, links) : linkInput(s, links));
     else if (s.type === 'PUB' || s.type === 'PUSH') Object.assign(route, output(s, sockets));
     s.route = route;
   }
@@ -25,13 +26,29 @@ function ownInput(s: PlanSocket, sockets: readonly PlanSocket[], links: readonly
   const here = parseEndpoint(s.endpoint);
   const paired =
     s.type === 'PULL' && s.side === 'bind' && here
-      ? sockets.filter((p) => p.route.role === 'own' && p.type === 'PUSH' && p.side === 'connect' && p.node !== s.node && sameEndpoint(here, parseEndpoint(p.endpoint) ?? here))
+      ? sockets.filter(
+          (p) =>
+            p.route.role === 'own' &&
+            p.type === 'PUSH' &&
+            p.side === 'connect' &&
+            p.node !== s.node &&
+            sameEndpoint(here, parseEndpoint(p.endpoint) ?? here),
+        )
       : [];
-  const producers = [...viaLinks.map((p) => ({ node: p.node, link: p.link })), ...paired.map((p) => ({ node: p.node }))];
+  const producers = [
+    ...viaLinks.map((p) => ({ node: p.node, link: p.link })),
+    ...paired.map((p) => ({ node: p.node })),
+  ];
   const route: Partial<SocketRoute> = { producers };
   if (producers.length > 0) {
     route.ends = 'producers';
-    if (s.type === 'PULL' && s.side === 'bind' && s.inproc && [...viaLinks, ...paired].every((p) => p.inproc === s.inproc)) route.outsideDoor = true;
+    if (
+      s.type === 'PULL' &&
+      s.side === 'bind' &&
+      s.inproc &&
+      [...viaLinks, ...paired].every((p) => p.inproc === s.inproc)
+    )
+      route.outsideDoor = true;
   } else {
     // In-graph producers that reach the node by other sockets or links (push.out -> pull.in is
     // carried by a PULL the node connects to the Push node) decide when it ends, not this socket.
@@ -62,7 +79,12 @@ function output(s: PlanSocket, sockets: readonly PlanSocket[]): Partial<SocketRo
   const consumers = sockets
     // At its endpoint, or meeting it in process (an endpoint written another way, same address).
     .filter((x) => x.type === peer && (x.endpoint === s.endpoint || (!!s.inproc && x.inproc === s.inproc)))
-    .map((x) => ({ node: x.node, inproc: !!x.inproc, hwm: x.hwm, subscriptions: peer === 'SUB' ? Math.max(1, x.topics?.length ?? 1) : 0 }));
+    .map((x) => ({
+      node: x.node,
+      inproc: !!x.inproc,
+      hwm: x.hwm,
+      subscriptions: peer === 'SUB' ? Math.max(1, x.topics?.length ?? 1) : 0,
+    }));
   // A bound publisher serves the graph's subscribers here by reference (and outside ones by
   // bytes); a Push that connects to the graph's Pull over inproc has no other peer.
   const byRef = s.type === 'PUB' ? s.side === 'bind' && !!s.inproc : s.side === 'connect' && !!s.inproc;

@@ -24,7 +24,11 @@ function localAddresses(): string[] {
  * Resolves the DNS names in the plan's tcp endpoints (every socket with one name gets one
  * address), then checks the endpoints the sockets of `nodes` bind are this machine's.
  */
-export async function checkBindAddresses(plan: Plan, nodes: ReadonlySet<string>, host: string | undefined): Promise<void> {
+export async function checkBindAddresses(
+  plan: Plan,
+  nodes: ReadonlySet<string>,
+  host: string | undefined,
+): Promise<void> {
   // This host's sockets only: a name another host binds and nobody here dials need not resolve here.
   const tcp = plan.sockets.filter((s) => s.endpoint.startsWith('tcp://') && nodes.has(s.node));
   const resolved = new Map<string, string>();
@@ -36,7 +40,11 @@ export async function checkBindAddresses(plan: Plan, nodes: ReadonlySet<string>,
       try {
         resolved.set(name, (await lookup(name)).address);
       } catch (err) {
-        throw new ExecError('NOT_THIS_HOST', `${s.type} cannot ${s.side} ${s.endpoint}: ${name} does not resolve (${(err as { code?: string }).code ?? (err as Error).message})`, s.node);
+        throw new ExecError(
+          'NOT_THIS_HOST',
+          `${s.type} cannot ${s.side} ${s.endpoint}: ${name} does not resolve (${(err as { code?: string }).code ?? (err as Error).message})`,
+          s.node,
+        );
       }
     }
     const address = resolved.get(name)!;
@@ -52,7 +60,9 @@ export async function checkBindAddresses(plan: Plan, nodes: ReadonlySet<string>,
     throw new ExecError(
       'NOT_THIS_HOST',
       `${s.type} cannot bind ${s.endpoint}: ${said} is not an address of this machine (it has ${mine.join(', ')}). ${
-        s.hostName ? `Is this machine ${s.hostName}? Start ${host === s.hostName ? 'this half' : `${s.hostName}'s half`} there, or correct its address in the graph's hosts: map` : 'Bind an address this machine has, or * for all of them'
+        s.hostName
+          ? `Is this machine ${s.hostName}? Start ${host === s.hostName ? 'this half' : `${s.hostName}'s half`} there, or correct its address in the graph's hosts: map`
+          : 'Bind an address this machine has, or * for all of them'
       }`,
       s.node,
     );

@@ -27,7 +27,12 @@ const keyOf = (s: PlanSocket) => `${s.node}\0${s.type}\0${s.side}\0${s.endpoint}
  * Loads the keys a run needs and registers its sockets' setups; returns what undoes it at the
  * end of the run. `base` is the directory key paths are relative to (the graph file's).
  */
-export async function secureRun(plan: Plan, nodes: ReadonlySet<string>, base: string, refused: (node: string, address: string, why: string) => void): Promise<() => void> {
+export async function secureRun(
+  plan: Plan,
+  nodes: ReadonlySet<string>,
+  base: string,
+  refused: (node: string, address: string, why: string) => void,
+): Promise<() => void> {
   const mine = plan.sockets.filter((s) => s.secure && nodes.has(s.node));
   if (mine.length === 0) return () => {};
   const file = (host: string): string => {
@@ -37,7 +42,8 @@ export async function secureRun(plan: Plan, nodes: ReadonlySet<string>, base: st
   };
   const pairs = new Map<string, KeyPair>();
   const publics = new Map<string, string>();
-  for (const host of Object.keys(plan.hosts ?? {})) if (plan.hosts![host].key) publics.set(host, await loadKey(() => readPublicKey(file(host)), host, 'public'));
+  for (const host of Object.keys(plan.hosts ?? {}))
+    if (plan.hosts![host].key) publics.set(host, await loadKey(() => readPublicKey(file(host)), host, 'public'));
   for (const s of mine) {
     const host = s.secure!.host;
     if (!pairs.has(host)) pairs.set(host, await loadKey(() => readKeyPair(`${file(host)}_secret`), host, 'secret'));
@@ -45,7 +51,12 @@ export async function secureRun(plan: Plan, nodes: ReadonlySet<string>, base: st
     const setup: Setup = { own: pairs.get(host)!, refused: (address, why) => refused(s.node, address, why) };
     if (serverHost) {
       const key = publics.get(serverHost);
-      if (!key) throw new ExecError('BAD_PLAN', `secure: true, but host ${serverHost} has no key in the graph's hosts: map`, s.node);
+      if (!key)
+        throw new ExecError(
+          'BAD_PLAN',
+          `secure: true, but host ${serverHost} has no key in the graph's hosts: map`,
+          s.node,
+        );
       setup.serverKey = key;
     }
     setups.set(keyOf(s), setup);
@@ -62,7 +73,10 @@ async function loadKey<T>(read: () => Promise<T>, host: string, which: 'public' 
   try {
     return await read();
   } catch (e) {
-    const hint = which === 'secret' ? ` (this machine runs ${host}'s nodes: its secret file stays here; patchbay keys ${host} writes the pair)` : '';
+    const hint =
+      which === 'secret'
+        ? ` (this machine runs ${host}'s nodes: its secret file stays here; patchbay keys ${host} writes the pair)`
+        : '';
     throw new ExecError('BAD_PLAN', `secure: true: cannot read ${host}'s ${which} key: ${(e as Error).message}${hint}`);
   }
 }
@@ -75,15 +89,27 @@ export function applyCurve(socket: zmq.Socket, s: PlanSocket): void {
     socket.curveServerKey = setup.serverKey;
     socket.curvePublicKey = setup.own.publicKey;
     socket.curveSecretKey = setup.own.secretKey;
-    socket.events.on('handshake:error:auth', (e) => setup.refused(e.address, `the server refused this machine's key: is the public key the graph names for ${s.secure!.host} the one beside this machine's secret file?`));
-    socket.events.on('handshake:error:protocol', (e) => setup.refused(e.address, `no CURVE handshake with the server (${e.error.message}): does it hold the key the graph names for it?`));
+    socket.events.on('handshake:error:auth', (e) =>
+      setup.refused(
+        e.address,
+        `the server refused this machine's key: is the public key the graph names for ${s.secure!.host} the one beside this machine's secret file?`,
+      ),
+    );
+    socket.events.on('handshake:error:protocol', (e) =>
+      setup.refused(
+        e.address,
+        `no CURVE handshake with the server (${e.error.message}): does it hold the key the graph names for it?`,
+      ),
+    );
     return;
   }
   socket.curveServer = true;
   socket.curveSecretKey = setup.own.secretKey;
   socket.zapDomain = 'patchbay';
-  socket.events.on('handshake:error:auth', (e) => setup.refused(e.address, 'its key is not one of the graph\'s hosts'));
-  socket.events.on('handshake:error:protocol', (e) => setup.refused(e.address, `no CURVE handshake (${e.error.message})`));
+  socket.events.on('handshake:error:auth', (e) => setup.refused(e.address, "its key is not one of the graph's hosts"));
+  socket.events.on('handshake:error:protocol', (e) =>
+    setup.refused(e.address, `no CURVE handshake (${e.error.message})`),
+  );
 }
 
 /** The process's one ZAP handler (ZeroMQ asks it about every CURVE client): the allowed keys of every run. */

@@ -32,7 +32,12 @@ export async function sendWithin(q: SendQueue, parts: Parts, ms: number, forced:
  * one: re-send until every consumer in the graph confirms (a consumer closes its socket at
  * its EOS, which takes it out of the rotation). Outside consumers get one or more.
  */
-export async function repeatEos(q: SendQueue, parts: () => Parts, consumers: SocketSource[], forced: Deferred<void>): Promise<void> {
+export async function repeatEos(
+  q: SendQueue,
+  parts: () => Parts,
+  consumers: SocketSource[],
+  forced: Deferred<void>,
+): Promise<void> {
   if (consumers.length === 0) {
     await sendWithin(q, parts(), EOS_LIMIT_MS, forced);
     return;

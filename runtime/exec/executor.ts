@@ -122,14 +122,21 @@ class Run extends EventEmitter implements RunHandle, RunContext {
     try {
       const capacity = this.options.inprocCapacity ?? 4;
       for (const n of this.plan.nodes)
-        if (this.options.host === undefined || n.host === this.options.host) this.runners.set(n.id, new Runner(n, capacity));
-      if (this.runners.size === 0) throw new ExecError('BAD_PLAN', `no node runs on host ${JSON.stringify(this.options.host)}`);
+        if (this.options.host === undefined || n.host === this.options.host)
+          this.runners.set(n.id, new Runner(n, capacity));
+      if (this.runners.size === 0)
+        throw new ExecError('BAD_PLAN', `no node runs on host ${JSON.stringify(this.options.host)}`);
       // A half started on the wrong machine says so before any stage opens a file.
       await checkBindAddresses(this.plan, new Set(this.runners.keys()), this.options.host);
-      this.unsecure = await secureRun(this.plan, new Set(this.runners.keys()), keyBase(this.options.graphFile), (node, address, why) => {
-        const r = this.runners.get(node);
-        if (r) this.problems.refuse(r, new ExecError('PEER_REFUSED', `refused a peer at ${address}: ${why}`, node));
-      });
+      this.unsecure = await secureRun(
+        this.plan,
+        new Set(this.runners.keys()),
+        keyBase(this.options.graphFile),
+        (node, address, why) => {
+          const r = this.runners.get(node);
+          if (r) this.problems.refuse(r, new ExecError('PEER_REFUSED', `refused a peer at ${address}: ${why}`, node));
+        },
+      );
       const routing = route(this);
       await loadStages(this, this.startedAt);
       this.timer = setInterval(() => this.emit('stats', this.snapshot()), this.options.statsIntervalMs ?? 500);
@@ -166,7 +173,10 @@ class Run extends EventEmitter implements RunHandle, RunContext {
   private async force(): Promise<void> {
     if (this.forced.settled) return;
     this.forced.resolve();
-    this.problems.report(undefined, new ExecError('FORCED_STOP', 'stopped a second time: the run ended without draining'));
+    this.problems.report(
+      undefined,
+      new ExecError('FORCED_STOP', 'stopped a second time: the run ended without draining'),
+    );
     for (const src of this.sources) closeSource(this, src);
     for (const r of this.runners.values()) r.inbox.unblock();
     await this.teardown();
@@ -185,7 +195,11 @@ class Run extends EventEmitter implements RunHandle, RunContext {
       const slow = new Promise<'slow'>((res) => (timer = setTimeout(() => res('slow'), CLOSE_LIMIT_MS)));
       try {
         const out = await Promise.race([r.stage.close(), slow]);
-        if (out === 'slow') this.problems.report(r, new ExecError('STAGE_FAILED', `close() took longer than ${CLOSE_LIMIT_MS} ms`, r.node.id));
+        if (out === 'slow')
+          this.problems.report(
+            r,
+            new ExecError('STAGE_FAILED', `close() took longer than ${CLOSE_LIMIT_MS} ms`, r.node.id),
+          );
       } catch (e) {
         this.problems.report(r, e);
       } finally {
@@ -211,9 +225,13 @@ class Run extends EventEmitter implements RunHandle, RunContext {
     let lost = 0;
     for (const check of this.lossChecks) lost += check();
     if (this.loop.out.length > 0 && this.loop.in.length > 0 && !this.stopping)
-      lost += Math.max(0, this.loop.out.reduce((a, f) => a + f(), 0) - this.loop.in.reduce((a, x) => a + x.received, 0));
+      lost += Math.max(
+        0,
+        this.loop.out.reduce((a, f) => a + f(), 0) - this.loop.in.reduce((a, x) => a + x.received, 0),
+      );
     for (const r of this.runners.values()) lost += r.flow.lost + (r.stats.lost ?? 0);
-    if (lost > 0 && !this.forced.settled) this.problems.report(undefined, new ExecError('FRAMES_LOST', `${lost} frames lost on lossless links`));
+    if (lost > 0 && !this.forced.settled)
+      this.problems.report(undefined, new ExecError('FRAMES_LOST', `${lost} frames lost on lossless links`));
     const failures = [...this.problems.failures];
     const ok = failures.length === 0 && lost === 0;
     return { ok, exitCode: ok ? 0 : 1, lost, durationMs: Date.now() - this.started, stats, failures };

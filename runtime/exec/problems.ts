@@ -46,4 +46,3 @@ export class Problems {
     this.emit('warning', { node: r.node.id, code, message: e.message });
   }
 }
-

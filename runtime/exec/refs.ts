@@ -40,7 +40,8 @@ export class RefTable {
 
   /** Once every socket is open: each feed learns its in-graph subscribers. */
   subscribe(sources: readonly SocketSource[]): void {
-    for (const f of this.feeds) for (const src of sources) if (src.plan.type === 'SUB' && src.plan.inproc === f.inproc) f.feed.subs.add(src);
+    for (const f of this.feeds)
+      for (const src of sources) if (src.plan.type === 'SUB' && src.plan.inproc === f.inproc) f.feed.subs.add(src);
   }
 
   /** The message that hands `frame` to an in-graph peer by reference ("#<id>", after the topic for PUB). */

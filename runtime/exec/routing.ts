@@ -42,7 +42,11 @@ export function route(ctx: RunContext): Routing {
     const from = ctx.runners.get(l.from.node);
     const to = ctx.runners.get(l.to.node);
     if (!from && !to) continue;
-    if (!from || !to) throw new ExecError('BAD_PLAN', `link ${l.text} crosses hosts but has no socket (links between hosts must be tcp endpoints)`);
+    if (!from || !to)
+      throw new ExecError(
+        'BAD_PLAN',
+        `link ${l.text} crosses hosts but has no socket (links between hosts must be tcp endpoints)`,
+      );
     const link = ctx.links.get(l.text)!;
     to.inputs++;
     from.addOutput(l.from.port, {
@@ -61,7 +65,10 @@ export function route(ctx: RunContext): Routing {
 }
 
 /** The opening of every socket of this run, bound ones apart from connecting ones. */
-export async function scheduleSockets(ctx: RunContext, { own, receivers, senders }: Routing): Promise<{ binds: Open[]; connects: Open[] }> {
+export async function scheduleSockets(
+  ctx: RunContext,
+  { own, receivers, senders }: Routing,
+): Promise<{ binds: Open[]; connects: Open[] }> {
   const binds: Open[] = [];
   const connects: Open[] = [];
   const schedule = (s: PlanSocket, open: Open) => (s.side === 'bind' ? binds : connects).push(open);
@@ -70,7 +77,8 @@ export async function scheduleSockets(ctx: RunContext, { own, receivers, senders
   for (const s of own) {
     const r = ctx.runners.get(s.node)!;
     const opener = await loadSocketOpener(r.node.type);
-    if (!opener) throw new ExecError('STAGE_MISSING', `the ${r.node.type} socket has no default export SocketOpener`, r.node.id);
+    if (!opener)
+      throw new ExecError('STAGE_MISSING', `the ${r.node.type} socket has no default export SocketOpener`, r.node.id);
     for (const open of opener({ ctx, runner: r, socket: s, receivers: localReceivers })) schedule(s, open);
   }
   for (const s of receivers) {

@@ -36,7 +36,8 @@ export const runCommand: CliCommand = async (argv, io) => {
     host: { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'run takes one graph file' : 'run needs a graph file');
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length ? 'run takes one graph file' : 'run needs a graph file');
   const file = positionals[0];
   const text = await readGraphFile(file);
   const loaded = loadGraph(text, file);
@@ -47,7 +48,12 @@ export const runCommand: CliCommand = async (argv, io) => {
 
   const { runGraph } = await import('./executor.ts');
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true && !values.json;
-  const run = runGraph(plan, { graphText: text, graphFile: file, host: values.host, statsIntervalMs: values.json ? 1000 : tty ? 250 : LOG_EVERY_MS });
+  const run = runGraph(plan, {
+    graphText: text,
+    graphFile: file,
+    host: values.host,
+    statsIntervalMs: values.json ? 1000 : tty ? 250 : LOG_EVERY_MS,
+  });
 
   let drawn = 0;
   run.on('stats', (s) => {
@@ -61,7 +67,9 @@ export const runCommand: CliCommand = async (argv, io) => {
     } else io.stdout.write(formatStatsLine(s));
   });
   run.on('failure', (f) => io.stderr.write(`patchbay run: ${formatFailure(f)}\n`));
-  run.on('warning', (w) => io.stderr.write(`patchbay run: warning: ${formatFailure(w)} (counted in errors; shown once)\n`));
+  run.on('warning', (w) =>
+    io.stderr.write(`patchbay run: warning: ${formatFailure(w)} (counted in errors; shown once)\n`),
+  );
 
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

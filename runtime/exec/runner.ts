@@ -21,7 +21,12 @@ export async function loadStages(ctx: RunContext, startedAt: Date): Promise<void
       } catch (e) {
         throw new ExecError('STAGE_MISSING', `cannot load the ${type} stage: ${(e as Error).message}`, r.node.id);
       }
-      if (typeof factory !== 'function') throw new ExecError('STAGE_MISSING', `the ${type} stage has no default export StageFactory (or the type is not registered)`, r.node.id);
+      if (typeof factory !== 'function')
+        throw new ExecError(
+          'STAGE_MISSING',
+          `the ${type} stage has no default export StageFactory (or the type is not registered)`,
+          r.node.id,
+        );
     }
     r.io = makeIO(ctx, r, startedAt);
     try {
@@ -51,7 +56,11 @@ export async function openStage(r: Runner): Promise<void> {
   try {
     await r.stage?.open?.();
   } catch (e) {
-    throw new ExecError(errorCode(e) === 'STAGE_FAILED' ? 'STAGE_FAILED' : (errorCode(e) as never), `open failed: ${(e as Error).message}`, r.node.id);
+    throw new ExecError(
+      errorCode(e) === 'STAGE_FAILED' ? 'STAGE_FAILED' : (errorCode(e) as never),
+      `open failed: ${(e as Error).message}`,
+      r.node.id,
+    );
   }
 }
 
@@ -61,7 +70,8 @@ function emitFrom(ctx: RunContext, r: Runner, port: string, msg: Message, branch
   const sinks = r.outputs.get(port);
   if (!sinks || sinks.length === 0) {
     const decl = getNodeType(r.node.type);
-    if (decl && !decl.outputs.some((p) => p.name === port)) return Promise.reject(new ExecError('BAD_PLAN', `emit on unknown port ${JSON.stringify(port)}`, r.node.id));
+    if (decl && !decl.outputs.some((p) => p.name === port))
+      return Promise.reject(new ExecError('BAD_PLAN', `emit on unknown port ${JSON.stringify(port)}`, r.node.id));
     // An output nobody consumes (an unconnected port): counted, not sent.
     r.flow.framesOut++;
     r.flow.bytesOut += msg.data.byteLength;
@@ -70,7 +80,10 @@ function emitFrom(ctx: RunContext, r: Runner, port: string, msg: Message, branch
   let chosen = sinks;
   if (branch !== undefined) {
     const s = sinks[branch];
-    if (!s) return Promise.reject(new ExecError('BAD_PLAN', `port ${port} has ${sinks.length} branches, got branch ${branch}`, r.node.id));
+    if (!s)
+      return Promise.reject(
+        new ExecError('BAD_PLAN', `port ${port} has ${sinks.length} branches, got branch ${branch}`, r.node.id),
+      );
     chosen = [s];
   }
   r.flow.framesOut++;

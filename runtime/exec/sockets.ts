@@ -23,7 +23,13 @@ export const LINGER_MS = 1000;
  * that sends its frames and exits) resets the connection, and the kernel then throws away
  * the frames this side had not read yet (40 sent, 14 received, in the export test).
  */
-export const CROSS_HOST = { tcpKeepalive: 1, tcpKeepaliveIdle: 1, tcpKeepaliveInterval: 1, tcpKeepaliveCount: 3, tcpMaxRetransmitTimeout: 5000 };
+export const CROSS_HOST = {
+  tcpKeepalive: 1,
+  tcpKeepaliveIdle: 1,
+  tcpKeepaliveInterval: 1,
+  tcpKeepaliveCount: 3,
+  tcpMaxRetransmitTimeout: 5000,
+};
 
 export type AnySocket = zmq.Publisher | zmq.XPublisher | zmq.Subscriber | zmq.Push | zmq.Pull | zmq.Request | zmq.Reply;
 
@@ -121,7 +127,8 @@ export function awayName(plan: Plan, node: string): string {
 export function trackPeers(socket: AnySocket, joined: () => void, left: () => void): void {
   let failed = 0;
   socket.events.on('handshake', joined);
-  for (const e of ['handshake:error:auth', 'handshake:error:protocol', 'handshake:error:other'] as const) socket.events.on(e, () => failed++);
+  for (const e of ['handshake:error:auth', 'handshake:error:protocol', 'handshake:error:other'] as const)
+    socket.events.on(e, () => failed++);
   socket.events.on('disconnect', () => {
     if (failed > 0) failed--;
     else left();

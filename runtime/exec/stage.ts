@@ -79,5 +79,15 @@ export interface Stage {
 export type StageFactory = (io: StageIO) => Stage | Promise<Stage>;
 
 export function emptyStats(): NodeStats {
-  return { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, bytesCopied: 0, dropped: 0, errors: 0, queueDepth: 0, busyNs: 0 };
+  return {
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    bytesCopied: 0,
+    dropped: 0,
+    errors: 0,
+    queueDepth: 0,
+    busyNs: 0,
+  };
 }

@@ -11,7 +11,11 @@ export class StatsKeeper {
   constructor(private readonly started: number) {}
 
   /** Counters now, and rates since the last snapshot. */
-  snapshot(runners: ReadonlyMap<string, Runner>, links: ReadonlyMap<string, LinkState>, sources: readonly SocketSource[]): StatsSnapshot {
+  snapshot(
+    runners: ReadonlyMap<string, Runner>,
+    links: ReadonlyMap<string, LinkState>,
+    sources: readonly SocketSource[],
+  ): StatsSnapshot {
     const now = Date.now();
     const dt = Math.max(1, now - this.prevAt) / 1000;
     this.prevAt = now;

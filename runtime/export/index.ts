@@ -10,11 +10,16 @@ import { groupProcesses } from './process.ts';
 import { ScriptShapeError, writeScript } from './script.ts';
 import type { PythonTemplate } from './template.ts';
 
-export type ExportErrorCode = 'NO_PYTHON_TEMPLATE' | 'NO_NODES_ON_HOST' | 'INPROC_ENDPOINT' | 'NOT_EXPORTABLE' | 'FILE_EXISTS';
+export type ExportErrorCode =
+  'NO_PYTHON_TEMPLATE' | 'NO_NODES_ON_HOST' | 'INPROC_ENDPOINT' | 'NOT_EXPORTABLE' | 'FILE_EXISTS';
 
 /** A plan (or the part of it on a host) that cannot be written as Python; nothing is written. */
 export class ExportError extends PatchbayError<ExportErrorCode> {
-  constructor(code: ExportErrorCode, message: string, readonly nodes: readonly string[] = []) {
+  constructor(
+    code: ExportErrorCode,
+    message: string,
+    readonly nodes: readonly string[] = [],
+  ) {
     super(code, message);
   }
 }
@@ -28,7 +33,12 @@ export interface PythonScript {
 
 /** Lower-case letters, digits, `_` and `-`: a file name part from a graph's name. */
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'graph';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'graph'
+  );
 }
 
 /** Node ids as Python identifiers, unique in the plan. */
@@ -52,7 +62,8 @@ function identifiers(ids: readonly string[]): Map<string, string> {
  */
 export async function exportPython(plan: Plan, host?: string): Promise<PythonScript[]> {
   const nodes = plan.nodes.filter((n) => host === undefined || n.host === host);
-  if (nodes.length === 0) throw new ExportError('NO_NODES_ON_HOST', `no node is placed on host ${JSON.stringify(host)}`);
+  if (nodes.length === 0)
+    throw new ExportError('NO_NODES_ON_HOST', `no node is placed on host ${JSON.stringify(host)}`);
   const templates = new Map<string, PythonTemplate>();
   for (const type of new Set(nodes.map((n) => n.type))) {
     const t = await loadPythonTemplate(type);
@@ -78,7 +89,13 @@ export async function exportPython(plan: Plan, host?: string): Promise<PythonScr
   const files = processes.map((p) => `${graph}-${p.root.id}.py`);
   return processes.map((p, i) => {
     try {
-      const text = writeScript(p, { graph: plan.name, file: files[i], templates, names, others: files.filter((_, j) => j !== i) });
+      const text = writeScript(p, {
+        graph: plan.name,
+        file: files[i],
+        templates,
+        names,
+        others: files.filter((_, j) => j !== i),
+      });
       return { file: files[i], nodes: p.nodes.map((n) => n.id), text };
     } catch (e) {
       if (e instanceof ScriptShapeError) throw new ExportError('NOT_EXPORTABLE', e.message, [p.root.id]);

@@ -35,7 +35,15 @@ export function writeScript(p: Process, ctx: ScriptContext): string {
     const nodeSockets: PyNode['sockets'] = {};
     if (own) nodeSockets.own = own.name;
     if (hs) nodeSockets.handshake = hs.name;
-    return { id: n.id, name: name(n.id), params: n.params, input: `${name(n.id)}_in`, count: `${name(n.id)}_count`, sockets: nodeSockets, peers: own?.plan.route.consumers?.length ?? 0 };
+    return {
+      id: n.id,
+      name: name(n.id),
+      params: n.params,
+      input: `${name(n.id)}_in`,
+      count: `${name(n.id)}_count`,
+      sockets: nodeSockets,
+      peers: own?.plan.route.consumers?.length ?? 0,
+    };
   };
   const nodes = new Map(p.nodes.map((n) => [n.id, pyNode(n)]));
   const senders = sockets.filter((s) => isLinkSender(s.plan));
@@ -60,7 +68,9 @@ export function writeScript(p: Process, ctx: ScriptContext): string {
   const rootTpl = tpl(p.root);
   const entries = sockets.filter((s) => isEntry(s.plan));
   if (entries.some((s) => s.plan.node !== p.root.id))
-    throw new ScriptShapeError(`node ${entries.find((s) => s.plan.node !== p.root.id)!.plan.node} takes frames from a socket and from ${p.root.id} in process`);
+    throw new ScriptShapeError(
+      `node ${entries.find((s) => s.plan.node !== p.root.id)!.plan.node} takes frames from a socket and from ${p.root.id} in process`,
+    );
   if (rootTpl.kind !== 'source' && entries.length !== 1)
     throw new ScriptShapeError(`node ${p.root.id} has no input this script can receive`);
   const served = p.nodes.flatMap((n) => {
@@ -74,7 +84,8 @@ export function writeScript(p: Process, ctx: ScriptContext): string {
   const loop: string[] = [];
   if (served.length || entries.length) {
     loop.push('poller = zmq.Poller()');
-    for (const s of [...entries.map((e) => e.name), ...served.map((s) => s.socket)]) loop.push(`poller.register(${s}, zmq.POLLIN)`);
+    for (const s of [...entries.map((e) => e.name), ...served.map((s) => s.socket)])
+      loop.push(`poller.register(${s}, zmq.POLLIN)`);
   }
   if (rootTpl.kind === 'source') {
     const period = rootTpl.period?.(root) ?? 0;
@@ -104,7 +115,13 @@ export function writeScript(p: Process, ctx: ScriptContext): string {
       '    if frame is DROPPED:',
       '        continue',
       ...(ends > 1
-        ? ['    if frame is None:', `        ends += 1  # end of stream from one of ${ends} producers`, `        if ends == ${ends}:`, '            break', '        continue']
+        ? [
+            '    if frame is None:',
+            `        ends += 1  # end of stream from one of ${ends} producers`,
+            `        if ends == ${ends}:`,
+            '            break',
+            '        continue',
+          ]
         : ['    if frame is None:  # end of stream', '        break']),
       ...indent(handle(p.root.id, 'frame')),
       ...(limit ? [`    if ${root.count} == ${limit}:`, '        break'] : []),
@@ -167,9 +184,20 @@ function header(p: Process, ctx: ScriptContext, sockets: readonly PySocket[]): s
     'script, with the sockets, endpoints, topics and codecs of the graph, so it joins the other',
     'half of the graph whether that runs in patchbay or as the other exported scripts.',
     '',
-    ...(sockets.length ? ['Sockets:', ...sockets.map((s) => `    ${s.plan.node}: ${s.plan.type} ${s.plan.side} ${pyText(s.plan.endpoint)}${s.plan.topics ? ` topics ${pyText(JSON.stringify(s.plan.topics))}` : ''}`), ''] : []),
+    ...(sockets.length
+      ? [
+          'Sockets:',
+          ...sockets.map(
+            (s) =>
+              `    ${s.plan.node}: ${s.plan.type} ${s.plan.side} ${pyText(s.plan.endpoint)}${s.plan.topics ? ` topics ${pyText(JSON.stringify(s.plan.topics))}` : ''}`,
+          ),
+          '',
+        ]
+      : []),
     `Run:  python3 ${ctx.file}`,
-    ...(ctx.others.length ? [`with the other part${ctx.others.length === 1 ? '' : 's'}: ${ctx.others.join(', ')} (start them in any order)`] : []),
+    ...(ctx.others.length
+      ? [`with the other part${ctx.others.length === 1 ? '' : 's'}: ${ctx.others.join(', ')} (start them in any order)`]
+      : []),
     `Needs ${needs.join(', ')}. Prints "ready" once its sockets are open; Ctrl-C stops it, and`,
     'end of stream goes downstream as patchbay sends it (none in pickle mode).',
     '"""',

@@ -51,7 +51,9 @@ export function nameSockets(sockets: readonly PlanSocket[], nodeName: (id: strin
 export function openSocket(s: PySocket): string[] {
   const p = s.plan;
   const what = p.route.handshake ? 'handshake' : p.link ? `for ${p.link}` : 'its own socket';
-  const lines = [`# ${p.node}: ${s.xpub ? 'XPUB (a PUB that sees subscriptions)' : p.type} ${p.side}s ${p.endpoint}, ${what} ${p.peer ?? ''}`.trimEnd()];
+  const lines = [
+    `# ${p.node}: ${s.xpub ? 'XPUB (a PUB that sees subscriptions)' : p.type} ${p.side}s ${p.endpoint}, ${what} ${p.peer ?? ''}`.trimEnd(),
+  ];
   lines.push(`${s.name} = context.socket(zmq.${s.xpub ? 'XPUB' : p.type})`);
   if (s.xpub) lines.push(`${s.name}.setsockopt(zmq.XPUB_VERBOSE, 1)  # every subscription, even a repeated topic`);
   if (p.type === 'PUB' || p.type === 'PUSH') lines.push(`${s.name}.setsockopt(zmq.SNDHWM, ${p.hwm})`);

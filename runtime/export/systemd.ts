@@ -36,7 +36,11 @@ export interface SystemdUnit {
 export function patchbayCommand(): string[] {
   const bin = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
   const shebang = readFileSync(bin, 'utf8').split('\n')[0];
-  const flags = shebang.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+  const flags = shebang
+    .replace(/^#!.*?\bnode\b/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   return [process.execPath, ...flags, bin];
 }
 
@@ -65,9 +69,13 @@ export function execWord(word: string): string {
 
 /** A path setting (WorkingDirectory=) takes the rest of its line as is, but for specifiers: no quotes, no escapes, so no line break. */
 function pathSetting(name: string, path: string): string {
-  if (!isAbsolute(path)) throw new ExportError('NOT_EXPORTABLE', `${name}= needs an absolute path, received ${JSON.stringify(path)}`);
+  if (!isAbsolute(path))
+    throw new ExportError('NOT_EXPORTABLE', `${name}= needs an absolute path, received ${JSON.stringify(path)}`);
   if (/[\n\r]/.test(path) || path.trim() !== path)
-    throw new ExportError('NOT_EXPORTABLE', `${name}= cannot hold ${JSON.stringify(path)}: a systemd path setting has no way to write a line break or a space at its ends`);
+    throw new ExportError(
+      'NOT_EXPORTABLE',
+      `${name}= cannot hold ${JSON.stringify(path)}: a systemd path setting has no way to write a line break or a space at its ends`,
+    );
   return `${name}=${specifiers(path)}`;
 }
 

@@ -76,5 +76,8 @@ export function indent(lines: readonly string[], levels = 1): string[] {
  * code), no closing triple quote, backslashes doubled.
  */
 export function pyText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').replace(/"""/g, '""\\"');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ')
+    .replace(/"""/g, '""\\"');
 }

@@ -26,7 +26,8 @@ export const errorCodeDocs: Readonly<Record<GraphErrorCode, string>> = {
   TOO_MANY_PRODUCERS: 'two links into an input that takes one producer (only Pull takes many)',
   FAN_OUT_WITHOUT_COPY: 'one plain output linked to two inputs: fan out with Copy, Publish or Push',
   DUPLICATE_ENDPOINT: 'two sockets bind the same endpoint',
-  NO_BINDER: 'a link carried by a socket that connects, with nothing in the graph binding its endpoint: the two ends would never meet',
+  NO_BINDER:
+    'a link carried by a socket that connects, with nothing in the graph binding its endpoint: the two ends would never meet',
   INCOMPATIBLE_SOCKETS: 'a connecting socket meets a bound socket it cannot talk to (REQ to a PUB)',
   CROSS_HOST_LINK: 'a link between nodes on different hosts that is not carried by a tcp socket',
   UNKNOWN_HOST: 'a node placed on a host the `hosts:` map does not name',

@@ -11,31 +11,13 @@ import { describe } from './param-rules.ts';
 import { nodeIdProblem } from './node-id.ts';
 import { placeNodes, readHosts, type HostEntry } from './host-rules.ts';
 import { checkNode, type Issue, type NodeInfo, type Where } from './node-rules.ts';
-import { BoundEndpoints, cycles, flowOrder } from './flow.ts';
+import { BoundEndpoints } from './flow.ts';
+import { cycleIssues, groupBy, plural, reachFromSources, settleTypes, type Edge, type Pairing } from './flow-rules.ts';
 import { didYouMean } from './suggest.ts';
 
 export type { Issue, NodeInfo, Where } from './node-rules.ts';
 
-/** A link whose both ends exist. */
-export interface Edge {
-  /** Index in graph.links. */
-  index: number;
-  link: GraphLink;
-  text: string;
-  from: NodeInfo;
-  to: NodeInfo;
-  fromPort: PortDecl;
-  toPort: PortDecl;
-}
-
-/** A connecting socket node (Request, Subscribe) whose endpoint is bound by a node of the same graph. */
-export interface Pairing {
-  binder: NodeInfo;
-  connecter: NodeInfo;
-  /** Where frames come from and go to, whichever side binds (PUB, PUSH, REP send; SUB, PULL, REQ receive). */
-  sender: NodeInfo;
-  receiver: NodeInfo;
-}
+export type { Edge, Pairing } from './flow-rules.ts';
 
 const SENDS = new Set(['PUB', 'PUSH', 'REP']);
 
@@ -75,7 +57,15 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
 
   if (graph === null || typeof graph !== 'object') {
     add('BAD_DOCUMENT', 'a graph must be a map with patchbay, nodes and links', { at: 'doc' });
-    return { issues, nodes: new Map(), edges: [], pairings: [], sources: new Set(), reachable: new Set(), outType: new Map() };
+    return {
+      issues,
+      nodes: new Map(),
+      edges: [],
+      pairings: [],
+      sources: new Set(),
+      reachable: new Set(),
+      outType: new Map(),
+    };
   }
   // Suggesting a node id costs an edit distance per id of the graph; a document with thousands of
   // links to missing nodes would make that quadratic, so past a budget the suggestions stop.
@@ -86,7 +76,9 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     return didYouMean(wrong, allIds);
   };
   if (graph.patchbay !== 1) {
-    add('UNSUPPORTED_VERSION', `format version ${describe(graph.patchbay)} is not supported: expected patchbay: 1`, { at: 'version' });
+    add('UNSUPPORTED_VERSION', `format version ${describe(graph.patchbay)} is not supported: expected patchbay: 1`, {
+      at: 'version',
+    });
   }
 
   // Nodes and their params.
@@ -103,12 +95,22 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       return;
     }
     if (typeof node.type !== 'string' || node.type === '') {
-      add('BAD_DOCUMENT', `node ${id} needs a type: one of ${typeNames.join(', ')}`, { at: 'node', node: id }, { node: id });
+      add(
+        'BAD_DOCUMENT',
+        `node ${id} needs a type: one of ${typeNames.join(', ')}`,
+        { at: 'node', node: id },
+        { node: id },
+      );
       return;
     }
     const decl = byType.get(node.type);
     if (!decl) {
-      add('UNKNOWN_TYPE', `node ${id}: unknown type ${node.type}${didYouMean(node.type, typeNames)}`, { at: 'node', node: id, key: 'type' }, { node: id });
+      add(
+        'UNKNOWN_TYPE',
+        `node ${id}: unknown type ${node.type}${didYouMean(node.type, typeNames)}`,
+        { at: 'node', node: id, key: 'type' },
+        { node: id },
+      );
       return;
     }
     nodes.set(id, checkNode(id, node, decl, order, add));
@@ -139,7 +141,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     const ports: PortDecl[] = [];
     for (const [, ref, dir] of ends) {
       if (!allIds.has(ref.node)) {
-        add('UNKNOWN_NODE', `link ${text}: no node ${ref.node}${suggestNode(ref.node)}`, where(`${ref.node}.${ref.port}`), { link: text, node: ref.node });
+        add(
+          'UNKNOWN_NODE',
+          `link ${text}: no node ${ref.node}${suggestNode(ref.node)}`,
+          where(`${ref.node}.${ref.port}`),
+          { link: text, node: ref.node },
+        );
         ok = false;
         continue;
       }
@@ -159,7 +166,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
           : names.length === 0
             ? ` (${info.decl.type} has no ${what})`
             : `; ${what}s: ${names.join(', ')}`;
-        add('UNKNOWN_PORT', `link ${text}: ${info.decl.type} ${ref.node} has no ${what} ${ref.port}${hint}`, where(`${ref.node}.${ref.port}`), { link: text, node: ref.node, port: ref.port });
+        add(
+          'UNKNOWN_PORT',
+          `link ${text}: ${info.decl.type} ${ref.node} has no ${what} ${ref.port}${hint}`,
+          where(`${ref.node}.${ref.port}`),
+          { link: text, node: ref.node, port: ref.port },
+        );
         ok = false;
         continue;
       }
@@ -175,10 +187,21 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     }
     seen.add(text);
     if (link.from.node === link.to.node) {
-      add('CYCLE', `link ${text} feeds ${link.from.node} back into itself`, where(text), { link: text, node: link.from.node });
+      add('CYCLE', `link ${text} feeds ${link.from.node} back into itself`, where(text), {
+        link: text,
+        node: link.from.node,
+      });
       return;
     }
-    edges.push({ index, link, text, from: nodes.get(link.from.node)!, to: nodes.get(link.to.node)!, fromPort: ports[0], toPort: ports[1] });
+    edges.push({
+      index,
+      link,
+      text,
+      from: nodes.get(link.from.node)!,
+      to: nodes.get(link.to.node)!,
+      fromPort: ports[0],
+      toPort: ports[1],
+    });
   });
 
   // One producer per plain input, one consumer per plain output.
@@ -186,7 +209,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
   for (const [port, list] of producers) {
     if (list.length > 1 && !list[0].toPort.many) {
       for (const e of list.slice(1)) {
-        add('TOO_MANY_PRODUCERS', `link ${e.text}: ${port} already has a producer (${list[0].link.from.node}); only Pull takes many: put a Pull between`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
+        add(
+          'TOO_MANY_PRODUCERS',
+          `link ${e.text}: ${port} already has a producer (${list[0].link.from.node}); only Pull takes many: put a Pull between`,
+          { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` },
+          { link: e.text, node: e.link.to.node, port: e.link.to.port },
+        );
       }
     }
   }
@@ -194,7 +222,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
   for (const [port, list] of consumers) {
     if (list.length > 1 && !list[0].fromPort.many) {
       for (const e of list.slice(1)) {
-        add('FAN_OUT_WITHOUT_COPY', `link ${e.text}: ${port} already feeds ${list[0].link.to.node}; a plain output feeds one input: fan out with Copy, Publish or Push`, { at: 'link', index: e.index, text: `${e.link.from.node}.${e.link.from.port}` }, { link: e.text, node: e.link.from.node, port: e.link.from.port });
+        add(
+          'FAN_OUT_WITHOUT_COPY',
+          `link ${e.text}: ${port} already feeds ${list[0].link.to.node}; a plain output feeds one input: fan out with Copy, Publish or Push`,
+          { at: 'link', index: e.index, text: `${e.link.from.node}.${e.link.from.port}` },
+          { link: e.text, node: e.link.from.node, port: e.link.from.port },
+        );
       }
     }
   }
@@ -206,8 +239,15 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     if (!info.parsedEndpoint || info.side !== 'bind') continue;
     const clash = binders.find(info.parsedEndpoint);
     if (clash) {
-      const where: Where = info.params.endpoint ? { at: 'param', node: info.id, param: 'endpoint' } : { at: 'node', node: info.id };
-      add('DUPLICATE_ENDPOINT', `node ${info.id}: ${info.endpoint} is already bound by ${clash.id}; two sockets cannot bind one endpoint`, where, { node: info.id, param: 'endpoint' });
+      const where: Where = info.params.endpoint
+        ? { at: 'param', node: info.id, param: 'endpoint' }
+        : { at: 'node', node: info.id };
+      add(
+        'DUPLICATE_ENDPOINT',
+        `node ${info.id}: ${info.endpoint} is already bound by ${clash.id}; two sockets cannot bind one endpoint`,
+        where,
+        { node: info.id, param: 'endpoint' },
+      );
     } else binders.add(info);
   }
   // A node's handshake REP binds a second endpoint: it clashes like any other.
@@ -217,8 +257,14 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     if (!hs || hs.side !== 'bind') continue;
     const clash = binders.find(hs.parsed) ?? readyBinders.find(hs.parsed);
     if (clash) {
-      const what = clash.handshake?.parsed && readyBinders.find(hs.parsed) === clash ? `${clash.id}'s handshake` : clash.id;
-      add('DUPLICATE_ENDPOINT', `node ${info.id}: handshake ${hs.endpoint} is already bound by ${what}; two sockets cannot bind one endpoint`, { at: 'param', node: info.id, param: 'handshake' }, { node: info.id, param: 'handshake' });
+      const what =
+        clash.handshake?.parsed && readyBinders.find(hs.parsed) === clash ? `${clash.id}'s handshake` : clash.id;
+      add(
+        'DUPLICATE_ENDPOINT',
+        `node ${info.id}: handshake ${hs.endpoint} is already bound by ${what}; two sockets cannot bind one endpoint`,
+        { at: 'param', node: info.id, param: 'handshake' },
+        { node: info.id, param: 'handshake' },
+      );
     } else readyBinders.add({ ...info, parsedEndpoint: hs.parsed, endpoint: hs.endpoint });
   }
   for (const info of nodes.values()) {
@@ -228,7 +274,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     const mine = info.decl.socket!.own;
     const theirs = binder.decl.socket!.own;
     if (MEETS[mine] !== theirs) {
-      add('INCOMPATIBLE_SOCKETS', `node ${info.id}: its ${mine} socket cannot talk to the ${theirs} socket of ${binder.id} at ${info.endpoint}: ${mine} pairs with ${MEETS[mine]}`, { at: 'param', node: info.id, param: 'endpoint' }, { node: info.id, param: 'endpoint' });
+      add(
+        'INCOMPATIBLE_SOCKETS',
+        `node ${info.id}: its ${mine} socket cannot talk to the ${theirs} socket of ${binder.id} at ${info.endpoint}: ${mine} pairs with ${MEETS[mine]}`,
+        { at: 'param', node: info.id, param: 'endpoint' },
+        { node: info.id, param: 'endpoint' },
+      );
       continue;
     }
     const [sender, receiver] = SENDS.has(theirs) ? [binder, info] : [info, binder];
@@ -241,7 +292,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     const carrier = e.from.decl.socket?.peerOut ? e.from : e.to.decl.socket?.peerIn ? e.to : undefined;
     if (!carrier || carrier.side !== 'connect' || !carrier.parsedEndpoint) continue;
     if (binders.find(carrier.parsedEndpoint)) continue;
-    add('NO_BINDER', `link ${e.text}: ${carrier.id} connects to ${carrier.endpoint} and so does its peer in the graph, but nothing in the graph binds it: set bind: true on ${carrier.id}`, { at: 'link', index: e.index, text: e.text }, { link: e.text, node: carrier.id });
+    add(
+      'NO_BINDER',
+      `link ${e.text}: ${carrier.id} connects to ${carrier.endpoint} and so does its peer in the graph, but nothing in the graph binds it: set bind: true on ${carrier.id}`,
+      { at: 'link', index: e.index, text: e.text },
+      { link: e.text, node: carrier.id },
+    );
   }
 
   // Placement: links between hosts must cross on tcp.
@@ -251,7 +307,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     if (typeof hf !== 'string' || typeof ht !== 'string' || hf === ht) continue;
     const carrier = e.from.decl.socket?.peerOut ? e.from : e.to.decl.socket?.peerIn ? e.to : undefined;
     if (!carrier || carrier.parsedEndpoint?.transport !== 'tcp') {
-      add('CROSS_HOST_LINK', `link ${e.text} joins host ${hf} to host ${ht}: links between hosts must go through a Publish, Push or Pull with a tcp:// endpoint`, { at: 'link', index: e.index, text: e.text }, { link: e.text });
+      add(
+        'CROSS_HOST_LINK',
+        `link ${e.text} joins host ${hf} to host ${ht}: links between hosts must go through a Publish, Push or Pull with a tcp:// endpoint`,
+        { at: 'link', index: e.index, text: e.text },
+        { link: e.text },
+      );
     }
   }
 
@@ -259,7 +320,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     const hb = p.binder.node.host;
     const hc = p.connecter.node.host;
     if (typeof hb === 'string' && typeof hc === 'string' && hb !== hc && p.binder.parsedEndpoint?.transport !== 'tcp') {
-      add('CROSS_HOST_LINK', `node ${p.connecter.id} on host ${hc} meets ${p.binder.id} on host ${hb} at ${p.connecter.endpoint}: between hosts only tcp:// endpoints reach`, { at: 'param', node: p.connecter.id, param: 'endpoint' }, { node: p.connecter.id, param: 'endpoint' });
+      add(
+        'CROSS_HOST_LINK',
+        `node ${p.connecter.id} on host ${hc} meets ${p.binder.id} on host ${hb} at ${p.connecter.endpoint}: between hosts only tcp:// endpoints reach`,
+        { at: 'param', node: p.connecter.id, param: 'endpoint' },
+        { node: p.connecter.id, param: 'endpoint' },
+      );
     }
   }
 
@@ -272,7 +338,12 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
     const key = `${ex.code}\0${value}`;
     const other = held.get(key);
     if (other !== undefined) {
-      add(ex.code, `node ${info.id}: ${value} is already written by ${other}; one writer per file`, { at: 'param', node: info.id, param: ex.param }, { node: info.id, param: ex.param });
+      add(
+        ex.code,
+        `node ${info.id}: ${value} is already written by ${other}; one writer per file`,
+        { at: 'param', node: info.id, param: ex.param },
+        { node: info.id, param: ex.param },
+      );
     } else held.set(key, info.id);
   }
 
@@ -286,118 +357,22 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
   for (const e of edges) flow(e.from.id, e.to.id);
   for (const p of pairings) flow(p.sender.id, p.receiver.id);
 
-  const sccs = cycles(nodes, next);
-  // The first link inside each cycle, in one pass over the links rather than one per cycle.
-  const sccOf = new Map<string, number>();
-  sccs.forEach((scc, i) => scc.forEach((id) => sccOf.set(id, i)));
-  const firstInside: (Edge | undefined)[] = [];
-  for (const x of edges) {
-    const i = sccOf.get(x.from.id);
-    if (i !== undefined && sccOf.get(x.to.id) === i) firstInside[i] ??= x;
-  }
-  for (const [i, scc] of sccs.entries()) {
-    const e = firstInside[i];
-    const ids = [...scc].sort((a, b) => nodes.get(a)!.order - nodes.get(b)!.order);
-    const where: Where = e ? { at: 'link', index: e.index, text: e.text } : { at: 'node', node: ids[0] };
-    add('CYCLE', `frames go round in a cycle through ${ids.join(', ')}; a pipeline must flow one way`, where, e ? { link: e.text, node: ids[0] } : { node: ids[0] });
-  }
+  cycleIssues(nodes, edges, next, add);
 
-  // Message types: `any` ports adopt what feeds them.
-  const outType = new Map<string, MessageType>();
-  const inputsOf = groupBy(edges, (e) => e.to.id);
-  const pairedFrom = new Map(pairings.map((p) => [p.receiver.id, p.sender.id]));
-  const declaredOut = (info: NodeInfo): MessageType => info.decl.outputs[0]?.type ?? 'any';
-  for (const info of nodes.values()) outType.set(info.id, declaredOut(info));
-  // Rounds over the nodes in flow order: a graph without cycles settles in the first round (the
-  // second only confirms it), where document order could take a round per node of a long chain.
-  const typeOrder = flowOrder(nodes, next);
-  for (let round = 0; round <= nodes.size; round++) {
-    let changed = false;
-    for (const info of typeOrder) {
-      if (declaredOut(info) !== 'any') continue;
-      const feeds = (inputsOf.get(info.id) ?? []).map((e) => outType.get(e.from.id)!);
-      const sender = pairedFrom.get(info.id);
-      if (sender) feeds.push(outType.get(sender)!);
-      const concrete = feeds.find((t) => t !== 'any') ?? 'any';
-      if (outType.get(info.id) !== concrete) {
-        outType.set(info.id, concrete);
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  for (const [, list] of inputsOf) {
-    let first: MessageType = 'any';
-    for (const e of list) {
-      const got = outType.get(e.from.id)!;
-      const want: MessageType = e.toPort.type !== 'any' ? e.toPort.type : first;
-      if (got !== 'any' && want !== 'any' && got !== want) {
-        // The names in brackets are those the canvas prints on the ports, so the refusal points at them.
-        add('PORT_TYPE_MISMATCH', `link ${e.text}: ${e.link.from.node}.${e.link.from.port} carries ${plural(got)} (${got}) but ${e.link.to.node}.${e.link.to.port} takes ${plural(want)} (${want})`, { at: 'link', index: e.index, text: `${e.link.to.node}.${e.link.to.port}` }, { link: e.text, node: e.link.to.node, port: e.link.to.port });
-      }
-      if (first === 'any') first = got;
-    }
-  }
+  const outType = settleTypes(nodes, edges, pairings, next, add);
 
-  // Sources, sinks, reachability.
-  const hasProducer = new Set([...edges.map((e) => e.to.id), ...looseLinks.map((l) => l.to.node)]);
-  const hasConsumer = new Set([...edges.map((e) => `${e.from.id}.${e.fromPort.name}`), ...looseLinks.map((l) => `${l.from.node}.${l.from.port}`)]);
-  const unknown = [...allIds].filter((id) => !nodes.has(id));
-  const sources = new Set<string>();
-  const sinks = new Set<string>();
-  for (const info of nodes.values()) {
-    // A Pull with no producer in the graph is fed from outside (students' PUSH scripts).
-    if (info.decl.inputs.length === 0 || (info.decl.socket?.peerIn && !hasProducer.has(info.id))) sources.add(info.id);
-    const servesOutside = info.decl.socket?.peerOut && !hasConsumer.has(`${info.id}.out`);
-    if (info.decl.outputs.length === 0 || servesOutside) sinks.add(info.id);
-    for (const port of info.decl.outputs) {
-      if (!hasConsumer.has(`${info.id}.${port.name}`) && !info.decl.socket?.peerOut) {
-        add('UNCONNECTED_OUTPUT', `node ${info.id}: nothing takes ${info.id}.${port.name}; its ${plural(port.type)} are thrown away`, { at: 'node', node: info.id }, { node: info.id, port: port.name }, 'warning');
-      }
-    }
-  }
-  const reachable = new Set<string>();
   for (const l of looseLinks) flow(l.from.node, l.to.node);
-  const stack = [...sources, ...unknown];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (reachable.has(id)) continue;
-    reachable.add(id);
-    for (const n of next.get(id) ?? []) stack.push(n);
-  }
-  // A node of unknown type might be the source or the sink: only a graph of known types can lack one.
-  // A sink counts only when some source feeds it: frames must end somewhere.
-  if (unknown.length === 0) {
-    if (sources.size === 0) add('NO_SOURCE', 'the graph has no source: add a Camera, a Subscribe, a Request or a Pull fed from outside', { at: 'nodes' });
-    else if (![...sinks].some((id) => reachable.has(id))) add('NO_SINK', 'no source feeds a sink: link to an HDF5Sink or a Reply, or publish/push to outside peers', { at: 'nodes' });
-    if (sources.size === 0 && sinks.size === 0) add('NO_SINK', 'the graph has no sink: add an HDF5Sink or a Reply, or publish/push to outside peers', { at: 'nodes' });
-  }
-  for (const info of nodes.values()) {
-    if (!reachable.has(info.id) && sources.size + unknown.length > 0) {
-      add('UNREACHABLE_NODE', `node ${info.id}: no frames reach it from any source; it will not run`, { at: 'node', node: info.id }, { node: info.id }, 'warning');
-    }
-  }
+  const { sources, reachable } = reachFromSources(nodes, edges, looseLinks, allIds, next, add);
 
   const usable = hosts && new Map([...hosts].filter((h): h is [string, HostEntry] => h[1] !== null));
   return { issues, nodes, edges, pairings, sources, reachable, outType, hosts: usable };
 }
 
-function plural(t: MessageType): string {
-  return t === 'frame' ? 'frames' : t === 'spectrum' ? 'spectra' : 'messages';
-}
-
 function isRef(x: unknown): x is { node: string; port: string } {
-  return !!x && typeof x === 'object' && typeof (x as { node: unknown }).node === 'string' && typeof (x as { port: unknown }).port === 'string';
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    typeof (x as { node: unknown }).node === 'string' &&
+    typeof (x as { port: unknown }).port === 'string'
+  );
 }
-
-function groupBy<T>(list: T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const x of list) {
-    const k = key(x);
-    const l = out.get(k);
-    if (l) l.push(x);
-    else out.set(k, [x]);
-  }
-  return out;
-}
-

@@ -23,7 +23,16 @@ const NODE_KEYS = ['type', 'params', 'host'];
 interface Places {
   version?: YamlNode;
   nodesKey?: YamlNode;
-  nodes: Map<string, { key: YamlNode; type?: YamlNode; host?: YamlNode; paramsKey?: YamlNode; params: Map<string, { key: YamlNode; value?: YamlNode }> }>;
+  nodes: Map<
+    string,
+    {
+      key: YamlNode;
+      type?: YamlNode;
+      host?: YamlNode;
+      paramsKey?: YamlNode;
+      params: Map<string, { key: YamlNode; value?: YamlNode }>;
+    }
+  >;
   /** graph.links[i] was read from this item. */
   links: YamlNode[];
   hostsKey?: YamlNode;
@@ -40,7 +49,13 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     const offset = node?.range ? node.range[0] + extra : 0;
     return lc.linePos(offset);
   };
-  const push = (code: GraphErrorCode, message: string, node: YamlNode | undefined | null, fields: Partial<GraphError> = {}, severity: 'error' | 'warning' = 'error') => {
+  const push = (
+    code: GraphErrorCode,
+    message: string,
+    node: YamlNode | undefined | null,
+    fields: Partial<GraphError> = {},
+    severity: 'error' | 'warning' = 'error',
+  ) => {
     errors.push({ code, severity, message, ...fields, ...at(node) });
   };
 
@@ -49,22 +64,45 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     doc = parseUnique(String(text), { lineCounter: lc, prettyErrors: true });
   } catch (err) {
     // The parser collects what it can; a throw here is a bug in it, still reported as the user's syntax problem.
-    errors.push({ code: 'YAML_SYNTAX', severity: 'error', message: `YAML could not be read: ${(err as Error).message}`, line: 1, col: 1 });
+    errors.push({
+      code: 'YAML_SYNTAX',
+      severity: 'error',
+      message: `YAML could not be read: ${(err as Error).message}`,
+      line: 1,
+      col: 1,
+    });
     return { errors, doc: new Document(), file };
   }
   for (const e of doc.errors) {
     const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-    errors.push({ code: 'YAML_SYNTAX', severity: 'error', message: firstLine(e.message), line: pos.line, col: pos.col });
+    errors.push({
+      code: 'YAML_SYNTAX',
+      severity: 'error',
+      message: firstLine(e.message),
+      line: pos.line,
+      col: pos.col,
+    });
   }
   for (const w of doc.warnings) {
     const pos = w.linePos?.[0] ?? lc.linePos(w.pos[0]);
-    errors.push({ code: 'YAML_SYNTAX', severity: 'warning', message: firstLine(w.message), line: pos.line, col: pos.col });
+    errors.push({
+      code: 'YAML_SYNTAX',
+      severity: 'warning',
+      message: firstLine(w.message),
+      line: pos.line,
+      col: pos.col,
+    });
   }
   // yaml leaves an alias without its anchor for toJS to trip over later; it is a syntax error to the user.
   const aliases = new Aliases(doc, String(text));
   for (const alias of aliases.dangling()) {
     const pos = lc.linePos(alias.range?.[0] ?? 0);
-    errors.push({ code: 'YAML_SYNTAX', severity: 'error', message: `alias *${alias.source} has no anchor &${alias.source} before it`, ...pos });
+    errors.push({
+      code: 'YAML_SYNTAX',
+      severity: 'error',
+      message: `alias *${alias.source} has no anchor &${alias.source} before it`,
+      ...pos,
+    });
   }
   if (errors.some((e) => e.code === 'YAML_SYNTAX' && e.severity === 'error')) return { errors, doc, file };
 
@@ -101,7 +139,13 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
         const v = isScalar(value) ? value.value : undefined;
         if (v !== 1) {
           const future = typeof v === 'number' && v > 1;
-          push('UNSUPPORTED_VERSION', future ? `format version ${v} is newer than this patchbay reads (version 1): update patchbay` : `format version ${describe(v)} is not supported: expected patchbay: 1`, places.version);
+          push(
+            'UNSUPPORTED_VERSION',
+            future
+              ? `format version ${v} is newer than this patchbay reads (version 1): update patchbay`
+              : `format version ${describe(v)} is not supported: expected patchbay: 1`,
+            places.version,
+          );
         }
         break;
       }
@@ -117,7 +161,8 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
         places.hostsValue = value ?? undefined;
         for (const hp of isMap(value) ? value.items : []) {
           const name = keyName(hp);
-          if (name !== undefined) places.hosts.set(name, { key: hp.key as YamlNode, value: (hp.value as YamlNode | null) ?? undefined });
+          if (name !== undefined)
+            places.hosts.set(name, { key: hp.key as YamlNode, value: (hp.value as YamlNode | null) ?? undefined });
         }
         const h = toJS(value, 'hosts');
         if (h.ok && h.value !== null) graph.hosts = h.value as Graph['hosts']; // the validator checks its shape
@@ -148,7 +193,12 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
           const t = isScalar(item) && typeof item.value === 'string' ? item.value : undefined;
           const link = t === undefined ? undefined : parseLink(t);
           if (!link) {
-            push('BAD_LINK', `link ${t === undefined ? describe(toJS(item, 'link').value) : JSON.stringify(t)} must read "node.port -> node.port"`, item ?? value, t === undefined ? {} : { link: t });
+            push(
+              'BAD_LINK',
+              `link ${t === undefined ? describe(toJS(item, 'link').value) : JSON.stringify(t)} must read "node.port -> node.port"`,
+              item ?? value,
+              t === undefined ? {} : { link: t },
+            );
             continue;
           }
           graph.links.push(link);
@@ -166,19 +216,40 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
           const id = keyName(lp);
           const v = toJS(lp.value as YamlNode | null, 'a layout position');
           const xy = v.value;
-          if (id === undefined || !Array.isArray(xy) || xy.length !== 2 || !xy.every((n) => typeof n === 'number' && Number.isFinite(n))) {
-            push('BAD_DOCUMENT', `layout ${id ?? ''}: expected [x, y] numbers, received ${describe(xy)}`, (lp.value ?? lp.key) as YamlNode | null, {}, 'warning');
+          if (
+            id === undefined ||
+            !Array.isArray(xy) ||
+            xy.length !== 2 ||
+            !xy.every((n) => typeof n === 'number' && Number.isFinite(n))
+          ) {
+            push(
+              'BAD_DOCUMENT',
+              `layout ${id ?? ''}: expected [x, y] numbers, received ${describe(xy)}`,
+              (lp.value ?? lp.key) as YamlNode | null,
+              {},
+              'warning',
+            );
             continue;
           }
           setOwn(graph.layout, id, [xy[0], xy[1]] as [number, number]);
         }
         break;
       default:
-        push('UNKNOWN_KEY', `unknown key ${key}${didYouMean(key, TOP_KEYS)}: a graph file has ${TOP_KEYS.join(', ')}`, keyNode);
+        push(
+          'UNKNOWN_KEY',
+          `unknown key ${key}${didYouMean(key, TOP_KEYS)}: a graph file has ${TOP_KEYS.join(', ')}`,
+          keyNode,
+        );
     }
   }
   if (!versionSeen) {
-    errors.push({ code: 'MISSING_VERSION', severity: 'error', message: 'the first line should be "patchbay: 1" (the format version)', line: 1, col: 1 });
+    errors.push({
+      code: 'MISSING_VERSION',
+      severity: 'error',
+      message: 'the first line should be "patchbay: 1" (the format version)',
+      line: 1,
+      col: 1,
+    });
   }
   if (graph.layout) {
     // The first pair of each id, looked up once: one search of the layout per stray id adds up.
@@ -190,7 +261,13 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     for (const id of Object.keys(graph.layout)) {
       if (!Object.hasOwn(graph.nodes, id)) {
         const lp = layoutPairs.get(id);
-        push('UNKNOWN_NODE', `layout names node ${id}, which the graph does not have`, (lp?.key ?? null) as YamlNode | null, { node: id }, 'warning');
+        push(
+          'UNKNOWN_NODE',
+          `layout names node ${id}, which the graph does not have`,
+          (lp?.key ?? null) as YamlNode | null,
+          { node: id },
+          'warning',
+        );
       }
     }
   }
@@ -250,7 +327,12 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
           }
           break;
         default:
-          push('UNKNOWN_KEY', `node ${id}: unknown key ${k ?? '?'}${k ? didYouMean(k, NODE_KEYS) : ''}: a node has ${NODE_KEYS.join(', ')}`, kp.key as YamlNode, { node: id });
+          push(
+            'UNKNOWN_KEY',
+            `node ${id}: unknown key ${k ?? '?'}${k ? didYouMean(k, NODE_KEYS) : ''}: a node has ${NODE_KEYS.join(', ')}`,
+            kp.key as YamlNode,
+            { node: id },
+          );
       }
     }
   }
@@ -266,7 +348,14 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
       case 'node': {
         const p = places.nodes.get(where.node);
         if (!p) return places.nodesKey ? at(places.nodesKey) : { line: 1, col: 1 };
-        const k = where.key === 'type' ? p.type : where.key === 'host' ? p.host : where.key === 'params' ? p.paramsKey : undefined;
+        const k =
+          where.key === 'type'
+            ? p.type
+            : where.key === 'host'
+              ? p.host
+              : where.key === 'params'
+                ? p.paramsKey
+                : undefined;
         return at(k ?? p.key);
       }
       case 'param': {

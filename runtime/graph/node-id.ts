@@ -14,7 +14,11 @@ export function nodeIdProblem(id: string): string | undefined {
 
 /** The first free node id for a type: "camera", then "camera2", ...; always a valid id. */
 export function freshId(type: string, taken: (id: string) => boolean): string {
-  const base = type.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[^a-z]+/, '') || 'node';
+  const base =
+    type
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '')
+      .replace(/^[^a-z]+/, '') || 'node';
   if (!taken(base)) return base;
   for (let i = 2; ; i++) if (!taken(`${base}${i}`)) return `${base}${i}`;
 }

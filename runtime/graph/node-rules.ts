@@ -44,7 +44,13 @@ export interface NodeInfo {
 }
 
 /** How every rule reports a problem. */
-export type AddIssue = (code: GraphErrorCode, message: string, where: Where, fields?: Partial<GraphError>, severity?: 'error' | 'warning') => void;
+export type AddIssue = (
+  code: GraphErrorCode,
+  message: string,
+  where: Where,
+  fields?: Partial<GraphError>,
+  severity?: 'error' | 'warning',
+) => void;
 
 /** Whether a socket node binds or connects: its `bind` param when it has one, else its type's side. */
 export function socketSide(decl: NodeDecl, params: Readonly<Record<string, unknown>>): 'bind' | 'connect' | undefined {
@@ -55,11 +61,22 @@ export function socketSide(decl: NodeDecl, params: Readonly<Record<string, unkno
 /** Checks a node of a known type: host, params, and the endpoint its socket uses. */
 export function checkNode(id: string, node: GraphNode, decl: NodeDecl, order: number, add: AddIssue): NodeInfo {
   if (node.host !== undefined && (typeof node.host !== 'string' || node.host === '')) {
-    add('BAD_DOCUMENT', `node ${id}: host must be a non-empty name, received ${describe(node.host)}`, { at: 'node', node: id, key: 'host' }, { node: id });
+    add(
+      'BAD_DOCUMENT',
+      `node ${id}: host must be a non-empty name, received ${describe(node.host)}`,
+      { at: 'node', node: id, key: 'host' },
+      { node: id },
+    );
   }
-  const given = node.params !== null && typeof node.params === 'object' && !Array.isArray(node.params) ? node.params : {};
+  const given =
+    node.params !== null && typeof node.params === 'object' && !Array.isArray(node.params) ? node.params : {};
   if (node.params !== undefined && given !== node.params) {
-    add('BAD_DOCUMENT', `node ${id}: params must be a map, received ${describe(node.params)}`, { at: 'node', node: id, key: 'params' }, { node: id });
+    add(
+      'BAD_DOCUMENT',
+      `node ${id}: params must be a map, received ${describe(node.params)}`,
+      { at: 'node', node: id, key: 'params' },
+      { node: id },
+    );
   }
   const declNames = Object.keys(decl.params);
   // Params in error; the endpoint checks below run as long as endpoint and bind themselves are fine.
@@ -67,19 +84,34 @@ export function checkNode(id: string, node: GraphNode, decl: NodeDecl, order: nu
   for (const [name, value] of Object.entries(given)) {
     const p = ownDecl(decl.params, name);
     if (!p) {
-      add('UNKNOWN_PARAM', `node ${id}: ${decl.type} has no param ${name}${didYouMean(name, declNames)}`, { at: 'param', node: id, param: name, key: true }, { node: id, param: name });
+      add(
+        'UNKNOWN_PARAM',
+        `node ${id}: ${decl.type} has no param ${name}${didYouMean(name, declNames)}`,
+        { at: 'param', node: id, param: name, key: true },
+        { node: id, param: name },
+      );
       continue;
     }
     const problem = checkParam(p, value);
     if (problem) {
       bad.add(name);
-      add(problem.code, `node ${id}: param ${name} must be ${problem.expected}, received ${describe(value)}`, { at: 'param', node: id, param: name }, { node: id, param: name });
+      add(
+        problem.code,
+        `node ${id}: param ${name} must be ${problem.expected}, received ${describe(value)}`,
+        { at: 'param', node: id, param: name },
+        { node: id, param: name },
+      );
     }
   }
   for (const [name, p] of Object.entries(decl.params)) {
     if (p.required && !Object.hasOwn(given, name)) {
       bad.add(name);
-      add('MISSING_PARAM', `node ${id}: ${decl.type} needs param ${name} (${p.doc})`, { at: 'node', node: id, key: 'params' }, { node: id, param: name });
+      add(
+        'MISSING_PARAM',
+        `node ${id}: ${decl.type} needs param ${name} (${p.doc})`,
+        { at: 'node', node: id, key: 'params' },
+        { node: id, param: name },
+      );
     }
   }
   const params = withDefaults(decl, given);
@@ -90,17 +122,30 @@ export function checkNode(id: string, node: GraphNode, decl: NodeDecl, order: nu
     info.parsedEndpoint = parseEndpoint(ep);
     info.side = socketSide(decl, params);
     if (info.parsedEndpoint && info.side === 'connect' && !connectable(info.parsedEndpoint)) {
-      add('BAD_ENDPOINT', `node ${id}: cannot connect to ${ep}: a * host or port only works when binding`, { at: 'param', node: id, param: 'endpoint' }, { node: id, param: 'endpoint' });
+      add(
+        'BAD_ENDPOINT',
+        `node ${id}: cannot connect to ${ep}: a * host or port only works when binding`,
+        { at: 'param', node: id, param: 'endpoint' },
+        { node: id, param: 'endpoint' },
+      );
     }
   }
-  const hs = decl.socket?.handshake && !bad.has('handshake') && typeof params.handshake === 'string' && params.handshake !== '' ? params.handshake : undefined;
+  const hs =
+    decl.socket?.handshake && !bad.has('handshake') && typeof params.handshake === 'string' && params.handshake !== ''
+      ? params.handshake
+      : undefined;
   const parsedHs = hs === undefined ? undefined : parseEndpoint(hs);
   if (hs !== undefined && parsedHs) {
     // A REP is bound where the ventilator asks; a REQ connects to the sink's.
     const side = decl.socket!.handshake === 'REP' ? 'bind' : 'connect';
     info.handshake = { endpoint: hs, parsed: parsedHs, side };
     if (side === 'connect' && !connectable(parsedHs))
-      add('BAD_ENDPOINT', `node ${id}: cannot connect its handshake to ${hs}: a * host or port only works when binding`, { at: 'param', node: id, param: 'handshake' }, { node: id, param: 'handshake' });
+      add(
+        'BAD_ENDPOINT',
+        `node ${id}: cannot connect its handshake to ${hs}: a * host or port only works when binding`,
+        { at: 'param', node: id, param: 'handshake' },
+        { node: id, param: 'handshake' },
+      );
   }
   return info;
 }
@@ -108,6 +153,8 @@ export function checkNode(id: string, node: GraphNode, decl: NodeDecl, order: nu
 /** The problems `validate` reports on one node's params (and its endpoint), in the order it reports them. */
 export function nodeParamErrors(id: string, node: GraphNode, decl: NodeDecl): GraphError[] {
   const out: GraphError[] = [];
-  checkNode(id, node, decl, 0, (code, message, _where, fields = {}, severity = 'error') => out.push({ code, severity, message, ...fields }));
+  checkNode(id, node, decl, 0, (code, message, _where, fields = {}, severity = 'error') =>
+    out.push({ code, severity, message, ...fields }),
+  );
   return out;
 }

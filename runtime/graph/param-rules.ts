@@ -9,7 +9,8 @@ import type { GraphErrorCode } from './types.ts';
 /** Sets an own property even when the key is "__proto__", which plain assignment would not. */
 export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   // Plain assignment is several times faster and, for every other key, the same: Object.prototype has no other setter.
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -25,18 +26,21 @@ export function withDefaults(decl: NodeDecl | undefined, params: Record<string, 
     for (const [name, p] of Object.entries(decl.params)) {
       if (p.default !== undefined) setOwn(out, name, p.default as ParamValues[string]);
       // An optional endpoint without a default is empty, which the compiler turns into inproc://<id>.
-      else if (!p.required && (p.kind === 'endpoint' || p.kind === 'string')) setOwn<ParamValues[string]>(out, name, '');
+      else if (!p.required && (p.kind === 'endpoint' || p.kind === 'string'))
+        setOwn<ParamValues[string]>(out, name, '');
     }
   }
   // -0 is 0 to every node; keeping the sign would make a saved-then-loaded graph differ.
-  for (const [name, value] of Object.entries(params ?? {})) setOwn(out, name, (Object.is(value, -0) ? 0 : value) as ParamValues[string]);
+  for (const [name, value] of Object.entries(params ?? {}))
+    setOwn(out, name, (Object.is(value, -0) ? 0 : value) as ParamValues[string]);
   return out;
 }
 
 /** The value a param takes when the document leaves it out, for saving only what differs. */
 export function isDefault(decl: ParamDecl, value: unknown): boolean {
   // An optional text param without a default means "empty" (an endpoint then becomes inproc://<id>).
-  if (decl.default === undefined) return !decl.required && value === '' && (decl.kind === 'endpoint' || decl.kind === 'string');
+  if (decl.default === undefined)
+    return !decl.required && value === '' && (decl.kind === 'endpoint' || decl.kind === 'string');
   return sameValue(decl.default, value);
 }
 
@@ -83,21 +87,25 @@ export function checkParam(decl: ParamDecl, value: unknown): ParamProblem | unde
     case 'string':
       if (typeof value !== 'string') return { code: 'BAD_PARAM_TYPE', expected: 'a string' };
       // A required text (a file name) left empty is as missing as one not given.
-      if (value.trim() === '' && decl.required) return { code: 'MISSING_PARAM', expected: 'filled in (it is required)' };
+      if (value.trim() === '' && decl.required)
+        return { code: 'MISSING_PARAM', expected: 'filled in (it is required)' };
       if (decl.pattern !== undefined && !wholeMatch(decl.pattern, value)) {
         return { code: 'PARAM_OUT_OF_RANGE', expected: `a string matching ${decl.pattern}` };
       }
       return undefined;
     case 'enum':
       if (typeof value !== 'string') return { code: 'BAD_PARAM_TYPE', expected: `one of ${decl.choices.join(', ')}` };
-      if (!decl.choices.includes(value)) return { code: 'PARAM_OUT_OF_RANGE', expected: `one of ${decl.choices.join(', ')}` };
+      if (!decl.choices.includes(value))
+        return { code: 'PARAM_OUT_OF_RANGE', expected: `one of ${decl.choices.join(', ')}` };
       return undefined;
     case 'boolean':
       return typeof value === 'boolean' ? undefined : { code: 'BAD_PARAM_TYPE', expected: 'true or false' };
     case 'endpoint':
       if (typeof value !== 'string') return { code: 'BAD_PARAM_TYPE', expected: 'an endpoint string' };
       if (value === '') return decl.required ? { code: 'MISSING_PARAM', expected: 'an endpoint' } : undefined;
-      return parseEndpoint(value) ? undefined : { code: 'BAD_ENDPOINT', expected: 'tcp://host:port, ipc://path or inproc://name' };
+      return parseEndpoint(value)
+        ? undefined
+        : { code: 'BAD_ENDPOINT', expected: 'tcp://host:port, ipc://path or inproc://name' };
     case 'string[]':
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
         return { code: 'BAD_PARAM_TYPE', expected: 'a list of strings, like [camera_frame]' };

@@ -37,7 +37,10 @@ const key = (e: GraphError): string => `${e.code}\n${e.link ?? ''}\n${e.message}
  */
 export function refuseLink(graph: Graph, link: GraphLink, types: readonly NodeDecl[]): GraphError | undefined {
   const before = new Set(linkErrors(graph, types).map(key));
-  const added = linkErrors({ ...graph, links: [...(Array.isArray(graph.links) ? graph.links : []), link] }, types).filter((e) => !before.has(key(e)));
+  const added = linkErrors(
+    { ...graph, links: [...(Array.isArray(graph.links) ? graph.links : []), link] },
+    types,
+  ).filter((e) => !before.has(key(e)));
   const text = formatLink(link);
   return added.find((e) => e.link === text) ?? added[0];
 }

@@ -134,7 +134,8 @@ function update(doc: Document, graph: Graph): Document {
   setIfChanged(doc, root, 'patchbay', 1);
   for (const key of ['name', 'description', 'hosts', 'secure'] as const) {
     if (graph[key] === undefined) root.delete(key);
-    else if ((key === 'hosts' || key === 'secure') && !root.has(key)) insertBefore(root, 'nodes', key, doc.createNode(graph[key]));
+    else if ((key === 'hosts' || key === 'secure') && !root.has(key))
+      insertBefore(root, 'nodes', key, doc.createNode(graph[key]));
     else setIfChanged(doc, root, key, graph[key]);
   }
 

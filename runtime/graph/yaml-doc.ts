@@ -35,7 +35,11 @@ const EXACT_COMPARISONS = 2_000_000;
  * `parseDocument(text, {...options, uniqueKeys: true})`, without comparing every pair of keys.
  * @param exactBelow key comparisons up to which duplicates are left to the package (tests lower it)
  */
-export function parseUnique(text: string, options: Options & { lineCounter?: LineCounter }, exactBelow = EXACT_COMPARISONS): Document {
+export function parseUnique(
+  text: string,
+  options: Options & { lineCounter?: LineCounter },
+  exactBelow = EXACT_COMPARISONS,
+): Document {
   const doc = parseDocument(text, { ...options, uniqueKeys: false });
   const dups: YamlNode[] = [];
   let comparisons = 0;
@@ -92,7 +96,10 @@ export class Aliases {
   private readonly targets = new Map<Alias, YamlNode | undefined>();
 
   /** @param text the document's source: without a `*` it has no alias, and the walk is skipped */
-  constructor(private readonly doc: Document, text?: string) {
+  constructor(
+    private readonly doc: Document,
+    text?: string,
+  ) {
     if (text !== undefined && !text.includes('*')) return;
     const last = new Map<string, YamlNode>();
     let n = 0;
@@ -169,4 +176,3 @@ export function pairsByKey<P extends { key: unknown }>(items: readonly P[]): Map
   }
   return out;
 }
-

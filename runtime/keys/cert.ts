@@ -17,7 +17,8 @@ import { basename } from 'node:path';
 import { curveKeyPair } from 'zeromq';
 import { PatchbayError } from '../util/patchbay-error.ts';
 
-export type KeyFileErrorCode = 'NO_SUCH_FILE' | 'CANNOT_READ' | 'NO_PUBLIC_KEY' | 'NO_SECRET_KEY' | 'BAD_KEY' | 'FILE_EXISTS';
+export type KeyFileErrorCode =
+  'NO_SUCH_FILE' | 'CANNOT_READ' | 'NO_PUBLIC_KEY' | 'NO_SECRET_KEY' | 'BAD_KEY' | 'FILE_EXISTS';
 
 /** A key file that cannot be read or written, or does not hold what it should; `file` and `line` say where. */
 export class KeyFileError extends PatchbayError<KeyFileErrorCode> {
@@ -48,7 +49,10 @@ const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 /** The text of a key file: czmq's layout, a comment that says which half it is and where it goes. */
 function certificateText(keys: { publicKey: string; secretKey?: string }, name: string): string {
   const banner = keys.secretKey
-    ? ['ZeroMQ CURVE **Secret** Certificate', `Keep it on this machine; give the other machines ${keyFiles(name).public}.`]
+    ? [
+        'ZeroMQ CURVE **Secret** Certificate',
+        `Keep it on this machine; give the other machines ${keyFiles(name).public}.`,
+      ]
     : ['ZeroMQ CURVE Public Certificate', 'Copy it to the machines this one talks to over secure links.'];
   return [
     `#   ****  Generated on ${new Date().toISOString()} by patchbay keys  ****`,
@@ -66,11 +70,18 @@ function certificateText(keys: { publicKey: string; secretKey?: string }, name: 
  * Writes a new key pair as `<base>.key` and `<base>.key_secret` (mode 0600), `base` being a
  * path without the extension; refuses with FILE_EXISTS when either is there, unless `force`.
  */
-export async function writeKeyPair(base: string, options: { force?: boolean } = {}): Promise<{ public: string; secret: string; keys: KeyPair }> {
+export async function writeKeyPair(
+  base: string,
+  options: { force?: boolean } = {},
+): Promise<{ public: string; secret: string; keys: KeyPair }> {
   const files = keyFiles(base);
   const existing = [files.public, files.secret].filter((f) => existsSync(f));
   if (existing.length && !options.force)
-    throw new KeyFileError('FILE_EXISTS', `${existing.join(', ')} ${existing.length === 1 ? 'exists' : 'exist'}; nothing written (--force replaces the pair)`, existing[0]);
+    throw new KeyFileError(
+      'FILE_EXISTS',
+      `${existing.join(', ')} ${existing.length === 1 ? 'exists' : 'exist'}; nothing written (--force replaces the pair)`,
+      existing[0],
+    );
   // Removed, then created with 'wx': a replaced secret file gets mode 0600 too (a mode is set only on creation).
   for (const f of existing) await unlink(f);
   const keys = curveKeyPair();
@@ -105,7 +116,11 @@ async function readCertificate(file: string): Promise<{ publicKey: string; secre
     keys[m[1] === 'public-key' ? 'publicKey' : 'secretKey'] = value;
   });
   if (keys.publicKey === undefined)
-    throw new KeyFileError('NO_PUBLIC_KEY', `${file} has no public-key line: not a ZeroMQ CURVE certificate (patchbay keys NAME writes one)`, file);
+    throw new KeyFileError(
+      'NO_PUBLIC_KEY',
+      `${file} has no public-key line: not a ZeroMQ CURVE certificate (patchbay keys NAME writes one)`,
+      file,
+    );
   return { publicKey: keys.publicKey, secretKey: keys.secretKey };
 }
 

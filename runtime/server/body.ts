@@ -30,13 +30,15 @@ function checkDepth(value: unknown, path: string): void {
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_DEPTH) throw new ServerError('BAD_REQUEST', `${path} is nested more than ${MAX_DEPTH} deep`, { path });
+    if (depth >= MAX_DEPTH)
+      throw new ServerError('BAD_REQUEST', `${path} is nested more than ${MAX_DEPTH} deep`, { path });
     for (const x of Object.values(v)) stack.push([x, depth + 1]);
   }
 }
 
 function checkRef(x: unknown, path: string): void {
-  if (!isObject(x) || typeof x.node !== 'string' || typeof x.port !== 'string') throw bad(path, '{node: string, port: string}', x);
+  if (!isObject(x) || typeof x.node !== 'string' || typeof x.port !== 'string')
+    throw bad(path, '{node: string, port: string}', x);
 }
 
 /** The request body as an object: JSON `null`, a list or a number is not a request. */

@@ -35,7 +35,8 @@ export class GraphChecker {
   }
 
   run(job: CheckJob): Promise<CheckAnswer> {
-    if (this.closed) return Promise.resolve({ ok: false, status: 503, code: 'INTERNAL', message: 'the server is closing' });
+    if (this.closed)
+      return Promise.resolve({ ok: false, status: 503, code: 'INTERNAL', message: 'the server is closing' });
     return new Promise((done) => {
       this.queue.push({ id: this.nextId++, job, done });
       this.pump();
@@ -44,7 +45,8 @@ export class GraphChecker {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.done({ ok: false, status: 503, code: 'INTERNAL', message: 'the server is closing' });
+    for (const p of this.queue.splice(0))
+      p.done({ ok: false, status: 503, code: 'INTERNAL', message: 'the server is closing' });
     this.finish({ ok: false, status: 503, code: 'INTERNAL', message: 'the server is closing' });
     const w = this.worker;
     this.worker = undefined;
@@ -105,7 +107,14 @@ export class GraphChecker {
         this.worker!.postMessage({ id: p.id, job: p.job });
       },
       (e: Error) => {
-        if (this.current === p) this.finish({ ok: false, status: 500, code: 'INTERNAL', message: `the checker could not start: ${e.message}`, internal: e.stack });
+        if (this.current === p)
+          this.finish({
+            ok: false,
+            status: 500,
+            code: 'INTERNAL',
+            message: `the checker could not start: ${e.message}`,
+            internal: e.stack,
+          });
       },
     );
   }

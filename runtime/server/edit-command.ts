@@ -49,7 +49,9 @@ export function parseEditArgs(argv: string[]): EditArgs {
 }
 
 async function newestMtime(path: string): Promise<number> {
-  const s = await stat(path).catch((e: unknown) => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : Promise.reject(e)));
+  const s = await stat(path).catch((e: unknown) =>
+    (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : Promise.reject(e),
+  );
   if (!s) return 0;
   if (!s.isDirectory()) return s.mtimeMs;
   let newest = s.mtimeMs;
@@ -83,10 +85,16 @@ async function openBrowser(url: string, io: CliIO): Promise<() => Promise<void>>
   const dir = await mkdtemp(join(tmpdir(), 'patchbay-edit-'));
   const page = join(dir, 'open.html');
   const href = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  await writeFile(page, `<!doctype html><meta http-equiv="refresh" content="0;url=${href}"><a href="${href}">open the patchbay editor</a>\n`, { mode: 0o600 });
+  await writeFile(
+    page,
+    `<!doctype html><meta http-equiv="refresh" content="0;url=${href}"><a href="${href}">open the patchbay editor</a>\n`,
+    { mode: 0o600 },
+  );
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   const child = spawn(cmd, [pathToFileURL(page).href], { detached: true, stdio: 'ignore' });
-  child.on('error', (e) => io.stderr.write(`patchbay edit: could not open a browser (${e.message}); open the URL above yourself\n`));
+  child.on('error', (e) =>
+    io.stderr.write(`patchbay edit: could not open a browser (${e.message}); open the URL above yourself\n`),
+  );
   child.unref();
   return () => rm(dir, { recursive: true, force: true });
 }
@@ -120,14 +128,17 @@ export const editCommand: CliCommand = async (argv, io) => {
     server = await startEditorServer({ dir: args.dir, port: args.port, staticDir: join(EDITOR_ROOT, 'dist'), token });
   } catch (e) {
     if (e instanceof ServerError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      const what = e instanceof ServerError && e.code === 'BAD_TOKEN' ? `PATCHBAY_TOKEN: ${e.message}` : (e as Error).message;
+      const what =
+        e instanceof ServerError && e.code === 'BAD_TOKEN' ? `PATCHBAY_TOKEN: ${e.message}` : (e as Error).message;
       io.stderr.write(`patchbay edit: ${what}\n`);
       return 1;
     }
     throw e;
   }
   io.stdout.write(`patchbay editor: ${server.url} (graphs in ${args.dir})\n`);
-  io.stdout.write('  open that URL: its token lets your browser in and keeps other users and programs of this machine out\n');
+  io.stdout.write(
+    '  open that URL: its token lets your browser in and keeps other users and programs of this machine out\n',
+  );
   const removePage = args.open ? await openBrowser(server.url, io) : undefined;
   await untilSignal();
   await server.close();

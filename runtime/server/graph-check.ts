@@ -72,7 +72,10 @@ function work(job: CheckJob): { json: unknown; write?: string } {
       const previous = optionalText(body, 'previousText');
       // What the editor opened is not what the file holds now: saving would lose the other change.
       if (body.force !== true && previous !== undefined && job.fileText !== undefined && job.fileText !== previous)
-        throw new ServerError('CHANGED_ON_DISK', `${job.name} changed on disk since it was opened here (another tab, a text editor, git pull): save again with force to replace it, or reload it`);
+        throw new ServerError(
+          'CHANGED_ON_DISK',
+          `${job.name} changed on disk since it was opened here (another tab, a text editor, git pull): save again with force to replace it, or reload it`,
+        );
       const { text, errors } = checkGraph(graph, previous ?? job.fileText);
       return { json: { name: job.name, text, errors }, write: text };
     }
@@ -89,9 +92,16 @@ export function answer(job: CheckJob): CheckAnswer {
     const { json, write } = work(job);
     return { ok: true, status: 200, json: JSON.stringify(json), write };
   } catch (e) {
-    if (e instanceof ServerError) return { ok: false, status: e.status, code: e.code, message: e.message, details: e.details };
+    if (e instanceof ServerError)
+      return { ok: false, status: e.status, code: e.code, message: e.message, details: e.details };
     // A bug, not the client's doing: the main thread prints the stack.
     const err = e as Error;
-    return { ok: false, status: 500, code: 'INTERNAL', message: err?.message ?? String(e), internal: err?.stack ?? String(e) };
+    return {
+      ok: false,
+      status: 500,
+      code: 'INTERNAL',
+      message: err?.message ?? String(e),
+      internal: err?.stack ?? String(e),
+    };
   }
 }

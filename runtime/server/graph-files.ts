@@ -48,7 +48,11 @@ const STATUS: Record<ServerErrorCode, number> = {
 /** An error the server reports to its client as `{error: {code, message}}`. */
 export class ServerError extends PatchbayError<ServerErrorCode> {
   readonly status: number;
-  constructor(code: ServerErrorCode, message: string, readonly details?: unknown) {
+  constructor(
+    code: ServerErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(code, message);
     this.status = STATUS[code];
   }
@@ -65,7 +69,10 @@ export interface GraphFileInfo {
 
 /** Graph files inside one folder; every name is checked before the disk is touched. */
 export class GraphFolder {
-  private constructor(readonly dir: string, private readonly realDir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly realDir: string,
+  ) {}
 
   /** Opens `dir` (which must exist). */
   static async open(dir: string): Promise<GraphFolder> {
@@ -83,7 +90,10 @@ export class GraphFolder {
    */
   async resolve(name: string): Promise<string> {
     if (name.includes('\0') || isAbsolute(name) || /^[a-zA-Z]:/.test(name) || name.startsWith('\\')) {
-      throw new ServerError('OUTSIDE_DIR', `graph name must be relative to the graph folder, got ${JSON.stringify(name)}`);
+      throw new ServerError(
+        'OUTSIDE_DIR',
+        `graph name must be relative to the graph folder, got ${JSON.stringify(name)}`,
+      );
     }
     const segments = name.split(/[\\/]/);
     if (segments.includes('..')) {
@@ -155,7 +165,8 @@ export class GraphFolder {
   async write(name: string, text: string): Promise<void> {
     const path = await this.resolve(name);
     const existing = await lstat(path).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-    if (existing && !existing.isFile()) throw new ServerError('BAD_NAME', `${JSON.stringify(name)} is not a regular file`);
+    if (existing && !existing.isFile())
+      throw new ServerError('BAD_NAME', `${JSON.stringify(name)} is not a regular file`);
     const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
     await writeFile(tmp, text, 'utf8');
     await rename(tmp, path);

@@ -48,8 +48,16 @@ export function tapMessage(link: string, frame: Frame): TapMessage {
   const { min, max, histogram } = frameSummary(frame);
   const img = previewImage(frame, { scale: frame.dtype.startsWith('complex') ? 'log' : 'linear', maxSide: 128 });
   return {
-    type: 'tap', link, seq: frame.seq, t: frame.t.toString(), dtype: frame.dtype, shape: frame.shape,
-    ...(frame.meta ? { meta: frame.meta } : {}), min, max, histogram,
+    type: 'tap',
+    link,
+    seq: frame.seq,
+    t: frame.t.toString(),
+    dtype: frame.dtype,
+    shape: frame.shape,
+    ...(frame.meta ? { meta: frame.meta } : {}),
+    min,
+    max,
+    histogram,
     ...(img ? { preview: { width: img.width, height: img.height, pixels: pixelsBase64(img) } } : {}),
   };
 }
@@ -62,7 +70,8 @@ export class LinkTaps {
   /** `client` taps `link` ("a.out -> b.in") from now on, instead of the one it tapped before. */
   tap(client: TapClient, link: unknown): void {
     const parsed = typeof link === 'string' ? parseLink(link) : undefined;
-    if (!parsed) throw new ServerError('BAD_REQUEST', `link must be "node.port -> node.port", got ${JSON.stringify(link)}`);
+    if (!parsed)
+      throw new ServerError('BAD_REQUEST', `link must be "node.port -> node.port", got ${JSON.stringify(link)}`);
     this.taps.set(client, { link: link as string, node: parsed.from.node });
   }
 

@@ -70,7 +70,10 @@ function isRgb(meta: Frame['meta']): boolean {
  * twice the preview size, of every n-th row and column beyond), so a speckle of particles
  * stays visible where picking one pixel per block would miss it.
  */
-export function previewImage(frame: Pick<Frame, 'dtype' | 'shape' | 'data'> & Partial<Pick<Frame, 'meta'>>, options: PreviewOptions): PreviewImage | undefined {
+export function previewImage(
+  frame: Pick<Frame, 'dtype' | 'shape' | 'data'> & Partial<Pick<Frame, 'meta'>>,
+  options: PreviewOptions,
+): PreviewImage | undefined {
   const layout = layoutOf(frame.shape);
   if (!layout) return undefined;
   const { h, w, channels } = layout;

@@ -35,7 +35,17 @@ export type ServerMessage =
    * colour frame, base64. At most 5 per second per node, at most 256 px on the long side;
    * spectra are shown as log-magnitude.
    */
-  | { type: 'preview'; node: string; seq: number; width: number; height: number; scale: 'linear' | 'log'; pixels: string; dtype: string; shape: number[] }
+  | {
+      type: 'preview';
+      node: string;
+      seq: number;
+      width: number;
+      height: number;
+      scale: 'linear' | 'log';
+      pixels: string;
+      dtype: string;
+      shape: number[];
+    }
   | TapMessage
   | { type: 'error'; code: string; message: string; details?: unknown };
 

@@ -58,8 +58,12 @@ export class RunSession {
   async handle(msg: ClientMessage, client?: TapClient): Promise<void> {
     if (msg.op === 'run') return this.run(msg.graph, msg.name);
     if (msg.op === 'stop') return this.stop();
-    if ((msg.op === 'tap' || msg.op === 'untap') && client) return msg.op === 'tap' ? this.taps.tap(client, msg.link) : this.taps.untap(client);
-    throw new ServerError('BAD_REQUEST', `op must be run, stop, tap or untap, got ${JSON.stringify((msg as { op?: unknown }).op)}`);
+    if ((msg.op === 'tap' || msg.op === 'untap') && client)
+      return msg.op === 'tap' ? this.taps.tap(client, msg.link) : this.taps.untap(client);
+    throw new ServerError(
+      'BAD_REQUEST',
+      `op must be run, stop, tap or untap, got ${JSON.stringify((msg as { op?: unknown }).op)}`,
+    );
   }
 
   /** A client gone: its tap with it. */
@@ -68,10 +72,12 @@ export class RunSession {
   }
 
   private async run(graph: Graph, name?: string): Promise<void> {
-    if (this.state !== 'idle') throw new ServerError('RUN_IN_PROGRESS', `a graph is already ${this.state}; stop it first`);
+    if (this.state !== 'idle')
+      throw new ServerError('RUN_IN_PROGRESS', `a graph is already ${this.state}; stop it first`);
     // The same shape check as the HTTP API's: the compiler trusts the types a Graph declares.
     const g: Graph = bodyGraph({ graph }, 'msg.graph');
-    if (name !== undefined && typeof name !== 'string') throw new ServerError('BAD_REQUEST', `name must be a string, got ${typeof name}`);
+    if (name !== undefined && typeof name !== 'string')
+      throw new ServerError('BAD_REQUEST', `name must be a string, got ${typeof name}`);
     this.name = name;
     this.shown = { graph: g, failures: [] };
     this.setState('starting');
@@ -110,12 +116,23 @@ export class RunSession {
         const img = previewImage(frame, opts);
         if (!img) return;
         this.broadcast({
-          type: 'preview', node, seq: frame.seq, width: img.width, height: img.height, scale: opts.scale,
+          type: 'preview',
+          node,
+          seq: frame.seq,
+          width: img.width,
+          height: img.height,
+          scale: opts.scale,
           pixels: pixelsBase64(img),
-          dtype: frame.dtype, shape: frame.shape,
+          dtype: frame.dtype,
+          shape: frame.shape,
         });
       };
-      const handle = runGraph(plan, { graphText, tap, statsIntervalMs: 500, ...(name && this.folder ? { graphFile: join(this.folder, name) } : {}) });
+      const handle = runGraph(plan, {
+        graphText,
+        tap,
+        statsIntervalMs: 500,
+        ...(name && this.folder ? { graphFile: join(this.folder, name) } : {}),
+      });
       this.current = handle;
       const shown = this.shown!;
       handle.on('stats', (stats: StatsSnapshot) => {

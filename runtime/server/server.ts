@@ -140,7 +140,10 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       try {
         name = decodeURIComponent(path.slice('/api/graphs/'.length));
       } catch (e) {
-        throw new ServerError('BAD_NAME', `graph name must be URL-encoded UTF-8, got ${JSON.stringify(path)} (${(e as Error).message})`);
+        throw new ServerError(
+          'BAD_NAME',
+          `graph name must be URL-encoded UTF-8, got ${JSON.stringify(path)} (${(e as Error).message})`,
+        );
       }
       if (method === 'GET') {
         const text = await folder.read(name);
@@ -177,11 +180,13 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
     const rel = path === '/' ? 'index.html' : decodeURIComponent(path).replace(/^\/+/, '');
     const file = resolve(staticDir, rel);
     const r = relative(staticDir, file);
-    if (r.startsWith('..') || isAbsolute(r)) throw new ServerError('OUTSIDE_DIR', `${JSON.stringify(path)} is outside the editor`);
+    if (r.startsWith('..') || isAbsolute(r))
+      throw new ServerError('OUTSIDE_DIR', `${JSON.stringify(path)} is outside the editor`);
     const s = await stat(file).catch(() => undefined);
     const target = s?.isFile() ? file : join(staticDir, 'index.html');
     const body = await readFile(target).catch((e: unknown) => {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ServerError('NOT_FOUND', `no file ${JSON.stringify(path)}`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new ServerError('NOT_FOUND', `no file ${JSON.stringify(path)}`);
       throw e;
     });
     const immutable = target.includes(`${join(staticDir, 'assets')}`);
@@ -202,7 +207,8 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
   };
   const foreign = (req: IncomingMessage): string | undefined => {
     const allowed = local();
-    if (!allowed.has(req.headers.host ?? '')) return `host ${JSON.stringify(req.headers.host ?? '')} is not this server`;
+    if (!allowed.has(req.headers.host ?? ''))
+      return `host ${JSON.stringify(req.headers.host ?? '')} is not this server`;
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
     let host: string;
@@ -221,10 +227,16 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
   const locked = (req: IncomingMessage): ServerError | undefined => {
     const offered = offeredToken(req, listening());
     if (!offered) {
-      return new ServerError('TOKEN_REQUIRED', 'this editor asks for its token: open the URL that patchbay edit printed (it ends in ?token=...), or send Authorization: Bearer TOKEN');
+      return new ServerError(
+        'TOKEN_REQUIRED',
+        'this editor asks for its token: open the URL that patchbay edit printed (it ends in ?token=...), or send Authorization: Bearer TOKEN',
+      );
     }
     if (!sameToken(offered.token, token)) {
-      return new ServerError('BAD_TOKEN', `the token in the ${offered.from} is not this editor's: open the URL that patchbay edit printed last`);
+      return new ServerError(
+        'BAD_TOKEN',
+        `the token in the ${offered.from} is not this editor's: open the URL that patchbay edit printed last`,
+      );
     }
     return undefined;
   };
@@ -236,12 +248,20 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
   const enter = (req: IncomingMessage, res: ServerResponse, raw: string): boolean => {
     const offered = queryToken(raw);
     if (offered === undefined) return false;
-    if (!sameToken(offered, token)) throw new ServerError('BAD_TOKEN', "the token in the URL is not this editor's: open the URL that patchbay edit printed last");
+    if (!sameToken(offered, token))
+      throw new ServerError(
+        'BAD_TOKEN',
+        "the token in the URL is not this editor's: open the URL that patchbay edit printed last",
+      );
     const [path, query = ''] = raw.split(/\?(.*)/s);
     const rest = new URLSearchParams(query);
     rest.delete('token');
     const search = rest.toString();
-    res.writeHead(303, { location: search ? `${path}?${search}` : path, 'set-cookie': setCookieHeader(listening(), token), 'cache-control': 'no-store' });
+    res.writeHead(303, {
+      location: search ? `${path}?${search}` : path,
+      'set-cookie': setCookieHeader(listening(), token),
+      'cache-control': 'no-store',
+    });
     res.end();
     return true;
   };
@@ -261,7 +281,10 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       try {
         decoded = decodeURIComponent(path);
       } catch (e) {
-        throw new ServerError('BAD_REQUEST', `path must be URL-encoded UTF-8, got ${JSON.stringify(path)} (${(e as Error).message})`);
+        throw new ServerError(
+          'BAD_REQUEST',
+          `path must be URL-encoded UTF-8, got ${JSON.stringify(path)} (${(e as Error).message})`,
+        );
       }
       // Refuse any `..` segment before routing, encoded or not: clients may skip normalising.
       // Graph names get the same check, with their own message, in GraphFolder.resolve.
@@ -281,12 +304,14 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
     const handle = route();
     handle.catch((e: unknown) => {
       const err = e instanceof ServerError ? e : new ServerError('INTERNAL', (e as Error)?.message ?? String(e));
-      if (!(e instanceof ServerError)) process.stderr.write(`patchbay edit: ${req.method} ${path}: ${(e as Error)?.stack ?? String(e)}\n`);
+      if (!(e instanceof ServerError))
+        process.stderr.write(`patchbay edit: ${req.method} ${path}: ${(e as Error)?.stack ?? String(e)}\n`);
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      const headers: Record<string, string> = err.code === 'TOKEN_REQUIRED' ? { 'www-authenticate': 'Bearer realm="patchbay"' } : {};
+      const headers: Record<string, string> =
+        err.code === 'TOKEN_REQUIRED' ? { 'www-authenticate': 'Bearer realm="patchbay"' } : {};
       // A stranger's upload is not read: the connection closes instead.
       if (err.code === 'TOKEN_REQUIRED' || err.code === 'BAD_TOKEN') headers.connection = 'close';
       sendJson(res, err.status, { error: { code: err.code, message: err.message, details: err.details } }, headers);
@@ -331,17 +356,37 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
         try {
           msg = JSON.parse(data.toString()) as ClientMessage;
         } catch (e) {
-          ws.send(JSON.stringify({ type: 'error', code: 'BAD_REQUEST', message: `message must be JSON: ${(e as Error).message}` } satisfies ServerMessage));
+          ws.send(
+            JSON.stringify({
+              type: 'error',
+              code: 'BAD_REQUEST',
+              message: `message must be JSON: ${(e as Error).message}`,
+            } satisfies ServerMessage),
+          );
           return;
         }
         if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-          ws.send(JSON.stringify({ type: 'error', code: 'BAD_REQUEST', message: `message must be a JSON object {op, ...}, got ${JSON.stringify(msg)}` } satisfies ServerMessage));
+          ws.send(
+            JSON.stringify({
+              type: 'error',
+              code: 'BAD_REQUEST',
+              message: `message must be a JSON object {op, ...}, got ${JSON.stringify(msg)}`,
+            } satisfies ServerMessage),
+          );
           return;
         }
         session.handle(msg, client).catch((e: unknown) => {
           const err = e instanceof ServerError ? e : new ServerError('INTERNAL', (e as Error)?.message ?? String(e));
-          if (!(e instanceof ServerError)) process.stderr.write(`patchbay edit: run: ${(e as Error)?.stack ?? String(e)}\n`);
-          ws.send(JSON.stringify({ type: 'error', code: err.code, message: err.message, details: err.details } satisfies ServerMessage));
+          if (!(e instanceof ServerError))
+            process.stderr.write(`patchbay edit: run: ${(e as Error)?.stack ?? String(e)}\n`);
+          ws.send(
+            JSON.stringify({
+              type: 'error',
+              code: err.code,
+              message: err.message,
+              details: err.details,
+            } satisfies ServerMessage),
+          );
         });
       });
     });
@@ -354,7 +399,11 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
       ok();
     });
   });
-  void checker.warmUp().catch((e: Error) => process.stderr.write(`patchbay edit: the graph checker could not start: ${e.stack ?? e.message}\n`));
+  void checker
+    .warmUp()
+    .catch((e: Error) =>
+      process.stderr.write(`patchbay edit: the graph checker could not start: ${e.stack ?? e.message}\n`),
+    );
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
   return {

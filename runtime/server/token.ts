@@ -31,7 +31,10 @@ export function setCookieHeader(port: number, token: string): string {
 }
 
 /** The token a request offers, and where it came from; undefined when it offers none. */
-export function offeredToken(req: IncomingMessage, port: number): { token: string; from: 'header' | 'query' | 'cookie' } | undefined {
+export function offeredToken(
+  req: IncomingMessage,
+  port: number,
+): { token: string; from: 'header' | 'query' | 'cookie' } | undefined {
   const auth = req.headers.authorization;
   if (auth !== undefined) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);

@@ -8,7 +8,14 @@ export const DTYPES = ['uint8', 'uint16', 'int16', 'int32', 'float32', 'float64'
 export type DType = (typeof DTYPES)[number];
 
 const ITEM_SIZE: Record<DType, number> = {
-  uint8: 1, uint16: 2, int16: 2, int32: 4, float32: 4, float64: 8, complex64: 8, complex128: 16,
+  uint8: 1,
+  uint16: 2,
+  int16: 2,
+  int32: 4,
+  float32: 4,
+  float64: 8,
+  complex64: 8,
+  complex128: 16,
 };
 
 /** Bytes per element of a dtype. */
@@ -143,24 +150,31 @@ function readTime(value: unknown, text: string): bigint {
     t = digits !== undefined ? BigInt(digits) : Math.abs(value) < 2 ** 64 ? BigInt(Math.round(value)) : undefined;
   }
   if (t === undefined || t < INT64_MIN || t > INT64_MAX)
-    throw new WireError('BAD_TIME', `t must be an integer of nanoseconds within int64 (number or string), got ${JSON.stringify(value)?.slice(0, 40)}`);
+    throw new WireError(
+      'BAD_TIME',
+      `t must be an integer of nanoseconds within int64 (number or string), got ${JSON.stringify(value)?.slice(0, 40)}`,
+    );
   return t;
 }
 
 /** Parses a header (UTF-8 JSON) and payload. Throws WireError. */
 export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined): Message {
-  if (header.byteLength > HEADER_LIMIT) throw new WireError('HEADER_TOO_LARGE', `header has ${header.byteLength} bytes, at most ${HEADER_LIMIT}`);
+  if (header.byteLength > HEADER_LIMIT)
+    throw new WireError('HEADER_TOO_LARGE', `header has ${header.byteLength} bytes, at most ${HEADER_LIMIT}`);
   const text = Buffer.from(header.buffer, header.byteOffset, header.byteLength).toString('utf8');
-  if (jsonDepth(text) > META_DEPTH_LIMIT + 1) throw new WireError('META_TOO_DEEP', `meta nests deeper than ${META_DEPTH_LIMIT} levels`);
+  if (jsonDepth(text) > META_DEPTH_LIMIT + 1)
+    throw new WireError('META_TOO_DEEP', `meta nests deeper than ${META_DEPTH_LIMIT} levels`);
   let h: Record<string, unknown>;
   try {
     h = JSON.parse(text);
   } catch {
     throw new WireError('BAD_JSON', 'header is not JSON');
   }
-  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new WireError('BAD_HEADER', 'header is not an object');
+  if (typeof h !== 'object' || h === null || Array.isArray(h))
+    throw new WireError('BAD_HEADER', 'header is not an object');
   if (h.v !== 1) throw new WireError('BAD_HEADER', `unsupported header version ${JSON.stringify(h.v)}`);
-  if (!Number.isSafeInteger(h.seq) || (h.seq as number) < 0) throw new WireError('BAD_HEADER', 'seq must be a non-negative integer');
+  if (!Number.isSafeInteger(h.seq) || (h.seq as number) < 0)
+    throw new WireError('BAD_HEADER', 'seq must be a non-negative integer');
   if (h.kind === 'eos') {
     if (payload !== undefined) throw new WireError('TOO_MANY_PARTS', 'eos carries no payload');
     return { kind: 'eos', seq: h.seq as number };
@@ -174,10 +188,21 @@ export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined)
   if (payload === undefined) throw new WireError('TOO_FEW_PARTS', 'frame without payload');
   const want = shapeSize(shape) * itemSize(h.dtype);
   if (payload.byteLength !== want)
-    throw new WireError('SIZE_MISMATCH', `payload has ${payload.byteLength} bytes, shape ${JSON.stringify(shape)} of ${h.dtype} needs ${want}`);
-  const frame: Frame = { kind: 'frame', seq: h.seq as number, t, dtype: h.dtype, shape: shape as number[], data: payload };
+    throw new WireError(
+      'SIZE_MISMATCH',
+      `payload has ${payload.byteLength} bytes, shape ${JSON.stringify(shape)} of ${h.dtype} needs ${want}`,
+    );
+  const frame: Frame = {
+    kind: 'frame',
+    seq: h.seq as number,
+    t,
+    dtype: h.dtype,
+    shape: shape as number[],
+    data: payload,
+  };
   if (h.meta !== undefined) {
-    if (typeof h.meta !== 'object' || h.meta === null || Array.isArray(h.meta)) throw new WireError('BAD_HEADER', 'meta must be an object');
+    if (typeof h.meta !== 'object' || h.meta === null || Array.isArray(h.meta))
+      throw new WireError('BAD_HEADER', 'meta must be an object');
     frame.meta = h.meta as Record<string, unknown>;
   }
   return frame;
@@ -186,8 +211,10 @@ export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined)
 /** Parses the parts received from a socket; `withTopic` for PUB/SUB. Throws WireError. */
 export function decode(parts: readonly Uint8Array[], withTopic = false): { topic?: string; msg: Message } {
   const off = withTopic ? 1 : 0;
-  if (parts.length < off + 1) throw new WireError('TOO_FEW_PARTS', `expected at least ${off + 1} parts, got ${parts.length}`);
-  if (parts.length > off + 2) throw new WireError('TOO_MANY_PARTS', `expected at most ${off + 2} parts, got ${parts.length}`);
+  if (parts.length < off + 1)
+    throw new WireError('TOO_FEW_PARTS', `expected at least ${off + 1} parts, got ${parts.length}`);
+  if (parts.length > off + 2)
+    throw new WireError('TOO_MANY_PARTS', `expected at most ${off + 2} parts, got ${parts.length}`);
   const msg = decodeParts(parts[off], parts[off + 1]);
   return withTopic ? { topic: Buffer.from(parts[0]).toString('utf8'), msg } : { msg };
 }
@@ -198,8 +225,14 @@ type TypedArray = Uint8Array | Uint16Array | Int16Array | Int32Array | Float32Ar
 export function typedView(frame: Pick<Frame, 'dtype' | 'data'>): TypedArray {
   const { data } = frame;
   const ctor: new (b: ArrayBufferLike, off: number, len: number) => TypedArray = {
-    uint8: Uint8Array, uint16: Uint16Array, int16: Int16Array, int32: Int32Array,
-    float32: Float32Array, float64: Float64Array, complex64: Float32Array, complex128: Float64Array,
+    uint8: Uint8Array,
+    uint16: Uint16Array,
+    int16: Int16Array,
+    int32: Int32Array,
+    float32: Float32Array,
+    float64: Float64Array,
+    complex64: Float32Array,
+    complex128: Float64Array,
   }[frame.dtype] as never;
   const bpe = (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   if (data.byteOffset % bpe === 0) return new ctor(data.buffer, data.byteOffset, data.byteLength / bpe);

@@ -5,56 +5,47 @@
  * is named (the type of a pickled dict, the global a hostile pickle calls) and refused.
  */
 import { DTYPES, itemSize, shapeSize, WireError, type DType, type Frame } from './index.ts';
-
-/** The pickle opcodes patchbay reads or writes, by their names in CPython's Lib/pickle.py. */
-export const OP = {
-  MARK: 0x28, EMPTY_TUPLE: 0x29, STOP: 0x2e, POP: 0x30, POP_MARK: 0x31, BINBYTES: 0x42, SHORT_BINBYTES: 0x43, BINFLOAT: 0x47, BININT: 0x4a,
-  BININT1: 0x4b, BININT2: 0x4d, NONE: 0x4e, REDUCE: 0x52, BINUNICODE: 0x58, EMPTY_LIST: 0x5d, APPEND: 0x61, BUILD: 0x62, GLOBAL: 0x63,
-  DICT: 0x64, APPENDS: 0x65, BINGET: 0x68, LONG_BINGET: 0x6a, LIST: 0x6c, BINPUT: 0x71, LONG_BINPUT: 0x72, SETITEM: 0x73, TUPLE: 0x74,
-  SETITEMS: 0x75, EMPTY_DICT: 0x7d, PROTO: 0x80, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87, NEWTRUE: 0x88, NEWFALSE: 0x89, LONG1: 0x8a,
-  SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d, BINBYTES8: 0x8e, EMPTY_SET: 0x8f, ADDITEMS: 0x90, FROZENSET: 0x91, STACK_GLOBAL: 0x93,
-  MEMOIZE: 0x94, FRAME: 0x95, BYTEARRAY8: 0x96, NEXT_BUFFER: 0x97, READONLY_BUFFER: 0x98,
-} as const;
-
-/** Opcodes pickle has that no numpy array at protocol 2 to 5 needs: named in refusals. */
-const REFUSED_OPS: Record<number, string> = {
-  0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4c: 'LONG', 0x50: 'PERSID', 0x51: 'BINPERSID', 0x53: 'STRING',
-  0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x67: 'GET', 0x69: 'INST', 0x6f: 'OBJ', 0x70: 'PUT',
-  0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x8b: 'LONG4', 0x92: 'NEWOBJ_EX',
-};
-const OP_NAMES = new Map<number, string>([...Object.entries(OP).map(([k, v]) => [v, k] as const), ...Object.entries(REFUSED_OPS).map(([k, v]) => [Number(k), v] as const)]);
-
-/** numpy's code for each DType (`dtype.str` without its byte order): what a pickled numpy.dtype is made from. */
-export const NUMPY_CODE: Record<DType, string> = { uint8: 'u1', uint16: 'u2', int16: 'i2', int32: 'i4', float32: 'f4', float64: 'f8', complex64: 'c8', complex128: 'c16' };
-const DTYPE_OF_CODE = new Map(Object.entries(NUMPY_CODE).map(([d, c]) => [c, d as DType]));
-const KIND_NAMES: Record<string, string> = { b: 'bool', i: 'int', u: 'uint', f: 'float', c: 'complex', M: 'datetime64', m: 'timedelta64', O: 'object', U: 'str', S: 'bytes', V: 'void' };
+import { DTYPE_OF_CODE, GLOBALS, KIND_NAMES, OP, OP_NAMES, type Role } from './pickle-ops.ts';
 
 /** Values on the stack and in the memo, pushed ten thousand at most: far above what a numpy array pickle (about 20) uses. */
 const STACK_LIMIT = 10_000;
 const MEMO_LIMIT = 10_000;
 
-/** What a whitelisted global does when called; `named` ones are never called, only named as what the pickle holds. */
-type Role = 'reconstruct' | 'ndarray' | 'dtype' | 'frombuffer' | 'encode' | 'bytes' | 'named';
-const GLOBALS = new Map<string, Role>([
-  ['numpy.core.multiarray._reconstruct', 'reconstruct'], ['numpy._core.multiarray._reconstruct', 'reconstruct'],
-  ['numpy.ndarray', 'ndarray'], ['numpy.dtype', 'dtype'],
-  ['numpy.core.numeric._frombuffer', 'frombuffer'], ['numpy._core.numeric._frombuffer', 'frombuffer'],
-  // Protocol 2 writes Python 3 bytes as _codecs.encode(str, 'latin1'), and empty bytes as bytes().
-  ['_codecs.encode', 'encode'], ['builtins.bytes', 'bytes'],
-  ...['builtins.set', 'builtins.frozenset', 'builtins.bytearray', 'builtins.complex', 'builtins.range', 'builtins.slice',
-    'collections.OrderedDict', 'numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar'].map((g) => [g, 'named'] as const),
-]);
-
-interface PyBytes { kind: 'bytes'; type: 'bytes' | 'bytearray'; data: Uint8Array }
-interface PyGlobal { kind: 'global'; name: string; role: Role }
-interface PyDType { kind: 'dtype'; code: string; order: string; structured: boolean }
-interface ArrayState { shape: number[]; dtype: PyDType; fortran: boolean; data: Uint8Array | undefined }
+interface PyBytes {
+  kind: 'bytes';
+  type: 'bytes' | 'bytearray';
+  data: Uint8Array;
+}
+interface PyGlobal {
+  kind: 'global';
+  name: string;
+  role: Role;
+}
+interface PyDType {
+  kind: 'dtype';
+  code: string;
+  order: string;
+  structured: boolean;
+}
+interface ArrayState {
+  shape: number[];
+  dtype: PyDType;
+  fortran: boolean;
+  data: Uint8Array | undefined;
+}
 /** An ndarray: `_reconstruct` makes it empty (no state), BUILD or `_frombuffer` gives it its state. */
-interface PyArray { kind: 'array'; state?: ArrayState }
+interface PyArray {
+  kind: 'array';
+  state?: ArrayState;
+}
 /** Anything else, kept only as its Python type's name (list, dict, float, builtins.set, ...). */
-interface PyOther { kind: 'other'; type: string }
+interface PyOther {
+  kind: 'other';
+  type: string;
+}
 /** A Python object as the interpreter holds it; a JS array is a tuple. */
-type Value = null | boolean | number | bigint | string | PyBytes | PyGlobal | PyDType | PyArray | PyOther | readonly Value[];
+type Value =
+  null | boolean | number | bigint | string | PyBytes | PyGlobal | PyDType | PyArray | PyOther | readonly Value[];
 
 const bad = (message: string) => new WireError('BAD_PICKLE', message);
 const utf8 = new TextDecoder();
@@ -102,7 +93,11 @@ function dtypeName(d: PyDType): string {
   if (d.structured) return `a structured dtype (${printable(d.code)})`;
   if (!m) return printable(d.code);
   const [, kind, n] = m;
-  return 'iufc'.includes(kind) ? `${KIND_NAMES[kind]}${Number(n) * 8}` : kind === 'b' || kind === 'O' ? KIND_NAMES[kind] : `${KIND_NAMES[kind]} (${d.code})`;
+  return 'iufc'.includes(kind)
+    ? `${KIND_NAMES[kind]}${Number(n) * 8}`
+    : kind === 'b' || kind === 'O'
+      ? KIND_NAMES[kind]
+      : `${KIND_NAMES[kind]} (${d.code})`;
 }
 
 /** numpy's NPY_MAXDIMS (64 in numpy 2, 32 before). */
@@ -111,14 +106,21 @@ const MAX_DIMS = 64;
 function toFrame(a: ArrayState): Pick<Frame, 'dtype' | 'shape' | 'data'> {
   const dtype = a.dtype.structured ? undefined : DTYPE_OF_CODE.get(a.dtype.code);
   if (dtype === undefined || a.data === undefined)
-    throw new WireError('PICKLE_DTYPE', `an array of ${dtypeName(a.dtype)}; patchbay's dtypes are ${DTYPES.join(', ')}`);
-  if (a.shape.length === 0) throw new WireError('BAD_SHAPE', `a 0-d array (shape ()) of ${dtype}; a frame has at least one dimension`);
+    throw new WireError(
+      'PICKLE_DTYPE',
+      `an array of ${dtypeName(a.dtype)}; patchbay's dtypes are ${DTYPES.join(', ')}`,
+    );
+  if (a.shape.length === 0)
+    throw new WireError('BAD_SHAPE', `a 0-d array (shape ()) of ${dtype}; a frame has at least one dimension`);
   // numpy's own limit: more would only cost time (a Fortran reorder steps through every dimension).
-  if (a.shape.length > MAX_DIMS) throw new WireError('BAD_SHAPE', `an array of ${a.shape.length} dimensions; numpy has at most ${MAX_DIMS}`);
+  if (a.shape.length > MAX_DIMS)
+    throw new WireError('BAD_SHAPE', `an array of ${a.shape.length} dimensions; numpy has at most ${MAX_DIMS}`);
   const size = itemSize(dtype);
   const want = shapeSize(a.shape) * size;
   if (a.data.byteLength !== want)
-    throw bad(`the array's data has ${a.data.byteLength} bytes; shape (${a.shape.join(', ')}) of ${dtype} needs ${want}`);
+    throw bad(
+      `the array's data has ${a.data.byteLength} bytes; shape (${a.shape.join(', ')}) of ${dtype} needs ${want}`,
+    );
   let data = a.data;
   // Complex numbers are two floats, each in the byte order of the dtype.
   if (a.dtype.order === '>' && size > 1) data = byteSwapped(data, dtype.startsWith('complex') ? size / 2 : size);
@@ -171,66 +173,124 @@ class Interpreter {
   constructor(private readonly buf: Uint8Array) {}
 
   run(): Value {
-    if (!isPickle(this.buf)) throw bad(`not a pickle of protocol 2 to 5: it starts with bytes ${Buffer.from(this.buf.subarray(0, 2)).toString('hex') || '(none)'}`);
+    if (!isPickle(this.buf))
+      throw bad(
+        `not a pickle of protocol 2 to 5: it starts with bytes ${Buffer.from(this.buf.subarray(0, 2)).toString('hex') || '(none)'}`,
+      );
     for (;;) {
       const at = this.pos;
       const op = this.u8();
       switch (op) {
         case OP.PROTO:
           this.proto = this.u8();
-          if (this.proto < 2 || this.proto > 5) throw bad(`pickle protocol ${this.proto} at byte ${at}; 2 to 5 are read`);
+          if (this.proto < 2 || this.proto > 5)
+            throw bad(`pickle protocol ${this.proto} at byte ${at}; 2 to 5 are read`);
           break;
         case OP.FRAME: {
           // Only a hint for buffered readers: the whole message is here. A frame longer than it is a truncation.
           const n = this.uint(8);
-          if (n > this.buf.byteLength - this.pos) throw bad(`the pickle is truncated: FRAME at byte ${at} announces ${n} bytes, ${this.buf.byteLength - this.pos} follow`);
+          if (n > this.buf.byteLength - this.pos)
+            throw bad(
+              `the pickle is truncated: FRAME at byte ${at} announces ${n} bytes, ${this.buf.byteLength - this.pos} follow`,
+            );
           break;
         }
-        case OP.GLOBAL: this.push(this.global(this.line(), this.line(), at)); break;
+        case OP.GLOBAL:
+          this.push(this.global(this.line(), this.line(), at));
+          break;
         case OP.STACK_GLOBAL: {
           const name = this.pop();
           const module = this.pop();
-          if (typeof module !== 'string' || typeof name !== 'string') throw bad(`STACK_GLOBAL at byte ${at} takes two str`);
+          if (typeof module !== 'string' || typeof name !== 'string')
+            throw bad(`STACK_GLOBAL at byte ${at} takes two str`);
           this.push(this.global(module, name, at));
           break;
         }
-        case OP.SHORT_BINUNICODE: this.push(utf8.decode(this.take(this.u8()))); break;
-        case OP.BINUNICODE: this.push(utf8.decode(this.take(this.uint(4)))); break;
-        case OP.BINUNICODE8: this.push(utf8.decode(this.take(this.uint(8)))); break;
-        case OP.SHORT_BINBYTES: this.push({ kind: 'bytes', type: 'bytes', data: this.take(this.u8()) }); break;
-        case OP.BINBYTES: this.push({ kind: 'bytes', type: 'bytes', data: this.take(this.uint(4)) }); break;
-        case OP.BINBYTES8: this.push({ kind: 'bytes', type: 'bytes', data: this.take(this.uint(8)) }); break;
-        case OP.BYTEARRAY8: this.push({ kind: 'bytes', type: 'bytearray', data: this.take(this.uint(8)) }); break;
+        case OP.SHORT_BINUNICODE:
+          this.push(utf8.decode(this.take(this.u8())));
+          break;
+        case OP.BINUNICODE:
+          this.push(utf8.decode(this.take(this.uint(4))));
+          break;
+        case OP.BINUNICODE8:
+          this.push(utf8.decode(this.take(this.uint(8))));
+          break;
+        case OP.SHORT_BINBYTES:
+          this.push({ kind: 'bytes', type: 'bytes', data: this.take(this.u8()) });
+          break;
+        case OP.BINBYTES:
+          this.push({ kind: 'bytes', type: 'bytes', data: this.take(this.uint(4)) });
+          break;
+        case OP.BINBYTES8:
+          this.push({ kind: 'bytes', type: 'bytes', data: this.take(this.uint(8)) });
+          break;
+        case OP.BYTEARRAY8:
+          this.push({ kind: 'bytes', type: 'bytearray', data: this.take(this.uint(8)) });
+          break;
         case OP.NEXT_BUFFER:
         case OP.READONLY_BUFFER:
-          throw bad(`out-of-band buffer (${OP_NAMES.get(op)}) at byte ${at}: pickled with a buffer_callback, the data is not in the message`);
-        case OP.BININT: this.push(this.uint(4) | 0); break;
-        case OP.BININT1: this.push(this.u8()); break;
-        case OP.BININT2: this.push(this.uint(2)); break;
-        case OP.LONG1: this.push(this.long(this.take(this.u8()))); break;
-        case OP.BINFLOAT: this.take(8); this.push({ kind: 'other', type: 'float' }); break;
-        case OP.NONE: this.push(null); break;
-        case OP.NEWTRUE: this.push(true); break;
-        case OP.NEWFALSE: this.push(false); break;
+          throw bad(
+            `out-of-band buffer (${OP_NAMES.get(op)}) at byte ${at}: pickled with a buffer_callback, the data is not in the message`,
+          );
+        case OP.BININT:
+          this.push(this.uint(4) | 0);
+          break;
+        case OP.BININT1:
+          this.push(this.u8());
+          break;
+        case OP.BININT2:
+          this.push(this.uint(2));
+          break;
+        case OP.LONG1:
+          this.push(this.long(this.take(this.u8())));
+          break;
+        case OP.BINFLOAT:
+          this.take(8);
+          this.push({ kind: 'other', type: 'float' });
+          break;
+        case OP.NONE:
+          this.push(null);
+          break;
+        case OP.NEWTRUE:
+          this.push(true);
+          break;
+        case OP.NEWFALSE:
+          this.push(false);
+          break;
         case OP.MARK:
           if (this.marks.length >= STACK_LIMIT) throw bad(`more than ${STACK_LIMIT} MARKs open at byte ${at}`);
           this.marks.push(this.stack.length);
           break;
-        case OP.EMPTY_TUPLE: this.push([]); break;
-        case OP.TUPLE: this.push(this.popMark(at)); break;
+        case OP.EMPTY_TUPLE:
+          this.push([]);
+          break;
+        case OP.TUPLE:
+          this.push(this.popMark(at));
+          break;
         case OP.TUPLE1:
         case OP.TUPLE2:
         case OP.TUPLE3: {
           const n = op - OP.TUPLE1 + 1;
-          if (this.stack.length - n < (this.marks.at(-1) ?? 0)) throw bad(`${OP_NAMES.get(op)} at byte ${at} needs ${n} values on the stack`);
+          if (this.stack.length - n < (this.marks.at(-1) ?? 0))
+            throw bad(`${OP_NAMES.get(op)} at byte ${at} needs ${n} values on the stack`);
           this.push(this.stack.splice(this.stack.length - n, n));
           break;
         }
-        case OP.BINPUT: this.put(this.u8(), at); break;
-        case OP.LONG_BINPUT: this.put(this.uint(4), at); break;
-        case OP.MEMOIZE: this.put(this.memo.size, at); break;
-        case OP.BINGET: this.push(this.get(this.u8(), at)); break;
-        case OP.LONG_BINGET: this.push(this.get(this.uint(4), at)); break;
+        case OP.BINPUT:
+          this.put(this.u8(), at);
+          break;
+        case OP.LONG_BINPUT:
+          this.put(this.uint(4), at);
+          break;
+        case OP.MEMOIZE:
+          this.put(this.memo.size, at);
+          break;
+        case OP.BINGET:
+          this.push(this.get(this.u8(), at));
+          break;
+        case OP.LONG_BINGET:
+          this.push(this.get(this.uint(4), at));
+          break;
         case OP.REDUCE: {
           const args = this.pop();
           this.push(this.call(this.pop(), args, at));
@@ -241,27 +301,62 @@ class Interpreter {
           this.build(this.peek(), state, at);
           break;
         }
-        case OP.EMPTY_LIST: this.push({ kind: 'other', type: 'list' }); break;
-        case OP.EMPTY_DICT: this.push({ kind: 'other', type: 'dict' }); break;
-        case OP.EMPTY_SET: this.push({ kind: 'other', type: 'set' }); break;
-        case OP.LIST: this.popMark(at); this.push({ kind: 'other', type: 'list' }); break;
-        case OP.DICT: this.popMark(at); this.push({ kind: 'other', type: 'dict' }); break;
-        case OP.FROZENSET: this.popMark(at); this.push({ kind: 'other', type: 'frozenset' }); break;
+        case OP.EMPTY_LIST:
+          this.push({ kind: 'other', type: 'list' });
+          break;
+        case OP.EMPTY_DICT:
+          this.push({ kind: 'other', type: 'dict' });
+          break;
+        case OP.EMPTY_SET:
+          this.push({ kind: 'other', type: 'set' });
+          break;
+        case OP.LIST:
+          this.popMark(at);
+          this.push({ kind: 'other', type: 'list' });
+          break;
+        case OP.DICT:
+          this.popMark(at);
+          this.push({ kind: 'other', type: 'dict' });
+          break;
+        case OP.FROZENSET:
+          this.popMark(at);
+          this.push({ kind: 'other', type: 'frozenset' });
+          break;
         // Items go into a list, dict or set the interpreter keeps only as a type name.
-        case OP.APPEND: this.pop(); this.container(at, op); break;
-        case OP.SETITEM: this.pop(); this.pop(); this.container(at, op); break;
+        case OP.APPEND:
+          this.pop();
+          this.container(at, op);
+          break;
+        case OP.SETITEM:
+          this.pop();
+          this.pop();
+          this.container(at, op);
+          break;
         case OP.APPENDS:
         case OP.SETITEMS:
-        case OP.ADDITEMS: this.popMark(at); this.container(at, op); break;
-        case OP.POP: this.pop(); break;
-        case OP.POP_MARK: this.popMark(at); break;
+        case OP.ADDITEMS:
+          this.popMark(at);
+          this.container(at, op);
+          break;
+        case OP.POP:
+          this.pop();
+          break;
+        case OP.POP_MARK:
+          this.popMark(at);
+          break;
         case OP.STOP:
-          if (this.stack.length !== 1 || this.marks.length > 0) throw bad(`STOP at byte ${at} leaves ${this.stack.length} values and ${this.marks.length} marks; a pickle leaves one value`);
-          if (this.pos !== this.buf.byteLength) throw bad(`${this.buf.byteLength - this.pos} bytes follow the STOP opcode at byte ${at}`);
+          if (this.stack.length !== 1 || this.marks.length > 0)
+            throw bad(
+              `STOP at byte ${at} leaves ${this.stack.length} values and ${this.marks.length} marks; a pickle leaves one value`,
+            );
+          if (this.pos !== this.buf.byteLength)
+            throw bad(`${this.buf.byteLength - this.pos} bytes follow the STOP opcode at byte ${at}`);
           return this.stack[0];
         default: {
           const name = OP_NAMES.get(op);
-          throw bad(`opcode 0x${op.toString(16).padStart(2, '0')}${name ? ` (${name})` : ''} at byte ${at} is not one a numpy array pickle uses`);
+          throw bad(
+            `opcode 0x${op.toString(16).padStart(2, '0')}${name ? ` (${name})` : ''} at byte ${at} is not one a numpy array pickle uses`,
+          );
         }
       }
     }
@@ -269,13 +364,16 @@ class Interpreter {
 
   private take(n: number): Uint8Array {
     if (n > this.buf.byteLength - this.pos)
-      throw bad(`the pickle is truncated: ${n} bytes wanted at byte ${this.pos}, ${this.buf.byteLength - this.pos} left`);
+      throw bad(
+        `the pickle is truncated: ${n} bytes wanted at byte ${this.pos}, ${this.buf.byteLength - this.pos} left`,
+      );
     this.pos += n;
     return this.buf.subarray(this.pos - n, this.pos);
   }
 
   private u8(): number {
-    if (this.pos >= this.buf.byteLength) throw bad(`the pickle is truncated: it ends at byte ${this.pos} before its STOP opcode`);
+    if (this.pos >= this.buf.byteLength)
+      throw bad(`the pickle is truncated: it ends at byte ${this.pos} before its STOP opcode`);
     return this.buf[this.pos++];
   }
 
@@ -327,7 +425,8 @@ class Interpreter {
   }
 
   private put(index: number, at: number): void {
-    if (!this.memo.has(index) && this.memo.size >= MEMO_LIMIT) throw bad(`the memo holds more than ${MEMO_LIMIT} values at byte ${at}`);
+    if (!this.memo.has(index) && this.memo.size >= MEMO_LIMIT)
+      throw bad(`the memo holds more than ${MEMO_LIMIT} values at byte ${at}`);
     this.memo.set(index, this.peek());
   }
 
@@ -337,7 +436,8 @@ class Interpreter {
   }
 
   private container(at: number, op: number): void {
-    if (!isKind(this.peek(), 'other')) throw bad(`${OP_NAMES.get(op)} at byte ${at} adds to a ${typeName(this.peek())}`);
+    if (!isKind(this.peek(), 'other'))
+      throw bad(`${OP_NAMES.get(op)} at byte ${at} adds to a ${typeName(this.peek())}`);
   }
 
   private global(module: string, name: string, at: number): PyGlobal {
@@ -352,7 +452,8 @@ class Interpreter {
   private call(f: Value, args: Value, at: number): Value {
     if (!isKind(f, 'global')) throw bad(`REDUCE at byte ${at} calls a ${typeName(f)}`);
     if (!Array.isArray(args)) throw bad(`REDUCE at byte ${at} calls ${f.name} with a ${typeName(args)}, not a tuple`);
-    const wrong = () => bad(`REDUCE at byte ${at} calls ${f.name} with (${args.map(typeName).join(', ')}), which numpy never does`);
+    const wrong = () =>
+      bad(`REDUCE at byte ${at} calls ${f.name} with (${args.map(typeName).join(', ')}), which numpy never does`);
     const [a0, a1, a2, a3] = args as Value[];
     switch (f.role) {
       case 'reconstruct':
@@ -362,8 +463,12 @@ class Interpreter {
         if (args.length !== 3 || typeof a0 !== 'string') throw wrong();
         return { kind: 'dtype', code: a0, order: '=', structured: false };
       case 'frombuffer': {
-        if (args.length !== 4 || !isKind(a0, 'bytes') || !isKind(a1, 'dtype') || (a3 !== 'C' && a3 !== 'F')) throw wrong();
-        return { kind: 'array', state: { shape: shapeOf(a2, `_frombuffer's shape`), dtype: a1, fortran: a3 === 'F', data: a0.data } };
+        if (args.length !== 4 || !isKind(a0, 'bytes') || !isKind(a1, 'dtype') || (a3 !== 'C' && a3 !== 'F'))
+          throw wrong();
+        return {
+          kind: 'array',
+          state: { shape: shapeOf(a2, `_frombuffer's shape`), dtype: a1, fortran: a3 === 'F', data: a0.data },
+        };
       }
       case 'encode':
         if (args.length !== 2 || typeof a0 !== 'string' || (a1 !== 'latin1' && a1 !== 'latin-1')) throw wrong();
@@ -381,13 +486,21 @@ class Interpreter {
 
   /** BUILD, emulated for ndarray.__setstate__ and dtype.__setstate__. */
   private build(target: Value, state: Value, at: number): void {
-    const wrong = (what: string) => bad(`BUILD at byte ${at} gives ${what} the state (${Array.isArray(state) ? state.map(typeName).join(', ') : typeName(state)}), which numpy never does`);
+    const wrong = (what: string) =>
+      bad(
+        `BUILD at byte ${at} gives ${what} the state (${Array.isArray(state) ? state.map(typeName).join(', ') : typeName(state)}), which numpy never does`,
+      );
     if (isKind(target, 'other')) return;
     if (!Array.isArray(state)) throw wrong(typeName(target));
     if (isKind(target, 'dtype')) {
       // (version, byte order, subarray, names, fields, elsize, alignment, flags[, metadata]).
       const [version, order, subarray, names, fields] = state as Value[];
-      if (!((version === 3 && state.length === 8) || (version === 4 && state.length === 9)) || typeof order !== 'string' || !'<>|='.includes(order) || order.length !== 1)
+      if (
+        !((version === 3 && state.length === 8) || (version === 4 && state.length === 9)) ||
+        typeof order !== 'string' ||
+        !'<>|='.includes(order) ||
+        order.length !== 1
+      )
         throw wrong('a dtype');
       target.order = order;
       target.structured = subarray !== null || names !== null || fields !== null;
@@ -396,9 +509,15 @@ class Interpreter {
     if (!isKind(target, 'array') || target.state) throw wrong(typeName(target));
     // (version, shape, dtype, is_fortran, rawdata), or the same without version from older numpy.
     const [shape, dtype, fortran, raw] = (state.length === 5 && state[0] === 1 ? state.slice(1) : state) as Value[];
-    if (state.length < 4 || state.length > 5 || !isKind(dtype, 'dtype') || typeof fortran !== 'boolean') throw wrong('an ndarray');
+    if (state.length < 4 || state.length > 5 || !isKind(dtype, 'dtype') || typeof fortran !== 'boolean')
+      throw wrong('an ndarray');
     // An object array's raw data is a list of objects: it is refused by its dtype, later.
     if (!isKind(raw, 'bytes') && !dtype.code.startsWith('O')) throw wrong('an ndarray');
-    target.state = { shape: shapeOf(shape, `the ndarray's shape`), dtype, fortran, data: isKind(raw, 'bytes') ? raw.data : undefined };
+    target.state = {
+      shape: shapeOf(shape, `the ndarray's shape`),
+      dtype,
+      fortran,
+      data: isKind(raw, 'bytes') ? raw.data : undefined,
+    };
   }
 }

@@ -3,7 +3,7 @@
  * arrays, and the str a REQ/REP course server answers with.
  */
 import { DTYPES, isDType, itemSize, shapeSize, WireError, type Frame } from './index.ts';
-import { NUMPY_CODE, OP } from './pickle-decode.ts';
+import { NUMPY_CODE, OP } from './pickle-ops.ts';
 
 /**
  * One message that pickle.loads turns into an equal numpy array, under numpy 1.x and 2.x.
@@ -19,23 +19,59 @@ import { NUMPY_CODE, OP } from './pickle-decode.ts';
  */
 export function encodePickle(frame: Pick<Frame, 'dtype' | 'data'> & { shape: readonly number[] }): Buffer {
   const { dtype, shape, data } = frame;
-  if (!isDType(dtype)) throw new WireError('BAD_DTYPE', `dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
+  if (!isDType(dtype))
+    throw new WireError('BAD_DTYPE', `dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
   if (shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-    throw new WireError('BAD_SHAPE', `shape must be a non-empty list of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new WireError(
+      'BAD_SHAPE',
+      `shape must be a non-empty list of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   const want = shapeSize(shape) * itemSize(dtype);
   if (data.byteLength !== want)
-    throw new WireError('SIZE_MISMATCH', `payload has ${data.byteLength} bytes, shape ${JSON.stringify(shape)} of ${dtype} needs ${want}`);
+    throw new WireError(
+      'SIZE_MISMATCH',
+      `payload has ${data.byteLength} bytes, shape ${JSON.stringify(shape)} of ${dtype} needs ${want}`,
+    );
   const big = data.byteLength > 0xffffffff;
   const head = [
-    OP.PROTO, big ? 4 : 3,
-    ...global('numpy.core.multiarray', '_reconstruct'), ...global('numpy', 'ndarray'),
-    OP.BININT1, 0, OP.TUPLE1, OP.SHORT_BINBYTES, 1, 0x62 /* b */, OP.TUPLE3, OP.REDUCE,
-    OP.MARK, OP.BININT1, 1,
-    OP.MARK, ...shape.flatMap(int), OP.TUPLE,
+    OP.PROTO,
+    big ? 4 : 3,
+    ...global('numpy.core.multiarray', '_reconstruct'),
+    ...global('numpy', 'ndarray'),
+    OP.BININT1,
+    0,
+    OP.TUPLE1,
+    OP.SHORT_BINBYTES,
+    1,
+    0x62 /* b */,
+    OP.TUPLE3,
+    OP.REDUCE,
+    OP.MARK,
+    OP.BININT1,
+    1,
+    OP.MARK,
+    ...shape.flatMap(int),
+    OP.TUPLE,
     // numpy.dtype('u2', False, True) given (3, '<', None, None, None, -1, -1, 0), as numpy writes it.
-    ...global('numpy', 'dtype'), ...str(NUMPY_CODE[dtype]), OP.NEWFALSE, OP.NEWTRUE, OP.TUPLE3, OP.REDUCE,
-    OP.MARK, OP.BININT1, 3, ...str(itemSize(dtype) === 1 ? '|' : '<'), OP.NONE, OP.NONE, OP.NONE,
-    ...int(-1), ...int(-1), OP.BININT1, 0, OP.TUPLE, OP.BUILD,
+    ...global('numpy', 'dtype'),
+    ...str(NUMPY_CODE[dtype]),
+    OP.NEWFALSE,
+    OP.NEWTRUE,
+    OP.TUPLE3,
+    OP.REDUCE,
+    OP.MARK,
+    OP.BININT1,
+    3,
+    ...str(itemSize(dtype) === 1 ? '|' : '<'),
+    OP.NONE,
+    OP.NONE,
+    OP.NONE,
+    ...int(-1),
+    ...int(-1),
+    OP.BININT1,
+    0,
+    OP.TUPLE,
+    OP.BUILD,
     OP.NEWFALSE,
     ...(big ? [OP.BINBYTES8, ...le(data.byteLength, 8)] : [OP.BINBYTES, ...le(data.byteLength, 4)]),
   ];

@@ -11,7 +11,9 @@ import { cliNodeFlags } from '../../bench/lib/pipelines.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PY_DIR = join(ROOT, 'bench/python');
 const noPython = missing('Debian python3 with zmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
-const noAddon = missing('the camera addon (npm run build:native)', () => existsSync(join(ROOT, 'native/build/Release/patchbay_camera.node')));
+const noAddon = missing('the camera addon (npm run build:native)', () =>
+  existsSync(join(ROOT, 'native/build/Release/patchbay_camera.node')),
+);
 const tmp = mkdtempSync(join(tmpdir(), 'patchbay-bench-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -68,9 +70,24 @@ describe('bench/main.ts', () => {
 
   it.skipIf(noPython)('runs the Python REQ/REP side and writes its table row as JSON', async () => {
     const out = join(tmp, 'main.json');
-    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--pattern', 'reqrep', '--side', 'course', '--frames', '5', '--reps', '1', '--out', out]);
+    const r = await run(process.execPath, [
+      'bin/run-ts.js',
+      'bench/main.ts',
+      '--pattern',
+      'reqrep',
+      '--side',
+      'course',
+      '--frames',
+      '5',
+      '--reps',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const json = JSON.parse(readFileSync(out, 'utf8')) as { rows: { pattern: string; side: string; consumer: string; lostMax: number; sent: number; fps: number }[] };
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      rows: { pattern: string; side: string; consumer: string; lostMax: number; sent: number; fps: number }[];
+    };
     const row = json.rows.find((x) => x.pattern === 'reqrep' && x.side === 'course');
     expect(row).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5 });
     expect(row!.fps).toBeGreaterThan(0);
@@ -78,7 +95,7 @@ describe('bench/main.ts', () => {
 });
 
 describe('the node flags of the patchbay command', () => {
-  it('npm start and the bench run with the flags of bin/patchbay.js\'s shebang, and the shebang runs', async () => {
+  it("npm start and the bench run with the flags of bin/patchbay.js's shebang, and the shebang runs", async () => {
     const flags = cliNodeFlags();
     expect(flags).toEqual(['--initial-old-space-size=128']);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -92,27 +109,60 @@ describe('the node flags of the patchbay command', () => {
 
 describe('bench/lib/run-graph.ts', () => {
   it('refuses a bad --stop-when with exit code 2', async () => {
-    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/lib/run-graph.ts', 'bench/graphs/reqrep.yaml', '--stop-when', 'recorder']);
+    const r = await run(process.execPath, [
+      'bin/run-ts.js',
+      'bench/lib/run-graph.ts',
+      'bench/graphs/reqrep.yaml',
+      '--stop-when',
+      'recorder',
+    ]);
     expect(r.code).toBe(2);
   });
 
-  it.skipIf(noAddon)('runs the REQ/REP graph until the client has its replies, and times it from the first frame', async () => {
-    const out = join(tmp, 'patchbay.json');
-    const r = await run(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--pattern', 'reqrep', '--side', 'patchbay', '--frames', '5', '--reps', '1', '--out', out]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const json = JSON.parse(readFileSync(out, 'utf8')) as {
-      rows: { side: string; consumer: string; lostMax: number; sent: number; fps: number; failed: number }[];
-      runs: { raw: { summary: { stats: { nodes: Record<string, { framesIn: number }> } }; firstFrameMs: number; lastInMs: Record<string, number> }[] }[];
-    };
-    expect(json.rows.find((x) => x.side === 'patchbay')).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5, failed: 0 });
-    const timing = json.runs[0].raw[0];
-    // The recorder counted every reply (it keeps only the first), after the camera's first frame.
-    expect(timing.summary.stats.nodes.recorder.framesIn).toBe(5);
-    expect(timing.lastInMs.recorder).toBeGreaterThan(timing.firstFrameMs);
-  });
+  it.skipIf(noAddon)(
+    'runs the REQ/REP graph until the client has its replies, and times it from the first frame',
+    async () => {
+      const out = join(tmp, 'patchbay.json');
+      const r = await run(process.execPath, [
+        'bin/run-ts.js',
+        'bench/main.ts',
+        '--pattern',
+        'reqrep',
+        '--side',
+        'patchbay',
+        '--frames',
+        '5',
+        '--reps',
+        '1',
+        '--out',
+        out,
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const json = JSON.parse(readFileSync(out, 'utf8')) as {
+        rows: { side: string; consumer: string; lostMax: number; sent: number; fps: number; failed: number }[];
+        runs: {
+          raw: {
+            summary: { stats: { nodes: Record<string, { framesIn: number }> } };
+            firstFrameMs: number;
+            lastInMs: Record<string, number>;
+          }[];
+        }[];
+      };
+      expect(json.rows.find((x) => x.side === 'patchbay')).toMatchObject({
+        consumer: 'client',
+        lostMax: 0,
+        sent: 5,
+        failed: 0,
+      });
+      const timing = json.runs[0].raw[0];
+      // The recorder counted every reply (it keeps only the first), after the camera's first frame.
+      expect(timing.summary.stats.nodes.recorder.framesIn).toBe(5);
+      expect(timing.lastInMs.recorder).toBeGreaterThan(timing.firstFrameMs);
+    },
+  );
 });
 
-describe.skipIf(noPython).each(['course', 'fast'])('the course\'s Python programs, %s way', (mode) => {
+describe.skipIf(noPython).each(['course', 'fast'])("the course's Python programs, %s way", (mode) => {
   // Ports 5690–5696, shared by both ways since tests in a file run one after the other: the
   // bench's own runs use 5610–5631 and patchbay's graphs 5650–5670.
   const base = 5690;
@@ -120,16 +170,46 @@ describe.skipIf(noPython).each(['course', 'fast'])('the course\'s Python program
 
   it('REQ/REP: the client gets every frame it asks for', async () => {
     const ep = ['--endpoint', tcp(base)];
-    const [server, client] = await Promise.all([py('course_reqrep_server.py', [...args, ...ep]), py('course_reqrep_client.py', [...args, ...ep])]);
+    const [server, client] = await Promise.all([
+      py('course_reqrep_server.py', [...args, ...ep]),
+      py('course_reqrep_client.py', [...args, ...ep]),
+    ]);
     expect(resultLine(server)).toMatchObject({ program: 'reqrep-server', frames_sent: 6 });
-    expect(resultLine(client)).toMatchObject({ program: 'reqrep-client', mode, frames_sent: 6, frames_received: 6, lost: 0 });
+    expect(resultLine(client)).toMatchObject({
+      program: 'reqrep-client',
+      mode,
+      frames_sent: 6,
+      frames_received: 6,
+      lost: 0,
+    });
   });
 
   it('PUSH/PULL: two workers transform every frame and the sink collects them all', async () => {
     const ep = { vent: tcp(base + 1), sink: tcp(base + 2), sync: tcp(base + 3), control: tcp(base + 4) };
-    const worker = (): Promise<Exit> => py('course_worker.py', [...args, '--ventilator', ep.vent, '--sink', ep.sink, '--sync', ep.sync, '--control', ep.control]);
+    const worker = (): Promise<Exit> =>
+      py('course_worker.py', [
+        ...args,
+        '--ventilator',
+        ep.vent,
+        '--sink',
+        ep.sink,
+        '--sync',
+        ep.sync,
+        '--control',
+        ep.control,
+      ]);
     const [sink, w1, w2, vent] = await Promise.all([
-      py('course_sink.py', [...args, '--workers', '2', '--endpoint', ep.sink, '--sync', ep.sync, '--control', ep.control]),
+      py('course_sink.py', [
+        ...args,
+        '--workers',
+        '2',
+        '--endpoint',
+        ep.sink,
+        '--sync',
+        ep.sync,
+        '--control',
+        ep.control,
+      ]),
       worker(),
       worker(),
       py('course_ventilator.py', [...args, '--workers', '2', '--endpoint', ep.vent, '--sync', ep.sync]),
@@ -149,13 +229,32 @@ describe.skipIf(noPython).each(['course', 'fast'])('the course\'s Python program
     const [fft, rec, pub] = await Promise.all([
       py('course_fft_subscriber.py', [...args, ...calm, ...sub]),
       py('course_hdf5_subscriber.py', [...args, ...calm, ...sub, '--file', file]),
-      py('course_publisher.py', [...args, ...calm, '--subscribers', '2', '--fps', '200', '--endpoint', ep.pub, '--sync', ep.sync]),
+      py('course_publisher.py', [
+        ...args,
+        ...calm,
+        '--subscribers',
+        '2',
+        '--fps',
+        '200',
+        '--endpoint',
+        ep.pub,
+        '--sync',
+        ep.sync,
+      ]),
     ]);
     expect(resultLine(pub)).toMatchObject({ program: 'publisher', frames_sent: 6 });
     expect(resultLine(fft)).toMatchObject({ program: 'fft-subscriber', frames_sent: 6, frames_received: 6, lost: 0 });
-    expect(resultLine(rec)).toMatchObject({ program: 'hdf5-subscriber', frames_sent: 6, frames_received: 6, recorded: 6 });
+    expect(resultLine(rec)).toMatchObject({
+      program: 'hdf5-subscriber',
+      frames_sent: 6,
+      frames_received: 6,
+      recorded: 6,
+    });
     // The recording is real: h5py reads back 6 frames of 48x64 uint16 with their seq.
-    const check = await run(PYTHON, ['-c', `import h5py; f = h5py.File(${JSON.stringify(file)}, 'r'); g = f[list(f)[0]]; print(g['frames'].shape, g['frames'].dtype, list(g['seq'][:]))`]);
+    const check = await run(PYTHON, [
+      '-c',
+      `import h5py; f = h5py.File(${JSON.stringify(file)}, 'r'); g = f[list(f)[0]]; print(g['frames'].shape, g['frames'].dtype, list(g['seq'][:]))`,
+    ]);
     expect(check.stdout.trim()).toBe('(6, 48, 64) uint16 [0, 1, 2, 3, 4, 5]');
   });
 });

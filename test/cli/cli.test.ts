@@ -22,7 +22,6 @@ const examples = readdirSync(new URL('../../graphs/', import.meta.url))
   .map((f) => `graphs/${f}`);
 const MISTAKES = 'test/fixtures/graphs/every-mistake.yaml';
 
-
 /** "file:line:col CODE ..." lines as {code, line, col, severity}. */
 function parseLines(text: string, file: string) {
   return text
@@ -56,7 +55,9 @@ describe('patchbay validate', () => {
   it('goes on to the next file after a bad one, and a YAML syntax error has a position', async () => {
     const r = await cli('validate', 'test/fixtures/graphs/syntax-error.yaml', examples[0]);
     expect(r.code).toBe(1);
-    expect(parseLines(r.out, 'test/fixtures/graphs/syntax-error.yaml')).toEqual([{ code: 'YAML_SYNTAX', line: 6, col: 1, severity: 'error' }]);
+    expect(parseLines(r.out, 'test/fixtures/graphs/syntax-error.yaml')).toEqual([
+      { code: 'YAML_SYNTAX', line: 6, col: 1, severity: 'error' },
+    ]);
     expect(r.out).toContain(`${examples[0]}: ok`);
   });
 
@@ -97,16 +98,22 @@ describe('patchbay plan', () => {
         'worker2: PUSH connect inproc://in-graph/sink',
       ].sort(),
     );
-    expect(r.out).toMatch(/ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557 \+ inproc:\/\/in-graph\/ventilator hwm 4 \(to worker1, worker2\)/);
+    expect(r.out).toMatch(
+      /ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557 \+ inproc:\/\/in-graph\/ventilator hwm 4 \(to worker1, worker2\)/,
+    );
     expect(r.out).toMatch(/worker1:\s+PULL connect inproc:\/\/in-graph\/ventilator\s+hwm 4 \(from ventilator\)/);
     expect(r.out).toMatch(/worker1: 1 thread/);
-    expect(r.out).toMatch(/start order[^\n]*\n\s+1\. recorder\s+2\. sink\s+3\. worker1\s+4\. worker2\s+5\. ventilator\s+6\. camera/);
+    expect(r.out).toMatch(
+      /start order[^\n]*\n\s+1\. recorder\s+2\. sink\s+3\. worker1\s+4\. worker2\s+5\. ventilator\s+6\. camera/,
+    );
   });
 
   it('--json prints the plan the compiler builds', async () => {
     const r = await cli('plan', 'graphs/pubsub-fft-hdf5.yaml', '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual(compileGraph(loadGraph(readFileSync('graphs/pubsub-fft-hdf5.yaml', 'utf8')).graph!));
+    expect(JSON.parse(r.out)).toEqual(
+      compileGraph(loadGraph(readFileSync('graphs/pubsub-fft-hdf5.yaml', 'utf8')).graph!),
+    );
   });
 
   it('a graph with errors: the errors on stderr, exit 1, no plan', async () => {
@@ -156,14 +163,24 @@ describe('help, version, bad usage', () => {
     for (const flag of ['--help', '-h', 'help']) {
       const r = await cli(flag);
       expect(r.code).toBe(0);
-      for (const usage of ['validate FILE...', 'plan FILE [--json]', 'run FILE [--json] [--host NAME]', 'edit [DIR] [--port N]', 'nodes [TYPE] [--json]', 'devices [--json]']) {
+      for (const usage of [
+        'validate FILE...',
+        'plan FILE [--json]',
+        'run FILE [--json] [--host NAME]',
+        'edit [DIR] [--port N]',
+        'nodes [TYPE] [--json]',
+        'devices [--json]',
+      ]) {
         expect(r.out).toContain(usage);
       }
     }
   });
 
-  it('help COMMAND and COMMAND --help print that command\'s usage, without loading it', async () => {
-    expect(await cli('help', 'plan')).toMatchObject({ code: 0, out: expect.stringContaining('usage: patchbay plan FILE [--json]') });
+  it("help COMMAND and COMMAND --help print that command's usage, without loading it", async () => {
+    expect(await cli('help', 'plan')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('usage: patchbay plan FILE [--json]'),
+    });
     for (const name of ['run', 'edit', 'devices']) {
       const r = await cli(name, '--help');
       expect(r.code).toBe(0);
@@ -187,7 +204,8 @@ describe('help, version, bad usage', () => {
 });
 
 describe('bin/patchbay.js in a child process', () => {
-  const bin = (...argv: string[]) => spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
+  const bin = (...argv: string[]) =>
+    spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
 
   it('validate: every mistake, exit 1; the examples, exit 0', () => {
     const bad = bin('validate', MISTAKES);
@@ -207,7 +225,8 @@ describe('bin/patchbay.js in a child process', () => {
 });
 
 describe('a graph file that cannot be read: the same words in every command', () => {
-  const bin = (...argv: string[]) => spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
+  const bin = (...argv: string[]) =>
+    spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
   const commands: [string, string[]][] = [
     ['run', []],
     ['plan', []],
@@ -217,7 +236,10 @@ describe('a graph file that cannot be read: the same words in every command', ()
 
   it('a missing file: "no such file: FILE", said once, exit 1', () => {
     for (const [name, extra] of commands) {
-      const r = bin(name, ...(name === 'export' ? ['--python', 'graphs/x.yaml', '/nonexistent-dir'] : ['graphs/x.yaml', ...extra]));
+      const r = bin(
+        name,
+        ...(name === 'export' ? ['--python', 'graphs/x.yaml', '/nonexistent-dir'] : ['graphs/x.yaml', ...extra]),
+      );
       expect(r.status, name).toBe(1);
       expect(r.stderr.split('\n')[0], name).toBe(`patchbay ${name}: no such file: graphs/x.yaml`);
     }
@@ -239,7 +261,7 @@ describe('a graph file that cannot be read: the same words in every command', ()
 });
 
 describe('usage errors name the closest flag, command, node type or backend; exit 2', () => {
-  it('an unknown flag: the closest the command takes, not parseArgs\' own text', async () => {
+  it("an unknown flag: the closest the command takes, not parseArgs' own text", async () => {
     const r = await cli('run', 'graphs/push-pull.yaml', '--jsno');
     expect(r.code).toBe(2);
     expect(r.err.split('\n')[0]).toMatch(/^patchbay run: unknown option --jsno \(did you mean --json\?\)/);
@@ -289,16 +311,23 @@ describe('usage errors name the closest flag, command, node type or backend; exi
 
   // Aravis' discovery looks on every network interface: in a private network namespace it sees only loopback.
   const netns = spawnSync('unshare', ['-rn', 'true']).status === 0;
-  it.skipIf(!netns)('devices --backend aravis with no camera says where Aravis looked (private network namespace)', () => {
-    const r = spawnSync('unshare', ['-rn', process.execPath, 'bin/patchbay.js', 'devices', '--backend', 'aravis'], { cwd: root, encoding: 'utf8' });
-    if (/UNKNOWN_BACKEND/.test(r.stderr)) return; // a build without Aravis
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^aravis: no camera found \(Aravis looked .*\)$/m);
-  });
+  it.skipIf(!netns)(
+    'devices --backend aravis with no camera says where Aravis looked (private network namespace)',
+    () => {
+      const r = spawnSync('unshare', ['-rn', process.execPath, 'bin/patchbay.js', 'devices', '--backend', 'aravis'], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      if (/UNKNOWN_BACKEND/.test(r.stderr)) return; // a build without Aravis
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^aravis: no camera found \(Aravis looked .*\)$/m);
+    },
+  );
 });
 
 describe('patchbay run: what it says about hosts, failures and files', () => {
-  const bin = (...argv: string[]) => spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
+  const bin = (...argv: string[]) =>
+    spawnSync(process.execPath, ['bin/patchbay.js', ...argv], { cwd: root, encoding: 'utf8' });
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'patchbay-cli-'));
@@ -307,19 +336,23 @@ describe('patchbay run: what it says about hosts, failures and files', () => {
   const recording = (file: string, extra = '') =>
     `patchbay: 1\nname: rec\nnodes:\n  camera:\n    type: Camera\n    params: {width: 8, height: 8, fps: 0, frames: 50}\n${extra}  rec:\n    type: HDF5Sink\n    params: {file: ${file}}\nlinks:\n  - camera.out -> rec.in\n`;
 
-  it('--host with no node on it: refused naming the graph\'s hosts, exit 2; export agrees', async () => {
+  it("--host with no node on it: refused naming the graph's hosts, exit 2; export agrees", async () => {
     const r = await cli('run', 'graphs/two-hosts.yaml', '--host', 'lab9');
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err.split('\n')[0]).toBe("patchbay run: no node runs on host lab9; the graph's hosts: camera-pc, analysis-pc");
+    expect(r.err.split('\n')[0]).toBe(
+      "patchbay run: no node runs on host lab9; the graph's hosts: camera-pc, analysis-pc",
+    );
     const e = await cli('export', '--python', 'graphs/two-hosts.yaml', join(dir, 'py'), '--host', 'lab9');
     expect(e.code).toBe(2);
-    expect(e.err.split('\n')[0]).toBe("patchbay export: no node runs on host lab9; the graph's hosts: camera-pc, analysis-pc");
+    expect(e.err.split('\n')[0]).toBe(
+      "patchbay export: no node runs on host lab9; the graph's hosts: camera-pc, analysis-pc",
+    );
     const typo = await cli('run', 'graphs/two-hosts.yaml', '--host', 'camera-p');
     expect(typo.err).toContain('(did you mean camera-pc?)');
   });
 
-  it('the summary names each recording\'s file; a second run refused FILE_EXISTS says the code once, prints no table and counts nothing of the file', () => {
+  it("the summary names each recording's file; a second run refused FILE_EXISTS says the code once, prints no table and counts nothing of the file", () => {
     const graph = join(dir, 'rec.yaml');
     const h5 = join(dir, 'rec.h5');
     writeFileSync(graph, recording(h5));
@@ -359,12 +392,34 @@ describe('patchbay run: what it says about hosts, failures and files', () => {
 
   it('a recorder that failed having stored nothing wrote nothing: no count of a file that is not its own', () => {
     const node = (type: string, framesIn: number, framesOut: number, extra: Partial<NodeRates> = {}): NodeRates =>
-      ({ type, framesIn, framesOut, bytesIn: 0, bytesOut: 0, dropped: 0, errors: 0, queueDepth: 0, fps: 0, mbps: 0, msPerFrame: 0, state: 'done', ...extra }) as NodeRates;
+      ({
+        type,
+        framesIn,
+        framesOut,
+        bytesIn: 0,
+        bytesOut: 0,
+        dropped: 0,
+        errors: 0,
+        queueDepth: 0,
+        fps: 0,
+        mbps: 0,
+        msPerFrame: 0,
+        state: 'done',
+        ...extra,
+      }) as NodeRates;
     const r: RunSummary = {
       ok: false,
       exitCode: 1,
       durationMs: 1000,
-      stats: { elapsedMs: 1000, nodes: { camera: node('Camera', 0, 10), a: node('HDF5Sink', 10, 0, { framesStored: 10 }), b: node('HDF5Sink', 0, 0, { framesStored: 0 }) }, links: {} },
+      stats: {
+        elapsedMs: 1000,
+        nodes: {
+          camera: node('Camera', 0, 10),
+          a: node('HDF5Sink', 10, 0, { framesStored: 10 }),
+          b: node('HDF5Sink', 0, 0, { framesStored: 0 }),
+        },
+        links: {},
+      },
       failures: [{ node: 'b', code: 'FILE_IN_USE', message: 'file b.h5' }],
     };
     const text = formatSummary(r, { a: 'a.h5', b: 'b.h5' });
@@ -374,7 +429,13 @@ describe('patchbay run: what it says about hosts, failures and files', () => {
   });
 
   it('an HDF5Sink error says its code once: its message is what follows the code', () => {
-    const e = new Hdf5SinkError({ code: 'FRAME_MISMATCH', file: 'x.h5', param: 'shape', expected: '[4,4]', received: '[4,5]' });
+    const e = new Hdf5SinkError({
+      code: 'FRAME_MISMATCH',
+      file: 'x.h5',
+      param: 'shape',
+      expected: '[4,4]',
+      received: '[4,5]',
+    });
     expect(e.message).toBe('file x.h5: param shape: expected [4,4]: received [4,5]');
   });
 });
@@ -400,7 +461,11 @@ describe('docs', () => {
     const seen = new Set<string>();
     for (const line of commands) {
       const [cmd, comment = ''] = line.split(/\s+#\s*/);
-      const argv = cmd.trim().split(/\s+/).slice(1).flatMap((a) => (a === 'graphs/*.yaml' ? examples : [a]));
+      const argv = cmd
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .flatMap((a) => (a === 'graphs/*.yaml' ? examples : [a]));
       const expected = Number(/exit (\d)/.exec(comment)?.[1] ?? 0);
       // run, edit and devices belong to the executor, the server and the addon; here they are dispatched with --help.
       const external = ['run', 'edit', 'devices'].includes(argv[0]);
@@ -408,6 +473,7 @@ describe('docs', () => {
       expect(r.code, line).toBe(external ? 0 : expected);
       seen.add(argv[0]);
     }
-    for (const name of ['validate', 'plan', 'nodes', 'run', 'edit', 'devices', '--help', '--version']) expect(seen, name).toContain(name);
+    for (const name of ['validate', 'plan', 'nodes', 'run', 'edit', 'devices', '--help', '--version'])
+      expect(seen, name).toContain(name);
   });
 });

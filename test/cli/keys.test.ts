@@ -16,7 +16,15 @@ const noPyzmq = missing('Python with pyzmq', () => pythonHas('zmq.auth'));
 
 /** What pyzmq's zmq.auth.load_certificate reads in a file: [public, secret or null]. */
 function pyzmqLoad(file: string): [string, string | null] {
-  const r = spawnSync(PYTHON, ['-c', 'import json, sys, zmq.auth\npub, sec = zmq.auth.load_certificate(sys.argv[1])\nprint(json.dumps([pub.decode(), sec and sec.decode()]))', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    PYTHON,
+    [
+      '-c',
+      'import json, sys, zmq.auth\npub, sec = zmq.auth.load_certificate(sys.argv[1])\nprint(json.dumps([pub.decode(), sec and sec.decode()]))',
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`${PYTHON}: ${r.stderr}`);
   return JSON.parse(r.stdout) as [string, string | null];
 }
@@ -98,8 +106,8 @@ describe('patchbay keys', () => {
   });
 });
 
-describe.skipIf(noPyzmq)('the files are pyzmq\'s certificates', () => {
-  it('pyzmq\'s load_certificate reads what patchbay keys writes as readKeyPair does', async () => {
+describe.skipIf(noPyzmq)("the files are pyzmq's certificates", () => {
+  it("pyzmq's load_certificate reads what patchbay keys writes as readKeyPair does", async () => {
     const dir = join(tmp, 'to-pyzmq');
     expect((await cli('keys', 'analysis-pc', '--dir', dir)).code).toBe(0);
     const pair = await readKeyPair(join(dir, 'analysis-pc.key_secret'));
@@ -107,10 +115,14 @@ describe.skipIf(noPyzmq)('the files are pyzmq\'s certificates', () => {
     expect(pyzmqLoad(join(dir, 'analysis-pc.key'))).toEqual([pair.publicKey, null]);
   });
 
-  it('readKeyPair and readPublicKey read the pair pyzmq\'s create_certificates writes', async () => {
+  it("readKeyPair and readPublicKey read the pair pyzmq's create_certificates writes", async () => {
     const dir = join(tmp, 'from-pyzmq');
     mkdirSync(dir);
-    const r = spawnSync(PYTHON, ['-c', 'import sys, zmq.auth\nzmq.auth.create_certificates(sys.argv[1], "peer")', dir], { encoding: 'utf8' });
+    const r = spawnSync(
+      PYTHON,
+      ['-c', 'import sys, zmq.auth\nzmq.auth.create_certificates(sys.argv[1], "peer")', dir],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     const [publicKey, secretKey] = pyzmqLoad(join(dir, 'peer.key_secret'));
     expect(await readKeyPair(join(dir, 'peer.key_secret'))).toEqual({ publicKey, secretKey });
@@ -134,14 +146,21 @@ describe('reading key files: what is wrong, and where', () => {
   it('no public-key line: NO_PUBLIC_KEY; a public file read as a pair: NO_SECRET_KEY', async () => {
     expect(await codeOf(readPublicKey(file('empty.key', 'metadata\ncurve\n')))).toEqual({ code: 'NO_PUBLIC_KEY' });
     // A commented-out line is no key.
-    expect(await codeOf(readPublicKey(file('commented.key', `curve\n#    public-key = "${key}"\n`)))).toEqual({ code: 'NO_PUBLIC_KEY' });
-    expect(await codeOf(readKeyPair(file('public.key', `curve\n    public-key = "${key}"\n`)))).toEqual({ code: 'NO_SECRET_KEY' });
+    expect(await codeOf(readPublicKey(file('commented.key', `curve\n#    public-key = "${key}"\n`)))).toEqual({
+      code: 'NO_PUBLIC_KEY',
+    });
+    expect(await codeOf(readKeyPair(file('public.key', `curve\n    public-key = "${key}"\n`)))).toEqual({
+      code: 'NO_SECRET_KEY',
+    });
   });
 
   it('a key that is not 40 characters of Z85: BAD_KEY with its line', async () => {
     const short = file('short.key', `metadata\ncurve\n    public-key = "${key.slice(1)}"\n`);
     expect(await codeOf(readPublicKey(short))).toEqual({ code: 'BAD_KEY', line: 3 });
-    const alien = file('alien.key_secret', `curve\n    public-key = "${key}"\n    secret-key = "${key.slice(0, 39)}~"\n`);
+    const alien = file(
+      'alien.key_secret',
+      `curve\n    public-key = "${key}"\n    secret-key = "${key.slice(0, 39)}~"\n`,
+    );
     expect(await codeOf(readKeyPair(alien))).toEqual({ code: 'BAD_KEY', line: 3 });
   });
 

@@ -31,7 +31,10 @@ describe('docs/placement.md', () => {
   it('every patchbay command of its sh blocks runs, exit 0', async () => {
     cpSync(join(root, 'graphs/two-hosts.yaml'), join(dir, 'graphs/two-hosts.yaml'));
     process.chdir(dir);
-    const commands = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n')).map((l) => l.trim()).filter((l) => l.startsWith('patchbay '));
+    const commands = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1].split('\n'))
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('patchbay '));
     expect(commands.length).toBeGreaterThanOrEqual(6);
     for (const line of commands) {
       const argv = line.split(/\s+/).slice(1);

@@ -130,7 +130,20 @@ describe('execWord: one ExecStart= word as systemd reads it back', () => {
   });
 
   it('quotes, backslashes, $, ;, control characters, an empty word: each comes back whole', () => {
-    const words = ['/srv/lab data/100% run.yaml', 'it\'s "quoted"', 'back\\slash', '$HOME', '${HOME}x', 'a$$b', ';', '', 'tab\there', 'line\nbreak', 'ünï cødé', '%n'];
+    const words = [
+      '/srv/lab data/100% run.yaml',
+      'it\'s "quoted"',
+      'back\\slash',
+      '$HOME',
+      '${HOME}x',
+      'a$$b',
+      ';',
+      '',
+      'tab\there',
+      'line\nbreak',
+      'ünï cødé',
+      '%n',
+    ];
     expect(splitExec(words.map(execWord).join(' '))).toEqual(words);
   });
 });
@@ -160,7 +173,15 @@ describe('patchbay export --systemd', () => {
       SyslogIdentifier: ['patchbay-two-hosts-camera-pc'],
     });
     expect(ExecStart).toHaveLength(1);
-    expect(splitExec(ExecStart[0])).toEqual([process.execPath, '--initial-old-space-size=128', BIN, 'run', join(root, 'graphs/two-hosts.yaml'), '--host', 'camera-pc']);
+    expect(splitExec(ExecStart[0])).toEqual([
+      process.execPath,
+      '--initial-old-space-size=128',
+      BIN,
+      'run',
+      join(root, 'graphs/two-hosts.yaml'),
+      '--host',
+      'camera-pc',
+    ]);
     expect(unit.Install).toEqual({ WantedBy: ['multi-user.target'] });
 
     // The install line runs in a shell: the unit's path (a space, a %) must come back whole there.
@@ -170,7 +191,7 @@ describe('patchbay export --systemd', () => {
     verify(path);
   });
 
-  it('its ExecStart=, run as systemd would in its WorkingDirectory=, runs the host\'s part: exit 0, the recording beside the graph', async () => {
+  it("its ExecStart=, run as systemd would in its WorkingDirectory=, runs the host's part: exit 0, the recording beside the graph", async () => {
     const { dir, path, unit, cwd } = await exportGraph('lab 100% data', tiny('tiny rec', 20, 0));
     expect(path).toBe(join(dir, 'patchbay-tiny-rec-lab-pc.service'));
     expect(unit.Service.WorkingDirectory).toEqual([dir.replace(/%/g, '%%')]);
@@ -207,7 +228,7 @@ describe('patchbay export --systemd', () => {
     verify(path);
   });
 
-  it('--host missing or on no node: bad usage naming the graph\'s hosts, exit 2', async () => {
+  it("--host missing or on no node: bad usage naming the graph's hosts, exit 2", async () => {
     const none = await cli('export', '--systemd', 'graphs/two-hosts.yaml', '--out', tmp);
     expect(none.code).toBe(2);
     expect(none.err.split('\n')[0]).toMatch(/the graph's hosts: camera-pc, analysis-pc$/);

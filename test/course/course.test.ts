@@ -48,7 +48,10 @@ function run(graph: string, frames?: number) {
 }
 
 /** What h5py reads in a recording: dataset shape and dtype, and the frame numbers (course_frames.number) of colour frames. */
-async function h5(file: string, dataset: string): Promise<{ shape: number[]; dtype: string; numbers: number[]; equal: boolean }> {
+async function h5(
+  file: string,
+  dataset: string,
+): Promise<{ shape: number[]; dtype: string; numbers: number[]; equal: boolean }> {
   const code = `
 import h5py, json, sys
 sys.path.insert(0, ${JSON.stringify(FIXTURES)})
@@ -67,19 +70,25 @@ with h5py.File(${JSON.stringify(join(dir, file))}, 'r') as f:
 
 const json = async (child: Child) => JSON.parse(await child.line((l) => l.startsWith('{')));
 
-describe.skipIf(noPython)('the course\'s scripts join the course graphs unmodified', () => {
-  it('PUB/SUB: the course\'s FFT subscriber reads the graph\'s pickled frames under camera_frame', async () => {
+describe.skipIf(noPython)("the course's scripts join the course graphs unmodified", () => {
+  it("PUB/SUB: the course's FFT subscriber reads the graph's pickled frames under camera_frame", async () => {
     const graph = run('pub-sub.yaml');
     const sub = script('course_subscriber.py', port(5555), 20);
     const got = await json(sub);
-    expect(got).toEqual({ frames: 20, shapes: ['(480, 640)'], dtypes: ['uint8'], topics: ['camera_frame'], spectrum: 'complex128' });
+    expect(got).toEqual({
+      frames: 20,
+      shapes: ['(480, 640)'],
+      dtypes: ['uint8'],
+      topics: ['camera_frame'],
+      spectrum: 'complex128',
+    });
     graph.kill('SIGINT');
     const { code, summary } = await graph.exit;
     expect(code).toBe(0);
     expect(summary?.stats.nodes.publisher.framesOut).toBeGreaterThanOrEqual(20);
   });
 
-  it('PUB/SUB the other way: the course\'s publisher → Subscribe (frames: 50) → HDF5Sink stores 50 consecutive 480×640×3 frames', async () => {
+  it("PUB/SUB the other way: the course's publisher → Subscribe (frames: 50) → HDF5Sink stores 50 consecutive 480×640×3 frames", async () => {
     const pub = script('course_publisher.py', port(5555));
     await pub.line((l) => l === 'ready');
     const { code, summary, stderr } = await run('subscriber.yaml').exit;
@@ -106,7 +115,10 @@ describe.skipIf(noPython)('the course\'s scripts join the course graphs unmodifi
 
   it('PUSH/PULL: Push (pickle) → two course workers → Pull (frames) → HDF5Sink: every spectrum, nothing lost', async () => {
     const graph = run('push-pull.yaml', 30);
-    const workers = [script('course_worker.py', port(5555), port(5556)), script('course_worker.py', port(5555), port(5556))];
+    const workers = [
+      script('course_worker.py', port(5555), port(5556)),
+      script('course_worker.py', port(5555), port(5556)),
+    ];
     await Promise.all(workers.map((w) => w.line((l) => l === 'ready')));
     const { code, summary, stderr } = await graph.exit;
     expect(code, stderr).toBe(0);
@@ -115,10 +127,13 @@ describe.skipIf(noPython)('the course\'s scripts join the course graphs unmodifi
     expect(await h5('out/course-spectra.h5', 'spectra')).toMatchObject({ shape: [30, 480, 640], dtype: 'complex128' });
   });
 
-  it('PUSH/PULL synchronised: the course\'s ventilator asks the Pull\'s handshake, then its frames reach the sink through course workers', async () => {
+  it("PUSH/PULL synchronised: the course's ventilator asks the Pull's handshake, then its frames reach the sink through course workers", async () => {
     const graph = run('sink.yaml', 30);
     await graph.stats(() => true);
-    const workers = [script('course_worker.py', port(5555), port(5556)), script('course_worker.py', port(5555), port(5556))];
+    const workers = [
+      script('course_worker.py', port(5555), port(5556)),
+      script('course_worker.py', port(5555), port(5556)),
+    ];
     await Promise.all(workers.map((w) => w.line((l) => l === 'ready')));
     const vent = script('course_ventilator.py', port(5555), port(5557), 30);
     expect(await json(vent)).toEqual({ sent: 30 });
@@ -128,10 +143,13 @@ describe.skipIf(noPython)('the course\'s scripts join the course graphs unmodifi
     expect(await h5('out/course-sink.h5', 'spectra')).toMatchObject({ shape: [30, 480, 640, 3], dtype: 'complex128' });
   });
 
-  it('PUSH/PULL synchronised the other way: the graph\'s Push asks the course\'s sink first, then deals its 100 frames to course workers', async () => {
+  it("PUSH/PULL synchronised the other way: the graph's Push asks the course's sink first, then deals its 100 frames to course workers", async () => {
     const sink = script('course_sink.py', port(5556), port(5557), 100);
     await sink.line((l) => l === 'ready');
-    const workers = [script('course_worker.py', port(5555), port(5556)), script('course_worker.py', port(5555), port(5556))];
+    const workers = [
+      script('course_worker.py', port(5555), port(5556)),
+      script('course_worker.py', port(5555), port(5556)),
+    ];
     await Promise.all(workers.map((w) => w.line((l) => l === 'ready')));
     const graph = run('ventilator.yaml');
     expect(await json(sink)).toEqual({ received: 100, shapes: ['(480, 640)'], dtypes: ['complex128'] });
@@ -171,12 +189,17 @@ s.close(linger=5000)`;
   it('REQ/REP: the course\'s camera client reads pickled frames from the Reply (pickle) and is told "Stopping server"', async () => {
     const graph = run('req-rep.yaml');
     const client = script('course_client.py', port(5555), 10);
-    expect(await json(client)).toEqual({ frames: 10, shapes: ['(480, 640)'], dtypes: ['uint8'], stop: 'Stopping server' });
+    expect(await json(client)).toEqual({
+      frames: 10,
+      shapes: ['(480, 640)'],
+      dtypes: ['uint8'],
+      stop: 'Stopping server',
+    });
     graph.kill('SIGINT');
     expect((await graph.exit).code).toBe(0);
   });
 
-  it('REQ/REP the other way: Request (request: read) → the course\'s camera server: 20 frames recorded, equal to what it served', async () => {
+  it("REQ/REP the other way: Request (request: read) → the course's camera server: 20 frames recorded, equal to what it served", async () => {
     const server = script('course_server.py', port(5555));
     await server.line((l) => l === 'ready');
     const { code, summary, stderr } = await run('client.yaml').exit;
@@ -191,7 +214,13 @@ s.close(linger=5000)`;
     script('course_server.py', port(5555), 'hello');
     const { code, summary } = await run('client.yaml').exit;
     expect(code).toBe(1);
-    expect(summary?.failures).toEqual([expect.objectContaining({ node: 'client', code: 'BAD_REPLY', message: expect.stringContaining('the text "Message Received"') })]);
+    expect(summary?.failures).toEqual([
+      expect.objectContaining({
+        node: 'client',
+        code: 'BAD_REPLY',
+        message: expect.stringContaining('the text "Message Received"'),
+      }),
+    ]);
   });
 
   it('a pickle sent without a topic part (send_pyobj alone on a PUB) is a frame too, on a Subscribe of every topic', async () => {
@@ -207,7 +236,9 @@ s.close(linger=5000)`;
     const pub = start(PYTHON, ['-c', code]);
     peers.push(pub);
     await pub.line((l) => l === 'ready');
-    const text = readFileSync(join(dir, 'subscriber.yaml'), 'utf8').replace('topics: [camera_frame]', 'topics: [""]').replace(/frames: \d+/, 'frames: 3');
+    const text = readFileSync(join(dir, 'subscriber.yaml'), 'utf8')
+      .replace('topics: [camera_frame]', 'topics: [""]')
+      .replace(/frames: \d+/, 'frames: 3');
     const { code: exit, summary, stderr } = await runCli(dir, text, 'one-part.yaml').exit;
     expect(exit, stderr).toBe(0);
     expect(summary?.stats.nodes.subscriber.errors).toBe(0);

@@ -10,7 +10,10 @@ import { parseEditArgs } from '../../runtime/server/edit-command.ts';
 const BIN = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
 
 function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'edit', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATCHBAY_TOKEN: '', ...env } });
+  const child = spawn(process.execPath, [BIN, 'edit', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATCHBAY_TOKEN: '', ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -41,7 +44,9 @@ describe('patchbay edit', () => {
     // 32 random bytes in base64url.
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await fetch(`${url}api/graphs`)).status).toBe(401);
-    const list = (await (await fetch(`${url}api/graphs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { graphs: { name: string }[] };
+    const list = (await (
+      await fetch(`${url}api/graphs`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { graphs: { name: string }[] };
     expect(list.graphs.map((g) => g.name)).toEqual(['one.yaml']);
     const page = await fetch(url);
     expect(page.status).toBe(200);

@@ -22,7 +22,10 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 // Unsaved-changes questions and "Save as" names are answered by each test through dialogAnswer.
-pageForTests((opened) => ({ browser, context, page } = opened), (type, message) => dialogAnswer(type, message));
+pageForTests(
+  (opened) => ({ browser, context, page } = opened),
+  (type, message) => dialogAnswer(type, message),
+);
 
 let dialogAnswer: (type: string, message: string) => string | boolean | undefined = () => true;
 
@@ -82,7 +85,9 @@ async function rename(id: string): Promise<void> {
 /** What the page says about a run, to explain a failed wait. */
 async function runDiagnosis(): Promise<string> {
   const msg = (await page.getByTestId('message').count()) > 0 ? await page.getByTestId('message').textContent() : '';
-  const failures = await page.locator('[data-testid=node-failure]').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+  const failures = await page
+    .locator('[data-testid=node-failure]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('title')));
   const stats = await page.locator('[data-testid=node-stats]').allTextContents();
   return `state=${await page.getByTestId('run-state').textContent()} message=${msg} failures=${JSON.stringify(failures)} stats=${JSON.stringify(stats)}`;
 }
@@ -140,15 +145,28 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await page.mouse.move(canvas.x + canvas.width - 20, canvas.y + canvas.height - 20, { steps: 5 });
     await page.mouse.up();
     const inView = async () => {
-      const boxes = await Promise.all(['camera', 'hdf5sink'].map((id) => page.locator(`[data-node-id=${id}]`).boundingBox()));
-      return boxes.every((b) => b && b.x >= canvas.x && b.y >= canvas.y && b.x + b.width <= canvas.x + canvas.width && b.y + b.height <= canvas.y + canvas.height);
+      const boxes = await Promise.all(
+        ['camera', 'hdf5sink'].map((id) => page.locator(`[data-node-id=${id}]`).boundingBox()),
+      );
+      return boxes.every(
+        (b) =>
+          b &&
+          b.x >= canvas.x &&
+          b.y >= canvas.y &&
+          b.x + b.width <= canvas.x + canvas.width &&
+          b.y + b.height <= canvas.y + canvas.height,
+      );
     };
     expect(await inView()).toBe(false);
-    const before = await page.evaluate(() => document.querySelector('[data-node-id=camera]')!.parentElement!.style.transform);
+    const before = await page.evaluate(
+      () => document.querySelector('[data-node-id=camera]')!.parentElement!.style.transform,
+    );
     await page.getByTestId('fit').click();
     await eventually(inView).toBe(true);
     // The node itself did not move on the canvas: only the view did.
-    expect(await page.evaluate(() => document.querySelector('[data-node-id=camera]')!.parentElement!.style.transform)).toBe(before);
+    expect(
+      await page.evaluate(() => document.querySelector('[data-node-id=camera]')!.parentElement!.style.transform),
+    ).toBe(before);
   });
 
   it('the palette finds node types by what a user means: "record", "zeromq"', async () => {
@@ -187,7 +205,9 @@ describe.skipIf(skip)('editor in Chromium', () => {
     const [a, b] = [await at('camera2'), await at('camera3')];
     // Not on the same spot: the second paste lands a step further.
     expect(Math.abs(a.x - b.x) + Math.abs(a.y - b.y)).toBeGreaterThan(20);
-    await eventually(() => page.locator('[data-node-id=camera3].selected, [data-node-id=camera3] .selected').count()).toBeGreaterThan(0);
+    await eventually(() =>
+      page.locator('[data-node-id=camera3].selected, [data-node-id=camera3] .selected').count(),
+    ).toBeGreaterThan(0);
   });
 
   it('a number typo (abc, -) or an emptied required file is refused with its code, never silently taken as the default', async () => {
@@ -210,7 +230,7 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await eventually(() => page.getByTestId('param-error-file').getAttribute('data-code')).toBe('MISSING_PARAM');
   });
 
-  it('a node naming a file (a Script\'s module, a recorder\'s file) shows its name on the canvas, the whole path on hover', async () => {
+  it("a node naming a file (a Script's module, a recorder's file) shows its name on the canvas, the whole path on hover", async () => {
     await openEditor();
     await newGraph();
     await dropNode('Script', 200, 150);
@@ -231,7 +251,13 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await dropNode('FFT', 560, 20);
     await dropNode('HDF5Sink', 560, 340);
     await dropNode('HDF5Sink', 290, 520);
-    expect(await page.locator('[data-testid=node-gid]').allTextContents()).toEqual(['camera', 'publish', 'fft', 'hdf5sink', 'hdf5sink2']);
+    expect(await page.locator('[data-testid=node-gid]').allTextContents()).toEqual([
+      'camera',
+      'publish',
+      'fft',
+      'hdf5sink',
+      'hdf5sink2',
+    ]);
 
     await selectNode('camera');
     await setParam('width', '256');
@@ -309,12 +335,17 @@ describe.skipIf(skip)('editor in Chromium', () => {
   });
 
   it('opens every example graph in graphs/ with its nodes and links', async () => {
-    const names = existsSync(join(ROOT, 'graphs')) ? (await readdir(join(ROOT, 'graphs'))).filter((n) => n.endsWith('.yaml')).sort() : [];
+    const names = existsSync(join(ROOT, 'graphs'))
+      ? (await readdir(join(ROOT, 'graphs'))).filter((n) => n.endsWith('.yaml')).sort()
+      : [];
     expect(names.length).toBeGreaterThan(0);
     await openEditor();
     for (const name of names) {
       const { graph, errors } = loadGraph(await readFile(join(ROOT, 'graphs', name), 'utf8'), name);
-      expect(errors.filter((e) => e.severity === 'error'), name).toEqual([]);
+      expect(
+        errors.filter((e) => e.severity === 'error'),
+        name,
+      ).toEqual([]);
       await page.getByTestId('file-select').selectOption(name);
       await eventually(() => page.getByTestId('message').textContent()).toContain(`Opened ${name}`);
       expect(await nodes().count(), name).toBe(Object.keys(graph!.nodes).length);
@@ -375,8 +406,11 @@ describe.skipIf(skip)('editor in Chromium', () => {
 
   it('opens a file from disk, downloads the YAML, asks before dropping unsaved changes', async () => {
     await openEditor();
-    const text = 'patchbay: 1\n# from a student\nnodes:\n  camera:\n    type: Camera\n  copy:\n    type: Copy\n  rec:\n    type: HDF5Sink\n    params: {file: out/a.h5}\nlinks:\n  - camera.out -> copy.in\n  - copy.out -> rec.in\n';
-    await page.getByTestId('open-disk-input').setInputFiles({ name: 'student.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
+    const text =
+      'patchbay: 1\n# from a student\nnodes:\n  camera:\n    type: Camera\n  copy:\n    type: Copy\n  rec:\n    type: HDF5Sink\n    params: {file: out/a.h5}\nlinks:\n  - camera.out -> copy.in\n  - copy.out -> rec.in\n';
+    await page
+      .getByTestId('open-disk-input')
+      .setInputFiles({ name: 'student.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
     await eventually(() => nodes().count()).toBe(3);
     await eventually(() => links().count()).toBe(2);
 
@@ -411,7 +445,7 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await eventually(() => page.locator('[data-node-type=Copy]').count()).toBe(1);
   });
 
-  it('shows every node\'s host (placement) and keeps it through an edit and a save', async () => {
+  it("shows every node's host (placement) and keeps it through an edit and a save", async () => {
     const name = 'placed.yaml';
     await writeFile(
       join(graphDir, name),
@@ -433,7 +467,8 @@ describe.skipIf(skip)('editor in Chromium', () => {
 
   it('a file changed on disk since it was opened is not overwritten without asking: cancel keeps it, confirm replaces it', async () => {
     const name = 'shared.yaml';
-    const original = 'patchbay: 1\nnodes:\n  camera:\n    type: Camera\n    params: {fps: 10}\n  rec:\n    type: HDF5Sink\n    params: {file: out/s.h5}\nlinks:\n  - camera.out -> rec.in\n';
+    const original =
+      'patchbay: 1\nnodes:\n  camera:\n    type: Camera\n    params: {fps: 10}\n  rec:\n    type: HDF5Sink\n    params: {file: out/s.h5}\nlinks:\n  - camera.out -> rec.in\n';
     await writeFile(join(graphDir, name), original);
     await openEditor(`?graph=${name}`);
     await eventually(() => nodes().count()).toBe(2);
@@ -540,7 +575,12 @@ describe.skipIf(skip)('editor in Chromium', () => {
         for (let i = 0; i < data.length; i++) data[i] = (i * 7 + seq) & 31;
         const cx = 20 + (seq % 80);
         for (let y = 50; y < 70; y++) for (let x = cx; x < cx + 20; x++) data[y * 128 + x] = 250;
-        await pub.send(encode({ kind: 'frame', seq: seq++, t: nowNs(), dtype: 'uint8', shape: [128, 128], data }, 'camera_frame') as Buffer[]);
+        await pub.send(
+          encode(
+            { kind: 'frame', seq: seq++, t: nowNs(), dtype: 'uint8', shape: [128, 128], data },
+            'camera_frame',
+          ) as Buffer[],
+        );
         await new Promise((ok) => setTimeout(ok, 25));
       }
     })();
@@ -575,8 +615,13 @@ describe.skipIf(skip)('editor in Chromium', () => {
         await eventually(() => frames.isVisible(), 30_000).toBe(true);
         const first = Number(await frames.textContent());
         await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
-        await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
-        await eventually(() => page.locator('svg[data-link="fft.out -> recorder.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
+        await eventually(
+          async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()),
+          15_000,
+        ).toBeGreaterThan(0);
+        await eventually(() =>
+          page.locator('svg[data-link="fft.out -> recorder.in"] [data-testid=link-label]').textContent(),
+        ).toContain('fr/s');
         await expectPreview('fft');
         await page.screenshot({ path: join(IMG, 'editor-running-subscribe.png') });
         await page.getByTestId('stop').click();
@@ -629,7 +674,15 @@ describe.skipIf(skip)('editor in Chromium', () => {
     const file = 'e2e-shared-run.yaml';
     await writeFile(
       join(graphDir, file),
-      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 64, height: 64, fps: 30}}', '  recorder: {type: HDF5Sink, params: {file: out/e2e-shared.h5, ifExists: overwrite}}', 'links:', '  - camera.out -> recorder.in', ''].join('\n'),
+      [
+        'patchbay: 1',
+        'nodes:',
+        '  camera: {type: Camera, params: {width: 64, height: 64, fps: 30}}',
+        '  recorder: {type: HDF5Sink, params: {file: out/e2e-shared.h5, ifExists: overwrite}}',
+        'links:',
+        '  - camera.out -> recorder.in',
+        '',
+      ].join('\n'),
     );
     await openEditor();
     await page.getByTestId('file-select').selectOption(file);
@@ -665,7 +718,15 @@ describe.skipIf(skip)('editor in Chromium', () => {
     const file = 'e2e-read-only.yaml';
     await writeFile(
       join(graphDir, file),
-      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 64, height: 64, fps: 30}}', '  recorder: {type: HDF5Sink, params: {file: out/e2e-ro.h5, ifExists: overwrite}}', 'links:', '  - camera.out -> recorder.in', ''].join('\n'),
+      [
+        'patchbay: 1',
+        'nodes:',
+        '  camera: {type: Camera, params: {width: 64, height: 64, fps: 30}}',
+        '  recorder: {type: HDF5Sink, params: {file: out/e2e-ro.h5, ifExists: overwrite}}',
+        'links:',
+        '  - camera.out -> recorder.in',
+        '',
+      ].join('\n'),
     );
     await openEditor(`?graph=${file}`);
     await eventually(() => nodes().count()).toBe(2);
@@ -687,32 +748,52 @@ describe.skipIf(skip)('editor in Chromium', () => {
     await dropNode('FFT', 300, 400);
   });
 
-  it('the end of a run says what went wrong whole: a failing node\'s message in the inspector and the message bar; drops per node; progress belongs to its graph', async () => {
+  it("the end of a run says what went wrong whole: a failing node's message in the inspector and the message bar; drops per node; progress belongs to its graph", async () => {
     const failing = 'e2e-fails.yaml';
     await writeFile(join(graphDir, 'out-exists.h5'), 'not empty');
     await writeFile(
       join(graphDir, failing),
-      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: 20}}', `  recorder: {type: HDF5Sink, params: {file: ${JSON.stringify(join(graphDir, 'out-exists.h5'))}}}`, 'links:', '  - camera.out -> recorder.in', ''].join('\n'),
+      [
+        'patchbay: 1',
+        'nodes:',
+        '  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: 20}}',
+        `  recorder: {type: HDF5Sink, params: {file: ${JSON.stringify(join(graphDir, 'out-exists.h5'))}}}`,
+        'links:',
+        '  - camera.out -> recorder.in',
+        '',
+      ].join('\n'),
     );
     await openEditor(`?graph=${failing}`);
     await eventually(() => nodes().count()).toBe(2);
     await page.getByTestId('run').click();
     await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
-    await eventually(() => page.getByTestId('message').textContent()).toMatch(/recorder: FILE_EXISTS: .*out-exists\.h5/);
+    await eventually(() => page.getByTestId('message').textContent()).toMatch(
+      /recorder: FILE_EXISTS: .*out-exists\.h5/,
+    );
     await selectNode('recorder');
     await eventually(() => page.getByTestId('inspector-failure').textContent()).toContain('out-exists.h5');
 
     const dropping = 'e2e-drops.yaml';
     await writeFile(
       join(graphDir, dropping),
-      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: 50}}', `  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${await freePort()}"}}`, 'links:', '  - camera.out -> publish.in', ''].join('\n'),
+      [
+        'patchbay: 1',
+        'nodes:',
+        '  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: 50}}',
+        `  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${await freePort()}"}}`,
+        'links:',
+        '  - camera.out -> publish.in',
+        '',
+      ].join('\n'),
     );
     await openEditor(`?graph=${dropping}`);
     await eventually(() => nodes().count()).toBe(2);
     await page.getByTestId('run').click();
     await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
     // Published to nobody: "finished", and how many were dropped where.
-    await eventually(() => page.getByTestId('message').textContent()).toMatch(/Run finished .*frames dropped: .*publish 50/);
+    await eventually(() => page.getByTestId('message').textContent()).toMatch(
+      /Run finished .*frames dropped: .*publish 50/,
+    );
     await eventually(() => page.getByTestId('progress').textContent()).toBe('50 / 50');
     await page.getByTestId('file-select').selectOption(failing);
     await eventually(() => page.locator('[data-node-id=recorder]').count()).toBe(1);
@@ -756,13 +837,24 @@ describe.skipIf(skip)('editor in Chromium', () => {
       expect(await page.getByTestId('run-state').textContent()).toBe('running');
       const first = Number(await frames.textContent());
       await eventually(async () => Number(await frames.textContent()), 15_000).toBeGreaterThan(first);
-      await eventually(async () => Number(await page.locator('[data-node-id=camera] [data-testid=node-fps]').textContent()), 15_000).toBeGreaterThan(0);
-      await eventually(() => page.locator('svg[data-link="camera.out -> fft.in"] [data-testid=link-label]').textContent()).toContain('fr/s');
+      await eventually(
+        async () => Number(await page.locator('[data-node-id=camera] [data-testid=node-fps]').textContent()),
+        15_000,
+      ).toBeGreaterThan(0);
+      await eventually(() =>
+        page.locator('svg[data-link="camera.out -> fft.in"] [data-testid=link-label]').textContent(),
+      ).toContain('fr/s');
       await expectPreview('camera');
       await expectPreview('fft');
       // Frames reach the end of the pipeline: the recorder counts them.
-      await eventually(async () => Number(await page.locator('[data-node-id=recorder] [data-testid=node-frames]').textContent()), 20_000).toBeGreaterThan(0);
-      await eventually(async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()), 20_000).toBeGreaterThan(0);
+      await eventually(
+        async () => Number(await page.locator('[data-node-id=recorder] [data-testid=node-frames]').textContent()),
+        20_000,
+      ).toBeGreaterThan(0);
+      await eventually(
+        async () => Number(await page.locator('[data-node-id=fft] [data-testid=node-fps]').textContent()),
+        20_000,
+      ).toBeGreaterThan(0);
       await page.screenshot({ path: join(IMG, 'editor-running.png') });
       await page.getByTestId('stop').click();
       await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');

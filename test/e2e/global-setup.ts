@@ -77,7 +77,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (existsSync(CHROMIUM)) {
     browser = await chromium.launchServer({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
   } else {
     problem = `${CHROMIUM} is not installed`;

@@ -48,7 +48,9 @@ describe.skipIf(skip)('the Graph panel', () => {
     const panel = page.getByTestId('graph-panel');
     expect(await panel.isVisible()).toBe(true);
     expect(await page.getByTestId('graph-name').inputValue()).toBe('two-hosts');
-    expect(await page.locator('[data-testid=host-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host')))).toEqual(['camera-pc', 'analysis-pc']);
+    expect(
+      await page.locator('[data-testid=host-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host'))),
+    ).toEqual(['camera-pc', 'analysis-pc']);
     expect(await hostRow('camera-pc').getByTestId('host-address').inputValue()).toBe('127.0.0.1');
     expect(await hostRow('analysis-pc').getByTestId('host-address').inputValue()).toBe('127.0.0.1');
 
@@ -114,7 +116,9 @@ describe.skipIf(skip)('the Graph panel', () => {
     // analysis-pc leaves the map while the recorder still runs there: the recorder says so.
     await hostRow('analysis-pc').getByTestId('host-remove').click();
     await eventually(() => hostRow('analysis-pc').count()).toBe(0);
-    await eventually(() => page.locator('[data-node-id=recorder] [data-testid=node-error]').textContent()).toBe('UNKNOWN_HOST');
+    await eventually(() => page.locator('[data-node-id=recorder] [data-testid=node-error]').textContent()).toBe(
+      'UNKNOWN_HOST',
+    );
     expect(await page.locator('[data-node-id=recorder].invalid').count()).toBe(1);
     expect(await page.locator('[data-node-id=recorder] [data-testid=node-host].unknown').count()).toBe(1);
     expect(await page.locator('[data-testid=problem][data-code=UNKNOWN_HOST]').count()).toBe(1);
@@ -141,11 +145,19 @@ describe.skipIf(skip)('the Graph panel', () => {
     expect(await page.getByTestId('param-endpoint').inputValue()).toBe('tcp://camera-pc:5560');
   });
 
-  it('a graph without hosts: takes a node\'s host as typed; while it runs the Graph panel is read-only', async () => {
+  it("a graph without hosts: takes a node's host as typed; while it runs the Graph panel is read-only", async () => {
     const name = 'graph-panel-run.yaml';
     await writeFile(
       join(graphDir, name),
-      ['patchbay: 1', 'nodes:', '  camera: {type: Camera, params: {width: 32, height: 32, fps: 20}}', '  recorder: {type: HDF5Sink, params: {file: out/graph-panel.h5, ifExists: overwrite}}', 'links:', '  - camera.out -> recorder.in', ''].join('\n'),
+      [
+        'patchbay: 1',
+        'nodes:',
+        '  camera: {type: Camera, params: {width: 32, height: 32, fps: 20}}',
+        '  recorder: {type: HDF5Sink, params: {file: out/graph-panel.h5, ifExists: overwrite}}',
+        'links:',
+        '  - camera.out -> recorder.in',
+        '',
+      ].join('\n'),
     );
     await openGraph(name, 2);
     await page.getByTestId('run').click();

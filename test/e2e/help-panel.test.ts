@@ -22,7 +22,7 @@ async function clickOn(locator: ReturnType<Page['locator']>): Promise<void> {
 }
 
 describe.skipIf(skip)('the help panel', () => {
-  it('the palette\'s ? on Push opens its help: summary, a param\'s doc and default, the ventilator lesson, the docs link; × closes it', async () => {
+  it("the palette's ? on Push opens its help: summary, a param's doc and default, the ventilator lesson, the docs link; × closes it", async () => {
     await page.goto(url);
     await page.waitForSelector('body[data-ready=true]');
     const nodesBefore = await page.locator('[data-testid=node]').count();
@@ -47,7 +47,7 @@ describe.skipIf(skip)('the help panel', () => {
     await eventually(() => help.count()).toBe(0);
   });
 
-  it('the inspector\'s ? opens the selected node\'s help; a click beside the panel closes it', async () => {
+  it("the inspector's ? opens the selected node's help; a click beside the panel closes it", async () => {
     await openGraphAt(page, url, 'push-pull.yaml', await countNodes('push-pull.yaml'));
     const id = await page.locator('[data-testid=node]').first().getAttribute('data-node-id');
     await clickOn(page.locator(`[data-node-id="${id}"] .pb-title`));
@@ -63,6 +63,9 @@ describe.skipIf(skip)('the help panel', () => {
 
 /** The number of nodes of a graph of the test's folder, as the server reads it. */
 async function countNodes(name: string): Promise<number> {
-  const graph = await page.evaluate(async (n) => (await (await fetch(`api/graphs/${n}`)).json()) as { graph: { nodes: Record<string, unknown> } }, name);
+  const graph = await page.evaluate(
+    async (n) => (await (await fetch(`api/graphs/${n}`)).json()) as { graph: { nodes: Record<string, unknown> } },
+    name,
+  );
   return Object.keys(graph.graph.nodes).length;
 }

@@ -40,7 +40,13 @@ const message = () => page.getByTestId('message');
 
 /** Writes `graph` into the served folder and opens it, as a user opening a saved file. */
 async function open(name: string, graph: Graph & { layout: Record<string, [number, number]> }): Promise<void> {
-  await writeFile(join(graphDir, name), stringify({ ...graph, links: graph.links.map((l) => `${l.from.node}.${l.from.port} -> ${l.to.node}.${l.to.port}`) }, { aliasDuplicateObjects: false }));
+  await writeFile(
+    join(graphDir, name),
+    stringify(
+      { ...graph, links: graph.links.map((l) => `${l.from.node}.${l.from.port} -> ${l.to.node}.${l.to.port}`) },
+      { aliasDuplicateObjects: false },
+    ),
+  );
   await page.goto(`${url}?graph=${name}`);
   await page.waitForSelector('body[data-ready=true]');
   await poll(() => page.locator('[data-testid=node]').count()).toBe(Object.keys(graph.nodes).length);
@@ -85,8 +91,16 @@ describe.skipIf(skip)("the editor's checks are validate's", () => {
     await open('drifted-endpoints.yaml', graph);
     await pick('publish');
     const error = page.getByTestId('param-error-endpoint');
-    for (const endpoint of ['tcp://h@st:5630', 'tcp://[::ffff:1.2.3.4]:5630', 'tcp://my host:5630', 'tcp://host:000005630', 'ipc:///tmp/a b']) {
-      const byValidate = (await cli.validate({ ...graph, nodes: { ...graph.nodes, publish: { type: 'Publish', params: { endpoint } } } })).find((e) => e.param === 'endpoint');
+    for (const endpoint of [
+      'tcp://h@st:5630',
+      'tcp://[::ffff:1.2.3.4]:5630',
+      'tcp://my host:5630',
+      'tcp://host:000005630',
+      'ipc:///tmp/a b',
+    ]) {
+      const byValidate = (
+        await cli.validate({ ...graph, nodes: { ...graph.nodes, publish: { type: 'Publish', params: { endpoint } } } })
+      ).find((e) => e.param === 'endpoint');
       // From the opposite verdict, so the field's state surely comes from this value.
       await type('param-endpoint', byValidate ? ep.endpoint : 'tcp://nowhere');
       await poll(() => error.count()).toBe(byValidate ? 0 : 1);
@@ -113,8 +127,14 @@ describe.skipIf(skip)("the editor's checks are validate's", () => {
       },
       links: ['fft.out -> publish.in', 'camera.out -> pull.in', 'pull.out -> publish2.in'].map((t) => parseLink(t)!),
       layout: {
-        fft: [0, 0], publish: [280, 0], student: [560, 0], fft2: [840, 0],
-        camera: [0, 420], pull: [280, 420], publish2: [560, 420], student2: [840, 420],
+        fft: [0, 0],
+        publish: [280, 0],
+        student: [560, 0],
+        fft2: [840, 0],
+        camera: [0, 420],
+        pull: [280, 420],
+        publish2: [560, 420],
+        student2: [840, 420],
       } as Record<string, [number, number]>,
     };
     await open('drifted-links.yaml', graph);
@@ -137,10 +157,17 @@ describe.skipIf(skip)("the editor's checks are validate's", () => {
   });
 
   it('refuses a node id validate refuses, with its message', async () => {
-    const graph = { patchbay: 1 as const, nodes: { copy: { type: 'Copy', params: {} } }, links: [], layout: { copy: [0, 0] as [number, number] } };
+    const graph = {
+      patchbay: 1 as const,
+      nodes: { copy: { type: 'Copy', params: {} } },
+      links: [],
+      layout: { copy: [0, 0] as [number, number] },
+    };
     await open('drifted-ids.yaml', graph);
     await pick('copy');
-    const byValidate = (await cli.validate({ ...graph, nodes: { Copy1: graph.nodes.copy } })).find((e) => e.code === 'BAD_NODE_ID');
+    const byValidate = (await cli.validate({ ...graph, nodes: { Copy1: graph.nodes.copy } })).find(
+      (e) => e.code === 'BAD_NODE_ID',
+    );
     expect(byValidate).toBeDefined();
     await page.getByTestId('node-id-input').fill('Copy1');
     await page.getByTestId('node-id-input').press('Enter');

@@ -28,7 +28,10 @@ afterAll(async () => {
 
 /** A WebSocket of the editor's, and every message it got. */
 async function connect(): Promise<{ ws: WebSocket; got: ServerMessage[] }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { authorization: `Bearer ${server.token}` } });
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, {
+    origin: `http://127.0.0.1:${server.port}`,
+    headers: { authorization: `Bearer ${server.token}` },
+  });
   const got: ServerMessage[] = [];
   ws.on('message', (d) => got.push(JSON.parse(d.toString()) as ServerMessage));
   await new Promise<void>((ok, fail) => ws.once('open', () => ok()).once('error', fail));
@@ -41,7 +44,8 @@ function until(got: ServerMessage[], pred: (m: ServerMessage) => boolean, timeou
     const poll = (): void => {
       const m = got.find(pred);
       if (m) return ok(m);
-      if (Date.now() - t0 > timeout) return fail(new Error(`no such message in ${timeout} ms; got ${got.map((x) => x.type).join(', ')}`));
+      if (Date.now() - t0 > timeout)
+        return fail(new Error(`no such message in ${timeout} ms; got ${got.map((x) => x.type).join(', ')}`));
       setTimeout(poll, 20);
     };
     poll();
@@ -49,7 +53,7 @@ function until(got: ServerMessage[], pred: (m: ServerMessage) => boolean, timeou
 }
 
 describe('tap over the WebSocket', () => {
-  it('the tapping editor alone gets the link\'s headers, in order, at most 5 per second; a bad link is BAD_REQUEST', async () => {
+  it("the tapping editor alone gets the link's headers, in order, at most 5 per second; a bad link is BAD_REQUEST", async () => {
     const tapper = await connect();
     const other = await connect();
     try {
@@ -74,7 +78,8 @@ describe('tap over the WebSocket', () => {
       expect(taps.length).toBeGreaterThanOrEqual(2);
       // 100 frames at 50 fps take 2 s at least: 5 per second is ~10 of them, never 100.
       expect(taps.length).toBeLessThanOrEqual(Math.ceil(secs * 5) + 1);
-      for (const m of taps) expect(m).toMatchObject({ link, dtype: 'uint8', shape: [8, 16], histogram: expect.any(Array) });
+      for (const m of taps)
+        expect(m).toMatchObject({ link, dtype: 'uint8', shape: [8, 16], histogram: expect.any(Array) });
       const seqs = taps.map((m) => m.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(new Set(seqs).size).toBe(seqs.length);

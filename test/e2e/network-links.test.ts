@@ -40,7 +40,11 @@ const CAMERA = '{type: Camera, params: {width: 32, height: 32, fps: 20}}';
  */
 async function writeGraph(name: string, nodes: Record<string, string>, links: string[]): Promise<string> {
   const endpoint = await uniqAddress('tcp');
-  const lines = ['patchbay: 1', 'nodes:', ...Object.entries(nodes).map(([id, node]) => `  ${id}: ${node.replaceAll('$', endpoint)}`)];
+  const lines = [
+    'patchbay: 1',
+    'nodes:',
+    ...Object.entries(nodes).map(([id, node]) => `  ${id}: ${node.replaceAll('$', endpoint)}`),
+  ];
   await writeFile(join(graphDir, name), [...lines, 'links:', ...links.map((l) => `  - ${l}`), ''].join('\n'));
   await openGraph(name, Object.keys(nodes).length);
   return endpoint;
@@ -90,7 +94,9 @@ describe.skipIf(skip)('the socket patterns on the canvas', () => {
 
     // The teaching view: the Reply selected, its lesson in the inspector.
     await selectNode('reply');
-    await eventually(() => page.getByTestId('inspector').textContent()).toContain('request (Request, REQ) connects to this endpoint');
+    await eventually(() => page.getByTestId('inspector').textContent()).toContain(
+      'request (Request, REQ) connects to this endpoint',
+    );
     await page.screenshot({ path: join(IMG, 'editor-teaching.png') });
 
     // The Request elsewhere: they no longer meet, the dashed link goes; its face follows.
@@ -105,7 +111,7 @@ describe.skipIf(skip)('the socket patterns on the canvas', () => {
     expect(await face('request').textContent()).toBe('connects tcp://127.0.0.1:5556');
   });
 
-  it('a Subscribe on a Publish\'s endpoint is drawn met too, from the publisher to the subscriber', async () => {
+  it("a Subscribe on a Publish's endpoint is drawn met too, from the publisher to the subscriber", async () => {
     const endpoint = await writeGraph(
       'network-pub-sub.yaml',
       {
@@ -124,7 +130,11 @@ describe.skipIf(skip)('the socket patterns on the canvas', () => {
   });
 
   it('while a graph runs: "starting" until the first frame, the publisher waiting for 1 subscriber (0 joined); an outside subscriber joins, the count goes to 1 and the nodes turn running', async () => {
-    const endpoint = await writeGraph('network-waiting.yaml', { camera: CAMERA, publish: '{type: Publish, params: {endpoint: "$", topic: camera, waitFor: 1}}' }, ['camera.out -> publish.in']);
+    const endpoint = await writeGraph(
+      'network-waiting.yaml',
+      { camera: CAMERA, publish: '{type: Publish, params: {endpoint: "$", topic: camera, waitFor: 1}}' },
+      ['camera.out -> publish.in'],
+    );
     const student = new Subscriber({ linger: 0 });
     try {
       await runUntilWaiting('publish', 'waiting for 1 subscriber (0 joined)');
@@ -143,9 +153,13 @@ describe.skipIf(skip)('the socket patterns on the canvas', () => {
       await eventually(() => onNode('publish', 'node-peers').textContent(), 15_000).toBe('1 subscriber joined');
       await eventually(() => onNode('camera', 'node-starting').count(), 15_000).toBe(0);
       expect(await page.getByTestId('run-starting').count()).toBe(0);
-      await eventually(async () => Number(await onNode('camera', 'node-frames').textContent()), 15_000).toBeGreaterThan(0);
+      await eventually(async () => Number(await onNode('camera', 'node-frames').textContent()), 15_000).toBeGreaterThan(
+        0,
+      );
       expect(await page.locator('[data-node-id=camera].health-ok').count()).toBe(1);
-      await eventually(() => page.locator('svg[data-testid=link] [data-testid=link-label]').textContent()).toContain('fr/s');
+      await eventually(() => page.locator('svg[data-testid=link] [data-testid=link-label]').textContent()).toContain(
+        'fr/s',
+      );
       const [, header] = await student.receive();
       expect(JSON.parse(header.toString()).kind).toBe('frame');
 
@@ -157,7 +171,11 @@ describe.skipIf(skip)('the socket patterns on the canvas', () => {
   });
 
   it('a ventilator counts the outside workers that joined it, live on its face', async () => {
-    const endpoint = await writeGraph('network-ventilator.yaml', { camera: CAMERA, ventilator: '{type: Push, params: {endpoint: "$", waitFor: 1}}' }, ['camera.out -> ventilator.in']);
+    const endpoint = await writeGraph(
+      'network-ventilator.yaml',
+      { camera: CAMERA, ventilator: '{type: Push, params: {endpoint: "$", waitFor: 1}}' },
+      ['camera.out -> ventilator.in'],
+    );
     const worker = new Pull({ linger: 0 });
     try {
       expect(await face('ventilator').textContent()).toBe(`binds ${endpoint}`);
@@ -177,7 +195,10 @@ describe.skipIf(skip)('the socket patterns on the canvas', () => {
   it('a Subscribe to a publisher outside the graph shows it joined once connected', async () => {
     const endpoint = await writeGraph(
       'network-outside-publisher.yaml',
-      { student: '{type: Subscribe, params: {endpoint: "$"}}', recorder: '{type: HDF5Sink, params: {file: out/network-outside.h5, ifExists: overwrite}}' },
+      {
+        student: '{type: Subscribe, params: {endpoint: "$"}}',
+        recorder: '{type: HDF5Sink, params: {file: out/network-outside.h5, ifExists: overwrite}}',
+      },
       ['student.out -> recorder.in'],
     );
     expect(await face('student').textContent()).toBe(`connects ${endpoint}`);
@@ -197,7 +218,10 @@ describe.skipIf(skip)('the socket patterns on the canvas', () => {
   it('a Pull counts the outside workers that connected to it', async () => {
     const endpoint = await writeGraph(
       'network-outside-workers.yaml',
-      { sink: '{type: Pull, params: {endpoint: "$"}}', recorder: '{type: HDF5Sink, params: {file: out/network-workers.h5, ifExists: overwrite}}' },
+      {
+        sink: '{type: Pull, params: {endpoint: "$"}}',
+        recorder: '{type: HDF5Sink, params: {file: out/network-workers.h5, ifExists: overwrite}}',
+      },
       ['sink.out -> recorder.in'],
     );
     expect(await face('sink').textContent()).toBe(`binds ${endpoint}`);

@@ -27,12 +27,15 @@ export const eventually = <T>(fn: () => Promise<T>, timeout = 10_000) => expect.
  * address bar is clean. `answer` answers the page's questions (unsaved changes, "Save as" names):
  * false dismisses, a string is typed, true or undefined accepts.
  */
-export async function openPage(answer: (type: string, message: string) => string | boolean | undefined = () => true): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
+export async function openPage(
+  answer: (type: string, message: string) => string | boolean | undefined = () => true,
+): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
   const browser = await chromium.connect(inject('browserWs'));
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   await page.goto(`${inject('editorUrl')}?token=${inject('editorToken')}`);
-  if (new URL(page.url()).searchParams.has('token')) throw new Error(`the token stayed in the address bar: ${page.url()}`);
+  if (new URL(page.url()).searchParams.has('token'))
+    throw new Error(`the token stayed in the address bar: ${page.url()}`);
   page.on('pageerror', (e) => process.stderr.write(`editor page error: ${e.stack ?? e.message}\n`));
   page.on('dialog', (d) => {
     const a = answer(d.type(), d.message());
@@ -45,7 +48,10 @@ export async function openPage(answer: (type: string, message: string) => string
  * Opens a page (openPage) before the tests of the calling file and closes it after them; `use`
  * receives the page, its context and browser. Nothing is opened when the tests skip.
  */
-export function pageForTests(use: (opened: { browser: Browser; context: BrowserContext; page: Page }) => void, answer?: Parameters<typeof openPage>[0]): void {
+export function pageForTests(
+  use: (opened: { browser: Browser; context: BrowserContext; page: Page }) => void,
+  answer?: Parameters<typeof openPage>[0],
+): void {
   let opened: Awaited<ReturnType<typeof openPage>> | undefined;
   beforeAll(async () => {
     if (skipWithoutBrowser()) return;

@@ -6,7 +6,10 @@ describe('previewImage', () => {
   it('reduces a 480×640 uint16 frame to 192×256 and spans 0..255', () => {
     const data = new Uint16Array(480 * 640);
     for (let y = 0; y < 480; y++) for (let x = 0; x < 640; x++) data[y * 640 + x] = x * 10;
-    const img = previewImage({ dtype: 'uint16', shape: [480, 640], data: new Uint8Array(data.buffer) }, { scale: 'linear' })!;
+    const img = previewImage(
+      { dtype: 'uint16', shape: [480, 640], data: new Uint8Array(data.buffer) },
+      { scale: 'linear' },
+    )!;
     expect([img.height, img.width]).toEqual([192, 256]);
     expect(img.pixels.length).toBe(192 * 256);
     expect(img.pixels[0]).toBe(0);
@@ -19,13 +22,18 @@ describe('previewImage', () => {
     const w = 64;
     const data = new Float64Array(h * w * 2);
     data[0] = 1e6; // DC term at [0, 0]
-    const img = previewImage({ dtype: 'complex128', shape: [h, w], data: new Uint8Array(data.buffer) }, { scale: 'log', shift: true })!;
+    const img = previewImage(
+      { dtype: 'complex128', shape: [h, w], data: new Uint8Array(data.buffer) },
+      { scale: 'log', shift: true },
+    )!;
     expect(img.pixels[(h / 2) * w + w / 2]).toBe(255);
     expect(img.pixels[0]).toBe(0);
   });
 
   it('gives nothing for a 1D frame', () => {
-    expect(previewImage({ dtype: 'uint8', shape: [10], data: new Uint8Array(10) }, { scale: 'linear' })).toBeUndefined();
+    expect(
+      previewImage({ dtype: 'uint8', shape: [10], data: new Uint8Array(10) }, { scale: 'linear' }),
+    ).toBeUndefined();
   });
 });
 

@@ -13,23 +13,38 @@ import { loadGraph } from '../../runtime/graph/index.ts';
 import WebSocket from 'ws';
 
 /** A raw request with the server's token: the path goes out exactly as written (no `..` normalising, unlike fetch). */
-function raw(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+function raw(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
   return new Promise((ok, fail) => {
     const auth = { authorization: `Bearer ${server.token}` };
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = text;
-        }
-        ok({ status: res.statusCode ?? 0, json });
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = text;
+          }
+          ok({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -139,7 +154,12 @@ describe('graphs through the API', () => {
 
   it('saves a new file with the comments of the one it came from (save as)', async () => {
     const { json } = await raw(server.port, 'GET', '/api/graphs/tiny.yaml');
-    const res = await raw(server.port, 'PUT', '/api/graphs/copy.yaml', JSON.stringify({ graph: json.graph, previousText: json.text }));
+    const res = await raw(
+      server.port,
+      'PUT',
+      '/api/graphs/copy.yaml',
+      JSON.stringify({ graph: json.graph, previousText: json.text }),
+    );
     expect(res.status).toBe(200);
     expect(await readFile(join(dir, 'copy.yaml'), 'utf8')).toBe(json.text);
   });
@@ -150,7 +170,10 @@ describe('graphs through the API', () => {
     expect(res.status).toBe(200);
     const codes = res.json.errors.map((e: { code: string }) => e.code);
     expect(codes).toContain('PARAM_OUT_OF_RANGE');
-    expect(res.json.errors.find((e: { code: string }) => e.code === 'PARAM_OUT_OF_RANGE')).toMatchObject({ node: 'camera', param: 'fps' });
+    expect(res.json.errors.find((e: { code: string }) => e.code === 'PARAM_OUT_OF_RANGE')).toMatchObject({
+      node: 'camera',
+      param: 'fps',
+    });
   });
 
   it('validates a text with lines and columns', async () => {
@@ -161,9 +184,21 @@ describe('graphs through the API', () => {
 
   it('serves the node catalog from the registry', async () => {
     const res = await raw(server.port, 'GET', '/api/catalog');
-    expect(res.json.nodeTypes.map((d: { type: string }) => d.type)).toEqual(
-      ['Camera', 'Publish', 'Subscribe', 'Push', 'Pull', 'Request', 'Reply', 'FFT', 'Copy', 'HDF5Sink', 'HDF5Source', 'Script', 'Python'],
-    );
+    expect(res.json.nodeTypes.map((d: { type: string }) => d.type)).toEqual([
+      'Camera',
+      'Publish',
+      'Subscribe',
+      'Push',
+      'Pull',
+      'Request',
+      'Reply',
+      'FFT',
+      'Copy',
+      'HDF5Sink',
+      'HDF5Source',
+      'Script',
+      'Python',
+    ]);
   });
 
   it('refuses a body that is not JSON with 400', async () => {
@@ -191,7 +226,10 @@ describe('only pages of this server may use it', () => {
     const own = await raw(server.port, 'GET', '/api/graphs', undefined, { origin: `http://127.0.0.1:${server.port}` });
     expect(own.status).toBe(200);
     const status = await new Promise<number>((ok, fail) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: 'http://evil.example', headers: { authorization: `Bearer ${server.token}` } });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, {
+        origin: 'http://evil.example',
+        headers: { authorization: `Bearer ${server.token}` },
+      });
       ws.on('unexpected-response', (_req, res) => ok(res.statusCode ?? 0));
       ws.on('open', () => {
         ws.close();
@@ -204,7 +242,10 @@ describe('only pages of this server may use it', () => {
 
   it('opens the run channel for its own pages and tells the run state', async () => {
     const first = await new Promise<unknown>((ok, fail) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { authorization: `Bearer ${server.token}` } });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, {
+        origin: `http://127.0.0.1:${server.port}`,
+        headers: { authorization: `Bearer ${server.token}` },
+      });
       ws.on('message', (d) => {
         ok(JSON.parse(String(d)));
         ws.close();

@@ -8,7 +8,12 @@ import { startEditorServer } from '../../runtime/server/server.ts';
 
 const dir = process.argv[2];
 const limit = Number(process.env.PATCHBAY_CHECK_LIMIT_MS ?? '') || undefined;
-const server = await startEditorServer({ dir, port: 0, token: process.env.PATCHBAY_TOKEN || undefined, checkTimeLimitMs: limit });
+const server = await startEditorServer({
+  dir,
+  port: 0,
+  token: process.env.PATCHBAY_TOKEN || undefined,
+  checkTimeLimitMs: limit,
+});
 process.stdout.write(`serving ${server.url}\n`);
 process.once('SIGTERM', () => {
   void server.close().then(() => process.exit(0));

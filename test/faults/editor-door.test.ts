@@ -42,8 +42,9 @@ async function serve(env: Record<string, string> = {}): Promise<Server> {
   try {
     child = start(process.execPath, [join(ROOT, 'bin/run-ts.js'), RUNNER, join(dir, 'graphs')], { cwd: dir });
   } finally {
-    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
+    for (const k of Object.keys(env))
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
   }
   const line = await Promise.race([
     child.line((l) => l.startsWith('serving ')),
@@ -77,22 +78,38 @@ interface Reply {
 }
 
 /** One HTTP request as written (no client-side normalising). */
-function http(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}, onSent?: () => void): Promise<Reply> {
+function http(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+  onSent?: () => void,
+): Promise<Reply> {
   return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = text;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          // not JSON: the test names what it expected
-        }
-        ok({ status: res.statusCode ?? 0, json });
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown = text;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            // not JSON: the test names what it expected
+          }
+          ok({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
     req.on('error', fail);
     req.on('finish', () => onSent?.());
     req.end(body);
@@ -102,7 +119,10 @@ function http(port: number, method: string, path: string, body?: string, headers
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Opens the run channel; resolves with the socket, or with the HTTP status and body of the refusal. */
-function openWs(port: number, opts: { query?: string; headers?: Record<string, string> } = {}): Promise<{ ws?: WebSocket; status?: number; body?: any; messages: any[] }> {
+function openWs(
+  port: number,
+  opts: { query?: string; headers?: Record<string, string> } = {},
+): Promise<{ ws?: WebSocket; status?: number; body?: any; messages: any[] }> {
   return new Promise((ok, fail) => {
     const messages: any[] = [];
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${opts.query ?? ''}`, { headers: opts.headers });
@@ -111,7 +131,9 @@ function openWs(port: number, opts: { query?: string; headers?: Record<string, s
     ws.on('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => ok({ status: res.statusCode, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'), messages }));
+      res.on('end', () =>
+        ok({ status: res.statusCode, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'), messages }),
+      );
     });
     ws.on('error', fail);
   });
@@ -233,7 +255,13 @@ describe('without the token nothing gets in', () => {
 
   it('answers a malformed run message with BAD_REQUEST, not a crash', async () => {
     const { ws } = await openWs(s.port, { headers: bearer(s.token) });
-    for (const msg of ['null', '[]', '7', JSON.stringify({ op: 'run', graph: { nodes: { a: null }, links: [] } }), JSON.stringify({ op: 'run', graph: { nodes: {}, links: [null] } })]) {
+    for (const msg of [
+      'null',
+      '[]',
+      '7',
+      JSON.stringify({ op: 'run', graph: { nodes: { a: null }, links: [] } }),
+      JSON.stringify({ op: 'run', graph: { nodes: {}, links: [null] } }),
+    ]) {
       const answer = nextMessage(ws!, (m) => m.type === 'error');
       ws!.send(msg);
       expect(await answer, msg).toMatchObject({ code: 'BAD_REQUEST' });
@@ -244,15 +272,35 @@ describe('without the token nothing gets in', () => {
   const MALFORMED: [string, string[]][] = [
     ['links: [null]', [JSON.stringify({ graph: { patchbay: 1, nodes: {}, links: [null] } })]],
     ['nodes: {a: null}', [JSON.stringify({ graph: { patchbay: 1, nodes: { a: null }, links: [] } })]],
-    ['non-JSON and wrong top-level types', ['{"graph": ', 'null', '[]', '42', JSON.stringify({ graph: [] }), JSON.stringify({ graph: { nodes: {}, links: {} } }), JSON.stringify({ text: 5 }), JSON.stringify({ graph: { nodes: {}, links: [] }, previousText: [] })]],
+    [
+      'non-JSON and wrong top-level types',
+      [
+        '{"graph": ',
+        'null',
+        '[]',
+        '42',
+        JSON.stringify({ graph: [] }),
+        JSON.stringify({ graph: { nodes: {}, links: {} } }),
+        JSON.stringify({ text: 5 }),
+        JSON.stringify({ graph: { nodes: {}, links: [] }, previousText: [] }),
+      ],
+    ],
     ['nodes a list', [JSON.stringify({ graph: { nodes: [], links: [] } })]],
     ['a type that is a number', [JSON.stringify({ graph: { nodes: { a: { type: 5 } }, links: [] } })]],
     ['params a list', [JSON.stringify({ graph: { nodes: { a: { type: 'FFT', params: [1] } }, links: [] } })]],
     ['a link as text', [JSON.stringify({ graph: { nodes: {}, links: ['a.out -> b.in'] } })]],
-    ['a link end without port', [JSON.stringify({ graph: { nodes: {}, links: [{ from: { node: 'a' }, to: { node: 'b', port: 'in' } }] } })]],
+    [
+      'a link end without port',
+      [JSON.stringify({ graph: { nodes: {}, links: [{ from: { node: 'a' }, to: { node: 'b', port: 'in' } }] } })],
+    ],
     ['layout {a: null}', [JSON.stringify({ graph: { nodes: {}, links: [], layout: { a: null } } })]],
     ['a name that is a map', [JSON.stringify({ graph: { name: {}, nodes: {}, links: [] } })]],
-    ['a param nested 100 000 deep', [`{"graph":{"nodes":{"a":{"type":"FFT","params":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}},"links":[]}}`]],
+    [
+      'a param nested 100 000 deep',
+      [
+        `{"graph":{"nodes":{"a":{"type":"FFT","params":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}},"links":[]}}`,
+      ],
+    ],
   ];
 
   it.each(MALFORMED)('%s: 400 BAD_REQUEST on /api/validate and on PUT, and no file', async (_what, bodies) => {
@@ -267,13 +315,25 @@ describe('without the token nothing gets in', () => {
 
   it('random bodies (fast-check): every answer is 200 with errors or 400 with a code, never 500', async () => {
     const anything = fc.jsonValue({ maxDepth: 3 });
-    const ref = fc.oneof(anything, fc.record({ node: fc.oneof(fc.constantFrom('a', 'b', 'camera'), anything), port: fc.oneof(fc.constantFrom('in', 'out'), anything) }));
+    const ref = fc.oneof(
+      anything,
+      fc.record({
+        node: fc.oneof(fc.constantFrom('a', 'b', 'camera'), anything),
+        port: fc.oneof(fc.constantFrom('in', 'out'), anything),
+      }),
+    );
     const node = fc.oneof(
       anything,
       fc.record(
         {
           type: fc.oneof(fc.constantFrom('Camera', 'FFT', 'HDF5Sink', 'Publish', 'Nope', ''), anything),
-          params: fc.oneof(fc.dictionary(fc.constantFrom('frames', 'fps', 'endpoint', 'file', 'topics', '__proto__', 'constructor', 'x'), anything), anything),
+          params: fc.oneof(
+            fc.dictionary(
+              fc.constantFrom('frames', 'fps', 'endpoint', 'file', 'topics', '__proto__', 'constructor', 'x'),
+              anything,
+            ),
+            anything,
+          ),
           host: fc.oneof(fc.string(), anything),
         },
         { requiredKeys: [] },
@@ -285,23 +345,60 @@ describe('without the token nothing gets in', () => {
         {
           patchbay: anything,
           name: fc.oneof(fc.string(), anything),
-          nodes: fc.oneof(fc.dictionary(fc.oneof(fc.constantFrom('a', 'b', 'camera', '__proto__', 'A b', '0'), fc.string()), node, { maxKeys: 4 }), anything),
-          links: fc.oneof(fc.array(fc.oneof(anything, fc.record({ from: ref, to: ref }, { requiredKeys: [] })), { maxLength: 4 }), anything),
-          layout: fc.oneof(fc.dictionary(fc.string(), fc.oneof(fc.tuple(fc.double(), fc.double()), anything)), anything),
+          nodes: fc.oneof(
+            fc.dictionary(fc.oneof(fc.constantFrom('a', 'b', 'camera', '__proto__', 'A b', '0'), fc.string()), node, {
+              maxKeys: 4,
+            }),
+            anything,
+          ),
+          links: fc.oneof(
+            fc.array(fc.oneof(anything, fc.record({ from: ref, to: ref }, { requiredKeys: [] })), { maxLength: 4 }),
+            anything,
+          ),
+          layout: fc.oneof(
+            fc.dictionary(fc.string(), fc.oneof(fc.tuple(fc.double(), fc.double()), anything)),
+            anything,
+          ),
         },
         { requiredKeys: [] },
       ),
     );
-    const text = fc.oneof(fc.string(), fc.constantFrom('patchbay: 1\nnodes: {a: &x {type: FFT}}\nlinks: [*x]\n', 'a: &a [*a]\n', '{', 'nodes:\n  a: 1\n  a: 2\n'));
+    const text = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        'patchbay: 1\nnodes: {a: &x {type: FFT}}\nlinks: [*x]\n',
+        'a: &a [*a]\n',
+        '{',
+        'nodes:\n  a: 1\n  a: 2\n',
+      ),
+    );
     const body = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ graph, previousText: fc.oneof(text, anything) }, { requiredKeys: ['graph'] }).map((b) => JSON.stringify(b)) },
-      { weight: 2, arbitrary: fc.record({ text: fc.oneof(text, anything), name: fc.oneof(fc.string(), anything) }, { requiredKeys: ['text'] }).map((b) => JSON.stringify(b)) },
-      { weight: 1, arbitrary: fc.oneof(fc.string(), anything.map((v) => JSON.stringify(v) ?? '')) },
+      {
+        weight: 4,
+        arbitrary: fc
+          .record({ graph, previousText: fc.oneof(text, anything) }, { requiredKeys: ['graph'] })
+          .map((b) => JSON.stringify(b)),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .record({ text: fc.oneof(text, anything), name: fc.oneof(fc.string(), anything) }, { requiredKeys: ['text'] })
+          .map((b) => JSON.stringify(b)),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(
+          fc.string(),
+          anything.map((v) => JSON.stringify(v) ?? ''),
+        ),
+      },
     );
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(body, fc.boolean(), async (b, put) => {
-        const r = put ? await http(s.port, 'PUT', '/api/graphs/fuzz.yaml', b, bearer(s.token)) : await http(s.port, 'POST', '/api/validate', b, bearer(s.token));
+        const r = put
+          ? await http(s.port, 'PUT', '/api/graphs/fuzz.yaml', b, bearer(s.token))
+          : await http(s.port, 'POST', '/api/validate', b, bearer(s.token));
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         if (r.status === 200) return Array.isArray(r.json.errors) && typeof r.json.text === 'string';
         return r.status === 400 && r.json.error.code === 'BAD_REQUEST';
@@ -355,7 +452,13 @@ describe('large documents', () => {
     const s = await serve({ PATCHBAY_CHECK_LIMIT_MS: '300' });
     const slow = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: chains(20_000) }), bearer(s.token));
     expect([slow.status, slow.json.error?.code]).toEqual([422, 'TOO_COMPLEX']);
-    const small = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: 'patchbay: 1\nnodes: {}\nlinks: []\n' }), bearer(s.token));
+    const small = await http(
+      s.port,
+      'POST',
+      '/api/validate',
+      JSON.stringify({ text: 'patchbay: 1\nnodes: {}\nlinks: []\n' }),
+      bearer(s.token),
+    );
     expect(small.status).toBe(200);
     expect(small.json.errors.map((e: { code: string }) => e.code)).toEqual(['NO_SOURCE', 'NO_SINK']);
     expect((await stop(s)).stderr).toBe('');
@@ -363,20 +466,57 @@ describe('large documents', () => {
 
   it('a body over 4 MiB is refused with 413 TOO_LARGE before it is read', async () => {
     const s = await serve();
-    const r = await http(s.port, 'POST', '/api/validate', JSON.stringify({ text: 'x'.repeat(4 * 1024 * 1024) }), bearer(s.token));
+    const r = await http(
+      s.port,
+      'POST',
+      '/api/validate',
+      JSON.stringify({ text: 'x'.repeat(4 * 1024 * 1024) }),
+      bearer(s.token),
+    );
     expect([r.status, r.json.error?.code]).toEqual([413, 'TOO_LARGE']);
     expect((await stop(s)).stderr).toBe('');
   });
 
   // The linear paths give the yaml package's own answers (bench/validate.ts shows the time).
   it('duplicate keys found in one pass: the errors yaml gives with uniqueKeys (fast-check)', () => {
-    const key = fc.constantFrom('a', 'b', '1', '1.0', '~', 'null', '"a"', "'b'", '&k a', '!!str a', 'c d', '0x1', '.nan', '.NaN');
+    const key = fc.constantFrom(
+      'a',
+      'b',
+      '1',
+      '1.0',
+      '~',
+      'null',
+      '"a"',
+      "'b'",
+      '&k a',
+      '!!str a',
+      'c d',
+      '0x1',
+      '.nan',
+      '.NaN',
+    );
     const scalar = fc.constantFrom('1', 'x', '"q"', '[1, 2]', '{a: 1, a: 2}', '{b: 1, "b": 2}', '{x: 1}');
     const block = (depth: number): fc.Arbitrary<string[]> =>
       fc
-        .array(fc.tuple(key, depth > 0 ? fc.oneof(scalar.map((v) => [v]), block(depth - 1)) : scalar.map((v) => [v])), { minLength: 1, maxLength: 5 })
-        .map((pairs) => pairs.flatMap(([k, v]) => (v.length === 1 && !v[0].startsWith('  ') ? [`${k}: ${v[0]}`] : [`${k}:`, ...v.map((l) => '  ' + l)])));
-    const errors = (d: { errors: { code: string; message: string; linePos?: unknown }[] }) => d.errors.map((e) => [e.code, e.message.split('\n')[0], e.linePos]);
+        .array(
+          fc.tuple(
+            key,
+            depth > 0
+              ? fc.oneof(
+                  scalar.map((v) => [v]),
+                  block(depth - 1),
+                )
+              : scalar.map((v) => [v]),
+          ),
+          { minLength: 1, maxLength: 5 },
+        )
+        .map((pairs) =>
+          pairs.flatMap(([k, v]) =>
+            v.length === 1 && !v[0].startsWith('  ') ? [`${k}: ${v[0]}`] : [`${k}:`, ...v.map((l) => '  ' + l)],
+          ),
+        );
+    const errors = (d: { errors: { code: string; message: string; linePos?: unknown }[] }) =>
+      d.errors.map((e) => [e.code, e.message.split('\n')[0], e.linePos]);
     fc.assert(
       fc.property(block(2), (lines) => {
         const text = lines.join('\n') + '\n';
@@ -398,8 +538,12 @@ describe('large documents', () => {
         fc.tuple(fc.constantFrom('&p', '&q', '&r'), tie('v')).map(([a, v]) => `${a} ${v}`),
       ),
     })).v;
-    const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
-    const docs = fc.oneof(fc.constant(bomb), fc.array(value, { minLength: 1, maxLength: 8 }).map((vs) => vs.map((v, i) => `k${i}: ${v}`).join('\n') + '\n'));
+    const bomb =
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
+    const docs = fc.oneof(
+      fc.constant(bomb),
+      fc.array(value, { minLength: 1, maxLength: 8 }).map((vs) => vs.map((v, i) => `k${i}: ${v}`).join('\n') + '\n'),
+    );
     const read = (f: () => unknown) => {
       try {
         return JSON.stringify(f());
@@ -425,4 +569,3 @@ describe('large documents', () => {
     expect(compared).toBeGreaterThan(500);
   });
 });
-

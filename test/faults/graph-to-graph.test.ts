@@ -19,12 +19,14 @@ const skip = missing('Debian python3 with pyzmq, numpy and h5py', () => pythonHa
 describe.skipIf(skip)('graph to graph, and halves alone', () => {
   // 64²: the publisher is done before the subscriber's reconnect (ZeroMQ retries every 100 ms)
   // reaches it; 1024² Mono16: it joins part way.
-  test.each([64, 1024])('subscriber first, then a publisher of 300 %i² frames at full speed: stored + counted drops = frames sent, and the subscriber ends', async (size) => {
-    const dir = scratch();
-    const port = await freePort();
-    const subscriber = runCli(
-      dir,
-      `patchbay: 1
+  test.each([64, 1024])(
+    'subscriber first, then a publisher of 300 %i² frames at full speed: stored + counted drops = frames sent, and the subscriber ends',
+    async (size) => {
+      const dir = scratch();
+      const port = await freePort();
+      const subscriber = runCli(
+        dir,
+        `patchbay: 1
 name: listener
 nodes:
   listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", hwm: 4}}
@@ -32,12 +34,12 @@ nodes:
 links:
   - listen.out -> recorder.in
 `,
-      'sub.yaml',
-    );
-    await subscriber.stats((s) => s.nodes.listen?.state === 'running');
-    const publisher = runCli(
-      dir,
-      `patchbay: 1
+        'sub.yaml',
+      );
+      await subscriber.stats((s) => s.nodes.listen?.state === 'running');
+      const publisher = runCli(
+        dir,
+        `patchbay: 1
 name: camera
 nodes:
   camera: {type: Camera, params: {width: ${size}, height: ${size}, pixelFormat: Mono16, fps: 0, frames: 300}}
@@ -45,26 +47,27 @@ nodes:
 links:
   - camera.out -> publish.in
 `,
-      'pub.yaml',
-    );
-    const pub = await publisher.exit;
-    const sub = await subscriber.exit;
-    const pubSummary = pub.summary!;
-    const subSummary = sub.summary!;
-    const stored = readH5(join(dir, 'sub.h5')).groups.run?.seq?.length ?? 0;
-    expect(subSummary.stats.nodes.recorder.framesStored).toBe(stored);
-    // Every frame is either in the subscriber's file or counted as dropped on its side.
-    expect(stored + subSummary.stats.nodes.listen.dropped).toBe(300);
-    expect(pubSummary.stats.nodes.publish.framesOut).toBe(300);
-    // What the publisher sent before the subscriber's subscription arrived, it says it sent to nobody.
-    expect(pubSummary.stats.nodes.publish.unheard ?? 0).toBe(pubSummary.stats.nodes.publish.dropped);
-    expect(sub.code, sub.stderr).toBe(0);
-    expect(pub.code, pub.stderr).toBe(0);
-    figure(
-      `graph to graph, subscriber first, 300 frames of ${size}²: ${stored} stored + ${subSummary.stats.nodes.listen.dropped} counted dropped by the subscriber; ` +
-        `the publisher sent ${pubSummary.stats.nodes.publish.unheard ?? 0} to nobody`,
-    );
-  });
+        'pub.yaml',
+      );
+      const pub = await publisher.exit;
+      const sub = await subscriber.exit;
+      const pubSummary = pub.summary!;
+      const subSummary = sub.summary!;
+      const stored = readH5(join(dir, 'sub.h5')).groups.run?.seq?.length ?? 0;
+      expect(subSummary.stats.nodes.recorder.framesStored).toBe(stored);
+      // Every frame is either in the subscriber's file or counted as dropped on its side.
+      expect(stored + subSummary.stats.nodes.listen.dropped).toBe(300);
+      expect(pubSummary.stats.nodes.publish.framesOut).toBe(300);
+      // What the publisher sent before the subscriber's subscription arrived, it says it sent to nobody.
+      expect(pubSummary.stats.nodes.publish.unheard ?? 0).toBe(pubSummary.stats.nodes.publish.dropped);
+      expect(sub.code, sub.stderr).toBe(0);
+      expect(pub.code, pub.stderr).toBe(0);
+      figure(
+        `graph to graph, subscriber first, 300 frames of ${size}²: ${stored} stored + ${subSummary.stats.nodes.listen.dropped} counted dropped by the subscriber; ` +
+          `the publisher sent ${pubSummary.stats.nodes.publish.unheard ?? 0} to nobody`,
+      );
+    },
+  );
 
   test('a publisher with no subscriber says so: "300 frames published, no subscriber"', async () => {
     const dir = scratch();
@@ -98,7 +101,9 @@ links:
     const plan = await patchbayPlan(dir, yaml);
     expect(plan.stdout).toContain('waits for 3 outside subscribers before the sources start');
     const run = runCli(dir, yaml);
-    const students = [1, 2].map(() => pythonPeer('../../../examples/python/subscriber.py', `tcp://127.0.0.1:${port}`, 'camera', '--quiet'));
+    const students = [1, 2].map(() =>
+      pythonPeer('../../../examples/python/subscriber.py', `tcp://127.0.0.1:${port}`, 'camera', '--quiet'),
+    );
     const waiting = await run.stats((s) => s.nodes.publish?.waiting?.joined === 2);
     expect(waiting.nodes.publish.waiting).toEqual({ what: 'subscribers', want: 3, joined: 2 });
     run.kill('SIGINT');

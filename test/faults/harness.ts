@@ -25,7 +25,11 @@ export function scratch(): string {
 }
 
 /** Writes `yaml` as DIR/NAME and runs `patchbay plan` on it; its output once it exits. */
-export async function patchbayPlan(dir: string, yaml: string, name = 'plan.yaml'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function patchbayPlan(
+  dir: string,
+  yaml: string,
+  name = 'plan.yaml',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   writeFileSync(join(dir, name), yaml);
   return start(process.execPath, [BIN, 'plan', name], { cwd: dir }).exit;
 }

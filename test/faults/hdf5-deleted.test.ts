@@ -36,26 +36,29 @@ describe('a recording deleted or replaced while it records', () => {
       },
       after: 'not this run\n',
     },
-  ])('$what: the run fails by itself with WRITE_FAILED naming the file, framesStored 0, the frames lost', async ({ act, after }) => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const file = path.join(dir, 'rec.h5');
-    const run = runCli(dir, GRAPH);
-    await run.stats((s) => (s.nodes.recorder?.framesStored ?? 0) > 0);
-    act(file);
-    // No stop from here: the recorder notices at its next flush and the failure ends the run.
-    const { code, summary } = await run.exit;
-    expect(code).not.toBe(0);
-    const failure = summary!.failures.find((f) => f.node === 'recorder');
-    expect(failure?.code).toBe('WRITE_FAILED');
-    expect(failure?.message).toContain(file);
-    const recorder = summary!.stats.nodes.recorder;
-    expect(recorder.framesStored).toBe(0);
-    expect(recorder.framesIn).toBeGreaterThan(0);
-    expect(summary!.lost).toBe(recorder.framesIn);
-    // Whatever took the file's place is left as it is.
-    expect(existsSync(file) ? readFileSync(file, 'utf8') : undefined).toBe(after);
-  });
+  ])(
+    '$what: the run fails by itself with WRITE_FAILED naming the file, framesStored 0, the frames lost',
+    async ({ act, after }) => {
+      const dir = tempDir();
+      dirs.push(dir);
+      const file = path.join(dir, 'rec.h5');
+      const run = runCli(dir, GRAPH);
+      await run.stats((s) => (s.nodes.recorder?.framesStored ?? 0) > 0);
+      act(file);
+      // No stop from here: the recorder notices at its next flush and the failure ends the run.
+      const { code, summary } = await run.exit;
+      expect(code).not.toBe(0);
+      const failure = summary!.failures.find((f) => f.node === 'recorder');
+      expect(failure?.code).toBe('WRITE_FAILED');
+      expect(failure?.message).toContain(file);
+      const recorder = summary!.stats.nodes.recorder;
+      expect(recorder.framesStored).toBe(0);
+      expect(recorder.framesIn).toBeGreaterThan(0);
+      expect(summary!.lost).toBe(recorder.framesIn);
+      // Whatever took the file's place is left as it is.
+      expect(existsSync(file) ? readFileSync(file, 'utf8') : undefined).toBe(after);
+    },
+  );
 });
 
 describe('a recording deleted while no frame comes', () => {
@@ -80,7 +83,10 @@ links:
     const producer = new zmq.Push({ linger: 0 });
     producer.connect(`tcp://127.0.0.1:${port}`);
     for (let seq = 0; seq < 5; seq++)
-      await producer.send([`{"v":1,"kind":"frame","seq":${seq},"t":${Date.now()}000000,"dtype":"uint8","shape":[16]}`, new Uint8Array(16)]);
+      await producer.send([
+        `{"v":1,"kind":"frame","seq":${seq},"t":${Date.now()}000000,"dtype":"uint8","shape":[16]}`,
+        new Uint8Array(16),
+      ]);
     try {
       await run.stats((s) => s.nodes.recorder?.framesStored === 5);
       unlinkSync(file);

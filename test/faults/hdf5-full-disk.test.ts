@@ -53,6 +53,8 @@ links:
     expect(summary.lost).toBe(recorder.framesIn - stored);
     execFileSync('h5dump', ['-d', '/g/seq', file], { stdio: 'ignore' });
     execFileSync('h5dump', ['-d', '/g/frames', file], { stdio: 'ignore' });
-    process.stdout.write(`full disk: ${recorder.framesIn} frames received, ${stored} stored and read back, ${summary.lost} lost\n`);
+    process.stdout.write(
+      `full disk: ${recorder.framesIn} frames received, ${stored} stored and read back, ${summary.lost} lost\n`,
+    );
   });
 });

@@ -39,7 +39,9 @@ links:
 
 /** An h5py script holding `file` open in `mode` until released. */
 async function holdWithH5py(file: string, mode: 'w' | 'a' | 'r') {
-  const child = spawn(PYTHON, [fileURLToPath(new URL('../hdf5/fixtures/hold-h5.py', import.meta.url)), file, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(PYTHON, [fileURLToPath(new URL('../hdf5/fixtures/hold-h5.py', import.meta.url)), file, mode], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = once(child, 'exit');
   for await (const line of createInterface({ input: child.stdout })) if (line === 'holding') break;
   return {
@@ -61,15 +63,23 @@ describe.skipIf(noH5py)('a recording file belongs to one writer', () => {
     await first.stats((s) => (s.nodes.recorder?.framesStored ?? 0) > 0);
 
     // HDF5's own locks see the recorder's: h5py may read the file while it records, not write it.
-    const reader = spawnSync(PYTHON, ['-c', 'import h5py, sys; h5py.File(sys.argv[1], "r").close()', file], { encoding: 'utf8' });
+    const reader = spawnSync(PYTHON, ['-c', 'import h5py, sys; h5py.File(sys.argv[1], "r").close()', file], {
+      encoding: 'utf8',
+    });
     expect(reader.stderr).toBe('');
-    const writer = spawnSync(PYTHON, ['-c', 'import h5py, sys; h5py.File(sys.argv[1], "a")', file], { encoding: 'utf8' });
+    const writer = spawnSync(PYTHON, ['-c', 'import h5py, sys; h5py.File(sys.argv[1], "a")', file], {
+      encoding: 'utf8',
+    });
     expect(writer.status).not.toBe(0);
     expect(writer.stderr).toMatch(/unable to lock file/);
 
     // Neither replacing the file nor adding a group to it may touch it.
     for (const ifExists of ['overwrite', 'append']) {
-      const second = await runCli(dir, recording({ frames: 100, fps: 0, ifExists, group: 'h' }), `second-${ifExists}.yaml`).exit;
+      const second = await runCli(
+        dir,
+        recording({ frames: 100, fps: 0, ifExists, group: 'h' }),
+        `second-${ifExists}.yaml`,
+      ).exit;
       expect(second.code).not.toBe(0);
       const refusal = second.summary?.failures.find((f) => f.node === 'recorder');
       expect(refusal?.code).toBe('FILE_IN_USE');
@@ -92,21 +102,32 @@ describe.skipIf(noH5py)('a recording file belongs to one writer', () => {
     expect(groups.g.frameHashes).toHaveLength(sent);
   });
 
-  it.each(['overwrite', 'append'])('a file an h5py writer holds is refused with FILE_IN_USE naming it, untouched (ifExists %s)', async (ifExists) => {
-    const dir = scratch();
-    const file = path.join(dir, 'rec.h5');
-    const holder = await holdWithH5py(file, 'w');
-    const before = readFileSync(file);
-    const run = await runCli(dir, recording({ frames: 50, fps: 0, ifExists, group: 'g' })).exit;
-    expect(run.code).not.toBe(0);
-    const refusal = run.summary?.failures.find((f) => f.node === 'recorder');
-    expect(refusal?.code).toBe('FILE_IN_USE');
-    expect(refusal?.message).toContain(file);
-    expect(refusal?.message).toContain(`pid ${holder.pid} (`);
-    expect(refusal?.message).toContain('hold-h5.py');
-    expect(readFileSync(file).equals(before)).toBe(true);
-    await holder.release();
-    const after = spawnSync(PYTHON, ['-c', 'import h5py, sys; f = h5py.File(sys.argv[1], "r"); print(list(f), f["mine"][:].tolist() == list(range(100)))', file], { encoding: 'utf8' });
-    expect(after.stdout.trim()).toBe("['mine'] True");
-  });
+  it.each(['overwrite', 'append'])(
+    'a file an h5py writer holds is refused with FILE_IN_USE naming it, untouched (ifExists %s)',
+    async (ifExists) => {
+      const dir = scratch();
+      const file = path.join(dir, 'rec.h5');
+      const holder = await holdWithH5py(file, 'w');
+      const before = readFileSync(file);
+      const run = await runCli(dir, recording({ frames: 50, fps: 0, ifExists, group: 'g' })).exit;
+      expect(run.code).not.toBe(0);
+      const refusal = run.summary?.failures.find((f) => f.node === 'recorder');
+      expect(refusal?.code).toBe('FILE_IN_USE');
+      expect(refusal?.message).toContain(file);
+      expect(refusal?.message).toContain(`pid ${holder.pid} (`);
+      expect(refusal?.message).toContain('hold-h5.py');
+      expect(readFileSync(file).equals(before)).toBe(true);
+      await holder.release();
+      const after = spawnSync(
+        PYTHON,
+        [
+          '-c',
+          'import h5py, sys; f = h5py.File(sys.argv[1], "r"); print(list(f), f["mine"][:].tolist() == list(range(100)))',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(after.stdout.trim()).toBe("['mine'] True");
+    },
+  );
 });

@@ -37,12 +37,24 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
     const bad = ['t-inf', 't-neg-inf', 't-huge', 't-digits', 't-long', 'meta-70k', 'meta-deep', 'not-json'];
     // The good frames' meta has a key no HDF5 attribute can be named.
     const meta = JSON.stringify({ '': 1, exposureUs: 5000 });
-    const peer = pythonPeer('producer.py', `tcp://127.0.0.1:${port}`, '40', '--meta', meta, ...bad.flatMap((b) => ['--bad', b]));
+    const peer = pythonPeer(
+      'producer.py',
+      `tcp://127.0.0.1:${port}`,
+      '40',
+      '--meta',
+      meta,
+      ...bad.flatMap((b) => ['--bad', b]),
+    );
     expect((await peer.exit).code).toBe(0);
     const out = await run.exit;
     expect(out.code, out.stderr).toBe(0);
     const summary = out.summary!;
-    expect(summary.stats.nodes.sink.refused).toEqual({ BAD_TIME: 4, HEADER_TOO_LARGE: 2, META_TOO_DEEP: 1, BAD_JSON: 1 });
+    expect(summary.stats.nodes.sink.refused).toEqual({
+      BAD_TIME: 4,
+      HEADER_TOO_LARGE: 2,
+      META_TOO_DEEP: 1,
+      BAD_JSON: 1,
+    });
     expect(summary.stats.nodes.sink.errors).toBe(8);
     // meta {"": 1} reaches the recorder, which cannot name an attribute "": left out, once, and it goes on.
     expect(summary.stats.nodes.recorder.refused).toEqual({ META_NOT_STORED: 1 });
@@ -51,10 +63,12 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
     expect(group.seq).toEqual([...Array(40).keys()]);
     expect(group.attrs.exposureUs).toBe(5000);
     expect(Object.keys(group.attrs)).not.toContain('');
-    figure(`hostile headers: ${summary.stats.nodes.sink.errors} refused (${JSON.stringify(summary.stats.nodes.sink.refused)}), 1 meta key left out, ${group.seq!.length} of 40 good frames stored, exit ${out.code}`);
+    figure(
+      `hostile headers: ${summary.stats.nodes.sink.errors} refused (${JSON.stringify(summary.stats.nodes.sink.refused)}), 1 meta key left out, ${group.seq!.length} of 40 good frames stored, exit ${out.code}`,
+    );
   });
 
-  test('two outside producers on one bound Pull: the first one\'s end of stream does not end the node; every frame is stored', async () => {
+  test("two outside producers on one bound Pull: the first one's end of stream does not end the node; every frame is stored", async () => {
     const dir = scratch();
     const port = await freePort();
     const run = runCli(dir, pullToFile(port));
@@ -75,7 +89,7 @@ describe.skipIf(skip)('outside peers at the edge of a run', () => {
     figure(`two outside producers on one Pull: ${seqs.length} of 400 frames stored, exit ${out.code}`);
   });
 
-  test('a student\'s worker that crashes between the graph\'s Push and its Pull: the frames it took are lost, and the run says so', async () => {
+  test("a student's worker that crashes between the graph's Push and its Pull: the frames it took are lost, and the run says so", async () => {
     const dir = scratch();
     const [vent, sink] = [await freePort(), await freePort()];
     const yaml = `patchbay: 1
@@ -91,7 +105,13 @@ links:
 `;
     const run = runCli(dir, yaml);
     const steady = pythonPeer('relay.py', `tcp://127.0.0.1:${vent}`, `tcp://127.0.0.1:${sink}`);
-    const crashing = pythonPeer('relay.py', `tcp://127.0.0.1:${vent}`, `tcp://127.0.0.1:${sink}`, '--crash-after', '20');
+    const crashing = pythonPeer(
+      'relay.py',
+      `tcp://127.0.0.1:${vent}`,
+      `tcp://127.0.0.1:${sink}`,
+      '--crash-after',
+      '20',
+    );
     expect((await crashing.exit).code).toBe(3);
     expect((await steady.exit).code).toBe(0);
     const out = await run.exit;
@@ -104,6 +124,8 @@ links:
     expect(summary.failures.map((f) => f.code)).toContain('FRAMES_LOST');
     expect(out.code).not.toBe(0);
     expect(summary.stats.nodes.sink.refused).toEqual({ PEER_LEFT: 1 });
-    figure(`a student's worker crashed in the loop: 200 dealt, ${stored} stored, ${summary.lost} reported lost, exit ${out.code}`);
+    figure(
+      `a student's worker crashed in the loop: 200 dealt, ${stored} stored, ${summary.lost} reported lost, exit ${out.code}`,
+    );
   });
 });

@@ -18,7 +18,7 @@ describe('a second run of a graph', () => {
     await holder.bind(`tcp://127.0.0.1:${port}`);
     try {
       const recording = join(dir, 'out.h5');
-      const before = Buffer.from('the first run\'s recording, whatever its bytes');
+      const before = Buffer.from("the first run's recording, whatever its bytes");
       writeFileSync(recording, before);
       const run = runCli(
         dir,

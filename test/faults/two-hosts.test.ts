@@ -22,8 +22,14 @@ const skip = netnsMissing() ?? missing('Debian python3 with h5py', () => pythonH
  * The two-host graph with its hosts named once: camera -> `via` -> worker -> recorder, `via` by
  * default the camera PC's ventilator (a Push binding tcp://camera-pc:7601).
  */
-function graph(net: TwoHosts, o: { frames: number; fps: number; secure?: boolean; via?: [id: string, node: string] }): string {
-  const [via, node] = o.via ?? ['ventilator', '{type: Push, host: camera-pc, params: {endpoint: "tcp://camera-pc:7601"}}'];
+function graph(
+  net: TwoHosts,
+  o: { frames: number; fps: number; secure?: boolean; via?: [id: string, node: string] },
+): string {
+  const [via, node] = o.via ?? [
+    'ventilator',
+    '{type: Push, host: camera-pc, params: {endpoint: "tcp://camera-pc:7601"}}',
+  ];
   const hosts = o.secure
     ? `secure: true
 hosts:
@@ -54,7 +60,8 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
     return () => net.remove();
   });
 
-  const seqs = (dir: string): number[] => [...(readH5(join(dir, 'out.h5')).groups.run?.seq ?? [])].sort((x, y) => x - y);
+  const seqs = (dir: string): number[] =>
+    [...(readH5(join(dir, 'out.h5')).groups.run?.seq ?? [])].sort((x, y) => x - y);
   const everyOnce = (n: number) => Array.from({ length: n }, (_, i) => i);
 
   test.each(['camera', 'analysis'])('%s half first: every frame exactly once, both halves exit 0', async (first) => {
@@ -67,7 +74,12 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
       cam = camera();
       // It says it is waiting for the worker on the other host, and sends nothing meanwhile.
       const waiting = await cam.stats((s) => s.nodes.ventilator?.waiting !== undefined);
-      expect(waiting.nodes.ventilator.waiting).toMatchObject({ what: 'workers', want: 1, joined: 0, from: ['worker on analysis-pc'] });
+      expect(waiting.nodes.ventilator.waiting).toMatchObject({
+        what: 'workers',
+        want: 1,
+        joined: 0,
+        from: ['worker on analysis-pc'],
+      });
       expect(waiting.nodes.camera.framesOut).toBe(0);
       ana = analysis();
     } else {
@@ -85,7 +97,11 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
 
   test('a Publish whose subscriber runs on the other host: camera half first, it waits for the subscription; nothing sent to nobody, every frame stored or counted', async () => {
     const dir = scratch();
-    const yaml = graph(net, { frames: 100, fps: 100, via: ['publish', '{type: Publish, host: camera-pc, params: {endpoint: "tcp://camera-pc:7602"}}'] });
+    const yaml = graph(net, {
+      frames: 100,
+      fps: 100,
+      via: ['publish', '{type: Publish, host: camera-pc, params: {endpoint: "tcp://camera-pc:7602"}}'],
+    });
     const cam = runCliOn(net.on(net.a), dir, yaml, 'graph.yaml', '--host', 'camera-pc');
     const waiting = await cam.stats((st) => st.nodes.publish?.waiting !== undefined);
     expect(waiting.nodes.camera.framesOut).toBe(0);
@@ -165,10 +181,18 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
 
   test('a Pull bound on the analysis host, the camera dialling it: camera first waits; the analysis half killed, the camera half stops on one Ctrl-C', async () => {
     const dir = scratch();
-    const yaml = graph(net, { frames: 0, fps: 200, via: ['sink', '{type: Pull, host: analysis-pc, params: {endpoint: "tcp://analysis-pc:7603"}}'] });
+    const yaml = graph(net, {
+      frames: 0,
+      fps: 200,
+      via: ['sink', '{type: Pull, host: analysis-pc, params: {endpoint: "tcp://analysis-pc:7603"}}'],
+    });
     const cam = runCliOn(net.on(net.a), dir, yaml, 'graph.yaml', '--host', 'camera-pc');
     await cam.stats((st) => st.elapsedMs > 1000);
-    expect(cam.lines.filter((l) => l.json.type === 'stats').every((l) => (l.json as { nodes: Record<string, { framesOut: number }> }).nodes.camera.framesOut === 0)).toBe(true);
+    expect(
+      cam.lines
+        .filter((l) => l.json.type === 'stats')
+        .every((l) => (l.json as { nodes: Record<string, { framesOut: number }> }).nodes.camera.framesOut === 0),
+    ).toBe(true);
     const ana = runCliOn(net.on(net.b), dir, yaml, 'graph.yaml', '--host', 'analysis-pc');
     await cam.stats((st) => st.nodes.camera.framesOut >= 50);
     await killOne(ana, cam, 'analysis half (Pull)');
@@ -185,11 +209,15 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
     net.link(false);
     const said: number[] = [];
     try {
-      await Promise.all([ana, cam].map((h) => h.stderrLine((l) => l.includes('PEER_LOST')).then(() => said.push(Date.now() - cut))));
+      await Promise.all(
+        [ana, cam].map((h) => h.stderrLine((l) => l.includes('PEER_LOST')).then(() => said.push(Date.now() - cut))),
+      );
     } finally {
       net.link(true);
     }
-    figure(`cable pulled: both halves said PEER_LOST, after ${said.join(' and ')} ms (TCP keepalive, retransmission limit)`);
+    figure(
+      `cable pulled: both halves said PEER_LOST, after ${said.join(' and ')} ms (TCP keepalive, retransmission limit)`,
+    );
     expect(Math.max(...said)).toBeLessThan(8000);
     // The latest stats line: what had arrived when the cable went back in.
     const latest = ana.lines.filter((l) => l.json.type === 'stats').at(-1)!.json as StatsSnapshot;
@@ -203,7 +231,7 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
     expect(new Set(stored).size).toBe(stored.length);
   });
 
-  describe('secure: true (CURVE with the hosts\' keys)', () => {
+  describe("secure: true (CURVE with the hosts' keys)", () => {
     /**
      * Each machine's folder as an operator sets it up: its own pair (the secret stays), the other's
      * public key copied over. `rogue`: the analysis PC has a pair of its own the graph does not know.
@@ -242,9 +270,13 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
       const refused = await cam.stats((st) => (st.nodes.ventilator?.refused?.PEER_REFUSED ?? 0) >= 1);
       expect(refused.nodes.ventilator.waiting).toMatchObject({ joined: 0 });
       expect(refused.nodes.camera.framesOut).toBe(0);
-      expect(await cam.stderrLine((l) => l.includes('PEER_REFUSED'))).toContain("its key is not one of the graph's hosts");
+      expect(await cam.stderrLine((l) => l.includes('PEER_REFUSED'))).toContain(
+        "its key is not one of the graph's hosts",
+      );
       // The refused half is told too, with what to check.
-      expect(await ana.stderrLine((l) => l.includes('PEER_REFUSED'))).toContain("the server refused this machine's key");
+      expect(await ana.stderrLine((l) => l.includes('PEER_REFUSED'))).toContain(
+        "the server refused this machine's key",
+      );
       const t0 = Date.now();
       cam.kill('SIGINT');
       ana.kill('SIGINT');
@@ -259,7 +291,14 @@ describe.skipIf(skip)('two hosts in two network namespaces', () => {
       const dir = scratch();
       mkdirSync(join(dir, 'keys'));
       await writeKeyPair(join(dir, 'keys/analysis-pc'));
-      const out = await runCliOn(net.on(net.a), dir, graph(net, { frames: 10, fps: 0, secure: true }), 'graph.yaml', '--host', 'camera-pc').exit;
+      const out = await runCliOn(
+        net.on(net.a),
+        dir,
+        graph(net, { frames: 10, fps: 0, secure: true }),
+        'graph.yaml',
+        '--host',
+        'camera-pc',
+      ).exit;
       expect(out.code).toBe(1);
       expect(out.stderr).toContain("secure: true: cannot read camera-pc's public key");
     });

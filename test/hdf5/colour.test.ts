@@ -18,12 +18,14 @@ const root = tempDir();
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A source that sends the given frames, as a Camera or a Subscribe would. */
-const sourceOf = (frames: Frame[]): StageFactory => (io) => ({
-  async run() {
-    for (const f of frames) await io.emit('out', f);
-    return frames.length;
-  },
-});
+const sourceOf =
+  (frames: Frame[]): StageFactory =>
+  (io) => ({
+    async run() {
+      for (const f of frames) await io.emit('out', f);
+      return frames.length;
+    },
+  });
 
 /**
  * h5py's view of one dataset against the raw bytes it should hold: shape, dtype, chunks,
@@ -56,28 +58,37 @@ function webcamFrame(seq: number): Frame {
 }
 
 describe.skipIf(noH5py)('HDF5Sink with colour frames', () => {
-  it.each(['none', 'gzip'] as const)('stores (480, 640, 3) uint8 as (N, 480, 640, 3), equal in h5py, compression %s', async (compression) => {
-    const file = path.join(root, `webcam-${compression}.h5`);
-    const frames = Array.from({ length: 5 }, (_, i) => webcamFrame(i));
-    const plan = makePlan(
-      [
-        { id: 'webcam', type: 'FrameList' },
-        { id: 'rec', type: 'HDF5Sink', params: { file, group: 'run', compression } },
-      ],
-      ['webcam.out -> rec.in'],
-    );
-    const summary = await runPlan(plan, { stages: { FrameList: sourceOf(frames) } }).done;
-    expect(summary.exitCode).toBe(0);
-    expect(summary.stats.nodes.rec.errors).toBe(0);
-    const got = h5pyCompare(file, 'run', 'frames', frames, 10, 20);
-    expect(got).toEqual({ shape: [5, 480, 640, 3], dtype: 'uint8', chunks: [1, 480, 640, 3], equal: true, pixel: [0, 0, 255] });
-    const g = readH5(file).groups.run;
-    expect(g.datasets.frames.maxshape).toEqual([null, 480, 640, 3]);
-    expect(g.seq).toEqual([0, 1, 2, 3, 4]);
-    expect(g.attrs.camera).toBe('webcam');
-  });
+  it.each(['none', 'gzip'] as const)(
+    'stores (480, 640, 3) uint8 as (N, 480, 640, 3), equal in h5py, compression %s',
+    async (compression) => {
+      const file = path.join(root, `webcam-${compression}.h5`);
+      const frames = Array.from({ length: 5 }, (_, i) => webcamFrame(i));
+      const plan = makePlan(
+        [
+          { id: 'webcam', type: 'FrameList' },
+          { id: 'rec', type: 'HDF5Sink', params: { file, group: 'run', compression } },
+        ],
+        ['webcam.out -> rec.in'],
+      );
+      const summary = await runPlan(plan, { stages: { FrameList: sourceOf(frames) } }).done;
+      expect(summary.exitCode).toBe(0);
+      expect(summary.stats.nodes.rec.errors).toBe(0);
+      const got = h5pyCompare(file, 'run', 'frames', frames, 10, 20);
+      expect(got).toEqual({
+        shape: [5, 480, 640, 3],
+        dtype: 'uint8',
+        chunks: [1, 480, 640, 3],
+        equal: true,
+        pixel: [0, 0, 255],
+      });
+      const g = readH5(file).groups.run;
+      expect(g.datasets.frames.maxshape).toEqual([null, 480, 640, 3]);
+      expect(g.seq).toEqual([0, 1, 2, 3, 4]);
+      expect(g.attrs.camera).toBe('webcam');
+    },
+  );
 
-  it('stores the FFT node\'s (480, 321, 3) spectra of colour frames as (N, 480, 321, 3), equal to what the node sent', async () => {
+  it("stores the FFT node's (480, 321, 3) spectra of colour frames as (N, 480, 321, 3), equal to what the node sent", async () => {
     const file = path.join(root, 'spectra.h5');
     const frames = Array.from({ length: 3 }, (_, i) => webcamFrame(i));
     const cap = captures();
@@ -96,6 +107,11 @@ describe.skipIf(noH5py)('HDF5Sink with colour frames', () => {
     const sent = cap.of('seen').frames;
     expect(sent.map((f) => [f.dtype, f.shape])).toEqual(frames.map(() => ['complex64', [480, 321, 3]]));
     const got = h5pyCompare(file, 'run', 'spectra', sent, 0, 0);
-    expect([got.shape, got.dtype, got.chunks, got.equal]).toEqual([[3, 480, 321, 3], 'complex64', [1, 480, 321, 3], true]);
+    expect([got.shape, got.dtype, got.chunks, got.equal]).toEqual([
+      [3, 480, 321, 3],
+      'complex64',
+      [1, 480, 321, 3],
+      true,
+    ]);
   });
 });

@@ -67,7 +67,9 @@ describe.skipIf(noTmpfs || noH5py)('HDF5Sink when the disk says no', () => {
     expect(stored).toBeLessThan(16);
     const g = readH5(file).groups.g;
     expect(g.seq).toEqual(Array.from({ length: stored }, (_, i) => i));
-    expect(g.frameHashes).toEqual(Array.from({ length: stored }, (_, i) => sha256(makeFrame('uint8', [256, 256], i).data)));
+    expect(g.frameHashes).toEqual(
+      Array.from({ length: stored }, (_, i) => sha256(makeFrame('uint8', [256, 256], i).data)),
+    );
   });
 
   it('read-only file system: open() rejects with PERMISSION_DENIED naming the file, before any frame', async () => {

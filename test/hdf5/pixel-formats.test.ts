@@ -27,13 +27,22 @@ with h5py.File(sys.argv[1], "r") as f:
     print(json.dumps({"shape": list(ds.shape), "dtype": ds.dtype.name, "max": int(data.max()), "means": means, "attrs": attrs}))
 `;
 
-function h5Summary(file: string): { shape: number[]; dtype: string; max: number; means: number[]; attrs: Record<string, string> } {
+function h5Summary(file: string): {
+  shape: number[];
+  dtype: string;
+  max: number;
+  means: number[];
+  attrs: Record<string, string>;
+} {
   const r = spawnSync(PYTHON, ['-c', SUMMARY, file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`h5py could not read ${file}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
-const CASES: [PixelFormat, boolean][] = [...PIXEL_FORMATS.map((f): [PixelFormat, boolean] => [f, false]), ['BayerBG8', true]];
+const CASES: [PixelFormat, boolean][] = [
+  ...PIXEL_FORMATS.map((f): [PixelFormat, boolean] => [f, false]),
+  ['BayerBG8', true],
+];
 
 describe.skipIf(noH5py)('Camera → HDF5Sink in every pixel format, read by h5py', () => {
   it.each(CASES)('%s (debayer %s)', async (pixelFormat, debayer) => {
@@ -41,7 +50,11 @@ describe.skipIf(noH5py)('Camera → HDF5Sink in every pixel format, read by h5py
     const N = 5;
     const plan = makePlan(
       [
-        { id: 'camera', type: 'Camera', params: { width: 48, height: 32, pixelFormat, debayer, fps: 0, frames: N, exposureUs: 25_000, particles: 30 } },
+        {
+          id: 'camera',
+          type: 'Camera',
+          params: { width: 48, height: 32, pixelFormat, debayer, fps: 0, frames: N, exposureUs: 25_000, particles: 30 },
+        },
         { id: 'recorder', type: 'HDF5Sink', params: { file, group: 'g' } },
       ],
       ['camera.out -> recorder.in'],

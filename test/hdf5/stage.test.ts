@@ -19,7 +19,11 @@ afterAll(() => {
 });
 
 /** Opens a sink, feeds it the frames, ends and closes it. */
-async function record(params: Record<string, string | number>, frames: Frame[], startedAt?: Date): Promise<{ stage: Hdf5SinkStage; io: ReturnType<typeof sinkIO> }> {
+async function record(
+  params: Record<string, string | number>,
+  frames: Frame[],
+  startedAt?: Date,
+): Promise<{ stage: Hdf5SinkStage; io: ReturnType<typeof sinkIO> }> {
   const io = sinkIO(params, startedAt);
   const stage = (await createHdf5Sink(io)) as Hdf5SinkStage;
   try {
@@ -42,44 +46,65 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     { dtype: 'complex128', compression: 'gzip', chunkFrames: 4 },
   ];
 
-  it.each(cases)('$dtype, compression $compression, $chunkFrames frames per chunk', async ({ dtype, compression, chunkFrames }) => {
-    const file = path.join(dir(), 'run.h5');
-    const frames = Array.from({ length: 7 }, (_, i) => makeFrame(dtype, [3, 5], i, { exposureUs: 5000, gain: i < 3 ? 1 : 2, label: 'cam 1', binned: false, roi: [0, 0, 5, 3] }));
-    const startedAt = new Date();
-    const { stage, io } = await record({ file, compression, chunkFrames, group: 'run1', level: 6 }, frames, startedAt);
-    expect(stage.framesStored).toBe(7);
-    expect(io.warnings).toEqual([]);
-    const stats = io.stats as Hdf5SinkStats;
-    expect(stats).toMatchObject({ framesIn: 7, bytesIn: 7 * frames[0].data.byteLength, queueDepth: 0, framesStored: 7, framesFlushed: 7 });
-    expect(stats.busyNs).toBeGreaterThan(0);
+  it.each(cases)(
+    '$dtype, compression $compression, $chunkFrames frames per chunk',
+    async ({ dtype, compression, chunkFrames }) => {
+      const file = path.join(dir(), 'run.h5');
+      const frames = Array.from({ length: 7 }, (_, i) =>
+        makeFrame(dtype, [3, 5], i, {
+          exposureUs: 5000,
+          gain: i < 3 ? 1 : 2,
+          label: 'cam 1',
+          binned: false,
+          roi: [0, 0, 5, 3],
+        }),
+      );
+      const startedAt = new Date();
+      const { stage, io } = await record(
+        { file, compression, chunkFrames, group: 'run1', level: 6 },
+        frames,
+        startedAt,
+      );
+      expect(stage.framesStored).toBe(7);
+      expect(io.warnings).toEqual([]);
+      const stats = io.stats as Hdf5SinkStats;
+      expect(stats).toMatchObject({
+        framesIn: 7,
+        bytesIn: 7 * frames[0].data.byteLength,
+        queueDepth: 0,
+        framesStored: 7,
+        framesFlushed: 7,
+      });
+      expect(stats.busyNs).toBeGreaterThan(0);
 
-    const g = readH5(file).groups.run1;
-    expect(g.datasets.frames).toEqual({
-      shape: [7, 3, 5],
-      maxshape: [null, 3, 5],
-      dtype,
-      chunks: [chunkFrames, 3, 5],
-      compression: compression === 'gzip' ? 'gzip' : null,
-      compression_opts: compression === 'gzip' ? 6 : null,
-    });
-    expect(g.datasets.seq).toMatchObject({ shape: [7], maxshape: [null], dtype: 'uint64' });
-    expect(g.datasets.timestamps).toMatchObject({ shape: [7], maxshape: [null], dtype: 'int64' });
-    expect(g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
-    expect(g.seq).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(g.timestamps).toEqual(frames.map((f) => f.t.toString()));
-    // `gain` changed at frame 3, so it is not a constant of the run.
-    expect(g.attrs).toEqual({
-      graph: GRAPH_TEXT,
-      node: 'recorder',
-      patchbay_version: patchbayVersion(),
-      started: startedAt.toISOString(),
-      exposureUs: 5000,
-      label: 'cam 1',
-      binned: 0,
-      roi: [0, 0, 5, 3],
-    });
-    expect(g.attrTypes).toMatchObject({ exposureUs: 'int64', binned: 'int8', roi: 'int64', graph: 'str' });
-  });
+      const g = readH5(file).groups.run1;
+      expect(g.datasets.frames).toEqual({
+        shape: [7, 3, 5],
+        maxshape: [null, 3, 5],
+        dtype,
+        chunks: [chunkFrames, 3, 5],
+        compression: compression === 'gzip' ? 'gzip' : null,
+        compression_opts: compression === 'gzip' ? 6 : null,
+      });
+      expect(g.datasets.seq).toMatchObject({ shape: [7], maxshape: [null], dtype: 'uint64' });
+      expect(g.datasets.timestamps).toMatchObject({ shape: [7], maxshape: [null], dtype: 'int64' });
+      expect(g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
+      expect(g.seq).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(g.timestamps).toEqual(frames.map((f) => f.t.toString()));
+      // `gain` changed at frame 3, so it is not a constant of the run.
+      expect(g.attrs).toEqual({
+        graph: GRAPH_TEXT,
+        node: 'recorder',
+        patchbay_version: patchbayVersion(),
+        started: startedAt.toISOString(),
+        exposureUs: 5000,
+        label: 'cam 1',
+        binned: 0,
+        roi: [0, 0, 5, 3],
+      });
+      expect(g.attrTypes).toMatchObject({ exposureUs: 'int64', binned: 'int8', roi: 'int64', graph: 'str' });
+    },
+  );
 
   it('names the group after the run start like str(datetime.now()) when group is left out', async () => {
     const file = path.join(dir(), 'run.h5');
@@ -92,7 +117,11 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
   it('expands {date} and {time} and creates missing parent directories', async () => {
     const root = dir();
     const startedAt = new Date(2026, 0, 2, 3, 4, 5);
-    const { stage } = await record({ file: path.join(root, 'a', '{date}', 'cam-{time}.h5'), group: 'g' }, [makeFrame('uint8', [2, 2], 0)], startedAt);
+    const { stage } = await record(
+      { file: path.join(root, 'a', '{date}', 'cam-{time}.h5'), group: 'g' },
+      [makeFrame('uint8', [2, 2], 0)],
+      startedAt,
+    );
     const want = path.join(root, 'a', '2026-01-02', 'cam-03-04-05.h5');
     expect(stage.file).toBe(want);
     expect(readH5(want).groups.g.seq).toEqual([0]);
@@ -141,7 +170,9 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     const file = path.join(dir(), 'run.h5');
     const first = new Hdf5SinkStage(sinkIO({ file, group: 'a' }));
     await first.open();
-    const second = new Hdf5SinkStage(sinkIO({ file: path.relative(process.cwd(), file), group: 'b', ifExists: 'append' }));
+    const second = new Hdf5SinkStage(
+      sinkIO({ file: path.relative(process.cwd(), file), group: 'b', ifExists: 'append' }),
+    );
     await expect(second.open()).rejects.toMatchObject({ code: 'FILE_IN_USE', file, param: 'file' });
     await second.close();
     await first.receive('in', makeFrame('uint8', [2, 2], 0));
@@ -165,9 +196,23 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     const file = path.join(dir(), 'run.h5');
     const good = [0, 1, 2].map((i) => makeFrame('uint16', [4, 4], i));
     const empty = makeFrame('uint16', [0, 4], 99);
-    const frames = [empty, good[0], makeFrame('uint16', [4, 5], 100), good[1], makeFrame('float32', [4, 4], 101), good[2]];
+    const frames = [
+      empty,
+      good[0],
+      makeFrame('uint16', [4, 5], 100),
+      good[1],
+      makeFrame('float32', [4, 4], 101),
+      good[2],
+    ];
     const { stage, io } = await record({ file, group: 'g' }, frames);
-    expect(io.warnings.map((w) => [(w as Hdf5SinkError).code, (w as Hdf5SinkError).param, (w as Hdf5SinkError).expected, (w as Hdf5SinkError).received])).toEqual([
+    expect(
+      io.warnings.map((w) => [
+        (w as Hdf5SinkError).code,
+        (w as Hdf5SinkError).param,
+        (w as Hdf5SinkError).expected,
+        (w as Hdf5SinkError).received,
+      ]),
+    ).toEqual([
       ['FRAME_MISMATCH', 'shape', 'a frame with at least one element', '[0,4]'],
       ['FRAME_MISMATCH', 'shape', '[4,4]', '[4,5]'],
       ['FRAME_MISMATCH', 'dtype', 'uint16', 'float32'],
@@ -180,7 +225,10 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
 
   it('stops recording at maxFrames', async () => {
     const file = path.join(dir(), 'run.h5');
-    const { stage, io } = await record({ file, group: 'g', maxFrames: 4 }, [0, 1, 2, 3, 4, 5].map((i) => makeFrame('uint8', [2, 2], i)));
+    const { stage, io } = await record(
+      { file, group: 'g', maxFrames: 4 },
+      [0, 1, 2, 3, 4, 5].map((i) => makeFrame('uint8', [2, 2], i)),
+    );
     expect(stage.framesStored).toBe(4);
     expect((io.stats as Hdf5SinkStats).framesIgnored).toBe(2);
     expect(readH5(file).groups.g.seq).toEqual([0, 1, 2, 3]);
@@ -215,7 +263,10 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     await stage.open();
     const flushes: { at: number; frames: number }[] = [];
     stage.on('flush', (frames: number) => flushes.push({ at: performance.now(), frames }));
-    const noise = Array.from({ length: 8 }, (_, i) => ({ ...makeFrame('uint16', [256, 256], i), data: new Uint8Array(randomBytes(256 * 256 * 2)) }));
+    const noise = Array.from({ length: 8 }, (_, i) => ({
+      ...makeFrame('uint16', [256, 256], i),
+      data: new Uint8Array(randomBytes(256 * 256 * 2)),
+    }));
     const taken: number[] = [];
     const until = performance.now() + 3000;
     for (let i = 0; performance.now() < until; i++) {
@@ -271,15 +322,25 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
 describe.skipIf(noH5dump)('HDF5Sink files read back by h5dump', () => {
   it('shows the layout of DESIGN.md: types, extendable dataspaces, chunks, deflate', async () => {
     const file = path.join(dir(), 'run.h5');
-    await record({ file, group: 'g', compression: 'gzip', level: 2, chunkFrames: 2 }, [0, 1, 2].map((i) => makeFrame('uint16', [4, 6], i)));
-    await record({ file, group: 'c', ifExists: 'append' }, [0, 1].map((i) => makeFrame('complex64', [2, 3], i)));
+    await record(
+      { file, group: 'g', compression: 'gzip', level: 2, chunkFrames: 2 },
+      [0, 1, 2].map((i) => makeFrame('uint16', [4, 6], i)),
+    );
+    await record(
+      { file, group: 'c', ifExists: 'append' },
+      [0, 1].map((i) => makeFrame('complex64', [2, 3], i)),
+    );
     const h = h5dumpHeader(file).replace(/\s+/g, ' ');
     expect(h).toContain('GROUP "g" {');
-    expect(h).toContain('DATASET "frames" { DATATYPE H5T_STD_U16LE DATASPACE SIMPLE { ( 3, 4, 6 ) / ( H5S_UNLIMITED, 4, 6 ) }');
+    expect(h).toContain(
+      'DATASET "frames" { DATATYPE H5T_STD_U16LE DATASPACE SIMPLE { ( 3, 4, 6 ) / ( H5S_UNLIMITED, 4, 6 ) }',
+    );
     expect(h).toMatch(/CHUNKED \( 2, 4, 6 \).*FILTERS \{ COMPRESSION DEFLATE \{ LEVEL 2 \} \}/);
     expect(h).toContain('DATASET "seq" { DATATYPE H5T_STD_U64LE DATASPACE SIMPLE { ( 3 ) / ( H5S_UNLIMITED ) }');
     expect(h).toContain('DATASET "timestamps" { DATATYPE H5T_STD_I64LE DATASPACE SIMPLE { ( 3 ) / ( H5S_UNLIMITED ) }');
-    expect(h).toContain('DATATYPE H5T_COMPOUND { H5T_IEEE_F32LE "r"; H5T_IEEE_F32LE "i"; } DATASPACE SIMPLE { ( 2, 2, 3 ) / ( H5S_UNLIMITED, 2, 3 ) }');
+    expect(h).toContain(
+      'DATATYPE H5T_COMPOUND { H5T_IEEE_F32LE "r"; H5T_IEEE_F32LE "i"; } DATASPACE SIMPLE { ( 2, 2, 3 ) / ( H5S_UNLIMITED, 2, 3 ) }',
+    );
     for (const a of ['graph', 'node', 'patchbay_version', 'started']) expect(h).toContain(`ATTRIBUTE "${a}"`);
   });
 });

@@ -51,26 +51,31 @@ export function runCliOn(prefix: string[], dir: string, yaml: string, name = 'gr
   running.add(child);
   child.on('exit', () => running.delete(child));
   const lines: TimedLine[] = [];
-  const waiters: { pred: (s: StatsSnapshot) => boolean; resolve: (s: StatsSnapshot) => void; reject: (e: Error) => void }[] = [];
+  const waiters: {
+    pred: (s: StatsSnapshot) => boolean;
+    resolve: (s: StatsSnapshot) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   let stderr = '';
   const errWaiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   const errLines = () => stderr.split('\n').slice(0, -1);
   createInterface({ input: child.stderr }).on('line', (l) => {
     stderr += l + '\n';
-    for (const w of [...errWaiters]) if (w.pred(l)) errWaiters.splice(errWaiters.indexOf(w), 1), w.resolve(l);
+    for (const w of [...errWaiters]) if (w.pred(l)) (errWaiters.splice(errWaiters.indexOf(w), 1), w.resolve(l));
   });
   createInterface({ input: child.stdout }).on('line', (l) => {
     const line: TimedLine = { at: Date.now(), json: JSON.parse(l) };
     lines.push(line);
     const json = line.json;
     if (json.type !== 'stats') return;
-    for (const w of [...waiters]) if (w.pred(json)) waiters.splice(waiters.indexOf(w), 1), w.resolve(json);
+    for (const w of [...waiters]) if (w.pred(json)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(json));
   });
   const exit = new Promise<Awaited<CliRun['exit']>>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const summary = lines.find((l) => l.json.type === 'summary')?.json as RunSummary | undefined;
-      for (const w of waiters.splice(0)) w.reject(new Error(`the run ended (${code ?? signal}) before the stats awaited:\n${stderr}`));
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`the run ended (${code ?? signal}) before the stats awaited:\n${stderr}`));
       resolve({ code, signal, stderr, summary });
     });
   });
@@ -79,7 +84,8 @@ export function runCliOn(prefix: string[], dir: string, yaml: string, name = 'gr
     lines,
     stats(pred) {
       for (const l of lines) if (l.json.type === 'stats' && pred(l.json)) return Promise.resolve(l.json);
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`the run has ended:\n${stderr}`));
+      if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.reject(new Error(`the run has ended:\n${stderr}`));
       return new Promise((resolve, reject) => waiters.push({ pred, resolve, reject }));
     },
     stderrLine(pred) {

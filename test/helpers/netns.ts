@@ -51,7 +51,10 @@ export function twoHosts(): TwoHosts {
   ip('link', 'add', va, 'type', 'veth', 'peer', 'name', vb);
   ip('link', 'set', va, 'netns', a.ns);
   ip('link', 'set', vb, 'netns', b.ns);
-  for (const [h, v] of [[a, va], [b, vb]] as const) {
+  for (const [h, v] of [
+    [a, va],
+    [b, vb],
+  ] as const) {
     ip('-n', h.ns, 'addr', 'add', `${h.address}/24`, 'dev', v);
     ip('-n', h.ns, 'link', 'set', v, 'up');
     ip('-n', h.ns, 'link', 'set', 'lo', 'up');

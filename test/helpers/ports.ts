@@ -13,10 +13,16 @@ const TCP_PORT = /(tcp:\/\/[^\s:"'/]+:)(\d+)/g;
  * wherever a port appears (a publisher and its subscribers still meet). Returns old → new.
  */
 export async function freeTheirPorts(dir: string): Promise<Map<number, number>> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(dir, f));
   const ports = new Map<number, number>();
   for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(TCP_PORT)) ports.set(Number(m[2]), 0);
   for (const p of ports.keys()) ports.set(p, await freePort());
-  for (const f of files) writeFileSync(f, readFileSync(f, 'utf8').replace(TCP_PORT, (_, head: string, port: string) => `${head}${ports.get(Number(port))}`));
+  for (const f of files)
+    writeFileSync(
+      f,
+      readFileSync(f, 'utf8').replace(TCP_PORT, (_, head: string, port: string) => `${head}${ports.get(Number(port))}`),
+    );
   return ports;
 }

@@ -47,7 +47,8 @@ export interface TinyNode {
 function withDefaults(type: string, params: Record<string, unknown> = {}): PlanNode['params'] {
   const decl = getNodeType(type);
   const out: Record<string, unknown> = {};
-  if (decl) for (const [k, p] of Object.entries(decl.params)) if ('default' in p && p.default !== undefined) out[k] = p.default;
+  if (decl)
+    for (const [k, p] of Object.entries(decl.params)) if ('default' in p && p.default !== undefined) out[k] = p.default;
   return { ...out, ...params } as PlanNode['params'];
 }
 
@@ -89,7 +90,13 @@ export function makePlan(nodes: TinyNode[], links: string[], sockets: PlanSocket
 }
 
 /** A socket as the compiler lists it. */
-export function sock(node: string, type: PlanSocket['type'], side: PlanSocket['side'], endpoint: string, extra: Partial<PlanSocket> = {}): PlanSocket {
+export function sock(
+  node: string,
+  type: PlanSocket['type'],
+  side: PlanSocket['side'],
+  endpoint: string,
+  extra: Partial<PlanSocket> = {},
+): PlanSocket {
   // A socket with a link is one the link gave its node; without, the node's own (as the compiler has it).
   return { node, type, side, endpoint, hwm: 4, route: { role: extra.link === undefined ? 'own' : 'link' }, ...extra };
 }
@@ -199,7 +206,10 @@ export function captures(): { factory: StageFactory; of(id: string): Capture } {
 }
 
 /** Runs a plan with the test stages available as types `TestSource` and `Capture`. */
-export function runPlan(plan: Plan, extra: Partial<RunOptions> & { capture?: ReturnType<typeof captures> } = {}): RunHandle {
+export function runPlan(
+  plan: Plan,
+  extra: Partial<RunOptions> & { capture?: ReturnType<typeof captures> } = {},
+): RunHandle {
   const cap = extra.capture ?? captures();
   return runGraph(plan, {
     graphText: '',

@@ -54,7 +54,10 @@ interface Summary {
   type: 'summary';
   exitCode: number;
   lost: number;
-  stats: { nodes: Record<string, { framesIn: number; framesOut: number; dropped: number; framesStored?: number }>; links: Record<string, { dropped: number }> };
+  stats: {
+    nodes: Record<string, { framesIn: number; framesOut: number; dropped: number; framesStored?: number }>;
+    links: Record<string, { dropped: number }>;
+  };
 }
 
 function summaryOf(run: Run): Summary {
@@ -113,7 +116,10 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
     const { files, frames } = graphFacts(name);
     const s = summaryOf(await runOk(name, '--json'));
     // PUB/SUB may drop at the high-water mark: what each subscriber misses is what its link counted.
-    for (const [sink, upstream] of [['spectra', 'publish.out -> fft.in'], ['raw', 'publish.out -> raw.in']] as const) {
+    for (const [sink, upstream] of [
+      ['spectra', 'publish.out -> fft.in'],
+      ['raw', 'publish.out -> raw.in'],
+    ] as const) {
       const seq = seqOf(files[sink]);
       expect(s.stats.nodes[sink].framesStored).toBe(seq.length);
       expect(increasing(seq)).toBe(true);
@@ -135,7 +141,10 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
   async 'two-hosts.yaml'(name) {
     const { files, frames } = graphFacts(name);
     // Each half in its own process, as on two machines; either may start first.
-    const [analysis, camera] = await Promise.all([patchbay('run', `graphs/${name}`, '--host', 'analysis-pc', '--json'), patchbay('run', `graphs/${name}`, '--host', 'camera-pc', '--json')]);
+    const [analysis, camera] = await Promise.all([
+      patchbay('run', `graphs/${name}`, '--host', 'analysis-pc', '--json'),
+      patchbay('run', `graphs/${name}`, '--host', 'camera-pc', '--json'),
+    ]);
     for (const r of [analysis, camera]) expect(r.code, r.stderr).toBe(0);
     expect(summaryOf(camera).stats.nodes.camera.framesOut).toBe(frames);
     expect(summaryOf(analysis).stats.nodes.recorder.framesIn).toBe(frames);
@@ -150,7 +159,9 @@ async function runOk(name: string, ...flags: string[]): Promise<Run> {
 }
 
 describe.skipIf(noH5py)('example graphs run headless to completion', () => {
-  const names = readdirSync(path.join(repo, 'graphs')).filter((f) => f.endsWith('.yaml')).sort();
+  const names = readdirSync(path.join(repo, 'graphs'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
   it('runs the copies on ports of their own, none of them one the examples use', () => {
     expect(ports.size).toBeGreaterThanOrEqual(4);
@@ -167,18 +178,27 @@ describe.skipIf(noH5py)('example graphs run headless to completion', () => {
   });
 
   for (const name of names) {
-    it(name, async () => {
-      await expectations[name]?.(name);
-    }, 120_000);
+    it(
+      name,
+      async () => {
+        await expectations[name]?.(name);
+      },
+      120_000,
+    );
   }
 
   // In this file, not its own: its run would race the runs above for the copies' ports.
   it('every npx patchbay command in the README runs and exits 0', async () => {
     const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
-    const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n')).filter((l) => l.startsWith('npx patchbay '));
+    const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1].split('\n'))
+      .filter((l) => l.startsWith('npx patchbay '));
     expect(lines.length).toBeGreaterThanOrEqual(5);
     for (const line of lines) {
-      const args = line.replace(/\s+#.*$/, '').split(/\s+/).slice(2);
+      const args = line
+        .replace(/\s+#.*$/, '')
+        .split(/\s+/)
+        .slice(2);
       const expanded = args.flatMap((a) => (a === 'graphs/*.yaml' ? names.map((n) => `graphs/${n}`) : [a]));
       const r = await patchbay(...expanded);
       expect(r.code, `${line}\n${r.stderr}`).toBe(0);

@@ -27,7 +27,6 @@ afterEach(() => {
   killRuns();
 });
 
-
 /** A temp dir holding copies of `files` (relative to graphs/) with free ports, `edit` applied to each text. */
 async function copies(files: string[], edit: (text: string) => string = (t) => t): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-export-'));
@@ -72,7 +71,11 @@ describe.skipIf(noPython)('exported scripts run', () => {
   it('the whole pubsub-fft-hdf5 graph as three scripts: the recordings hold every frame of the pattern and its numpy spectrum', async () => {
     const dir = await copies(['pubsub-fft-hdf5.yaml'], (t) => t.replace('frames: 200', 'frames: 30'));
     const files = await exported(dir, 'pubsub-fft-hdf5.yaml');
-    expect(files.map((f) => f.replace(/^.*\//, '')).sort()).toEqual(['pubsub-fft-hdf5-camera.py', 'pubsub-fft-hdf5-fft.py', 'pubsub-fft-hdf5-raw.py']);
+    expect(files.map((f) => f.replace(/^.*\//, '')).sort()).toEqual([
+      'pubsub-fft-hdf5-camera.py',
+      'pubsub-fft-hdf5-fft.py',
+      'pubsub-fft-hdf5-raw.py',
+    ]);
     // Any order: the publisher waits for both subscriptions before its first frame.
     const scripts = files.map((f) => python(f, dir));
     await Promise.all(scripts.map((s) => s.line((l) => l === 'ready')));
@@ -80,7 +83,13 @@ describe.skipIf(noPython)('exported scripts run', () => {
       const r = await s.exit;
       expect(r.code, r.stderr).toBe(0);
     }
-    const check = await start(PYTHON, [CHECK, join(dir, 'out/pubsub-raw.h5'), join(dir, 'out/pubsub-spectra.h5'), '256', '256']).exit;
+    const check = await start(PYTHON, [
+      CHECK,
+      join(dir, 'out/pubsub-raw.h5'),
+      join(dir, 'out/pubsub-spectra.h5'),
+      '256',
+      '256',
+    ]).exit;
     expect(check.code, check.stderr).toBe(0);
     const seq = [...Array(30).keys()];
     expect(JSON.parse(check.stdout)).toEqual({
@@ -89,11 +98,17 @@ describe.skipIf(noPython)('exported scripts run', () => {
     });
   });
 
-  it('two-hosts: the camera PC\'s half as Python, the analysis PC\'s in patchbay: every frame arrives, exit 0', async () => {
+  it("two-hosts: the camera PC's half as Python, the analysis PC's in patchbay: every frame arrives, exit 0", async () => {
     const dir = await copies(['two-hosts.yaml'], (t) => t.replace('frames: 200', 'frames: 40'));
     const files = await exported(dir, 'two-hosts.yaml', '--host', 'camera-pc');
     expect(files.map((f) => f.replace(/^.*\//, ''))).toEqual(['two-hosts-camera.py']);
-    const analysis = runCli(dir, readFileSync(join(dir, 'two-hosts.yaml'), 'utf8'), 'two-hosts.yaml', '--host', 'analysis-pc');
+    const analysis = runCli(
+      dir,
+      readFileSync(join(dir, 'two-hosts.yaml'), 'utf8'),
+      'two-hosts.yaml',
+      '--host',
+      'analysis-pc',
+    );
     const camera = python(files[0], dir);
     const py = await camera.exit;
     expect(py.code, py.stderr).toBe(0);
@@ -105,8 +120,10 @@ describe.skipIf(noPython)('exported scripts run', () => {
     expect(summary?.stats.nodes.recorder.framesStored).toBe(40);
   });
 
-  it('the course\'s ventilator graph (pickles, a handshake) as Python: it asks patchbay\'s sink first, course workers carry its frames, the sink records them all', async () => {
-    const dir = await copies(['course/ventilator.yaml', 'course/sink.yaml'], (t) => t.replace('frames: 100', 'frames: 20'));
+  it("the course's ventilator graph (pickles, a handshake) as Python: it asks patchbay's sink first, course workers carry its frames, the sink records them all", async () => {
+    const dir = await copies(['course/ventilator.yaml', 'course/sink.yaml'], (t) =>
+      t.replace('frames: 100', 'frames: 20'),
+    );
     const [script] = await exported(dir, 'ventilator.yaml');
     const text = readFileSync(script, 'utf8');
     expect(text).toContain('send_pyobj');
@@ -155,7 +172,9 @@ describe('export refuses', () => {
 
   it('a graph with a type that has no Python: one error naming every such node, nothing written', async () => {
     const dir = tmp();
-    const file = graph(dir, `patchbay: 1
+    const file = graph(
+      dir,
+      `patchbay: 1
 nodes:
   camera: {type: Camera, params: {frames: 3}}
   copy: {type: Copy}
@@ -169,7 +188,8 @@ links:
   - copy.out -> sharp2.in
   - sharp1.out -> a.in
   - sharp2.out -> b.in
-`);
+`,
+    );
     const r = await cli('export', '--python', file, join(dir, 'py'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/NO_PYTHON_TEMPLATE/);
@@ -201,7 +221,9 @@ links:
     const r = await cli('export', '--python', two, join(dir, 'py'), '--host', 'nowhere');
     expect(r.code).toBe(2);
     expect(r.err).toContain("no node runs on host nowhere; the graph's hosts: camera-pc, analysis-pc");
-    const inproc = graph(dir, `patchbay: 1
+    const inproc = graph(
+      dir,
+      `patchbay: 1
 nodes:
   camera: {type: Camera, params: {frames: 3}}
   publish: {type: Publish}
@@ -209,7 +231,8 @@ nodes:
 links:
   - camera.out -> publish.in
   - publish.out -> raw.in
-`);
+`,
+    );
     const i = await cli('export', '--python', inproc, join(dir, 'py'));
     expect(i.code).toBe(1);
     expect(i.err).toMatch(/INPROC_ENDPOINT/);

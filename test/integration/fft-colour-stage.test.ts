@@ -19,19 +19,32 @@ const file = tempFiles('fft-colour-stage-');
 
 function frame(seq: number, dtype: InputDType, shape: number[]): Frame {
   const x = randomFrame(dtype, shape, 100 + seq);
-  return { kind: 'frame', seq, t: 1_732_380_000_123_456_789n + BigInt(seq), dtype, shape, meta: { exposureUs: 100 + seq }, data: new Uint8Array(x.buffer) };
+  return {
+    kind: 'frame',
+    seq,
+    t: 1_732_380_000_123_456_789n + BigInt(seq),
+    dtype,
+    shape,
+    meta: { exposureUs: 100 + seq },
+    data: new Uint8Array(x.buffer),
+  };
 }
 
 /** A source that sends the given frames, as a Camera or an HDF5Source would. */
-const sourceOf = (frames: Frame[]): StageFactory => (io) => ({
-  async run() {
-    for (const f of frames) await io.emit('out', f);
-    return frames.length;
-  },
-});
+const sourceOf =
+  (frames: Frame[]): StageFactory =>
+  (io) => ({
+    async run() {
+      for (const f of frames) await io.emit('out', f);
+      return frames.length;
+    },
+  });
 
 /** Runs frames → FFT (params) → capture; returns the spectra and the run's summary. */
-async function throughFft(frames: Frame[], params: { threads: number; output: OutputMode; precision: Precision; shift: boolean }) {
+async function throughFft(
+  frames: Frame[],
+  params: { threads: number; output: OutputMode; precision: Precision; shift: boolean },
+) {
   const cap = captures();
   const plan = makePlan(
     [
@@ -49,13 +62,20 @@ async function throughFft(frames: Frame[], params: { threads: number; output: Ou
 function expectNumpy(frames: Frame[], out: Frame[], output: OutputMode, precision: Precision, shift: boolean): void {
   const tag = `${output}-${precision}-${shift}`;
   const answer = numpyAnswers(
-    frames.map((f, i) => ({ input: file(`${tag}-${i}.raw`), dtype: f.dtype as InputDType, shape: f.shape, data: f.data })),
+    frames.map((f, i) => ({
+      input: file(`${tag}-${i}.raw`),
+      dtype: f.dtype as InputDType,
+      shape: f.shape,
+      data: f.data,
+    })),
     [output],
     [shift],
   );
   const complex = output === 'complex' || output === 'half';
   const bound = precision === 'exact' ? EXACT_BOUND : FAST_BOUND[output];
-  out.forEach((f, i) => expect(relError(typedView(f), answer(i, output, shift), complex), `${tag} frame ${i}`).toBeLessThan(bound));
+  out.forEach((f, i) =>
+    expect(relError(typedView(f), answer(i, output, shift), complex), `${tag} frame ${i}`).toBeLessThan(bound),
+  );
 }
 
 describe.skipIf(skip)('FFT node on (480, 640, 3) uint8 frames, in a graph', () => {
@@ -68,21 +88,36 @@ describe.skipIf(skip)('FFT node on (480, 640, 3) uint8 frames, in a graph', () =
     { output: 'power', precision: 'exact', shift: true },
   ];
 
-  it.each(settings)('$output, $precision, shift $shift: 2 workers, spectra equal numpy, in order', async ({ output, precision, shift }) => {
-    const frames = [0, 1, 2].map((i) => frame(i, 'uint8', [480, 640, 3]));
-    const { summary, out } = await throughFft(frames, { threads: 2, output, precision, shift });
-    expect(summary.exitCode).toBe(0);
-    expect(summary.stats.nodes.fft.errors).toBe(0);
-    const width = output === 'half' ? 321 : 640;
-    const complex = output === 'complex' || output === 'half';
-    expect(out.map((f) => [f.seq, f.t, f.meta, f.shape, f.dtype])).toEqual(
-      frames.map((f) => [f.seq, f.t, f.meta, [480, width, 3], complex ? (precision === 'exact' ? 'complex128' : 'complex64') : precision === 'exact' ? 'float64' : 'float32']),
-    );
-    expectNumpy(frames, out, output, precision, shift);
-    // Copied: each frame into the slab and into the module's memory, each spectrum out of it (as for (H, W)).
-    const copied = frames.reduce((a, f, i) => a + 2 * f.data.byteLength + out[i].data.byteLength, 0);
-    expect(summary.stats.nodes.fft.bytesCopied).toBe(copied);
-  });
+  it.each(settings)(
+    '$output, $precision, shift $shift: 2 workers, spectra equal numpy, in order',
+    async ({ output, precision, shift }) => {
+      const frames = [0, 1, 2].map((i) => frame(i, 'uint8', [480, 640, 3]));
+      const { summary, out } = await throughFft(frames, { threads: 2, output, precision, shift });
+      expect(summary.exitCode).toBe(0);
+      expect(summary.stats.nodes.fft.errors).toBe(0);
+      const width = output === 'half' ? 321 : 640;
+      const complex = output === 'complex' || output === 'half';
+      expect(out.map((f) => [f.seq, f.t, f.meta, f.shape, f.dtype])).toEqual(
+        frames.map((f) => [
+          f.seq,
+          f.t,
+          f.meta,
+          [480, width, 3],
+          complex
+            ? precision === 'exact'
+              ? 'complex128'
+              : 'complex64'
+            : precision === 'exact'
+              ? 'float64'
+              : 'float32',
+        ]),
+      );
+      expectNumpy(frames, out, output, precision, shift);
+      // Copied: each frame into the slab and into the module's memory, each spectrum out of it (as for (H, W)).
+      const copied = frames.reduce((a, f, i) => a + 2 * f.data.byteLength + out[i].data.byteLength, 0);
+      expect(summary.stats.nodes.fft.bytesCopied).toBe(copied);
+    },
+  );
 
   it('colour and grey frames in one stream, and a size the JavaScript path takes', async () => {
     const frames = [
@@ -92,17 +127,36 @@ describe.skipIf(skip)('FFT node on (480, 640, 3) uint8 frames, in a graph', () =
       frame(3, 'float32', [97, 131, 3]),
       frame(4, 'uint16', [480, 640, 1]),
     ];
-    const { summary, out } = await throughFft(frames, { threads: 2, output: 'log-magnitude', precision: 'exact', shift: true });
+    const { summary, out } = await throughFft(frames, {
+      threads: 2,
+      output: 'log-magnitude',
+      precision: 'exact',
+      shift: true,
+    });
     expect(summary.exitCode).toBe(0);
-    expect(out.map((f) => f.shape)).toEqual([[480, 640, 3], [480, 640], [480, 640, 3], [97, 131, 3], [480, 640, 1]]);
+    expect(out.map((f) => f.shape)).toEqual([
+      [480, 640, 3],
+      [480, 640],
+      [480, 640, 3],
+      [97, 131, 3],
+      [480, 640, 1],
+    ]);
     expectNumpy(frames, out, 'log-magnitude', 'exact', true);
   });
 
   it('counts and skips a 4-D frame and a colour frame without channels, and goes on', async () => {
     const good = frame(0, 'uint8', [48, 64, 3]);
-    const frames = [good, { ...good, seq: 1, shape: [48, 64, 3, 1] }, { ...good, seq: 2, shape: [48, 64, 0], data: new Uint8Array(0) }, { ...good, seq: 3 }];
+    const frames = [
+      good,
+      { ...good, seq: 1, shape: [48, 64, 3, 1] },
+      { ...good, seq: 2, shape: [48, 64, 0], data: new Uint8Array(0) },
+      { ...good, seq: 3 },
+    ];
     const { summary, out } = await throughFft(frames, { threads: 1, output: 'half', precision: 'fast', shift: false });
-    expect(out.map((f) => [f.seq, f.shape])).toEqual([[0, [48, 33, 3]], [3, [48, 33, 3]]]);
+    expect(out.map((f) => [f.seq, f.shape])).toEqual([
+      [0, [48, 33, 3]],
+      [3, [48, 33, 3]],
+    ]);
     expect(summary.stats.nodes.fft.errors).toBe(2);
   });
 });

@@ -30,11 +30,15 @@ interface Report {
 
 describe('FFT stage memory over a long stream', () => {
   it(`${FRAMES} frames of 512x512: spectra are freed as downstream lets them go`, () => {
-    const r = spawnSync(process.execPath, ['--expose-gc', 'bin/run-ts.js', 'test/fixtures/fft/memory.ts', String(FRAMES), '512', '2'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--expose-gc', 'bin/run-ts.js', 'test/fixtures/fft/memory.ts', String(FRAMES), '512', '2'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Report;
     expect(report.emitted).toBe(FRAMES);

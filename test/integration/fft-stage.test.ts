@@ -87,14 +87,28 @@ async function harness(params: Record<string, unknown>, slowSink = false): Promi
 
 function frame(seq: number, dtype: DType, h: number, w: number): Frame {
   const n = h * w;
-  const ctor = { uint8: Uint8Array, uint16: Uint16Array, float32: Float32Array, float64: Float64Array }[dtype as 'uint8'];
+  const ctor = { uint8: Uint8Array, uint16: Uint16Array, float32: Float32Array, float64: Float64Array }[
+    dtype as 'uint8'
+  ];
   const x = new ctor(n);
   for (let i = 0; i < n; i++) {
-    const r = Math.floor(i / w), c = i % w;
-    const v = 0.5 + 0.3 * Math.sin((2 * Math.PI * (seq + 2) * c) / w) * Math.cos((2 * Math.PI * 3 * r) / h) + 0.1 * Math.sin(i * 0.7 + seq);
+    const r = Math.floor(i / w),
+      c = i % w;
+    const v =
+      0.5 +
+      0.3 * Math.sin((2 * Math.PI * (seq + 2) * c) / w) * Math.cos((2 * Math.PI * 3 * r) / h) +
+      0.1 * Math.sin(i * 0.7 + seq);
     x[i] = dtype === 'uint8' ? Math.round(v * 255) : dtype === 'uint16' ? Math.round(v * 4000) : v;
   }
-  return { kind: 'frame', seq, t: 1_732_380_000_123_456_789n + BigInt(seq), dtype, shape: [h, w], meta: { exposureUs: 100 + seq }, data: new Uint8Array(x.buffer) };
+  return {
+    kind: 'frame',
+    seq,
+    t: 1_732_380_000_123_456_789n + BigInt(seq),
+    dtype,
+    shape: [h, w],
+    meta: { exposureUs: 100 + seq },
+    data: new Uint8Array(x.buffer),
+  };
 }
 
 /** numpy's answer for each frame, in the stage's output mode. */
@@ -114,7 +128,8 @@ function numpyAnswers(frames: Frame[], output: string, shift: boolean): Float64A
 
 function relError(ours: ArrayLike<number>, ref: Float64Array): number {
   expect(ours.length).toBe(ref.length);
-  let err = 0, top = 0;
+  let err = 0,
+    top = 0;
   for (let i = 0; i < ref.length; i++) {
     const d = Math.abs(ours[i] - ref[i]);
     if (!(d <= err)) err = d;
@@ -125,7 +140,10 @@ function relError(ours: ArrayLike<number>, ref: Float64Array): number {
 
 describe.skipIf(skip)('FFT stage with a Piscina pool', () => {
   it('2 workers: spectra equal numpy, in input order, with seq, t and meta, through a size change', async () => {
-    const { stage, out, io, warnings } = await harness({ threads: 2, output: 'complex', shift: true, precision: 'exact' }, true);
+    const { stage, out, io, warnings } = await harness(
+      { threads: 2, output: 'complex', shift: true, precision: 'exact' },
+      true,
+    );
     const frames: Frame[] = [];
     for (let i = 0; i < 8; i++) frames.push(frame(i, 'uint8', 480, 640));
     // The size changes mid-stream, and back.
@@ -146,7 +164,11 @@ describe.skipIf(skip)('FFT stage with a Piscina pool', () => {
     out.forEach((f, i) => expect(relError(typedView(f), ref[i]), `frame ${i}`).toBeLessThan(1e-9));
     // Each frame is copied into the slab; the WebAssembly path also copies it into and the
     // spectrum out of its memory; spectra are never copied on the way out of the stage.
-    const copied = frames.reduce((a, f, i) => a + f.data.byteLength + (wasmSupports(f.shape[0], f.shape[1]) ? f.data.byteLength + out[i].data.byteLength : 0), 0);
+    const copied = frames.reduce(
+      (a, f, i) =>
+        a + f.data.byteLength + (wasmSupports(f.shape[0], f.shape[1]) ? f.data.byteLength + out[i].data.byteLength : 0),
+      0,
+    );
     expect(io.stats.bytesCopied).toBe(copied);
     expect(io.stats.busyNs).toBeGreaterThan(0);
     expect(io.stats.queueDepth).toBe(0);
@@ -157,7 +179,11 @@ describe.skipIf(skip)('FFT stage with a Piscina pool', () => {
     const frames = [0, 1, 2].map((i) => frame(i, 'uint16', 64, 64));
     for (const f of frames) await stage.receive!('in', f);
     await stage.end!();
-    expect(out.map((f) => [f.seq, f.dtype])).toEqual([[0, 'float32'], [1, 'float32'], [2, 'float32']]);
+    expect(out.map((f) => [f.seq, f.dtype])).toEqual([
+      [0, 'float32'],
+      [1, 'float32'],
+      [2, 'float32'],
+    ]);
     const ref = numpyAnswers(frames, 'magnitude', false);
     out.forEach((f, i) => expect(relError(typedView(f), ref[i])).toBeLessThan(1e-5));
   });
@@ -174,8 +200,16 @@ describe.skipIf(skip)('FFT stage with a Piscina pool', () => {
     for (const f of bad) await stage.receive!('in', f);
     await stage.receive!('in', frame(4, 'uint8', 4, 4));
     await stage.end!();
-    expect(out.map((f) => [f.seq, f.dtype, f.shape])).toEqual([[0, 'complex128', [4, 3]], [4, 'complex128', [4, 3]]]);
-    expect(warnings.map((e) => (e as FftError).code)).toEqual(['FFT_UNSUPPORTED_DTYPE', 'FFT_EMPTY_FRAME', 'FFT_BAD_SHAPE', 'FFT_SIZE_MISMATCH']);
+    expect(out.map((f) => [f.seq, f.dtype, f.shape])).toEqual([
+      [0, 'complex128', [4, 3]],
+      [4, 'complex128', [4, 3]],
+    ]);
+    expect(warnings.map((e) => (e as FftError).code)).toEqual([
+      'FFT_UNSUPPORTED_DTYPE',
+      'FFT_EMPTY_FRAME',
+      'FFT_BAD_SHAPE',
+      'FFT_SIZE_MISMATCH',
+    ]);
     expect(warnings.map((e) => (e as FftError).param)).toEqual(['dtype', 'shape', 'shape', 'data']);
     expect(io.stats.errors).toBe(4);
   });

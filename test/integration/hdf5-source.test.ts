@@ -47,10 +47,12 @@ with h5py.File('${src}', 'w') as f:
     const summary = await run(replay(src, out));
     expect(summary.failures).toEqual([]);
     expect(summary.stats.nodes.recorder.framesStored).toBe(12);
-    expect(py(`import h5py, numpy as np
+    expect(
+      py(`import h5py, numpy as np
 a = h5py.File('${src}', 'r')['frames'][:]
 g = h5py.File('${out}', 'r')['replayed']
-print(np.array_equal(a, g['frames'][:]), list(g['seq'][:]) == list(range(12)), g['frames'].dtype)`).trim()).toBe('True True uint16');
+print(np.array_equal(a, g['frames'][:]), list(g['seq'][:]) == list(range(12)), g['frames'].dtype)`).trim(),
+    ).toBe('True True uint16');
   });
 
   test('replays a patchbay recording: seq and timestamps kept; start and stop pick a range', async () => {
@@ -67,10 +69,12 @@ links:
     expect(first.exitCode).toBe(0);
     const summary = await run(replay(rec, out, ', start: 5, stop: 15'));
     expect(summary.failures).toEqual([]);
-    expect(py(`import h5py, numpy as np
+    expect(
+      py(`import h5py, numpy as np
 a = h5py.File('${rec}', 'r')['run1']
 b = h5py.File('${out}', 'r')['replayed']
-print(np.array_equal(a['frames'][5:15], b['frames'][:]), np.array_equal(a['seq'][5:15], b['seq'][:]), np.array_equal(a['timestamps'][5:15], b['timestamps'][:]))`).trim()).toBe('True True True');
+print(np.array_equal(a['frames'][5:15], b['frames'][:]), np.array_equal(a['seq'][5:15], b['seq'][:]), np.array_equal(a['timestamps'][5:15], b['timestamps'][:]))`).trim(),
+    ).toBe('True True True');
   });
 
   test("complex spectra (h5py's compound) replay as complex128 frames", async () => {
@@ -83,9 +87,11 @@ with h5py.File('${src}', 'w') as f:
     const summary = await run(replay(src, out));
     expect(summary.failures).toEqual([]);
     // The last group by name that has the dataset: patchbay names a run's group by its start, so the latest run.
-    expect(py(`import h5py, numpy as np
+    expect(
+      py(`import h5py, numpy as np
 a, b = h5py.File('${src}', 'r')['2026-01-02 09:00:00/frames'][:], h5py.File('${out}', 'r')['replayed/frames'][:]
-print(np.array_equal(a, b), b.dtype)`).trim()).toBe('True complex128');
+print(np.array_equal(a, b), b.dtype)`).trim(),
+    ).toBe('True complex128');
   });
 
   test('a dataset the file lacks is refused before any frame, listing the datasets it has', async () => {
@@ -96,7 +102,11 @@ with h5py.File('${src}', 'w') as f:
     f.create_dataset('images', data=np.zeros((2, 4, 4), np.uint8)); f.create_group('g').create_dataset('other', data=np.zeros(3))`);
     const summary = await run(replay(src, out));
     expect(summary.exitCode).toBe(1);
-    expect(summary.failures[0]).toMatchObject({ node: 'source', code: 'DATASET_NOT_FOUND', message: expect.stringContaining('the file has: /g/other, /images') });
+    expect(summary.failures[0]).toMatchObject({
+      node: 'source',
+      code: 'DATASET_NOT_FOUND',
+      message: expect.stringContaining('the file has: /g/other, /images'),
+    });
   });
 
   test('other refusals: no such file, a range outside the dataset, realtime without timestamps, an int64 dataset', async () => {
@@ -113,7 +123,10 @@ with h5py.File('${src}', 'w') as f:
     ];
     for (const [i, [file, params, code]] of cases.entries()) {
       const summary = await run(replay(file, `${out}.${i}`, params));
-      expect(summary.failures.map((f) => f.code), params).toEqual([code]);
+      expect(
+        summary.failures.map((f) => f.code),
+        params,
+      ).toEqual([code]);
       expect(summary.stats.nodes.recorder.framesIn).toBe(0);
     }
   });
@@ -135,9 +148,11 @@ with h5py.File('${src}', 'w') as f:
     });
     const summary = await handle.done;
     expect(summary.failures, JSON.stringify(summary.failures)).toEqual([]);
-    expect(py(`import h5py
+    expect(
+      py(`import h5py
 g = h5py.File('${out}', 'r')['replayed']
-print(list(g['seq'][:]), [int(x[0]) for x in g['frames'][:]])`).trim()).toBe('[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [0, 4, 8, 0, 4, 8, 0, 4, 8, 0]');
+print(list(g['seq'][:]), [int(x[0]) for x in g['frames'][:]])`).trim(),
+    ).toBe('[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [0, 4, 8, 0, 4, 8, 0, 4, 8, 0]');
   });
 
   test('exported as Python (patchbay export --python), the replay writes the same frames with h5py', async () => {
@@ -148,19 +163,24 @@ with h5py.File('${src}', 'w') as f:
     f.create_dataset('frames', data=np.arange(5 * 6 * 7, dtype=np.uint16).reshape(5, 6, 7))`);
     writeFileSync(join(dir, 'g.yaml'), replay(src, out));
     const bin = fileURLToPath(new URL('../../bin/patchbay.js', import.meta.url));
-    const exported = spawnSync(process.execPath, [bin, 'export', '--python', 'g.yaml', 'py'], { cwd: dir, encoding: 'utf8' });
+    const exported = spawnSync(process.execPath, [bin, 'export', '--python', 'g.yaml', 'py'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(exported.status, exported.stderr).toBe(0);
     const scripts = readdirSync(join(dir, 'py')).filter((f) => f.endsWith('.py'));
     expect(scripts).toHaveLength(1);
     const ran = spawnSync(PYTHON, [join(dir, 'py', scripts[0])], { cwd: dir, encoding: 'utf8' });
     expect(ran.status, ran.stderr).toBe(0);
-    expect(py(`import h5py, numpy as np
+    expect(
+      py(`import h5py, numpy as np
 a = h5py.File('${src}', 'r')['frames'][:]
 g = h5py.File('${out}', 'r')['replayed']
-print(np.array_equal(a, g['frames'][:]), list(g['seq'][:]))`).trim()).toBe('True [0, 1, 2, 3, 4]');
+print(np.array_equal(a, g['frames'][:]), list(g['seq'][:]))`).trim(),
+    ).toBe('True [0, 1, 2, 3, 4]');
   });
 
-  test('a link back to the file\'s root (h5py SoftLink) does not make the search for the dataset endless', async () => {
+  test("a link back to the file's root (h5py SoftLink) does not make the search for the dataset endless", async () => {
     const dir = tempDir();
     const [src, out] = [join(dir, 'loop.h5'), join(dir, 'out.h5')];
     py(`import h5py, numpy as np

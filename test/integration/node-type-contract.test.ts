@@ -40,12 +40,16 @@ describe('a node type defined outside nodes/', () => {
     const plan = compileGraph(graph!);
     expect(plan.startOrder).toEqual(['recorder', 'invert', 'camera']);
     const seen: Record<string, Frame[]> = { camera: [], invert: [] };
-    const run = runGraph(plan, { graphText: graphText(file), tap: (node, f) => seen[node]?.push({ ...f, data: f.data.slice() }) });
+    const run = runGraph(plan, {
+      graphText: graphText(file),
+      tap: (node, f) => seen[node]?.push({ ...f, data: f.data.slice() }),
+    });
     const summary = await run.done;
     expect(summary.failures).toEqual([]);
     expect(summary.exitCode).toBe(0);
     expect(seen.invert.map((f) => f.seq)).toEqual([0, 1, 2, 3, 4]);
-    for (const [i, f] of seen.invert.entries()) expect(Array.from(f.data)).toEqual(Array.from(seen.camera[i].data, (p) => 255 - p));
+    for (const [i, f] of seen.invert.entries())
+      expect(Array.from(f.data)).toEqual(Array.from(seen.camera[i].data, (p) => 255 - p));
     expect(summary.stats.nodes.recorder.framesStored).toBe(5);
   });
 });

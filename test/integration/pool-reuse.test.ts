@@ -37,7 +37,11 @@ test('six runs of Camera -> FFT (2 threads) in one process leave no zombie proce
 
 test('six runs of a Script leave no zombie either; a module changed between runs is loaded again', async () => {
   const module = join(mkdtempSync(join(tmpdir(), 'patchbay-pool-')), 'add.js');
-  const write = (n: number) => writeFileSync(module, `export default (frame) => ({ data: frame.data.map((x) => x + ${n}), shape: frame.shape, dtype: 'uint8' });\n`);
+  const write = (n: number) =>
+    writeFileSync(
+      module,
+      `export default (frame) => ({ data: frame.data.map((x) => x + ${n}), shape: frame.shape, dtype: 'uint8' });\n`,
+    );
   const run = async () => {
     const plan = makePlan(
       [

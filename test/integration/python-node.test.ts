@@ -17,7 +17,6 @@ import { runCli } from '../helpers/cli-run.ts';
 import { captures, makePlan, runPlan, type TinyNode } from '../helpers/run-harness.ts';
 import { noH5py, readH5, tempDir } from '../hdf5/harness.ts';
 
-
 const noPython = missing('Debian python3 with numpy and pyzmq', () => pythonHas('numpy', 'zmq'));
 const FIXTURES = fileURLToPath(new URL('../fixtures/python-node/', import.meta.url));
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -67,9 +66,17 @@ interface Ran {
 }
 
 /** Source → Python (params) → sink; the source's frames are copied as they leave it. */
-async function run(params: Record<string, unknown>, source: TinyNode = camera(20), sink: TinyNode = { id: 'out', type: 'Capture' }, during?: (r: Ran) => Promise<void>): Promise<Ran> {
+async function run(
+  params: Record<string, unknown>,
+  source: TinyNode = camera(20),
+  sink: TinyNode = { id: 'out', type: 'Capture' },
+  during?: (r: Ran) => Promise<void>,
+): Promise<Ran> {
   const capture = captures();
-  const plan = makePlan([source, { id: 'py', type: 'Python', params: { python: PYTHON, ...params } }, sink], [`${source.id}.out -> py.in`, `py.out -> ${sink.id}.in`]);
+  const plan = makePlan(
+    [source, { id: 'py', type: 'Python', params: { python: PYTHON, ...params } }, sink],
+    [`${source.id}.out -> py.in`, `py.out -> ${sink.id}.in`],
+  );
   const ran: Ran = { summary: undefined as never, inputs: [], outputs: capture.of('out').frames, pids: [], dirs: [] };
   let opened: () => void = () => undefined;
   const isOpen = new Promise<void>((r) => (opened = r));
@@ -128,7 +135,9 @@ function bin2x2(f: Frame): number[] {
   const [h, w] = f.shape;
   const px = typedView(f);
   const out: number[] = [];
-  for (let y = 0; y < h; y += 2) for (let x = 0; x < w; x += 2) out.push(2 * (px[y * w + x] + px[y * w + x + 1] + px[(y + 1) * w + x] + px[(y + 1) * w + x + 1]));
+  for (let y = 0; y < h; y += 2)
+    for (let x = 0; x < w; x += 2)
+      out.push(2 * (px[y * w + x] + px[y * w + x + 1] + px[(y + 1) * w + x] + px[(y + 1) * w + x + 1]));
   return out;
 }
 
@@ -166,9 +175,17 @@ describe.skipIf(noPython)('the Python node', () => {
   });
 
   test('a list result gives several frames of the input seq, in list order; None drops the frame; meta changes are carried', async () => {
-    const r = await run({ script: fixture('list_none.py'), workers: 2 }, { id: 'src', type: 'TestSource', params: { frames: 10, bytes: 8 } });
+    const r = await run(
+      { script: fixture('list_none.py'), workers: 2 },
+      { id: 'src', type: 'TestSource', params: { frames: 10, bytes: 8 } },
+    );
     expect(r.summary.failures).toEqual([]);
-    expect(r.outputs.map((f) => [f.seq, f.dtype])).toEqual([0, 2, 4, 6, 8].flatMap((s) => [[s, 'uint8'], [s, 'float32']]));
+    expect(r.outputs.map((f) => [f.seq, f.dtype])).toEqual(
+      [0, 2, 4, 6, 8].flatMap((s) => [
+        [s, 'uint8'],
+        [s, 'float32'],
+      ]),
+    );
     for (const f of r.outputs) expect(f.meta).toEqual({ half: f.seq / 2 });
     const first = r.outputs[1];
     expect(first.shape).toEqual([1]);
@@ -185,24 +202,35 @@ describe.skipIf(noPython)('the Python node', () => {
       expect(lines).toContain(`[py] frame ${s}`);
       expect(lines).toContain(`[py] err ${s}`);
     }
-    expect(lines.filter((l) => l.startsWith('[py] frame ')).map((l) => l.slice(5))).toEqual(['frame 0', 'frame 1', 'frame 2']);
+    expect(lines.filter((l) => l.startsWith('[py] frame ')).map((l) => l.slice(5))).toEqual([
+      'frame 0',
+      'frame 1',
+      'frame 2',
+    ]);
   });
 
-  test.skipIf(noH5py)('an exception on frame 50 fails the node with the traceback; the 50 frames before it are in the file', async () => {
-    const file = path.join(tempDir(), 'raised.h5');
-    const r = await run({ script: fixture('raise_at_50.py'), workers: 2 }, camera(200), { id: 'recorder', type: 'HDF5Sink', params: { file } });
-    expect(r.summary.exitCode).not.toBe(0);
-    expectFailure(r, 'PROCESS_RAISED');
-    const message = r.summary.failures[0].message;
-    expect(message).toContain('ValueError: frame 50 is bad');
-    expect(message).toContain('check(header)');
-    // The full traceback is on the run's stderr too.
-    expect(printed.join('')).toContain('[py] ValueError: frame 50 is bad');
-    const groups = Object.values(readH5(file).groups);
-    expect(groups).toHaveLength(1);
-    expect(groups[0].seq).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expectCleanedUp(r);
-  });
+  test.skipIf(noH5py)(
+    'an exception on frame 50 fails the node with the traceback; the 50 frames before it are in the file',
+    async () => {
+      const file = path.join(tempDir(), 'raised.h5');
+      const r = await run({ script: fixture('raise_at_50.py'), workers: 2 }, camera(200), {
+        id: 'recorder',
+        type: 'HDF5Sink',
+        params: { file },
+      });
+      expect(r.summary.exitCode).not.toBe(0);
+      expectFailure(r, 'PROCESS_RAISED');
+      const message = r.summary.failures[0].message;
+      expect(message).toContain('ValueError: frame 50 is bad');
+      expect(message).toContain('check(header)');
+      // The full traceback is on the run's stderr too.
+      expect(printed.join('')).toContain('[py] ValueError: frame 50 is bad');
+      const groups = Object.values(readH5(file).groups);
+      expect(groups).toHaveLength(1);
+      expect(groups[0].seq).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expectCleanedUp(r);
+    },
+  );
 
   test('a result of a dtype the wire format lacks fails the node with BAD_RESULT', async () => {
     const r = await run({ script: fixture('bad_dtype.py') }, camera(3));
@@ -214,7 +242,9 @@ describe.skipIf(noPython)('the Python node', () => {
 
   test('a worker killed with SIGKILL fails the node; close() leaves no process and no ipc file, and kills no other Python', async () => {
     // A bystander that looks like a worker (the same interpreter, harness.py on its command line).
-    const bystander = spawn(PYTHON, ['-c', 'import sys; sys.stdin.read()', 'harness.py'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const bystander = spawn(PYTHON, ['-c', 'import sys; sys.stdin.read()', 'harness.py'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     const bystanderExit = new Promise((res) => bystander.once('exit', res));
     const r = await run({ script: fixture('bin2x2.py'), workers: 2 }, camera(0, 64, 48), undefined, async (ran) => {
       const capture = ran.outputs;
@@ -237,7 +267,9 @@ describe.skipIf(noPython)('the Python node', () => {
 
   test('when patchbay itself is killed (SIGKILL), its interpreters exit too (their stdin closes) and remove the ipc directory', async () => {
     const runner = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
-    const child = spawn(process.execPath, [runner, fixture('run-until-killed.ts'), fixture('prints.py'), PYTHON], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [runner, fixture('run-until-killed.ts'), fixture('prints.py'), PYTHON], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise((res) => child.once('exit', res));
     const first = await new Promise<string>((res, rej) => {
       let text = '';
@@ -269,7 +301,10 @@ describe.skipIf(noPython)('the Python node', () => {
     chmodSync(noNumpy, 0o755);
     // An interpreter without pyzmq: a zmq module that is not there.
     mkdirSync(path.join(dir, 'shim'));
-    writeFileSync(path.join(dir, 'shim', 'zmq.py'), 'raise ModuleNotFoundError("No module named \'zmq\'", name="zmq")\n');
+    writeFileSync(
+      path.join(dir, 'shim', 'zmq.py'),
+      'raise ModuleNotFoundError("No module named \'zmq\'", name="zmq")\n',
+    );
     const noZmq = path.join(dir, 'python-without-zmq');
     writeFileSync(noZmq, `#!/bin/sh\nPYTHONPATH=${path.join(dir, 'shim')} exec ${PYTHON} "$@"\n`);
     chmodSync(noZmq, 0o755);
@@ -278,10 +313,30 @@ describe.skipIf(noPython)('the Python node', () => {
       ['no such script', { script: path.join(dir, 'absent.py') }, 'SCRIPT_MISSING', ['absent.py']],
       ['a syntax error', { script: fixture('syntax_error.py') }, 'SCRIPT_SYNTAX', ['syntax_error.py', 'line 1']],
       ['no process()', { script: fixture('no_process.py') }, 'SCRIPT_NO_PROCESS', ['no_process.py', 'proces']],
-      ['an interpreter without numpy', { script: fixture('bin2x2.py'), python: noNumpy }, 'PYTHON_MODULE_MISSING', [noNumpy, 'numpy', 'python3-numpy']],
-      ['an interpreter without pyzmq', { script: fixture('bin2x2.py'), python: noZmq }, 'PYTHON_MODULE_MISSING', [noZmq, 'zmq', 'python3-zmq']],
-      ['python: /bin/false', { script: fixture('bin2x2.py'), python: '/bin/false' }, 'PYTHON_NOT_STARTED', ['/bin/false', 'exited with code 1']],
-      ['an interpreter that does not exist', { script: fixture('bin2x2.py'), python: path.join(dir, 'no-python') }, 'PYTHON_NOT_STARTED', ['no-python', 'ENOENT']],
+      [
+        'an interpreter without numpy',
+        { script: fixture('bin2x2.py'), python: noNumpy },
+        'PYTHON_MODULE_MISSING',
+        [noNumpy, 'numpy', 'python3-numpy'],
+      ],
+      [
+        'an interpreter without pyzmq',
+        { script: fixture('bin2x2.py'), python: noZmq },
+        'PYTHON_MODULE_MISSING',
+        [noZmq, 'zmq', 'python3-zmq'],
+      ],
+      [
+        'python: /bin/false',
+        { script: fixture('bin2x2.py'), python: '/bin/false' },
+        'PYTHON_NOT_STARTED',
+        ['/bin/false', 'exited with code 1'],
+      ],
+      [
+        'an interpreter that does not exist',
+        { script: fixture('bin2x2.py'), python: path.join(dir, 'no-python') },
+        'PYTHON_NOT_STARTED',
+        ['no-python', 'ENOENT'],
+      ],
     ];
     test.each(cases)('%s', async (_name, params, code, words) => {
       const r = await run({ workers: 2, ...params });
@@ -298,7 +353,7 @@ describe.skipIf(noPython)('the Python node', () => {
 });
 
 describe.skipIf(noPython || noH5py)('the Python node from the command line', () => {
-  test('patchbay run: the script\'s prints prefixed by the node id; an exception on frame 50 exits 1 with the Python error, the 50 frames before it in the file', async () => {
+  test("patchbay run: the script's prints prefixed by the node id; an exception on frame 50 exits 1 with the Python error, the 50 frames before it in the file", async () => {
     const dir = tempDir();
     const script = fileURLToPath(new URL('../fixtures/python-node/raise_at_50.py', import.meta.url));
     const yaml = `patchbay: 1
@@ -313,7 +368,11 @@ links:
 `;
     const { code, summary, stderr } = await runCli(dir, yaml).exit;
     expect(code).toBe(1);
-    expect(summary?.failures[0]).toMatchObject({ node: 'step', code: 'PROCESS_RAISED', message: expect.stringContaining('ValueError: frame 50 is bad') });
+    expect(summary?.failures[0]).toMatchObject({
+      node: 'step',
+      code: 'PROCESS_RAISED',
+      message: expect.stringContaining('ValueError: frame 50 is bad'),
+    });
     expect(stderr).toContain('[step]');
     expect(summary?.stats.nodes.recorder.framesStored).toBe(50);
   });

@@ -82,7 +82,10 @@ test('SIGINT to `patchbay run --json`: clean exit 0, summary printed, every fram
   await feeder.stop();
   expect(stderr).toContain('SIGINT');
   expect(code).toBe(0);
-  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = lines.at(-1);
   expect(summary.type).toBe('summary');
   expect(summary.exitCode).toBe(0);
@@ -103,52 +106,74 @@ test('runCommand called directly: a graph with errors exits 1 with file:line:col
   const code = await runCommand([file], { stdout: sink(() => undefined), stderr: sink((s) => (err += s)) });
   expect(code).toBe(1);
   expect(err).toMatch(/bad\.yaml:3:\d+ .*UNKNOWN_TYPE/);
-  await expect(runCommand([], { stdout: sink(() => undefined), stderr: sink(() => undefined) })).rejects.toMatchObject({ code: 'USAGE' });
+  await expect(runCommand([], { stdout: sink(() => undefined), stderr: sink(() => undefined) })).rejects.toMatchObject({
+    code: 'USAGE',
+  });
 });
 
 function addonBuilt(): boolean {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./native/index.ts').then(m => process.exit(m.builtBackends().includes('emulator') ? 0 : 1), () => process.exit(1))"], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    stdio: 'ignore',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      "import('./native/index.ts').then(m => process.exit(m.builtBackends().includes('emulator') ? 0 : 1), () => process.exit(1))",
+    ],
+    {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: 'ignore',
+    },
+  );
   return r.status === 0;
 }
 const noCamera = missing('the camera addon (emulator) and h5py', () => addonBuilt() && pythonHas('h5py'));
 
-test.skipIf(noCamera)('SIGINT to an endless camera -> HDF5Sink run: exit 0, every frame the camera sent is in the file', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'patchbay-run-'));
-  const file = join(dir, 'rec.yaml');
-  const h5 = join(dir, 'frames.h5');
-  await writeFile(
-    file,
-    [
-      'patchbay: 1',
-      'name: endless',
-      'nodes:',
-      '  camera: {type: Camera, params: {backend: emulator, width: 128, height: 96, fps: 200, frames: 0}}',
-      `  recorder: {type: HDF5Sink, params: {file: "${h5}", group: run}}`,
-      'links:',
-      '  - camera.out -> recorder.in',
-      '',
-    ].join('\n'),
-  );
-  const child = start(process.execPath, [BIN, 'run', file, '--json']);
-  await child.line((l) => JSON.parse(l).nodes?.recorder?.framesIn >= 50);
-  child.kill('SIGINT');
-  const { code, stdout } = await child.exit;
-  expect(code).toBe(0);
-  const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
-  expect(summary.type).toBe('summary');
-  const sent = summary.stats.nodes.camera.framesOut;
-  expect(summary.stats.nodes.recorder.framesIn).toBe(sent);
-  const py = spawnSync(PYTHON, ['-c', 'import h5py,json,sys; g=h5py.File(sys.argv[1],"r")["run"]; print(json.dumps({"n": g["frames"].shape[0], "seq": g["seq"][:].tolist()}))', h5], { encoding: 'utf8' });
-  expect(py.status, py.stderr).toBe(0);
-  const got = JSON.parse(py.stdout);
-  expect(got.n).toBe(sent);
-  // Every frame the camera handed over, in order (a frame the camera itself had to drop would be a gap in seq, counted at the camera).
-  expect(got.seq).toHaveLength(sent);
-  for (let i = 1; i < got.seq.length; i++) expect(got.seq[i]).toBeGreaterThan(got.seq[i - 1]);
-});
+test.skipIf(noCamera)(
+  'SIGINT to an endless camera -> HDF5Sink run: exit 0, every frame the camera sent is in the file',
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'patchbay-run-'));
+    const file = join(dir, 'rec.yaml');
+    const h5 = join(dir, 'frames.h5');
+    await writeFile(
+      file,
+      [
+        'patchbay: 1',
+        'name: endless',
+        'nodes:',
+        '  camera: {type: Camera, params: {backend: emulator, width: 128, height: 96, fps: 200, frames: 0}}',
+        `  recorder: {type: HDF5Sink, params: {file: "${h5}", group: run}}`,
+        'links:',
+        '  - camera.out -> recorder.in',
+        '',
+      ].join('\n'),
+    );
+    const child = start(process.execPath, [BIN, 'run', file, '--json']);
+    await child.line((l) => JSON.parse(l).nodes?.recorder?.framesIn >= 50);
+    child.kill('SIGINT');
+    const { code, stdout } = await child.exit;
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(summary.type).toBe('summary');
+    const sent = summary.stats.nodes.camera.framesOut;
+    expect(summary.stats.nodes.recorder.framesIn).toBe(sent);
+    const py = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        'import h5py,json,sys; g=h5py.File(sys.argv[1],"r")["run"]; print(json.dumps({"n": g["frames"].shape[0], "seq": g["seq"][:].tolist()}))',
+        h5,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(py.status, py.stderr).toBe(0);
+    const got = JSON.parse(py.stdout);
+    expect(got.n).toBe(sent);
+    // Every frame the camera handed over, in order (a frame the camera itself had to drop would be a gap in seq, counted at the camera).
+    expect(got.seq).toHaveLength(sent);
+    for (let i = 1; i < got.seq.length; i++) expect(got.seq[i]).toBeGreaterThan(got.seq[i - 1]);
+  },
+);
 
 test('a run that cannot drain (a ventilator with no workers): the second SIGINT forces the end, exit code 1', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'patchbay-run-'));
@@ -157,7 +182,15 @@ test('a run that cannot drain (a ventilator with no workers): the second SIGINT 
   const pushEp = `tcp://127.0.0.1:${await freePort()}`;
   await writeFile(
     file,
-    ['patchbay: 1', 'nodes:', `  pull: {type: Pull, params: {endpoint: "${pullEp}"}}`, `  push: {type: Push, params: {endpoint: "${pushEp}"}}`, 'links:', '  - pull.out -> push.in', ''].join('\n'),
+    [
+      'patchbay: 1',
+      'nodes:',
+      `  pull: {type: Pull, params: {endpoint: "${pullEp}"}}`,
+      `  push: {type: Push, params: {endpoint: "${pushEp}"}}`,
+      'links:',
+      '  - pull.out -> push.in',
+      '',
+    ].join('\n'),
   );
   const child = start(process.execPath, [BIN, 'run', file, '--json']);
   const feeder = feed(pullEp);

@@ -77,7 +77,13 @@ describe('node failures', () => {
     );
     const summary = await runPlan(plan).done;
     expect(summary.exitCode).toBe(1);
-    expect(summary.failures).toEqual([expect.objectContaining({ node: 'push', code: 'NOT_THIS_HOST', message: expect.stringContaining('camera.invalid does not resolve') })]);
+    expect(summary.failures).toEqual([
+      expect.objectContaining({
+        node: 'push',
+        code: 'NOT_THIS_HOST',
+        message: expect.stringContaining('camera.invalid does not resolve'),
+      }),
+    ]);
   });
 
   test('an address this machine does not have: NOT_THIS_HOST, before anything opens', async () => {
@@ -91,6 +97,12 @@ describe('node failures', () => {
     );
     const summary = await runPlan(plan).done;
     expect(summary.exitCode).toBe(1);
-    expect(summary.failures).toEqual([expect.objectContaining({ node: 'push', code: 'NOT_THIS_HOST', message: expect.stringContaining('192.0.2.1 is not an address of this machine') })]);
+    expect(summary.failures).toEqual([
+      expect.objectContaining({
+        node: 'push',
+        code: 'NOT_THIS_HOST',
+        message: expect.stringContaining('192.0.2.1 is not an address of this machine'),
+      }),
+    ]);
   });
 });

@@ -18,7 +18,11 @@ test('Push -> Pull (frames: 10) -> sink, fed by an endless source: exactly 10 fr
     ],
     ['src.out -> push.in', 'push.out -> pull.in', 'pull.out -> sink.in'],
     // As the compiler lists them: the Pull's own socket, and the one its link from the Push gives it.
-    [sock('push', 'PUSH', 'bind', ep), sock('pull', 'PULL', 'bind', own), sock('pull', 'PULL', 'connect', ep, { link: 'push.out -> pull.in' })],
+    [
+      sock('push', 'PUSH', 'bind', ep),
+      sock('pull', 'PULL', 'bind', own),
+      sock('pull', 'PULL', 'connect', ep, { link: 'push.out -> pull.in' }),
+    ],
   );
   const summary = await runPlan(plan, { capture: cap }).done;
   expect(summary.failures).toEqual([]);
@@ -42,7 +46,13 @@ test('two Push nodes into one Pull (frames: 10) with a slow sink: still exactly 
       // Slow, so both of the Pull's sockets wait for room in its inbox at once.
       { id: 'sink', type: 'Capture', params: { delayMs: 20, delayEvery: 1 } },
     ],
-    ['src1.out -> push1.in', 'src2.out -> push2.in', 'push1.out -> pull.in', 'push2.out -> pull.in', 'pull.out -> sink.in'],
+    [
+      'src1.out -> push1.in',
+      'src2.out -> push2.in',
+      'push1.out -> pull.in',
+      'push2.out -> pull.in',
+      'pull.out -> sink.in',
+    ],
     [
       sock('push1', 'PUSH', 'bind', a),
       sock('push2', 'PUSH', 'bind', b),

@@ -29,7 +29,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
  * Runs the graph `text` through the real CLI with a Python peer started once the run is up;
  * both must exit 0. Returns the peer's last (JSON) line and the seqs h5py finds in `h5`.
  */
-async function runBeside(name: string, text: string, peer: string[], h5: string): Promise<{ peer: Record<string, unknown>; recorded: number[] }> {
+async function runBeside(
+  name: string,
+  text: string,
+  peer: string[],
+  h5: string,
+): Promise<{ peer: Record<string, unknown>; recorded: number[] }> {
   const file = path.join(work, `${name}.yaml`);
   writeFileSync(file, text);
   const run = start(process.execPath, [BIN, 'run', file, '--json']);
@@ -63,7 +68,11 @@ describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () =
     const plan = compileGraph(loadGraph(text).graph!);
     const pull = plan.sockets.find((s) => s.node === 'recorder' && s.type === 'PULL')!;
     expect(pull).toMatchObject({ side: 'connect', endpoint: ep, inproc: 'inproc://in-graph/ventilator' });
-    expect(plan.sockets.find((s) => s.node === 'ventilator')).toMatchObject({ side: 'bind', endpoint: ep, inproc: 'inproc://in-graph/ventilator' });
+    expect(plan.sockets.find((s) => s.node === 'ventilator')).toMatchObject({
+      side: 'bind',
+      endpoint: ep,
+      inproc: 'inproc://in-graph/ventilator',
+    });
 
     const { peer, recorded: inside } = await runBeside('mixed', text, [WORKER, ep], h5);
     const outside = peer.seqs as number[];
@@ -89,7 +98,11 @@ describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () =
       '',
     ].join('\n');
     const plan = compileGraph(loadGraph(text).graph!);
-    expect(plan.sockets.find((s) => s.node === 'recorder')).toMatchObject({ type: 'SUB', side: 'connect', inproc: 'inproc://in-graph/publisher' });
+    expect(plan.sockets.find((s) => s.node === 'recorder')).toMatchObject({
+      type: 'SUB',
+      side: 'connect',
+      inproc: 'inproc://in-graph/publisher',
+    });
 
     const { peer, recorded: inside } = await runBeside('pub', text, [SUBSCRIBER, ep, 'cam', '--quiet'], h5);
     const outside = peer as { seqs: number[]; sent: number };
@@ -104,7 +117,7 @@ describe.skipIf(skip)('in-graph peers over inproc, outside peers over tcp', () =
  * Between sockets of the graph that meet over inproc, frames go by reference: the message
  * carries "#<id>" and the receiver takes the Frame object itself (no payload through ZeroMQ).
  */
-describe('frames handed over by reference between the graph\'s own sockets', () => {
+describe("frames handed over by reference between the graph's own sockets", () => {
   const seqOf = (f: Frame) => new DataView(f.data.buffer, f.data.byteOffset).getUint32(0, true);
 
   test('PUB to a fast and a stalling subscriber: each gets its frames (content intact), drops equal what is missing', async () => {
@@ -170,7 +183,10 @@ describe('frames handed over by reference between the graph\'s own sockets', () 
     const got = cap.of('cap').frames;
     expect(got.every((f) => seqOf(f) === f.seq)).toBe(true);
     for (const bytes of [4096, 8192]) {
-      const seqs = got.filter((f) => f.data.byteLength === bytes).map((f) => f.seq).sort((x, y) => x - y);
+      const seqs = got
+        .filter((f) => f.data.byteLength === bytes)
+        .map((f) => f.seq)
+        .sort((x, y) => x - y);
       expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i));
     }
     expect(summary.stats.nodes.sink.errors).toBe(0);
@@ -178,7 +194,7 @@ describe('frames handed over by reference between the graph\'s own sockets', () 
 });
 
 describe('a bound Pull fed by the graph (over inproc) and by an outside producer (over tcp)', () => {
-  test('the outside producer\'s end of stream does not end the Pull: every in-graph frame arrives, nothing reported lost', async () => {
+  test("the outside producer's end of stream does not end the Pull: every in-graph frame arrives, nothing reported lost", async () => {
     const ep = await uniqAddress('tcp');
     const alias = 'inproc://in-graph/sink';
     const N = 60;
@@ -192,7 +208,10 @@ describe('a bound Pull fed by the graph (over inproc) and by an outside producer
         { id: 'cap', type: 'Capture' },
       ],
       ['a.out -> sink.in', 'sink.out -> cap.in'],
-      [sock('sink', 'PULL', 'bind', ep, { inproc: alias }), sock('a', 'PUSH', 'connect', ep, { link: 'a.out -> sink.in', inproc: alias })],
+      [
+        sock('sink', 'PULL', 'bind', ep, { inproc: alias }),
+        sock('a', 'PUSH', 'connect', ep, { link: 'a.out -> sink.in', inproc: alias }),
+      ],
     );
     const run = runPlan(plan, { capture: cap });
     await cap.of('cap').reached(5);
@@ -206,8 +225,12 @@ describe('a bound Pull fed by the graph (over inproc) and by an outside producer
       expect(summary.exitCode).toBe(0);
       expect(summary.lost).toBe(0);
       const got = cap.of('cap').frames;
-      expect(got.filter((f) => f.data.byteLength === 1024).map((f) => f.seq)).toEqual(Array.from({ length: N }, (_, i) => i));
-      expect(got.filter((f) => f.data.byteLength === 2048).map((f) => f.seq)).toEqual(Array.from({ length: M }, (_, i) => 1000 + i));
+      expect(got.filter((f) => f.data.byteLength === 1024).map((f) => f.seq)).toEqual(
+        Array.from({ length: N }, (_, i) => i),
+      );
+      expect(got.filter((f) => f.data.byteLength === 2048).map((f) => f.seq)).toEqual(
+        Array.from({ length: M }, (_, i) => 1000 + i),
+      );
     } finally {
       push.close();
     }
@@ -228,7 +251,10 @@ describe('a subscriber with a deep queue behind a Publish node, frames by refere
         { id: 'rec', type: 'Capture', params: { delayMs: 2 } },
       ],
       ['src.out -> pub.in', 'pub.out -> rec.in'],
-      [sock('pub', 'PUB', 'bind', ep, { hwm: 100, inproc: alias }), sock('rec', 'SUB', 'connect', ep, { link: 'pub.out -> rec.in', topics: ['cam'], hwm: 100, inproc: alias })],
+      [
+        sock('pub', 'PUB', 'bind', ep, { hwm: 100, inproc: alias }),
+        sock('rec', 'SUB', 'connect', ep, { link: 'pub.out -> rec.in', topics: ['cam'], hwm: 100, inproc: alias }),
+      ],
     );
     const summary = await runPlan(plan, { capture: cap }).done;
     expect(summary.failures).toEqual([]);

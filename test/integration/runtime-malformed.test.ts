@@ -53,5 +53,13 @@ test('1000 malformed messages to a Pull node are counted and dropped; good frame
   // Shown once per kind, not 1000 times.
   expect(warnings.every((w) => w.node === 'pull')).toBe(true);
   expect(new Set(warnings.map((w) => w.code)).size).toBe(warnings.length);
-  expect(warnings.map((w) => w.code).sort()).toEqual(['BAD_DTYPE', 'BAD_HEADER', 'BAD_JSON', 'BAD_SHAPE', 'SIZE_MISMATCH', 'TOO_FEW_PARTS', 'TOO_MANY_PARTS']);
+  expect(warnings.map((w) => w.code).sort()).toEqual([
+    'BAD_DTYPE',
+    'BAD_HEADER',
+    'BAD_JSON',
+    'BAD_SHAPE',
+    'SIZE_MISMATCH',
+    'TOO_FEW_PARTS',
+    'TOO_MANY_PARTS',
+  ]);
 });

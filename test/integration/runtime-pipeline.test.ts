@@ -43,7 +43,14 @@ describe.skipIf(skip)('a compiled graph with the real FFT and HDF5Sink stages', 
     const N = 40;
     for (let seq = 0; seq < N; seq++) {
       const px = new Uint16Array(32 * 32).map((_, i) => (i * 7 + seq) % 1000);
-      const frame: Frame = { kind: 'frame', seq, t: 1_700_000_000_000_000_000n + BigInt(seq), dtype: 'uint16', shape: [32, 32], data: new Uint8Array(px.buffer) };
+      const frame: Frame = {
+        kind: 'frame',
+        seq,
+        t: 1_700_000_000_000_000_000n + BigInt(seq),
+        dtype: 'uint16',
+        shape: [32, 32],
+        data: new Uint8Array(px.buffer),
+      };
       await push.send(encode(frame));
     }
     await push.send(encode({ kind: 'eos', seq: N }));
@@ -53,7 +60,11 @@ describe.skipIf(skip)('a compiled graph with the real FFT and HDF5Sink stages', 
     expect(summary.stats.nodes.recorder.framesIn).toBe(N);
     const py = spawnSync(
       PYTHON,
-      ['-c', 'import h5py,json,sys; g=h5py.File(sys.argv[1],"r")["run"]; print(json.dumps({"shape": list(g["frames"].shape), "seq": g["seq"][:].tolist(), "dt": (g["timestamps"][:] - g["timestamps"][0]).tolist()}))', file],
+      [
+        '-c',
+        'import h5py,json,sys; g=h5py.File(sys.argv[1],"r")["run"]; print(json.dumps({"shape": list(g["frames"].shape), "seq": g["seq"][:].tolist(), "dt": (g["timestamps"][:] - g["timestamps"][0]).tolist()}))',
+        file,
+      ],
       { encoding: 'utf8' },
     );
     expect(py.status, py.stderr).toBe(0);

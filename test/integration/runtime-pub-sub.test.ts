@@ -32,7 +32,8 @@ describe.each<Transport>(['tcp', 'inproc'])('PUB to a fast and a slow subscriber
     expect(links['pub.out -> fast.in'].dropped).toBe(N - fast.length);
     expect(summary.stats.nodes.pub.dropped).toBe(2 * N - slow.length - fast.length);
     // Whatever arrived, arrived once and in order.
-    for (const got of [slow, fast]) expect(got.map((f) => f.seq)).toEqual([...new Set(got.map((f) => f.seq))].sort((a, b) => a - b));
+    for (const got of [slow, fast])
+      expect(got.map((f) => f.seq)).toEqual([...new Set(got.map((f) => f.seq))].sort((a, b) => a - b));
     expect(cap.of('slow').ended && cap.of('fast').ended).toBe(true);
   });
 });

@@ -32,6 +32,8 @@ describe.each<Transport>(['tcp', 'ipc', 'inproc'])('PUSH to two PULL workers ove
     expect(cap.of('fast').ended && cap.of('slow').ended).toBe(true);
     expect(cap.of('slow').frames.length).toBeGreaterThan(0);
     expect(summary.stats.nodes.push.framesOut).toBe(N);
-    expect(summary.stats.links['push.out -> fast.in'].frames + summary.stats.links['push.out -> slow.in'].frames).toBe(N);
+    expect(summary.stats.links['push.out -> fast.in'].frames + summary.stats.links['push.out -> slow.in'].frames).toBe(
+      N,
+    );
   });
 });

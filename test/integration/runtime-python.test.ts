@@ -107,7 +107,7 @@ describe.skipIf(skip)('Python peers (examples/python)', () => {
     expect(summary.stats.nodes.reply.framesOut).toBe(8);
   });
 
-  test('two pyzmq PULL workers share a Push node\'s frames: each frame to exactly one, both get end of stream', async () => {
+  test("two pyzmq PULL workers share a Push node's frames: each frame to exactly one, both get end of stream", async () => {
     const ep = await uniqAddress('tcp');
     const N = 300;
     const plan = makePlan(
@@ -125,7 +125,9 @@ describe.skipIf(skip)('Python peers (examples/python)', () => {
     await Promise.all([a.ready, b.ready]);
     const run = runPlan(plan);
     const summary = await run.done;
-    const [ra, rb] = await Promise.all([a.out, b.out]).then((outs) => outs.map((o) => JSON.parse(o.trim().split('\n').at(-1)!)));
+    const [ra, rb] = await Promise.all([a.out, b.out]).then((outs) =>
+      outs.map((o) => JSON.parse(o.trim().split('\n').at(-1)!)),
+    );
     expect(summary.exitCode).toBe(0);
     const all = [...ra.seqs, ...rb.seqs].sort((x: number, y: number) => x - y);
     expect(all).toEqual([...Array(N).keys()]);
@@ -157,7 +159,7 @@ describe.skipIf(skip)('Python peers (examples/python)', () => {
     for (const f of frames) expect(typedView(f)[100]).toBe((100 + f.seq) % 65536);
   });
 
-  test('a Push node asks a pyzmq sink\'s ready socket (handshake), then every frame reaches the sink, and its end of stream ends it', async () => {
+  test("a Push node asks a pyzmq sink's ready socket (handshake), then every frame reaches the sink, and its end of stream ends it", async () => {
     const [data, ready] = [await uniqAddress('tcp'), await uniqAddress('tcp')];
     const N = 40;
     const py = python([script('sink.py'), data.replace('127.0.0.1', '*'), ready.replace('127.0.0.1', '*')]);
@@ -168,7 +170,10 @@ describe.skipIf(skip)('Python peers (examples/python)', () => {
         { id: 'push', type: 'Push', params: { endpoint: data, bind: false, handshake: ready } },
       ],
       ['src.out -> push.in'],
-      [sock('push', 'PUSH', 'connect', data), sock('push', 'REQ', 'connect', ready, { hwm: 1, route: { role: 'own', handshake: true } })],
+      [
+        sock('push', 'PUSH', 'connect', data),
+        sock('push', 'REQ', 'connect', ready, { hwm: 1, route: { role: 'own', handshake: true } }),
+      ],
     );
     const summary = await runPlan(plan).done;
     expect(summary.exitCode).toBe(0);
@@ -204,8 +209,19 @@ describe.skipIf(skip)('examples/python with the wrong interpreter', () => {
     // An interpreter whose zmq cannot be imported, as pyenv's or conda's python3 without pyzmq.
     const dir = mkdtempSync(join(tmpdir(), 'patchbay-nozmq-'));
     mkdirSync(join(dir, 'zmq'));
-    writeFileSync(join(dir, 'zmq', '__init__.py'), "raise ModuleNotFoundError(\"No module named 'zmq'\", name='zmq')\n");
-    for (const name of ['publisher.py', 'subscriber.py', 'pusher.py', 'worker.py', 'sink.py', 'server.py', 'requester.py']) {
+    writeFileSync(
+      join(dir, 'zmq', '__init__.py'),
+      "raise ModuleNotFoundError(\"No module named 'zmq'\", name='zmq')\n",
+    );
+    for (const name of [
+      'publisher.py',
+      'subscriber.py',
+      'pusher.py',
+      'worker.py',
+      'sink.py',
+      'server.py',
+      'requester.py',
+    ]) {
       const r = spawnSync(PYTHON, [script(name)], { env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8' });
       expect(r.status, name).toBe(1);
       expect(r.stderr, name).toContain('has no module zmq: this script needs pyzmq and numpy');

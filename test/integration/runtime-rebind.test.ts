@@ -33,7 +33,10 @@ test('an endpoint an open socket holds is still refused: SOCKET_ERROR naming it'
   const a = createSocket('PULL', 4);
   await attach(a, sock('a', 'PULL', 'bind', endpoint));
   const b = createSocket('PULL', 4);
-  await expect(attach(b, sock('b', 'PULL', 'bind', endpoint))).rejects.toMatchObject({ code: 'SOCKET_ERROR', message: expect.stringContaining(endpoint) });
+  await expect(attach(b, sock('b', 'PULL', 'bind', endpoint))).rejects.toMatchObject({
+    code: 'SOCKET_ERROR',
+    message: expect.stringContaining(endpoint),
+  });
   a.close();
   b.close();
 });

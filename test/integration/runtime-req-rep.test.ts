@@ -17,7 +17,8 @@ describe.each<Transport>(['tcp', 'inproc'])('Request asks a Reply node over %s',
   test('`frames` replies, each the latest frame, never the same frame twice', async () => {
     const ep = await uniqAddress(proto);
     const cap = captures();
-    const summary = await runPlan(reqRep(ep, { frames: 60, intervalMs: 2 }, { rate: 500, frames: 5 }), { capture: cap }).done;
+    const summary = await runPlan(reqRep(ep, { frames: 60, intervalMs: 2 }, { rate: 500, frames: 5 }), { capture: cap })
+      .done;
     expect(summary.failures).toEqual([]);
     expect(summary.exitCode).toBe(0);
     const seqs = cap.of('sink').frames.map((f) => f.seq);
@@ -29,7 +30,9 @@ describe.each<Transport>(['tcp', 'inproc'])('Request asks a Reply node over %s',
   test('the Reply answers end of stream once its input has ended; the Request then ends', async () => {
     const ep = await uniqAddress(proto);
     const cap = captures();
-    const summary = await runPlan(reqRep(ep, { frames: 10, intervalMs: 5 }, { rate: 1000, frames: 0 }), { capture: cap }).done;
+    const summary = await runPlan(reqRep(ep, { frames: 10, intervalMs: 5 }, { rate: 1000, frames: 0 }), {
+      capture: cap,
+    }).done;
     expect(summary.exitCode).toBe(0);
     const seqs = cap.of('sink').frames.map((f) => f.seq);
     expect(seqs.length).toBeGreaterThan(0);

@@ -53,10 +53,12 @@ const endpoint = (proto: Transport) => (proto === 'inproc' ? Promise.resolve('')
 const TYPES = ['Publish', 'Push', 'Pull'] as const;
 const pairs = TYPES.flatMap((a) => TYPES.map((b) => [a, b] as const));
 
-describe.each<Transport>(['tcp', 'inproc'])('socket node pairs over %s: Camera -> A -> B -> sink ends by itself', (proto) => {
-  test.each(pairs)('%s -> %s', async (a, b) => {
-    const [epA, epB] = [await endpoint(proto), await endpoint(proto)];
-    const plan = planOf(`patchbay: 1
+describe.each<Transport>(['tcp', 'inproc'])(
+  'socket node pairs over %s: Camera -> A -> B -> sink ends by itself',
+  (proto) => {
+    test.each(pairs)('%s -> %s', async (a, b) => {
+      const [epA, epB] = [await endpoint(proto), await endpoint(proto)];
+      const plan = planOf(`patchbay: 1
 name: pair
 nodes:
   camera: {type: Camera, params: {backend: emulator, width: 32, height: 16, fps: 0, frames: ${FRAMES}}}
@@ -68,33 +70,34 @@ links:
   - a.out -> b.in
   - b.out -> rec.in
 `);
-    const sent: number[] = [];
-    const cap = captures();
-    const run = runPlan(plan, { capture: cap, tap: (node, frame) => node === 'camera' && sent.push(frame.seq) });
-    const { summary, hung } = await endsByItself(run);
+      const sent: number[] = [];
+      const cap = captures();
+      const run = runPlan(plan, { capture: cap, tap: (node, frame) => node === 'camera' && sent.push(frame.seq) });
+      const { summary, hung } = await endsByItself(run);
 
-    expect(hung).toBe(false);
-    expect(summary.failures).toEqual([]);
-    expect(summary.exitCode).toBe(0);
-    expect(summary.lost).toBe(0);
-    expect(summary.stats.nodes.camera.framesOut).toBe(FRAMES);
-    expect(sent.length).toBe(FRAMES);
+      expect(hung).toBe(false);
+      expect(summary.failures).toEqual([]);
+      expect(summary.exitCode).toBe(0);
+      expect(summary.lost).toBe(0);
+      expect(summary.stats.nodes.camera.framesOut).toBe(FRAMES);
+      expect(sent.length).toBe(FRAMES);
 
-    const got = cap.of('rec').frames.map((f) => f.seq);
-    expect(cap.of('rec').ended).toBe(true);
-    expect(new Set(got).size).toBe(got.length);
-    const known = new Set(sent);
-    expect(got.every((s) => known.has(s))).toBe(true);
-    const dropped = Object.values(summary.stats.links).reduce((n, l) => n + l.dropped, 0);
-    expect(got.length + dropped).toBe(FRAMES);
-    if (a !== 'Publish' && b !== 'Publish') {
-      expect(dropped).toBe(0);
-      expect([...got].sort((x, y) => x - y)).toEqual([...sent].sort((x, y) => x - y));
-    }
-    // What B took is what reached the sink, plus what B's publisher dropped on the way.
-    expect(summary.stats.nodes.b.framesIn).toBe(got.length + summary.stats.links['b.out -> rec.in'].dropped);
-  });
-});
+      const got = cap.of('rec').frames.map((f) => f.seq);
+      expect(cap.of('rec').ended).toBe(true);
+      expect(new Set(got).size).toBe(got.length);
+      const known = new Set(sent);
+      expect(got.every((s) => known.has(s))).toBe(true);
+      const dropped = Object.values(summary.stats.links).reduce((n, l) => n + l.dropped, 0);
+      expect(got.length + dropped).toBe(FRAMES);
+      if (a !== 'Publish' && b !== 'Publish') {
+        expect(dropped).toBe(0);
+        expect([...got].sort((x, y) => x - y)).toEqual([...sent].sort((x, y) => x - y));
+      }
+      // What B took is what reached the sink, plus what B's publisher dropped on the way.
+      expect(summary.stats.nodes.b.framesIn).toBe(got.length + summary.stats.links['b.out -> rec.in'].dropped);
+    });
+  },
+);
 
 describe('a Pull fed in the graph keeps its bound endpoint open to outside producers', () => {
   test('outside frames are taken, an outside end of stream does not end it, the in-graph producer does', async () => {

@@ -34,7 +34,12 @@ test('stats: snapshots while running with rates and progress; tap sees every fra
   expect(summary.stats.nodes.sink.state).toBe('done');
   expect(summary.stats.nodes.sink.framesIn).toBe(N);
   expect(summary.stats.nodes.sink.bytesIn).toBe(N * 1000);
-  expect(summary.stats.links['copy.out -> sink.in']).toMatchObject({ frames: N, bytes: N * 1000, dropped: 0, lossless: true });
+  expect(summary.stats.links['copy.out -> sink.in']).toMatchObject({
+    frames: N,
+    bytes: N * 1000,
+    dropped: 0,
+    lossless: true,
+  });
   expect(tapped.src).toEqual([...Array(N).keys()]);
   expect(tapped.copy).toEqual([...Array(N).keys()]);
   expect(tapped.sink).toBeUndefined();

@@ -102,7 +102,9 @@ describe('stop() in the middle of a run (the Ctrl-C path)', () => {
     );
     const run = runPlan(plan, { statsIntervalMs: 20 });
     // Still starting: the source has not been let go.
-    const first = await new Promise<import('../../runtime/exec/types.ts').StatsSnapshot>((resolve) => run.on('stats', resolve));
+    const first = await new Promise<import('../../runtime/exec/types.ts').StatsSnapshot>((resolve) =>
+      run.on('stats', resolve),
+    );
     expect(first.nodes.src.state).toBe('starting');
     run.stop();
     const summary = await run.done;

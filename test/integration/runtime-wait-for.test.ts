@@ -25,7 +25,15 @@ describe.skipIf(skip)('Push waitFor', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'patchbay-waitfor-')), 'class.yaml');
     writeFileSync(
       file,
-      ['patchbay: 1', 'nodes:', `  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: ${N}}}`, `  ventilator: {type: Push, params: {endpoint: "${ep}", waitFor: 2}}`, 'links:', '  - camera.out -> ventilator.in', ''].join('\n'),
+      [
+        'patchbay: 1',
+        'nodes:',
+        `  camera: {type: Camera, params: {width: 32, height: 32, fps: 0, frames: ${N}}}`,
+        `  ventilator: {type: Push, params: {endpoint: "${ep}", waitFor: 2}}`,
+        'links:',
+        '  - camera.out -> ventilator.in',
+        '',
+      ].join('\n'),
     );
     const run = start(process.execPath, [BIN, 'run', file, '--json']);
     // The graph is up (its first stats line) before any worker exists.

@@ -29,7 +29,10 @@ async function run(yaml: string) {
   const { graph: g, errors } = loadGraph(yaml);
   expect(errors.filter((e) => e.severity === 'error')).toEqual([]);
   const seen: Record<string, Frame[]> = { camera: [], step: [] };
-  const summary = await runGraph(compileGraph(g!), { graphText: yaml, tap: (node, f) => seen[node]?.push({ ...f, data: f.data.slice() }) }).done;
+  const summary = await runGraph(compileGraph(g!), {
+    graphText: yaml,
+    tap: (node, f) => seen[node]?.push({ ...f, data: f.data.slice() }),
+  }).done;
   return { summary, seen };
 }
 
@@ -45,7 +48,7 @@ describe('Script node', () => {
     expect(summary.stats.nodes.recorder.framesStored).toBe(100);
   });
 
-  test('a list result emits each frame with the input\'s seq; undefined drops the frame', async () => {
+  test("a list result emits each frame with the input's seq; undefined drops the frame", async () => {
     const { summary, seen } = await run(graph(fixture('many.js'), join(tempDir(), 'out.h5'), 6));
     expect(summary.failures).toEqual([]);
     expect(seen.step.map((f) => f.seq)).toEqual([0, 0, 2, 2, 4, 4]);
@@ -55,7 +58,11 @@ describe('Script node', () => {
   test('an exception on frame 50 fails the node with its message; the 50 frames before it are in the file', async () => {
     const { summary } = await run(graph(fixture('raises.js'), join(tempDir(), 'out.h5')));
     expect(summary.exitCode).toBe(1);
-    expect(summary.failures[0]).toMatchObject({ node: 'step', code: 'STAGE_FAILED', message: expect.stringContaining('raises.js threw on frame 50: the detector is saturated') });
+    expect(summary.failures[0]).toMatchObject({
+      node: 'step',
+      code: 'STAGE_FAILED',
+      message: expect.stringContaining('raises.js threw on frame 50: the detector is saturated'),
+    });
     // The frames the node had taken in after the 50th are lost, and the summary says so.
     expect(summary.failures.slice(1).map((f) => f.code)).toEqual((summary.lost ?? 0) > 0 ? ['FRAMES_LOST'] : []);
     expect(summary.stats.nodes.recorder.framesStored).toBe(50);
@@ -69,7 +76,10 @@ describe('Script node', () => {
     ];
     for (const [module, says] of cases) {
       const { summary } = await run(graph(module, join(tempDir(), 'out.h5')));
-      expect(summary.failures.map((f) => f.code), module).toEqual(['STAGE_FAILED']);
+      expect(
+        summary.failures.map((f) => f.code),
+        module,
+      ).toEqual(['STAGE_FAILED']);
       expect(summary.failures[0].message).toContain(says);
       expect(summary.stats.nodes.camera.framesOut).toBe(0);
     }
@@ -78,6 +88,10 @@ describe('Script node', () => {
   test('a function that throws on every frame, on 2 threads: one failure, reported; nothing unhandled takes the process down', async () => {
     const { summary } = await run(graph(fixture('always-raises.js'), join(tempDir(), 'out.h5'), 40));
     expect(summary.exitCode).toBe(1);
-    expect(summary.failures[0]).toMatchObject({ node: 'step', code: 'STAGE_FAILED', message: expect.stringContaining('threw on frame 0: never works') });
+    expect(summary.failures[0]).toMatchObject({
+      node: 'step',
+      code: 'STAGE_FAILED',
+      message: expect.stringContaining('threw on frame 0: never works'),
+    });
   });
 });

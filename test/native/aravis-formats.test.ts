@@ -13,11 +13,17 @@ import { tempDir } from '../hdf5/harness.ts';
 import { besideFakeGv } from './fake-gv.ts';
 import { cameraNode, runSource } from './harness.ts';
 
-const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () => builtBackends().includes('aravis'));
+const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () =>
+  builtBackends().includes('aravis'),
+);
 const noFakeGv =
   noAravis ??
-  missing('arv-fake-gv-camera-0.8 and arv-tool-0.8 with `unshare -n` (aravis-tools, aravis-tools-cli, root)', () =>
-    commandWorks('unshare', ['-n', 'true']) && spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8 && command -v arv-tool-0.8'], { stdio: 'ignore' }).status === 0,
+  missing(
+    'arv-fake-gv-camera-0.8 and arv-tool-0.8 with `unshare -n` (aravis-tools, aravis-tools-cli, root)',
+    () =>
+      commandWorks('unshare', ['-n', 'true']) &&
+      spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8 && command -v arv-tool-0.8'], { stdio: 'ignore' })
+        .status === 0,
   ) ??
   missing('Debian python3-h5py', () => pythonHas('h5py', 'numpy'));
 
@@ -27,9 +33,22 @@ beforeAll(() => {
 
 describe.skipIf(noAravis)('aravis backend, in-process Fake camera, colour and Bayer formats', () => {
   it('RGB8: (H, W, 3) uint8 frames whose channels differ', async () => {
-    const r = await runSource(createCameraStage, cameraNode({ backend: 'aravis', device: 'Fake_1', width: 128, height: 64, pixelFormat: 'RGB8', fps: 100, frames: 3 }));
+    const r = await runSource(
+      createCameraStage,
+      cameraNode({
+        backend: 'aravis',
+        device: 'Fake_1',
+        width: 128,
+        height: 64,
+        pixelFormat: 'RGB8',
+        fps: 100,
+        frames: 3,
+      }),
+    );
     expect(r.error).toBeUndefined();
-    expect(r.frames.map((f) => [f.dtype, f.shape, f.data.byteLength])).toEqual(Array(3).fill(['uint8', [64, 128, 3], 128 * 64 * 3]));
+    expect(r.frames.map((f) => [f.dtype, f.shape, f.data.byteLength])).toEqual(
+      Array(3).fill(['uint8', [64, 128, 3], 128 * 64 * 3]),
+    );
     const sums = [0, 0, 0];
     r.frames[0].data.forEach((v, i) => (sums[i % 3] += v));
     expect(new Set(sums).size).toBe(3);
@@ -42,20 +61,44 @@ describe.skipIf(noAravis)('aravis backend, in-process Fake camera, colour and Ba
     ['BayerGB8', 'GBRG'],
     ['BayerBG8', 'BGGR'],
   ] as const)('%s: raw (H, W) uint8 with the pattern %s in meta; debayered (H, W, 3)', async (pixelFormat, pattern) => {
-    const raw = await runSource(createCameraStage, cameraNode({ backend: 'aravis', device: 'Fake_1', width: 128, height: 64, pixelFormat, fps: 100, frames: 2 }));
+    const raw = await runSource(
+      createCameraStage,
+      cameraNode({ backend: 'aravis', device: 'Fake_1', width: 128, height: 64, pixelFormat, fps: 100, frames: 2 }),
+    );
     expect(raw.error).toBeUndefined();
-    expect([raw.frames[0].dtype, raw.frames[0].shape, raw.frames[0].data.byteLength]).toEqual(['uint8', [64, 128], 128 * 64]);
+    expect([raw.frames[0].dtype, raw.frames[0].shape, raw.frames[0].data.byteLength]).toEqual([
+      'uint8',
+      [64, 128],
+      128 * 64,
+    ]);
     expect(raw.frames[0].meta).toMatchObject({ pixelFormat, bayerPattern: pattern });
-    const rgb = await runSource(createCameraStage, cameraNode({ backend: 'aravis', device: 'Fake_1', width: 128, height: 64, pixelFormat, debayer: true, fps: 100, frames: 2 }));
+    const rgb = await runSource(
+      createCameraStage,
+      cameraNode({
+        backend: 'aravis',
+        device: 'Fake_1',
+        width: 128,
+        height: 64,
+        pixelFormat,
+        debayer: true,
+        fps: 100,
+        frames: 2,
+      }),
+    );
     expect(rgb.error).toBeUndefined();
     expect([rgb.frames[0].dtype, rgb.frames[0].shape]).toEqual(['uint8', [64, 128, 3]]);
     expect(rgb.frames[0].meta).toMatchObject({ pixelFormat, debayer: 'bilinear' });
   });
 
   it('refuses a format the camera lacks, listing those it offers', async () => {
-    const r = await runSource(createCameraStage, cameraNode({ backend: 'aravis', device: 'Fake_1', pixelFormat: 'Mono12p', frames: 1 }));
+    const r = await runSource(
+      createCameraStage,
+      cameraNode({ backend: 'aravis', device: 'Fake_1', pixelFormat: 'Mono12p', frames: 1 }),
+    );
     expect(r.error).toMatchObject({ code: 'PARAM_REFUSED', param: 'pixelFormat' });
-    expect((r.error as { allowed: string[] }).allowed).toEqual(expect.arrayContaining(['Mono8', 'Mono16', 'RGB8', 'BayerRG8']));
+    expect((r.error as { allowed: string[] }).allowed).toEqual(
+      expect.arrayContaining(['Mono8', 'Mono16', 'RGB8', 'BayerRG8']),
+    );
   });
 });
 
@@ -65,16 +108,34 @@ describe.skipIf(noFakeGv)('aravis backend, fake GigE Vision camera: colour and B
 
   it('records RGB8, BayerRG8 and BayerGB8 debayered; h5py reads (N, H, W, 3) and (N, H, W) uint8', async () => {
     const formats = ['RGB8', 'BayerRG8', 'BayerGB8:debayer', 'Mono16'];
-    const { code, out, err } = await besideFakeGv(`env H5DIR=${dir} node bin/run-ts.js test/native/fixtures/gige-formats.ts ${formats.join(' ')}`);
+    const { code, out, err } = await besideFakeGv(
+      `env H5DIR=${dir} node bin/run-ts.js test/native/fixtures/gige-formats.ts ${formats.join(' ')}`,
+    );
     expect(code, err).toBe(0);
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { offered: string[]; runs: Record<string, { failures: string[]; file: string }> };
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      offered: string[];
+      runs: Record<string, { failures: string[]; file: string }>;
+    };
     expect(r.offered.sort()).toEqual(['BayerBG8', 'BayerGB8', 'BayerGR8', 'BayerRG8', 'Mono16', 'Mono8', 'RGB8']);
     const read = (file: string) => {
-      const py = spawnSync(PYTHON, ['-c', 'import sys, json, h5py; g = h5py.File(sys.argv[1], "r")["g"]; d = g["frames"]; ' +
-        'print(json.dumps({"shape": list(d.shape), "dtype": d.dtype.name, "distinct": len(set(d[...].ravel().tolist())), ' +
-        '"attrs": {k: v for k, v in g.attrs.items() if isinstance(v, str)}}))', file], { encoding: 'utf8' });
+      const py = spawnSync(
+        PYTHON,
+        [
+          '-c',
+          'import sys, json, h5py; g = h5py.File(sys.argv[1], "r")["g"]; d = g["frames"]; ' +
+            'print(json.dumps({"shape": list(d.shape), "dtype": d.dtype.name, "distinct": len(set(d[...].ravel().tolist())), ' +
+            '"attrs": {k: v for k, v in g.attrs.items() if isinstance(v, str)}}))',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
       if (py.status !== 0) throw new Error(`h5py could not read ${file}: ${py.stderr}`);
-      return JSON.parse(py.stdout) as { shape: number[]; dtype: string; distinct: number; attrs: Record<string, string> };
+      return JSON.parse(py.stdout) as {
+        shape: number[];
+        dtype: string;
+        distinct: number;
+        attrs: Record<string, string>;
+      };
     };
     const want: Record<string, [number[], string, Record<string, string>]> = {
       RGB8: [[4, 64, 128, 3], 'uint8', { pixelFormat: 'RGB8' }],

@@ -6,10 +6,17 @@ import { commandWorks, missing } from '../helpers/env.ts';
 import { besideFakeGv } from './fake-gv.ts';
 import { cameraNode, runSource } from './harness.ts';
 
-const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () => builtBackends().includes('aravis'));
-const noFakeGv = noAravis ?? missing('arv-fake-gv-camera-0.8 with `unshare -n` (aravis-tools, root)', () =>
-  commandWorks('unshare', ['-n', 'true']) && spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8'], { stdio: 'ignore' }).status === 0,
+const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () =>
+  builtBackends().includes('aravis'),
 );
+const noFakeGv =
+  noAravis ??
+  missing(
+    'arv-fake-gv-camera-0.8 with `unshare -n` (aravis-tools, root)',
+    () =>
+      commandWorks('unshare', ['-n', 'true']) &&
+      spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8'], { stdio: 'ignore' }).status === 0,
+  );
 
 // The in-process Fake interface is off by default; the addon turns it on for this.
 beforeAll(() => {
@@ -31,12 +38,19 @@ describe.skipIf(noAravis)('aravis backend, in-process Fake camera', () => {
     ['Mono8', 'uint8'],
     ['Mono16', 'uint16'],
   ] as const)('the stage delivers %s frames of the asked shape', async (pixelFormat, dtype) => {
-    const r = await runSource(createCameraStage, cameraNode({ backend: 'aravis', device: 'Fake_1', width: 256, height: 128, pixelFormat, fps: 100, frames: 5 }));
+    const r = await runSource(
+      createCameraStage,
+      cameraNode({ backend: 'aravis', device: 'Fake_1', width: 256, height: 128, pixelFormat, fps: 100, frames: 5 }),
+    );
     expect(r.error).toBeUndefined();
     expect(r.count).toBe(5);
     expect(r.frames.map((f) => f.seq)).toEqual([0, 1, 2, 3, 4]);
     for (const f of r.frames) {
-      expect([f.dtype, f.shape, f.data.byteLength]).toEqual([dtype, [128, 256], 256 * 128 * (dtype === 'uint16' ? 2 : 1)]);
+      expect([f.dtype, f.shape, f.data.byteLength]).toEqual([
+        dtype,
+        [128, 256],
+        256 * 128 * (dtype === 'uint16' ? 2 : 1),
+      ]);
       expect(f.meta).toMatchObject({ backend: 'aravis', device: 'Fake_1', pixelFormat });
     }
     // The fake camera draws a pattern, not a constant.
@@ -50,7 +64,14 @@ describe.skipIf(noAravis)('aravis backend, in-process Fake camera', () => {
     const s = await cam.set({ exposureUs: exposure.min * 10, gain: 1 });
     expect(s).toMatchObject({ exposureUs: exposure.min * 10, gain: 1 });
     const e = await cam.set({ exposureUs: exposure.min / 2 }).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'PARAM_REFUSED', param: 'exposureUs', value: exposure.min / 2, min: exposure.min, max: exposure.max, camera: 'aravis:Fake_1' });
+    expect(e).toMatchObject({
+      code: 'PARAM_REFUSED',
+      param: 'exposureUs',
+      value: exposure.min / 2,
+      min: exposure.min,
+      max: exposure.max,
+      camera: 'aravis:Fake_1',
+    });
     // The camera is named once, up front; the parenthesis after the range is for a reason, not the device id.
     expect((e as Error).message.split('Fake_1')).toHaveLength(2);
   });

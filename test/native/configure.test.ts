@@ -28,8 +28,15 @@ function standInSdk(opts: { withLibrary: boolean; libsFails?: boolean }): string
     'namespace Pylon { void PylonInitialize(); void PylonTerminate(bool shutDownLogging = true); }\n',
   );
   if (opts.withLibrary) {
-    writeFileSync(join(root, 'lib/pylonbase.cc'), 'namespace Pylon { void PylonInitialize() {} void PylonTerminate(bool) {} }\n');
-    const r = spawnSync('c++', ['-shared', '-fPIC', join(root, 'lib/pylonbase.cc'), '-o', join(root, 'lib/libpylonbase.so')], { encoding: 'utf8' });
+    writeFileSync(
+      join(root, 'lib/pylonbase.cc'),
+      'namespace Pylon { void PylonInitialize() {} void PylonTerminate(bool) {} }\n',
+    );
+    const r = spawnSync(
+      'c++',
+      ['-shared', '-fPIC', join(root, 'lib/pylonbase.cc'), '-o', join(root, 'lib/libpylonbase.so')],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
   }
   // Basler's pylon-config: --libs-rpath only sets where libraries are found at run time, --libs names them.
@@ -41,7 +48,9 @@ function standInSdk(opts: { withLibrary: boolean; libsFails?: boolean }): string
       'case "$1" in',
       '  --cflags) echo "-I$root/include -DUSE_GIGE" ;;',
       '  --libs-rpath) echo "-Wl,--enable-new-dtags -Wl,-rpath,$root/lib" ;;',
-      opts.libsFails ? '  --libs) echo "pylon-config: unknown option" >&2; exit 1 ;;' : '  --libs) echo "-L$root/lib -Wl,-E -lpylonbase" ;;',
+      opts.libsFails
+        ? '  --libs) echo "pylon-config: unknown option" >&2; exit 1 ;;'
+        : '  --libs) echo "-L$root/lib -Wl,-E -lpylonbase" ;;',
       '  *) exit 1 ;;',
       'esac',
       '',

@@ -33,7 +33,9 @@ describe('unawaited control calls', () => {
   });
 
   it('close: refused while acquiring; once closed every later call is refused, and nothing crashes', () => {
-    expect(scenario('close')).toEqual([['ok', 'ok', 'BAD_STATE', 'ok', 'ok', 'BAD_STATE', 'BAD_STATE', 'BAD_STATE', 'ok', 'ok']]);
+    expect(scenario('close')).toEqual([
+      ['ok', 'ok', 'BAD_STATE', 'ok', 'ok', 'BAD_STATE', 'BAD_STATE', 'BAD_STATE', 'ok', 'ok'],
+    ]);
   });
 
   it('three cameras, calls interleaved and frames taken meanwhile: all succeed and every camera ends closed', () => {

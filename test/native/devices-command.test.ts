@@ -6,7 +6,9 @@ import { devicesCommand } from '../../native/devices-command.ts';
 import { builtBackends, HOW_TO_BUILD } from '../../native/index.ts';
 import { missing } from '../helpers/env.ts';
 
-const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () => builtBackends().includes('aravis'));
+const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () =>
+  builtBackends().includes('aravis'),
+);
 
 function capture() {
   let text = '';
@@ -66,13 +68,16 @@ describe('patchbay devices', () => {
     }
   });
 
-  it.skipIf(builtBackends().includes('pylon'))('asked for pylon when it is not built: exit 1, saying how to build it', async () => {
-    const r = await run(['--json', '--backend', 'pylon']);
-    expect(r.code).toBe(1);
-    const { error } = JSON.parse(r.out);
-    expect(error.code).toBe('UNKNOWN_BACKEND');
-    expect(error.message).toContain(`To build pylon: ${HOW_TO_BUILD.pylon}`);
-  });
+  it.skipIf(builtBackends().includes('pylon'))(
+    'asked for pylon when it is not built: exit 1, saying how to build it',
+    async () => {
+      const r = await run(['--json', '--backend', 'pylon']);
+      expect(r.code).toBe(1);
+      const { error } = JSON.parse(r.out);
+      expect(error.code).toBe('UNKNOWN_BACKEND');
+      expect(error.message).toContain(`To build pylon: ${HOW_TO_BUILD.pylon}`);
+    },
+  );
 
   it('a backend name patchbay does not know exits 2 in text mode too', async () => {
     const r = await run(['--backend', 'bogus']);

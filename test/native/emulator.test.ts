@@ -13,7 +13,10 @@ import {
 } from '../../native/index.ts';
 
 const open: Camera[] = [];
-async function emulator(settings: Parameters<Camera['set']>[0], options: { seed?: number; particles?: number } = {}): Promise<Camera> {
+async function emulator(
+  settings: Parameters<Camera['set']>[0],
+  options: { seed?: number; particles?: number } = {},
+): Promise<Camera> {
   const cam = await openCamera({ backend: 'emulator', ...options });
   open.push(cam);
   await cam.set(settings);
@@ -31,7 +34,9 @@ async function take(cam: Camera, n: number): Promise<CameraFrame[]> {
 }
 
 function stats(values: ArrayLike<number>): { mean: number; std: number; max: number } {
-  let sum = 0, sq = 0, max = -Infinity;
+  let sum = 0,
+    sq = 0,
+    max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     sum += values[i];
     sq += values[i] * values[i];

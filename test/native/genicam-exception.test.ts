@@ -90,10 +90,22 @@ describe.skipIf(noCompiler)('a GenICam exception on the grab thread', () => {
     writeFileSync(join(dir, 'include/pylon/Platform.h'), '#pragma once\n');
     writeFileSync(join(dir, 'main.cc'), MAIN);
     // The core without Node-API and without the SDK backends: what the grab thread links with.
-    const core = readdirSync(SRC).filter((f) => f.endsWith('.cc') && !/^(addon|file-lock|aravis-backend|pylon-backend)\.cc$/.test(f));
+    const core = readdirSync(SRC).filter(
+      (f) => f.endsWith('.cc') && !/^(addon|file-lock|aravis-backend|pylon-backend)\.cc$/.test(f),
+    );
     const build = spawnSync(
       'c++',
-      ['-std=c++17', '-pthread', '-DPATCHBAY_WITH_PYLON', `-I${join(dir, 'include')}`, `-I${SRC}`, join(dir, 'main.cc'), ...core.map((f) => join(SRC, f)), '-o', join(dir, 't')],
+      [
+        '-std=c++17',
+        '-pthread',
+        '-DPATCHBAY_WITH_PYLON',
+        `-I${join(dir, 'include')}`,
+        `-I${SRC}`,
+        join(dir, 'main.cc'),
+        ...core.map((f) => join(SRC, f)),
+        '-o',
+        join(dir, 't'),
+      ],
       { encoding: 'utf8' },
     );
     expect(build.stderr).toBe('');

@@ -24,7 +24,9 @@ function unlinkedAddon(source: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-unlinked-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'a.cc'), source);
-  const r = spawnSync('c++', ['-shared', '-fPIC', join(dir, 'a.cc'), '-o', join(dir, 'patchbay_camera.node')], { encoding: 'utf8' });
+  const r = spawnSync('c++', ['-shared', '-fPIC', join(dir, 'a.cc'), '-o', join(dir, 'patchbay_camera.node')], {
+    encoding: 'utf8',
+  });
   expect(r.stderr).toBe('');
   return join(dir, 'patchbay_camera.node');
 }
@@ -55,7 +57,9 @@ describe('which SDK a load failure points at', () => {
 
 describe.skipIf(noCompiler)('an addon built against pylon without its libraries', () => {
   it('names pylon and PATCHBAY_CAMERA_BACKENDS=emulator,aravis besides rebuilding', () => {
-    const addon = unlinkedAddon('namespace GenICam_3_1_Basler_pylon { extern int version; }\nint* used = &GenICam_3_1_Basler_pylon::version;\n');
+    const addon = unlinkedAddon(
+      'namespace GenICam_3_1_Basler_pylon { extern int version; }\nint* used = &GenICam_3_1_Basler_pylon::version;\n',
+    );
     const error = devicesWith(addon);
     expect(error.code).toBe('ADDON_NOT_BUILT');
     expect(error.message).toContain('GenICam_3_1_Basler_pylon');
@@ -65,7 +69,9 @@ describe.skipIf(noCompiler)('an addon built against pylon without its libraries'
   });
 
   it('names the way to leave an SDK out even when it cannot tell which', () => {
-    const error = devicesWith(unlinkedAddon('namespace elsewhere { extern int value; }\nint* used = &elsewhere::value;\n'));
+    const error = devicesWith(
+      unlinkedAddon('namespace elsewhere { extern int value; }\nint* used = &elsewhere::value;\n'),
+    );
     expect(error.code).toBe('ADDON_NOT_BUILT');
     expect(error.message).toContain('PATCHBAY_CAMERA_BACKENDS=emulator,aravis');
   });

@@ -5,7 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import createCameraStage from '../../nodes/camera/stage.ts';
-import { PIXEL_FORMATS, convertPixels, createSharedFramePool, frameFormat, openCamera, type Camera, type CameraFrame, type PixelFormat } from '../../native/index.ts';
+import {
+  PIXEL_FORMATS,
+  convertPixels,
+  createSharedFramePool,
+  frameFormat,
+  openCamera,
+  type Camera,
+  type CameraFrame,
+  type PixelFormat,
+} from '../../native/index.ts';
 import { cameraNode, runSource } from './harness.ts';
 
 const u16 = (b: Uint8Array) => Array.from(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2));
@@ -32,7 +41,9 @@ describe('unpacking GenICam packed formats (PFNC, LSB-first)', () => {
   });
 
   it('refuses fewer bytes than the frame needs', () => {
-    expect(() => convertPixels('Mono10p', new Uint8Array(4), 4, 1)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', min: 5 }));
+    expect(() => convertPixels('Mono10p', new Uint8Array(4), 4, 1)).toThrow(
+      expect.objectContaining({ code: 'BAD_ARGUMENT', min: 5 }),
+    );
   });
 
   it('leaves unpacked formats as they are', () => {
@@ -97,33 +108,46 @@ describe('the emulator in every pixel format', () => {
     return frames;
   }
 
-  it.each(PIXEL_FORMATS.map((f) => [f]))('%s: shape, dtype and values within the format\'s bits', async (pixelFormat) => {
-    const [f] = await grab(pixelFormat);
-    const want = frameFormat(pixelFormat);
-    expect([f.pixelFormat, f.dtype, f.shape]).toEqual([pixelFormat, want.dtype, want.channels === 3 ? [64, 96, 3] : [64, 96]]);
-    expect(f.data.byteLength).toBe(96 * 64 * want.channels * (want.dtype === 'uint16' ? 2 : 1));
-    const v = samples(f);
-    const max = Math.max(...v);
-    // Saturated particles reach the full scale exactly, and nothing goes past it.
-    expect(max).toBe(2 ** want.bits - 1);
-    expect(new Set(v).size).toBeGreaterThan(20);
-    expect(f.bayerPattern).toBe(want.bayerPattern);
-  });
+  it.each(PIXEL_FORMATS.map((f) => [f]))(
+    "%s: shape, dtype and values within the format's bits",
+    async (pixelFormat) => {
+      const [f] = await grab(pixelFormat);
+      const want = frameFormat(pixelFormat);
+      expect([f.pixelFormat, f.dtype, f.shape]).toEqual([
+        pixelFormat,
+        want.dtype,
+        want.channels === 3 ? [64, 96, 3] : [64, 96],
+      ]);
+      expect(f.data.byteLength).toBe(96 * 64 * want.channels * (want.dtype === 'uint16' ? 2 : 1));
+      const v = samples(f);
+      const max = Math.max(...v);
+      // Saturated particles reach the full scale exactly, and nothing goes past it.
+      expect(max).toBe(2 ** want.bits - 1);
+      expect(new Set(v).size).toBeGreaterThan(20);
+      expect(f.bayerPattern).toBe(want.bayerPattern);
+    },
+  );
 
-  it.each(PIXEL_FORMATS.map((f) => [f]))('%s: a shared pool sized by the TypeScript table holds the addon\'s frames (debayered too)', async (pixelFormat) => {
-    for (const debayer of pixelFormat.startsWith('Bayer') ? [false, true] : [false]) {
-      const cam = await openCamera({ seed: 7 });
-      open.push(cam);
-      await cam.set({ width: 30, height: 10, pixelFormat, fps: 0 });
-      const shared = createSharedFramePool({ width: 30, height: 10, pixelFormat, debayer, slots: 2 });
-      // start() refuses a pool whose frame size differs from the addon's.
-      await cam.start({ shared, debayer });
-      const f = (await cam.next())!;
-      expect([f.shape, f.data.byteLength]).toEqual([frameFormat(pixelFormat, debayer).channels === 3 ? [10, 30, 3] : [10, 30], shared.frameBytes]);
-      cam.release(f);
-      await cam.stop();
-    }
-  });
+  it.each(PIXEL_FORMATS.map((f) => [f]))(
+    "%s: a shared pool sized by the TypeScript table holds the addon's frames (debayered too)",
+    async (pixelFormat) => {
+      for (const debayer of pixelFormat.startsWith('Bayer') ? [false, true] : [false]) {
+        const cam = await openCamera({ seed: 7 });
+        open.push(cam);
+        await cam.set({ width: 30, height: 10, pixelFormat, fps: 0 });
+        const shared = createSharedFramePool({ width: 30, height: 10, pixelFormat, debayer, slots: 2 });
+        // start() refuses a pool whose frame size differs from the addon's.
+        await cam.start({ shared, debayer });
+        const f = (await cam.next())!;
+        expect([f.shape, f.data.byteLength]).toEqual([
+          frameFormat(pixelFormat, debayer).channels === 3 ? [10, 30, 3] : [10, 30],
+          shared.frameBytes,
+        ]);
+        cam.release(f);
+        await cam.stop();
+      }
+    },
+  );
 
   it('Mono10p and Mono12p are Mono10 and Mono12 packed by the camera and unpacked by the addon: the same frames', async () => {
     expect(samples((await grab('Mono10p', false, 2))[1])).toEqual(samples((await grab('Mono10', false, 2))[1]));
@@ -137,7 +161,7 @@ describe('the emulator in every pixel format', () => {
     let coloured = 0;
     for (let i = 0; i < 96 * 64; i++) {
       const [r, g, b] = rgb.data.subarray(3 * i, 3 * i + 3);
-      sum[0] += r, sum[1] += g, sum[2] += b;
+      ((sum[0] += r), (sum[1] += g), (sum[2] += b));
       if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
       expect([bgr.data[3 * i + 2], bgr.data[3 * i + 1], bgr.data[3 * i]]).toEqual([r, g, b]);
     }
@@ -150,38 +174,51 @@ describe('the emulator in every pixel format', () => {
     ['BayerGR8', 'GRBG'],
     ['BayerGB8', 'GBRG'],
     ['BayerBG8', 'BGGR'],
-  ] as const)('%s: the RGB8 scene seen through a %s filter; debayered, (H, W, 3) close to the scene', async (pixelFormat, pattern) => {
-    const [rgb] = await grab('RGB8');
-    const [raw] = await grab(pixelFormat);
-    const [debayered] = await grab(pixelFormat, true);
-    expect(raw.bayerPattern).toBe(pattern);
-    for (let y = 0; y < 64; y++)
-      for (let x = 0; x < 96; x++) expect(raw.data[y * 96 + x]).toBe(rgb.data[3 * (y * 96 + x) + 'RGB'.indexOf(pattern[(y % 2) * 2 + (x % 2)])]);
-    expect([debayered.shape, debayered.dtype, debayered.bayerPattern]).toEqual([[64, 96, 3], 'uint8', undefined]);
-    // Each pixel keeps the colour its filter saw; the others are interpolated, so near the scene on average.
-    let err = 0;
-    for (let i = 0; i < rgb.data.length; i++) err += Math.abs(debayered.data[i] - rgb.data[i]);
-    expect(err / rgb.data.length).toBeLessThan(6);
-    expect(debayered.data[0 * 3 + 'RGB'.indexOf(pattern[0])]).toBe(raw.data[0]);
-  });
+  ] as const)(
+    '%s: the RGB8 scene seen through a %s filter; debayered, (H, W, 3) close to the scene',
+    async (pixelFormat, pattern) => {
+      const [rgb] = await grab('RGB8');
+      const [raw] = await grab(pixelFormat);
+      const [debayered] = await grab(pixelFormat, true);
+      expect(raw.bayerPattern).toBe(pattern);
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 96; x++)
+          expect(raw.data[y * 96 + x]).toBe(rgb.data[3 * (y * 96 + x) + 'RGB'.indexOf(pattern[(y % 2) * 2 + (x % 2)])]);
+      expect([debayered.shape, debayered.dtype, debayered.bayerPattern]).toEqual([[64, 96, 3], 'uint8', undefined]);
+      // Each pixel keeps the colour its filter saw; the others are interpolated, so near the scene on average.
+      let err = 0;
+      for (let i = 0; i < rgb.data.length; i++) err += Math.abs(debayered.data[i] - rgb.data[i]);
+      expect(err / rgb.data.length).toBeLessThan(6);
+      expect(debayered.data[0 * 3 + 'RGB'.indexOf(pattern[0])]).toBe(raw.data[0]);
+    },
+  );
 });
 
 describe('the Camera stage', () => {
   it('sends (H, W, 3) uint8 frames for RGB8, and a Bayer frame carries its pattern in meta', async () => {
-    const rgb = await runSource(createCameraStage, cameraNode({ width: 32, height: 16, pixelFormat: 'RGB8', fps: 0, frames: 2 }));
+    const rgb = await runSource(
+      createCameraStage,
+      cameraNode({ width: 32, height: 16, pixelFormat: 'RGB8', fps: 0, frames: 2 }),
+    );
     expect(rgb.error).toBeUndefined();
     expect(rgb.frames.map((f) => [f.dtype, f.shape, f.data.byteLength])).toEqual([
       ['uint8', [16, 32, 3], 32 * 16 * 3],
       ['uint8', [16, 32, 3], 32 * 16 * 3],
     ]);
-    const bayer = await runSource(createCameraStage, cameraNode({ width: 32, height: 16, pixelFormat: 'BayerGB8', fps: 0, frames: 1 }));
+    const bayer = await runSource(
+      createCameraStage,
+      cameraNode({ width: 32, height: 16, pixelFormat: 'BayerGB8', fps: 0, frames: 1 }),
+    );
     expect([bayer.frames[0].dtype, bayer.frames[0].shape]).toEqual(['uint8', [16, 32]]);
     expect(bayer.frames[0].meta).toMatchObject({ pixelFormat: 'BayerGB8', bayerPattern: 'GBRG' });
   });
 
   it('debayer: true sends RGB (H, W, 3) uint8, in loop mode too', async () => {
     for (const loop of [0, 3]) {
-      const r = await runSource(createCameraStage, cameraNode({ width: 32, height: 16, pixelFormat: 'BayerRG8', debayer: true, fps: 0, frames: 4, loop }));
+      const r = await runSource(
+        createCameraStage,
+        cameraNode({ width: 32, height: 16, pixelFormat: 'BayerRG8', debayer: true, fps: 0, frames: 4, loop }),
+      );
       expect(r.error).toBeUndefined();
       expect(r.frames.map((f) => f.shape)).toEqual(Array(4).fill([16, 32, 3]));
       expect(r.frames[0].meta).toMatchObject({ pixelFormat: 'BayerRG8', debayer: 'bilinear' });
@@ -190,7 +227,10 @@ describe('the Camera stage', () => {
   });
 
   it('Mono12p frames are uint16 of at most 4095', async () => {
-    const r = await runSource(createCameraStage, cameraNode({ width: 40, height: 10, pixelFormat: 'Mono12p', exposureUs: 25_000, fps: 0, frames: 1 }));
+    const r = await runSource(
+      createCameraStage,
+      cameraNode({ width: 40, height: 10, pixelFormat: 'Mono12p', exposureUs: 25_000, fps: 0, frames: 1 }),
+    );
     expect([r.frames[0].dtype, r.frames[0].shape]).toEqual(['uint16', [10, 40]]);
     expect(Math.max(...samples(r.frames[0]))).toBe(4095);
   });

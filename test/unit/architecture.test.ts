@@ -25,14 +25,19 @@ const all = DIRS.flatMap((d) => files(join(ROOT, d)));
 /** Relative imports of a file (type-only ones too: a cycle of types is a cycle of ideas). */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/gm), ...text.matchAll(/^\s*import\s+['"](\.[^'"]+)['"]/gm)]
+  return [
+    ...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/gm),
+    ...text.matchAll(/^\s*import\s+['"](\.[^'"]+)['"]/gm),
+  ]
     .map((m) => resolve(dirname(file), m[1]))
     .filter((p) => all.includes(p));
 }
 
 describe('architecture', () => {
   it(`no file in ${DIRS.join(' or ')} is over ${MAX_LINES} lines`, () => {
-    const long = all.map((f) => [relative(ROOT, f), readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > MAX_LINES);
+    const long = all
+      .map((f) => [relative(ROOT, f), readFileSync(f, 'utf8').split('\n').length] as const)
+      .filter(([, n]) => n > MAX_LINES);
     expect(long).toEqual([]);
   });
 

@@ -13,7 +13,8 @@ const fromText = (text: string): Graph => {
   expect(r.errors.filter((e) => e.severity === 'error')).toEqual([]);
   return r.graph!;
 };
-const sock = (s: { node: string; type: string; side: string; endpoint: string }) => `${s.node} ${s.type} ${s.side} ${s.endpoint}`;
+const sock = (s: { node: string; type: string; side: string; endpoint: string }) =>
+  `${s.node} ${s.type} ${s.side} ${s.endpoint}`;
 
 describe('compileGraph', () => {
   it('push-pull: a PUSH bound by the ventilator, a PULL bound by the sink, each worker connects one of each', () => {
@@ -29,7 +30,10 @@ describe('compileGraph', () => {
       ].sort(),
     );
     expect(plan.sockets.every((s) => s.hwm === 4)).toBe(true);
-    expect(plan.sockets.find((s) => s.node === 'worker1' && s.type === 'PULL')).toMatchObject({ link: 'ventilator.out -> worker1.in', peer: '(from ventilator)' });
+    expect(plan.sockets.find((s) => s.node === 'worker1' && s.type === 'PULL')).toMatchObject({
+      link: 'ventilator.out -> worker1.in',
+      peer: '(from ventilator)',
+    });
     expect(plan.pools).toEqual([
       { node: 'worker1', threads: 1 },
       { node: 'worker2', threads: 1 },
@@ -45,7 +49,14 @@ describe('compileGraph', () => {
     ]);
     expect(plan.links[0].endpoint).toMatch(/^inproc:\/\//);
     expect(plan.startOrder).toEqual(['recorder', 'sink', 'worker1', 'worker2', 'ventilator', 'camera']);
-    expect(plan.nodes.find((n) => n.id === 'camera')!.params).toMatchObject({ width: 256, height: 256, fps: 100, frames: 200, backend: 'emulator', pixelFormat: 'Mono8' });
+    expect(plan.nodes.find((n) => n.id === 'camera')!.params).toMatchObject({
+      width: 256,
+      height: 256,
+      fps: 100,
+      frames: 200,
+      backend: 'emulator',
+      pixelFormat: 'Mono8',
+    });
   });
 
   it('pubsub: each consumer of the publisher gets a SUB on the topic; PUB/SUB links may drop', () => {
@@ -55,7 +66,10 @@ describe('compileGraph', () => {
       ['fft', 'connect', 'tcp://127.0.0.1:5555', ['camera_frame'], 8],
       ['raw', 'connect', 'tcp://127.0.0.1:5555', ['camera_frame'], 8],
     ]);
-    expect(plan.links.filter((l) => !l.lossless).map((l) => l.text)).toEqual(['publish.out -> fft.in', 'publish.out -> raw.in']);
+    expect(plan.links.filter((l) => !l.lossless).map((l) => l.text)).toEqual([
+      'publish.out -> fft.in',
+      'publish.out -> raw.in',
+    ]);
     expect(plan.pools).toContainEqual({ node: 'fft', threads: 2 });
     expect(plan.startOrder.at(-1)).toBe('camera');
     expect(plan.startOrder.indexOf('spectra')).toBeLessThan(plan.startOrder.indexOf('fft'));
@@ -64,7 +78,10 @@ describe('compileGraph', () => {
 
   it('req-rep: the bound Reply starts before the Request that connects to it; the camera last', () => {
     const plan = compileGraph(example('req-rep'));
-    expect(plan.sockets.map(sock)).toEqual(['reply REP bind tcp://127.0.0.1:5556', 'request REQ connect tcp://127.0.0.1:5556']);
+    expect(plan.sockets.map(sock)).toEqual([
+      'reply REP bind tcp://127.0.0.1:5556',
+      'request REQ connect tcp://127.0.0.1:5556',
+    ]);
     expect(plan.startOrder.indexOf('reply')).toBeLessThan(plan.startOrder.indexOf('request'));
     expect(plan.startOrder.indexOf('recorder')).toBeLessThan(plan.startOrder.indexOf('request'));
     expect(plan.startOrder.at(-1)).toBe('camera');
@@ -172,7 +189,9 @@ links:
   });
 
   it('throws GraphValidationError carrying every error', () => {
-    const { graph } = loadGraph(readFileSync(new URL('../fixtures/graphs/every-mistake.yaml', import.meta.url), 'utf8'));
+    const { graph } = loadGraph(
+      readFileSync(new URL('../fixtures/graphs/every-mistake.yaml', import.meta.url), 'utf8'),
+    );
     let thrown: unknown;
     try {
       compileGraph(graph!);
@@ -192,10 +211,16 @@ describe('in-graph peers meet in process', () => {
   it('every socket that connects to a socket the graph binds dials its inproc name; the bound one keeps its tcp endpoint', () => {
     const plan = compileGraph(example('push-pull'));
     for (const s of plan.sockets) {
-      const binder = s.side === 'connect' ? plan.sockets.find((b) => b.side === 'bind' && b.endpoint === s.endpoint)! : s;
+      const binder =
+        s.side === 'connect' ? plan.sockets.find((b) => b.side === 'bind' && b.endpoint === s.endpoint)! : s;
       expect(s.inproc, `${s.node} ${s.type}`).toBe(`inproc://in-graph/${binder.node}`);
     }
-    expect(plan.sockets.filter((s) => s.side === 'bind').map((s) => s.endpoint).sort()).toEqual(['tcp://127.0.0.1:5557', 'tcp://127.0.0.1:5558']);
+    expect(
+      plan.sockets
+        .filter((s) => s.side === 'bind')
+        .map((s) => s.endpoint)
+        .sort(),
+    ).toEqual(['tcp://127.0.0.1:5557', 'tcp://127.0.0.1:5558']);
     const rr = compileGraph(example('req-rep'));
     expect(rr.sockets.find((s) => s.type === 'REQ')?.inproc).toBe('inproc://in-graph/reply');
   });
@@ -224,8 +249,16 @@ describe('in-graph peers meet in process', () => {
       );
     // A wildcard bind and a loopback connect are one place on one host.
     const same = compileGraph(graph('host: a,', 'host: a,', 'tcp://127.0.0.1:5999', 'tcp://*:5999'));
-    expect(same.sockets.find((s) => s.node === 'sub')).toMatchObject({ side: 'connect', endpoint: 'tcp://127.0.0.1:5999', inproc: 'inproc://in-graph/pub' });
-    expect(same.sockets.find((s) => s.node === 'pub')).toMatchObject({ side: 'bind', endpoint: 'tcp://*:5999', inproc: 'inproc://in-graph/pub' });
+    expect(same.sockets.find((s) => s.node === 'sub')).toMatchObject({
+      side: 'connect',
+      endpoint: 'tcp://127.0.0.1:5999',
+      inproc: 'inproc://in-graph/pub',
+    });
+    expect(same.sockets.find((s) => s.node === 'pub')).toMatchObject({
+      side: 'bind',
+      endpoint: 'tcp://*:5999',
+      inproc: 'inproc://in-graph/pub',
+    });
     const apart = compileGraph(graph('host: a,', 'host: b,', 'tcp://127.0.0.1:5999'));
     expect(apart.sockets.some((s) => s.inproc)).toBe(false);
     const inproc = compileGraph(graph('', '', 'inproc://frames'));
@@ -237,7 +270,9 @@ describe('formatPlan', () => {
   it('lists every socket with its side and endpoint, the pools and the start order', () => {
     const text = formatPlan(compileGraph(example('push-pull')));
     expect(text).toMatch(/^\s+worker1:\s+PULL connect inproc:\/\/in-graph\/ventilator\s+hwm 4 \(from ventilator\)$/m);
-    expect(text).toMatch(/^\s+ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557 \+ inproc:\/\/in-graph\/ventilator hwm 4 \(to worker1, worker2\)$/m);
+    expect(text).toMatch(
+      /^\s+ventilator:\s+PUSH bind\s+tcp:\/\/127\.0\.0\.1:5557 \+ inproc:\/\/in-graph\/ventilator hwm 4 \(to worker1, worker2\)$/m,
+    );
     expect(text).toMatch(/outside programs use the tcp:\/\/ and ipc:\/\/ endpoints/);
     expect(text).toMatch(/^\s+worker1: 1 thread$/m);
     expect(text).toMatch(/^\s+recorder: 1 writer$/m);

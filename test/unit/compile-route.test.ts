@@ -19,11 +19,14 @@ const example = (name: string) => compile(readFileSync(new URL(`../../graphs/${n
 
 /** Every socket as "node TYPE side" with its route. */
 const routes = (plan: Plan): Record<string, SocketRoute> =>
-  Object.fromEntries(plan.sockets.map((s: PlanSocket) => [`${s.node} ${s.type}${s.link ? ` ${s.link}` : ''}`, s.route]));
+  Object.fromEntries(
+    plan.sockets.map((s: PlanSocket) => [`${s.node} ${s.type}${s.link ? ` ${s.link}` : ''}`, s.route]),
+  );
 const lossless = (plan: Plan) => Object.fromEntries(plan.links.map((l) => [l.text, l.lossless]));
 
 /** A graph's YAML from its nodes and links (ports of their own, none from graphs/). */
-const graph = (nodes: string, links: string[]) => `patchbay: 1\nname: t\nnodes:\n${nodes}\nlinks:\n${links.map((l) => `  - ${l}`).join('\n')}\n`;
+const graph = (nodes: string, links: string[]) =>
+  `patchbay: 1\nname: t\nnodes:\n${nodes}\nlinks:\n${links.map((l) => `  - ${l}`).join('\n')}\n`;
 
 describe('routing of the example graphs', () => {
   it('push-pull: workers meet the ventilator and the sink in process, frames by reference; the sink waits for both workers', () => {
@@ -47,8 +50,16 @@ describe('routing of the example graphs', () => {
         // The workers reach it in process: outside producers get the tcp endpoint's own socket.
         outsideDoor: true,
       },
-      'worker1 PULL ventilator.out -> worker1.in': { role: 'link', producers: [{ node: 'ventilator', link: 'ventilator.out -> worker1.in' }], ends: 'producers' },
-      'worker2 PULL ventilator.out -> worker2.in': { role: 'link', producers: [{ node: 'ventilator', link: 'ventilator.out -> worker2.in' }], ends: 'producers' },
+      'worker1 PULL ventilator.out -> worker1.in': {
+        role: 'link',
+        producers: [{ node: 'ventilator', link: 'ventilator.out -> worker1.in' }],
+        ends: 'producers',
+      },
+      'worker2 PULL ventilator.out -> worker2.in': {
+        role: 'link',
+        producers: [{ node: 'ventilator', link: 'ventilator.out -> worker2.in' }],
+        ends: 'producers',
+      },
       'worker1 PUSH worker1.out -> sink.in': { role: 'link', byRef: true },
       'worker2 PUSH worker2.out -> sink.in': { role: 'link', byRef: true },
     });
@@ -66,9 +77,18 @@ describe('routing of the example graphs', () => {
         { node: 'raw', inproc: true, hwm: 8, subscriptions: 1 },
       ],
     });
-    expect(r['fft SUB publish.out -> fft.in']).toEqual({ role: 'link', producers: [{ node: 'publish', link: 'publish.out -> fft.in' }], ends: 'producers', dropsAt: 'publish' });
+    expect(r['fft SUB publish.out -> fft.in']).toEqual({
+      role: 'link',
+      producers: [{ node: 'publish', link: 'publish.out -> fft.in' }],
+      ends: 'producers',
+      dropsAt: 'publish',
+    });
     expect(r['raw SUB publish.out -> raw.in']).toMatchObject({ dropsAt: 'publish', ends: 'producers' });
-    expect(lossless(plan)).toMatchObject({ 'publish.out -> fft.in': false, 'publish.out -> raw.in': false, 'fft.out -> spectra.in': true });
+    expect(lossless(plan)).toMatchObject({
+      'publish.out -> fft.in': false,
+      'publish.out -> raw.in': false,
+      'fft.out -> spectra.in': true,
+    });
   });
 
   it('req-rep: the Request and Reply sockets are their own, driven by their stages; nothing to route', () => {
@@ -84,8 +104,16 @@ describe('routing of the example graphs', () => {
   it('two-hosts (placement): the worker on the other host gets bytes over tcp, not references', () => {
     const plan = example('two-hosts');
     expect(routes(plan)).toEqual({
-      'ventilator PUSH': { role: 'own', byRef: false, consumers: [{ node: 'worker', inproc: false, hwm: 4, subscriptions: 0 }] },
-      'worker PULL ventilator.out -> worker.in': { role: 'link', producers: [{ node: 'ventilator', link: 'ventilator.out -> worker.in' }], ends: 'producers' },
+      'ventilator PUSH': {
+        role: 'own',
+        byRef: false,
+        consumers: [{ node: 'worker', inproc: false, hwm: 4, subscriptions: 0 }],
+      },
+      'worker PULL ventilator.out -> worker.in': {
+        role: 'link',
+        producers: [{ node: 'ventilator', link: 'ventilator.out -> worker.in' }],
+        ends: 'producers',
+      },
     });
     expect(plan.sockets.some((s) => s.inproc)).toBe(false);
   });
@@ -93,7 +121,12 @@ describe('routing of the example graphs', () => {
 
 describe('routing with peers outside the graph', () => {
   it('a Pull fed from outside only ends at the end of stream of each producer that connected', () => {
-    const plan = compile(graph(`  sink: { type: Pull, params: { endpoint: "tcp://127.0.0.1:5631" } }\n  rec: { type: HDF5Sink, params: { file: /tmp/r.h5 } }`, ['sink.out -> rec.in']));
+    const plan = compile(
+      graph(
+        `  sink: { type: Pull, params: { endpoint: "tcp://127.0.0.1:5631" } }\n  rec: { type: HDF5Sink, params: { file: /tmp/r.h5 } }`,
+        ['sink.out -> rec.in'],
+      ),
+    );
     expect(routes(plan)['sink PULL']).toEqual({ role: 'own', producers: [], ends: 'outside' });
   });
 
@@ -111,10 +144,14 @@ describe('routing with peers outside the graph', () => {
     );
     const r = routes(plan);
     expect(r['sink PULL']).toEqual({ role: 'own', producers: [], ends: 'with-node' });
-    expect(r['sink PULL vent.out -> sink.in']).toEqual({ role: 'link', producers: [{ node: 'vent', link: 'vent.out -> sink.in' }], ends: 'producers' });
+    expect(r['sink PULL vent.out -> sink.in']).toEqual({
+      role: 'link',
+      producers: [{ node: 'vent', link: 'vent.out -> sink.in' }],
+      ends: 'producers',
+    });
   });
 
-  it('a Push that connects to the graph\'s Pull (bind: false) is one of its producers, by reference', () => {
+  it("a Push that connects to the graph's Pull (bind: false) is one of its producers, by reference", () => {
     const plan = compile(
       graph(
         [
@@ -127,28 +164,40 @@ describe('routing with peers outside the graph', () => {
       ),
     );
     const r = routes(plan);
-    expect(r['sink PULL']).toEqual({ role: 'own', producers: [{ node: 'vent' }], ends: 'producers', outsideDoor: true });
+    expect(r['sink PULL']).toEqual({
+      role: 'own',
+      producers: [{ node: 'vent' }],
+      ends: 'producers',
+      outsideDoor: true,
+    });
     expect(r['vent PUSH']).toMatchObject({ role: 'own', byRef: true, consumers: [{ node: 'sink', inproc: true }] });
   });
 
   it('a Publish with no subscriber in the graph serves outside ones only; a Subscribe of an outside publisher ends on its end of stream', () => {
     const pub = compile(
       graph(
-        ['  cam: { type: Camera, params: { frames: 4 } }', '  pub: { type: Publish, params: { endpoint: "tcp://127.0.0.1:5635", waitFor: 2 } }'].join('\n'),
+        [
+          '  cam: { type: Camera, params: { frames: 4 } }',
+          '  pub: { type: Publish, params: { endpoint: "tcp://127.0.0.1:5635", waitFor: 2 } }',
+        ].join('\n'),
         ['cam.out -> pub.in'],
       ),
     );
     expect(routes(pub)['pub PUB']).toEqual({ role: 'own', byRef: false, consumers: [] });
     expect(pub.sockets[0].waitFor).toBe(2);
     const sub = compile(
-      graph(['  sub: { type: Subscribe, params: { endpoint: "tcp://127.0.0.1:5636", topics: [a, b] } }', '  rec: { type: HDF5Sink, params: { file: /tmp/r.h5 } }'].join('\n'), [
-        'sub.out -> rec.in',
-      ]),
+      graph(
+        [
+          '  sub: { type: Subscribe, params: { endpoint: "tcp://127.0.0.1:5636", topics: [a, b] } }',
+          '  rec: { type: HDF5Sink, params: { file: /tmp/r.h5 } }',
+        ].join('\n'),
+        ['sub.out -> rec.in'],
+      ),
     );
     expect(routes(sub)['sub SUB']).toEqual({ role: 'own', producers: [], ends: 'outside' });
   });
 
-  it('a Subscribe meeting the graph\'s Publish by endpoint: drops counted at the publisher, two topics two subscriptions', () => {
+  it("a Subscribe meeting the graph's Publish by endpoint: drops counted at the publisher, two topics two subscriptions", () => {
     const plan = compile(
       graph(
         [
@@ -162,7 +211,11 @@ describe('routing with peers outside the graph', () => {
     );
     const r = routes(plan);
     expect(r['sub SUB']).toMatchObject({ role: 'own', ends: 'outside', dropsAt: 'pub' });
-    expect(r['pub PUB']).toEqual({ role: 'own', byRef: true, consumers: [{ node: 'sub', inproc: true, hwm: 4, subscriptions: 2 }] });
+    expect(r['pub PUB']).toEqual({
+      role: 'own',
+      byRef: true,
+      consumers: [{ node: 'sub', inproc: true, hwm: 4, subscriptions: 2 }],
+    });
   });
 
   it('placement: a subscriber on another host is served over tcp, counted apart from the in-process ones', () => {
@@ -187,7 +240,7 @@ describe('routing with peers outside the graph', () => {
 });
 
 describe('handshake sockets', () => {
-  it('a Push asking the graph\'s own Pull meets its handshake REP in process, at a name apart from the PULL\'s', () => {
+  it("a Push asking the graph's own Pull meets its handshake REP in process, at a name apart from the PULL's", () => {
     const plan = compile(
       graph(
         [

@@ -13,7 +13,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = resolve(ROOT, 'editor/src/main.ts');
 
 // Value imports only: `import type` and `export type` vanish from the bundle.
-const IMPORT = /^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT =
+  /^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 /** Every module the bundle takes in from the entry, with the bare specifiers each imports. */
 function bundleGraph(entry: string): Map<string, string[]> {
@@ -23,7 +24,8 @@ function bundleGraph(entry: string): Map<string, string[]> {
     const file = todo.pop()!;
     if (out.has(file)) continue;
     let text = readFileSync(file, 'utf8');
-    if (file.endsWith('.vue')) text = [...text.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n');
+    if (file.endsWith('.vue'))
+      text = [...text.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n');
     const bare: string[] = [];
     out.set(file, bare);
     for (const m of text.matchAll(IMPORT)) {
@@ -42,7 +44,14 @@ describe("the editor's bundle", () => {
 
   it('takes in the runtime rule modules themselves, not copies', () => {
     const files = [...graph.keys()].map(rel);
-    for (const m of ['endpoint.ts', 'node-id.ts', 'param-rules.ts', 'node-rules.ts', 'graph-rules.ts', 'refuse-link.ts']) {
+    for (const m of [
+      'endpoint.ts',
+      'node-id.ts',
+      'param-rules.ts',
+      'node-rules.ts',
+      'graph-rules.ts',
+      'refuse-link.ts',
+    ]) {
       expect(files).toContain(`runtime/graph/${m}`);
     }
   });
@@ -51,7 +60,8 @@ describe("the editor's bundle", () => {
     const node = new Set(builtinModules);
     const offending: string[] = [];
     for (const [file, bare] of graph) {
-      for (const spec of bare) if (spec.startsWith('node:') || node.has(spec)) offending.push(`${rel(file)} imports ${spec}`);
+      for (const spec of bare)
+        if (spec.startsWith('node:') || node.has(spec)) offending.push(`${rel(file)} imports ${spec}`);
       if (rel(file) === 'nodes/registry.ts') offending.push('nodes/registry.ts is in the bundle');
     }
     expect(offending).toEqual([]);

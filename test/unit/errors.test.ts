@@ -19,7 +19,12 @@ describe('one error base', () => {
     [new ServerError('BAD_REQUEST', 'links[0] is null'), 'ServerError', 'BAD_REQUEST', undefined],
     [new UsageError('unknown flag --x'), 'UsageError', 'USAGE', undefined],
     [new GraphValidationError([]), 'GraphValidationError', 'GRAPH_INVALID', undefined],
-    [new FftError('FFT_UNSUPPORTED_DTYPE', 'dtype', 'a real dtype', 'complex64'), 'FftError', 'FFT_UNSUPPORTED_DTYPE', undefined],
+    [
+      new FftError('FFT_UNSUPPORTED_DTYPE', 'dtype', 'a real dtype', 'complex64'),
+      'FftError',
+      'FFT_UNSUPPORTED_DTYPE',
+      undefined,
+    ],
     [new Hdf5SinkError({ code: 'NO_SPACE', file: 'a.h5' }), 'Hdf5SinkError', 'NO_SPACE', undefined],
     [new CameraError('CAMERA_ERROR', 'gone', {}, cause), 'CameraError', 'CAMERA_ERROR', undefined],
     [new AddonLoadError('build it', { cause }), 'AddonLoadError', 'ADDON_NOT_BUILT', undefined],

@@ -14,7 +14,9 @@ const skip = missing('python3 with numpy', () => pythonHas('numpy'));
 const file = tempFiles('fft-colour-');
 
 function view(spec: { dtype: string }, data: Uint8Array): Float32Array | Float64Array {
-  return spec.dtype === 'complex128' || spec.dtype === 'float64' ? new Float64Array(data.buffer) : new Float32Array(data.buffer);
+  return spec.dtype === 'complex128' || spec.dtype === 'float64'
+    ? new Float64Array(data.buffer)
+    : new Float32Array(data.buffer);
 }
 
 const CASES: { dtype: InputDType; shape: number[]; seed: number }[] = [
@@ -37,7 +39,10 @@ describe.skipIf(skip)('fft2 of (H, W, C) frames equals numpy fft2(x, axes=(0, 1)
       const x = randomFrame(dtype, shape, seed);
       checkInput(dtype, shape, x.byteLength);
       const input = file(`${dtype}-${shape.join('x')}-${seed}.raw`);
-      const answer = numpyAnswers([{ input, dtype, shape, data: new Uint8Array(x.buffer) }], OUTPUT_MODES, [false, true]);
+      const answer = numpyAnswers([{ input, dtype, shape, data: new Uint8Array(x.buffer) }], OUTPUT_MODES, [
+        false,
+        true,
+      ]);
       for (const output of OUTPUT_MODES)
         for (const shift of [false, true]) {
           const ref = answer(0, output, shift);
@@ -46,9 +51,19 @@ describe.skipIf(skip)('fft2 of (H, W, C) frames equals numpy fft2(x, axes=(0, 1)
           for (const precision of ['exact', 'fast'] as Precision[]) {
             const { spec, data } = fft2(x, h, w, { output, shift, precision }, ch);
             expect(spec.shape).toEqual([h, width, ch]);
-            expect(spec.dtype).toBe(complex ? (precision === 'exact' ? 'complex128' : 'complex64') : precision === 'exact' ? 'float64' : 'float32');
+            expect(spec.dtype).toBe(
+              complex
+                ? precision === 'exact'
+                  ? 'complex128'
+                  : 'complex64'
+                : precision === 'exact'
+                  ? 'float64'
+                  : 'float32',
+            );
             const bound = precision === 'exact' ? EXACT_BOUND : FAST_BOUND[output];
-            expect(relError(view(spec, data), ref, complex), `${precision} ${output} shift=${shift}`).toBeLessThan(bound);
+            expect(relError(view(spec, data), ref, complex), `${precision} ${output} shift=${shift}`).toBeLessThan(
+              bound,
+            );
           }
         }
     });
@@ -57,7 +72,10 @@ describe.skipIf(skip)('fft2 of (H, W, C) frames equals numpy fft2(x, axes=(0, 1)
 
 describe('fft2 of (H, W, C) frames, channel by channel', () => {
   it('gives each channel exactly the (H, W) spectrum of that channel alone, on both paths', () => {
-    for (const [h, w] of [[48, 64], [15, 14]]) {
+    for (const [h, w] of [
+      [48, 64],
+      [15, 14],
+    ]) {
       const ch = 3;
       const x = randomFrame('uint8', [h, w, ch], 11);
       for (const output of OUTPUT_MODES)
@@ -72,18 +90,22 @@ describe('fft2 of (H, W, C) frames, channel by channel', () => {
             expect(one.spec.shape).toEqual(colour.spec.shape.slice(0, 2));
             const mine = view(one.spec, one.data);
             const got = new Float64Array(mine.length);
-            for (let i = 0; i < mine.length; i += vpe) for (let k = 0; k < vpe; k++) got[i + k] = all[(i / vpe) * ch * vpe + c * vpe + k];
+            for (let i = 0; i < mine.length; i += vpe)
+              for (let k = 0; k < vpe; k++) got[i + k] = all[(i / vpe) * ch * vpe + c * vpe + k];
             expect(Array.from(got), `${h}×${w} ${output} ${precision} channel ${c}`).toEqual(Array.from(mine));
           }
         }
     }
   });
 
-  it('keeps an (H, W) frame (H, W\'), and an (H, W, 1) frame (H, W\', 1)', () => {
+  it("keeps an (H, W) frame (H, W'), and an (H, W, 1) frame (H, W', 1)", () => {
     const x = randomFrame('uint8', [8, 6, 1], 12);
     const flat = fft2(x, 8, 6, { output: 'half', shift: false, precision: 'exact' });
     const one = fft2(x, 8, 6, { output: 'half', shift: false, precision: 'exact' }, 1);
-    expect([flat.spec.shape, one.spec.shape]).toEqual([[8, 4], [8, 4, 1]]);
+    expect([flat.spec.shape, one.spec.shape]).toEqual([
+      [8, 4],
+      [8, 4, 1],
+    ]);
     expect(Buffer.from(one.data).equals(Buffer.from(flat.data))).toBe(true);
   });
 });
@@ -104,7 +126,12 @@ describe('checkInput for colour frames', () => {
     expect(failure(() => checkInput('uint8', [480, 640, 3], 480 * 640 * 3))).toBe('no error');
     expect(failure(() => checkInput('float32', [2, 3, 1], 2 * 3 * 4))).toBe('no error');
     expect(failure(() => checkInput('uint16', [2, 3, 4], 2 * 3 * 4 * 2))).toBe('no error');
-    expect(failure(() => checkInput('uint8', [2, 3, 3], 18 + 1))).toEqual(['FFT_SIZE_MISMATCH', 'data', '18 bytes', '19 bytes']);
+    expect(failure(() => checkInput('uint8', [2, 3, 3], 18 + 1))).toEqual([
+      'FFT_SIZE_MISMATCH',
+      'data',
+      '18 bytes',
+      '19 bytes',
+    ]);
     // An (H, W) payload where a colour one was announced.
     expect(failure(() => checkInput('uint8', [2, 3, 3], 6))?.[0]).toBe('FFT_SIZE_MISMATCH');
   });

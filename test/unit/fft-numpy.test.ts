@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
 import { wasmFft2For, wasmSupports } from '../../nodes/fft/wasm-fft2.ts';
-import { checkInput, fft2, Fft2, FftError, outputSpec, OUTPUT_MODES, type InputDType, type OutputMode, type Precision } from '../../nodes/fft/fft2.ts';
+import {
+  checkInput,
+  fft2,
+  Fft2,
+  FftError,
+  outputSpec,
+  OUTPUT_MODES,
+  type InputDType,
+  type OutputMode,
+  type Precision,
+} from '../../nodes/fft/fft2.ts';
 
 const skip = missing('python3 with numpy', () => pythonHas('numpy'));
 
@@ -38,7 +48,13 @@ beforeAll(() => {
 });
 
 /** The fast precision's documented bound (docs/fft.md): of the largest value, per mode. */
-const FAST_BOUND: Record<OutputMode, number> = { complex: 1e-5, half: 1e-5, magnitude: 1e-5, power: 1e-5, 'log-magnitude': 1e-3 };
+const FAST_BOUND: Record<OutputMode, number> = {
+  complex: 1e-5,
+  half: 1e-5,
+  magnitude: 1e-5,
+  power: 1e-5,
+  'log-magnitude': 1e-3,
+};
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -55,7 +71,12 @@ function makeFrame(dtype: InputDType, h: number, w: number, seed = 1): Pixels {
   for (let r = 0; r < h; r++)
     for (let c = 0; c < w; c++) {
       s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      const v = 0.5 + 0.2 * Math.sin((2 * Math.PI * 3 * c) / w) + 0.15 * Math.cos((2 * Math.PI * 5 * r) / h) + 0.1 * (r / h) + 0.05 * (s / 2 ** 32 - 0.5);
+      const v =
+        0.5 +
+        0.2 * Math.sin((2 * Math.PI * 3 * c) / w) +
+        0.15 * Math.cos((2 * Math.PI * 5 * r) / h) +
+        0.1 * (r / h) +
+        0.05 * (s / 2 ** 32 - 0.5);
       x[r * w + c] = dtype.startsWith('uint') ? Math.round(v * top) : v * (dtype === 'float32' ? 1000 : -3.5);
     }
   return x;
@@ -68,7 +89,11 @@ function numpyAnswers(x: Pixels, dtype: InputDType, h: number, w: number): Map<s
   writeFileSync(input, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
   const out = join(dir, tag);
   spawnSync('mkdir', ['-p', out]);
-  const r = spawnSync(PYTHON, ['-c', NUMPY, JSON.stringify({ input, dtype, shape: [h, w], modes: OUTPUT_MODES, out })], { encoding: 'utf8' });
+  const r = spawnSync(
+    PYTHON,
+    ['-c', NUMPY, JSON.stringify({ input, dtype, shape: [h, w], modes: OUTPUT_MODES, out })],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`numpy reference failed: ${r.stderr}`);
   const res = new Map<string, Float64Array>();
   for (const mode of OUTPUT_MODES)
@@ -96,7 +121,10 @@ function relError(ours: Float32Array | Float64Array, ref: Float64Array, complex:
 
 function ours(x: Pixels, h: number, w: number, output: OutputMode, shift: boolean, precision: Precision) {
   const { spec, data } = fft2(x, h, w, { output, shift, precision });
-  const view = spec.dtype === 'complex128' || spec.dtype === 'float64' ? new Float64Array(data.buffer) : new Float32Array(data.buffer);
+  const view =
+    spec.dtype === 'complex128' || spec.dtype === 'float64'
+      ? new Float64Array(data.buffer)
+      : new Float32Array(data.buffer);
   return { spec, view };
 }
 
@@ -138,7 +166,12 @@ describe.skipIf(skip)('fft2 equals numpy', () => {
 
 describe('the JavaScript and WebAssembly float64 paths', () => {
   // numpy checks whichever path a size takes; this keeps the other path honest at the same sizes.
-  for (const [dtype, h, w] of [['uint16', 64, 64], ['float32', 480, 640], ['uint8', 15, 1], ['float64', 1, 1]] as [InputDType, number, number][]) {
+  for (const [dtype, h, w] of [
+    ['uint16', 64, 64],
+    ['float32', 480, 640],
+    ['uint8', 15, 1],
+    ['float64', 1, 1],
+  ] as [InputDType, number, number][]) {
     it(`agree within 1e-13 at ${h}x${w}, every mode, with and without shift`, () => {
       expect(wasmSupports(h, w)).toBe(true);
       const x = makeFrame(dtype, h, w, 3);
@@ -150,7 +183,9 @@ describe('the JavaScript and WebAssembly float64 paths', () => {
           const wa = new Float64Array(n);
           new Fft2(h, w).transform(x, js, opts);
           wasmFft2For(h, w).transform(x, wa, opts);
-          expect(relError(wa, js, output === 'complex' || output === 'half'), `${output} shift=${shift}`).toBeLessThan(1e-13);
+          expect(relError(wa, js, output === 'complex' || output === 'half'), `${output} shift=${shift}`).toBeLessThan(
+            1e-13,
+          );
         }
     });
   }

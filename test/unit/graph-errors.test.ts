@@ -4,7 +4,8 @@ import { errorCodes, loadGraph, validateGraph, type Graph, type GraphError } fro
 import { everyMistake } from '../fixtures/graphs/every-mistake.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/graphs/${name}`, import.meta.url), 'utf8');
-const brief = (errors: GraphError[]) => errors.map((e) => ({ code: e.code, line: e.line, col: e.col, severity: e.severity }));
+const brief = (errors: GraphError[]) =>
+  errors.map((e) => ({ code: e.code, line: e.line, col: e.col, severity: e.severity }));
 const codes = (errors: GraphError[]) => errors.map((e) => e.code);
 
 /** A small valid graph to break one thing at a time. */
@@ -30,7 +31,14 @@ describe('loadGraph errors', () => {
   });
 
   it('the fixture and the small cases below cover the whole closed set of codes', () => {
-    const covered = new Set([...everyMistake.map((e) => e.code), 'YAML_SYNTAX', 'MISSING_VERSION', 'NO_SOURCE', 'NO_SINK', 'NO_BINDER']);
+    const covered = new Set([
+      ...everyMistake.map((e) => e.code),
+      'YAML_SYNTAX',
+      'MISSING_VERSION',
+      'NO_SOURCE',
+      'NO_SINK',
+      'NO_BINDER',
+    ]);
     expect([...covered].sort()).toEqual([...errorCodes].sort());
   });
 
@@ -67,9 +75,13 @@ describe('loadGraph errors', () => {
   });
 
   it('NO_SOURCE and NO_SINK point at the nodes key', () => {
-    const noSource = loadGraph(`patchbay: 1\nnodes:\n  rec:\n    type: HDF5Sink\n    params: {file: a.h5}\nlinks: []\n`);
+    const noSource = loadGraph(
+      `patchbay: 1\nnodes:\n  rec:\n    type: HDF5Sink\n    params: {file: a.h5}\nlinks: []\n`,
+    );
     expect(brief(noSource.errors)).toEqual([{ code: 'NO_SOURCE', line: 2, col: 1, severity: 'error' }]);
-    const noSink = loadGraph(`patchbay: 1\nnodes:\n  camera:\n    type: Camera\n  fft:\n    type: FFT\nlinks:\n  - camera.out -> fft.in\n`);
+    const noSink = loadGraph(
+      `patchbay: 1\nnodes:\n  camera:\n    type: Camera\n  fft:\n    type: FFT\nlinks:\n  - camera.out -> fft.in\n`,
+    );
     expect(codes(noSink.errors)).toEqual(['NO_SINK', 'UNCONNECTED_OUTPUT']);
     expect(noSink.errors[0]).toMatchObject({ line: 2, col: 1 });
   });
@@ -182,7 +194,9 @@ links:
   - pub.out -> fft2.in
   - fft2.out -> rec.in
 `;
-    expect(brief(loadGraph(text).errors)).toEqual([{ code: 'PORT_TYPE_MISMATCH', line: 11, col: 16, severity: 'error' }]);
+    expect(brief(loadGraph(text).errors)).toEqual([
+      { code: 'PORT_TYPE_MISMATCH', line: 11, col: 16, severity: 'error' },
+    ]);
   });
 
   it('CYCLE through sockets that meet by endpoint', () => {
@@ -287,7 +301,7 @@ describe('validateGraph on graphs built in memory', () => {
   });
 });
 
-describe('handshake endpoints (the course\'s synchronised start)', () => {
+describe("handshake endpoints (the course's synchronised start)", () => {
   const graph = (pushHs: string, pullHs: string, pullEndpoint = 'tcp://127.0.0.1:5642') => `patchbay: 1
 nodes:
   camera: {type: Camera, params: {frames: 10}}
@@ -298,14 +312,19 @@ links:
   - camera.out -> vent.in
   - sink.out -> rec.in
 `;
-  const found = (text: string) => loadGraph(text).errors.filter((e) => e.severity === 'error').map((e) => [e.code, e.node, e.param]);
+  const found = (text: string) =>
+    loadGraph(text)
+      .errors.filter((e) => e.severity === 'error')
+      .map((e) => [e.code, e.node, e.param]);
 
   it('are checked like endpoints: a Push cannot connect its handshake to a * host', () => {
     expect(found(graph('tcp://*:5644', 'tcp://*:5644'))).toEqual([['BAD_ENDPOINT', 'vent', 'handshake']]);
   });
 
-  it('a Pull\'s handshake cannot bind where another socket of the graph binds', () => {
-    expect(found(graph('tcp://127.0.0.1:5642', 'tcp://127.0.0.1:5642'))).toEqual([['DUPLICATE_ENDPOINT', 'sink', 'handshake']]);
+  it("a Pull's handshake cannot bind where another socket of the graph binds", () => {
+    expect(found(graph('tcp://127.0.0.1:5642', 'tcp://127.0.0.1:5642'))).toEqual([
+      ['DUPLICATE_ENDPOINT', 'sink', 'handshake'],
+    ]);
   });
 
   it('a matching pair is valid', () => {

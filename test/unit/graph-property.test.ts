@@ -28,12 +28,70 @@ const codeSet = new Set<string>(errorCodes);
 const tokens = [
   ...nodeTypes.map((d) => d.type),
   ...nodeTypes.flatMap((d) => Object.keys(d.params)),
-  'camera', 'fft', 'publish', 'sink', 'recorder', 'out', 'in', '.out', '.in', ' -> ', '->', 'camera.out -> fft.in',
-  'patchbay', 'nodes', 'links', 'layout', 'params', 'type', 'host', 'name',
-  '0', '-1', '1.5', '1e400', '.nan', '.inf', 'null', '~', 'true', 'no', '2', '', '""', "''",
-  'tcp://*:5555', 'tcp://127.0.0.1:5557', 'ipc://x', 'inproc://', 'inproc://fft', 'tcp://[::1]:0',
-  '&a ', '*a', '<<: *a', '!!binary AAAA', '!!set', '!!omap', '!custom', '? [a]', '{', '}', '[', ']', '- ', ': ', '#', '|', '>', '%YAML 1.2\n---\n', '\n---\n', '\t',
-  '__proto__', 'constructor', 'toString', 'hasOwnProperty',
+  'camera',
+  'fft',
+  'publish',
+  'sink',
+  'recorder',
+  'out',
+  'in',
+  '.out',
+  '.in',
+  ' -> ',
+  '->',
+  'camera.out -> fft.in',
+  'patchbay',
+  'nodes',
+  'links',
+  'layout',
+  'params',
+  'type',
+  'host',
+  'name',
+  '0',
+  '-1',
+  '1.5',
+  '1e400',
+  '.nan',
+  '.inf',
+  'null',
+  '~',
+  'true',
+  'no',
+  '2',
+  '',
+  '""',
+  "''",
+  'tcp://*:5555',
+  'tcp://127.0.0.1:5557',
+  'ipc://x',
+  'inproc://',
+  'inproc://fft',
+  'tcp://[::1]:0',
+  '&a ',
+  '*a',
+  '<<: *a',
+  '!!binary AAAA',
+  '!!set',
+  '!!omap',
+  '!custom',
+  '? [a]',
+  '{',
+  '}',
+  '[',
+  ']',
+  '- ',
+  ': ',
+  '#',
+  '|',
+  '>',
+  '%YAML 1.2\n---\n',
+  '\n---\n',
+  '\t',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
 ];
 
 type TextOp =
@@ -45,8 +103,17 @@ type TextOp =
 
 const textOp: fc.Arbitrary<TextOp> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 30 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), s: fc.string({ unit: fc.constantFrom(...':-{}[]#&*!|>\'"\n ,.aZ09_\\'.split('')), maxLength: 8 }) }),
-  fc.record({ kind: fc.constant('token' as const), at: fc.nat(), len: fc.integer({ min: 0, max: 12 }), tok: fc.constantFrom(...tokens) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    s: fc.string({ unit: fc.constantFrom(...':-{}[]#&*!|>\'"\n ,.aZ09_\\'.split('')), maxLength: 8 }),
+  }),
+  fc.record({
+    kind: fc.constant('token' as const),
+    at: fc.nat(),
+    len: fc.integer({ min: 0, max: 12 }),
+    tok: fc.constantFrom(...tokens),
+  }),
   fc.record({ kind: fc.constant('swapLines' as const), a: fc.nat(), b: fc.nat() }),
   fc.record({ kind: fc.constant('dupLine' as const), a: fc.nat() }),
 );
@@ -89,20 +156,25 @@ function checkErrors(errors: GraphError[], positioned: boolean): void {
 
 function checkPlan(plan: Plan): void {
   const ids = new Set(plan.nodes.map((n) => n.id));
-  if (plan.startOrder.length !== ids.size || !plan.startOrder.every((id) => ids.has(id))) throw new Error('start order is not a permutation of the nodes');
+  if (plan.startOrder.length !== ids.size || !plan.startOrder.every((id) => ids.has(id)))
+    throw new Error('start order is not a permutation of the nodes');
   for (const l of plan.links) {
     if (!ids.has(l.from.node) || !ids.has(l.to.node)) throw new Error(`link ${l.text} leaves the plan`);
-    if (l.via === 'socket' && !plan.sockets.some((s) => s.link === l.text)) throw new Error(`no socket carries ${l.text}`);
+    if (l.via === 'socket' && !plan.sockets.some((s) => s.link === l.text))
+      throw new Error(`no socket carries ${l.text}`);
   }
   for (const s of plan.sockets) {
     if (!ids.has(s.node)) throw new Error(`socket owned by ${s.node}, not in the plan`);
     if (!parseEndpoint(s.endpoint)) throw new Error(`socket endpoint ${s.endpoint} does not parse`);
     if (!(Number.isInteger(s.hwm) && s.hwm >= 1)) throw new Error(`hwm ${s.hwm}`);
   }
-  for (const p of plan.pools) if (!(Number.isInteger(p.threads) && p.threads >= 1)) throw new Error(`pool ${p.node} threads ${p.threads}`);
+  for (const p of plan.pools)
+    if (!(Number.isInteger(p.threads) && p.threads >= 1)) throw new Error(`pool ${p.node} threads ${p.threads}`);
   // Start order: every consumer before its producer; a bound socket before those connecting to it.
   const at = new Map(plan.startOrder.map((id, i) => [id, i]));
-  for (const l of plan.links) if (at.get(l.to.node)! > at.get(l.from.node)!) throw new Error(`${l.to.node} starts after its producer ${l.from.node}`);
+  for (const l of plan.links)
+    if (at.get(l.to.node)! > at.get(l.from.node)!)
+      throw new Error(`${l.to.node} starts after its producer ${l.from.node}`);
   // ... unless links make the connecting node a consumer of the binding one: then the consumer goes first.
   const downstream = (from: string): Set<string> => {
     const seen = new Set<string>();
@@ -121,7 +193,8 @@ function checkPlan(plan: Plan): void {
   const own = plan.sockets.filter((s) => s.link === undefined);
   for (const b of own.filter((s) => s.side === 'bind')) {
     for (const c of own.filter((s) => s.side === 'connect' && s.endpoint === b.endpoint)) {
-      if (at.get(b.node)! > at.get(c.node)! && !downstream(b.node).has(c.node)) throw new Error(`${b.node} binds ${b.endpoint} but starts after ${c.node}, which connects to it`);
+      if (at.get(b.node)! > at.get(c.node)! && !downstream(b.node).has(c.node))
+        throw new Error(`${b.node} binds ${b.endpoint} but starts after ${c.node}, which connects to it`);
     }
   }
 }
@@ -129,7 +202,12 @@ function checkPlan(plan: Plan): void {
 const isObject = (x: unknown): x is Record<string, any> => x !== null && typeof x === 'object';
 /** The nodes with defaults filled in (saving omits them) and an undefined host dropped (saving cannot write one). */
 const resolved = (g: Graph) =>
-  Object.fromEntries(Object.entries(g.nodes).map(([id, n]) => [id, { type: n.type, params: resolveParams(n.type, n.params), ...(n.host === undefined ? {} : { host: n.host }) }]));
+  Object.fromEntries(
+    Object.entries(g.nodes).map(([id, n]) => [
+      id,
+      { type: n.type, params: resolveParams(n.type, n.params), ...(n.host === undefined ? {} : { host: n.host }) },
+    ]),
+  );
 
 describe('property: nothing but collected GraphErrors', () => {
   it('random text mutations of the example graphs', () => {
@@ -142,8 +220,10 @@ describe('property: nothing but collected GraphErrors', () => {
         checkErrors(validateGraph(r.graph), false);
         const saved = serializeGraph(r.graph, text);
         const again = loadGraph(saved);
-        if (!again.graph) throw new Error(`saved text does not load: ${again.errors.map((e) => e.message).join('; ')}\n${saved}`);
-        if (!isDeepStrictEqual(resolved(again.graph), resolved(r.graph))) throw new Error(`save -> load changed the nodes:\n${saved}`);
+        if (!again.graph)
+          throw new Error(`saved text does not load: ${again.errors.map((e) => e.message).join('; ')}\n${saved}`);
+        if (!isDeepStrictEqual(resolved(again.graph), resolved(r.graph)))
+          throw new Error(`save -> load changed the nodes:\n${saved}`);
         if (!r.errors.some((e) => e.severity === 'error')) checkPlan(compileGraph(r.graph));
       }),
       { numRuns: 1000 },
@@ -151,30 +231,47 @@ describe('property: nothing but collected GraphErrors', () => {
   });
 
   type GraphOp = (g: Graph, pick: (n: number) => number) => void;
-  const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom<unknown>(-0, NaN, Infinity, 2 ** 53, 'tcp://*:1', 'inproc://x', [''], ['a', 1]));
+  const anyValue = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom<unknown>(-0, NaN, Infinity, 2 ** 53, 'tcp://*:1', 'inproc://x', [''], ['a', 1]),
+  );
   const name = fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 6 }));
   const graphOp: fc.Arbitrary<GraphOp> = fc.oneof(
     fc.constant<GraphOp>((g, pick) => {
       const ids = Object.keys(g.nodes);
       if (ids.length) delete g.nodes[ids[pick(ids.length)]];
     }),
-    fc.record({ t: fc.oneof(fc.constantFrom(...nodeTypes.map((d) => d.type)), name) }).map<GraphOp>(({ t }) => (g, pick) => {
-      const ids = Object.keys(g.nodes);
-      const n = ids.length ? g.nodes[ids[pick(ids.length)]] : undefined;
-      if (isObject(n)) n.type = t;
-    }),
+    fc
+      .record({ t: fc.oneof(fc.constantFrom(...nodeTypes.map((d) => d.type)), name) })
+      .map<GraphOp>(({ t }) => (g, pick) => {
+        const ids = Object.keys(g.nodes);
+        const n = ids.length ? g.nodes[ids[pick(ids.length)]] : undefined;
+        if (isObject(n)) n.type = t;
+      }),
     fc.record({ k: name, v: anyValue }).map<GraphOp>(({ k, v }) => (g, pick) => {
       const ids = Object.keys(g.nodes);
       const n = ids.length ? g.nodes[ids[pick(ids.length)]] : undefined;
-      if (isObject(n) && isObject(n.params)) Object.defineProperty(n.params, k, { value: v, enumerable: true, writable: true, configurable: true });
+      if (isObject(n) && isObject(n.params))
+        Object.defineProperty(n.params, k, { value: v, enumerable: true, writable: true, configurable: true });
     }),
     fc.record({ id: name, t: fc.constantFrom(...nodeTypes.map((d) => d.type)) }).map<GraphOp>(({ id, t }) => (g) => {
-      Object.defineProperty(g.nodes, id, { value: { type: t, params: {} }, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(g.nodes, id, {
+        value: { type: t, params: {} },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }),
-    fc.record({ fp: fc.constantFrom('out', 'in', 'x'), tp: fc.constantFrom('in', 'out', 'x') }).map<GraphOp>(({ fp, tp }) => (g, pick) => {
-      const ids = Object.keys(g.nodes);
-      if (ids.length) g.links.push({ from: { node: ids[pick(ids.length)], port: fp }, to: { node: ids[pick(ids.length)], port: tp } });
-    }),
+    fc
+      .record({ fp: fc.constantFrom('out', 'in', 'x'), tp: fc.constantFrom('in', 'out', 'x') })
+      .map<GraphOp>(({ fp, tp }) => (g, pick) => {
+        const ids = Object.keys(g.nodes);
+        if (ids.length)
+          g.links.push({
+            from: { node: ids[pick(ids.length)], port: fp },
+            to: { node: ids[pick(ids.length)], port: tp },
+          });
+      }),
     fc.constant<GraphOp>((g, pick) => {
       if (g.links.length) g.links.splice(pick(g.links.length), 1);
     }),
@@ -183,32 +280,42 @@ describe('property: nothing but collected GraphErrors', () => {
       const n = ids.length ? g.nodes[ids[pick(ids.length)]] : undefined;
       if (isObject(n)) n.host = h as string;
     }),
-    fc.record({ junk: fc.constantFrom<unknown>(null, 3, 'x', [], { params: 1 }) }).map<GraphOp>(({ junk }) => (g, pick) => {
-      const ids = Object.keys(g.nodes);
-      if (ids.length) (g.nodes as Record<string, unknown>)[ids[pick(ids.length)]] = junk;
-    }),
-    fc.record({ junk: fc.constantFrom<unknown>(null, 3, { from: 1 }, { from: { node: 'a' }, to: {} }) }).map<GraphOp>(({ junk }) => (g) => {
-      (g.links as unknown[]).push(junk);
-    }),
+    fc
+      .record({ junk: fc.constantFrom<unknown>(null, 3, 'x', [], { params: 1 }) })
+      .map<GraphOp>(({ junk }) => (g, pick) => {
+        const ids = Object.keys(g.nodes);
+        if (ids.length) (g.nodes as Record<string, unknown>)[ids[pick(ids.length)]] = junk;
+      }),
+    fc
+      .record({ junk: fc.constantFrom<unknown>(null, 3, { from: 1 }, { from: { node: 'a' }, to: {} }) })
+      .map<GraphOp>(({ junk }) => (g) => {
+        (g.links as unknown[]).push(junk);
+      }),
   );
 
   it('random structural mutations of the example graphs', () => {
     const graphs = texts.map((t) => loadGraph(t).graph!);
     fc.assert(
-      fc.property(fc.constantFrom(...graphs), fc.array(fc.tuple(graphOp, fc.nat()), { minLength: 1, maxLength: 6 }), (original, ops) => {
-        const g = structuredClone(original);
-        for (const [op, seed] of ops) op(g, (n) => seed % n);
-        const errors = validateGraph(g);
-        checkErrors(errors, false);
-        if (errors.some((e) => e.severity === 'error')) {
-          expect(() => compileGraph(g)).toThrow();
-          return;
-        }
-        checkPlan(compileGraph(g));
-        const again = loadGraph(serializeGraph(g));
-        if (!again.graph || again.errors.some((e) => e.severity === 'error')) throw new Error('a valid graph saved does not load valid');
-        if (!isDeepStrictEqual(resolved(again.graph), resolved(g))) throw new Error('save -> load changed a valid graph');
-      }),
+      fc.property(
+        fc.constantFrom(...graphs),
+        fc.array(fc.tuple(graphOp, fc.nat()), { minLength: 1, maxLength: 6 }),
+        (original, ops) => {
+          const g = structuredClone(original);
+          for (const [op, seed] of ops) op(g, (n) => seed % n);
+          const errors = validateGraph(g);
+          checkErrors(errors, false);
+          if (errors.some((e) => e.severity === 'error')) {
+            expect(() => compileGraph(g)).toThrow();
+            return;
+          }
+          checkPlan(compileGraph(g));
+          const again = loadGraph(serializeGraph(g));
+          if (!again.graph || again.errors.some((e) => e.severity === 'error'))
+            throw new Error('a valid graph saved does not load valid');
+          if (!isDeepStrictEqual(resolved(again.graph), resolved(g)))
+            throw new Error('save -> load changed a valid graph');
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -232,16 +339,23 @@ describe('property: nothing but collected GraphErrors', () => {
         let nodes = middle;
         const g: Graph = { patchbay: 1, nodes: {}, links: [] };
         // A camera first and a recorder last give most graphs a source and a sink to wire between.
-        nodes = [{ type: 'Camera', endpoint: '', bind: undefined, host: undefined }, ...nodes, { type: 'HDF5Sink', endpoint: '', bind: undefined, host: undefined }];
+        nodes = [
+          { type: 'Camera', endpoint: '', bind: undefined, host: undefined },
+          ...nodes,
+          { type: 'HDF5Sink', endpoint: '', bind: undefined, host: undefined },
+        ];
         nodes.forEach((n, i) => {
           const decl = nodeTypes.find((d) => d.type === n.type)!;
           const params: Record<string, unknown> = {};
           const own = `tcp://127.0.0.1:${5560 + i}`;
-          if (decl.params.endpoint) params.endpoint = n.endpoint === 'own' ? own : n.endpoint || (decl.params.endpoint.required ? 'inproc://a' : '');
+          if (decl.params.endpoint)
+            params.endpoint =
+              n.endpoint === 'own' ? own : n.endpoint || (decl.params.endpoint.required ? 'inproc://a' : '');
           if (decl.params.bind && n.bind !== undefined) params.bind = n.bind;
           if (decl.params.file) params.file = `out/${i}.h5`;
           // Other required text params (a Script's module, a Python node's script): a name of their own.
-          for (const [k, d] of Object.entries(decl.params)) if (d.required && d.kind === 'string' && params[k] === undefined) params[k] = `steps/${k}-${i}`;
+          for (const [k, d] of Object.entries(decl.params))
+            if (d.required && d.kind === 'string' && params[k] === undefined) params[k] = `steps/${k}-${i}`;
           g.nodes[`n${i}`] = n.host ? { type: n.type, params, host: n.host } : { type: n.type, params };
         });
         const ids = Object.keys(g.nodes);
@@ -255,7 +369,8 @@ describe('property: nothing but collected GraphErrors', () => {
           const out = nodeTypes.find((d) => d.type === g.nodes[from].type)!.outputs[0];
           const inp = nodeTypes.find((d) => d.type === g.nodes[to].type)!.inputs[0];
           const dup = g.links.some((l) => l.from.node === from && l.to.node === to);
-          if (out && inp && !dup) g.links.push({ from: { node: from, port: out.name }, to: { node: to, port: inp.name } });
+          if (out && inp && !dup)
+            g.links.push({ from: { node: from, port: out.name }, to: { node: to, port: inp.name } });
         }
         const errors = validateGraph(g);
         checkErrors(errors, false);
@@ -263,7 +378,8 @@ describe('property: nothing but collected GraphErrors', () => {
         valid++;
         checkPlan(compileGraph(g));
         const again = loadGraph(serializeGraph(g));
-        if (again.errors.some((e) => e.severity === 'error') || !isDeepStrictEqual(resolved(again.graph!), resolved(g))) throw new Error('save -> load changed a valid graph');
+        if (again.errors.some((e) => e.severity === 'error') || !isDeepStrictEqual(resolved(again.graph!), resolved(g)))
+          throw new Error('save -> load changed a valid graph');
       }),
       { numRuns: 2000 },
     );

@@ -1,25 +1,49 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatLink, loadGraph, parseLink, resolveParams, serializeGraph, type Graph } from '../../runtime/graph/index.ts';
+import {
+  formatLink,
+  loadGraph,
+  parseLink,
+  resolveParams,
+  serializeGraph,
+  type Graph,
+} from '../../runtime/graph/index.ts';
 
 const graphsDir = new URL('../../graphs/', import.meta.url);
-const examples = readdirSync(graphsDir).filter((f) => f.endsWith('.yaml')).sort();
+const examples = readdirSync(graphsDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const read = (f: string) => readFileSync(new URL(f, graphsDir), 'utf8');
 /** A graph with defaults filled in: what a saved-then-loaded graph must equal (saving omits defaults). */
 const resolved = (g: Graph | undefined) => ({
   ...g,
-  nodes: Object.fromEntries(Object.entries(g!.nodes).map(([id, n]) => [id, { ...n, params: resolveParams(n.type, n.params) }])),
+  nodes: Object.fromEntries(
+    Object.entries(g!.nodes).map(([id, n]) => [id, { ...n, params: resolveParams(n.type, n.params) }]),
+  ),
 });
 
 describe('example graphs', () => {
   it('there is one per course pattern, and one of placement over two hosts', () => {
-    expect(examples).toEqual(['copy-shallow-deep.yaml', 'pubsub-fft-hdf5.yaml', 'push-pull.yaml', 'req-rep.yaml', 'two-hosts.yaml']);
+    expect(examples).toEqual([
+      'copy-shallow-deep.yaml',
+      'pubsub-fft-hdf5.yaml',
+      'push-pull.yaml',
+      'req-rep.yaml',
+      'two-hosts.yaml',
+    ]);
   });
 
   it('bind distinct tcp ports in 5555-5599, so any two can run at once', () => {
     const ports = examples.flatMap((f) =>
       Object.values(loadGraph(read(f)).graph!.nodes)
-        .filter((n) => typeof n.params.endpoint === 'string' && n.params.endpoint.startsWith('tcp://') && n.params.bind !== false && n.type !== 'Request' && n.type !== 'Subscribe')
+        .filter(
+          (n) =>
+            typeof n.params.endpoint === 'string' &&
+            n.params.endpoint.startsWith('tcp://') &&
+            n.params.bind !== false &&
+            n.type !== 'Request' &&
+            n.type !== 'Subscribe',
+        )
         .map((n) => Number(String(n.params.endpoint).split(':').at(-1))),
     );
     expect(ports.length).toBeGreaterThanOrEqual(4);
@@ -71,7 +95,12 @@ links:
     graph!.nodes.rec.params.level = 9;
     graph!.nodes.fft = { type: 'FFT', params: { threads: 1 } };
     const out = serializeGraph(graph!, commented);
-    for (const comment of ['# A pipeline for the lab.', '# the camera on the left bench', '# slow on purpose', '# the only link']) {
+    for (const comment of [
+      '# A pipeline for the lab.',
+      '# the camera on the left bench',
+      '# slow on purpose',
+      '# the only link',
+    ]) {
       expect(out).toContain(comment);
     }
     expect(out).toContain('fps: 25 # slow on purpose');
@@ -85,18 +114,38 @@ links:
     const { graph } = loadGraph(commented);
     expect(serializeGraph(graph!, commented)).not.toContain('width: 640');
     expect(serializeGraph(graph!)).not.toContain('width');
-    const g: Graph = { patchbay: 1, nodes: { fft: { type: 'FFT', params: { threads: 2, output: 'magnitude', shift: true } } }, links: [] };
-    expect(serializeGraph(g)).toBe('patchbay: 1\nnodes:\n  fft:\n    type: FFT\n    params:\n      shift: true\nlinks: []\n');
+    const g: Graph = {
+      patchbay: 1,
+      nodes: { fft: { type: 'FFT', params: { threads: 2, output: 'magnitude', shift: true } } },
+      links: [],
+    };
+    expect(serializeGraph(g)).toBe(
+      'patchbay: 1\nnodes:\n  fft:\n    type: FFT\n    params:\n      shift: true\nlinks: []\n',
+    );
   });
 
   it('an empty optional endpoint is not written: it means inproc://<id>', () => {
-    const g: Graph = { patchbay: 1, nodes: { pub: { type: 'Publish', params: { endpoint: '', topic: 't' } } }, links: [] };
-    expect(serializeGraph(g)).toBe('patchbay: 1\nnodes:\n  pub:\n    type: Publish\n    params:\n      topic: t\nlinks: []\n');
+    const g: Graph = {
+      patchbay: 1,
+      nodes: { pub: { type: 'Publish', params: { endpoint: '', topic: 't' } } },
+      links: [],
+    };
+    expect(serializeGraph(g)).toBe(
+      'patchbay: 1\nnodes:\n  pub:\n    type: Publish\n    params:\n      topic: t\nlinks: []\n',
+    );
   });
 
   it('writes params in declaration order whatever order they were set in, so files diff well', () => {
-    const a: Graph = { patchbay: 1, nodes: { c: { type: 'Camera', params: { frames: 5, fps: 1, width: 8 } } }, links: [] };
-    const b: Graph = { patchbay: 1, nodes: { c: { type: 'Camera', params: { width: 8, fps: 1, frames: 5 } } }, links: [] };
+    const a: Graph = {
+      patchbay: 1,
+      nodes: { c: { type: 'Camera', params: { frames: 5, fps: 1, width: 8 } } },
+      links: [],
+    };
+    const b: Graph = {
+      patchbay: 1,
+      nodes: { c: { type: 'Camera', params: { width: 8, fps: 1, frames: 5 } } },
+      links: [],
+    };
     expect(serializeGraph(a)).toBe(serializeGraph(b));
     expect(serializeGraph(a)).toMatch(/width: 8\n\s+fps: 1\n\s+frames: 5/);
   });
@@ -114,7 +163,8 @@ links:
   });
 
   it('keeps a link written with its own spacing', () => {
-    const text = 'patchbay: 1\nnodes:\n  camera: {type: Camera}\n  rec: {type: HDF5Sink, params: {file: a.h5}}\nlinks:\n  - camera.out->rec.in\n';
+    const text =
+      'patchbay: 1\nnodes:\n  camera: {type: Camera}\n  rec: {type: HDF5Sink, params: {file: a.h5}}\nlinks:\n  - camera.out->rec.in\n';
     const { graph } = loadGraph(text);
     expect(serializeGraph(graph!, text)).toBe(text);
   });
@@ -128,7 +178,9 @@ links:
     const g: Graph = {
       patchbay: 1,
       name: 'x',
-      nodes: { sub: { type: 'Subscribe', host: 'lab2', params: { endpoint: 'tcp://127.0.0.1:5599', topics: ['a', 'b'] } } },
+      nodes: {
+        sub: { type: 'Subscribe', host: 'lab2', params: { endpoint: 'tcp://127.0.0.1:5599', topics: ['a', 'b'] } },
+      },
       links: [],
       layout: { sub: [1.5, -2] },
     };
@@ -144,7 +196,8 @@ describe('links and params', () => {
   it('parseLink reads the arrow with any spacing; formatLink writes one spelling', () => {
     expect(parseLink('a.out -> b.in')).toEqual({ from: { node: 'a', port: 'out' }, to: { node: 'b', port: 'in' } });
     expect(formatLink(parseLink('  fft-1.out->rec_2.in ')!)).toBe('fft-1.out -> rec_2.in');
-    for (const bad of ['a.out => b.in', 'a -> b', 'a.out -> b.in -> c.in', '', 'a.b.c -> d.e']) expect(parseLink(bad)).toBeUndefined();
+    for (const bad of ['a.out => b.in', 'a -> b', 'a.out -> b.in -> c.in', '', 'a.b.c -> d.e'])
+      expect(parseLink(bad)).toBeUndefined();
   });
 
   it('resolveParams applies defaults and keeps what is given', () => {

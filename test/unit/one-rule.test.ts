@@ -26,7 +26,11 @@ const link = (text: string) => parseLink(text)!;
 function socketGraph(type: string, params: Record<string, unknown>): Graph {
   return {
     patchbay: 1,
-    nodes: { camera: { type: 'Camera', params: { frames: 1 } }, sock: { type, params }, rec: { type: 'HDF5Sink', params: { file: 'out/x.h5' } } },
+    nodes: {
+      camera: { type: 'Camera', params: { frames: 1 } },
+      sock: { type, params },
+      rec: { type: 'HDF5Sink', params: { file: 'out/x.h5' } },
+    },
     links: [link('camera.out -> sock.in'), link('sock.out -> rec.in')],
   };
 }
@@ -60,7 +64,9 @@ describe('endpoint syntax: the inspector, parseEndpoint and validate agree', () 
   it.each(rows)('%s -> %s %s', async (endpoint, code) => {
     expect(parseEndpoint(endpoint) === undefined).toBe(code !== undefined);
     expect(paramError('sock', publish, {}, 'endpoint', parseParam(publish.params.endpoint, endpoint))?.code).toBe(code);
-    const byValidate = (await validate(socketGraph('Publish', { endpoint }))).filter((e) => e.param === 'endpoint' && e.severity === 'error');
+    const byValidate = (await validate(socketGraph('Publish', { endpoint }))).filter(
+      (e) => e.param === 'endpoint' && e.severity === 'error',
+    );
     expect(byValidate.map((e) => e.code)).toEqual(code ? [code] : []);
   });
 
@@ -68,8 +74,17 @@ describe('endpoint syntax: the inspector, parseEndpoint and validate agree', () 
     const subscribe = getNodeType('Subscribe')!;
     const error = paramError('sock', subscribe, {}, 'endpoint', 'tcp://*:5555');
     expect(error?.code).toBe('BAD_ENDPOINT');
-    const graph: Graph = { patchbay: 1, nodes: { sock: { type: 'Subscribe', params: { endpoint: 'tcp://*:5555' } }, rec: { type: 'HDF5Sink', params: { file: 'out/y.h5' } } }, links: [link('sock.out -> rec.in')] };
-    expect((await validate(graph)).filter((e) => e.param === 'endpoint')).toEqual([expect.objectContaining({ code: error!.code, message: error!.message })]);
+    const graph: Graph = {
+      patchbay: 1,
+      nodes: {
+        sock: { type: 'Subscribe', params: { endpoint: 'tcp://*:5555' } },
+        rec: { type: 'HDF5Sink', params: { file: 'out/y.h5' } },
+      },
+      links: [link('sock.out -> rec.in')],
+    };
+    expect((await validate(graph)).filter((e) => e.param === 'endpoint')).toEqual([
+      expect.objectContaining({ code: error!.code, message: error!.message }),
+    ]);
   });
 });
 
@@ -148,29 +163,115 @@ describe('node ids: rename, new nodes and validate share one rule', () => {
 describe('links dropped on the canvas: refused with the code validate gives', () => {
   const ep = { endpoint: 'tcp://127.0.0.1:5555' };
   // [nodes (id: type and params), links already there, the link dropped, the code]
-  const rows: [string, Record<string, [string, Record<string, unknown>?]>, string[], string, GraphErrorCode | undefined][] = [
+  const rows: [
+    string,
+    Record<string, [string, Record<string, unknown>?]>,
+    string[],
+    string,
+    GraphErrorCode | undefined,
+  ][] = [
     ['spectra into frames', { fft: ['FFT'], fft2: ['FFT'] }, [], 'fft.out -> fft2.in', 'PORT_TYPE_MISMATCH'],
-    ['spectra through a Publish', { fft: ['FFT'], pub: ['Publish'], fft2: ['FFT'] }, ['fft.out -> pub.in'], 'pub.out -> fft2.in', 'PORT_TYPE_MISMATCH'],
-    ['spectra sent on to a consumer of frames', { fft: ['FFT'], pub: ['Publish'], fft2: ['FFT'] }, ['pub.out -> fft2.in'], 'fft.out -> pub.in', 'PORT_TYPE_MISMATCH'],
+    [
+      'spectra through a Publish',
+      { fft: ['FFT'], pub: ['Publish'], fft2: ['FFT'] },
+      ['fft.out -> pub.in'],
+      'pub.out -> fft2.in',
+      'PORT_TYPE_MISMATCH',
+    ],
+    [
+      'spectra sent on to a consumer of frames',
+      { fft: ['FFT'], pub: ['Publish'], fft2: ['FFT'] },
+      ['pub.out -> fft2.in'],
+      'fft.out -> pub.in',
+      'PORT_TYPE_MISMATCH',
+    ],
     // drifted: the editor did not follow a subscriber to the publisher it meets at an endpoint.
-    ['spectra through a publisher and its subscriber', { fft: ['FFT'], pub: ['Publish', ep], sub: ['Subscribe', ep], fft2: ['FFT'] }, ['fft.out -> pub.in'], 'sub.out -> fft2.in', 'PORT_TYPE_MISMATCH'],
-    ['... where localhost is 127.0.0.1', { cam: ['Camera'], fft: ['FFT'], pub: ['Publish', ep], sub: ['Subscribe', { endpoint: 'tcp://localhost:5555' }], fft2: ['FFT'] }, ['cam.out -> fft.in', 'sub.out -> fft2.in'], 'fft.out -> pub.in', 'PORT_TYPE_MISMATCH'],
-    ['a cycle through a publisher and its subscriber', { cam: ['Camera'], pull: ['Pull'], pub: ['Publish', ep], sub: ['Subscribe', ep] }, ['cam.out -> pull.in', 'pull.out -> pub.in'], 'sub.out -> pull.in', 'CYCLE'],
+    [
+      'spectra through a publisher and its subscriber',
+      { fft: ['FFT'], pub: ['Publish', ep], sub: ['Subscribe', ep], fft2: ['FFT'] },
+      ['fft.out -> pub.in'],
+      'sub.out -> fft2.in',
+      'PORT_TYPE_MISMATCH',
+    ],
+    [
+      '... where localhost is 127.0.0.1',
+      {
+        cam: ['Camera'],
+        fft: ['FFT'],
+        pub: ['Publish', ep],
+        sub: ['Subscribe', { endpoint: 'tcp://localhost:5555' }],
+        fft2: ['FFT'],
+      },
+      ['cam.out -> fft.in', 'sub.out -> fft2.in'],
+      'fft.out -> pub.in',
+      'PORT_TYPE_MISMATCH',
+    ],
+    [
+      'a cycle through a publisher and its subscriber',
+      { cam: ['Camera'], pull: ['Pull'], pub: ['Publish', ep], sub: ['Subscribe', ep] },
+      ['cam.out -> pull.in', 'pull.out -> pub.in'],
+      'sub.out -> pull.in',
+      'CYCLE',
+    ],
     // drifted: the editor called these BAD_LINK, and a node feeding itself a type mismatch.
-    ['the same link twice', { cam: ['Camera'], rec: ['HDF5Sink', { file: 'r.h5' }] }, ['cam.out -> rec.in'], 'cam.out -> rec.in', 'DUPLICATE_LINK'],
+    [
+      'the same link twice',
+      { cam: ['Camera'], rec: ['HDF5Sink', { file: 'r.h5' }] },
+      ['cam.out -> rec.in'],
+      'cam.out -> rec.in',
+      'DUPLICATE_LINK',
+    ],
     ['a node feeding itself', { fft: ['FFT'] }, [], 'fft.out -> fft.in', 'CYCLE'],
-    ['an input port that is not there', { cam: ['Camera'], rec: ['HDF5Sink', { file: 'r.h5' }] }, [], 'cam.out -> rec.out', 'UNKNOWN_PORT'],
-    ['a second producer', { a: ['Camera'], b: ['Camera'], fft: ['FFT'] }, ['a.out -> fft.in'], 'b.out -> fft.in', 'TOO_MANY_PRODUCERS'],
-    ['a second consumer', { a: ['Camera'], fft: ['FFT'], rec: ['HDF5Sink', { file: 'r.h5' }] }, ['a.out -> fft.in'], 'a.out -> rec.in', 'FAN_OUT_WITHOUT_COPY'],
+    [
+      'an input port that is not there',
+      { cam: ['Camera'], rec: ['HDF5Sink', { file: 'r.h5' }] },
+      [],
+      'cam.out -> rec.out',
+      'UNKNOWN_PORT',
+    ],
+    [
+      'a second producer',
+      { a: ['Camera'], b: ['Camera'], fft: ['FFT'] },
+      ['a.out -> fft.in'],
+      'b.out -> fft.in',
+      'TOO_MANY_PRODUCERS',
+    ],
+    [
+      'a second consumer',
+      { a: ['Camera'], fft: ['FFT'], rec: ['HDF5Sink', { file: 'r.h5' }] },
+      ['a.out -> fft.in'],
+      'a.out -> rec.in',
+      'FAN_OUT_WITHOUT_COPY',
+    ],
     ['a cycle', { copy: ['Copy'], push: ['Push'] }, ['copy.out -> push.in'], 'push.out -> copy.in', 'CYCLE'],
-    ['fan-in through Pull', { a: ['Camera'], b: ['Camera'], pull: ['Pull'] }, ['a.out -> pull.in'], 'b.out -> pull.in', undefined],
-    ['fan-out through Copy', { a: ['Camera'], copy: ['Copy'], r: ['HDF5Sink', { file: 'r.h5' }], s: ['HDF5Sink', { file: 's.h5' }] }, ['a.out -> copy.in', 'copy.out -> r.in'], 'copy.out -> s.in', undefined],
-    ['a good link into a graph that already has a mistake', { fft: ['FFT'], fft2: ['FFT'], cam: ['Camera'], rec: ['HDF5Sink', { file: 'r.h5' }] }, ['fft.out -> fft2.in'], 'cam.out -> rec.in', undefined],
+    [
+      'fan-in through Pull',
+      { a: ['Camera'], b: ['Camera'], pull: ['Pull'] },
+      ['a.out -> pull.in'],
+      'b.out -> pull.in',
+      undefined,
+    ],
+    [
+      'fan-out through Copy',
+      { a: ['Camera'], copy: ['Copy'], r: ['HDF5Sink', { file: 'r.h5' }], s: ['HDF5Sink', { file: 's.h5' }] },
+      ['a.out -> copy.in', 'copy.out -> r.in'],
+      'copy.out -> s.in',
+      undefined,
+    ],
+    [
+      'a good link into a graph that already has a mistake',
+      { fft: ['FFT'], fft2: ['FFT'], cam: ['Camera'], rec: ['HDF5Sink', { file: 'r.h5' }] },
+      ['fft.out -> fft2.in'],
+      'cam.out -> rec.in',
+      undefined,
+    ],
   ];
   it.each(rows)('%s', async (_what, spec, existing, dropped, code) => {
     const graph: Graph = {
       patchbay: 1,
-      nodes: Object.fromEntries(Object.entries(spec).map(([id, [type, params]]) => [id, { type, params: params ?? {} }])),
+      nodes: Object.fromEntries(
+        Object.entries(spec).map(([id, [type, params]]) => [id, { type, params: params ?? {} }]),
+      ),
       links: existing.map(link),
     };
     const refused = refuseLink(graph, link(dropped), nodeTypes);
@@ -178,18 +279,38 @@ describe('links dropped on the canvas: refused with the code validate gives', ()
     // validate on the graph with the link: the refusal is an error it reports, and only the link's
     // arrival brings it (a mistake already there is not held against the new link).
     const before = (await validate(graph)).filter((e) => e.severity === 'error');
-    const after = (await validate({ ...graph, links: [...graph.links, link(dropped)] })).filter((e) => e.severity === 'error');
+    const after = (await validate({ ...graph, links: [...graph.links, link(dropped)] })).filter(
+      (e) => e.severity === 'error',
+    );
     const strip = (e: GraphError) => ({ ...e, line: undefined, col: undefined });
     const fresh = after.filter((e) => !before.some((b) => b.code === e.code && b.message === e.message));
     if (refused) expect(fresh.map(strip)).toContainEqual({ ...refused, line: undefined, col: undefined });
-    else expect(fresh.map((e) => e.code).filter((c) => ['PORT_TYPE_MISMATCH', 'TOO_MANY_PRODUCERS', 'FAN_OUT_WITHOUT_COPY', 'CYCLE', 'DUPLICATE_LINK', 'UNKNOWN_PORT'].includes(c))).toEqual([]);
+    else
+      expect(
+        fresh
+          .map((e) => e.code)
+          .filter((c) =>
+            [
+              'PORT_TYPE_MISMATCH',
+              'TOO_MANY_PRODUCERS',
+              'FAN_OUT_WITHOUT_COPY',
+              'CYCLE',
+              'DUPLICATE_LINK',
+              'UNKNOWN_PORT',
+            ].includes(c),
+          ),
+      ).toEqual([]);
   });
 
   it('agrees with validate on every pair of node types linked out -> in', async () => {
     for (const a of nodeTypes) {
       for (const b of nodeTypes) {
         if (a.outputs.length === 0 || b.inputs.length === 0) continue;
-        const graph: Graph = { patchbay: 1, nodes: { x: { type: a.type, params: {} }, y: { type: b.type, params: {} } }, links: [] };
+        const graph: Graph = {
+          patchbay: 1,
+          nodes: { x: { type: a.type, params: {} }, y: { type: b.type, params: {} } },
+          links: [],
+        };
         const l = link(`x.${a.outputs[0].name} -> y.${b.inputs[0].name}`);
         const refused = refuseLink(graph, l, nodeTypes)?.code === 'PORT_TYPE_MISMATCH';
         const flagged = (await validate({ ...graph, links: [l] })).some((e) => e.code === 'PORT_TYPE_MISMATCH');

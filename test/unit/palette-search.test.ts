@@ -8,7 +8,9 @@ const found = (q: string) => searchPalette(nodeTypes, q).map((d) => d.type);
 describe('palette search', () => {
   it('finds a node type by what a user means, not only by its name', () => {
     expect(found('record')).toContain('HDF5Sink');
-    expect(found('zeromq')).toEqual(expect.arrayContaining(['Publish', 'Subscribe', 'Push', 'Pull', 'Request', 'Reply']));
+    expect(found('zeromq')).toEqual(
+      expect.arrayContaining(['Publish', 'Subscribe', 'Push', 'Pull', 'Request', 'Reply']),
+    );
     expect(found('zeromq')).not.toContain('FFT');
     expect(found('ventilator')).toContain('Push');
     expect(found('replay')).toContain('HDF5Source');

@@ -28,25 +28,71 @@ const latin1 = (s: string) => Buffer.from(s, 'latin1');
 
 /** Frames of every dtype, and shapes whose dimensions take each of the encoder's int opcodes. */
 const OURS: { name: string; dtype: DType; shape: number[]; data: Uint8Array }[] = [
-  { name: 'uint8 (4, 5, 3)', dtype: 'uint8', shape: [4, 5, 3], data: Uint8Array.from({ length: 60 }, (_, i) => (i * 37) % 256) },
+  {
+    name: 'uint8 (4, 5, 3)',
+    dtype: 'uint8',
+    shape: [4, 5, 3],
+    data: Uint8Array.from({ length: 60 }, (_, i) => (i * 37) % 256),
+  },
   { name: 'uint16', dtype: 'uint16', shape: [2, 3], data: bytesOf(new Uint16Array([0, 1, 2, 300, 65535, 7])) },
   { name: 'int16', dtype: 'int16', shape: [2, 3], data: bytesOf(new Int16Array([-32768, -1, 0, 1, 32767, 9])) },
-  { name: 'int32', dtype: 'int32', shape: [3, 2], data: bytesOf(new Int32Array([-(2 ** 31), -1, 0, 1, 2 ** 31 - 1, 5])) },
-  { name: 'float32', dtype: 'float32', shape: [2, 3], data: bytesOf(new Float32Array([0.5, -2, 3.25, 0, Infinity, -1e-30])) },
-  { name: 'float64', dtype: 'float64', shape: [2, 3], data: bytesOf(new Float64Array([0.5, -2, 1e300, 0, -Infinity, Math.PI])) },
+  {
+    name: 'int32',
+    dtype: 'int32',
+    shape: [3, 2],
+    data: bytesOf(new Int32Array([-(2 ** 31), -1, 0, 1, 2 ** 31 - 1, 5])),
+  },
+  {
+    name: 'float32',
+    dtype: 'float32',
+    shape: [2, 3],
+    data: bytesOf(new Float32Array([0.5, -2, 3.25, 0, Infinity, -1e-30])),
+  },
+  {
+    name: 'float64',
+    dtype: 'float64',
+    shape: [2, 3],
+    data: bytesOf(new Float64Array([0.5, -2, 1e300, 0, -Infinity, Math.PI])),
+  },
   { name: 'complex64', dtype: 'complex64', shape: [3], data: bytesOf(new Float32Array([0.5, -2, 3.25, 0, 1, 2])) },
   { name: 'complex128', dtype: 'complex128', shape: [1, 2], data: bytesOf(new Float64Array([0.5, -2, 3.25, 1e-300])) },
-  { name: 'float64 1-D', dtype: 'float64', shape: [7], data: bytesOf(Float64Array.from({ length: 7 }, (_, i) => i / 7)) },
-  { name: 'int16 4-D', dtype: 'int16', shape: [2, 1, 3, 2], data: bytesOf(Int16Array.from({ length: 12 }, (_, i) => i - 6)) },
+  {
+    name: 'float64 1-D',
+    dtype: 'float64',
+    shape: [7],
+    data: bytesOf(Float64Array.from({ length: 7 }, (_, i) => i / 7)),
+  },
+  {
+    name: 'int16 4-D',
+    dtype: 'int16',
+    shape: [2, 1, 3, 2],
+    data: bytesOf(Int16Array.from({ length: 12 }, (_, i) => i - 6)),
+  },
   { name: 'empty uint16 (0, 5)', dtype: 'uint16', shape: [0, 5], data: new Uint8Array(0) },
-  { name: 'uint8 (300, 2)', dtype: 'uint8', shape: [300, 2], data: Uint8Array.from({ length: 600 }, (_, i) => i % 251) },
-  { name: 'uint8 (70000,)', dtype: 'uint8', shape: [70000], data: Uint8Array.from({ length: 70000 }, (_, i) => i % 253) },
+  {
+    name: 'uint8 (300, 2)',
+    dtype: 'uint8',
+    shape: [300, 2],
+    data: Uint8Array.from({ length: 600 }, (_, i) => i % 251),
+  },
+  {
+    name: 'uint8 (70000,)',
+    dtype: 'uint8',
+    shape: [70000],
+    data: Uint8Array.from({ length: 70000 }, (_, i) => i % 253),
+  },
 ];
 
 describe('pickles without Python', () => {
   test('isPickle: PROTO 2 to 5 first; JSON headers and other bytes are not pickles', () => {
     for (const p of [2, 3, 4, 5]) expect(isPickle(Uint8Array.of(0x80, p, 0x2e))).toBe(true);
-    for (const b of [Uint8Array.of(0x80, 1), Uint8Array.of(0x80, 6), Uint8Array.of(0x80), new Uint8Array(0), Buffer.from('{"v":1}')])
+    for (const b of [
+      Uint8Array.of(0x80, 1),
+      Uint8Array.of(0x80, 6),
+      Uint8Array.of(0x80),
+      new Uint8Array(0),
+      Buffer.from('{"v":1}'),
+    ])
       expect(isPickle(b)).toBe(false);
   });
 
@@ -86,7 +132,11 @@ describe('pickles without Python', () => {
       const msg = encodePickle(f);
       expect(isPickle(msg), f.name).toBe(true);
       const back = decodePickle(msg);
-      expect({ ...back, data: Buffer.from(back.data) }, f.name).toEqual({ dtype: f.dtype, shape: f.shape, data: Buffer.from(f.data) });
+      expect({ ...back, data: Buffer.from(back.data) }, f.name).toEqual({
+        dtype: f.dtype,
+        shape: f.shape,
+        data: Buffer.from(f.data),
+      });
       expect(back.data.buffer, f.name).toBe(msg.buffer);
     }
   });
@@ -103,12 +153,15 @@ describe('pickles without Python', () => {
     expect(code(() => encodePickle({ dtype: 'uint8', shape: [], data: new Uint8Array(1) }))).toBe('BAD_SHAPE');
     expect(code(() => encodePickle({ dtype: 'uint8', shape: [-1], data: new Uint8Array(1) }))).toBe('BAD_SHAPE');
     expect(code(() => encodePickle({ dtype: 'uint16', shape: [3], data: new Uint8Array(3) }))).toBe('SIZE_MISMATCH');
-    expect(code(() => encodePickle({ dtype: 'int64' as DType, shape: [1], data: new Uint8Array(8) }))).toBe('BAD_DTYPE');
+    expect(code(() => encodePickle({ dtype: 'int64' as DType, shape: [1], data: new Uint8Array(8) }))).toBe(
+      'BAD_DTYPE',
+    );
   });
 
   test('every truncation of a pickle is BAD_PICKLE, every one-byte change is a frame or a WireError', () => {
     const msg = encodePickle(OURS[1]);
-    for (let n = 0; n < msg.byteLength; n++) expect(refusal(msg.subarray(0, n)).code, `first ${n} bytes`).toBe('BAD_PICKLE');
+    for (let n = 0; n < msg.byteLength; n++)
+      expect(refusal(msg.subarray(0, n)).code, `first ${n} bytes`).toBe('BAD_PICKLE');
     for (let i = 0; i < msg.byteLength; i++)
       for (const v of [0x00, 0x01, 0x28, 0x2e, 0x7f, 0x80, 0xff, msg[i] ^ 0x01]) {
         const changed = Buffer.from(msg);
@@ -124,7 +177,11 @@ describe('pickles without Python', () => {
 
 const skip = missing('python3 with numpy and pyzmq', () => pythonHas('numpy', 'zmq'));
 
-interface Expected { dtype: DType; shape: number[]; data: string }
+interface Expected {
+  dtype: DType;
+  shape: number[];
+  data: string;
+}
 interface PythonOut {
   arrays: ({ name: string; pickle: string } & Expected)[];
   pyzmq: { protocol: number; pickle: string } & Expected;
@@ -136,7 +193,13 @@ interface PythonOut {
 describe.skipIf(skip)('pickles against Python, numpy and pyzmq', () => {
   let py: PythonOut;
   beforeAll(() => {
-    const ours = OURS.map((f) => ({ name: f.name, dtype: f.dtype, shape: f.shape, data: Buffer.from(f.data).toString('base64'), pickle: encodePickle(f).toString('base64') }));
+    const ours = OURS.map((f) => ({
+      name: f.name,
+      dtype: f.dtype,
+      shape: f.shape,
+      data: Buffer.from(f.data).toString('base64'),
+      pickle: encodePickle(f).toString('base64'),
+    }));
     const input = JSON.stringify({ ours, string: encodePickleString('Stopping server').toString('base64') });
     const r = spawnSync(PYTHON, [CASES_PY], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     expect(r.status, r.stderr).toBe(0);
@@ -150,7 +213,8 @@ describe.skipIf(skip)('pickles against Python, numpy and pyzmq', () => {
 
   test('arrays pickled at protocols 2 to 5 (numpy 1 and numpy 2 module names) read as arr.tobytes() in C order, little-endian', () => {
     expect(py.arrays.length).toBeGreaterThanOrEqual(17 * 4);
-    for (const a of py.arrays) expect(decoded(a.pickle), a.name).toEqual({ dtype: a.dtype, shape: a.shape, data: a.data });
+    for (const a of py.arrays)
+      expect(decoded(a.pickle), a.name).toEqual({ dtype: a.dtype, shape: a.shape, data: a.data });
     expect(py.arrays.filter((a) => a.name.includes('numpy 2 names')).length).toBeGreaterThan(40);
   });
 
@@ -191,7 +255,14 @@ describe.skipIf(skip)('pickles against Python, numpy and pyzmq', () => {
     expect(py.ours.map((o) => o.name)).toEqual(OURS.map((f) => f.name));
     py.ours.forEach((o, i) => {
       const f = OURS[i];
-      expect(o, f.name).toEqual({ name: f.name, type: 'ndarray', equal: true, dtype: f.dtype, shape: f.shape, data: Buffer.from(f.data).toString('base64') });
+      expect(o, f.name).toEqual({
+        name: f.name,
+        type: 'ndarray',
+        equal: true,
+        dtype: f.dtype,
+        shape: f.shape,
+        data: Buffer.from(f.data).toString('base64'),
+      });
     });
   });
 
@@ -204,6 +275,8 @@ describe('limits against hostile arrays', () => {
   test('an array claiming more dimensions than numpy allows is refused (BAD_SHAPE) before any reordering: 9000 of them would cost ~10^10 steps in Fortran order', () => {
     const shape = [2, 2, ...Array(9000).fill(1)];
     const bytes = encodePickle({ dtype: 'uint8', shape, data: new Uint8Array(4) });
-    expect(() => decodePickle(bytes)).toThrow(expect.objectContaining({ code: 'BAD_SHAPE', message: expect.stringContaining('9002 dimensions') }));
+    expect(() => decodePickle(bytes)).toThrow(
+      expect.objectContaining({ code: 'BAD_SHAPE', message: expect.stringContaining('9002 dimensions') }),
+    );
   });
 });

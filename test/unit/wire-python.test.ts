@@ -5,7 +5,9 @@ import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
 
 describe('wire format edge cases', () => {
   test('a "t" inside meta that comes first does not replace the frame time', () => {
-    const h = Buffer.from('{"meta":{"t":5},"v":1,"kind":"frame","seq":1,"t":1732380000123456789,"dtype":"uint8","shape":[1]}');
+    const h = Buffer.from(
+      '{"meta":{"t":5},"v":1,"kind":"frame","seq":1,"t":1732380000123456789,"dtype":"uint8","shape":[1]}',
+    );
     const { msg } = decode([h, new Uint8Array([1])]);
     expect((msg as Frame).t).toBe(1732380000123456789n);
   });
@@ -20,7 +22,7 @@ describe('wire format edge cases', () => {
 const skip = missing('python3 with numpy', () => pythonHas('numpy', 'json'));
 
 describe.skipIf(skip)('wire format against numpy', () => {
-  test('every dtype: numpy reads our bytes and header, and we read numpy\'s', () => {
+  test("every dtype: numpy reads our bytes and header, and we read numpy's", () => {
     const script = `
 import json, sys, numpy as np
 out = []
@@ -57,9 +59,22 @@ print(json.dumps(out))
       expect(o.values).toHaveLength(6);
       if (!dtype.startsWith('complex')) expect(o.values.map(Number)).toEqual(Array.from(arr).map(Number));
       // Python's bytes come back as a frame we decode: shape and dtype kept, values doubled.
-      const back = decode([Buffer.from(encode({ kind: 'frame', seq: 0, t: 0n, dtype, shape: [2, 3], data: Buffer.from(o.double, 'hex') })[0] as string), Buffer.from(o.double, 'hex')]).msg as Frame;
+      const back = decode([
+        Buffer.from(
+          encode({
+            kind: 'frame',
+            seq: 0,
+            t: 0n,
+            dtype,
+            shape: [2, 3],
+            data: Buffer.from(o.double, 'hex'),
+          })[0] as string,
+        ),
+        Buffer.from(o.double, 'hex'),
+      ]).msg as Frame;
       const v = typedView(back);
-      if (dtype === 'uint8' || dtype === 'float32' || dtype === 'float64') expect(v[0]).toBe(Number(Array.from(arr)[0]) * 2);
+      if (dtype === 'uint8' || dtype === 'float32' || dtype === 'float64')
+        expect(v[0]).toBe(Number(Array.from(arr)[0]) * 2);
     });
   });
 });

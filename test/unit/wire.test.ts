@@ -28,7 +28,13 @@ describe('wire format', () => {
   });
 
   test('the header is the documented JSON', () => {
-    expect(JSON.parse(encodeHeader(frame()))).toMatchObject({ v: 1, kind: 'frame', seq: 42, dtype: 'uint16', shape: [2, 3] });
+    expect(JSON.parse(encodeHeader(frame()))).toMatchObject({
+      v: 1,
+      kind: 'frame',
+      seq: 42,
+      dtype: 'uint16',
+      shape: [2, 3],
+    });
     expect(encodeHeader({ kind: 'eos', seq: 7 })).toBe('{"v":1,"kind":"eos","seq":7}');
   });
 
@@ -41,17 +47,54 @@ describe('wire format', () => {
   test.each([
     [[Buffer.from('nope')], 'BAD_JSON'],
     [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint9","shape":[1]}'), new Uint8Array(1)], 'BAD_DTYPE'],
-    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[2]}'), new Uint8Array(1)], 'SIZE_MISMATCH'],
+    [
+      [Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[2]}'), new Uint8Array(1)],
+      'SIZE_MISMATCH',
+    ],
     [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1]}')], 'TOO_FEW_PARTS'],
-    [[Buffer.from('{"v":1,"kind":"frame","seq":-1,"t":0,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_HEADER'],
+    [
+      [Buffer.from('{"v":1,"kind":"frame","seq":-1,"t":0,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)],
+      'BAD_HEADER',
+    ],
     [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":"x"}'), new Uint8Array(1)], 'BAD_SHAPE'],
     [[], 'TOO_FEW_PARTS'],
-    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":1e400,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
-    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":-1e400,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
-    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":1.5e300,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
-    [[Buffer.from('{"v":1,"kind":"frame","seq":0,"t":"9223372036854775808","dtype":"uint8","shape":[1]}'), new Uint8Array(1)], 'BAD_TIME'],
-    [[Buffer.from(`{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1],"meta":{"a":"${'x'.repeat(70_000)}"}}`), new Uint8Array(1)], 'HEADER_TOO_LARGE'],
-    [[Buffer.from(`{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1],"meta":{"d":${'['.repeat(5000)}${']'.repeat(5000)}}}`), new Uint8Array(1)], 'META_TOO_DEEP'],
+    [
+      [Buffer.from('{"v":1,"kind":"frame","seq":0,"t":1e400,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)],
+      'BAD_TIME',
+    ],
+    [
+      [Buffer.from('{"v":1,"kind":"frame","seq":0,"t":-1e400,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)],
+      'BAD_TIME',
+    ],
+    [
+      [Buffer.from('{"v":1,"kind":"frame","seq":0,"t":1.5e300,"dtype":"uint8","shape":[1]}'), new Uint8Array(1)],
+      'BAD_TIME',
+    ],
+    [
+      [
+        Buffer.from('{"v":1,"kind":"frame","seq":0,"t":"9223372036854775808","dtype":"uint8","shape":[1]}'),
+        new Uint8Array(1),
+      ],
+      'BAD_TIME',
+    ],
+    [
+      [
+        Buffer.from(
+          `{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1],"meta":{"a":"${'x'.repeat(70_000)}"}}`,
+        ),
+        new Uint8Array(1),
+      ],
+      'HEADER_TOO_LARGE',
+    ],
+    [
+      [
+        Buffer.from(
+          `{"v":1,"kind":"frame","seq":0,"t":0,"dtype":"uint8","shape":[1],"meta":{"d":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+        ),
+        new Uint8Array(1),
+      ],
+      'META_TOO_DEEP',
+    ],
   ] as const)('malformed message %# is a WireError %s', (parts, code) => {
     let err: unknown;
     try {
@@ -64,7 +107,8 @@ describe('wire format', () => {
   });
 
   test('t at the ends of int64 is read exactly; meta as deep as the limit passes', () => {
-    const h = (t: string, meta = '{}') => Buffer.from(`{"v":1,"kind":"frame","seq":0,"t":${t},"dtype":"uint8","shape":[1],"meta":${meta}}`);
+    const h = (t: string, meta = '{}') =>
+      Buffer.from(`{"v":1,"kind":"frame","seq":0,"t":${t},"dtype":"uint8","shape":[1],"meta":${meta}}`);
     expect((decode([h('9223372036854775807'), new Uint8Array(1)]).msg as Frame).t).toBe(2n ** 63n - 1n);
     expect((decode([h('"-9223372036854775808"'), new Uint8Array(1)]).msg as Frame).t).toBe(-(2n ** 63n));
     // A "t" key inside a string or meta does not confuse the depth count or the digits.

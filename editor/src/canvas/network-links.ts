@@ -44,7 +44,12 @@ const overlap = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w 
  * Where along the line from `s` to `e` the label goes: the middle, or the point nearest it where
  * the label covers no node (the line is drawn under the nodes, its label must stay readable).
  */
-export function labelAt(s: { x: number; y: number }, e: { x: number; y: number }, text: string, boxes: readonly Box[]): { x: number; y: number } {
+export function labelAt(
+  s: { x: number; y: number },
+  e: { x: number; y: number },
+  text: string,
+  boxes: readonly Box[],
+): { x: number; y: number } {
   const w = 7.3 * text.length;
   const h = 16;
   for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
@@ -107,7 +112,12 @@ export class NetworkLinks {
 
   private draw(): void {
     this.svg.replaceChildren();
-    const boxes = this.links.length ? this.pe.editor.getNodes().map((n) => this.box(n.gid)).filter((b): b is Box => b !== undefined) : [];
+    const boxes = this.links.length
+      ? this.pe.editor
+          .getNodes()
+          .map((n) => this.box(n.gid))
+          .filter((b): b is Box => b !== undefined)
+      : [];
     for (const l of this.links) {
       const a = this.box(l.from);
       const b = this.box(l.to);
@@ -141,7 +151,16 @@ export class NetworkLinks {
   private arrow(): SVGDefsElement {
     const defs = document.createElementNS(SVG, 'defs');
     const marker = document.createElementNS(SVG, 'marker');
-    for (const [k, v] of Object.entries({ id: 'pb-network-arrow', viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '8', markerHeight: '8', orient: 'auto-start-reverse' })) marker.setAttribute(k, v);
+    for (const [k, v] of Object.entries({
+      id: 'pb-network-arrow',
+      viewBox: '0 0 10 10',
+      refX: '9',
+      refY: '5',
+      markerWidth: '8',
+      markerHeight: '8',
+      orient: 'auto-start-reverse',
+    }))
+      marker.setAttribute(k, v);
     const tip = document.createElementNS(SVG, 'path');
     tip.setAttribute('d', 'M 0 0 L 10 5 L 0 10 z');
     marker.append(tip);

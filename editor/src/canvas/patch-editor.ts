@@ -2,14 +2,12 @@
  * The canvas: Rete's editor and plugins set up for patchbay's node types, and the
  * conversion between what is on the canvas and the graph document.
  */
-import { NodeEditor, type GetSchemes } from 'rete';
+import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
-import { ConnectionPlugin, Presets as ConnectionPresets } from 'rete-connection-plugin';
-import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
-import { AutoArrangePlugin, Presets as ArrangePresets } from 'rete-auto-arrange-plugin';
-import { ContextMenuPlugin, Presets as ContextMenuPresets, type ContextMenuExtra } from 'rete-context-menu-plugin';
-import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
-import { HistoryPlugin, Presets as HistoryPresets } from 'rete-history-plugin';
+import { AutoArrangePlugin } from 'rete-auto-arrange-plugin';
+import { HistoryPlugin } from 'rete-history-plugin';
+import { Clipboard } from './clipboard.ts';
+import { usePlugins, type AreaExtra, type Schemes } from './plugins.ts';
 import type { NodeDecl } from '../../../nodes/types.ts';
 import type { Graph, GraphError, GraphLink, GraphNode } from '../../../runtime/graph/types.ts';
 // The runtime's own rules, not a copy: a link or an id the editor takes, validate takes too.
@@ -17,20 +15,18 @@ import { formatLink as linkText } from '../../../runtime/graph/link.ts';
 import { freshId, nodeIdProblem } from '../../../runtime/graph/node-id.ts';
 import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
 import { isDefault, ownDecl } from '../../../runtime/graph/param-rules.ts';
-import PatchNodeView from '../components/PatchNodeView.vue';
 import { PatchLink, PatchNode } from './patch-node.ts';
 import { placeholderDecl, spreadFactor } from './placement.ts';
-import PatchLinkView from '../components/PatchLinkView.vue';
 import { live } from '../store.ts';
 
 /** Why an edit is refused while a graph runs. */
-export const RUNNING: Refusal = { code: 'RUNNING', message: 'the graph is running: stop it to edit (what runs is what is shown)' };
+export const RUNNING: Refusal = {
+  code: 'RUNNING',
+  message: 'the graph is running: stop it to edit (what runs is what is shown)',
+};
 
 /** Room between layers for a link's rate label. */
 const ARRANGE = { options: { 'elk.spacing.nodeNode': '60', 'elk.layered.spacing.nodeNodeBetweenLayers': '140' } };
-
-type Schemes = GetSchemes<PatchNode, PatchLink>;
-type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
 /** Why a link was refused: the error validate would report for it. */
 export type Refusal = Pick<GraphError, 'message'> & { code: GraphError['code'] | 'RUNNING' };
@@ -40,11 +36,6 @@ export interface PatchEditorHooks {
   onChange(kind: 'graph' | 'layout'): void;
   onSelect(node: PatchNode | undefined): void;
   onRefuse(refusal: Refusal): void;
-}
-
-interface Clip {
-  nodes: { gid: string; type: string; decl: NodeDecl; params: Record<string, unknown>; position: { x: number; y: number } }[];
-  links: GraphLink[];
 }
 
 export class PatchEditor {
@@ -58,50 +49,32 @@ export class PatchEditor {
   private quiet = 0;
   /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
   readOnly = false;
-  /** Pastes of the current clip so far: each lands a step further from the originals. */
-  private pastes = 0;
-  private clip: Clip | undefined;
+  private readonly clipboard = new Clipboard();
 
-  constructor(container: HTMLElement, catalog: readonly NodeDecl[], private readonly hooks: PatchEditorHooks) {
+  constructor(
+    container: HTMLElement,
+    catalog: readonly NodeDecl[],
+    private readonly hooks: PatchEditorHooks,
+  ) {
     this.catalog = catalog;
     this.types = new Map(catalog.map((d) => [d.type, d]));
     const area = new AreaPlugin<Schemes, AreaExtra>(container);
     this.area = area;
-    const connection = new ConnectionPlugin<Schemes, AreaExtra>();
-    const render = new VuePlugin<Schemes, AreaExtra>();
-    const contextMenu = new ContextMenuPlugin<Schemes>({
-      items: ContextMenuPresets.classic.setup(catalog.map((d) => [d.type, () => this.makeNode(d.type, {})] as [string, () => PatchNode])),
+    usePlugins(this.editor, area, {
+      catalog,
+      makeNode: (type) => this.makeNode(type, {}),
+      history: this.history,
+      arrange: this.arrange,
+      selector: this.selector,
     });
-    const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
-
-    AreaExtensions.selectableNodes(area, this.selector, { accumulating: AreaExtensions.accumulateOnCtrl() });
-    render.addPreset(
-      Presets.classic.setup({
-        customize: {
-          node: () => PatchNodeView as never,
-          connection: () => PatchLinkView as never,
-        },
-      }),
-    );
-    render.addPreset(Presets.contextMenu.setup({ delay: 200 }));
-    render.addPreset(Presets.minimap.setup({ size: 180 }));
-    connection.addPreset(ConnectionPresets.classic.setup());
-    this.arrange.addPreset(ArrangePresets.classic.setup());
-    // Ctrl+Z / Ctrl+Y are the app's (undo() and redo() below), which refuse while a graph runs.
-    this.history.addPreset(HistoryPresets.classic.setup());
-
-    this.editor.use(area);
-    area.use(connection);
-    area.use(render);
-    area.use(this.arrange);
-    area.use(contextMenu);
-    area.use(minimap);
-    area.use(this.history);
-    AreaExtensions.simpleNodesOrder(area);
 
     this.editor.addPipe((ctx) => {
       // While a graph runs the graph does not change (nodes may still be moved around).
-      if (this.readOnly && this.quiet === 0 && ['nodecreate', 'noderemove', 'connectioncreate', 'connectionremove'].includes(ctx.type)) {
+      if (
+        this.readOnly &&
+        this.quiet === 0 &&
+        ['nodecreate', 'noderemove', 'connectioncreate', 'connectionremove'].includes(ctx.type)
+      ) {
         this.hooks.onRefuse(RUNNING);
         return undefined;
       }
@@ -148,7 +121,10 @@ export class PatchEditor {
   /** The declaration of a type, or an Error naming it. */
   decl(type: string): NodeDecl {
     const d = this.types.get(type);
-    if (!d) throw new Error(`unknown node type ${JSON.stringify(type)}; expected one of ${[...this.types.keys()].join(', ')}`);
+    if (!d)
+      throw new Error(
+        `unknown node type ${JSON.stringify(type)}; expected one of ${[...this.types.keys()].join(', ')}`,
+      );
     return d;
   }
 
@@ -166,7 +142,10 @@ export class PatchEditor {
   private textOf(c: PatchLink): string {
     const s = this.editor.getNode(c.source);
     const t = this.editor.getNode(c.target);
-    return linkText({ from: { node: s?.gid ?? '?', port: c.sourceOutput }, to: { node: t?.gid ?? '?', port: c.targetInput } });
+    return linkText({
+      from: { node: s?.gid ?? '?', port: c.sourceOutput },
+      to: { node: t?.gid ?? '?', port: c.targetInput },
+    });
   }
 
   /** Nodes and links as the graph rules read them (positions left out: they never matter there). */
@@ -187,11 +166,21 @@ export class PatchEditor {
     const s = this.editor.getNode(c.source);
     const t = this.editor.getNode(c.target);
     if (!s || !t) return undefined;
-    return refuseLink(this.ruleGraph(), { from: { node: s.gid, port: c.sourceOutput }, to: { node: t.gid, port: c.targetInput } }, this.catalog);
+    return refuseLink(
+      this.ruleGraph(),
+      { from: { node: s.gid, port: c.sourceOutput }, to: { node: t.gid, port: c.targetInput } },
+      this.catalog,
+    );
   }
 
   /** Adds a node of `type` at `position` (graph coordinates). */
-  async addNode(type: string, params: Record<string, unknown> = {}, position = { x: 0, y: 0 }, gid?: string, decl?: NodeDecl): Promise<PatchNode> {
+  async addNode(
+    type: string,
+    params: Record<string, unknown> = {},
+    position = { x: 0, y: 0 },
+    gid?: string,
+    decl?: NodeDecl,
+  ): Promise<PatchNode> {
     const node = this.makeNode(type, params, gid, decl ?? this.decl(type));
     await this.editor.addNode(node);
     await this.area.translate(node.id, position);
@@ -202,7 +191,8 @@ export class PatchEditor {
   async link(l: GraphLink, checked = true): Promise<Refusal | undefined> {
     const s = this.byGid(l.from.node);
     const t = this.byGid(l.to.node);
-    if (!s || !t) return { code: 'UNKNOWN_NODE', message: `link ${linkText(l)}: no node ${s ? l.to.node : l.from.node}` };
+    if (!s || !t)
+      return { code: 'UNKNOWN_NODE', message: `link ${linkText(l)}: no node ${s ? l.to.node : l.from.node}` };
     if (checked) {
       const r = refuseLink(this.ruleGraph(), l, this.catalog);
       if (r) return r;
@@ -223,10 +213,18 @@ export class PatchEditor {
   /** Adds a node to the selection; `alone`: the others are unselected first. */
   private selectAlso(node: PatchNode, alone = false): void {
     if (alone) for (const n of this.selected()) if (n !== node) this.selector.remove({ id: n.id, label: 'node' });
-    this.selector.add({ id: node.id, label: 'node', translate: () => undefined, unselect: () => {
-      node.selected = false;
-      void this.area.update('node', node.id);
-    } }, !alone);
+    this.selector.add(
+      {
+        id: node.id,
+        label: 'node',
+        translate: () => undefined,
+        unselect: () => {
+          node.selected = false;
+          void this.area.update('node', node.id);
+        },
+      },
+      !alone,
+    );
     node.selected = true;
     void this.area.update('node', node.id);
   }
@@ -245,9 +243,18 @@ export class PatchEditor {
       const given = graph.layout ?? {};
       const raw = entries.map(([gid], i) => given[gid] ?? ([i * 260, 0] as [number, number]));
       const decls = entries.map(([gid, n]) => this.types.get(n.type) ?? placeholderDecl(gid, n.type, graph));
-      const scale = spreadFactor(raw, decls.map((d) => new PatchNode('x', d, {})));
+      const scale = spreadFactor(
+        raw,
+        decls.map((d) => new PatchNode('x', d, {})),
+      );
       for (const [i, [gid, n]] of entries.entries()) {
-        const node = await this.addNode(n.type, { ...n.params }, { x: Math.round(raw[i][0] * scale), y: Math.round(raw[i][1] * scale) }, gid, decls[i]);
+        const node = await this.addNode(
+          n.type,
+          { ...n.params },
+          { x: Math.round(raw[i][0] * scale), y: Math.round(raw[i][1] * scale) },
+          gid,
+          decls[i],
+        );
         if (typeof n.host === 'string') {
           node.host = n.host;
           await this.area.update('node', node.id);
@@ -270,7 +277,10 @@ export class PatchEditor {
     const nodes: Record<string, GraphNode> = {};
     const layout: Record<string, [number, number]> = {};
     for (const n of this.editor.getNodes()) {
-      nodes[n.gid] = n.host === undefined ? { type: n.decl.type, params: { ...n.params } } : { type: n.decl.type, host: n.host, params: { ...n.params } };
+      nodes[n.gid] =
+        n.host === undefined
+          ? { type: n.decl.type, params: { ...n.params } }
+          : { type: n.decl.type, host: n.host, params: { ...n.params } };
       const p = this.area.nodeViews.get(n.id)?.position;
       if (p) layout[n.gid] = [Math.round(p.x), Math.round(p.y)];
     }
@@ -361,32 +371,17 @@ export class PatchEditor {
   /** Copies the selected nodes and the links among them. */
   copy(): number {
     const sel = this.selected();
-    this.pastes = 0;
-    const ids = new Set(sel.map((n) => n.gid));
-    this.clip = {
-      nodes: sel.map((n) => ({
-        gid: n.gid, type: n.decl.type, decl: n.decl, params: structuredClone(n.params),
-        position: { ...(this.area.nodeViews.get(n.id)?.position ?? { x: 0, y: 0 }) },
-      })),
-      links: this.links().filter((l) => ids.has(l.from.node) && ids.has(l.to.node)),
-    };
+    this.clipboard.copy(sel, (n) => this.area.nodeViews.get(n.id)?.position, this.links());
     return sel.length;
   }
 
   /** Pastes the copied nodes beside the originals (each paste a step further) with fresh ids, keeping the links among them; the pasted nodes are selected. */
   async paste(): Promise<PatchNode[]> {
-    if (!this.clip) return [];
-    const step = ++this.pastes;
-    const rename = new Map<string, string>();
-    const added: PatchNode[] = [];
-    for (const n of this.clip.nodes) {
-      const node = await this.addNode(n.type, structuredClone(n.params), { x: n.position.x + 40 * step, y: n.position.y + 60 * step }, undefined, n.decl);
-      rename.set(n.gid, node.gid);
-      added.push(node);
-    }
-    for (const l of this.clip.links) {
-      await this.link({ from: { node: rename.get(l.from.node)!, port: l.from.port }, to: { node: rename.get(l.to.node)!, port: l.to.port } }, false);
-    }
+    const added = await this.clipboard.paste(
+      (n, position) => this.addNode(n.type, n.params, position, undefined, n.decl),
+      (l) => this.link(l, false),
+    );
+    if (added.length === 0) return added;
     for (const n of this.selected()) this.selector.remove({ id: n.id, label: 'node' });
     for (const n of added) this.selectAlso(n);
     this.hooks.onSelect(added[0]);

@@ -17,14 +17,22 @@ export class PatchNode extends ClassicPreset.Node {
   height: number;
   /** The host the graph places it on (`host:`), shown as a badge in the node's colour for that host. */
   host?: string;
-  constructor(public gid: string, public readonly decl: NodeDecl, public params: Record<string, unknown>) {
+  constructor(
+    public gid: string,
+    public readonly decl: NodeDecl,
+    public params: Record<string, unknown>,
+  ) {
     super(decl.type);
     // Every port accepts several links at Rete's level: the graph rules (runtime/graph/refuse-link.ts) decide and say why.
     for (const p of decl.inputs) this.addInput(p.name, new ClassicPreset.Input(socket, p.name, true));
     for (const p of decl.outputs) this.addOutput(p.name, new ClassicPreset.Output(socket, p.name, true));
     this.height =
-      NODE_BOX.title + NODE_BOX.port * (decl.inputs.length + decl.outputs.length) + NODE_BOX.stats +
-      (decl.socket ? NODE_BOX.endpoint : 0) + (decl.preview ? NODE_BOX.preview : 0) + NODE_BOX.footer;
+      NODE_BOX.title +
+      NODE_BOX.port * (decl.inputs.length + decl.outputs.length) +
+      NODE_BOX.stats +
+      (decl.socket ? NODE_BOX.endpoint : 0) +
+      (decl.preview ? NODE_BOX.preview : 0) +
+      NODE_BOX.footer;
   }
 }
 

@@ -19,7 +19,10 @@ export function placeholderDecl(gid: string, type: string, graph: Graph): NodeDe
     inputs: [...ins].map((name) => ({ name, type: 'any' as const, many: true, doc: '' })),
     outputs: [...outs].map((name) => ({ name, type: 'any' as const, many: true, doc: '' })),
     params: {},
-    docs: { summary: `Unknown node type ${type}`, description: `patchbay has no node type ${type}; its params are kept as they are.` },
+    docs: {
+      summary: `Unknown node type ${type}`,
+      description: `patchbay has no node type ${type}; its params are kept as they are.`,
+    },
   };
 }
 
@@ -27,13 +30,23 @@ export function placeholderDecl(gid: string, type: string, graph: Graph): NodeDe
  * How much to spread a saved layout so that no two boxes overlap at the editor's node
  * sizes (layouts written by hand or for smaller boxes would otherwise pile up).
  */
-export function spreadFactor(at: readonly (readonly [number, number])[], boxes: readonly { width: number; height: number }[], gap = 24): number {
+export function spreadFactor(
+  at: readonly (readonly [number, number])[],
+  boxes: readonly { width: number; height: number }[],
+  gap = 24,
+): number {
   const overlaps = (s: number): boolean => {
     for (let i = 0; i < at.length; i++) {
       for (let j = i + 1; j < at.length; j++) {
         const [xi, yi] = [at[i][0] * s, at[i][1] * s];
         const [xj, yj] = [at[j][0] * s, at[j][1] * s];
-        if (xi < xj + boxes[j].width + gap && xj < xi + boxes[i].width + gap && yi < yj + boxes[j].height + gap && yj < yi + boxes[i].height + gap) return true;
+        if (
+          xi < xj + boxes[j].width + gap &&
+          xj < xi + boxes[i].width + gap &&
+          yi < yj + boxes[j].height + gap &&
+          yj < yi + boxes[i].height + gap
+        )
+          return true;
       }
     }
     return false;

@@ -26,7 +26,14 @@ export interface AwaySender {
  * `away`: the graph's nodes on other hosts this socket sends to ("worker on analysis-pc"), none
  * when its peers are not those; `peers`: how many peers are connected now.
  */
-export function awaySender(ctx: RunContext, r: Runner, s: PlanSocket, q: SendQueue, away: string[], peers: () => number): AwaySender {
+export function awaySender(
+  ctx: RunContext,
+  r: Runner,
+  s: PlanSocket,
+  q: SendQueue,
+  away: string[],
+  peers: () => number,
+): AwaySender {
   let abandoned = false;
   let ending = false;
   const gone = deferred<void>();
@@ -47,7 +54,14 @@ export function awaySender(ctx: RunContext, r: Runner, s: PlanSocket, q: SendQue
     },
     left(short) {
       if (away.length && short && !ending && !ctx.stopping)
-        ctx.problems.warn(r, new ExecError('PEER_LOST', `lost ${away.join(', ')} (${s.endpoint}): frames wait for it to come back; Ctrl-C stops`, r.node.id));
+        ctx.problems.warn(
+          r,
+          new ExecError(
+            'PEER_LOST',
+            `lost ${away.join(', ')} (${s.endpoint}): frames wait for it to come back; Ctrl-C stops`,
+            r.node.id,
+          ),
+        );
       check();
     },
     ending() {

@@ -10,7 +10,13 @@ import { attach, hasHandshake, type AnySocket } from '../sockets.ts';
 import { openSource, type ReceiversByEndpoint } from './receiver.ts';
 
 /** The PULL or SUB node `r` gets for link `l` from a Push or Publish node. */
-export async function openLinkReceiver(ctx: RunContext, r: Runner, s: PlanSocket, l: LinkState, localReceivers: ReceiversByEndpoint): Promise<void> {
+export async function openLinkReceiver(
+  ctx: RunContext,
+  r: Runner,
+  s: PlanSocket,
+  l: LinkState,
+  localReceivers: ReceiversByEndpoint,
+): Promise<void> {
   const src = openSource(ctx, r, s, l.plan.to.port, l, 1, false, localReceivers);
   src.remoteFed = !(s.route.producers ?? []).some((p) => ctx.runners.has(p.node));
   dropsAt(ctx, s, src);

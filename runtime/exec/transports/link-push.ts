@@ -17,7 +17,11 @@ export async function openLinkSender(ctx: RunContext, r: Runner, s: PlanSocket, 
   const q = new SendQueue(socket as zmq.Push);
   let peers = 0;
   const out = awaySender(ctx, r, s, q, away, () => peers);
-  trackPeers(socket, () => peers++, () => out.left(--peers === 0));
+  trackPeers(
+    socket,
+    () => peers++,
+    () => out.left(--peers === 0),
+  );
   const ready = hasHandshake(s) ? handshake(socket) : undefined;
   await attach(socket, s);
   if (ready) ctx.readiness.push(ready);

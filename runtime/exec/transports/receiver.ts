@@ -39,7 +39,8 @@ export function openSource(
   // A node's own receiving socket faces outside programs: it takes messages up to its limit.
   const limit = s.link === undefined ? Number(r.node.params.maxMessageMiB ?? 0) : 0;
   // Fed by the graph's nodes on other hosts only: TCP keepalive, and a word when they go.
-  const away = s.route.role === 'link' && !!s.route.producers?.length && !s.route.producers.some((p) => ctx.runners.has(p.node));
+  const away =
+    s.route.role === 'link' && !!s.route.producers?.length && !s.route.producers.some((p) => ctx.runners.has(p.node));
   const socket = createSocket(s.type, s.hwm, {
     ...(away ? CROSS_HOST : {}),
     ...(limit > 0 ? { maxMessageSize: limit * 2 ** 20 } : {}),
@@ -47,7 +48,9 @@ export function openSource(
     ...(hasHandshake(s) ? { receiveTimeout: IDLE_TICK_MS } : {}),
   });
   ctx.sockets.push(socket);
-  if (s.type === 'SUB') for (const t of s.topics ?? (r.node.params.topics as string[] | undefined) ?? ['']) (socket as zmq.Subscriber).subscribe(t);
+  if (s.type === 'SUB')
+    for (const t of s.topics ?? (r.node.params.topics as string[] | undefined) ?? [''])
+      (socket as zmq.Subscriber).subscribe(t);
   r.inputs++;
   const src: SocketSource = {
     plan: s,
@@ -113,7 +116,12 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
     }
     let msg: Message;
     // A SUB also takes a pickle sent without a topic part (a publisher's send_pyobj alone).
-    const body = parts.length === (src.withTopic ? 2 : 1) ? parts[parts.length - 1] : src.withTopic && parts.length === 1 && isPickle(parts[0]) ? parts[0] : undefined;
+    const body =
+      parts.length === (src.withTopic ? 2 : 1)
+        ? parts[parts.length - 1]
+        : src.withTopic && parts.length === 1 && isPickle(parts[0])
+          ? parts[0]
+          : undefined;
     if (body !== undefined && body.length > 1 && body[0] === 0x23 /* # */ && src.plan.inproc) {
       // A frame an in-graph peer handed over by reference (refs.ts).
       const frame = ctx.refs.take(body, src);
@@ -122,17 +130,32 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
         // queue are gone, and counted as dropped by the sequence gap they leave. Nothing else
         // lets a reference go before it is read.
         if (src.plan.type !== 'SUB')
-          ctx.problems.refuse(r, new ExecError('STAGE_FAILED', `a frame handed over in process (${body.toString('latin1')}) was gone before it was read`, r.node.id));
+          ctx.problems.refuse(
+            r,
+            new ExecError(
+              'STAGE_FAILED',
+              `a frame handed over in process (${body.toString('latin1')}) was gone before it was read`,
+              r.node.id,
+            ),
+          );
         continue;
       }
       msg = frame;
     } else {
       try {
         // A course script's send_pyobj: a pickled numpy array (wire/pickle.ts runs nothing of it).
-        msg = body !== undefined && isPickle(body) ? { kind: 'frame', seq: src.pickled++, t: nowNs(), ...decodePickle(body) } : decode(parts, src.withTopic).msg;
+        msg =
+          body !== undefined && isPickle(body)
+            ? { kind: 'frame', seq: src.pickled++, t: nowNs(), ...decodePickle(body) }
+            : decode(parts, src.withTopic).msg;
       } catch (e) {
         // Whatever went wrong with this one message is its own error: counted, never the run's.
-        ctx.problems.refuse(r, e instanceof WireError ? e : new WireError('BAD_HEADER', `message could not be read: ${(e as Error).message}`));
+        ctx.problems.refuse(
+          r,
+          e instanceof WireError
+            ? e
+            : new WireError('BAD_HEADER', `message could not be read: ${(e as Error).message}`),
+        );
         continue;
       }
     }
@@ -142,7 +165,15 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
         // The publisher's count makes the live estimate exact: every frame sent and not
         // received was dropped, the tail included. A count below what arrived is not believed.
         if (msg.seq >= src.received) countDrops(src, msg.seq - src.received - src.dropped);
-        else ctx.problems.refuse(r, new ExecError('BAD_EOS', `end of stream says ${msg.seq} frames were sent, ${src.received} arrived`, r.node.id));
+        else
+          ctx.problems.refuse(
+            r,
+            new ExecError(
+              'BAD_EOS',
+              `end of stream says ${msg.seq} frames were sent, ${src.received} arrived`,
+              r.node.id,
+            ),
+          );
       }
       if (src.sourceLike && hasHandshake(src.plan)) {
         // Producers from outside: one end of stream from each that connected, or all gone.
@@ -185,13 +216,36 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
     }
   }
   closeSource(ctx, src);
-  if (over > 0) ctx.problems.note(r, new ExecError('OVER_FRAMES', `took its ${r.limit} frames; ${over} more the graph's producers sent before they stopped were not passed on`, r.node.id), over);
+  if (over > 0)
+    ctx.problems.note(
+      r,
+      new ExecError(
+        'OVER_FRAMES',
+        `took its ${r.limit} frames; ${over} more the graph's producers sent before they stopped were not passed on`,
+        r.node.id,
+      ),
+      over,
+    );
   if (src.lostPeer && src.eos < src.expected)
-    ctx.problems.report(r, new ExecError('PEER_LOST', `ended without the end of stream from ${(src.plan.route.producers ?? []).map((p) => awayName(ctx.plan, p.node)).join(', ')}: it went away after ${src.received} frames had arrived (kept)`, r.node.id));
+    ctx.problems.report(
+      r,
+      new ExecError(
+        'PEER_LOST',
+        `ended without the end of stream from ${(src.plan.route.producers ?? []).map((p) => awayName(ctx.plan, p.node)).join(', ')}: it went away after ${src.received} frames had arrived (kept)`,
+        r.node.id,
+      ),
+    );
   // Producers still connected when the node took its `frames` did not leave: the node did.
   if (src.sourceLike && src.peersEver > src.eos && !ctx.stopping && !(r.limit > 0 && r.taken >= r.limit)) {
     const n = src.peersEver - src.eos;
-    ctx.problems.refuse(r, new ExecError('PEER_LEFT', `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`, r.node.id));
+    ctx.problems.refuse(
+      r,
+      new ExecError(
+        'PEER_LEFT',
+        `${n} producer${n === 1 ? '' : 's'} left without end of stream (crashed, or sent a message over maxMessageMiB)`,
+        r.node.id,
+      ),
+    );
   }
   await r.inbox.put({ port: src.port, link: src.link, aux: src.aux });
 }
@@ -208,7 +262,14 @@ function peerLost(ctx: RunContext, src: SocketSource): void {
     if (!lost()) return;
     const who = (src.plan.route.producers ?? []).map((p) => awayName(ctx.plan, p.node)).join(', ');
     src.lostPeer = true;
-    ctx.problems.warn(src.runner, new ExecError('PEER_LOST', `lost ${who} (${src.plan.endpoint}) after ${src.received} frames, before its end of stream: waiting for it to come back; Ctrl-C stops and keeps what arrived`, src.runner.node.id));
+    ctx.problems.warn(
+      src.runner,
+      new ExecError(
+        'PEER_LOST',
+        `lost ${who} (${src.plan.endpoint}) after ${src.received} frames, before its end of stream: waiting for it to come back; Ctrl-C stops and keeps what arrived`,
+        src.runner.node.id,
+      ),
+    );
   }, PEER_GRACE_MS).unref();
 }
 

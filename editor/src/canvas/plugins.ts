@@ -1,0 +1,70 @@
+/**
+ * The Rete plugins of the canvas and their presets: links by drag, Vue rendering with
+ * patchbay's node and link views, the context menu of node types, the minimap, auto-arrange
+ * and history. PatchEditor (patch-editor.ts) owns them; this only wires them up.
+ */
+import type { GetSchemes, NodeEditor } from 'rete';
+import { AreaExtensions, type AreaPlugin } from 'rete-area-plugin';
+import { ConnectionPlugin, Presets as ConnectionPresets } from 'rete-connection-plugin';
+import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
+import { Presets as ArrangePresets, type AutoArrangePlugin } from 'rete-auto-arrange-plugin';
+import { ContextMenuPlugin, Presets as ContextMenuPresets, type ContextMenuExtra } from 'rete-context-menu-plugin';
+import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
+import { Presets as HistoryPresets, type HistoryPlugin } from 'rete-history-plugin';
+import type { NodeDecl } from '../../../nodes/types.ts';
+import PatchNodeView from '../components/PatchNodeView.vue';
+import PatchLinkView from '../components/PatchLinkView.vue';
+import type { PatchLink, PatchNode } from './patch-node.ts';
+
+export type Schemes = GetSchemes<PatchNode, PatchLink>;
+export type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
+
+export interface CanvasParts {
+  catalog: readonly NodeDecl[];
+  /** A fresh node of a type, for the context menu. */
+  makeNode: (type: string) => PatchNode;
+  history: HistoryPlugin<Schemes>;
+  arrange: AutoArrangePlugin<Schemes>;
+  selector: ReturnType<typeof AreaExtensions.selector>;
+}
+
+/** Adds the canvas's plugins to `editor` and `area`, in the order Rete needs them. */
+export function usePlugins(
+  editor: NodeEditor<Schemes>,
+  area: AreaPlugin<Schemes, AreaExtra>,
+  { catalog, makeNode, history, arrange, selector }: CanvasParts,
+): void {
+  const connection = new ConnectionPlugin<Schemes, AreaExtra>();
+  const render = new VuePlugin<Schemes, AreaExtra>();
+  const contextMenu = new ContextMenuPlugin<Schemes>({
+    items: ContextMenuPresets.classic.setup(
+      catalog.map((d) => [d.type, () => makeNode(d.type)] as [string, () => PatchNode]),
+    ),
+  });
+  const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
+
+  AreaExtensions.selectableNodes(area, selector, { accumulating: AreaExtensions.accumulateOnCtrl() });
+  render.addPreset(
+    Presets.classic.setup({
+      customize: {
+        node: () => PatchNodeView as never,
+        connection: () => PatchLinkView as never,
+      },
+    }),
+  );
+  render.addPreset(Presets.contextMenu.setup({ delay: 200 }));
+  render.addPreset(Presets.minimap.setup({ size: 180 }));
+  connection.addPreset(ConnectionPresets.classic.setup());
+  arrange.addPreset(ArrangePresets.classic.setup());
+  // Ctrl+Z / Ctrl+Y are the app's (undo() and redo() below), which refuse while a graph runs.
+  history.addPreset(HistoryPresets.classic.setup());
+
+  editor.use(area);
+  area.use(connection);
+  area.use(render);
+  area.use(arrange);
+  area.use(contextMenu);
+  area.use(minimap);
+  area.use(history);
+  AreaExtensions.simpleNodesOrder(area);
+}
