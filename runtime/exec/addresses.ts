@@ -6,7 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { Plan, PlanSocket } from '../compile/plan.ts';
+import type { Plan } from '../compile/plan.ts';
 import { parseEndpoint } from '../graph/endpoint.ts';
 import { bareHost, endpointHost } from '../graph/host-rules.ts';
 import { ExecError } from './errors.ts';
@@ -22,7 +22,8 @@ function localAddresses(): string[] {
 
 /**
  * Resolves the DNS names in the plan's tcp endpoints (every socket with one name gets one
- * address), then checks the endpoints the sockets of `nodes` bind are this machine's.
+ * address), then checks the endpoints the sockets of `nodes` bind are this machine's. `host`: the
+ * half this run was started as (--host), so a refusal can tell it from another host's half.
  */
 export async function checkBindAddresses(
   plan: Plan,
@@ -53,8 +54,8 @@ export async function checkBindAddresses(
   const mine = localAddresses();
   for (const s of tcp) {
     if (!nodes.has(s.node) || s.side !== 'bind') continue;
-    const host = parseEndpoint(s.endpoint)?.host;
-    const address = host && bareHost(host);
+    const bound = parseEndpoint(s.endpoint)?.host;
+    const address = bound && bareHost(bound);
     if (!address || ANY.has(address) || mine.includes(address)) continue;
     const said = s.hostName ? `${s.hostName}'s address ${address}` : address;
     throw new ExecError(

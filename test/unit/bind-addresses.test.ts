@@ -1,0 +1,30 @@
+import { describe, expect, test } from 'vitest';
+import type { Plan, PlanSocket } from '../../runtime/compile/plan.ts';
+import { checkBindAddresses } from '../../runtime/exec/addresses.ts';
+
+// 192.0.2.1 is TEST-NET-1: never an address of this machine.
+const socket: PlanSocket = {
+  node: 'push',
+  type: 'PUSH',
+  side: 'bind',
+  endpoint: 'tcp://192.0.2.1:5999',
+  hostName: 'camera-pc',
+  hwm: 10,
+};
+const plan = { sockets: [socket] } as unknown as Plan;
+
+describe('checkBindAddresses on an address this machine lacks', () => {
+  test("started as that host's half: start this half there", async () => {
+    const e = await checkBindAddresses(plan, new Set(['push']), 'camera-pc').catch((err: unknown) => err);
+    expect(e).toMatchObject({ code: 'NOT_THIS_HOST', node: 'push' });
+    expect((e as Error).message).toContain('Start this half there');
+  });
+
+  test("started as another host's half or the whole graph: start camera-pc's half there", async () => {
+    for (const host of ['analysis-pc', undefined]) {
+      const e = await checkBindAddresses(plan, new Set(['push']), host).catch((err: unknown) => err);
+      expect(e).toMatchObject({ code: 'NOT_THIS_HOST', node: 'push' });
+      expect((e as Error).message).toContain("Start camera-pc's half there");
+    }
+  });
+});
