@@ -1,17 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import type { Plan, PlanSocket } from '../../runtime/compile/plan.ts';
+import type { Plan } from '../../runtime/compile/plan.ts';
 import { checkBindAddresses } from '../../runtime/exec/addresses.ts';
+import { sock } from '../helpers/run-harness.ts';
 
 // 192.0.2.1 is TEST-NET-1: never an address of this machine.
-const socket: PlanSocket = {
-  node: 'push',
-  type: 'PUSH',
-  side: 'bind',
-  endpoint: 'tcp://192.0.2.1:5999',
-  hostName: 'camera-pc',
-  hwm: 10,
-};
-const plan = { sockets: [socket] } as unknown as Plan;
+const plan = {
+  sockets: [sock('push', 'PUSH', 'bind', 'tcp://192.0.2.1:5999', { hostName: 'camera-pc' })],
+} as unknown as Plan;
 
 describe('checkBindAddresses on an address this machine lacks', () => {
   test("started as that host's half: start this half there", async () => {
