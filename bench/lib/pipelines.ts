@@ -410,6 +410,6 @@ export async function runPython(cfg: PatternConfig, mode: 'course' | 'fast'): Pr
     rssMb: rssKb === undefined ? undefined : (rssKb * 1024) / 1e6,
     wallS,
     frameBytes,
-    raw: specs.map((s) => ({ role: s.role, ...(lines.get(s.role) ?? {}) })),
+    raw: specs.map((s) => ({ role: s.role, ...lines.get(s.role) })),
   };
 }

@@ -12,7 +12,7 @@ import { nodeIdProblem } from './node-id.ts';
 import { placeNodes, readHosts, type HostEntry } from './host-rules.ts';
 import { checkNode, type Issue, type NodeInfo, type Where } from './node-rules.ts';
 import { BoundEndpoints } from './flow.ts';
-import { cycleIssues, groupBy, plural, reachFromSources, settleTypes, type Edge, type Pairing } from './flow-rules.ts';
+import { cycleIssues, groupBy, reachFromSources, settleTypes, type Edge, type Pairing } from './flow-rules.ts';
 import { didYouMean } from './suggest.ts';
 
 export type { Issue, NodeInfo, Where } from './node-rules.ts';

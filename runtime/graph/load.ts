@@ -1,5 +1,5 @@
 import { Document, LineCounter, isMap, isScalar, isSeq, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
-import type { Graph, GraphError, GraphErrorCode, GraphLink, GraphNode } from './types.ts';
+import type { Graph, GraphError, GraphErrorCode, GraphNode } from './types.ts';
 import { analyzeGraph, type Analysis, type Where } from './analyze.ts';
 import { parseLink } from './link.ts';
 import { describe, setOwn } from './param-rules.ts';

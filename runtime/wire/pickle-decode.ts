@@ -4,7 +4,7 @@
  * whitelist and whose REDUCE and BUILD are emulated here for those few callables. Anything else
  * is named (the type of a pickled dict, the global a hostile pickle calls) and refused.
  */
-import { DTYPES, itemSize, shapeSize, WireError, type DType, type Frame } from './index.ts';
+import { DTYPES, itemSize, shapeSize, WireError, type Frame } from './index.ts';
 import { DTYPE_OF_CODE, GLOBALS, KIND_NAMES, OP, OP_NAMES, type Role } from './pickle-ops.ts';
 
 /** Values on the stack and in the memo, pushed ten thousand at most: far above what a numpy array pickle (about 20) uses. */

@@ -90,7 +90,7 @@ function le(n: number, bytes: number): number[] {
 }
 
 function ascii(s: string): number[] {
-  return [...s].map((c) => c.charCodeAt(0));
+  return Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
 }
 
 function global(module: string, name: string): number[] {

@@ -33,7 +33,9 @@ class Lines {
     const lines = this.text.split('\n').slice(0, -1);
     for (const w of [...this.waiters]) {
       const hit = lines.find(w.pred);
-      if (hit !== undefined) (this.waiters.splice(this.waiters.indexOf(w), 1), w.resolve(hit));
+      if (hit === undefined) continue;
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve(hit);
     }
   }
 }

@@ -30,6 +30,15 @@ export interface CliRun {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; summary?: RunSummary }>;
 }
 
+/** Resolves, in the order they came, and drops the waiters whose predicate `value` meets. */
+function wake<T>(waiters: { pred: (v: T) => boolean; resolve: (v: T) => void }[], value: T): void {
+  for (const w of [...waiters]) {
+    if (!w.pred(value)) continue;
+    waiters.splice(waiters.indexOf(w), 1);
+    w.resolve(value);
+  }
+}
+
 const running = new Set<ChildProcess>();
 
 /** Kills every run runCli started that is still going (a test that failed half-way leaves one). */
@@ -61,14 +70,14 @@ export function runCliOn(prefix: string[], dir: string, yaml: string, name = 'gr
   const errLines = () => stderr.split('\n').slice(0, -1);
   createInterface({ input: child.stderr }).on('line', (l) => {
     stderr += l + '\n';
-    for (const w of [...errWaiters]) if (w.pred(l)) (errWaiters.splice(errWaiters.indexOf(w), 1), w.resolve(l));
+    wake(errWaiters, l);
   });
   createInterface({ input: child.stdout }).on('line', (l) => {
     const line: TimedLine = { at: Date.now(), json: JSON.parse(l) };
     lines.push(line);
     const json = line.json;
     if (json.type !== 'stats') return;
-    for (const w of [...waiters]) if (w.pred(json)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(json));
+    wake(waiters, json);
   });
   const exit = new Promise<Awaited<CliRun['exit']>>((resolve, reject) => {
     child.on('error', reject);

@@ -161,7 +161,9 @@ describe('the emulator in every pixel format', () => {
     let coloured = 0;
     for (let i = 0; i < 96 * 64; i++) {
       const [r, g, b] = rgb.data.subarray(3 * i, 3 * i + 3);
-      ((sum[0] += r), (sum[1] += g), (sum[2] += b));
+      sum[0] += r;
+      sum[1] += g;
+      sum[2] += b;
       if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
       expect([bgr.data[3 * i + 2], bgr.data[3 * i + 1], bgr.data[3 * i]]).toEqual([r, g, b]);
     }
@@ -189,7 +191,8 @@ describe('the emulator in every pixel format', () => {
       let err = 0;
       for (let i = 0; i < rgb.data.length; i++) err += Math.abs(debayered.data[i] - rgb.data[i]);
       expect(err / rgb.data.length).toBeLessThan(6);
-      expect(debayered.data[0 * 3 + 'RGB'.indexOf(pattern[0])]).toBe(raw.data[0]);
+      // Pixel (0, 0) is the first three bytes.
+      expect(debayered.data['RGB'.indexOf(pattern[0])]).toBe(raw.data[0]);
     },
   );
 });

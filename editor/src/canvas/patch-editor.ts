@@ -212,8 +212,8 @@ export class PatchEditor {
 
   /** Adds a node to the selection; `alone`: the others are unselected first. */
   private selectAlso(node: PatchNode, alone = false): void {
-    if (alone) for (const n of this.selected()) if (n !== node) this.selector.remove({ id: n.id, label: 'node' });
-    this.selector.add(
+    if (alone) for (const n of this.selected()) if (n !== node) void this.selector.remove({ id: n.id, label: 'node' });
+    void this.selector.add(
       {
         id: node.id,
         label: 'node',
@@ -382,7 +382,7 @@ export class PatchEditor {
       (l) => this.link(l, false),
     );
     if (added.length === 0) return added;
-    for (const n of this.selected()) this.selector.remove({ id: n.id, label: 'node' });
+    for (const n of this.selected()) void this.selector.remove({ id: n.id, label: 'node' });
     for (const n of added) this.selectAlso(n);
     this.hooks.onSelect(added[0]);
     return added;
