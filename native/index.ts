@@ -13,7 +13,10 @@
  * without bound.
  */
 import { AddonLoadError, loadAddon } from './load-addon.ts';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import type {
+  FeatureValue,
   NativeError,
   NativeErrorCode,
   RawCamera,
@@ -23,6 +26,7 @@ import type {
   RawStarted,
 } from './native.ts';
 import { PatchbayError } from '../runtime/util/patchbay-error.ts';
+import { nearest } from '../runtime/graph/suggest.ts';
 import { frameBytes, frameFormat, frameShape, type BayerPattern, type PixelFormat } from './pixel-format.ts';
 
 export { AddonLoadError } from './load-addon.ts';
@@ -32,6 +36,7 @@ export const ALL_BACKENDS = ['emulator', 'aravis', 'pylon'] as const;
 export type BackendName = (typeof ALL_BACKENDS)[number];
 export { PIXEL_FORMATS, frameFormat, type PixelFormat } from './pixel-format.ts';
 export type DeviceInfo = RawDeviceInfo;
+export type { FeatureValue } from './native.ts';
 
 export type CameraErrorCode = NativeErrorCode | 'ADDON_NOT_BUILT';
 
@@ -47,17 +52,23 @@ export const HOW_TO_BUILD: Record<BackendName, string> = {
 /** An error from a camera: a code from a closed set and, for a refused setting, what was asked and allowed. */
 export class CameraError extends PatchbayError<CameraErrorCode> {
   readonly param?: string;
-  readonly value?: number;
+  readonly value?: FeatureValue;
   readonly min?: number;
   readonly max?: number;
+  /** A refused feature's step: it takes min + k * increment. */
+  readonly increment?: number;
   readonly allowed?: string[];
+  /** UNKNOWN_FEATURE: the camera's feature names closest to the one asked for. */
+  readonly closest?: string[];
   /** The camera concerned, as "backend:id". */
   readonly camera?: string;
 
   constructor(
     code: CameraErrorCode,
     message: string,
-    fields: Partial<Pick<CameraError, 'param' | 'value' | 'min' | 'max' | 'allowed' | 'camera'>> = {},
+    fields: Partial<
+      Pick<CameraError, 'param' | 'value' | 'min' | 'max' | 'increment' | 'allowed' | 'closest' | 'camera'>
+    > = {},
     cause?: unknown,
   ) {
     super(code, message, { cause });
@@ -79,7 +90,15 @@ export class CameraError extends PatchbayError<CameraErrorCode> {
     return new CameraError(
       n.code as NativeErrorCode,
       message,
-      { param: n.param, value: n.value, min: n.min, max: n.max, allowed: n.allowed, camera },
+      {
+        param: n.param,
+        value: n.value,
+        min: n.min,
+        max: n.max,
+        increment: n.increment,
+        allowed: n.allowed,
+        camera,
+      },
       e,
     );
   }
@@ -318,6 +337,107 @@ export class Camera {
       if (v !== undefined) await this.call(() => this.raw.control('set', k, v));
     }
     return this.get();
+  }
+
+  /** The names of the camera's GenICam features (the emulator has a small set: docs/camera.md). */
+  featureNames(): Promise<string[]> {
+    return this.call(() => this.raw.control('features'));
+  }
+
+  /** A GenICam feature's value, read from the camera. Rejects with UNKNOWN_FEATURE naming the closest names. */
+  async getFeature(name: string): Promise<FeatureValue> {
+    try {
+      return await this.call(() => this.raw.control('getFeature', name));
+    } catch (e) {
+      throw await this.withSuggestions(e);
+    }
+  }
+
+  /**
+   * Sets a GenICam feature by name (a Command runs with `true`). Rejects with UNKNOWN_FEATURE naming
+   * the closest names, or PARAM_REFUSED with the range and increment, or the entries, the camera allows.
+   */
+  async setFeature(name: string, value: FeatureValue): Promise<void> {
+    try {
+      await this.call(() => this.raw.control('setFeature', name, value));
+    } catch (e) {
+      throw await this.withSuggestions(e);
+    }
+  }
+
+  /**
+   * Sets features in the map's order. Every name is checked first, so a misspelt one changes
+   * nothing on the camera. `from` names where the map came from in error messages (a feature file).
+   */
+  async setFeatures(features: Readonly<Record<string, FeatureValue>>, from?: string): Promise<void> {
+    const names = Object.keys(features);
+    if (names.length === 0) return;
+    const known = new Set(await this.featureNames());
+    const where = from ? `${from}: ` : '';
+    for (const name of names) if (!known.has(name)) throw this.unknownFeature(name, [...known], where);
+    for (const name of names) {
+      try {
+        await this.call(() => this.raw.control('setFeature', name, features[name]));
+      } catch (e) {
+        const err = e as CameraError;
+        if (!where) throw err;
+        throw new CameraError(err.code, `${this.name}: ${where}${err.message.replace(`${this.name}: `, '')}`, err, err);
+      }
+    }
+  }
+
+  /**
+   * Applies a feature file: pylon loads a .pfs as pylon Viewer saves it (CFeaturePersistence);
+   * every backend applies a YAML map of feature names to values (.yaml, .yml) in its order.
+   */
+  async loadFeatureFile(file: string): Promise<void> {
+    if (/\.pfs$/i.test(file)) return this.call(() => this.raw.control('loadFeatureFile', file));
+    const bad = (why: string, cause?: unknown) =>
+      new CameraError(
+        'BAD_ARGUMENT',
+        `${this.name}: featureFile ${file} ${why}`,
+        { param: 'featureFile', camera: this.name },
+        cause,
+      );
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw bad(`cannot be read: ${(e as Error).message}`, e);
+    }
+    let map: unknown;
+    try {
+      map = parseYaml(text);
+    } catch (e) {
+      throw bad(`is not YAML: ${(e as Error).message}`, e);
+    }
+    if (map === null || typeof map !== 'object' || Array.isArray(map))
+      throw bad('must be a YAML map of feature names to values, like `ExposureAuto: Off`');
+    for (const [k, v] of Object.entries(map))
+      if (!['number', 'string', 'boolean'].includes(typeof v))
+        throw bad(`: ${k} must be a number, a text or true/false`);
+    await this.setFeatures(map as Record<string, FeatureValue>, `featureFile ${file}`);
+  }
+
+  private unknownFeature(name: string, names: string[], where = ''): CameraError {
+    // Typos first, then longer names that begin with it (Gain on a camera that has only GainRaw).
+    const lower = name.toLowerCase();
+    const longer = names
+      .filter((n) => n.length > name.length && n.toLowerCase().startsWith(lower))
+      .sort((a, b) => a.length - b.length);
+    const closest = [...new Set([...nearest(name, names, 3), ...longer])].slice(0, 3);
+    return new CameraError(
+      'UNKNOWN_FEATURE',
+      `${this.name}: ${where}the camera has no feature ${name}` +
+        (closest.length ? `; closest: ${closest.join(', ')}` : `; it has ${names.length} features`),
+      { param: name, closest, camera: this.name },
+    );
+  }
+
+  private async withSuggestions(e: unknown): Promise<unknown> {
+    const err = e as CameraError;
+    if (err.code !== 'UNKNOWN_FEATURE' || !err.param) return e;
+    return this.unknownFeature(err.param, await this.featureNames());
   }
 
   /** Starts acquisition on the native thread. */

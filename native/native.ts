@@ -5,15 +5,27 @@ import type { PixelFormat } from './pixel-format.ts';
 
 /** The closed set of codes a native error carries (native/src/device.h ErrorCode). */
 export type NativeErrorCode =
-  'UNKNOWN_BACKEND' | 'NO_DEVICE' | 'PARAM_REFUSED' | 'CAMERA_LOST' | 'CAMERA_ERROR' | 'BAD_STATE' | 'BAD_ARGUMENT';
+  | 'UNKNOWN_BACKEND'
+  | 'NO_DEVICE'
+  | 'PARAM_REFUSED'
+  | 'UNKNOWN_FEATURE'
+  | 'CAMERA_LOST'
+  | 'CAMERA_ERROR'
+  | 'BAD_STATE'
+  | 'BAD_ARGUMENT';
+
+/** A GenICam feature's value: a number (Integer, Float), a text (Enumeration, String) or a flag (Boolean; true runs a Command). */
+export type FeatureValue = number | string | boolean;
 
 /** An Error thrown or rejected by the addon. */
 export interface NativeError extends Error {
   code: NativeErrorCode;
   param?: string;
-  value?: number;
+  value?: FeatureValue;
   min?: number;
   max?: number;
+  /** A feature's step: values are min + k * increment. */
+  increment?: number;
   allowed?: string[];
 }
 
@@ -69,6 +81,13 @@ export interface RawCamera {
   control(op: 'range', name: RawSetting): Promise<{ min: number; max: number }>;
   control(op: 'getFormat'): Promise<PixelFormat>;
   control(op: 'setFormat', name: string): Promise<PixelFormat>;
+  /** The names of the camera's GenICam features (the emulator's small set). */
+  control(op: 'features'): Promise<string[]>;
+  control(op: 'getFeature', name: string): Promise<FeatureValue>;
+  /** Rejects with UNKNOWN_FEATURE, or PARAM_REFUSED saying the range, increment or entries allowed. */
+  control(op: 'setFeature', name: string, value: FeatureValue): Promise<void>;
+  /** pylon: a .pfs file; the other backends reject it (BAD_ARGUMENT). */
+  control(op: 'loadFeatureFile', path: string): Promise<void>;
   /** `wake` is called (on the event loop) once after take() returned undefined, when a frame or the end arrives. */
   start(options: RawStartOptions, wake: () => void): Promise<RawStarted>;
   /** A frame; undefined when none is ready yet; null once acquisition has ended. Throws when the camera failed. */

@@ -51,7 +51,17 @@ export interface StringListParam extends ParamBase {
   kind: 'string[]';
   default?: readonly string[];
 }
-export type ParamDecl = NumberParam | StringParam | EnumParam | BooleanParam | EndpointParam | StringListParam;
+/** A value a map param holds for one name. */
+export type MapValue = string | number | boolean;
+/** An ordered map of names to scalars, like a Camera's GenICam `features:` (applied in the order written). */
+export interface MapParam extends ParamBase {
+  kind: 'map';
+  default?: Readonly<Record<string, MapValue>>;
+  /** A regular expression every key must match. */
+  keyPattern?: string;
+}
+export type ParamDecl =
+  NumberParam | StringParam | EnumParam | BooleanParam | EndpointParam | StringListParam | MapParam;
 
 /** The value a param declaration gives a stage. */
 type ValueOf<P> = P extends { kind: 'number' }
@@ -60,9 +70,11 @@ type ValueOf<P> = P extends { kind: 'number' }
     ? boolean
     : P extends { kind: 'string[]' }
       ? readonly string[]
-      : P extends { kind: 'enum'; choices: readonly (infer C)[] }
-        ? C
-        : string;
+      : P extends { kind: 'map' }
+        ? Readonly<Record<string, MapValue>>
+        : P extends { kind: 'enum'; choices: readonly (infer C)[] }
+          ? C
+          : string;
 
 /**
  * A node type's params as its stage gets them (PlanNode.params): resolved by the compiler,
@@ -141,4 +153,7 @@ export interface NodeDecl {
 }
 
 /** Params after defaults are applied. */
-export type ParamValues = Record<string, number | string | boolean | readonly string[]>;
+export type ParamValues = Record<
+  string,
+  number | string | boolean | readonly string[] | Readonly<Record<string, MapValue>>
+>;

@@ -3,7 +3,7 @@ import type { NodeDecl, ParamDecl } from '../../nodes/types.ts';
 import type { GraphError } from '../../runtime/graph/types.ts';
 // The runtime's rules, not a copy of them: the inspector and validate give one verdict.
 import { nodeParamErrors, socketSide } from '../../runtime/graph/node-rules.ts';
-import { withDefaults } from '../../runtime/graph/param-rules.ts';
+import { setOwn, withDefaults } from '../../runtime/graph/param-rules.ts';
 import { parseEndpoint, sameEndpoint } from '../../runtime/graph/endpoint.ts';
 
 /**
@@ -21,6 +21,8 @@ export function parseParam(decl: ParamDecl, raw: string | boolean): unknown {
     }
     case 'string[]':
       return text === '' ? [''] : text.split(',').map((s) => s.trim());
+    case 'map':
+      return text === '' ? undefined : parseMapText(text);
     case 'endpoint':
     case 'string':
     case 'enum':
@@ -47,10 +49,31 @@ export function paramError(
   );
 }
 
+/**
+ * A map typed as `Name: value, Name: value` (numbers and true/false as YAML reads them, anything
+ * else as text). An entry without a colon stays text, which the param rules then refuse.
+ */
+function parseMapText(text: string): unknown {
+  const out: Record<string, string | number | boolean> = {};
+  for (const entry of text.split(',')) {
+    const colon = entry.indexOf(':');
+    if (colon < 0) return text;
+    const k = entry.slice(0, colon).trim();
+    const v = entry.slice(colon + 1).trim();
+    const n = Number(v);
+    setOwn(out, k, v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(n) ? n : v);
+  }
+  return out;
+}
+
 /** A value as the inspector's text field shows it. */
 export function formatParam(decl: ParamDecl, value: unknown): string {
   if (value === undefined || value === null) return '';
   if (decl.kind === 'string[]') return (value as string[]).join(', ');
+  if (decl.kind === 'map' && typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join(', ');
   return String(value);
 }
 

@@ -23,16 +23,26 @@
 namespace patchbay {
 namespace {
 
+Napi::Value featureToJs(Napi::Env env, const FeatureValue& v) {
+  switch (v.kind) {
+    case FeatureValue::Kind::Number: return Napi::Number::New(env, v.number);
+    case FeatureValue::Kind::Text: return Napi::String::New(env, v.text);
+    case FeatureValue::Kind::Flag: return Napi::Boolean::New(env, v.flag);
+  }
+  return env.Undefined();
+}
+
 Napi::Error toJsError(Napi::Env env, const CameraError& e) {
   Napi::Error error = Napi::Error::New(env, e.what());
   Napi::Object o = error.Value();
   o.Set("code", codeName(e.code));
   if (!e.param.empty()) o.Set("param", e.param);
-  if (e.hasValue) o.Set("value", e.value);
+  if (e.hasValue) o.Set("value", featureToJs(env, e.value));
   if (e.hasRange) {
     o.Set("min", e.min);
     o.Set("max", e.max);
   }
+  if (e.hasIncrement) o.Set("increment", e.increment);
   if (!e.allowed.empty()) {
     Napi::Array a = Napi::Array::New(env, e.allowed.size());
     for (size_t i = 0; i < e.allowed.size(); i++) a.Set(i, e.allowed[i]);
@@ -210,15 +220,19 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
 
   Napi::Value info(const Napi::CallbackInfo& cb) { return deviceToJs(cb.Env(), info_); }
 
-  // control(op, name?, value?): get / set / range of a numeric setting, getFormat / setFormat.
+  // control(op, name?, value?): get / set / range of a numeric setting, getFormat / setFormat,
+  // features (the names), getFeature / setFeature / loadFeatureFile.
   Napi::Value control(const Napi::CallbackInfo& cb) {
     Napi::Env env = cb.Env();
     std::string op = cb[0].As<Napi::String>();
     std::string name = cb.Length() > 1 && cb[1].IsString() ? cb[1].As<Napi::String>().Utf8Value() : "";
-    bool geometry = name == "width" || name == "height" || name == "offsetX" || name == "offsetY" || op == "setFormat";
+    bool geometry = name == "width" || name == "height" || name == "offsetX" || name == "offsetY" || op == "setFormat" ||
+                    (op == "setFeature" && changesFrames(name)) || op == "loadFeatureFile";
     auto result = std::make_shared<double>(0);
     auto range = std::make_shared<Range>(Range{0, 0});
     auto text = std::make_shared<std::string>();
+    auto feature = std::make_shared<FeatureValue>();
+    auto names = std::make_shared<std::vector<std::string>>();
     std::function<void(Device&)> use;
     if (op == "get") use = [=](Device& dev) { *result = dev.get(name); };
     else if (op == "range") use = [=](Device& dev) { *range = dev.range(name); };
@@ -229,14 +243,20 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     else if (op == "setFormat") {
       std::string v = cb[1].As<Napi::String>();
       use = [=](Device& dev) { dev.setPixelFormat(parsePixelFormat(v)); *text = v; };
-    } else throwJs(env, CameraError(ErrorCode::BadArgument, "unknown control operation " + op));
+    } else if (op == "features") use = [=](Device& dev) { *names = dev.featureNames(); };
+    else if (op == "getFeature") use = [=](Device& dev) { *feature = dev.getFeature(name); };
+    else if (op == "setFeature") {
+      FeatureValue v = featureFromJs(env, name, cb[2]);
+      use = [=](Device& dev) { dev.setFeature(name, v); };
+    } else if (op == "loadFeatureFile") use = [=](Device& dev) { dev.loadFeatureFile(name); };
+    else throwJs(env, CameraError(ErrorCode::BadArgument, "unknown control operation " + op));
     auto self = this;
     return serially(env, [=] {
       Device& dev = self->openDevice();
-      if (self->acquiring_ && (op == "set" || op == "setFormat") && geometry) {
-        CameraError e(ErrorCode::BadState, name.empty() ? "pixelFormat can't change while acquiring: stop first"
-                                                        : name + " can't change while acquiring: stop first");
-        e.param = name.empty() ? "pixelFormat" : name;
+      if (self->acquiring_ && (op == "set" || op == "setFormat" || op == "setFeature" || op == "loadFeatureFile") && geometry) {
+        std::string what = op == "loadFeatureFile" ? "a feature file" : name.empty() ? "pixelFormat" : name;
+        CameraError e(ErrorCode::BadState, what + " can't change while acquiring: stop first");
+        e.param = op == "loadFeatureFile" ? "featureFile" : name.empty() ? "pixelFormat" : name;
         throw e;
       }
       use(dev);
@@ -248,8 +268,33 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
         return o;
       }
       if (op == "getFormat" || op == "setFormat") return Napi::String::New(env, *text);
+      if (op == "features") {
+        Napi::Array a = Napi::Array::New(env, names->size());
+        for (size_t i = 0; i < names->size(); i++) a.Set(i, (*names)[i]);
+        return a;
+      }
+      if (op == "getFeature") return featureToJs(env, *feature);
+      if (op == "setFeature" || op == "loadFeatureFile") return env.Undefined();
       return Napi::Number::New(env, *result);
     });
+  }
+
+  // Features that change the size of a frame: never while acquiring (a pylon .pfs file may hold any of them).
+  static bool changesFrames(const std::string& name) {
+    static const char* const names[] = {"Width", "Height", "PixelFormat", "BinningHorizontal", "BinningVertical",
+                                        "DecimationHorizontal", "DecimationVertical"};
+    for (const char* n : names)
+      if (name == n) return true;
+    return false;
+  }
+
+  static FeatureValue featureFromJs(Napi::Env env, const std::string& name, const Napi::Value& v) {
+    if (v.IsNumber()) return FeatureValue::of(v.As<Napi::Number>().DoubleValue());
+    if (v.IsString()) return FeatureValue::of(v.As<Napi::String>().Utf8Value());
+    if (v.IsBoolean()) return FeatureValue::flagOf(v.As<Napi::Boolean>().Value());
+    CameraError e(ErrorCode::BadArgument, "feature " + name + ": a value must be a number, a text or true/false");
+    e.param = name;
+    throwJs(env, e);
   }
 
   // start({mode, buffers, shared?}, wake): resolves with the frame geometry and pool layout.

@@ -141,6 +141,100 @@ class AravisDevice final : public Device {
     throw e;
   }
 
+  std::vector<std::string> featureNames() override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
+    std::vector<std::string> names;
+    // Every feature node of the camera's description, not only those its categories show
+    // (older GigE models keep GainRaw out of them).
+    ArvDomElement* root = arv_dom_document_get_document_element(ARV_DOM_DOCUMENT(genicam()));
+    for (ArvDomNode* n = root ? arv_dom_node_get_first_child(ARV_DOM_NODE(root)) : nullptr; n != nullptr;
+         n = arv_dom_node_get_next_sibling(n))
+      if (isValueFeature(n)) names.push_back(arv_gc_feature_node_get_name(ARV_GC_FEATURE_NODE(n)));
+    return names;
+  }
+
+  FeatureInfo describeFeature(const std::string& name) override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
+    ArvGcNode* node = arv_gc_get_node(genicam(), name.c_str());
+    if (node == nullptr || !isValueFeature(ARV_DOM_NODE(node))) throw unknownFeature(name);
+    ArvGcFeatureNode* feature = ARV_GC_FEATURE_NODE(node);
+    FeatureInfo f;
+    using Type = FeatureInfo::Type;
+    GError* error = nullptr;
+    f.available = arv_gc_feature_node_is_available(feature, &error) && !error;
+    g_clear_error(&error);
+    const bool locked = arv_gc_feature_node_is_locked(feature, &error) && !error;
+    g_clear_error(&error);
+    ArvGcAccessMode mode = arv_gc_feature_node_get_actual_access_mode(feature);
+    f.readable = mode == ARV_GC_ACCESS_MODE_RO || mode == ARV_GC_ACCESS_MODE_RW;
+    f.writable = !locked && (mode == ARV_GC_ACCESS_MODE_WO || mode == ARV_GC_ACCESS_MODE_RW);
+    if (ARV_IS_GC_COMMAND(node)) f.type = Type::Command;
+    else if (ARV_IS_GC_ENUMERATION(node)) {
+      f.type = Type::Enumeration;
+      guint n = 0;
+      const char** entries = arv_gc_enumeration_dup_available_string_values(ARV_GC_ENUMERATION(node), &n, &error);
+      for (guint i = 0; entries && i < n; i++) f.entries.push_back(entries[i]);
+      g_free(entries);
+    } else if (ARV_IS_GC_BOOLEAN(node)) f.type = Type::Boolean;
+    else if (ARV_IS_GC_INTEGER(node)) {
+      f.type = Type::Integer;
+      ArvGcInteger* i = ARV_GC_INTEGER(node);
+      f.min = static_cast<double>(arv_gc_integer_get_min(i, &error));
+      if (!error) f.max = static_cast<double>(arv_gc_integer_get_max(i, &error));
+      if (!error) f.increment = static_cast<double>(arv_gc_integer_get_inc(i, &error));
+    } else if (ARV_IS_GC_FLOAT(node)) {
+      f.type = Type::Float;
+      ArvGcFloat* x = ARV_GC_FLOAT(node);
+      f.min = arv_gc_float_get_min(x, &error);
+      if (!error) f.max = arv_gc_float_get_max(x, &error);
+      // Aravis gives the smallest double when a float has no increment.
+      if (!error) f.increment = arv_gc_float_get_inc(x, &error);
+      if (f.increment <= 1e-300) f.increment = 0;
+    } else f.type = Type::String;
+    // A feature whose limits cannot be read now is not available now.
+    if (error) f.available = false;
+    g_clear_error(&error);
+    return f;
+  }
+
+  FeatureValue readFeature(const std::string& name, const FeatureInfo&) override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
+    ArvGcNode* node = arv_gc_get_node(genicam(), name.c_str());
+    GError* error = nullptr;
+    FeatureValue v;
+    if (ARV_IS_GC_ENUMERATION(node)) {
+      const char* text = arv_gc_enumeration_get_string_value(ARV_GC_ENUMERATION(node), &error);
+      v = FeatureValue::of(std::string(text ? text : ""));
+    } else if (ARV_IS_GC_BOOLEAN(node)) v = FeatureValue::flagOf(arv_gc_boolean_get_value(ARV_GC_BOOLEAN(node), &error));
+    else if (ARV_IS_GC_INTEGER(node)) v = FeatureValue::of(static_cast<double>(arv_gc_integer_get_value(ARV_GC_INTEGER(node), &error)));
+    else if (ARV_IS_GC_FLOAT(node)) v = FeatureValue::of(arv_gc_float_get_value(ARV_GC_FLOAT(node), &error));
+    else if (ARV_IS_GC_STRING(node)) {
+      const char* text = arv_gc_string_get_value(ARV_GC_STRING(node), &error);
+      v = FeatureValue::of(std::string(text ? text : ""));
+    }
+    if (error) throw CameraError(ErrorCode::CameraError, "reading " + name + ": " + takeMessage(error));
+    return v;
+  }
+
+  void writeFeature(const std::string& name, const FeatureInfo&, const FeatureValue& v) override {
+    std::lock_guard<std::recursive_mutex> lock(io_);
+    ArvGcNode* node = arv_gc_get_node(genicam(), name.c_str());
+    GError* error = nullptr;
+    if (ARV_IS_GC_COMMAND(node)) arv_gc_command_execute(ARV_GC_COMMAND(node), &error);
+    else if (ARV_IS_GC_ENUMERATION(node)) arv_gc_enumeration_set_string_value(ARV_GC_ENUMERATION(node), v.text.c_str(), &error);
+    else if (ARV_IS_GC_BOOLEAN(node)) arv_gc_boolean_set_value(ARV_GC_BOOLEAN(node), v.flag, &error);
+    else if (ARV_IS_GC_INTEGER(node)) arv_gc_integer_set_value(ARV_GC_INTEGER(node), static_cast<gint64>(v.number), &error);
+    else if (ARV_IS_GC_FLOAT(node)) arv_gc_float_set_value(ARV_GC_FLOAT(node), v.number, &error);
+    else if (ARV_IS_GC_STRING(node)) arv_gc_string_set_value(ARV_GC_STRING(node), v.text.c_str(), &error);
+    if (error) {
+      CameraError e(ErrorCode::ParamRefused, name + " " + v.show() + " refused by the camera: " + takeMessage(error));
+      e.param = name;
+      e.value = v;
+      e.hasValue = true;
+      throw e;
+    }
+  }
+
   void startAcquisition() override {
     GError* error = nullptr;
     stream_ = arv_camera_create_stream(camera_, nullptr, nullptr, &error);
@@ -238,6 +332,14 @@ class AravisDevice final : public Device {
     CameraError e(ErrorCode::BadArgument, "unknown camera setting " + name);
     e.param = name;
     throw e;
+  }
+
+  ArvGc* genicam() { return arv_device_get_genicam(device_); }
+
+  // A feature that holds a value or runs a command: what `features:` may name.
+  static bool isValueFeature(ArvDomNode* n) {
+    return ARV_IS_GC_FEATURE_NODE(n) && (ARV_IS_GC_INTEGER(n) || ARV_IS_GC_FLOAT(n) || ARV_IS_GC_ENUMERATION(n) ||
+                                         ARV_IS_GC_BOOLEAN(n) || ARV_IS_GC_STRING(n) || ARV_IS_GC_COMMAND(n));
   }
 
   bool isFloat(const std::string& f) { return f == "ExposureTime" || f == "ExposureTimeAbs" || f == "Gain"; }

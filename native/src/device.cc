@@ -1,6 +1,8 @@
 #include "device.h"
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace patchbay {
@@ -10,6 +12,7 @@ const char* codeName(ErrorCode code) {
     case ErrorCode::UnknownBackend: return "UNKNOWN_BACKEND";
     case ErrorCode::NoDevice: return "NO_DEVICE";
     case ErrorCode::ParamRefused: return "PARAM_REFUSED";
+    case ErrorCode::UnknownFeature: return "UNKNOWN_FEATURE";
     case ErrorCode::CameraLost: return "CAMERA_LOST";
     case ErrorCode::CameraError: return "CAMERA_ERROR";
     case ErrorCode::BadState: return "BAD_STATE";
@@ -18,18 +21,119 @@ const char* codeName(ErrorCode code) {
   return "CAMERA_ERROR";
 }
 
+namespace {
+// Whole numbers as such (a width of 1920, not 1.92e+03), others with the digits they need.
+std::string num(double v) {
+  char b[32];
+  if (std::fabs(v) < 1e15 && v == std::floor(v)) std::snprintf(b, sizeof b, "%.0f", v);
+  else std::snprintf(b, sizeof b, "%.10g", v);
+  return b;
+}
+}  // namespace
+
+std::string FeatureValue::show() const {
+  switch (kind) {
+    case Kind::Number: return num(number);
+    case Kind::Text: return "\"" + text + "\"";
+    case Kind::Flag: return flag ? "true" : "false";
+  }
+  return "";
+}
+
 CameraError CameraError::refused(const std::string& param, double value, double min, double max, const std::string& why) {
-  std::ostringstream text;
-  text << param << " " << value << " refused by the camera: allowed " << min << " to " << max;
-  if (!why.empty()) text << " (" << why << ")";
-  CameraError e(ErrorCode::ParamRefused, text.str());
+  std::string text = param + " " + num(value) + " refused by the camera: allowed " + num(min) + " to " + num(max);
+  if (!why.empty()) text += " (" + why + ")";
+  CameraError e(ErrorCode::ParamRefused, text);
   e.param = param;
-  e.value = value;
+  e.value = FeatureValue::of(value);
   e.hasValue = true;
   e.min = min;
   e.max = max;
   e.hasRange = true;
   return e;
+}
+
+CameraError unknownFeature(const std::string& name) {
+  CameraError e(ErrorCode::UnknownFeature, "the camera has no feature " + name);
+  e.param = name;
+  return e;
+}
+
+void checkFeatureValue(const std::string& name, const FeatureInfo& f, const FeatureValue& v) {
+  using Type = FeatureInfo::Type;
+  using Kind = FeatureValue::Kind;
+  auto refuse = [&](const std::string& why) {
+    CameraError e(ErrorCode::ParamRefused, name + " " + v.show() + " refused by the camera: " + why);
+    e.param = name;
+    e.value = v;
+    e.hasValue = true;
+    return e;
+  };
+  if (!f.available) throw refuse("the feature is not available now (another setting turns it off)");
+  if (!f.writable) throw refuse(f.readable ? "the feature is read-only now" : "the feature cannot be written");
+  switch (f.type) {
+    case Type::Integer:
+    case Type::Float: {
+      const bool integer = f.type == Type::Integer;
+      const std::string steps = f.increment > 0 && (integer ? f.increment > 1 : true)
+                                    ? " in steps of " + num(f.increment) + " from " + num(f.min)
+                                    : "";
+      const bool fraction = v.kind == Kind::Number && v.number != std::floor(v.number);
+      CameraError e = refuse("allowed " + num(f.min) + " to " + num(f.max) + steps +
+                             (integer && fraction ? " (a whole number)" : ""));
+      e.min = f.min, e.max = f.max, e.hasRange = true;
+      if (f.increment > 0) e.increment = f.increment, e.hasIncrement = true;
+      if (v.kind != Kind::Number || !std::isfinite(v.number) || v.number < f.min || v.number > f.max) throw e;
+      if (integer && v.number != std::floor(v.number)) throw e;
+      if (integer && f.increment > 1 && std::fmod(v.number - f.min, f.increment) != 0) throw e;
+      return;
+    }
+    case Type::Enumeration: {
+      CameraError e = refuse("the camera offers " + joinNames(f.entries));
+      e.allowed = f.entries;
+      if (v.kind != Kind::Text) throw e;
+      for (const auto& entry : f.entries)
+        if (entry == v.text) return;
+      throw e;
+    }
+    case Type::Boolean:
+      if (v.kind != Kind::Flag) throw refuse("true or false");
+      return;
+    case Type::String:
+      if (v.kind == Kind::Flag) throw refuse("a text");
+      return;
+    case Type::Command:
+      if (v.kind != Kind::Flag || !v.flag) throw refuse("a command: true runs it");
+      return;
+  }
+}
+
+FeatureValue Device::getFeature(const std::string& name) {
+  FeatureInfo f = describeFeature(name);
+  if (f.type == FeatureInfo::Type::Command || !f.readable || !f.available) {
+    CameraError e(ErrorCode::ParamRefused, name + " cannot be read" +
+                                               (f.type == FeatureInfo::Type::Command ? " (a command)" : " now"));
+    e.param = name;
+    throw e;
+  }
+  return readFeature(name, f);
+}
+
+void Device::setFeature(const std::string& name, const FeatureValue& value) {
+  FeatureInfo f = describeFeature(name);
+  checkFeatureValue(name, f, value);
+  // A number for a String feature (DeviceUserID: 7) is written as its text.
+  if (f.type == FeatureInfo::Type::String && value.kind == FeatureValue::Kind::Number)
+    return writeFeature(name, f, FeatureValue::of(num(value.number)));
+  writeFeature(name, f, value);
+}
+
+void Device::loadFeatureFile(const std::string& path) {
+  CameraError e(ErrorCode::BadArgument, "featureFile " + path +
+                                            ": only the pylon backend reads pylon's .pfs files; give this backend a "
+                                            "YAML map of feature names to values (.yaml)");
+  e.param = "featureFile";
+  throw e;
 }
 
 const std::vector<Backend>& builtBackends() {

@@ -15,22 +15,58 @@
 namespace patchbay {
 
 // The closed set of error codes; native/native.ts mirrors it.
-enum class ErrorCode { UnknownBackend, NoDevice, ParamRefused, CameraLost, CameraError, BadState, BadArgument };
+enum class ErrorCode {
+  UnknownBackend,
+  NoDevice,
+  ParamRefused,
+  UnknownFeature,
+  CameraLost,
+  CameraError,
+  BadState,
+  BadArgument
+};
 
 const char* codeName(ErrorCode code);
+
+// A GenICam feature's value as a graph gives it: a number, a text (enumeration entries too) or a flag.
+struct FeatureValue {
+  enum class Kind { Number, Text, Flag } kind = Kind::Number;
+  double number = 0;
+  std::string text;
+  bool flag = false;
+
+  static FeatureValue of(double v) { return {Kind::Number, v, "", false}; }
+  static FeatureValue of(const std::string& v) { return {Kind::Text, 0, v, false}; }
+  static FeatureValue flagOf(bool v) { return {Kind::Flag, 0, "", v}; }
+  // As a message shows it: numbers plain, texts quoted.
+  std::string show() const;
+};
 
 // A native error with a code, the human text and, for a refused param, what was asked and allowed.
 struct CameraError : std::runtime_error {
   ErrorCode code;
   std::string param;
-  double value = 0, min = 0, max = 0;
-  bool hasValue = false, hasRange = false;
+  FeatureValue value;
+  double min = 0, max = 0, increment = 0;
+  bool hasValue = false, hasRange = false, hasIncrement = false;
   std::vector<std::string> allowed;
 
   CameraError(ErrorCode c, const std::string& text) : std::runtime_error(text), code(c) {}
 
   static CameraError refused(const std::string& param, double value, double min, double max, const std::string& why);
 };
+
+// What a camera says about one of its features now.
+struct FeatureInfo {
+  enum class Type { Integer, Float, Enumeration, Boolean, String, Command } type = Type::Integer;
+  bool available = true, readable = true, writable = true;
+  double min = 0, max = 0, increment = 0;  // Integer and Float; increment 0: none
+  std::vector<std::string> entries;        // Enumeration: the entries settable now
+};
+
+// Throws PARAM_REFUSED, saying what the camera allows, when `value` does not fit `f`.
+void checkFeatureValue(const std::string& name, const FeatureInfo& f, const FeatureValue& value);
+CameraError unknownFeature(const std::string& name);
 
 struct DeviceInfo {
   std::string backend, id, serial, vendor, model, transport;
@@ -72,6 +108,18 @@ class Device {
   // True when the device makes a frame only when asked (the emulator at fps 0): then the
   // grab thread waits for a free buffer instead of grabbing into none (a drop).
   virtual bool waitsForRoom() { return false; }
+
+  // GenICam features by name (the Camera node's `features:`). A backend lists its features and
+  // describes, reads and writes one; what a value must satisfy is checked here, once for all.
+  virtual std::vector<std::string> featureNames() { return {}; }
+  // Throws UnknownFeature when the camera has no feature of that name.
+  virtual FeatureInfo describeFeature(const std::string& name) { throw unknownFeature(name); }
+  virtual FeatureValue readFeature(const std::string& name, const FeatureInfo&) { throw unknownFeature(name); }
+  virtual void writeFeature(const std::string& name, const FeatureInfo&, const FeatureValue&) { throw unknownFeature(name); }
+  FeatureValue getFeature(const std::string& name);
+  void setFeature(const std::string& name, const FeatureValue& value);
+  // A file of the driver's own format (pylon: .pfs); the others apply a YAML map feature by feature.
+  virtual void loadFeatureFile(const std::string& path);
 
  private:
   FrameLayout output_;

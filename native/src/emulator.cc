@@ -84,7 +84,7 @@ class Emulator final : public Device {
   void set(const std::string& name, double v) override {
     std::lock_guard<std::mutex> lock(m_);
     Range r = rangeLocked(name);
-    bool integer = name != "fps" && name != "exposureUs" && name != "gain";
+    bool integer = isInteger(name);
     if (!(v >= r.min && v <= r.max) || (integer && v != std::floor(v)))
       throw CameraError::refused(name, v, r.min, r.max, integer ? "a whole number" : "");
     if (name == "width") s_.width = static_cast<int>(v);
@@ -104,6 +104,60 @@ class Emulator final : public Device {
     std::lock_guard<std::mutex> lock(m_);
     s_.format = f;
     dirty_ = true;
+  }
+
+  // The GenICam features the emulator has (docs/camera.md), by their standard (SFNC) names, so a
+  // graph's `features:` can be tried without a camera.
+  std::vector<std::string> featureNames() override {
+    std::vector<std::string> names{"DeviceVendorName", "DeviceModelName", "DeviceUserID", "SensorWidth", "SensorHeight",
+                                   "PixelFormat"};
+    for (const auto& [feature, setting] : kNumericFeatures) names.push_back(feature);
+    return names;
+  }
+
+  FeatureInfo describeFeature(const std::string& name) override {
+    FeatureInfo f;
+    using Type = FeatureInfo::Type;
+    if (const char* setting = numericSetting(name)) {
+      std::lock_guard<std::mutex> lock(m_);
+      Range r = rangeLocked(setting);
+      const bool integer = isInteger(setting);
+      f.type = integer ? Type::Integer : Type::Float;
+      f.min = r.min, f.max = r.max, f.increment = integer ? 1 : 0;
+    } else if (name == "PixelFormat") {
+      f.type = Type::Enumeration;
+      f.entries = pixelFormatNames();
+    } else if (name == "SensorWidth" || name == "SensorHeight") {
+      f.type = Type::Integer;
+      f.min = f.max = kSensor;
+      f.writable = false;
+    } else if (name == "DeviceVendorName" || name == "DeviceModelName") {
+      f.type = Type::String;
+      f.writable = false;
+    } else if (name == "DeviceUserID") {
+      f.type = Type::String;
+    } else {
+      throw unknownFeature(name);
+    }
+    return f;
+  }
+
+  FeatureValue readFeature(const std::string& name, const FeatureInfo&) override {
+    if (const char* setting = numericSetting(name)) return FeatureValue::of(get(setting));
+    if (name == "PixelFormat") return FeatureValue::of(std::string(pixelFormatName(pixelFormat())));
+    if (name == "SensorWidth" || name == "SensorHeight") return FeatureValue::of(static_cast<double>(kSensor));
+    DeviceInfo d = info();
+    if (name == "DeviceVendorName") return FeatureValue::of(d.vendor);
+    if (name == "DeviceModelName") return FeatureValue::of(d.model);
+    std::lock_guard<std::mutex> lock(m_);
+    return FeatureValue::of(userId_);
+  }
+
+  void writeFeature(const std::string& name, const FeatureInfo&, const FeatureValue& v) override {
+    if (const char* setting = numericSetting(name)) return set(setting, v.number);
+    if (name == "PixelFormat") return setPixelFormat(parsePixelFormat(v.text));
+    std::lock_guard<std::mutex> lock(m_);
+    userId_ = v.text;
   }
 
   void startAcquisition() override {
@@ -186,6 +240,20 @@ class Emulator final : public Device {
     e.param = name;
     return e;
   }
+
+  // The features that are the emulator's numeric settings under their GenICam names.
+  static constexpr std::pair<const char*, const char*> kNumericFeatures[] = {
+      {"Width", "width"},   {"Height", "height"},       {"OffsetX", "offsetX"},
+      {"OffsetY", "offsetY"}, {"AcquisitionFrameRate", "fps"}, {"ExposureTime", "exposureUs"},
+      {"Gain", "gain"}};
+
+  static const char* numericSetting(const std::string& feature) {
+    for (const auto& [f, setting] : kNumericFeatures)
+      if (feature == f) return setting;
+    return nullptr;
+  }
+
+  static bool isInteger(const std::string& setting) { return setting != "fps" && setting != "exposureUs" && setting != "gain"; }
 
   Range rangeLocked(const std::string& name) {
     if (name == "width") return {1, static_cast<double>(kSensor - s_.offsetX)};
@@ -326,6 +394,7 @@ class Emulator final : public Device {
   int64_t failAfter_;
   std::mutex m_;
   Settings s_;
+  std::string userId_;
   bool dirty_ = true;
   std::vector<uint8_t> table8_;
   std::vector<uint16_t> table16_;

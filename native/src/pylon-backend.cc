@@ -138,6 +138,117 @@ class PylonDevice final : public Device {
     }
   }
 
+  std::vector<std::string> featureNames() override {
+    try {
+      GenApi::NodeList_t nodes;
+      camera_.GetNodeMap().GetNodes(nodes);
+      std::vector<std::string> names;
+      for (GenApi::INode* n : nodes)
+        if (isValueFeature(n) && GenApi::IsImplemented(n)) names.push_back(n->GetName().c_str());
+      return names;
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "listing the features of " + info_.id + ": " + describe(e));
+    }
+  }
+
+  FeatureInfo describeFeature(const std::string& name) override {
+    GenApi::INode* node = nullptr;
+    try {
+      node = camera_.GetNodeMap().GetNode(name.c_str());
+    } catch (const GenICam::GenericException&) {
+      node = nullptr;
+    }
+    if (node == nullptr || !isValueFeature(node) || !GenApi::IsImplemented(node)) throw unknownFeature(name);
+    FeatureInfo f;
+    using Type = FeatureInfo::Type;
+    try {
+      f.available = GenApi::IsAvailable(node);
+      f.readable = GenApi::IsReadable(node);
+      f.writable = GenApi::IsWritable(node);
+      switch (node->GetPrincipalInterfaceType()) {
+        case GenApi::intfICommand: f.type = Type::Command; break;
+        case GenApi::intfIBoolean: f.type = Type::Boolean; break;
+        case GenApi::intfIString: f.type = Type::String; break;
+        case GenApi::intfIEnumeration: {
+          f.type = Type::Enumeration;
+          GenApi::StringList_t values;
+          CEnumParameter(node).GetSettableValues(values);
+          for (const auto& v : values) f.entries.push_back(v.c_str());
+          break;
+        }
+        case GenApi::intfIInteger: {
+          f.type = Type::Integer;
+          if (!f.available) break;
+          CIntegerParameter p(node);
+          f.min = static_cast<double>(p.GetMin()), f.max = static_cast<double>(p.GetMax());
+          if (p.GetIncMode() == GenApi::fixedIncrement) f.increment = static_cast<double>(p.GetInc());
+          break;
+        }
+        default: {
+          f.type = Type::Float;
+          if (!f.available) break;
+          CFloatParameter p(node);
+          f.min = p.GetMin(), f.max = p.GetMax();
+          if (p.HasInc()) f.increment = p.GetInc();
+          break;
+        }
+      }
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "reading what " + name + " allows: " + describe(e));
+    }
+    return f;
+  }
+
+  FeatureValue readFeature(const std::string& name, const FeatureInfo& f) override {
+    using Type = FeatureInfo::Type;
+    try {
+      GenApi::INode* node = camera_.GetNodeMap().GetNode(name.c_str());
+      switch (f.type) {
+        case Type::Integer: return FeatureValue::of(static_cast<double>(CIntegerParameter(node).GetValue()));
+        case Type::Float: return FeatureValue::of(CFloatParameter(node).GetValue());
+        case Type::Boolean: return FeatureValue::flagOf(CBooleanParameter(node).GetValue());
+        case Type::Enumeration: return FeatureValue::of(std::string(CEnumParameter(node).GetValue().c_str()));
+        case Type::String: return FeatureValue::of(std::string(CStringParameter(node).GetValue().c_str()));
+        case Type::Command: break;
+      }
+    } catch (const GenICam::GenericException& e) {
+      throw CameraError(ErrorCode::CameraError, "reading " + name + ": " + describe(e));
+    }
+    return {};
+  }
+
+  void writeFeature(const std::string& name, const FeatureInfo& f, const FeatureValue& v) override {
+    using Type = FeatureInfo::Type;
+    try {
+      GenApi::INode* node = camera_.GetNodeMap().GetNode(name.c_str());
+      switch (f.type) {
+        case Type::Integer: CIntegerParameter(node).SetValue(static_cast<int64_t>(v.number)); break;
+        case Type::Float: CFloatParameter(node).SetValue(v.number); break;
+        case Type::Boolean: CBooleanParameter(node).SetValue(v.flag); break;
+        case Type::Enumeration: CEnumParameter(node).SetValue(v.text.c_str()); break;
+        case Type::String: CStringParameter(node).SetValue(v.text.c_str()); break;
+        case Type::Command: CCommandParameter(node).Execute(); break;
+      }
+    } catch (const GenICam::GenericException& e) {
+      CameraError err(ErrorCode::ParamRefused, name + " " + v.show() + " refused by the camera: " + describe(e));
+      err.param = name;
+      err.value = v;
+      err.hasValue = true;
+      throw err;
+    }
+  }
+
+  // A .pfs file as pylon Viewer saves it, every value validated.
+  void loadFeatureFile(const std::string& path) override {
+    try {
+      CFeaturePersistence::Load(path.c_str(), &camera_.GetNodeMap(), true);
+    } catch (const GenICam::GenericException& e) {
+      CameraError err(ErrorCode::ParamRefused, "featureFile " + path + " refused by the camera: " + describe(e));
+      err.param = "featureFile";
+      throw err;
+    }
+  }
+
   void startAcquisition() override {
     try {
       GenApi::INodeMap& own = camera_.GetInstantCameraNodeMap();
@@ -191,6 +302,19 @@ class PylonDevice final : public Device {
   GrabStatus lost(std::string& why, const std::string& cause) {
     why = "camera " + info_.id + " (" + info_.vendor + " " + info_.model + ") disappeared: " + cause;
     return GrabStatus::Lost;
+  }
+
+  // A feature that holds a value or runs a command: what `features:` may name.
+  static bool isValueFeature(GenApi::INode* n) {
+    switch (n->GetPrincipalInterfaceType()) {
+      case GenApi::intfIInteger:
+      case GenApi::intfIFloat:
+      case GenApi::intfIEnumeration:
+      case GenApi::intfIBoolean:
+      case GenApi::intfIString:
+      case GenApi::intfICommand: return true;
+      default: return false;
+    }
   }
 
   bool isFloat(const std::string& name) { return name == "exposureUs" || name == "fps" || (name == "gain" && gainIsFloat_); }

@@ -80,6 +80,22 @@ export const camera = {
       unit: 'dB',
       doc: 'Analog gain (the emulator scales noise with it)',
     },
+    featureFile: {
+      kind: 'string',
+      default: '',
+      doc:
+        'A file of camera settings applied after the params above and before `features`: pylon loads a .pfs as pylon Viewer saves it; ' +
+        'every backend takes a YAML map of GenICam feature names to values (.yaml)',
+    },
+    features: {
+      kind: 'map',
+      default: {},
+      // GenICam names: a letter or underscore, then letters, digits, underscores (so the map keeps its order).
+      keyPattern: '[A-Za-z_][A-Za-z0-9_]*',
+      doc:
+        'GenICam features by name, set in the order written after every other setting, e.g. {ExposureAuto: Off, GainRaw: 12}; ' +
+        'true runs a command (UserSetLoad: true). A name the camera lacks fails the run at start naming the closest ones',
+    },
     seed: {
       kind: 'number',
       default: 1,

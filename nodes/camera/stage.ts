@@ -5,9 +5,17 @@
  * at the camera and counted in stats.dropped (the emulator at fps 0 waits for room instead).
  * With `loop` (emulator), open() renders that many frames and run() sends them in turn.
  */
+import path from 'node:path';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { nowNs, type Frame } from '../../runtime/wire/index.ts';
-import { CameraError, openCamera, type Camera, type CameraFrame, type CameraSettings } from '../../native/index.ts';
+import {
+  CameraError,
+  openCamera,
+  type Camera,
+  type CameraFrame,
+  type CameraSettings,
+  type FeatureValue,
+} from '../../native/index.ts';
 import { frameFormat, frameShape } from '../../native/pixel-format.ts';
 
 /** The node's params: the camera settings it asks for, and how the node runs the camera. */
@@ -20,6 +28,8 @@ interface CameraParams extends CameraSettings {
   buffers: number;
   loop: number;
   debayer: boolean;
+  featureFile: string;
+  features: Readonly<Record<string, FeatureValue>>;
   /** Not in the declaration: lets tests make the emulator fail like an unplugged camera. */
   failAfterFrames?: number;
 }
@@ -43,7 +53,7 @@ class CameraStage implements Stage {
       device: p.device,
       ...(emulated ? { seed: p.seed, particles: p.particles, failAfterFrames: p.failAfterFrames } : {}),
     });
-    this.settings = await this.camera.set({
+    await this.camera.set({
       pixelFormat: p.pixelFormat,
       width: p.width,
       height: p.height,
@@ -53,6 +63,10 @@ class CameraStage implements Stage {
       exposureUs: p.exposureUs,
       gain: p.gain,
     });
+    if (p.featureFile) await this.camera.loadFeatureFile(path.resolve(p.featureFile));
+    await this.camera.setFeatures(p.features);
+    // A feature may have changed the size, format or rate: the frames are what the camera now says.
+    this.settings = await this.camera.get();
     if (emulated && p.loop > 0) await this.render(p.loop);
   }
 

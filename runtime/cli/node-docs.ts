@@ -6,6 +6,10 @@ export function showDefault(p: ParamDecl): string {
   if (p.required) return '(required)';
   if (p.default === undefined) return '';
   if (Array.isArray(p.default)) return `[${p.default.map((s: string) => JSON.stringify(s)).join(', ')}]`;
+  if (typeof p.default === 'object')
+    return `{${Object.entries(p.default)
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join(', ')}}`;
   if (typeof p.default === 'string') return p.default === '' ? '""' : p.default;
   return String(p.default);
 }
@@ -32,6 +36,8 @@ export function showLimits(p: ParamDecl): string {
       return 'endpoint (tcp://, ipc://, inproc://)';
     case 'string[]':
       return 'list of strings';
+    case 'map':
+      return 'map of names to values';
   }
 }
 

@@ -44,10 +44,15 @@ export function isDefault(decl: ParamDecl, value: unknown): boolean {
   return sameValue(decl.default, value);
 }
 
-/** Deep equality of the plain values params hold (scalars and lists of strings). */
+/** Deep equality of the plain values params hold (scalars, lists of strings, maps: the same entries in the same order). */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (isPlainMap(a) && isPlainMap(b)) return sameValue(Object.entries(a), Object.entries(b));
   return Object.is(a, b) || (a === 0 && b === 0);
+}
+
+function isPlainMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
 /** How a received value reads in a message: strings quoted, lists and maps named. */
@@ -111,6 +116,20 @@ export function checkParam(decl: ParamDecl, value: unknown): ParamProblem | unde
         return { code: 'BAD_PARAM_TYPE', expected: 'a list of strings, like [camera_frame]' };
       }
       return undefined;
+    case 'map': {
+      const expected = 'a map of names to numbers, texts or true/false, like {ExposureAuto: Off, Gain: 6}';
+      if (!isPlainMap(value)) return { code: 'BAD_PARAM_TYPE', expected };
+      for (const [k, v] of Object.entries(value)) {
+        if (!['number', 'string', 'boolean'].includes(typeof v) || (typeof v === 'number' && !Number.isFinite(v)))
+          return { code: 'BAD_PARAM_TYPE', expected: `${expected} (${k} is ${describe(v)})` };
+        if (decl.keyPattern !== undefined && !wholeMatch(decl.keyPattern, k))
+          return {
+            code: 'PARAM_OUT_OF_RANGE',
+            expected: `names matching ${decl.keyPattern} (${JSON.stringify(k)} is not)`,
+          };
+      }
+      return undefined;
+    }
   }
 }
 

@@ -15,17 +15,22 @@ function distance(a: string, b: string): number {
 
 /** The closest name to `wrong` among `names`, when it is close enough to be a likely typo. */
 export function closest(wrong: string, names: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
+  return nearest(wrong, names, 1)[0];
+}
+
+/** Up to `count` names close enough to `wrong` to be a likely typo, closest first (ties in the given order). */
+export function nearest(wrong: string, names: Iterable<string>, count: number): string[] {
+  const limit = Math.max(2, Math.floor(wrong.length / 3));
+  const near: { n: string; d: number }[] = [];
   for (const n of names) {
     const d = distance(wrong, n);
-    if (d < bestD) {
-      best = n;
-      bestD = d;
-    }
+    if (d > limit) continue;
+    let i = near.length;
+    while (i > 0 && near[i - 1].d > d) i--;
+    if (i < count) near.splice(i, 0, { n, d });
+    if (near.length > count) near.pop();
   }
-  const limit = Math.max(2, Math.floor(wrong.length / 3));
-  return bestD <= limit ? best : undefined;
+  return near.map((x) => x.n);
 }
 
 /** " (did you mean X?)" or "". */

@@ -7,25 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import createCameraStage from '../../nodes/camera/stage.ts';
-import { builtBackends } from '../../native/index.ts';
-import { PYTHON, commandWorks, missing, pythonHas } from '../helpers/env.ts';
+import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
 import { tempDir } from '../hdf5/harness.ts';
-import { besideFakeGv } from './fake-gv.ts';
+import { aravisMissing, besideFakeGv, fakeGvMissing } from './fake-gv.ts';
 import { cameraNode, runSource } from './harness.ts';
 
-const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () =>
-  builtBackends().includes('aravis'),
-);
-const noFakeGv =
-  noAravis ??
-  missing(
-    'arv-fake-gv-camera-0.8 and arv-tool-0.8 with `unshare -n` (aravis-tools, aravis-tools-cli, root)',
-    () =>
-      commandWorks('unshare', ['-n', 'true']) &&
-      spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8 && command -v arv-tool-0.8'], { stdio: 'ignore' })
-        .status === 0,
-  ) ??
-  missing('Debian python3-h5py', () => pythonHas('h5py', 'numpy'));
+const noAravis = aravisMissing();
+const noFakeGv = fakeGvMissing() ?? missing('Debian python3-h5py', () => pythonHas('h5py', 'numpy'));
 
 beforeAll(() => {
   process.env.PATCHBAY_ARAVIS_FAKE = '1';

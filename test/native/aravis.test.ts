@@ -1,22 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import createCameraStage from '../../nodes/camera/stage.ts';
-import { builtBackends, listDevices, openCamera, type Camera } from '../../native/index.ts';
-import { commandWorks, missing } from '../helpers/env.ts';
-import { besideFakeGv } from './fake-gv.ts';
+import { listDevices, openCamera, type Camera } from '../../native/index.ts';
+import { aravisMissing, besideFakeGv, fakeGvMissing } from './fake-gv.ts';
 import { cameraNode, runSource } from './harness.ts';
 
-const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () =>
-  builtBackends().includes('aravis'),
-);
-const noFakeGv =
-  noAravis ??
-  missing(
-    'arv-fake-gv-camera-0.8 with `unshare -n` (aravis-tools, root)',
-    () =>
-      commandWorks('unshare', ['-n', 'true']) &&
-      spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8'], { stdio: 'ignore' }).status === 0,
-  );
+const noAravis = aravisMissing();
+const noFakeGv = fakeGvMissing();
 
 // The in-process Fake interface is off by default; the addon turns it on for this.
 beforeAll(() => {

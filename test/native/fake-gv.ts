@@ -2,11 +2,33 @@
  * Aravis' fake GigE Vision camera (arv-fake-gv-camera-0.8) on loopback, in a private network
  * namespace (`unshare -n`, only `lo`) so discovery broadcasts stay local.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { listDevices, type DeviceInfo } from '../../native/index.ts';
+import { builtBackends, listDevices, type DeviceInfo } from '../../native/index.ts';
+import { commandWorks, missing } from '../helpers/env.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Why a test of the aravis backend skips (undefined when the backend is built; under CI never). */
+export function aravisMissing(): string | undefined {
+  return missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () =>
+    builtBackends().includes('aravis'),
+  );
+}
+
+/** Why a test with the fake GigE Vision camera skips: the backend, the fake camera, arv-tool, `unshare -n`. */
+export function fakeGvMissing(): string | undefined {
+  return (
+    aravisMissing() ??
+    missing(
+      'arv-fake-gv-camera-0.8 and arv-tool-0.8 with `unshare -n` (aravis-tools, aravis-tools-cli, root)',
+      () =>
+        commandWorks('unshare', ['-n', 'true']) &&
+        spawnSync('sh', ['-c', 'command -v arv-fake-gv-camera-0.8 && command -v arv-tool-0.8'], { stdio: 'ignore' })
+          .status === 0,
+    )
+  );
+}
 
 /**
  * Runs `command` (a shell line, from the repository's root, at most 80 s) in a new network
