@@ -41,8 +41,9 @@ export const python = {
     summary: 'Your own processing step, written in Python with numpy',
     description:
       "The course's worker, written by you: each frame is given to process(frame, header) in your script, run by " +
-      "`workers` Python processes that patchbay starts and supervises. Frames travel to them in patchbay's wire format " +
-      'over ipc:// sockets (no pickles, no copies on the Python side) and come back in the order they came in. The ' +
+      '`workers` Python processes that patchbay starts and supervises. Frames reach them through shared memory, ' +
+      "their headers in patchbay's wire format over ipc:// sockets (no pickles, no copy on the Python side), and " +
+      'come back in the order they came in. The ' +
       "script's prints appear in the run's output prefixed with the node's id; an exception in process() stops the " +
       'run with its traceback, the frames before it passed on.',
   },

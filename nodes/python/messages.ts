@@ -1,7 +1,8 @@
 /**
  * The messages between the Python stage and its harness processes (nodes/python/harness.py).
- * Frames travel on a PAIR socket per worker in patchbay's wire format (runtime/wire): the
- * stage sends [wire header, payload], the harness answers [reply, payload...].
+ * Headers travel on a PAIR socket per worker: the stage sends the frame's wire header
+ * (runtime/wire) with the slot its pixels lie in, the harness answers with a reply naming where
+ * in the slot's output file each result lies (harness.py's docstring has the whole protocol).
  */
 import type { DType } from '../../runtime/wire/index.ts';
 
@@ -16,7 +17,12 @@ export type StartReport =
       detail?: string;
     };
 
-/** The first part of the harness's answer to one frame; an `out` reply's payloads follow it, one part each. */
+/** The harness's answer to one frame. `pinned`: process() kept the frame, so its slot is never written again. */
 export type Reply =
-  | { kind: 'out'; outputs: { dtype: DType; shape: number[] }[]; meta: Record<string, unknown> }
+  | {
+      kind: 'out';
+      outputs: { dtype: DType; shape: number[]; offset: number; bytes: number }[];
+      meta: Record<string, unknown>;
+      pinned: boolean;
+    }
   | { kind: 'error'; code: 'PROCESS_RAISED' | 'BAD_RESULT'; message: string };

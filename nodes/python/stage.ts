@@ -1,7 +1,7 @@
 /**
  * The Python node at run time: `workers` interpreters, each running nodes/python/harness.py
- * with the user's script, fed over ipc:// PAIR sockets in a private temporary directory
- * (worker-process.ts). A frame goes to the least busy worker; about two frames per worker are
+ * with the user's script, fed through shared memory, with headers on ipc:// PAIR sockets, all in
+ * a private directory (worker-process.ts). A frame goes to the least busy worker; about two frames per worker are
  * in flight. Answers are emitted in input order, whichever worker finishes first: each frame's
  * emission chains on the one before it (as the FFT node does), with the input's seq, t and
  * meta (the meta as process() left it); a list result gives several frames of that seq.
@@ -9,7 +9,7 @@
  * A failure (process() raised, a worker died) takes its place in that chain: the frames before
  * it are emitted first, then the node fails (io.fail) and the run stops cleanly.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
@@ -27,6 +27,18 @@ interface InFlight {
   /** Resolves once this frame's outputs have been emitted (after every frame before it). */
   done: Promise<void>;
 }
+
+/** /dev/shm when it is a folder this process may write to, else the temporary folder. */
+function sharedMemoryDir(): string {
+  try {
+    accessSync(SHM, constants.W_OK);
+    if (statSync(SHM).isDirectory()) return SHM;
+  } catch {
+    // No /dev/shm here (or not ours to write): the temporary folder's page cache serves as well.
+  }
+  return tmpdir();
+}
+const SHM = '/dev/shm';
 
 /** Where the output lines of the interpreters go: the run's stderr (a test may catch them). */
 export const output = { write: (text: string): void => void process.stderr.write(text) };
@@ -65,8 +77,9 @@ export class PythonStage implements Stage {
     const node = this.io.node.id;
     if (!existsSync(this.script))
       throw new PythonNodeError('SCRIPT_MISSING', `script: ${this.script} does not exist`, node);
-    // mkdtemp makes it 0700: the sockets in it are this user's alone.
-    this.dir = mkdtempSync(path.join(tmpdir(), 'patchbay-python-'));
+    // mkdtemp makes it 0700: the sockets and the frames in it are this user's alone. On /dev/shm
+    // (memory) where there is one: the frames are written there and mapped by the interpreters.
+    this.dir = mkdtempSync(path.join(sharedMemoryDir(), 'patchbay-python-'));
     this.workers = Array.from(
       { length: this.count },
       (_, index) =>
@@ -74,6 +87,7 @@ export class PythonStage implements Stage {
           python: this.python,
           script: this.script,
           endpoint: `ipc://${path.join(this.dir!, `w${index}`)}`,
+          slots: path.join(this.dir!, `w${index}`),
           node,
           index,
           count: this.count,

@@ -4,11 +4,17 @@
  * connects to it. Frames go out and come back in order (one process works on one frame at a
  * time), so the answer that arrives is always for the oldest frame still pending.
  *
+ * The pixels travel through shared memory, the socket carries only headers (harness.py says
+ * how): each frame in flight has a slot, a pair of files in the private directory (on /dev/shm
+ * where there is one). The frame is written into the slot's input file; the harness maps it,
+ * and writes the results into the slot's output file, read here as soon as its reply comes.
+ *
  * Its stdout and stderr (the script's prints, tracebacks) reach the run's stderr line by line,
  * prefixed with the node id. Its stdin is never written: closing it stops the harness, and the
  * pipe also closes when this process dies, so no interpreter outlives its run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +43,8 @@ export interface WorkerOptions {
   script: string;
   /** ipc:// endpoint in the stage's private directory. */
   endpoint: string;
+  /** Path prefix of this worker's slot files (PREFIX.in<k>, PREFIX.out<k>), in the same directory. */
+  slots: string;
   /** Node id, for the prefix of output lines and in messages. */
   node: string;
   /** Worker number, for messages ("worker 2 of 4"). */
@@ -47,9 +55,25 @@ export interface WorkerOptions {
 }
 
 interface Pending {
-  resolve: (parts: Buffer[]) => void;
+  slot: Slot;
+  resolve: (answer: Answer) => void;
   reject: (e: unknown) => void;
 }
+
+interface Answer {
+  reply: Reply;
+  payloads: Buffer[];
+}
+
+/** A frame's place in shared memory: its input file (written here) and output file (written by the harness). */
+interface Slot {
+  k: number;
+  inFd: number;
+  outFd: number;
+}
+
+/** The smallest input file: the harness cannot map an empty one (a frame of no pixels). */
+const MIN_SLOT_BYTES = 8;
 
 /** The path an interpreter's name resolves to on PATH, for messages; the name itself when not found. */
 export function whichPython(python: string): string {
@@ -65,6 +89,10 @@ export class PythonWorker {
   private socket?: zmq.Pair;
   private queue?: SendQueue;
   private readonly pending: Pending[] = [];
+  private readonly freeSlots: Slot[] = [];
+  /** Every slot whose files are open, by number. */
+  private readonly slots = new Map<number, Slot>();
+  private nextSlot = 0;
   private closing = false;
   private exited?: Promise<void>;
   /** Output streams fully read (their last lines written). */
@@ -89,7 +117,7 @@ export class PythonWorker {
     this.socket = socket;
     this.queue = new SendQueue(socket);
     await socket.bind(this.o.endpoint);
-    const child = spawn(this.o.python, [HARNESS, this.o.endpoint, this.o.script], {
+    const child = spawn(this.o.python, [HARNESS, this.o.endpoint, this.o.script, this.o.slots], {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...MALLOC_ENV, ...process.env },
     });
@@ -143,17 +171,21 @@ export class PythonWorker {
     throw this.reportError(parsed);
   }
 
-  /** Sends one frame (wire header and payload) and resolves with the harness's answer: [reply, payloads...]. */
-  run(header: string, data: Uint8Array): Promise<{ reply: Reply; payloads: Buffer[] }> {
+  /** Sends one frame (its wire header and pixels) and resolves with the harness's answer: the reply and each result's bytes. */
+  run(header: string, data: Uint8Array): Promise<Answer> {
     const queue = this.queue;
     if (!queue)
       return Promise.reject(
         new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} is not running`, this.o.node),
       );
-    const answer = new Promise<Buffer[]>((resolve, reject) => this.pending.push({ resolve, reject }));
+    const slot = this.freeSlots.pop() ?? this.newSlot();
+    writeSync(slot.inFd, data, 0, data.byteLength, 0);
+    if (!header.endsWith('}')) throw new Error(`not a wire header: ${header.slice(0, 80)}`);
+    const message = `${header.slice(0, -1)},"slot":${slot.k},"bytes":${data.byteLength}}`;
+    const answer = new Promise<Answer>((resolve, reject) => this.pending.push({ slot, resolve, reject }));
     if (this.pending.length === 1) void this.receiveLoop();
-    queue.send([header, data]).catch((e: unknown) => this.pending.shift()?.reject(e));
-    return answer.then(([first, ...payloads]) => ({ reply: JSON.parse(first.toString('utf8')) as Reply, payloads }));
+    queue.send([message]).catch((e: unknown) => this.pending.shift()?.reject(e));
+    return answer;
   }
 
   /** Stops the interpreter (stdin closed; killed if it does not exit in time), closes the socket; waits for its last output lines. */
@@ -174,6 +206,9 @@ export class PythonWorker {
     this.socket?.close();
     this.socket = undefined;
     this.queue = undefined;
+    for (const slot of this.slots.values()) this.closeSlot(slot);
+    this.slots.clear();
+    this.freeSlots.length = 0;
     for (const p of this.pending.splice(0))
       p.reject(
         new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} was closed with a frame pending`, this.o.node),
@@ -193,8 +228,53 @@ export class PythonWorker {
         this.pending.shift()?.reject(e);
         continue;
       }
-      this.pending.shift()?.resolve(parts);
+      const p = this.pending.shift();
+      if (!p) continue;
+      try {
+        p.resolve(this.answer(p.slot, parts));
+      } catch (e) {
+        p.reject(e);
+      }
     }
+  }
+
+  /** The reply to the frame in `slot` and its results, read from the slot's output file before the slot is used again. */
+  private answer(slot: Slot, parts: Buffer[]): Answer {
+    const reply = JSON.parse(parts[0].toString('utf8')) as Reply;
+    const payloads: Buffer[] = [];
+    if (reply.kind === 'out' && reply.outputs.length > 0) {
+      const end = Math.max(...reply.outputs.map((o) => o.offset + o.bytes));
+      const all = Buffer.allocUnsafe(end);
+      const got = readSync(slot.outFd, all, 0, end, 0);
+      if (got !== end) throw new PythonNodeError('BAD_RESULT', `read ${got} of ${end} result bytes`, this.o.node);
+      for (const o of reply.outputs) payloads.push(all.subarray(o.offset, o.offset + o.bytes));
+    }
+    // A frame the script kept lies in its input file: never written again.
+    if (reply.kind === 'out' && reply.pinned) this.retire(slot);
+    else this.freeSlots.push(slot);
+    return { reply, payloads };
+  }
+
+  private newSlot(): Slot {
+    const k = this.nextSlot++;
+    const inFd = openSync(`${this.o.slots}.in${k}`, 'w+', 0o600);
+    ftruncateSync(inFd, MIN_SLOT_BYTES);
+    const outFd = openSync(`${this.o.slots}.out${k}`, 'w+', 0o600);
+    const slot = { k, inFd, outFd };
+    this.slots.set(k, slot);
+    return slot;
+  }
+
+  private closeSlot(slot: Slot): void {
+    closeSync(slot.inFd);
+    closeSync(slot.outFd);
+  }
+
+  /** A pinned slot's files go (the harness's mapping of the input keeps what the script holds). */
+  private retire(slot: Slot): void {
+    this.closeSlot(slot);
+    this.slots.delete(slot.k);
+    for (const kind of ['in', 'out']) rmSync(`${this.o.slots}.${kind}${slot.k}`, { force: true });
   }
 
   private died(code: number | null, signal: NodeJS.Signals | null): void {

@@ -174,6 +174,25 @@ describe.skipIf(noPython)('the Python node', () => {
     expect(printed.join('')).toContain('[py] background started from frame 0, 64x48 uint16');
   });
 
+  test('the frames lie in shared memory (/dev/shm): a script that keeps a frame after process() returns still sees it unchanged', async () => {
+    // keep_previous.py returns each frame one call later: in a slot written again, it would have changed.
+    const r = await run({ script: fixture('keep_previous.py') }, camera(40));
+    expect(r.summary.failures).toEqual([]);
+    expect(r.dirs[0].startsWith('/dev/shm/')).toBe(true);
+    expect(r.outputs).toHaveLength(40);
+    for (const [i, f] of r.outputs.entries())
+      expect(Buffer.from(f.data).equals(Buffer.from(r.inputs[Math.max(0, i - 1)].data))).toBe(true);
+    expect(printed.join('')).toContain('[py] process() keeps the frame after it returns');
+    expectCleanedUp(r);
+  });
+
+  test('a script may change the frame in place and return it', async () => {
+    const r = await run({ script: fixture('in_place.py'), workers: 2 }, camera(20));
+    expect(r.summary.failures).toEqual([]);
+    for (const [i, f] of r.outputs.entries())
+      expect(Array.from(typedView(f))).toEqual(Array.from(typedView(r.inputs[i]), (v) => (v + 1) & 0xffff));
+  });
+
   test('a list result gives several frames of the input seq, in list order; None drops the frame; meta changes are carried', async () => {
     const r = await run(
       { script: fixture('list_none.py'), workers: 2 },
