@@ -16,6 +16,7 @@ import { AddonLoadError, loadAddon } from './load-addon.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type {
+  FeatureInfo,
   FeatureValue,
   NativeError,
   NativeErrorCode,
@@ -27,6 +28,7 @@ import type {
 } from './native.ts';
 import { PatchbayError } from '../runtime/util/patchbay-error.ts';
 import { nearest } from '../runtime/graph/suggest.ts';
+import type { Trigger, TriggerActivation } from './trigger.ts';
 import { frameBytes, frameFormat, frameShape, type BayerPattern, type PixelFormat } from './pixel-format.ts';
 
 export { AddonLoadError } from './load-addon.ts';
@@ -36,7 +38,8 @@ export const ALL_BACKENDS = ['emulator', 'aravis', 'pylon'] as const;
 export type BackendName = (typeof ALL_BACKENDS)[number];
 export { PIXEL_FORMATS, frameFormat, type PixelFormat } from './pixel-format.ts';
 export type DeviceInfo = RawDeviceInfo;
-export type { FeatureValue } from './native.ts';
+export type { FeatureInfo, FeatureValue } from './native.ts';
+export { TRIGGERS, TRIGGER_ACTIVATIONS, type Trigger, type TriggerActivation } from './trigger.ts';
 
 export type CameraErrorCode = NativeErrorCode | 'ADDON_NOT_BUILT';
 
@@ -363,6 +366,64 @@ export class Camera {
     } catch (e) {
       throw await this.withSuggestions(e);
     }
+  }
+
+  /** What the camera allows for a feature now: its type, access, range and increment, or entries. */
+  async describeFeature(name: string): Promise<FeatureInfo> {
+    try {
+      return await this.call(() => this.raw.control('describeFeature', name));
+    } catch (e) {
+      throw await this.withSuggestions(e);
+    }
+  }
+
+  /**
+   * How frames start, through the standard (SFNC) trigger features. Every trigger the camera has
+   * (TriggerSelector's entries: AcquisitionStart, FrameStart...) is turned off first, so a camera
+   * another program left waiting for a trigger runs again; then, unless `off`, FrameStart waits
+   * for `Software` (fireTrigger()) or an edge on the line. A camera without TriggerMode is
+   * always free-running: `off` asks nothing of it, anything else is refused.
+   */
+  async setTrigger(trigger: Trigger, activation: TriggerActivation = 'RisingEdge'): Promise<void> {
+    const names = new Set(await this.featureNames());
+    if (!names.has('TriggerMode')) {
+      if (trigger === 'off') return;
+      throw new CameraError(
+        'PARAM_REFUSED',
+        `${this.name}: trigger ${trigger} refused: the camera has no TriggerMode`,
+        {
+          param: 'trigger',
+          value: trigger,
+          camera: this.name,
+        },
+      );
+    }
+    const selectors = names.has('TriggerSelector')
+      ? ((await this.describeFeature('TriggerSelector')).entries ?? [])
+      : [];
+    for (const selector of selectors.length ? selectors : [undefined]) {
+      if (selector !== undefined) await this.setFeature('TriggerSelector', selector);
+      // A trigger whose mode cannot be written now (not available for this selector) is not waiting either.
+      const mode = await this.describeFeature('TriggerMode');
+      if (mode.available && mode.writable) await this.setFeature('TriggerMode', 'Off');
+    }
+    if (selectors.includes('FrameStart')) await this.setFeature('TriggerSelector', 'FrameStart');
+    if (trigger === 'off') return;
+    if (selectors.length && !selectors.includes('FrameStart'))
+      throw new CameraError(
+        'PARAM_REFUSED',
+        `${this.name}: trigger ${trigger} refused: the camera triggers ${selectors.join(', ')}, not FrameStart`,
+        { param: 'trigger', value: trigger, allowed: selectors, camera: this.name },
+      );
+    await this.setFeature('TriggerSource', trigger === 'software' ? 'Software' : trigger);
+    if (trigger !== 'software' && names.has('TriggerActivation'))
+      await this.setFeature('TriggerActivation', activation);
+    await this.setFeature('TriggerMode', 'On');
+  }
+
+  /** One software trigger (after setTrigger('software')): the camera starts one frame. */
+  fireTrigger(): Promise<void> {
+    return this.setFeature('TriggerSoftware', true);
   }
 
   /**

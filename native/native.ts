@@ -17,6 +17,21 @@ export type NativeErrorCode =
 /** A GenICam feature's value: a number (Integer, Float), a text (Enumeration, String) or a flag (Boolean; true runs a Command). */
 export type FeatureValue = number | string | boolean;
 
+/** What a camera says about one of its features now (native/src/device.h FeatureInfo). */
+export interface FeatureInfo {
+  type: 'Integer' | 'Float' | 'Enumeration' | 'Boolean' | 'String' | 'Command';
+  available: boolean;
+  readable: boolean;
+  writable: boolean;
+  /** Integer and Float. */
+  min?: number;
+  max?: number;
+  /** Integer and Float with a step: the feature takes min + k * increment. */
+  increment?: number;
+  /** Enumeration: the entries settable now. */
+  entries?: string[];
+}
+
 /** An Error thrown or rejected by the addon. */
 export interface NativeError extends Error {
   code: NativeErrorCode;
@@ -84,6 +99,8 @@ export interface RawCamera {
   /** The names of the camera's GenICam features (the emulator's small set). */
   control(op: 'features'): Promise<string[]>;
   control(op: 'getFeature', name: string): Promise<FeatureValue>;
+  /** What the camera allows for a feature now. Rejects with UNKNOWN_FEATURE. */
+  control(op: 'describeFeature', name: string): Promise<FeatureInfo>;
   /** Rejects with UNKNOWN_FEATURE, or PARAM_REFUSED saying the range, increment or entries allowed. */
   control(op: 'setFeature', name: string, value: FeatureValue): Promise<void>;
   /** pylon: a .pfs file; the other backends reject it (BAD_ARGUMENT). */

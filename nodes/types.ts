@@ -11,6 +11,11 @@ export interface PortDecl {
   type: MessageType;
   /** An input that accepts several producers (Pull's fan-in) or an output that may feed several inputs (fan-out nodes). */
   many?: boolean;
+  /**
+   * An input the node works without (a Camera's trigger): a source whose inputs are all optional
+   * stays a source while nothing feeds them; fed, it also takes them while it runs.
+   */
+  optional?: boolean;
   doc: string;
 }
 

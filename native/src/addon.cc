@@ -32,6 +32,26 @@ Napi::Value featureToJs(Napi::Env env, const FeatureValue& v) {
   return env.Undefined();
 }
 
+Napi::Object featureInfoToJs(Napi::Env env, const FeatureInfo& f) {
+  static const char* const types[] = {"Integer", "Float", "Enumeration", "Boolean", "String", "Command"};
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", types[static_cast<int>(f.type)]);
+  o.Set("available", f.available);
+  o.Set("readable", f.readable);
+  o.Set("writable", f.writable);
+  if (f.type == FeatureInfo::Type::Integer || f.type == FeatureInfo::Type::Float) {
+    o.Set("min", f.min);
+    o.Set("max", f.max);
+    if (f.increment > 0) o.Set("increment", f.increment);
+  }
+  if (f.type == FeatureInfo::Type::Enumeration) {
+    Napi::Array a = Napi::Array::New(env, f.entries.size());
+    for (size_t i = 0; i < f.entries.size(); i++) a.Set(i, f.entries[i]);
+    o.Set("entries", a);
+  }
+  return o;
+}
+
 Napi::Error toJsError(Napi::Env env, const CameraError& e) {
   Napi::Error error = Napi::Error::New(env, e.what());
   Napi::Object o = error.Value();
@@ -221,7 +241,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
   Napi::Value info(const Napi::CallbackInfo& cb) { return deviceToJs(cb.Env(), info_); }
 
   // control(op, name?, value?): get / set / range of a numeric setting, getFormat / setFormat,
-  // features (the names), getFeature / setFeature / loadFeatureFile.
+  // features (the names), describeFeature / getFeature / setFeature / loadFeatureFile.
   Napi::Value control(const Napi::CallbackInfo& cb) {
     Napi::Env env = cb.Env();
     std::string op = cb[0].As<Napi::String>();
@@ -233,6 +253,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     auto text = std::make_shared<std::string>();
     auto feature = std::make_shared<FeatureValue>();
     auto names = std::make_shared<std::vector<std::string>>();
+    auto described = std::make_shared<FeatureInfo>();
     std::function<void(Device&)> use;
     if (op == "get") use = [=](Device& dev) { *result = dev.get(name); };
     else if (op == "range") use = [=](Device& dev) { *range = dev.range(name); };
@@ -245,6 +266,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
       use = [=](Device& dev) { dev.setPixelFormat(parsePixelFormat(v)); *text = v; };
     } else if (op == "features") use = [=](Device& dev) { *names = dev.featureNames(); };
     else if (op == "getFeature") use = [=](Device& dev) { *feature = dev.getFeature(name); };
+    else if (op == "describeFeature") use = [=](Device& dev) { *described = dev.describeFeature(name); };
     else if (op == "setFeature") {
       FeatureValue v = featureFromJs(env, name, cb[2]);
       use = [=](Device& dev) { dev.setFeature(name, v); };
@@ -274,6 +296,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
         return a;
       }
       if (op == "getFeature") return featureToJs(env, *feature);
+      if (op == "describeFeature") return featureInfoToJs(env, *described);
       if (op == "setFeature" || op == "loadFeatureFile") return env.Undefined();
       return Napi::Number::New(env, *result);
     });

@@ -1,12 +1,19 @@
 // GenICam cameras (GigE Vision, USB3 Vision) through Aravis. Feature names differ
 // between standard (SFNC) and older GigE models, so each setting tries its names in turn.
+#include <arpa/inet.h>
 #include <arv.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <thread>
 
 #include "device.h"
 
@@ -49,6 +56,72 @@ std::vector<DeviceInfo> listAravis() {
   return listLocked();
 }
 
+using Clock = std::chrono::steady_clock;
+
+// Whether a GigE Vision camera still answers, asked without blocking anyone: a GVCP READREG of
+// its version register (address 0) from a UDP socket of our own. Any application may read a
+// camera's registers, and even a refusal is an answer. Aravis' own register reads retry for
+// seconds and would hold the grab thread, and stop() behind it, when the camera is gone.
+class GvcpProbe {
+ public:
+  // Null when the device is not GigE Vision (USB3 Vision and the in-process fake fail fast anyway).
+  static std::unique_ptr<GvcpProbe> forDevice(ArvDevice* device) {
+    if (!ARV_IS_GV_DEVICE(device)) return nullptr;
+    GSocketAddress* address = arv_gv_device_get_device_address(ARV_GV_DEVICE(device));
+    if (!G_IS_INET_SOCKET_ADDRESS(address)) return nullptr;
+    GInetSocketAddress* inet = G_INET_SOCKET_ADDRESS(address);
+    GInetAddress* ip = g_inet_socket_address_get_address(inet);
+    if (g_inet_address_get_family(ip) != G_SOCKET_FAMILY_IPV4) return nullptr;
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(g_inet_socket_address_get_port(inet));
+    std::memcpy(&to.sin_addr, g_inet_address_to_bytes(ip), 4);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return nullptr;
+    return std::unique_ptr<GvcpProbe>(new GvcpProbe(fd, to));
+  }
+
+  ~GvcpProbe() { close(fd_); }
+
+  // Sends a read request; its answer is looked for by answered().
+  void ask() {
+    id_ = static_cast<uint16_t>(id_ % 0xFFFF + 1);
+    // GVCP: key 0x42, flags (ack wanted), READREG_CMD 0x0080, payload length, request id; then the address.
+    const uint8_t packet[12] = {0x42, 0x01, 0x00, 0x80, 0x00, 0x04, static_cast<uint8_t>(id_ >> 8),
+                                static_cast<uint8_t>(id_), 0, 0, 0, 0};
+    sendto(fd_, packet, sizeof packet, 0, reinterpret_cast<const sockaddr*>(&to_), sizeof to_);
+  }
+
+  // True when an answer to one of our requests (the last one only, if `last`) has come, waiting at most waitMs.
+  bool answered(int waitMs = 0, bool last = false) {
+    pollfd p{fd_, POLLIN, 0};
+    uint8_t reply[64];
+    while (poll(&p, 1, waitMs) > 0) {
+      ssize_t n = recv(fd_, reply, sizeof reply, 0);
+      if (n < 0) return false;
+      // An acknowledge: status, answer READREG_ACK 0x0081, length, the request's id.
+      const bool ack = n >= 8 && reply[2] == 0x00 && reply[3] == 0x81;
+      if (ack && (!last || ((reply[6] << 8) | reply[7]) == id_)) return true;
+    }
+    return false;
+  }
+
+  // Asks and waits: `tries` requests, waitMs for each one's own answer.
+  bool alive(int tries, int waitMs) {
+    for (int i = 0; i < tries; i++) {
+      ask();
+      if (answered(waitMs, true)) return true;
+    }
+    return false;
+  }
+
+ private:
+  GvcpProbe(int fd, sockaddr_in to) : fd_(fd), to_(to) {}
+  int fd_;
+  sockaddr_in to_;
+  uint16_t id_ = 0;
+};
+
 class AravisDevice final : public Device {
  public:
   AravisDevice(ArvCamera* camera, DeviceInfo info) : camera_(camera), info_(std::move(info)) {
@@ -56,12 +129,21 @@ class AravisDevice final : public Device {
     exposure_ = firstFeature({"ExposureTime", "ExposureTimeAbs"});
     gain_ = firstFeature({"Gain", "GainRaw"});
     lostHandler_ = g_signal_connect(device_, "control-lost", G_CALLBACK(onControlLost), this);
+    probe_ = GvcpProbe::forDevice(device_);
   }
 
   ~AravisDevice() override {
     stopAcquisition();
     g_signal_handler_disconnect(device_, lostHandler_);
-    g_object_unref(camera_);
+    if (lost_) releaseLater(camera_);
+    else g_object_unref(camera_);
+  }
+
+  // Releasing what belongs to a camera that is gone takes Aravis seconds (its heartbeat thread
+  // retries, giving control back times out): that happens off the caller's thread, so stop() and
+  // close() return at once.
+  static void releaseLater(gpointer object) {
+    std::thread([object] { g_object_unref(object); }).detach();
   }
 
   DeviceInfo info() override { return info_; }
@@ -248,17 +330,23 @@ class AravisDevice final : public Device {
       g_clear_object(&stream_);
       throw CameraError(ErrorCode::CameraError, "starting acquisition on " + info_.id + ": " + takeMessage(error));
     }
-    lastFrame_ = std::chrono::steady_clock::now();
+    lastSign_ = Clock::now();
+    asked_ = 0;
     pendingDrops_ = 0;
   }
 
   void stopAcquisition() override {
     if (!stream_) return;
     GError* error = nullptr;
+    // A camera that died since its last frame would hold this stop for seconds of retries.
+    if (!lost_ && probe_ && !probe_->alive(2, 150)) lost_ = true;
     if (!lost_) arv_camera_stop_acquisition(camera_, &error);
     // A camera gone away can't be stopped; there is nothing to tell anyone about it.
     g_clear_error(&error);
-    g_clear_object(&stream_);
+    // Releasing a lost camera's stream writes to the camera, retrying for seconds: see ~AravisDevice.
+    if (lost_) releaseLater(stream_);
+    else g_object_unref(stream_);
+    stream_ = nullptr;
   }
 
   GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) override {
@@ -266,17 +354,10 @@ class AravisDevice final : public Device {
     ArvBuffer* buffer = arv_stream_timeout_pop_buffer(stream_, static_cast<guint64>(timeoutMs) * 1000);
     if (buffer == nullptr) {
       if (lost_) return lostStatus(why, "control of the camera was lost (no answer to heartbeats)");
-      // No frame for a while: make sure the camera still answers.
-      if (std::chrono::steady_clock::now() - lastFrame_ > std::chrono::seconds(2)) {
-        std::lock_guard<std::recursive_mutex> lock(io_);
-        GError* error = nullptr;
-        arv_device_get_integer_feature_value(device_, "Width", &error);
-        if (error) return lostStatus(why, takeMessage(error));
-        lastFrame_ = std::chrono::steady_clock::now();
-      }
-      return GrabStatus::Timeout;
+      return stillThere(why) ? GrabStatus::Timeout : GrabStatus::Lost;
     }
-    lastFrame_ = std::chrono::steady_clock::now();
+    lastSign_ = Clock::now();
+    asked_ = 0;
     if (arv_buffer_get_status(buffer) != ARV_BUFFER_STATUS_SUCCESS) {
       pendingDrops_++;
       arv_stream_push_buffer(stream_, buffer);
@@ -305,6 +386,43 @@ class AravisDevice final : public Device {
   static constexpr int kStreamBuffers = 8;
 
   static void onControlLost(ArvDevice*, gpointer self) { static_cast<AravisDevice*>(self)->lost_ = true; }
+
+  // The no-frame watchdog, on the grab thread between frames: a camera waiting for a trigger still
+  // answers, a camera gone does not. Quiet for kQuiet, a GigE camera is asked (GvcpProbe) every
+  // kAskEvery; kAsks unanswered requests make it lost, about 1.5 s after its last sign of life.
+  // Nothing here waits: stop() never stands behind a register read.
+  bool stillThere(std::string& why) {
+    const auto now = Clock::now();
+    if (probe_) {
+      if (probe_->answered()) {
+        lastSign_ = now;
+        asked_ = 0;
+      }
+      if (now - lastSign_ < kQuiet) return true;
+      if (asked_ > 0 && now - askedAt_ < kAskEvery) return true;
+      if (asked_ == kAsks) {
+        lostStatus(why, "no answer to " + std::to_string(kAsks) + " GVCP read requests in " +
+                            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - lastSign_).count()) +
+                            " ms since its last frame or answer");
+        return false;
+      }
+      probe_->ask();
+      askedAt_ = now;
+      asked_++;
+      return true;
+    }
+    // Other transports: a register read, which fails fast there (USB3 Vision) or never (the in-process fake).
+    if (now - lastSign_ < std::chrono::seconds(2)) return true;
+    std::lock_guard<std::recursive_mutex> lock(io_);
+    GError* error = nullptr;
+    arv_device_get_integer_feature_value(device_, "Width", &error);
+    if (error) {
+      lostStatus(why, takeMessage(error));
+      return false;
+    }
+    lastSign_ = Clock::now();
+    return true;
+  }
 
   GrabStatus lostStatus(std::string& why, const std::string& cause) {
     lost_ = true;
@@ -354,7 +472,13 @@ class AravisDevice final : public Device {
   gulong lostHandler_ = 0;
   ArvStream* stream_ = nullptr;
   std::atomic<bool> lost_{false};
-  std::chrono::steady_clock::time_point lastFrame_;
+  static constexpr auto kQuiet = std::chrono::milliseconds(500);
+  static constexpr auto kAskEvery = std::chrono::milliseconds(250);
+  static constexpr int kAsks = 4;
+  std::unique_ptr<GvcpProbe> probe_;
+  // The grab thread's: when the camera last sent a frame or answered, and the requests since.
+  Clock::time_point lastSign_, askedAt_;
+  int asked_ = 0;
   uint64_t pendingDrops_ = 0;
 };
 

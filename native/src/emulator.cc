@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <regex>
@@ -47,6 +48,9 @@ struct Settings {
   int width = 640, height = 480, offsetX = 0, offsetY = 0;
   double fps = 30, exposureUs = kRefExposureUs, gain = 0;
   PixelFormat format = PixelFormat::Mono8;
+  // TriggerMode On: a frame per software trigger (TriggerSoftware), none from a line (it has none wired).
+  bool triggered = false;
+  std::string triggerSource = "Software", triggerActivation = "RisingEdge";
 };
 
 class Emulator final : public Device {
@@ -110,7 +114,8 @@ class Emulator final : public Device {
   // graph's `features:` can be tried without a camera.
   std::vector<std::string> featureNames() override {
     std::vector<std::string> names{"DeviceVendorName", "DeviceModelName", "DeviceUserID", "SensorWidth", "SensorHeight",
-                                   "PixelFormat"};
+                                   "PixelFormat",      "TriggerSelector", "TriggerMode",  "TriggerSource", "TriggerActivation",
+                                   "TriggerSoftware"};
     for (const auto& [feature, setting] : kNumericFeatures) names.push_back(feature);
     return names;
   }
@@ -136,6 +141,14 @@ class Emulator final : public Device {
       f.writable = false;
     } else if (name == "DeviceUserID") {
       f.type = Type::String;
+    } else if (const std::vector<std::string>* entries = triggerEntries(name)) {
+      f.type = Type::Enumeration;
+      f.entries = *entries;
+    } else if (name == "TriggerSoftware") {
+      std::lock_guard<std::mutex> lock(m_);
+      f.type = Type::Command;
+      f.readable = false;
+      f.available = s_.triggered && s_.triggerSource == "Software";
     } else {
       throw unknownFeature(name);
     }
@@ -150,6 +163,10 @@ class Emulator final : public Device {
     if (name == "DeviceVendorName") return FeatureValue::of(d.vendor);
     if (name == "DeviceModelName") return FeatureValue::of(d.model);
     std::lock_guard<std::mutex> lock(m_);
+    if (name == "TriggerSelector") return FeatureValue::of(std::string("FrameStart"));
+    if (name == "TriggerMode") return FeatureValue::of(std::string(s_.triggered ? "On" : "Off"));
+    if (name == "TriggerSource") return FeatureValue::of(s_.triggerSource);
+    if (name == "TriggerActivation") return FeatureValue::of(s_.triggerActivation);
     return FeatureValue::of(userId_);
   }
 
@@ -157,7 +174,11 @@ class Emulator final : public Device {
     if (const char* setting = numericSetting(name)) return set(setting, v.number);
     if (name == "PixelFormat") return setPixelFormat(parsePixelFormat(v.text));
     std::lock_guard<std::mutex> lock(m_);
-    userId_ = v.text;
+    if (name == "TriggerMode") s_.triggered = v.text == "On", triggers_ = 0;
+    else if (name == "TriggerSource") s_.triggerSource = v.text, triggers_ = 0;
+    else if (name == "TriggerActivation") s_.triggerActivation = v.text;
+    else if (name == "TriggerSoftware") triggers_++, triggered_.notify_all();
+    else if (name == "DeviceUserID") userId_ = v.text;
   }
 
   void startAcquisition() override {
@@ -170,6 +191,8 @@ class Emulator final : public Device {
                             80 + 140 * rng.uniform()});
     motion_ = Rng{seed_ * 0x9E3779B97F4A7C15ull + 3};
     frameIndex_ = 0;
+    // A camera not acquiring ignores triggers.
+    triggers_ = 0;
     dirty_ = true;
     start_ = Clock::now();
     next_ = start_;
@@ -177,9 +200,10 @@ class Emulator final : public Device {
 
   void stopAcquisition() override {}
 
+  // Triggered frames come when asked, room or not: one that finds none is dropped, as a camera's is.
   bool waitsForRoom() override {
     std::lock_guard<std::mutex> lock(m_);
-    return s_.fps == 0;
+    return s_.fps == 0 && !s_.triggered;
   }
 
   GrabStatus grab(uint8_t* dst, size_t frameBytes, GrabInfo& info, int timeoutMs, std::string& why) override {
@@ -190,7 +214,13 @@ class Emulator final : public Device {
       if (dirty_ || tableWidth_ != s.width) rebuildTable(s);
       dirty_ = false;
     }
-    if (s.fps > 0) {
+    if (s.triggered) {
+      // A frame per trigger received, at once; a line trigger never comes (no line is wired).
+      std::unique_lock<std::mutex> lock(m_);
+      if (!triggered_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [this] { return triggers_ > 0; }))
+        return GrabStatus::Timeout;
+      triggers_--;
+    } else if (s.fps > 0) {
       auto now = Clock::now();
       auto deadline = now + std::chrono::milliseconds(timeoutMs);
       if (next_ > deadline) {
@@ -223,7 +253,7 @@ class Emulator final : public Device {
     info.cameraTs = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count());
     info.hostNs = hostNowNs();
     info.cameraDrops = 0;
-    if (s.fps > 0) {
+    if (s.fps > 0 && !s.triggered) {
       auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / s.fps));
       next_ += period;
       // A camera at a fixed rate does not catch up in a burst after a stall.
@@ -250,6 +280,17 @@ class Emulator final : public Device {
   static const char* numericSetting(const std::string& feature) {
     for (const auto& [f, setting] : kNumericFeatures)
       if (feature == f) return setting;
+    return nullptr;
+  }
+
+  // The entries of the emulator's trigger enumerations; null for any other name.
+  static const std::vector<std::string>* triggerEntries(const std::string& name) {
+    static const std::vector<std::string> selector{"FrameStart"}, mode{"Off", "On"}, source{"Software", "Line0", "Line1"},
+        activation{"RisingEdge", "FallingEdge"};
+    if (name == "TriggerSelector") return &selector;
+    if (name == "TriggerMode") return &mode;
+    if (name == "TriggerSource") return &source;
+    if (name == "TriggerActivation") return &activation;
     return nullptr;
   }
 
@@ -395,6 +436,9 @@ class Emulator final : public Device {
   std::mutex m_;
   Settings s_;
   std::string userId_;
+  // Software triggers not yet answered with a frame.
+  uint64_t triggers_ = 0;
+  std::condition_variable triggered_;
   bool dirty_ = true;
   std::vector<uint8_t> table8_;
   std::vector<uint16_t> table16_;

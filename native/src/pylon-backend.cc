@@ -55,6 +55,9 @@ class PylonDevice final : public Device {
  public:
   PylonDevice(IPylonDevice* device, DeviceInfo info) : camera_(device), info_(std::move(info)) {
     camera_.Open();
+    // GigE: pylon declares a camera removed when its heartbeat goes unanswered this long (3 s by
+    // default): 1 s keeps the time to CAMERA_LOST within 2 s. Other transports have no such node.
+    CIntegerParameter(camera_.GetTLNodeMap(), "HeartbeatTimeout").TrySetValue(kHeartbeatMs);
     GenApi::INodeMap& map = camera_.GetNodeMap();
     // Standard names first (SFNC, USB3 and newer GigE models), then older GigE names.
     exposure_ = CFloatParameter(map, "ExposureTime").IsValid() ? "ExposureTime" : "ExposureTimeAbs";
@@ -298,6 +301,7 @@ class PylonDevice final : public Device {
 
  private:
   static constexpr int64_t kBuffers = 8;
+  static constexpr int64_t kHeartbeatMs = 1000;
 
   GrabStatus lost(std::string& why, const std::string& cause) {
     why = "camera " + info_.id + " (" + info_.vendor + " " + info_.model + ") disappeared: " + cause;

@@ -1,10 +1,18 @@
 import type { NodeDecl } from '../types.ts';
 import { PIXEL_FORMATS } from '../../native/pixel-format.ts';
+import { TRIGGERS, TRIGGER_ACTIVATIONS } from '../../native/trigger.ts';
 
 export const camera = {
   type: 'Camera',
   role: 'source',
-  inputs: [],
+  inputs: [
+    {
+      name: 'trigger',
+      type: 'any',
+      optional: true,
+      doc: 'With trigger: software, each frame arriving here fires one software trigger (the camera sends one frame)',
+    },
+  ],
   outputs: [{ name: 'out', type: 'frame', doc: 'Frames as the camera delivers them' }],
   params: {
     backend: {
@@ -79,6 +87,20 @@ export const camera = {
       max: 48,
       unit: 'dB',
       doc: 'Analog gain (the emulator scales noise with it)',
+    },
+    trigger: {
+      kind: 'enum',
+      choices: TRIGGERS,
+      default: 'off',
+      doc:
+        'How frames start: off (free-running; a camera left in trigger mode is set back), software (a trigger per frame on the ' +
+        'trigger input, or at fps when nothing is linked there), or an edge on an input line (Line0...)',
+    },
+    triggerActivation: {
+      kind: 'enum',
+      choices: TRIGGER_ACTIVATIONS,
+      default: 'RisingEdge',
+      doc: 'Line triggers: which edge starts a frame',
     },
     featureFile: {
       kind: 'string',

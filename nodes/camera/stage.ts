@@ -4,6 +4,8 @@
  * waits the camera keeps acquiring into `buffers` frames; past that, frames are dropped
  * at the camera and counted in stats.dropped (the emulator at fps 0 waits for room instead).
  * With `loop` (emulator), open() renders that many frames and run() sends them in turn.
+ * With `trigger: software`, each frame on the `trigger` input fires one software trigger
+ * (receive() waits for the frame it started), or, nothing linked there, run() fires at `fps`.
  */
 import path from 'node:path';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
@@ -17,6 +19,8 @@ import {
   type FeatureValue,
 } from '../../native/index.ts';
 import { frameFormat, frameShape } from '../../native/pixel-format.ts';
+import type { Trigger, TriggerActivation } from '../../native/trigger.ts';
+import { SoftwareTrigger } from './software-trigger.ts';
 
 /** The node's params: the camera settings it asks for, and how the node runs the camera. */
 interface CameraParams extends CameraSettings {
@@ -30,6 +34,8 @@ interface CameraParams extends CameraSettings {
   debayer: boolean;
   featureFile: string;
   features: Readonly<Record<string, FeatureValue>>;
+  trigger: Trigger;
+  triggerActivation: TriggerActivation;
   /** Not in the declaration: lets tests make the emulator fail like an unplugged camera. */
   failAfterFrames?: number;
 }
@@ -39,6 +45,13 @@ class CameraStage implements Stage {
   private settings?: CameraSettings;
   /** loop: the frames rendered in open(), sent in turn by run(). */
   private rendered: CameraFrame[] = [];
+  /** trigger: software, while acquiring. */
+  private trigger?: SoftwareTrigger;
+  /** Settles once run() has started acquisition (or could not): triggers wait for it. */
+  private acquiring!: () => void;
+  private readonly started = new Promise<void>((resolve) => (this.acquiring = resolve));
+  /** Ends run() when the trigger input has ended. */
+  private readonly triggersEnded = new AbortController();
 
   constructor(
     private readonly io: StageIO,
@@ -48,6 +61,21 @@ class CameraStage implements Stage {
   async open(): Promise<void> {
     const p = this.p;
     const emulated = p.backend === 'emulator';
+    if ((this.io.inputs ?? 0) > 0 && p.trigger !== 'software')
+      throw new CameraError(
+        'BAD_ARGUMENT',
+        `node ${this.io.node.id}: its trigger input is linked but trigger is ${p.trigger}: set trigger: software`,
+        { param: 'trigger', value: p.trigger },
+      );
+    if (p.loop > 0 && p.trigger !== 'off')
+      throw new CameraError(
+        'BAD_ARGUMENT',
+        `node ${this.io.node.id}: loop replays frames made before the run: it takes no trigger`,
+        {
+          param: 'trigger',
+          value: p.trigger,
+        },
+      );
     this.camera = await openCamera({
       backend: p.backend,
       device: p.device,
@@ -63,6 +91,7 @@ class CameraStage implements Stage {
       exposureUs: p.exposureUs,
       gain: p.gain,
     });
+    await this.camera.setTrigger(p.trigger, p.triggerActivation);
     if (p.featureFile) await this.camera.loadFeatureFile(path.resolve(p.featureFile));
     await this.camera.setFeatures(p.features);
     // A feature may have changed the size, format or rate: the frames are what the camera now says.
@@ -102,20 +131,39 @@ class CameraStage implements Stage {
       ...(p.debayer && s.pixelFormat.startsWith('Bayer') ? { debayer: 'bilinear' } : {}),
       exposureUs: s.exposureUs,
       gain: s.gain,
+      ...(p.trigger !== 'off' ? { trigger: p.trigger } : {}),
     };
     if (this.rendered.length > 0) return this.replay(dtype, shape, constant);
     let sent = 0;
-    await camera.start({ mode: 'owned', buffers: p.buffers, debayer: p.debayer });
+    const trigger = p.trigger === 'software' ? new SoftwareTrigger(camera, 1000 + s.exposureUs / 1000) : undefined;
+    const stopped = AbortSignal.any([io.signal, this.triggersEnded.signal]);
+    const dropped = () => camera.counters.dropped + (trigger?.unanswered ?? 0);
+    let firing: Promise<void> | undefined;
+    let fireFailed: unknown;
+    try {
+      await camera.start({ mode: 'owned', buffers: p.buffers, debayer: p.debayer });
+      this.trigger = trigger;
+    } finally {
+      this.acquiring();
+    }
+    // Nothing linked to the trigger input: software triggers at fps. A trigger that fails ends the run with its error.
+    const stopFiring = new AbortController();
+    if (trigger && !io.inputs)
+      firing = trigger.atRate(s.fps, p.frames, AbortSignal.any([stopped, stopFiring.signal])).catch((e: unknown) => {
+        fireFailed = e;
+        this.triggersEnded.abort();
+      });
     // While downstream holds up emit, the camera keeps dropping: keep the live count current.
-    const refresh = setInterval(() => (io.stats.dropped = camera.counters.dropped), 250);
+    const refresh = setInterval(() => (io.stats.dropped = dropped()), 250);
     refresh.unref();
     try {
       while (p.frames === 0 || sent < p.frames) {
-        const f = await camera.next(io.signal).catch((e: unknown) => {
+        const f = await camera.next(stopped).catch((e: unknown) => {
           throw this.failure(e, sent);
         });
-        io.stats.dropped = camera.counters.dropped;
+        io.stats.dropped = dropped();
         if (!f) break;
+        trigger?.arrived();
         const frame: Frame = {
           kind: 'frame',
           seq: sent,
@@ -133,10 +181,25 @@ class CameraStage implements Stage {
       }
     } finally {
       clearInterval(refresh);
+      stopFiring.abort();
+      trigger?.end();
+      await firing;
       await camera.stop();
-      io.stats.dropped = camera.counters.dropped;
+      io.stats.dropped = dropped();
     }
+    if (fireFailed) throw CameraError.from(fireFailed, camera.name);
     return sent;
+  }
+
+  /** A frame on the trigger input: one software trigger, answered by the frame it starts (backpressure on the input). */
+  async receive(): Promise<void> {
+    await this.started;
+    await this.trigger?.fire();
+  }
+
+  /** The trigger input has ended: no more frames will be asked for. */
+  async end(): Promise<void> {
+    this.triggersEnded.abort();
   }
 
   /**

@@ -41,8 +41,13 @@ export function showLimits(p: ParamDecl): string {
   }
 }
 
+/** "frame", "any, many", "any, optional". */
+function portKind(p: PortDecl): string {
+  return [p.type, ...(p.many ? ['many'] : []), ...(p.optional ? ['optional'] : [])].join(', ');
+}
+
 function portLine(p: PortDecl): string {
-  return `${p.name} (${p.type}${p.many ? ', many' : ''})`;
+  return `${p.name} (${portKind(p)})`;
 }
 
 /** The catalog as terminal text, for `patchbay nodes`. */
@@ -99,7 +104,8 @@ export function renderNodeDocs(decls: readonly NodeDecl[] = nodeTypes): string {
     'Every node type, its ports and its params. Params left out of a graph file take the',
     'default shown. Port types: `frame` (camera images), `spectrum` (FFT output), `any` (takes',
     'the type of whatever feeds it). `many` marks an input that takes several producers or an',
-    'output that may feed several inputs. The same catalog prints with `patchbay nodes`.',
+    'output that may feed several inputs; `optional`, an input the node works without (a source',
+    'stays a source while nothing feeds it). The same catalog prints with `patchbay nodes`.',
     '',
     decls.map((d) => `[${d.type}](#${d.type.toLowerCase()})`).join(' · '),
     '',
@@ -119,8 +125,7 @@ export function renderNodeDocs(decls: readonly NodeDecl[] = nodeTypes): string {
     const ports = [...d.inputs.map((p) => ['input', p] as const), ...d.outputs.map((p) => ['output', p] as const)];
     if (ports.length) {
       out.push('| port | direction | type | |', '|---|---|---|---|');
-      for (const [dir, p] of ports)
-        out.push(`| \`${p.name}\` | ${dir} | ${p.type}${p.many ? ', many' : ''} | ${cell(p.doc)} |`);
+      for (const [dir, p] of ports) out.push(`| \`${p.name}\` | ${dir} | ${portKind(p)} | ${cell(p.doc)} |`);
       out.push('');
     }
     const params = Object.entries(d.params);

@@ -49,6 +49,7 @@ function makeIO(ctx: RunContext, r: Runner, startedAt: Date): StageIO {
     branches: (port) => r.outputs.get(port)?.length ?? 0,
     warn: (error) => ctx.problems.warn(r, error),
     fail: (error) => ctx.fail(r, error),
+    inputs: r.inputs,
   };
 }
 
@@ -104,49 +105,60 @@ function emitFrom(ctx: RunContext, r: Runner, port: string, msg: Message, branch
 export async function drive(ctx: RunContext, r: Runner): Promise<void> {
   r.state = 'running';
   const stage = r.stage!;
+  // A source fed through optional inputs (a Camera's trigger) takes them while it runs; end() tells it they ended.
+  const fed = r.isSource && r.inputs > 0;
   if (r.isSource) {
+    const inputs = fed ? takeInbox(ctx, r).then(() => endStage(ctx, r)) : undefined;
     try {
       await stage.run!();
     } catch (e) {
       ctx.fail(r, e);
     }
-  } else {
-    while (r.inputs > 0) {
-      const item = await r.inbox.take();
-      if (item.link) item.link.queued = Math.max(0, item.link.queued - (item.frame ? 1 : 0));
-      if (!item.frame) {
-        r.inputs--;
-        if (item.aux) r.auxOpen--;
-        // Every in-graph input has ended: outside-only sockets have no more say (their frames
-        // already received are still in the inbox and are processed before their end).
-        else if (r.auxOpen > 0 && r.inputs === r.auxOpen) for (const a of r.aux) closeSource(ctx, a);
-        continue;
-      }
-      r.flow.framesIn++;
-      r.flow.bytesIn += item.frame.data.byteLength;
-      if (r.failed) {
-        // A failed node takes what its producers still send, so they can finish; these frames are lost.
-        r.flow.lost++;
-        continue;
-      }
-      const t0 = process.hrtime.bigint();
-      try {
-        await stage.receive?.(item.port, item.frame);
-      } catch (e) {
-        ctx.fail(r, e);
-      }
-      r.flow.busyNs += Number(process.hrtime.bigint() - t0);
-    }
-  }
+    await inputs;
+  } else await takeInbox(ctx, r);
   r.state = 'draining';
-  if (!r.failed) {
-    try {
-      await stage.end?.();
-    } catch (e) {
-      ctx.fail(r, e);
-    }
-  }
+  if (!fed) await endStage(ctx, r);
   const sinks = [...r.outputs.values()].flat();
   await Promise.all(sinks.map((s) => s.end(s.sent).catch((e) => ctx.problems.report(r, e))));
   r.state = r.failed ? 'failed' : 'done';
+}
+
+async function endStage(ctx: RunContext, r: Runner): Promise<void> {
+  if (r.failed) return;
+  try {
+    await r.stage!.end?.();
+  } catch (e) {
+    ctx.fail(r, e);
+  }
+}
+
+/** The node's inbox, each frame to receive(), until every input has ended. */
+async function takeInbox(ctx: RunContext, r: Runner): Promise<void> {
+  const stage = r.stage!;
+  while (r.inputs > 0) {
+    const item = await r.inbox.take();
+    if (item.link) item.link.queued = Math.max(0, item.link.queued - (item.frame ? 1 : 0));
+    if (!item.frame) {
+      r.inputs--;
+      if (item.aux) r.auxOpen--;
+      // Every in-graph input has ended: outside-only sockets have no more say (their frames
+      // already received are still in the inbox and are processed before their end).
+      else if (r.auxOpen > 0 && r.inputs === r.auxOpen) for (const a of r.aux) closeSource(ctx, a);
+      continue;
+    }
+    r.flow.framesIn++;
+    r.flow.bytesIn += item.frame.data.byteLength;
+    if (r.failed) {
+      // A failed node takes what its producers still send, so they can finish; these frames are lost.
+      r.flow.lost++;
+      continue;
+    }
+    const t0 = process.hrtime.bigint();
+    try {
+      await stage.receive?.(item.port, item.frame);
+    } catch (e) {
+      ctx.fail(r, e);
+    }
+    r.flow.busyNs += Number(process.hrtime.bigint() - t0);
+  }
 }

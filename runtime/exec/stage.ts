@@ -61,6 +61,12 @@ export interface StageIO {
   fail?(error: Error): void;
   /** Aborted when the run stops (end of frames, Ctrl-C, a node failed): sources stop producing. */
   signal: AbortSignal;
+  /**
+   * How many producers feed this node's inputs (links and sockets). A source with optional inputs
+   * (PortDecl.optional) that is fed gets them through receive() while run() runs, and end() when
+   * they have ended. Absent in hand-made StageIOs: none.
+   */
+  inputs?: number;
 }
 
 export interface Stage {
@@ -70,7 +76,10 @@ export interface Stage {
   run?(): Promise<number>;
   /** One frame on an input port; the returned promise is backpressure (resolve when ready for the next). */
   receive?(port: string, frame: Frame): Promise<void>;
-  /** Every input has ended: finish pending work (drain pools, flush files), emitting what remains. The executor then forwards end of stream. */
+  /**
+   * Every input has ended: finish pending work (drain pools, flush files), emitting what remains. The executor then
+   * forwards end of stream. A fed source gets it when its inputs end, run() still going: it then ends run().
+   */
   end?(): Promise<void>;
   /** Release everything; called once, whatever happened, after end() or on failure. */
   close?(): Promise<void>;

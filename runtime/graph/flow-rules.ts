@@ -136,7 +136,10 @@ export function reachFromSources(
   const sinks = new Set<string>();
   for (const info of nodes.values()) {
     // A Pull with no producer in the graph is fed from outside (students' PUSH scripts).
-    if (info.decl.inputs.length === 0 || (info.decl.socket?.peerIn && !hasProducer.has(info.id))) sources.add(info.id);
+    // A node fed by nothing whose inputs are all optional (a Camera's trigger) is a source too.
+    const unfed = !hasProducer.has(info.id);
+    if ((unfed && info.decl.inputs.every((p) => p.optional)) || (info.decl.socket?.peerIn && unfed))
+      sources.add(info.id);
     const servesOutside = info.decl.socket?.peerOut && !hasConsumer.has(`${info.id}.out`);
     if (info.decl.outputs.length === 0 || servesOutside) sinks.add(info.id);
     for (const port of info.decl.outputs) {

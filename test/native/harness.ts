@@ -18,14 +18,16 @@ export interface Captured {
 }
 
 /**
- * Opens, runs and closes the stage; `onFrame` is the consumer (its promise is backpressure).
+ * Opens, runs and closes the stage; `onFrame` is the consumer (its promise is backpressure),
+ * `opened` is called between open() and run() (to stop a run that sends nothing, say).
  * Resolves with what run() resolved or rejected with.
  */
 export async function runSource(
   factory: StageFactory,
   node: PlanNode,
   onFrame: (frame: Frame, c: Captured) => Promise<void> | void = () => {},
-): Promise<Captured & { count?: number; error?: unknown }> {
+  opened: (c: Captured) => void = () => {},
+): Promise<Captured & { count?: number; error?: unknown; ended: number; closed: number }> {
   const abort = new AbortController();
   const frames: Frame[] = [];
   const c: Captured = { frames, abort, io: undefined as never };
@@ -45,13 +47,18 @@ export async function runSource(
     },
   };
   const stage = await factory(c.io);
+  // When run() settled and when close() returned (performance.now()), for tests that time them.
+  let ended = 0;
+  let outcome: { count?: number; error?: unknown };
   try {
     await stage.open?.();
-    const count = await stage.run!();
-    return { ...c, count };
+    opened(c);
+    outcome = { count: await stage.run!() };
   } catch (error) {
-    return { ...c, error };
+    outcome = { error };
   } finally {
+    ended = performance.now();
     await stage.close?.();
   }
+  return { ...c, ...outcome, ended, closed: performance.now() };
 }
