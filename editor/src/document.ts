@@ -55,7 +55,7 @@ export function useDocument(hooks: DocumentHooks) {
       meta.value = forward ? next : before;
       if (!renamed) return [];
       if (!forward) return undoRename?.() ?? [];
-      const r = renameHostOn(pe.editor.getNodes(), renamed.from, renamed.to);
+      const r = renameHostOn(pe.nodes(), renamed.from, renamed.to);
       undoRename = r.undo;
       return r.changed;
     });

@@ -4,6 +4,7 @@ import { analyzeGraph, type Analysis, type Where } from './analyze.ts';
 import { parseLink } from './link.ts';
 import { describe, setOwn } from './param-rules.ts';
 import { didYouMean } from './suggest.ts';
+import { isPosition, readNotes } from './notes.ts';
 import { Aliases, parseUnique } from './yaml-doc.ts';
 
 /** A graph file read: the graph when its structure is readable, every error and warning, and the YAML document (for saving back). */
@@ -16,7 +17,7 @@ export interface LoadedGraph {
   analysis?: Analysis;
 }
 
-const TOP_KEYS = ['patchbay', 'name', 'description', 'hosts', 'secure', 'nodes', 'links', 'layout'];
+const TOP_KEYS = ['patchbay', 'name', 'description', 'hosts', 'secure', 'nodes', 'links', 'notes', 'layout'];
 const NODE_KEYS = ['type', 'params', 'host'];
 
 /** Where each part of the graph sits in the document, to put line and column on errors. */
@@ -205,6 +206,9 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
           places.links.push(item!);
         }
         break;
+      case 'notes':
+        graph.notes = readNotes(value, toJS, (code, message, node) => push(code, message, node, {}, 'warning'));
+        break;
       case 'layout':
         if (value === null) break;
         if (!isMap(value)) {
@@ -216,12 +220,7 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
           const id = keyName(lp);
           const v = toJS(lp.value as YamlNode | null, 'a layout position');
           const xy = v.value;
-          if (
-            id === undefined ||
-            !Array.isArray(xy) ||
-            xy.length !== 2 ||
-            !xy.every((n) => typeof n === 'number' && Number.isFinite(n))
-          ) {
+          if (id === undefined || !isPosition(xy)) {
             push(
               'BAD_DOCUMENT',
               `layout ${id ?? ''}: expected [x, y] numbers, received ${describe(xy)}`,

@@ -1,6 +1,6 @@
 import { Document, isMap, isScalar, isSeq, Pair, visit, type Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { getNodeType } from '../../nodes/registry.ts';
-import type { Graph, GraphNode } from './types.ts';
+import type { Graph, GraphNode, GraphNote } from './types.ts';
 import { formatLink, parseLink } from './link.ts';
 import { isDefault, ownDecl, sameValue } from './param-rules.ts';
 import { pairsByKey, parseUnique } from './yaml-doc.ts';
@@ -59,6 +59,11 @@ function fresh(graph: Graph): Document {
   for (const [id, node] of Object.entries(graph.nodes)) append(nodes, id, nodeToYaml(doc, node));
   root.set('nodes', nodes);
   root.set('links', doc.createNode(graph.links.map(formatLink)));
+  if (graph.notes && Object.keys(graph.notes).length) {
+    const notes = new YAMLMap();
+    for (const [id, note] of Object.entries(graph.notes)) append(notes, id, noteToYaml(doc, note));
+    root.set('notes', notes);
+  }
   if (graph.layout && Object.keys(graph.layout).length) root.set('layout', layoutToYaml(doc, graph.layout));
   return doc;
 }
@@ -73,6 +78,13 @@ function nodeToYaml(doc: Document, node: GraphNode): YAMLMap {
     for (const [k, v] of params) append(pm, k, valueNode(doc, v));
     map.set('params', pm);
   }
+  return map;
+}
+
+function noteToYaml(doc: Document, note: GraphNote): YAMLMap {
+  const map = new YAMLMap();
+  map.set('text', note.text);
+  if (note.at) map.set('at', valueNode(doc, [note.at[0], note.at[1]]));
   return map;
 }
 
@@ -194,6 +206,7 @@ function update(doc: Document, graph: Graph): Document {
     }
   }
 
+  updateNotes(doc, root, graph.notes);
   if (!graph.layout || Object.keys(graph.layout).length === 0) root.delete('layout');
   else {
     const lmap = mapAt(root, 'layout');
@@ -211,6 +224,38 @@ function update(doc: Document, graph: Graph): Document {
     }
   }
   return doc;
+}
+
+/** Notes by id: a kept note keeps its comments, unknown keys and the style of what did not change; new notes go above `layout:`. */
+function updateNotes(doc: Document, root: YAMLMap, notes: Graph['notes'] = {}): void {
+  const current: unknown = root.get('notes', true);
+  // An entry the loader could not read (it warned) was never on the canvas: it stays as written.
+  const unread = (pair: Pair): boolean => !isMap(pair.value) || typeof pair.value.get('text') !== 'string';
+  const keep = (pair: Pair): boolean =>
+    (isScalar(pair.key) && Object.hasOwn(notes, String(pair.key.value))) || unread(pair);
+  if (Object.keys(notes).length === 0 && !(isMap(current) && current.items.some(keep))) {
+    root.delete('notes');
+    return;
+  }
+  if (!isMap(current)) {
+    root.delete('notes');
+    insertBefore(root, 'layout', 'notes', new YAMLMap());
+  }
+  const map = mapAt(root, 'notes');
+  map.items = map.items.filter(keep);
+  const pairs = pairsByKey(map.items);
+  for (const [id, note] of Object.entries(notes)) {
+    const existing = pairs.get(id)?.value;
+    if (!isMap(existing)) {
+      const pair = pairs.get(id);
+      if (pair) pair.value = noteToYaml(doc, note);
+      else append(map, id, noteToYaml(doc, note));
+      continue;
+    }
+    setIfChanged(doc, existing, 'text', note.text);
+    if (note.at) setIfChanged(doc, existing, 'at', [note.at[0], note.at[1]]);
+    else existing.delete('at');
+  }
 }
 
 /** The map under `key`, replacing whatever else is there (the graph is the truth, the old text only a template). */

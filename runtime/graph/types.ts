@@ -20,6 +20,12 @@ export interface GraphNode {
   host?: string;
 }
 
+/** A note on the canvas: free text at a place (none: the editor places it). Never affects a run. */
+export interface GraphNote {
+  text: string;
+  at?: [number, number];
+}
+
 /** One machine of a placed graph: `camera-pc: 10.0.0.5`, or a map when it has a CURVE key. */
 export type GraphHost = string | { address: string; key?: string };
 
@@ -37,6 +43,8 @@ export interface Graph {
   hosts?: Record<string, GraphHost>;
   /** Every link between hosts uses ZeroMQ CURVE with the hosts' keys. */
   secure?: boolean;
+  /** Notes on the canvas by id, in document order; never affect running. */
+  notes?: Record<string, GraphNote>;
   /** Editor positions; never affect running. */
   layout?: Record<string, [number, number]>;
 }

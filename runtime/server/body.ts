@@ -5,6 +5,7 @@
  * the expected and the received), never a crash of the server.
  */
 import type { Graph } from '../graph/types.ts';
+import { isPosition } from '../graph/notes.ts';
 import { ServerError } from './graph-files.ts';
 
 /** Param values are plain data; deeper than this is no graph's, and would only exhaust the stack later on. */
@@ -83,13 +84,22 @@ export function bodyGraph(body: Record<string, unknown>, root = 'body.graph'): G
   if (g.layout !== undefined) {
     if (!isObject(g.layout)) throw bad(`${root}.layout`, 'an object from node id to [x, y]', g.layout);
     for (const [id, xy] of Object.entries(g.layout)) {
-      if (!Array.isArray(xy) || xy.length !== 2 || !xy.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+      if (!isPosition(xy)) {
         throw bad(`${root}.layout[${JSON.stringify(id)}]`, '[x, y] numbers', xy);
       }
     }
   }
+  if (g.notes !== undefined) {
+    if (!isObject(g.notes)) throw bad(`${root}.notes`, 'an object from note id to {text, at}', g.notes);
+    for (const [id, note] of Object.entries(g.notes)) {
+      const at = `${root}.notes[${JSON.stringify(id)}]`;
+      if (!isObject(note)) throw bad(at, 'an object {text, at}', note);
+      if (typeof note.text !== 'string') throw bad(`${at}.text`, 'a string', note.text);
+      if (note.at !== undefined && !isPosition(note.at)) throw bad(`${at}.at`, '[x, y] numbers', note.at);
+    }
+  }
   for (const [key, value] of Object.entries(g)) {
-    if (!['nodes', 'links', 'layout'].includes(key)) checkDepth(value, `${root}.${key}`);
+    if (!['nodes', 'links', 'layout', 'notes'].includes(key)) checkDepth(value, `${root}.${key}`);
   }
   return { ...(g as unknown as Graph), patchbay: 1 };
 }

@@ -8,6 +8,7 @@ import {
   serializeGraph,
   type Graph,
 } from '../../runtime/graph/index.ts';
+import { compileGraph } from '../../runtime/compile/index.ts';
 
 const graphsDir = new URL('../../graphs/', import.meta.url);
 const examples = readdirSync(graphsDir)
@@ -189,6 +190,77 @@ links:
     expect(out).toContain('host: lab2');
     expect(out).toContain('sub: [1.5, -2]');
     expect(loadGraph(out).graph).toEqual(g);
+  });
+});
+
+describe('notes', () => {
+  const withNotes = `patchbay: 1
+nodes:
+  camera: {type: Camera}
+  rec: {type: HDF5Sink, params: {file: a.h5}}
+links:
+  - camera.out -> rec.in
+# For the students.
+notes:
+  # the first thing to read
+  why:
+    text: The camera feeds the recorder. # short
+    at: [10, 20]
+  later:
+    text: |-
+      Two lines
+      of text.
+layout:
+  camera: [0, 0]
+`;
+
+  it('are read in document order, with or without a place, and do not change what validates or runs', () => {
+    const { graph, errors } = loadGraph(withNotes);
+    expect(errors).toEqual([]);
+    expect(graph!.notes).toEqual({
+      why: { text: 'The camera feeds the recorder.', at: [10, 20] },
+      later: { text: 'Two lines\nof text.' },
+    });
+    expect(Object.keys(graph!.notes!)).toEqual(['why', 'later']);
+    const { notes: _, ...bare } = graph!;
+    expect(compileGraph(graph!)).toEqual(compileGraph(bare));
+  });
+
+  it('a note moved, edited, added or deleted is saved in place: comments and the other notes stay', () => {
+    const { graph } = loadGraph(withNotes);
+    graph!.notes!.why.at = [30, 40];
+    delete graph!.notes!.later;
+    graph!.notes!.added = { text: 'New\nnote', at: [1, 2] };
+    const out = serializeGraph(graph!, withNotes);
+    expect(out).toContain(
+      '# For the students.\nnotes:\n  # the first thing to read\n  why:\n    text: The camera feeds the recorder. # short\n',
+    );
+    expect(out).toContain('    at: [30, 40]\n  added:\n    text: |-\n      New\n      note\n    at: [1, 2]\nlayout:');
+    expect(out).not.toContain('later');
+    expect(loadGraph(out).graph!.notes).toEqual(graph!.notes);
+    // The last note gone: so is the key; a new file puts notes after links, before layout.
+    expect(serializeGraph({ ...graph!, notes: {} }, withNotes)).not.toContain('notes:');
+    const fresh = serializeGraph(graph!);
+    expect(fresh.indexOf('links:')).toBeLessThan(fresh.indexOf('notes:'));
+    expect(fresh.indexOf('notes:')).toBeLessThan(fresh.indexOf('layout:'));
+    expect(loadGraph(fresh).graph).toEqual(graph);
+  });
+
+  it('a note that cannot be read is a warning, never an error, and is kept as written on save', () => {
+    const text = withNotes.replace(
+      '  later:',
+      '  broken: 3\n  odd:\n    text: x\n    colour: red\n    at: [1]\n  later:',
+    );
+    const { graph, errors } = loadGraph(text);
+    expect(errors.map((e) => [e.code, e.severity, e.line])).toEqual([
+      ['BAD_DOCUMENT', 'warning', 13],
+      ['UNKNOWN_KEY', 'warning', 16],
+      ['BAD_DOCUMENT', 'warning', 17],
+    ]);
+    expect(graph!.notes!.odd).toEqual({ text: 'x' });
+    const out = serializeGraph(graph!, text);
+    expect(out).toContain('  broken: 3\n');
+    expect(out).toContain('    colour: red\n');
   });
 });
 

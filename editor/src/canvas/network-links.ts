@@ -105,7 +105,10 @@ export class NetworkLinks {
   }
 
   private box(gid: string): Box | undefined {
-    const n = this.pe.byGid(gid);
+    return this.boxOf(this.pe.byGid(gid));
+  }
+
+  private boxOf(n: { id: string; width: number; height: number } | undefined): Box | undefined {
     const p = n && this.pe.area.nodeViews.get(n.id)?.position;
     return n && p ? { x: p.x, y: p.y, w: n.width, h: n.height } : undefined;
   }
@@ -115,7 +118,7 @@ export class NetworkLinks {
     const boxes = this.links.length
       ? this.pe.editor
           .getNodes()
-          .map((n) => this.box(n.gid))
+          .map((n) => this.boxOf(n))
           .filter((b): b is Box => b !== undefined)
       : [];
     for (const l of this.links) {

@@ -15,8 +15,10 @@ import { formatLink as linkText } from '../../../runtime/graph/link.ts';
 import { freshId, nodeIdProblem } from '../../../runtime/graph/node-id.ts';
 import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
 import { isDefault, ownDecl } from '../../../runtime/graph/param-rules.ts';
-import { PatchLink, PatchNode } from './patch-node.ts';
-import { placeholderDecl, spreadFactor } from './placement.ts';
+import { NODE_BOX, NoteNode, PatchLink, PatchNode, type CanvasNode } from './patch-node.ts';
+import { acceptDrops, NOTE, placeholderDecl, spreadFactor } from './placement.ts';
+import { CanvasNotes } from './notes.ts';
+import { Selection } from './selection.ts';
 import { live } from '../store.ts';
 
 /** Why an edit is refused while a graph runs. */
@@ -46,6 +48,8 @@ export class PatchEditor {
   private readonly types: Map<string, NodeDecl>;
   readonly catalog: readonly NodeDecl[];
   private readonly selector = AreaExtensions.selector();
+  private readonly selection: Selection;
+  readonly notes: CanvasNotes;
   private quiet = 0;
   /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
   readOnly = false;
@@ -60,20 +64,24 @@ export class PatchEditor {
     this.types = new Map(catalog.map((d) => [d.type, d]));
     const area = new AreaPlugin<Schemes, AreaExtra>(container);
     this.area = area;
+    this.notes = new CanvasNotes(this.editor, area, this.history, () => this.hooks.onChange('graph'));
+    this.selection = new Selection(this.editor, area, this.selector);
     usePlugins(this.editor, area, {
       catalog,
       makeNode: (type) => this.makeNode(type, {}),
+      makeNote: () => this.notes.make(),
       history: this.history,
       arrange: this.arrange,
       selector: this.selector,
     });
 
     this.editor.addPipe((ctx) => {
-      // While a graph runs the graph does not change (nodes may still be moved around).
+      // While a graph runs the graph does not change (nodes may still be moved around; notes never run).
       if (
         this.readOnly &&
         this.quiet === 0 &&
-        ['nodecreate', 'noderemove', 'connectioncreate', 'connectionremove'].includes(ctx.type)
+        ['nodecreate', 'noderemove', 'connectioncreate', 'connectionremove'].includes(ctx.type) &&
+        !('data' in ctx && ctx.data instanceof NoteNode)
       ) {
         this.hooks.onRefuse(RUNNING);
         return undefined;
@@ -98,23 +106,17 @@ export class PatchEditor {
     });
     area.addPipe((ctx) => {
       if (ctx.type === 'nodetranslated') this.hooks.onChange('layout');
-      if (ctx.type === 'nodepicked') this.hooks.onSelect(this.editor.getNode(ctx.data.id));
+      if (ctx.type === 'nodepicked') this.hooks.onSelect(this.patchNode(ctx.data.id));
       // A click anywhere but on a link (which stops it) unselects the link.
       if (ctx.type === 'pointerdown') live.selectedLink = undefined;
       if (ctx.type === 'pointerup') setTimeout(() => this.hooks.onSelect(this.selected()[0]), 0);
       return ctx;
     });
 
-    // Drops from the palette (HTML5 drag and drop): the node lands where the pointer is.
-    container.addEventListener('dragover', (e) => e.preventDefault());
-    container.addEventListener('drop', (e) => {
-      const type = e.dataTransfer?.getData('application/x-patchbay-node');
-      if (!type) return;
-      e.preventDefault();
+    acceptDrops(area, (what, at) => {
+      if (what === NOTE) return void this.notes.add(at).then((n) => this.select(n));
       if (this.readOnly) return this.hooks.onRefuse(RUNNING);
-      area.area.setPointerFrom(e);
-      const { x, y } = area.area.pointer;
-      void this.addNode(type, {}, { x, y }).then((n) => this.select(n));
+      void this.addNode(what, {}, at).then((n) => this.select(n));
     });
   }
 
@@ -135,13 +137,24 @@ export class PatchEditor {
     return node;
   }
 
+  /** The graph's nodes on the canvas (not the notes). */
+  nodes(): PatchNode[] {
+    return this.editor.getNodes().filter((n): n is PatchNode => n instanceof PatchNode);
+  }
+
+  /** The node of a Rete id, unless that is a note. */
+  private patchNode(id: string): PatchNode | undefined {
+    const n = this.editor.getNode(id);
+    return n instanceof PatchNode ? n : undefined;
+  }
+
   byGid(gid: string): PatchNode | undefined {
-    return this.editor.getNodes().find((n) => n.gid === gid);
+    return this.nodes().find((n) => n.gid === gid);
   }
 
   private textOf(c: PatchLink): string {
-    const s = this.editor.getNode(c.source);
-    const t = this.editor.getNode(c.target);
+    const s = this.patchNode(c.source);
+    const t = this.patchNode(c.target);
     return linkText({
       from: { node: s?.gid ?? '?', port: c.sourceOutput },
       to: { node: t?.gid ?? '?', port: c.targetInput },
@@ -151,20 +164,20 @@ export class PatchEditor {
   /** Nodes and links as the graph rules read them (positions left out: they never matter there). */
   ruleGraph(): Graph {
     const nodes: Record<string, GraphNode> = {};
-    for (const n of this.editor.getNodes()) nodes[n.gid] = { type: n.decl.type, params: n.params };
+    for (const n of this.nodes()) nodes[n.gid] = { type: n.decl.type, params: n.params };
     return { patchbay: 1, nodes, links: this.links() };
   }
 
   private links(): GraphLink[] {
     return this.editor.getConnections().map((c) => ({
-      from: { node: this.editor.getNode(c.source)?.gid ?? '?', port: c.sourceOutput },
-      to: { node: this.editor.getNode(c.target)?.gid ?? '?', port: c.targetInput },
+      from: { node: this.patchNode(c.source)?.gid ?? '?', port: c.sourceOutput },
+      to: { node: this.patchNode(c.target)?.gid ?? '?', port: c.targetInput },
     }));
   }
 
   private refusalFor(c: PatchLink): Refusal | undefined {
-    const s = this.editor.getNode(c.source);
-    const t = this.editor.getNode(c.target);
+    const s = this.patchNode(c.source);
+    const t = this.patchNode(c.target);
     if (!s || !t) return undefined;
     return refuseLink(
       this.ruleGraph(),
@@ -206,32 +219,15 @@ export class PatchEditor {
     return undefined;
   }
 
+  /** The selected nodes (not notes). */
   selected(): PatchNode[] {
-    return this.editor.getNodes().filter((n) => n.selected);
+    return this.selection.all().filter((n): n is PatchNode => n instanceof PatchNode);
   }
 
-  /** Adds a node to the selection; `alone`: the others are unselected first. */
-  private selectAlso(node: PatchNode, alone = false): void {
-    if (alone) for (const n of this.selected()) if (n !== node) void this.selector.remove({ id: n.id, label: 'node' });
-    void this.selector.add(
-      {
-        id: node.id,
-        label: 'node',
-        translate: () => undefined,
-        unselect: () => {
-          node.selected = false;
-          void this.area.update('node', node.id);
-        },
-      },
-      !alone,
-    );
-    node.selected = true;
-    void this.area.update('node', node.id);
-  }
-
-  select(node: PatchNode): void {
-    this.selectAlso(node, true);
-    this.hooks.onSelect(node);
+  /** Selects a node or note alone. */
+  select(node: CanvasNode): void {
+    this.selection.add(node, true);
+    this.hooks.onSelect(node instanceof PatchNode ? node : undefined);
   }
 
   /** Replaces everything on the canvas with `graph` (links the rules would refuse are kept: validation marks them). */
@@ -247,6 +243,11 @@ export class PatchEditor {
         raw,
         decls.map((d) => new PatchNode('x', d, {})),
       );
+      const right = raw.length ? Math.max(...raw.map(([x]) => x * scale)) + NODE_BOX.width : 0;
+      await this.notes.load(graph.notes, scale, {
+        x: right,
+        y: raw.length ? Math.min(...raw.map(([, y]) => y * scale)) : 0,
+      });
       for (const [i, [gid, n]] of entries.entries()) {
         const node = await this.addNode(
           n.type,
@@ -264,7 +265,7 @@ export class PatchEditor {
         if (!this.byGid(l.from.node) || !this.byGid(l.to.node)) continue;
         await this.link(l, false);
       }
-      if (!graph.layout || Object.keys(graph.layout).length === 0) await this.arrange.layout(ARRANGE);
+      if (!graph.layout || Object.keys(graph.layout).length === 0) await this.arrange.layout(this.arrangeOptions());
     } finally {
       this.quiet--;
     }
@@ -276,7 +277,7 @@ export class PatchEditor {
   toGraph(meta: Pick<Graph, 'name' | 'description' | 'hosts' | 'secure'> = {}): Graph {
     const nodes: Record<string, GraphNode> = {};
     const layout: Record<string, [number, number]> = {};
-    for (const n of this.editor.getNodes()) {
+    for (const n of this.nodes()) {
       nodes[n.gid] =
         n.host === undefined
           ? { type: n.decl.type, params: { ...n.params } }
@@ -284,7 +285,14 @@ export class PatchEditor {
       const p = this.area.nodeViews.get(n.id)?.position;
       if (p) layout[n.gid] = [Math.round(p.x), Math.round(p.y)];
     }
-    const g: Graph = { patchbay: 1, nodes, links: this.links(), layout };
+    const notes = this.notes.toGraph();
+    const g: Graph = {
+      patchbay: 1,
+      nodes,
+      links: this.links(),
+      ...(Object.keys(notes).length ? { notes } : {}),
+      layout,
+    };
     if (meta.name) g.name = meta.name;
     if (meta.description) g.description = meta.description;
     if (meta.hosts !== undefined) g.hosts = meta.hosts;
@@ -294,19 +302,16 @@ export class PatchEditor {
 
   /** Sets a param (undefined or the default removes it), as one undoable step. */
   setParam(node: PatchNode, key: string, value: unknown): void {
-    if (this.readOnly) return this.hooks.onRefuse(RUNNING);
     const before = node.params[key];
-    const apply = (v: unknown): void => {
+    this.edit((forward) => {
+      const v = forward ? value : before;
       // What the saved document leaves out, so the canvas and the file agree on what is set.
       const decl = ownDecl(node.decl.params, key);
       if (v === undefined || (decl && isDefault(decl, v))) delete node.params[key];
       else node.params[key] = v;
-      void this.area.update('node', node.id);
-      this.hooks.onChange('graph');
       this.hooks.onSelect(node);
-    };
-    apply(value);
-    this.history.add({ undo: () => apply(before), redo: () => apply(value) });
+      return [node];
+    });
   }
 
   /**
@@ -330,20 +335,17 @@ export class PatchEditor {
     if (bad) return bad;
     if (gid !== node.gid && this.byGid(gid)) return `${gid} is already taken`;
     const before = node.gid;
-    const apply = (id: string): void => {
-      node.gid = id;
-      void this.area.update('node', node.id);
+    this.edit((forward) => {
+      node.gid = forward ? gid : before;
       for (const c of this.editor.getConnections()) {
         if (c.source === node.id || c.target === node.id) {
           c.linkText = this.textOf(c);
           live.linkTexts[c.id] = c.linkText;
         }
       }
-      this.hooks.onChange('graph');
       this.hooks.onSelect(node);
-    };
-    apply(gid);
-    this.history.add({ undo: () => apply(before), redo: () => apply(gid) });
+      return [node];
+    });
     return undefined;
   }
 
@@ -357,7 +359,7 @@ export class PatchEditor {
     this.hooks.onSelect(undefined);
   }
 
-  /** Removes the selected nodes (with their links), or the link clicked last. */
+  /** Removes the selected nodes (with their links) and notes, or the link clicked last. */
   async removeSelected(): Promise<void> {
     const link = live.selectedLink;
     live.selectedLink = undefined;
@@ -365,7 +367,9 @@ export class PatchEditor {
       await this.editor.removeConnection(link);
       return;
     }
+    const notes = this.selection.all().filter((n) => n instanceof NoteNode);
     await this.removeNodes(this.selected());
+    for (const n of notes) await this.editor.removeNode(n.id);
   }
 
   /** Copies the selected nodes and the links among them. */
@@ -382,34 +386,37 @@ export class PatchEditor {
       (l) => this.link(l, false),
     );
     if (added.length === 0) return added;
-    for (const n of this.selected()) void this.selector.remove({ id: n.id, label: 'node' });
-    for (const n of added) this.selectAlso(n);
+    this.selection.clear();
+    for (const n of added) this.selection.add(n);
     this.hooks.onSelect(added[0]);
     return added;
   }
 
-  async undo(): Promise<void> {
+  undo(): Promise<void> {
+    return this.replay('undo');
+  }
+
+  redo(): Promise<void> {
+    return this.replay('redo');
+  }
+
+  private async replay(which: 'undo' | 'redo'): Promise<void> {
     if (this.readOnly) return this.hooks.onRefuse(RUNNING);
     this.quiet++;
     try {
-      await this.history.undo();
+      await this.history[which]();
     } finally {
       this.quiet--;
     }
   }
 
-  async redo(): Promise<void> {
-    if (this.readOnly) return this.hooks.onRefuse(RUNNING);
-    this.quiet++;
-    try {
-      await this.history.redo();
-    } finally {
-      this.quiet--;
-    }
+  /** Elk lays out the nodes only: a note stays where it was put, beside what it is about. */
+  private arrangeOptions(): typeof ARRANGE & { nodes: PatchNode[] } {
+    return { ...ARRANGE, nodes: this.nodes() };
   }
 
   async autoArrange(): Promise<void> {
-    await this.arrange.layout(ARRANGE);
+    await this.arrange.layout(this.arrangeOptions());
     await this.fit();
     this.hooks.onChange('layout');
   }
@@ -426,6 +433,7 @@ export class PatchEditor {
   }
 
   destroy(): void {
+    this.selection.destroy();
     this.area.destroy();
   }
 }

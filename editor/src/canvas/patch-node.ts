@@ -1,5 +1,5 @@
 /**
- * What the canvas holds: a node (its graph id, declaration, params and box size) and a link.
+ * What the canvas holds: a node (its graph id, declaration, params and box size), a note and a link.
  * The node view (components/PatchNodeView.vue) and the editor (patch-editor.ts) both build
  * on this module, which imports neither.
  */
@@ -35,6 +35,35 @@ export class PatchNode extends ClassicPreset.Node {
       NODE_BOX.footer;
   }
 }
+
+/** A note's box: its width, and its height until the view has measured the text. */
+export const NOTE_BOX = { width: 250, height: 64 };
+
+/**
+ * A note on the canvas (`notes:` in the document): free text in a box. A Rete node without
+ * ports, so it is dragged, selected, deleted and undone as the nodes are; the runtime never
+ * sees it.
+ */
+export class NoteNode extends ClassicPreset.Node {
+  width = NOTE_BOX.width;
+  height = NOTE_BOX.height;
+  /** Opens the text for editing once the view is mounted (a note just added). */
+  editOnMount = false;
+  /** Sets the text as one undoable step (the editor sets this when it makes the note). */
+  commit: (text: string) => void = (text) => {
+    this.text = text;
+  };
+  constructor(
+    /** Its key under `notes:`. */
+    public gid: string,
+    public text: string,
+  ) {
+    super('note');
+  }
+}
+
+/** Anything Rete holds as a node: a patchbay node or a note. */
+export type CanvasNode = PatchNode | NoteNode;
 
 export class PatchLink extends ClassicPreset.Connection<PatchNode, PatchNode> {
   linkText = '';

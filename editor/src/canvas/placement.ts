@@ -1,9 +1,30 @@
 /**
- * Putting a loaded graph on the canvas: a node type the registry does not know kept as a
- * placeholder, and a saved layout spread so no two boxes overlap at the editor's sizes.
+ * Putting things on the canvas: what the palette drops, a node type the registry does not know
+ * kept as a placeholder, and a saved layout spread so no two boxes overlap at the editor's sizes.
  */
+import type { AreaPlugin } from 'rete-area-plugin';
 import type { NodeDecl } from '../../../nodes/types.ts';
 import type { Graph } from '../../../runtime/graph/types.ts';
+import type { AreaExtra, Schemes } from './plugins.ts';
+
+/** The palette's drag data: a node type's name, or NOTE for a note. */
+export const DRAG_DATA = 'application/x-patchbay-node';
+export const NOTE = '#note';
+
+/** Drops from the palette (HTML5 drag and drop): `drop` gets what was dragged and where the pointer is, in graph coordinates. */
+export function acceptDrops(
+  area: AreaPlugin<Schemes, AreaExtra>,
+  drop: (what: string, at: { x: number; y: number }) => void,
+): void {
+  area.container.addEventListener('dragover', (e) => e.preventDefault());
+  area.container.addEventListener('drop', (e) => {
+    const what = e.dataTransfer?.getData(DRAG_DATA);
+    if (!what) return;
+    e.preventDefault();
+    area.area.setPointerFrom(e);
+    drop(what, { ...area.area.pointer });
+  });
+}
 
 /**
  * A node type the registry does not know (a typo, or a newer file): kept on the canvas with

@@ -1,6 +1,6 @@
 /**
  * The Rete plugins of the canvas and their presets: links by drag, Vue rendering with
- * patchbay's node and link views, the context menu of node types, the minimap, auto-arrange
+ * patchbay's node, note and link views, the context menu of node types and notes, the minimap, auto-arrange
  * and history. PatchEditor (patch-editor.ts) owns them; this only wires them up.
  */
 import type { GetSchemes, NodeEditor } from 'rete';
@@ -14,15 +14,18 @@ import { Presets as HistoryPresets, type HistoryPlugin } from 'rete-history-plug
 import type { NodeDecl } from '../../../nodes/types.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
 import PatchLinkView from '../components/PatchLinkView.vue';
-import type { PatchLink, PatchNode } from './patch-node.ts';
+import NoteView from '../components/NoteView.vue';
+import { NoteNode, type CanvasNode, type PatchLink } from './patch-node.ts';
 
-export type Schemes = GetSchemes<PatchNode, PatchLink>;
+export type Schemes = GetSchemes<CanvasNode, PatchLink>;
 export type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
 export interface CanvasParts {
   catalog: readonly NodeDecl[];
   /** A fresh node of a type, for the context menu. */
-  makeNode: (type: string) => PatchNode;
+  makeNode: (type: string) => CanvasNode;
+  /** A fresh note, for the context menu. */
+  makeNote: () => NoteNode;
   history: HistoryPlugin<Schemes>;
   arrange: AutoArrangePlugin<Schemes>;
   selector: ReturnType<typeof AreaExtensions.selector>;
@@ -32,14 +35,15 @@ export interface CanvasParts {
 export function usePlugins(
   editor: NodeEditor<Schemes>,
   area: AreaPlugin<Schemes, AreaExtra>,
-  { catalog, makeNode, history, arrange, selector }: CanvasParts,
+  { catalog, makeNode, makeNote, history, arrange, selector }: CanvasParts,
 ): void {
   const connection = new ConnectionPlugin<Schemes, AreaExtra>();
   const render = new VuePlugin<Schemes, AreaExtra>();
   const contextMenu = new ContextMenuPlugin<Schemes>({
-    items: ContextMenuPresets.classic.setup(
-      catalog.map((d) => [d.type, () => makeNode(d.type)] as [string, () => PatchNode]),
-    ),
+    items: ContextMenuPresets.classic.setup([
+      ['Note', makeNote],
+      ...catalog.map((d) => [d.type, () => makeNode(d.type)] as [string, () => CanvasNode]),
+    ]),
   });
   const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
 
@@ -47,7 +51,7 @@ export function usePlugins(
   render.addPreset(
     Presets.classic.setup({
       customize: {
-        node: () => PatchNodeView as never,
+        node: ({ payload }) => (payload instanceof NoteNode ? NoteView : PatchNodeView) as never,
         connection: () => PatchLinkView as never,
       },
     }),
