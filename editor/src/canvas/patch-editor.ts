@@ -65,7 +65,7 @@ export class PatchEditor {
     const area = new AreaPlugin<Schemes, AreaExtra>(container);
     this.area = area;
     this.notes = new CanvasNotes(this.editor, area, this.history, () => this.hooks.onChange('graph'));
-    this.selection = new Selection(this.editor, area, this.selector);
+    this.selection = new Selection(this.editor, area, this.selector, () => this.hooks.onSelect(this.selected()[0]));
     usePlugins(this.editor, area, {
       catalog,
       makeNode: (type) => this.makeNode(type, {}),
