@@ -9,7 +9,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadGraph, serializeGraph } from '../../runtime/graph/index.ts';
 import type { Graph } from '../../runtime/graph/types.ts';
-import { eventually, IMG, pageForTests, ROOT, skipWithoutBrowser } from './page.ts';
+import {
+  dropNodeOn,
+  eventually,
+  explainedOn,
+  IMG,
+  linkOn,
+  pageForTests,
+  ROOT,
+  selectNodeOn,
+  skipWithoutBrowser,
+} from './page.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { Publisher, Subscriber } from 'zeromq';
 import { encode, nowNs } from '../../runtime/wire/index.ts';
@@ -37,35 +47,9 @@ async function openEditor(query = ''): Promise<void> {
 const nodes = () => page.locator('[data-testid=node]');
 const links = () => page.locator('svg[data-testid=link]');
 
-async function dropNode(type: string, x: number, y: number): Promise<void> {
-  const before = await nodes().count();
-  await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId('canvas'), { targetPosition: { x, y } });
-  await eventually(() => nodes().count()).toBe(before + 1);
-}
-
-async function center(testid: string): Promise<{ x: number; y: number }> {
-  const box = await page.getByTestId(testid).boundingBox();
-  if (!box) throw new Error(`${testid} is not on screen`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Drags a link from an output socket to an input socket, as a user does. */
-async function connect(from: string, to: string): Promise<void> {
-  const [fn, fp] = from.split('.');
-  const [tn, tp] = to.split('.');
-  const a = await center(`socket-out-${fn}-${fp}`);
-  const b = await center(`socket-in-${tn}-${tp}`);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x, b.y, { steps: 5 });
-  await page.mouse.up();
-}
-
-async function selectNode(id: string): Promise<void> {
-  await page.locator(`[data-node-id="${id}"] .pb-title`).click();
-  await eventually(() => page.getByTestId('node-id-input').inputValue()).toBe(id);
-}
+const dropNode = (type: string, x: number, y: number) => dropNodeOn(page, type, x, y);
+const connect = (from: string, to: string) => linkOn(page, from, to);
+const selectNode = (id: string) => selectNodeOn(page, id);
 
 async function setParam(key: string, value: string): Promise<void> {
   const field = page.getByTestId(`param-${key}`);
@@ -82,25 +66,7 @@ async function rename(id: string): Promise<void> {
   await eventually(() => page.locator(`[data-node-id="${id}"]`).count()).toBe(1);
 }
 
-/** What the page says about a run, to explain a failed wait. */
-async function runDiagnosis(): Promise<string> {
-  const msg = (await page.getByTestId('message').count()) > 0 ? await page.getByTestId('message').textContent() : '';
-  const failures = await page
-    .locator('[data-testid=node-failure]')
-    .evaluateAll((els) => els.map((e) => e.getAttribute('title')));
-  const stats = await page.locator('[data-testid=node-stats]').allTextContents();
-  return `state=${await page.getByTestId('run-state').textContent()} message=${msg} failures=${JSON.stringify(failures)} stats=${JSON.stringify(stats)}`;
-}
-
-/** Runs `body`; a failure carries what the page said about the run. */
-async function explained(body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    (e as Error).message += `\n  page: ${await runDiagnosis()}`;
-    throw e;
-  }
-}
+const explained = (body: () => Promise<void>) => explainedOn(page, body);
 
 /** A node's preview is drawn and is not a blank picture. */
 async function expectPreview(id: string): Promise<void> {

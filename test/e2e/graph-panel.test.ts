@@ -9,7 +9,16 @@ import type { Page } from 'playwright-core';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadGraph } from '../../runtime/graph/index.ts';
-import { eventually, IMG, openGraphAt, pageForTests, retypeOn, ROOT, skipWithoutBrowser } from './page.ts';
+import {
+  eventually,
+  IMG,
+  openGraphAt,
+  pageForTests,
+  retypeOn,
+  ROOT,
+  selectNodeOn,
+  skipWithoutBrowser,
+} from './page.ts';
 
 const url = inject('editorUrl');
 const graphDir = inject('graphDir');
@@ -33,10 +42,7 @@ async function clickEmptyCanvas(): Promise<void> {
   await eventually(() => page.getByTestId('graph-panel').isVisible()).toBe(true);
 }
 
-async function selectNode(id: string): Promise<void> {
-  await page.locator(`[data-node-id="${id}"] .pb-title`).click();
-  await eventually(() => page.getByTestId('node-id-input').inputValue()).toBe(id);
-}
+const selectNode = (id: string) => selectNodeOn(page, id);
 
 describe.skipIf(skip)('the Graph panel', () => {
   it('shows and edits the hosts: map, moves a node to a new host in its inspector, saves it with the comments kept; a host gone from the map is UNKNOWN_HOST on its nodes', async () => {

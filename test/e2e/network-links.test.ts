@@ -10,7 +10,16 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Publisher, Pull, Push, Subscriber } from 'zeromq';
 import { uniqAddress } from '../helpers/run-harness.ts';
-import { eventually, IMG, openGraphAt, pageForTests, retypeOn, ROOT, skipWithoutBrowser } from './page.ts';
+import {
+  eventually,
+  IMG,
+  openGraphAt,
+  pageForTests,
+  retypeOn,
+  ROOT,
+  selectNodeOn,
+  skipWithoutBrowser,
+} from './page.ts';
 
 const url = inject('editorUrl');
 const graphDir = inject('graphDir');
@@ -25,10 +34,7 @@ const network = () => page.locator('[data-testid=network-link]');
 const face = (node: string) => page.locator(`[data-node-id="${node}"] [data-testid=node-face]`);
 const onNode = (node: string, testid: string) => page.locator(`[data-node-id="${node}"] [data-testid=${testid}]`);
 
-async function selectNode(id: string): Promise<void> {
-  await page.locator(`[data-node-id="${id}"] .pb-title`).click();
-  await eventually(() => page.getByTestId('node-id-input').inputValue()).toBe(id);
-}
+const selectNode = (id: string) => selectNodeOn(page, id);
 
 const retype = (field: ReturnType<Page['locator']>, text: string) => retypeOn(page, field, text);
 

@@ -78,3 +78,56 @@ export async function retypeOn(page: Page, field: ReturnType<Page['locator']>, t
   await page.keyboard.type(text);
   await page.keyboard.press('Tab');
 }
+
+/** Drags a node type from the palette onto the canvas, (x, y) from the canvas's corner, and waits for the node. */
+export async function dropNodeOn(page: Page, type: string, x: number, y: number): Promise<void> {
+  const nodes = page.locator('[data-testid=node]');
+  const before = await nodes.count();
+  await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId('canvas'), { targetPosition: { x, y } });
+  await eventually(() => nodes.count()).toBe(before + 1);
+}
+
+async function center(page: Page, testid: string): Promise<{ x: number; y: number }> {
+  const box = await page.getByTestId(testid).boundingBox();
+  if (!box) throw new Error(`${testid} is not on screen`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags a link from an output socket to an input socket with the mouse, as a user does: ('camera.out', 'fft.in'). */
+export async function linkOn(page: Page, from: string, to: string): Promise<void> {
+  const [fn, fp] = from.split('.');
+  const [tn, tp] = to.split('.');
+  const a = await center(page, `socket-out-${fn}-${fp}`);
+  const b = await center(page, `socket-in-${tn}-${tp}`);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Selects a node by clicking its title, and waits for the inspector to show it. */
+export async function selectNodeOn(page: Page, id: string): Promise<void> {
+  await page.locator(`[data-node-id="${id}"] .pb-title`).click();
+  await eventually(() => page.getByTestId('node-id-input').inputValue()).toBe(id);
+}
+
+/** What the page says about a run, to explain a failed wait. */
+async function runDiagnosis(page: Page): Promise<string> {
+  const msg = (await page.getByTestId('message').count()) > 0 ? await page.getByTestId('message').textContent() : '';
+  const failures = await page
+    .locator('[data-testid=node-failure]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+  const stats = await page.locator('[data-testid=node-stats]').allTextContents();
+  return `state=${await page.getByTestId('run-state').textContent()} message=${msg} failures=${JSON.stringify(failures)} stats=${JSON.stringify(stats)}`;
+}
+
+/** Runs `body`; a failure carries what the page said about the run. */
+export async function explainedOn(page: Page, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    (e as Error).message += `\n  page: ${await runDiagnosis(page)}`;
+    throw e;
+  }
+}
