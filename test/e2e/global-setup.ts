@@ -21,6 +21,8 @@ declare module 'vitest' {
     editorUrl: string;
     /** The token `patchbay edit` printed in its URL: pages get it as a cookie by opening editorUrl?token=... */
     editorToken: string;
+    /** The line `patchbay edit` printed with its URL (`patchbay editor: http://... (graphs in DIR)`). */
+    editorBanner: string;
     /** The folder the editor serves (a copy of graphs/). */
     graphDir: string;
     /** Playwright's endpoint for the shared Chromium, or '' when Chromium is missing. */
@@ -30,8 +32,8 @@ declare module 'vitest' {
   }
 }
 
-/** The URL `patchbay edit` prints: http://127.0.0.1:PORT/?token=TOKEN. */
-function waitForUrl(child: ChildProcess): Promise<{ url: string; token: string }> {
+/** The URL `patchbay edit` prints, http://127.0.0.1:PORT/?token=TOKEN, and the line it is on. */
+function waitForUrl(child: ChildProcess): Promise<{ url: string; token: string; banner: string }> {
   return new Promise((ok, fail) => {
     let out = '';
     let err = '';
@@ -41,7 +43,7 @@ function waitForUrl(child: ChildProcess): Promise<{ url: string; token: string }
       const m = /(https?:\/\/127\.0\.0\.1:\d+\/)\?token=([A-Za-z0-9._~-]+)\s/.exec(out);
       if (m) {
         clearTimeout(timer);
-        ok({ url: m[1], token: m[2] });
+        ok({ url: m[1], token: m[2], banner: out.split('\n').find((l) => l.includes(m[0].trim()))! });
       }
     });
     child.stderr!.on('data', (d: Buffer) => {
@@ -70,7 +72,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const { url: editorUrl, token: editorToken } = await waitForUrl(child);
+  const { url: editorUrl, token: editorToken, banner } = await waitForUrl(child);
 
   let browser: BrowserServer | undefined;
   let problem = '';
@@ -92,6 +94,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('editorUrl', editorUrl);
   project.provide('editorToken', editorToken);
+  project.provide('editorBanner', banner);
   project.provide('graphDir', graphDir);
   project.provide('browserWs', browser?.wsEndpoint() ?? '');
   project.provide('setupProblem', problem);
