@@ -211,7 +211,7 @@ export interface CameraFrame {
   seq: number;
   /** The camera's own frame counter (GigE Vision ids are 16-bit and wrap). */
   frameId: number;
-  /** The camera's clock, ns. */
+  /** The camera's clock, converted to ns with its tick frequency (GevTimestampTickFrequency). */
   cameraTimestampNs: bigint;
   /** Host time when the frame arrived, ns since the Unix epoch. */
   hostNs: bigint;
@@ -539,7 +539,16 @@ export class Camera {
     this.started = { ...started, mode, shared: pool, debayer };
   }
 
-  /** Counters since start: frames delivered to JS, frames dropped (no room, or lost by the driver). */
+  /** The camera's timestamp tick frequency, Hz, once started (frames' cameraTimestampNs are converted with it). */
+  get timestampTickHz(): number | undefined {
+    return this.started?.timestampTickHz;
+  }
+
+  /**
+   * Counters since start: frames delivered to JS, and frames dropped: no room for them here, or lost
+   * on the way from the camera (incomplete, or skipped in the camera's frame ids: the driver had no
+   * buffer, packets never came).
+   */
   get counters(): { delivered: number; dropped: number } {
     return this.raw.counters();
   }

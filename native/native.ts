@@ -71,6 +71,8 @@ export interface RawStarted {
   height: number;
   pixelFormat: PixelFormat;
   frameBytes: number;
+  /** How fast the camera's timestamp counter ticks (GevTimestampTickFrequency); frames' cameraTs are ns already. */
+  timestampTickHz: number;
   /** Pool layout: slot states are int32 at byte 0, slot i starts at slotOffset + i * slotStride. */
   slotOffset: number;
   slotStride: number;

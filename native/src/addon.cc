@@ -345,7 +345,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     }
     run->wake = Napi::ThreadSafeFunction::New(env, cb[1].As<Napi::Function>(), "patchbay-camera-wake", 0, 1);
     runs_.push_back(run);
-    auto geometry = std::make_shared<std::array<double, 3>>();
+    auto geometry = std::make_shared<std::array<double, 4>>();
     auto fmt = std::make_shared<PixelFormat>(PixelFormat::Mono8);
     auto self = this;
     return serially(
@@ -379,6 +379,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
           run->acquisition->start();
           self->acquiring_ = run;
           (*geometry)[0] = w, (*geometry)[1] = h, (*geometry)[2] = static_cast<double>(frameBytes);
+          (*geometry)[3] = static_cast<double>(dev->timestampTickHz());
         },
         [=](Napi::Env env) -> Napi::Value {
           // From now on take() reads this run; the frames of the one before are given up.
@@ -389,6 +390,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
           o.Set("height", (*geometry)[1]);
           o.Set("pixelFormat", pixelFormatName(*fmt));
           o.Set("frameBytes", (*geometry)[2]);
+          o.Set("timestampTickHz", (*geometry)[3]);
           o.Set("slotOffset", static_cast<double>(Pool::headerBytes(buffers)));
           o.Set("slotStride", static_cast<double>(Pool::strideFor(static_cast<size_t>((*geometry)[2]))));
           return o;

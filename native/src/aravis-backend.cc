@@ -130,6 +130,7 @@ class AravisDevice final : public Device {
     gain_ = firstFeature({"Gain", "GainRaw"});
     lostHandler_ = g_signal_connect(device_, "control-lost", G_CALLBACK(onControlLost), this);
     probe_ = GvcpProbe::forDevice(device_);
+    loss_ = FrameLoss(ARV_IS_GV_DEVICE(device_));
   }
 
   ~AravisDevice() override {
@@ -147,6 +148,15 @@ class AravisDevice final : public Device {
   }
 
   DeviceInfo info() override { return info_; }
+
+  uint64_t timestampTickHz() override {
+    if (!ARV_IS_GV_DEVICE(device_)) return 1000000000;
+    std::lock_guard<std::recursive_mutex> lock(io_);
+    GError* error = nullptr;
+    guint64 hz = arv_gv_device_get_timestamp_tick_frequency(ARV_GV_DEVICE(device_), &error);
+    g_clear_error(&error);
+    return hz ? hz : 1000000000;
+  }
 
   double get(const std::string& name) override {
     std::lock_guard<std::recursive_mutex> lock(io_);
@@ -332,7 +342,7 @@ class AravisDevice final : public Device {
     }
     lastSign_ = Clock::now();
     asked_ = 0;
-    pendingDrops_ = 0;
+    loss_.reset();
   }
 
   void stopAcquisition() override {
@@ -359,7 +369,7 @@ class AravisDevice final : public Device {
     lastSign_ = Clock::now();
     asked_ = 0;
     if (arv_buffer_get_status(buffer) != ARV_BUFFER_STATUS_SUCCESS) {
-      pendingDrops_++;
+      loss_.failed();
       arv_stream_push_buffer(stream_, buffer);
       return GrabStatus::Timeout;
     }
@@ -373,11 +383,14 @@ class AravisDevice final : public Device {
     }
     if (dst) convertFrame(output(), static_cast<const uint8_t*>(data), dst);
     info.frameId = arv_buffer_get_frame_id(buffer);
+    // Aravis converts the camera's ticks to ns itself (GigE Vision: with the tick frequency register).
     info.cameraTs = arv_buffer_get_timestamp(buffer);
     guint64 host = arv_buffer_get_system_timestamp(buffer);
     info.hostNs = host ? host : hostNowNs();
-    info.cameraDrops = pendingDrops_;
-    pendingDrops_ = 0;
+    // Frames lost on the way (the driver had no buffer, packets never came, the socket overflowed):
+    // the ids skipped. Aravis' own counters (n_underruns, n_missing_frames) count per packet or per
+    // gap, not per frame, in some versions.
+    info.cameraDrops = loss_.arrived(info.frameId);
     arv_stream_push_buffer(stream_, buffer);
     return GrabStatus::Ok;
   }
@@ -479,7 +492,7 @@ class AravisDevice final : public Device {
   // The grab thread's: when the camera last sent a frame or answered, and the requests since.
   Clock::time_point lastSign_, askedAt_;
   int asked_ = 0;
-  uint64_t pendingDrops_ = 0;
+  FrameLoss loss_;
 };
 
 std::unique_ptr<Device> openAravis(const std::string& want, const Options&) {

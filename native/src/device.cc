@@ -1,5 +1,6 @@
 #include "device.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -153,6 +154,28 @@ const std::vector<Backend>& builtBackends() {
 uint64_t hostNowNs() {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+uint64_t ticksToNs(uint64_t ticks, uint64_t hz) {
+  if (hz == 0 || hz == 1000000000) return ticks;
+  return ticks / hz * 1000000000 + (ticks % hz) * 1000000000 / hz;
+}
+
+uint64_t frameIdGap(uint64_t last, uint64_t id, bool sixteenBit) {
+  constexpr uint64_t kAbsurd = 1 << 20;
+  if (sixteenBit) {
+    if (id == 0 || last == 0 || id > 65535 || last > 65535) return 0;
+    const uint64_t step = (id + 65535 - last) % 65535;
+    // More than half the id space ahead is a counter that went back.
+    return step == 0 || step > 32767 ? 0 : step - 1;
+  }
+  return id > last && id - last <= kAbsurd ? id - last - 1 : 0;
+}
+
+uint64_t FrameLoss::arrived(uint64_t id) {
+  const uint64_t lost = known_ ? std::max(frameIdGap(last_, id, sixteenBit_), failed_) : failed_;
+  known_ = true, last_ = id, failed_ = 0;
+  return lost;
 }
 
 std::string joinNames(const std::vector<std::string>& names) {

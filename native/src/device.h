@@ -79,9 +79,9 @@ struct Range {
 // What the driver tells about one frame besides its pixels.
 struct GrabInfo {
   uint64_t frameId = 0;    // the camera's own counter (may wrap: GigE Vision ids are 16-bit)
-  uint64_t cameraTs = 0;   // the camera's clock, ns
+  uint64_t cameraTs = 0;   // the camera's clock, converted to ns with its tick frequency
   uint64_t hostNs = 0;     // host time at arrival, ns since the Unix epoch
-  uint64_t cameraDrops = 0;  // frames the driver lost before this one (incomplete, skipped)
+  uint64_t cameraDrops = 0;  // frames lost before this one on the way from the camera (incomplete, never received, skipped)
 };
 
 enum class GrabStatus { Ok, Timeout, Lost };
@@ -105,6 +105,8 @@ class Device {
   // The frames to make from the camera's: set before startAcquisition, read by grab.
   void setOutput(const FrameLayout& layout) { output_ = layout; }
   const FrameLayout& output() const { return output_; }
+  // How fast the camera's timestamp counter ticks (GevTimestampTickFrequency), Hz; GrabInfo::cameraTs is in ns already.
+  virtual uint64_t timestampTickHz() { return 1000000000; }
   // True when the device makes a frame only when asked (the emulator at fps 0): then the
   // grab thread waits for a free buffer instead of grabbing into none (a drop).
   virtual bool waitsForRoom() { return false; }
@@ -147,6 +149,32 @@ Backend makePylonBackend();
 #endif
 
 uint64_t hostNowNs();
+
+// A camera's timestamp in ticks of `hz` as ns, exact for any tick count (ticks * 1e9 would overflow).
+uint64_t ticksToNs(uint64_t ticks, uint64_t hz);
+
+// Frames the camera numbered between `last` and `id` that never arrived. GigE Vision's 16-bit
+// ids run 1..65535 and wrap to 1 (0 is not an id); other ids count up. An id that goes back (a
+// counter reset at a new start) or jumps absurdly far is no loss.
+uint64_t frameIdGap(uint64_t last, uint64_t id, bool sixteenBit);
+
+// Counts what a camera's driver lost from its frame ids: between two frames that arrived, the
+// ids skipped, of which those that arrived incomplete were seen (and counted) only once.
+class FrameLoss {
+ public:
+  explicit FrameLoss(bool sixteenBit = false) : sixteenBit_(sixteenBit) {}
+  // A frame that arrived incomplete (its id may not be trustworthy).
+  void failed() { failed_++; }
+  // A frame that arrived whole: the frames lost since the last whole one.
+  uint64_t arrived(uint64_t id);
+  // The count restarts with acquisition.
+  void reset() { known_ = false, failed_ = 0; }
+
+ private:
+  bool sixteenBit_;
+  bool known_ = false;
+  uint64_t last_ = 0, failed_ = 0;
+};
 
 // "a, b, c" for error texts.
 std::string joinNames(const std::vector<std::string>& names);

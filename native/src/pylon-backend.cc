@@ -63,6 +63,10 @@ class PylonDevice final : public Device {
     exposure_ = CFloatParameter(map, "ExposureTime").IsValid() ? "ExposureTime" : "ExposureTimeAbs";
     gainIsFloat_ = CFloatParameter(map, "Gain").IsValid();
     fps_ = CFloatParameter(map, "AcquisitionFrameRate").IsValid() ? "AcquisitionFrameRate" : "AcquisitionFrameRateAbs";
+    // GigE timestamps count ticks of GevTimestampTickFrequency (125 MHz on older models); USB3 Vision's count ns.
+    CIntegerParameter tick(map, "GevTimestampTickFrequency");
+    if (tick.IsReadable() && tick.GetValue() > 0) tickHz_ = static_cast<uint64_t>(tick.GetValue());
+    loss_ = FrameLoss(info_.transport.find("GigE") != std::string::npos);
   }
 
   ~PylonDevice() override {
@@ -75,6 +79,8 @@ class PylonDevice final : public Device {
   }
 
   DeviceInfo info() override { return info_; }
+
+  uint64_t timestampTickHz() override { return tickHz_; }
 
   double get(const std::string& name) override {
     try {
@@ -255,10 +261,14 @@ class PylonDevice final : public Device {
   void startAcquisition() override {
     try {
       GenApi::INodeMap& own = camera_.GetInstantCameraNodeMap();
-      CIntegerParameter(own, "MaxNumBuffer").TrySetValue(kBuffers);
+      // The driver keeps buffers to spare beyond the output queue: a queue as long as the buffers
+      // (LatestImages then behaves as OneByOne) leaves the driver none while the queue is full, and
+      // frames are lost in the driver instead of the oldest being skipped. Either way the block
+      // ids say how many (grab()).
+      CIntegerParameter(own, "MaxNumBuffer").TrySetValue(2 * kBuffers);
       CIntegerParameter(own, "OutputQueueSize").TrySetValue(kBuffers);
-      // LatestImages reports frames it had to skip (GetNumberOfSkippedImages): counted as drops.
       camera_.StartGrabbing(GrabStrategy_LatestImages);
+      loss_.reset();
     } catch (const GenICam::GenericException& e) {
       throw CameraError(ErrorCode::CameraError, "starting acquisition on " + info_.id + ": " + describe(e));
     }
@@ -282,7 +292,7 @@ class PylonDevice final : public Device {
     if (camera_.IsCameraDeviceRemoved()) return lost(why, "the device was removed");
     if (!result.IsValid()) return GrabStatus::Timeout;
     if (!result->GrabSucceeded()) {
-      pendingDrops_++;
+      loss_.failed();
       return GrabStatus::Timeout;
     }
     const size_t wire = output().wireBytes();
@@ -292,10 +302,13 @@ class PylonDevice final : public Device {
     }
     if (dst) convertFrame(output(), static_cast<const uint8_t*>(result->GetBuffer()), dst);
     info.frameId = result->GetBlockID();
-    info.cameraTs = result->GetTimeStamp();
+    // Camera ticks (8 ns on older GigE models; USB3 Vision counts ns), as ns.
+    info.cameraTs = ticksToNs(result->GetTimeStamp(), tickHz_);
     info.hostNs = hostNowNs();
-    info.cameraDrops = pendingDrops_ + result->GetNumberOfSkippedImages();
-    pendingDrops_ = 0;
+    // Block-id gaps: frames the driver lost and those LatestImages skipped (GetNumberOfSkippedImages
+    // counts only the latter). A camera without block ids has the skipped ones and the failed ones.
+    const uint64_t skipped = result->GetNumberOfSkippedImages();
+    info.cameraDrops = info.frameId == UINT64_MAX ? skipped + loss_.arrived(0) : loss_.arrived(info.frameId);
     return GrabStatus::Ok;
   }
 
@@ -340,7 +353,8 @@ class PylonDevice final : public Device {
   DeviceInfo info_;
   std::string exposure_, fps_;
   bool gainIsFloat_ = true;
-  uint64_t pendingDrops_ = 0;
+  FrameLoss loss_;
+  uint64_t tickHz_ = 1000000000;
 };
 
 std::unique_ptr<Device> openPylon(const std::string& want, const Options&) {

@@ -146,6 +146,8 @@ class CameraStage implements Stage {
     } finally {
       this.acquiring();
     }
+    // Once started, the camera has said how fast its clock ticks (cameraTimestampNs is converted with it).
+    const started = { ...constant, timestampTickHz: camera.timestampTickHz };
     // Nothing linked to the trigger input: software triggers at fps. A trigger that fails ends the run with its error.
     const stopFiring = new AbortController();
     if (trigger && !io.inputs)
@@ -171,7 +173,7 @@ class CameraStage implements Stage {
           dtype,
           shape,
           // A string: camera clocks often count ns since the Unix epoch, past what a JSON number holds exactly.
-          meta: { ...constant, cameraFrame: f.frameId, cameraTimestampNs: f.cameraTimestampNs.toString() },
+          meta: { ...started, cameraFrame: f.frameId, cameraTimestampNs: f.cameraTimestampNs.toString() },
           data: f.data,
         };
         await io.emit('out', frame);

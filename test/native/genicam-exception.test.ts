@@ -5,14 +5,13 @@
  * PATCHBAY_WITH_PYLON against a stand-in GenICam header and a device whose grab throws.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandWorks, missing } from '../helpers/env.ts';
+import { buildCoreProgram } from './core-program.ts';
 
-const SRC = fileURLToPath(new URL('../../native/src/', import.meta.url));
 const noCompiler = missing('a C++ compiler (c++)', () => commandWorks('c++'));
 const dirs: string[] = [];
 
@@ -88,28 +87,9 @@ describe.skipIf(noCompiler)('a GenICam exception on the grab thread', () => {
     mkdirSync(join(dir, 'include/pylon'), { recursive: true });
     writeFileSync(join(dir, 'include/Base/GCException.h'), GC_EXCEPTION);
     writeFileSync(join(dir, 'include/pylon/Platform.h'), '#pragma once\n');
-    writeFileSync(join(dir, 'main.cc'), MAIN);
-    // The core without Node-API and without the SDK backends: what the grab thread links with.
-    const core = readdirSync(SRC).filter(
-      (f) => f.endsWith('.cc') && !/^(addon|file-lock|aravis-backend|pylon-backend)\.cc$/.test(f),
-    );
-    const build = spawnSync(
-      'c++',
-      [
-        '-std=c++17',
-        '-pthread',
-        '-DPATCHBAY_WITH_PYLON',
-        `-I${join(dir, 'include')}`,
-        `-I${SRC}`,
-        join(dir, 'main.cc'),
-        ...core.map((f) => join(SRC, f)),
-        '-o',
-        join(dir, 't'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(build.stderr).toBe('');
-    const r = spawnSync(join(dir, 't'), { encoding: 'utf8', timeout: 20_000 });
+    const { program, stderr } = buildCoreProgram(dir, MAIN, ['-DPATCHBAY_WITH_PYLON', `-I${join(dir, 'include')}`]);
+    expect(stderr).toBe('');
+    const r = spawnSync(program, { encoding: 'utf8', timeout: 20_000 });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^CAMERA_ERROR .*Node not existing/);
