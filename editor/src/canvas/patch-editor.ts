@@ -16,7 +16,7 @@ import { freshId, nodeIdProblem } from '../../../runtime/graph/node-id.ts';
 import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
 import { isDefault, ownDecl } from '../../../runtime/graph/param-rules.ts';
 import { NODE_BOX, NoteNode, PatchLink, PatchNode, type CanvasNode } from './patch-node.ts';
-import { acceptDrops, NOTE, placeholderDecl, spreadFactor } from './placement.ts';
+import { acceptDrops, NOTE, ViewFit, placeholderDecl, spreadFactor } from './placement.ts';
 import { CanvasNotes } from './notes.ts';
 import { Selection } from './selection.ts';
 import { live } from '../store.ts';
@@ -50,6 +50,7 @@ export class PatchEditor {
   private readonly selector = AreaExtensions.selector();
   private readonly selection: Selection;
   readonly notes: CanvasNotes;
+  private readonly view: ViewFit;
   private quiet = 0;
   /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
   readOnly = false;
@@ -113,6 +114,7 @@ export class PatchEditor {
       return ctx;
     });
 
+    this.view = new ViewFit(area, () => this.editor.getNodes());
     acceptDrops(area, (what, at) => {
       if (what === NOTE) return void this.notes.add(at).then((n) => this.select(n));
       if (this.readOnly) return this.hooks.onRefuse(RUNNING);
@@ -421,9 +423,9 @@ export class PatchEditor {
     this.hooks.onChange('layout');
   }
 
-  async fit(): Promise<void> {
-    const nodes = this.editor.getNodes();
-    if (nodes.length > 0) await AreaExtensions.zoomAt(this.area, nodes, { scale: 0.9 });
+  /** Zooms so every node and note is in view, none under the minimap. */
+  fit(): Promise<void> {
+    return this.view.fit();
   }
 
   /** Redraws every node and link (after validation or new stats). */
@@ -433,6 +435,7 @@ export class PatchEditor {
   }
 
   destroy(): void {
+    this.view.destroy();
     this.selection.destroy();
     this.area.destroy();
   }

@@ -15,9 +15,11 @@ import type { NodeDecl } from '../../../nodes/types.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
 import PatchLinkView from '../components/PatchLinkView.vue';
 import NoteView from '../components/NoteView.vue';
+import { MINIMAP } from './placement.ts';
 import { NoteNode, type CanvasNode, type PatchLink } from './patch-node.ts';
 
 export type Schemes = GetSchemes<CanvasNode, PatchLink>;
+
 export type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
 export interface CanvasParts {
@@ -57,7 +59,7 @@ export function usePlugins(
     }),
   );
   render.addPreset(Presets.contextMenu.setup({ delay: 200 }));
-  render.addPreset(Presets.minimap.setup({ size: 180 }));
+  render.addPreset(Presets.minimap.setup({ size: MINIMAP.size }));
   connection.addPreset(ConnectionPresets.classic.setup());
   arrange.addPreset(ArrangePresets.classic.setup());
   // Ctrl+Z / Ctrl+Y are the app's (undo() and redo() below), which refuse while a graph runs.
@@ -69,6 +71,37 @@ export function usePlugins(
   area.use(arrange);
   area.use(contextMenu);
   area.use(minimap);
+  panOnMinimapClick(area);
   area.use(history);
   AreaExtensions.simpleNodesOrder(area);
+}
+
+/**
+ * A click on the minimap centres the view there (the preset pans on a double-click only, or by
+ * dragging its viewport rectangle): the same mapping as its double-click, from the latest render.
+ */
+function panOnMinimapClick(area: AreaPlugin<Schemes, AreaExtra>): void {
+  let point: ((x: number, y: number) => void) | undefined;
+  area.addPipe((ctx) => {
+    if (ctx.type === 'render' && ctx.data.type === 'minimap') {
+      const data = ctx.data;
+      point = (x, y) => data.point(x, y);
+    }
+    return ctx;
+  });
+  let down: { x: number; y: number } | undefined;
+  const minimapOf = (e: Event) => (e.target as Element | null)?.closest?.('[data-testid=minimap]');
+  area.container.addEventListener(
+    'pointerdown',
+    (e) => (down = minimapOf(e) ? { x: e.clientX, y: e.clientY } : undefined),
+    true,
+  );
+  area.container.addEventListener('click', (e) => {
+    const map = minimapOf(e);
+    // A drag of the viewport rectangle ends in a click too: that one has moved the view already.
+    const moved = !down || Math.abs(e.clientX - down.x) > 3 || Math.abs(e.clientY - down.y) > 3;
+    if (!map || !point || moved) return;
+    const box = map.getBoundingClientRect();
+    point((e.clientX - box.left) / MINIMAP.size, (e.clientY - box.top) / MINIMAP.size);
+  });
 }
