@@ -20,13 +20,21 @@ export function socketFace(
   return { side, endpoint };
 }
 
-/** Who joins a socket of each kind from outside the graph. */
-const PEERS: Record<string, [string, string]> = {
-  PUB: ['subscriber', 'subscribers'],
-  PUSH: ['worker', 'workers'],
-  PULL: ['worker', 'workers'],
-  SUB: ['publisher', 'publishers'],
+/** Who joins a socket of each kind from outside the graph, one and many, and how many it expects. */
+const PEERS: Record<string, [string, string, 'one' | 'many']> = {
+  PUB: ['subscriber', 'subscribers', 'many'],
+  PUSH: ['worker', 'workers', 'many'],
+  PULL: ['worker', 'workers', 'many'],
+  SUB: ['publisher', 'publishers', 'one'],
+  REQ: ['server', 'servers', 'one'],
+  REP: ['client', 'clients', 'many'],
 };
+
+/** "outside subscribers", "outside publisher": the peers a socket node serves or uses outside the graph. */
+export function outsideText(decl: NodeDecl): string {
+  const [one, many, expects] = PEERS[decl.socket?.own ?? ''] ?? ['peer', 'peers', 'many'];
+  return `outside ${expects === 'one' ? one : many}`;
+}
 
 /** "2 subscribers joined": the outside peers connected to a socket node now (NodeRates.peers). */
 export function peersText(decl: NodeDecl, peers: number): string {

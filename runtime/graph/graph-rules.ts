@@ -19,7 +19,8 @@ export type { Issue, NodeInfo, Where } from './node-rules.ts';
 
 export type { Edge, Pairing } from './flow-rules.ts';
 
-const SENDS = new Set(['PUB', 'PUSH', 'REP']);
+/** The sockets that send frames to their peers (the others receive from theirs). */
+export const SENDS: ReadonlySet<string> = new Set(['PUB', 'PUSH', 'REP']);
 
 export interface Analysis {
   issues: Issue[];

@@ -3,10 +3,18 @@
  * Subscribe at a Publish's) drawn as dashed "network" links labelled with the endpoint. The
  * pairs are the validator's own (runtime/graph/graph-rules.ts `pairings`), so the canvas shows
  * what will run. They are drawn in an SVG layer under the nodes: not Rete connections, so they
- * cannot be picked, deleted or dragged; they follow the endpoints and the nodes.
+ * cannot be picked, deleted or dragged; they follow the endpoints and the nodes. A socket node
+ * whose only peers are outside the graph (runtime/graph/outside-peers.ts: a Publish for students'
+ * subscribers, a Subscribe to a publisher elsewhere) gets a short dashed stub from its endpoint
+ * line, labelled with who is outside, and while a graph runs, how many joined.
  */
+import { watch } from 'vue';
 import { checkGraph } from '../../../runtime/graph/graph-rules.ts';
+import { outsidePeers, type OutsidePeer } from '../../../runtime/graph/outside-peers.ts';
 import type { PatchEditor } from './patch-editor.ts';
+import { NODE_BOX } from './patch-node.ts';
+import { live } from '../store.ts';
+import { outsideText, peersText } from '../socket-face.ts';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -64,6 +72,12 @@ export function labelAt(
 export class NetworkLinks {
   private readonly svg = document.createElementNS(SVG, 'svg');
   private links: NetworkLink[] = [];
+  private outside: OutsidePeer[] = [];
+  /** Redraws the stubs' labels when a run's count of outside peers changes. */
+  private readonly stopWatch = watch(
+    () => `${live.runState} ${Object.entries(live.nodeStats).map(([id, n]) => `${id}:${n.peers ?? ''}`)}`,
+    () => this.moved(),
+  );
   private pairTimer: ReturnType<typeof setTimeout> | undefined;
   private frame = 0;
 
@@ -73,6 +87,11 @@ export class NetworkLinks {
     // Under the nodes: the area's holder is transformed with zoom and pan, so the links follow.
     const holder = pe.area.area.content.holder;
     holder.insertBefore(this.svg, holder.firstChild);
+  }
+
+  /** The socket nodes whose peers are all outside the graph, now. */
+  outsidePeers(): readonly OutsidePeer[] {
+    return this.outside;
   }
 
   /** The pairs now (tests and the inspector read them). */
@@ -85,7 +104,9 @@ export class NetworkLinks {
     clearTimeout(this.pairTimer);
     this.pairTimer = setTimeout(() => {
       this.pairTimer = undefined;
-      this.links = checkGraph(this.pe.ruleGraph(), this.pe.catalog).pairings.map((p) => ({
+      const analysis = checkGraph(this.pe.ruleGraph(), this.pe.catalog);
+      this.outside = outsidePeers(analysis);
+      this.links = analysis.pairings.map((p) => ({
         from: p.sender.id,
         to: p.receiver.id,
         endpoint: p.connecter.endpoint ?? '',
@@ -148,7 +169,36 @@ export class NetworkLinks {
       g.append(title, line, text);
       this.svg.append(g);
     }
+    for (const o of this.outside) this.drawOutside(o);
     this.svg.prepend(this.arrow());
+  }
+
+  /** A short dashed stub from a socket node's endpoint line to its outside peers, out of the node or into it. */
+  private drawOutside(o: OutsidePeer): void {
+    const n = this.pe.byGid(o.node);
+    const b = this.boxOf(n);
+    if (!n || !b) return;
+    const y =
+      b.y + NODE_BOX.title + NODE_BOX.port * (n.decl.inputs.length + n.decl.outputs.length) + NODE_BOX.endpoint / 2;
+    const [x0, x1] = o.sends ? [b.x + b.w + 4, b.x + b.w + 64] : [b.x - 64, b.x - 4];
+    const g = document.createElementNS(SVG, 'g');
+    g.setAttribute('data-testid', 'outside-link');
+    g.setAttribute('data-node', o.node);
+    g.classList.add('outside');
+    const title = document.createElementNS(SVG, 'title');
+    title.textContent = `${o.node} ${o.sends ? 'sends to' : 'receives from'} peers outside the graph at ${o.endpoint}`;
+    const line = document.createElementNS(SVG, 'path');
+    line.setAttribute('d', `M ${x0} ${y} L ${x1} ${y}`);
+    line.setAttribute('marker-end', 'url(#pb-network-arrow)');
+    const text = document.createElementNS(SVG, 'text');
+    text.setAttribute('x', String(o.sends ? x1 + 6 : x0 - 6));
+    text.setAttribute('y', String(y + 4));
+    text.setAttribute('text-anchor', o.sends ? 'start' : 'end');
+    text.setAttribute('data-testid', 'outside-link-label');
+    const peers = live.runState === 'idle' ? undefined : live.nodeStats[o.node]?.peers;
+    text.textContent = peers === undefined ? outsideText(n.decl) : peersText(n.decl, peers);
+    g.append(title, line, text);
+    this.svg.append(g);
   }
 
   private arrow(): SVGDefsElement {
@@ -172,6 +222,7 @@ export class NetworkLinks {
   }
 
   destroy(): void {
+    this.stopWatch();
     clearTimeout(this.pairTimer);
     cancelAnimationFrame(this.frame);
     this.svg.remove();
