@@ -36,6 +36,9 @@ export class PatchNode extends ClassicPreset.Node {
   }
 }
 
+/** The minimap: its side in px and its distance from the canvas's bottom-right corner (the preset's CSS). */
+export const MINIMAP = { size: 180, margin: 24 };
+
 /** A note's box: its width, and its height until the view has measured the text. */
 export const NOTE_BOX = { width: 250, height: 64 };
 

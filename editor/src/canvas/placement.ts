@@ -7,7 +7,7 @@ import type { AreaPlugin } from 'rete-area-plugin';
 import type { NodeDecl } from '../../../nodes/types.ts';
 import type { Graph } from '../../../runtime/graph/types.ts';
 import type { AreaExtra, Schemes } from './plugins.ts';
-import type { CanvasNode } from './patch-node.ts';
+import { MINIMAP, type CanvasNode } from './patch-node.ts';
 
 /** The palette's drag data: a node type's name, or NOTE for a note. */
 export const DRAG_DATA = 'application/x-patchbay-node';
@@ -78,9 +78,6 @@ export function spreadFactor(
   while (s < 4 && overlaps(s)) s += 0.05;
   return s;
 }
-
-/** The minimap: its side in px and its distance from the canvas's bottom-right corner (the preset's CSS). */
-export const MINIMAP = { size: 180, margin: 24 };
 
 interface Box {
   x: number;

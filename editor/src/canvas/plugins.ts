@@ -15,8 +15,7 @@ import type { NodeDecl } from '../../../nodes/types.ts';
 import PatchNodeView from '../components/PatchNodeView.vue';
 import PatchLinkView from '../components/PatchLinkView.vue';
 import NoteView from '../components/NoteView.vue';
-import { MINIMAP } from './placement.ts';
-import { NoteNode, type CanvasNode, type PatchLink } from './patch-node.ts';
+import { MINIMAP, NoteNode, type CanvasNode, type PatchLink } from './patch-node.ts';
 
 export type Schemes = GetSchemes<CanvasNode, PatchLink>;
 
