@@ -20,6 +20,14 @@ export type { Issue, NodeInfo, Where } from './node-rules.ts';
 export type { Edge, Pairing } from './flow-rules.ts';
 
 /** The sockets that send frames to their peers (the others receive from theirs). */
+/** One end of a link whose port is known: a link into an input, or out of an output. */
+interface PortUse {
+  index: number;
+  link: GraphLink;
+  text: string;
+  port: PortDecl;
+}
+
 export const SENDS: ReadonlySet<string> = new Set(['PUB', 'PUSH', 'REP']);
 
 export interface Analysis {
@@ -122,6 +130,10 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
   // Links.
   const edges: Edge[] = [];
   const looseLinks: GraphLink[] = [];
+  // Each link's ends whose port is known, even when the other end's type is not: one typo must
+  // not hide a second producer on an input or a second consumer of a plain output.
+  const outUses: PortUse[] = [];
+  const inUses: PortUse[] = [];
   const seen = new Set<string>();
   const links = Array.isArray(graph.links) ? graph.links : [];
   links.forEach((link, index) => {
@@ -140,7 +152,8 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       ['to', link.to, 'inputs'],
     ] as const;
     const ports: PortDecl[] = [];
-    for (const [, ref, dir] of ends) {
+    const known: Partial<Record<'from' | 'to', PortDecl>> = {};
+    for (const [side, ref, dir] of ends) {
       if (!allIds.has(ref.node)) {
         add(
           'UNKNOWN_NODE',
@@ -177,9 +190,14 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
         continue;
       }
       ports.push(port);
+      known[side] = port;
     }
     if (!ok) {
-      if (loose && allIds.has(link.from.node) && allIds.has(link.to.node)) looseLinks.push(link);
+      if (loose && allIds.has(link.from.node) && allIds.has(link.to.node)) {
+        looseLinks.push(link);
+        if (known.from) outUses.push({ index, link, text, port: known.from });
+        if (known.to) inUses.push({ index, link, text, port: known.to });
+      }
       return;
     }
     if (seen.has(text)) {
@@ -194,6 +212,8 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       });
       return;
     }
+    outUses.push({ index, link, text, port: ports[0] });
+    inUses.push({ index, link, text, port: ports[1] });
     edges.push({
       index,
       link,
@@ -206,9 +226,9 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
   });
 
   // One producer per plain input, one consumer per plain output.
-  const producers = groupBy(edges, (e) => `${e.link.to.node}.${e.link.to.port}`);
+  const producers = groupBy(inUses, (e) => `${e.link.to.node}.${e.link.to.port}`);
   for (const [port, list] of producers) {
-    if (list.length > 1 && !list[0].toPort.many) {
+    if (list.length > 1 && !list[0].port.many) {
       for (const e of list.slice(1)) {
         add(
           'TOO_MANY_PRODUCERS',
@@ -219,9 +239,9 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       }
     }
   }
-  const consumers = groupBy(edges, (e) => `${e.link.from.node}.${e.link.from.port}`);
+  const consumers = groupBy(outUses, (e) => `${e.link.from.node}.${e.link.from.port}`);
   for (const [port, list] of consumers) {
-    if (list.length > 1 && !list[0].fromPort.many) {
+    if (list.length > 1 && !list[0].port.many) {
       for (const e of list.slice(1)) {
         add(
           'FAN_OUT_WITHOUT_COPY',

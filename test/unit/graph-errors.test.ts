@@ -102,6 +102,26 @@ describe('loadGraph errors', () => {
     expect(r.errors[0].message).toContain('HDF5Sink');
   });
 
+  it('a misspelt type does not hide a fan-out or a second producer through the links to it', () => {
+    const text = `patchbay: 1
+nodes:
+  cam: {type: Camera}
+  cam2: {type: Camera}
+  store: {type: HDF5Sink, params: {file: a.h5}}
+  fft: {type: FTT}
+links:
+  - cam.out -> store.in
+  - cam.out -> fft.in
+  - fft.out -> store.in
+`;
+    const r = loadGraph(text);
+    expect(brief(r.errors).filter((e) => e.severity === 'error')).toEqual([
+      { code: 'UNKNOWN_TYPE', line: 6, col: 15, severity: 'error' },
+      { code: 'FAN_OUT_WITHOUT_COPY', line: 9, col: 5, severity: 'error' },
+      { code: 'TOO_MANY_PRODUCERS', line: 10, col: 16, severity: 'error' },
+    ]);
+  });
+
   it('a link with spaces of its own still points at the offending end', () => {
     const r = loadGraph(base.replace('camera.out -> rec.in', 'camera.out->rec.input'));
     expect(brief(r.errors)).toEqual([
