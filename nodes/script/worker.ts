@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { require as tsxRequire } from 'tsx/cjs/api';
-import { itemSize, shapeSize, type DType } from '../../runtime/wire/index.ts';
+import { itemSize, shapeSize, VIEW_OF, type DType } from '../../runtime/wire/index.ts';
 import type { Pixels, ScriptFrame, ScriptFunction } from './api.ts';
 
 export interface ScriptTask {
@@ -28,17 +28,6 @@ export interface ScriptResult {
   busyNs: number;
   bytesCopied: number;
 }
-
-const VIEWS: Record<DType, { new (b: ArrayBufferLike, o: number, n: number): Pixels; BYTES_PER_ELEMENT: number }> = {
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  complex64: Float32Array,
-  complex128: Float64Array,
-};
 
 let loaded: { module: string; fn: ScriptFunction } | undefined;
 
@@ -70,12 +59,18 @@ export default async function scriptTask(task: ScriptTask): Promise<ScriptResult
   if (task.check) return { frames: [], busyNs: 0, bytesCopied: 0 };
   const t0 = process.hrtime.bigint();
   const dtype = task.dtype!;
-  const View = VIEWS[dtype];
+  const View = VIEW_OF[dtype];
   const view = new View(task.slab!, task.offset!, task.bytes! / View.BYTES_PER_ELEMENT);
-  const out = await fn(
+  const returned = fn(
     { data: view, shape: task.shape!, dtype },
     { seq: task.seq!, t: BigInt(task.t!), ...(task.meta ? { meta: task.meta } : {}) },
   );
+  // A plain result is timed here: awaiting it would let the thread's next task run first and be
+  // counted as this one's time. A promise is timed until it settles.
+  const isPromise = returned instanceof Promise;
+  let busyNs = isPromise ? 0 : Number(process.hrtime.bigint() - t0);
+  const out = isPromise ? await returned : returned;
+  if (isPromise) busyNs = Number(process.hrtime.bigint() - t0);
   const list = out === undefined ? [] : Array.isArray(out) ? out : [out];
   let bytesCopied = 0;
   const frames: ScriptResult['frames'] = [];
@@ -99,7 +94,7 @@ export default async function scriptTask(task: ScriptTask): Promise<ScriptResult
     transfer.push(buffer);
     frames.push({ dtype: f.dtype, shape: [...f.shape], buffer });
   }
-  const result: ScriptResult = { frames, busyNs: Number(process.hrtime.bigint() - t0), bytesCopied };
+  const result: ScriptResult = { frames, busyNs, bytesCopied };
   return move({ [transferableSymbol]: transfer, [valueSymbol]: result }) as unknown as ScriptResult;
 }
 
@@ -110,8 +105,8 @@ function check(f: ScriptFrame, i: number): void {
     throw new Error(`${which} is not a frame: return { data: <typed array>, shape, dtype }`);
   if (!Array.isArray(f.shape) || f.shape.length === 0 || !f.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
     throw new Error(`${which}: shape must be a non-empty list of non-negative integers`);
-  if (!(f.dtype in VIEWS))
-    throw new Error(`${which}: dtype ${JSON.stringify(f.dtype)} is not one of ${Object.keys(VIEWS).join(', ')}`);
+  if (!(f.dtype in VIEW_OF))
+    throw new Error(`${which}: dtype ${JSON.stringify(f.dtype)} is not one of ${Object.keys(VIEW_OF).join(', ')}`);
   const want = shapeSize(f.shape) * itemSize(f.dtype);
   if (f.data.byteLength !== want)
     throw new Error(

@@ -221,20 +221,26 @@ export function decode(parts: readonly Uint8Array[], withTopic = false): { topic
 
 type TypedArray = Uint8Array | Uint16Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/** The typed array each dtype's pixels are read as (complex dtypes: interleaved re/im floats). */
+export const VIEW_OF: Record<
+  DType,
+  { new (b: ArrayBufferLike, offset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number }
+> = {
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  complex64: Float32Array,
+  complex128: Float64Array,
+};
+
 /** A typed view of a frame's payload (no copy when aligned; complex dtypes give interleaved re/im floats). */
 export function typedView(frame: Pick<Frame, 'dtype' | 'data'>): TypedArray {
   const { data } = frame;
-  const ctor: new (b: ArrayBufferLike, off: number, len: number) => TypedArray = {
-    uint8: Uint8Array,
-    uint16: Uint16Array,
-    int16: Int16Array,
-    int32: Int32Array,
-    float32: Float32Array,
-    float64: Float64Array,
-    complex64: Float32Array,
-    complex128: Float64Array,
-  }[frame.dtype] as never;
-  const bpe = (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const ctor = VIEW_OF[frame.dtype];
+  const bpe = ctor.BYTES_PER_ELEMENT;
   if (data.byteOffset % bpe === 0) return new ctor(data.buffer, data.byteOffset, data.byteLength / bpe);
   return new ctor(data.slice().buffer, 0, data.byteLength / bpe);
 }
