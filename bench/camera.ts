@@ -22,6 +22,7 @@ import {
 import createCameraStage from '../nodes/camera/stage.ts';
 import { camera as cameraDecl } from '../nodes/camera/index.ts';
 import { emptyStats } from '../runtime/exec/stage.ts';
+import { withDefaults } from '../runtime/graph/param-rules.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -109,7 +110,7 @@ async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<
 async function stage(format: PixelFormat) {
   return measure(async () => {
     const params = {
-      ...Object.fromEntries(Object.entries(cameraDecl.params).map(([k, d]) => [k, d.default])),
+      ...withDefaults(cameraDecl, {}),
       width: W,
       height: H,
       pixelFormat: format,

@@ -41,7 +41,8 @@ export type DeviceInfo = RawDeviceInfo;
 export type { FeatureInfo, FeatureValue } from './native.ts';
 export { TRIGGERS, TRIGGER_ACTIVATIONS, type Trigger, type TriggerActivation } from './trigger.ts';
 
-export type CameraErrorCode = NativeErrorCode | 'ADDON_NOT_BUILT';
+/** PARAM_ROUNDED is no failure: a setting moved to the camera's step (Camera.set's `corrected`). */
+export type CameraErrorCode = NativeErrorCode | 'ADDON_NOT_BUILT' | 'PARAM_ROUNDED';
 
 /** What to do to get a backend this build lacks. */
 export const HOW_TO_BUILD: Record<BackendName, string> = {
@@ -176,6 +177,8 @@ export interface OpenOptions {
   particles?: number;
   /** Emulator: behave as a camera unplugged after this many frames (to test failure handling). */
   failAfterFrames?: number;
+  /** Emulator: behave as a sensor whose width, height and offsets go in steps of this many pixels (to test rounding). */
+  roiStep?: number;
 }
 
 export interface CameraSettings {
@@ -187,8 +190,17 @@ export interface CameraSettings {
   /** Frames per second; setting 0 asks for the fastest the camera allows. */
   fps: number;
   exposureUs: number;
-  /** In the camera's unit: dB for `Gain`, raw counts on older models' `GainRaw`; the emulator takes dB. */
+  /** In the camera's unit and range: dB for `Gain`, raw counts on older models' `GainRaw`; the emulator takes dB, 0 to 48. */
   gain: number;
+}
+
+/** A setting Camera.set moved to the camera's step (a width of 1001 on a sensor that goes in 4s). */
+export interface Correction {
+  param: 'width' | 'height' | 'offsetX' | 'offsetY';
+  asked: number;
+  used: number;
+  min: number;
+  increment: number;
 }
 
 const NUMERIC: readonly RawSetting[] = ['width', 'height', 'offsetX', 'offsetY', 'fps', 'exposureUs', 'gain'];
@@ -197,7 +209,7 @@ const NUMERIC: readonly RawSetting[] = ['width', 'height', 'offsetX', 'offsetY',
 export async function openCamera(options: OpenOptions = {}): Promise<Camera> {
   const backend = options.backend ?? 'emulator';
   const extra: Record<string, number> = {};
-  for (const k of ['seed', 'particles', 'failAfterFrames'] as const)
+  for (const k of ['seed', 'particles', 'failAfterFrames', 'roiStep'] as const)
     if (options[k] !== undefined) extra[k] = options[k];
   try {
     return new Camera(await loadAddon().open(backend, options.device ?? '', extra));
@@ -316,16 +328,18 @@ export class Camera {
     return out;
   }
 
-  /** What the camera accepts for one numeric setting now (it may depend on others, e.g. offsetX on width). */
-  range(name: RawSetting): Promise<{ min: number; max: number }> {
+  /** What the camera accepts for one numeric setting now (it may depend on others, e.g. offsetX on width); `increment` when it goes in steps. */
+  range(name: RawSetting): Promise<{ min: number; max: number; increment?: number }> {
     return this.call(() => this.raw.control('range', name));
   }
 
   /**
    * Applies settings in an order cameras accept (format, size, then offsets, rate, exposure, gain).
-   * Rejects with PARAM_REFUSED naming the setting, the value and the allowed range.
+   * A width, height or offset between the camera's steps (a sensor that goes in 4s) is moved down
+   * to one and told to `corrected`. Rejects with PARAM_REFUSED naming the setting, the value and the
+   * allowed range.
    */
-  async set(settings: Partial<CameraSettings>): Promise<CameraSettings> {
+  async set(settings: Partial<CameraSettings>, corrected?: (c: Correction) => void): Promise<CameraSettings> {
     if (settings.pixelFormat !== undefined) {
       const f = settings.pixelFormat;
       await this.call(() => this.raw.control('setFormat', f));
@@ -336,10 +350,41 @@ export class Camera {
     if (settings.offsetY !== undefined && (settings.height ?? 0) > 0)
       await this.call(() => this.raw.control('set', 'offsetY', 0));
     for (const k of NUMERIC) {
-      const v = settings[k];
-      if (v !== undefined) await this.call(() => this.raw.control('set', k, v));
+      let v = settings[k];
+      if (v === undefined) continue;
+      if (k === 'width' || k === 'height' || k === 'offsetX' || k === 'offsetY') v = await this.onStep(k, v, corrected);
+      const value = v;
+      await this.call(() => this.raw.control('set', k, value));
     }
     return this.get();
+  }
+
+  /** `v`, or the step of the camera's below it (never below its minimum), told to `corrected`. */
+  private async onStep(param: Correction['param'], v: number, corrected?: (c: Correction) => void): Promise<number> {
+    const { min, increment } = await this.range(param);
+    if (!increment || increment <= 1 || (v - min) % increment === 0 || v < min) return v;
+    const used = min + Math.floor((v - min) / increment) * increment;
+    corrected?.({ param, asked: v, used, min, increment });
+    return used;
+  }
+
+  /**
+   * Sets a standard feature a camera may lack (BinningHorizontal, ExposureAuto...): lacking it, the
+   * camera is as `neutral` says (no binning, no auto), so that value asks nothing; any other is
+   * refused naming the param. `param` is the Camera node's name for it.
+   */
+  async setIfAny(feature: string, value: FeatureValue, neutral: FeatureValue, param: string): Promise<void> {
+    if ((await this.featureNames()).includes(feature)) return this.setFeature(feature, value);
+    if (value === neutral) return;
+    throw new CameraError(
+      'PARAM_REFUSED',
+      `${this.name}: ${param} ${String(value)} refused: the camera has no ${feature}`,
+      {
+        param,
+        value,
+        camera: this.name,
+      },
+    );
   }
 
   /** The names of the camera's GenICam features (the emulator has a small set: docs/camera.md). */

@@ -95,7 +95,8 @@ export interface RawCamera {
   info(): RawDeviceInfo;
   control(op: 'get', name: RawSetting): Promise<number>;
   control(op: 'set', name: RawSetting, value: number): Promise<number>;
-  control(op: 'range', name: RawSetting): Promise<{ min: number; max: number }>;
+  /** `increment` when the setting goes in steps (min + k * increment). */
+  control(op: 'range', name: RawSetting): Promise<{ min: number; max: number; increment?: number }>;
   control(op: 'getFormat'): Promise<PixelFormat>;
   control(op: 'setFormat', name: string): Promise<PixelFormat>;
   /** The names of the camera's GenICam features (the emulator's small set). */

@@ -158,12 +158,12 @@ void Acquisition::loop() {
       if (mode_ == Delivery::Owned) recycler->put(dst);
       else pool_->release(slot);
     }
+    dropped += info.cameraDrops;
     if (status == GrabStatus::Lost) {
       lost = true;
       break;
     }
     if (status == GrabStatus::Timeout) continue;
-    dropped += info.cameraDrops;
     if (dst == nullptr) {
       dropped++;
       continue;

@@ -287,6 +287,7 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
         Napi::Object o = Napi::Object::New(env);
         o.Set("min", range->min);
         o.Set("max", range->max);
+        if (range->increment > 1) o.Set("increment", range->increment);
         return o;
       }
       if (op == "getFormat" || op == "setFormat") return Napi::String::New(env, *text);

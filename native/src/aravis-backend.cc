@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -175,7 +176,7 @@ class AravisDevice final : public Device {
   Range range(const std::string& name) override {
     std::lock_guard<std::recursive_mutex> lock(io_);
     GError* error = nullptr;
-    double lo = 0, hi = 0;
+    double lo = 0, hi = 0, inc = 0;
     if (name == "fps") arv_camera_get_frame_rate_bounds(camera_, &lo, &hi, &error);
     else {
       const std::string f = feature(name);
@@ -184,10 +185,11 @@ class AravisDevice final : public Device {
         gint64 a = 0, b = 0;
         arv_camera_get_integer_bounds(camera_, f.c_str(), &a, &b, &error);
         lo = static_cast<double>(a), hi = static_cast<double>(b);
+        if (!error) inc = static_cast<double>(arv_camera_get_integer_increment(camera_, f.c_str(), &error));
       }
     }
     if (error) throw CameraError(ErrorCode::CameraError, "reading the range of " + name + ": " + takeMessage(error));
-    return {lo, hi};
+    return {lo, hi, inc};
   }
 
   void set(const std::string& name, double v) override {
@@ -196,6 +198,11 @@ class AravisDevice final : public Device {
     // fps 0 means as fast as the camera goes.
     if (name == "fps" && v == 0) v = r.max;
     if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, "");
+    if (r.increment > 1 && std::fmod(v - r.min, r.increment) != 0) {
+      CameraError e = CameraError::refused(name, v, r.min, r.max, "in steps of " + std::to_string(static_cast<long>(r.increment)));
+      e.increment = r.increment, e.hasIncrement = true;
+      throw e;
+    }
     GError* error = nullptr;
     if (name == "fps") arv_camera_set_frame_rate(camera_, v, &error);
     else {
@@ -369,7 +376,7 @@ class AravisDevice final : public Device {
     lastSign_ = Clock::now();
     asked_ = 0;
     if (arv_buffer_get_status(buffer) != ARV_BUFFER_STATUS_SUCCESS) {
-      loss_.failed();
+      info.cameraDrops = loss_.failed();
       arv_stream_push_buffer(stream_, buffer);
       return GrabStatus::Timeout;
     }
@@ -377,9 +384,10 @@ class AravisDevice final : public Device {
     const void* data = arv_buffer_get_image_data(buffer, &size);
     const size_t wire = output().wireBytes();
     if (size < wire) {
+      // A short frame (the camera's size changed under us, a transfer cut short) is a frame lost, not the camera.
+      info.cameraDrops = loss_.failed();
       arv_stream_push_buffer(stream_, buffer);
-      why = info_.id + " sent " + std::to_string(size) + " bytes where " + std::to_string(wire) + " were expected";
-      return GrabStatus::Lost;
+      return GrabStatus::Timeout;
     }
     if (dst) convertFrame(output(), static_cast<const uint8_t*>(data), dst);
     info.frameId = arv_buffer_get_frame_id(buffer);

@@ -173,7 +173,7 @@ uint64_t frameIdGap(uint64_t last, uint64_t id, bool sixteenBit) {
 }
 
 uint64_t FrameLoss::arrived(uint64_t id) {
-  const uint64_t lost = known_ ? std::max(frameIdGap(last_, id, sixteenBit_), failed_) : failed_;
+  const uint64_t lost = known_ ? std::max(frameIdGap(last_, id, sixteenBit_), failed_) - failed_ : 0;
   known_ = true, last_ = id, failed_ = 0;
   return lost;
 }

@@ -74,6 +74,8 @@ struct DeviceInfo {
 
 struct Range {
   double min, max;
+  // Integer settings with a step (a sensor's width in 4s, 8s, 16s...): they take min + k * increment; 0 or 1: any.
+  double increment = 0;
 };
 
 // What the driver tells about one frame besides its pixels.
@@ -81,7 +83,9 @@ struct GrabInfo {
   uint64_t frameId = 0;    // the camera's own counter (may wrap: GigE Vision ids are 16-bit)
   uint64_t cameraTs = 0;   // the camera's clock, converted to ns with its tick frequency
   uint64_t hostNs = 0;     // host time at arrival, ns since the Unix epoch
-  uint64_t cameraDrops = 0;  // frames lost before this one on the way from the camera (incomplete, never received, skipped)
+  // Frames lost on the way from the camera (incomplete, never received, skipped), counted with this
+  // grab whatever its status: a Timeout may carry the incomplete frame it threw away.
+  uint64_t cameraDrops = 0;
 };
 
 enum class GrabStatus { Ok, Timeout, Lost };
@@ -159,13 +163,13 @@ uint64_t ticksToNs(uint64_t ticks, uint64_t hz);
 uint64_t frameIdGap(uint64_t last, uint64_t id, bool sixteenBit);
 
 // Counts what a camera's driver lost from its frame ids: between two frames that arrived, the
-// ids skipped, of which those that arrived incomplete were seen (and counted) only once.
+// ids skipped, of which those that arrived incomplete were counted when they came, and only then.
 class FrameLoss {
  public:
   explicit FrameLoss(bool sixteenBit = false) : sixteenBit_(sixteenBit) {}
-  // A frame that arrived incomplete (its id may not be trustworthy).
-  void failed() { failed_++; }
-  // A frame that arrived whole: the frames lost since the last whole one.
+  // A frame that arrived incomplete (its id may not be trustworthy): 1, to count now.
+  uint64_t failed() { return ++failed_, 1; }
+  // A frame that arrived whole: the frames lost since the last whole one not yet counted.
   uint64_t arrived(uint64_t id);
   // The count restarts with acquisition.
   void reset() { known_ = false, failed_ = 0; }

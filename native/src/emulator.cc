@@ -43,6 +43,8 @@ constexpr int kSensor = 16384;
 // Brightness is relative to this exposure; noise to 0 dB of gain.
 constexpr double kRefExposureUs = 5000;
 constexpr double kBackground = 12, kNoise = 2.5, kStepPx = 0.7;
+// Where auto exposure puts the background (of 255).
+constexpr double kAutoLevel = 40;
 
 struct Settings {
   int width = 640, height = 480, offsetX = 0, offsetY = 0;
@@ -51,6 +53,9 @@ struct Settings {
   // TriggerMode On: a frame per software trigger (TriggerSoftware), none from a line (it has none wired).
   bool triggered = false;
   std::string triggerSource = "Software", triggerActivation = "RisingEdge";
+  // Binning sums binH x binV sensor pixels into one: a smaller field, brighter pixels.
+  int binH = 1, binV = 1;
+  std::string exposureAuto = "Off", gainAuto = "Off";
 };
 
 class Emulator final : public Device {
@@ -63,6 +68,10 @@ class Emulator final : public Device {
     seed_ = static_cast<uint64_t>(opt("seed", 1));
     nParticles_ = static_cast<int>(opt("particles", 20));
     failAfter_ = static_cast<int64_t>(opt("failAfterFrames", -1));
+    // Not in the Camera node's declaration: lets tests have a sensor whose ROI moves in steps, as real ones do.
+    roiStep_ = static_cast<int>(opt("roiStep", 1));
+    if (roiStep_ < 1 || roiStep_ > 64) throw CameraError::refused("roiStep", roiStep_, 1, 64, "");
+    s_.width = s_.width / roiStep_ * roiStep_, s_.height = s_.height / roiStep_ * roiStep_;
     if (nParticles_ < 0 || nParticles_ > 100000) throw CameraError::refused("particles", nParticles_, 0, 100000, "");
   }
 
@@ -91,6 +100,13 @@ class Emulator final : public Device {
     bool integer = isInteger(name);
     if (!(v >= r.min && v <= r.max) || (integer && v != std::floor(v)))
       throw CameraError::refused(name, v, r.min, r.max, integer ? "a whole number" : "");
+    if (r.increment > 1 && std::fmod(v - r.min, r.increment) != 0) {
+      CameraError e = CameraError::refused(name, v, r.min, r.max, "in steps of " + std::to_string(static_cast<int>(r.increment)));
+      e.increment = r.increment, e.hasIncrement = true;
+      throw e;
+    }
+    if ((name == "exposureUs" && s_.exposureAuto != "Off") || (name == "gain" && s_.gainAuto != "Off"))
+      throw CameraError::refused(name, v, r.min, r.max, (name == "gain" ? "GainAuto is " + s_.gainAuto : "ExposureAuto is " + s_.exposureAuto));
     if (name == "width") s_.width = static_cast<int>(v);
     else if (name == "height") s_.height = static_cast<int>(v);
     else if (name == "offsetX") s_.offsetX = static_cast<int>(v);
@@ -115,7 +131,7 @@ class Emulator final : public Device {
   std::vector<std::string> featureNames() override {
     std::vector<std::string> names{"DeviceVendorName", "DeviceModelName", "DeviceUserID", "SensorWidth", "SensorHeight",
                                    "PixelFormat",      "TriggerSelector", "TriggerMode",  "TriggerSource", "TriggerActivation",
-                                   "TriggerSoftware"};
+                                   "TriggerSoftware",  "BinningHorizontal", "BinningVertical", "ExposureAuto", "GainAuto"};
     for (const auto& [feature, setting] : kNumericFeatures) names.push_back(feature);
     return names;
   }
@@ -128,7 +144,12 @@ class Emulator final : public Device {
       Range r = rangeLocked(setting);
       const bool integer = isInteger(setting);
       f.type = integer ? Type::Integer : Type::Float;
-      f.min = r.min, f.max = r.max, f.increment = integer ? 1 : 0;
+      f.min = r.min, f.max = r.max, f.increment = integer ? std::max(1.0, r.increment) : 0;
+      // An auto mode owns its value (SFNC: ExposureTime is not writable while ExposureAuto is on).
+      f.writable = !((name == "ExposureTime" && s_.exposureAuto != "Off") || (name == "Gain" && s_.gainAuto != "Off"));
+    } else if (name == "BinningHorizontal" || name == "BinningVertical") {
+      f.type = Type::Integer;
+      f.min = 1, f.max = kMaxBinning, f.increment = 1;
     } else if (name == "PixelFormat") {
       f.type = Type::Enumeration;
       f.entries = pixelFormatNames();
@@ -144,6 +165,9 @@ class Emulator final : public Device {
     } else if (const std::vector<std::string>* entries = triggerEntries(name)) {
       f.type = Type::Enumeration;
       f.entries = *entries;
+    } else if (name == "ExposureAuto" || name == "GainAuto") {
+      f.type = Type::Enumeration;
+      f.entries = {"Off", "Once", "Continuous"};
     } else if (name == "TriggerSoftware") {
       std::lock_guard<std::mutex> lock(m_);
       f.type = Type::Command;
@@ -165,6 +189,10 @@ class Emulator final : public Device {
     std::lock_guard<std::mutex> lock(m_);
     if (name == "TriggerSelector") return FeatureValue::of(std::string("FrameStart"));
     if (name == "TriggerMode") return FeatureValue::of(std::string(s_.triggered ? "On" : "Off"));
+    if (name == "BinningHorizontal") return FeatureValue::of(static_cast<double>(s_.binH));
+    if (name == "BinningVertical") return FeatureValue::of(static_cast<double>(s_.binV));
+    if (name == "ExposureAuto") return FeatureValue::of(s_.exposureAuto);
+    if (name == "GainAuto") return FeatureValue::of(s_.gainAuto);
     if (name == "TriggerSource") return FeatureValue::of(s_.triggerSource);
     if (name == "TriggerActivation") return FeatureValue::of(s_.triggerActivation);
     return FeatureValue::of(userId_);
@@ -179,6 +207,19 @@ class Emulator final : public Device {
     else if (name == "TriggerActivation") s_.triggerActivation = v.text;
     else if (name == "TriggerSoftware") triggers_++, triggered_.notify_all();
     else if (name == "DeviceUserID") userId_ = v.text;
+    else if (name == "BinningHorizontal" || name == "BinningVertical") {
+      (name == "BinningHorizontal" ? s_.binH : s_.binV) = static_cast<int>(v.number);
+      // As cameras do, a region that no longer fits the binned sensor shrinks to fit.
+      const int step = roiStep_;
+      s_.width = std::min(s_.width, sensorWidth() / step * step), s_.height = std::min(s_.height, sensorHeight() / step * step);
+      s_.offsetX = std::min(s_.offsetX, (sensorWidth() - s_.width) / step * step);
+      s_.offsetY = std::min(s_.offsetY, (sensorHeight() - s_.height) / step * step);
+      if (s_.exposureAuto != "Off") autoLocked();
+      dirty_ = true;
+    } else if (name == "ExposureAuto" || name == "GainAuto") {
+      (name == "ExposureAuto" ? s_.exposureAuto : s_.gainAuto) = v.text;
+      autoLocked();
+    }
   }
 
   void startAcquisition() override {
@@ -191,6 +232,7 @@ class Emulator final : public Device {
                             80 + 140 * rng.uniform()});
     motion_ = Rng{seed_ * 0x9E3779B97F4A7C15ull + 3};
     frameIndex_ = 0;
+    autoLocked();
     // A camera not acquiring ignores triggers.
     triggers_ = 0;
     dirty_ = true;
@@ -294,13 +336,36 @@ class Emulator final : public Device {
     return nullptr;
   }
 
+  // Auto exposure sets the exposure that puts the background at kAutoLevel (the scene never changes,
+  // so Once and Continuous agree); auto gain keeps 0 dB, the least noise. Once is done once, then Off.
+  void autoLocked() {
+    if (s_.exposureAuto != "Off") {
+      s_.exposureUs = std::clamp(kRefExposureUs * kAutoLevel / (kBackground * s_.binH * s_.binV), 1.0, 1e7);
+      if (s_.exposureAuto == "Once") s_.exposureAuto = "Off";
+      dirty_ = true;
+    }
+    if (s_.gainAuto != "Off") {
+      s_.gain = 0;
+      if (s_.gainAuto == "Once") s_.gainAuto = "Off";
+      dirty_ = true;
+    }
+  }
+
   static bool isInteger(const std::string& setting) { return setting != "fps" && setting != "exposureUs" && setting != "gain"; }
 
+  // The sensor as binning leaves it, and the ROI within it in steps of roiStep_.
+  int sensorWidth() const { return kSensor / s_.binH; }
+  int sensorHeight() const { return kSensor / s_.binV; }
+  Range roi(int room, int min) const {
+    const int step = roiStep_;
+    return {static_cast<double>(min), static_cast<double>(room / step * step), static_cast<double>(step)};
+  }
+
   Range rangeLocked(const std::string& name) {
-    if (name == "width") return {1, static_cast<double>(kSensor - s_.offsetX)};
-    if (name == "height") return {1, static_cast<double>(kSensor - s_.offsetY)};
-    if (name == "offsetX") return {0, static_cast<double>(kSensor - s_.width)};
-    if (name == "offsetY") return {0, static_cast<double>(kSensor - s_.height)};
+    if (name == "width") return roi(sensorWidth() - s_.offsetX, roiStep_);
+    if (name == "height") return roi(sensorHeight() - s_.offsetY, roiStep_);
+    if (name == "offsetX") return roi(sensorWidth() - s_.width, 0);
+    if (name == "offsetY") return roi(sensorHeight() - s_.height, 0);
     if (name == "fps") return {0, 100000};
     if (name == "exposureUs") return {1, 10000000};
     if (name == "gain") return {0, 48};
@@ -347,7 +412,7 @@ class Emulator final : public Device {
   // from random offsets do not repeat visibly.
   void rebuildTable(const Settings& s) {
     size_t n = std::max<size_t>(size_t(1) << 20, 4 * static_cast<size_t>(s.width));
-    double bright = s.exposureUs / kRefExposureUs, sigma = kNoise * std::pow(10.0, s.gain / 20.0);
+    double bright = s.exposureUs / kRefExposureUs * s.binH * s.binV, sigma = kNoise * std::pow(10.0, s.gain / 20.0);
     Rng rng{seed_ * 0xD1B54A32D192ED03ull + 7};
     if (pixelBits(s.format) == 8) {
       table8_.resize(n);
@@ -433,6 +498,8 @@ class Emulator final : public Device {
   uint64_t seed_;
   int nParticles_;
   int64_t failAfter_;
+  int roiStep_ = 1;
+  static constexpr int kMaxBinning = 4;
   std::mutex m_;
   Settings s_;
   std::string userId_;

@@ -4,6 +4,7 @@
 #include <pylon/PylonIncludes.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 
@@ -100,7 +101,8 @@ class PylonDevice final : public Device {
         return {p.GetMin(), p.GetMax()};
       }
       CIntegerParameter p(map, feature(name).c_str());
-      return {static_cast<double>(p.GetMin()), static_cast<double>(p.GetMax())};
+      const double inc = p.GetIncMode() == GenApi::fixedIncrement ? static_cast<double>(p.GetInc()) : 0;
+      return {static_cast<double>(p.GetMin()), static_cast<double>(p.GetMax()), inc};
     } catch (const GenICam::GenericException& e) {
       throw CameraError(ErrorCode::CameraError, "reading the range of " + name + ": " + describe(e));
     }
@@ -110,6 +112,11 @@ class PylonDevice final : public Device {
     Range r = range(name);
     if (name == "fps" && v == 0) v = r.max;
     if (!(v >= r.min && v <= r.max)) throw CameraError::refused(name, v, r.min, r.max, "");
+    if (r.increment > 1 && std::fmod(v - r.min, r.increment) != 0) {
+      CameraError e = CameraError::refused(name, v, r.min, r.max, "in steps of " + std::to_string(static_cast<long>(r.increment)));
+      e.increment = r.increment, e.hasIncrement = true;
+      throw e;
+    }
     try {
       GenApi::INodeMap& map = camera_.GetNodeMap();
       if (name == "fps") CBooleanParameter(map, "AcquisitionFrameRateEnable").TrySetValue(true);
@@ -292,13 +299,14 @@ class PylonDevice final : public Device {
     if (camera_.IsCameraDeviceRemoved()) return lost(why, "the device was removed");
     if (!result.IsValid()) return GrabStatus::Timeout;
     if (!result->GrabSucceeded()) {
-      loss_.failed();
+      info.cameraDrops = loss_.failed();
       return GrabStatus::Timeout;
     }
     const size_t wire = output().wireBytes();
     if (result->GetImageSize() < wire) {
-      why = info_.id + " sent " + std::to_string(result->GetImageSize()) + " bytes where " + std::to_string(wire) + " were expected";
-      return GrabStatus::Lost;
+      // A short frame is a frame lost, not the camera.
+      info.cameraDrops = loss_.failed();
+      return GrabStatus::Timeout;
     }
     if (dst) convertFrame(output(), static_cast<const uint8_t*>(result->GetBuffer()), dst);
     info.frameId = result->GetBlockID();

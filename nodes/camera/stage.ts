@@ -10,9 +10,12 @@
 import path from 'node:path';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { nowNs, type Frame } from '../../runtime/wire/index.ts';
+type AutoMode = 'Off' | 'Once' | 'Continuous';
+
 import {
   CameraError,
   openCamera,
+  type Correction,
   type Camera,
   type CameraFrame,
   type CameraSettings,
@@ -23,7 +26,13 @@ import type { Trigger, TriggerActivation } from '../../native/trigger.ts';
 import { SoftwareTrigger } from './software-trigger.ts';
 
 /** The node's params: the camera settings it asks for, and how the node runs the camera. */
-interface CameraParams extends CameraSettings {
+interface CameraParams extends Omit<CameraSettings, 'gain'> {
+  /** Left out: the camera keeps its gain. */
+  gain?: number;
+  exposureAuto: AutoMode;
+  gainAuto: AutoMode;
+  binningHorizontal: number;
+  binningVertical: number;
   backend: string;
   device: string;
   frames: number;
@@ -38,6 +47,8 @@ interface CameraParams extends CameraSettings {
   triggerActivation: TriggerActivation;
   /** Not in the declaration: lets tests make the emulator fail like an unplugged camera. */
   failAfterFrames?: number;
+  /** Not in the declaration: lets tests give the emulator a sensor whose ROI goes in steps. */
+  roiStep?: number;
 }
 
 class CameraStage implements Stage {
@@ -79,18 +90,30 @@ class CameraStage implements Stage {
     this.camera = await openCamera({
       backend: p.backend,
       device: p.device,
-      ...(emulated ? { seed: p.seed, particles: p.particles, failAfterFrames: p.failAfterFrames } : {}),
+      ...(emulated
+        ? { seed: p.seed, particles: p.particles, failAfterFrames: p.failAfterFrames, roiStep: p.roiStep }
+        : {}),
     });
-    await this.camera.set({
-      pixelFormat: p.pixelFormat,
-      width: p.width,
-      height: p.height,
-      offsetX: p.offsetX,
-      offsetY: p.offsetY,
-      fps: p.fps,
-      exposureUs: p.exposureUs,
-      gain: p.gain,
-    });
+    const camera = this.camera;
+    // Binning first: the region of interest is cut from the binned sensor.
+    await camera.setIfAny('BinningHorizontal', p.binningHorizontal, 1, 'binningHorizontal');
+    await camera.setIfAny('BinningVertical', p.binningVertical, 1, 'binningVertical');
+    // Auto modes before the values they own: a camera refuses ExposureTime while ExposureAuto is on.
+    await camera.setIfAny('ExposureAuto', p.exposureAuto, 'Off', 'exposureAuto');
+    await camera.setIfAny('GainAuto', p.gainAuto, 'Off', 'gainAuto');
+    await camera.set(
+      {
+        pixelFormat: p.pixelFormat,
+        width: p.width,
+        height: p.height,
+        offsetX: p.offsetX,
+        offsetY: p.offsetY,
+        fps: p.fps,
+        exposureUs: p.exposureAuto === 'Off' ? p.exposureUs : undefined,
+        gain: p.gainAuto === 'Off' ? p.gain : undefined,
+      },
+      (c) => this.io.note?.(this.rounded(c)),
+    );
     await this.camera.setTrigger(p.trigger, p.triggerActivation);
     if (p.featureFile) await this.camera.loadFeatureFile(path.resolve(p.featureFile));
     await this.camera.setFeatures(p.features);
@@ -132,6 +155,12 @@ class CameraStage implements Stage {
       exposureUs: s.exposureUs,
       gain: s.gain,
       ...(p.trigger !== 'off' ? { trigger: p.trigger } : {}),
+      // Under an auto mode, exposureUs and gain are the camera's values at the start.
+      ...(p.exposureAuto !== 'Off' ? { exposureAuto: p.exposureAuto } : {}),
+      ...(p.gainAuto !== 'Off' ? { gainAuto: p.gainAuto } : {}),
+      ...(p.binningHorizontal > 1 || p.binningVertical > 1
+        ? { binningHorizontal: p.binningHorizontal, binningVertical: p.binningVertical }
+        : {}),
     };
     if (this.rendered.length > 0) return this.replay(dtype, shape, constant);
     let sent = 0;
@@ -250,6 +279,15 @@ class CameraStage implements Stage {
       if (sent % 64 === 0) await new Promise((r) => setImmediate(r));
     }
     return sent;
+  }
+
+  /** A note that a width, height or offset was moved to the camera's step. */
+  private rounded(c: Correction): CameraError {
+    return new CameraError(
+      'PARAM_ROUNDED',
+      `node ${this.io.node.id}: ${c.param} ${c.asked} is between the camera's steps (${c.increment} px from ${c.min}): ${c.used} is used`,
+      { param: c.param, value: c.asked, min: c.min, increment: c.increment, camera: this.camera?.name },
+    );
   }
 
   /** The camera's error, saying which node lost which camera and how many frames got out before. */

@@ -48,6 +48,7 @@ function makeIO(ctx: RunContext, r: Runner, startedAt: Date): StageIO {
     emit: (port, msg, branch) => emitFrom(ctx, r, port, msg, branch),
     branches: (port) => r.outputs.get(port)?.length ?? 0,
     warn: (error) => ctx.problems.warn(r, error),
+    note: (error) => ctx.problems.note(r, error),
     fail: (error) => ctx.fail(r, error),
     inputs: r.inputs,
   };

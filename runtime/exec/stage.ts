@@ -55,6 +55,11 @@ export interface StageIO {
   /** A problem with one message: counted in stats.errors and shown once per kind; the node goes on. */
   warn(error: Error): void;
   /**
+   * Something to say once that is no error (a camera setting moved to the camera's step): shown once
+   * per code, counted by it, not in errors. Absent in hand-made StageIOs.
+   */
+  note?(error: Error): void;
+  /**
    * The stage failed on its own, between frames (a writer that found its disk full while no
    * frame came): the node fails as if receive() had thrown. Absent in hand-made StageIOs.
    */

@@ -5,16 +5,18 @@ import type { PlanNode } from '../../runtime/compile/plan.ts';
 import { emptyStats, type StageFactory, type StageIO } from '../../runtime/exec/stage.ts';
 import type { Frame, Message } from '../../runtime/wire/index.ts';
 import { camera } from '../../nodes/camera/index.ts';
+import { withDefaults } from '../../runtime/graph/param-rules.ts';
 
 export function cameraNode(params: Record<string, unknown>): PlanNode {
-  const defaults = Object.fromEntries(Object.entries(camera.params).map(([k, d]) => [k, d.default]));
-  return { id: 'camera', type: 'Camera', params: { ...defaults, ...params } as PlanNode['params'] };
+  return { id: 'camera', type: 'Camera', params: withDefaults(camera, params) };
 }
 
 export interface Captured {
   io: StageIO;
   frames: Frame[];
   abort: AbortController;
+  /** What the stage said through io.note (no errors). */
+  notes: Error[];
 }
 
 /**
@@ -30,7 +32,7 @@ export async function runSource(
 ): Promise<Captured & { count?: number; error?: unknown; ended: number; closed: number }> {
   const abort = new AbortController();
   const frames: Frame[] = [];
-  const c: Captured = { frames, abort, io: undefined as never };
+  const c: Captured = { frames, abort, notes: [], io: undefined as never };
   c.io = {
     node,
     graphText: '',
@@ -40,6 +42,7 @@ export async function runSource(
     warn: (e) => {
       throw e;
     },
+    note: (e) => c.notes.push(e),
     emit: async (port: string, msg: Message) => {
       if (port !== 'out' || msg.kind !== 'frame') throw new Error(`unexpected emit on ${port}: ${msg.kind}`);
       frames.push(msg);
