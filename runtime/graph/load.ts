@@ -4,7 +4,8 @@ import { analyzeGraph, type Analysis, type Where } from './analyze.ts';
 import { parseLink } from './link.ts';
 import { describe, setOwn } from './param-rules.ts';
 import { didYouMean } from './suggest.ts';
-import { isPosition, readNotes } from './notes.ts';
+import { isPosition, readNotes, type NoteWarn } from './notes.ts';
+import { readGroups } from './groups.ts';
 import { Aliases, parseUnique } from './yaml-doc.ts';
 
 /** A graph file read: the graph when its structure is readable, every error and warning, and the YAML document (for saving back). */
@@ -17,7 +18,7 @@ export interface LoadedGraph {
   analysis?: Analysis;
 }
 
-const TOP_KEYS = ['patchbay', 'name', 'description', 'hosts', 'secure', 'nodes', 'links', 'notes', 'layout'];
+const TOP_KEYS = ['patchbay', 'name', 'description', 'hosts', 'secure', 'nodes', 'links', 'groups', 'notes', 'layout'];
 const NODE_KEYS = ['type', 'params', 'host'];
 
 /** Where each part of the graph sits in the document, to put line and column on errors. */
@@ -124,6 +125,8 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
     }
   };
 
+  const warn: NoteWarn = (code, message, node) => push(code, message, node, {}, 'warning');
+  let members: ReturnType<typeof readGroups>['members'] = [];
   let versionSeen = false;
   for (const pair of (root as YAMLMap | null)?.items ?? []) {
     const key = keyName(pair);
@@ -206,8 +209,11 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
           places.links.push(item!);
         }
         break;
+      case 'groups':
+        ({ groups: graph.groups, members } = readGroups(value, toJS, warn));
+        break;
       case 'notes':
-        graph.notes = readNotes(value, toJS, (code, message, node) => push(code, message, node, {}, 'warning'));
+        graph.notes = readNotes(value, toJS, warn);
         break;
       case 'layout':
         if (value === null) break;
@@ -249,6 +255,10 @@ export function loadGraph(text: string, file?: string): LoadedGraph {
       line: 1,
       col: 1,
     });
+  }
+  for (const m of members) {
+    if (!Object.hasOwn(graph.nodes, m.node))
+      push('UNKNOWN_NODE', `group ${m.group} names node ${m.node}, which the graph does not have`, m.at, {}, 'warning');
   }
   if (graph.layout) {
     // The first pair of each id, looked up once: one search of the layout per stray id adds up.

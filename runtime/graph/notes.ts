@@ -13,6 +13,22 @@ const NOTE_KEYS = ['text', 'at'];
 export type NoteWarn = (code: GraphErrorCode, message: string, at: YamlNode | null | undefined) => void;
 export type NoteToJS = (node: YamlNode | null | undefined, what: string) => { ok: boolean; value?: unknown };
 
+/** UNKNOWN_KEY for a key of an annotation (`what`: "note lock-step") that is none of `keys`, with the closest. */
+export function warnUnknownKey(
+  warn: NoteWarn,
+  what: string,
+  k: string | undefined,
+  keys: string[],
+  at: YamlNode,
+): void {
+  const a = what.split(' ')[0];
+  warn(
+    'UNKNOWN_KEY',
+    `${what}: unknown key ${k ?? '?'}${k ? didYouMean(k, keys) : ''}: a ${a} has ${keys.join(', ')}`,
+    at,
+  );
+}
+
 /** Whether `xy` is a position, [x, y] finite numbers (a layout entry's and a note's `at`). */
 export function isPosition(xy: unknown): xy is [number, number] {
   return Array.isArray(xy) && xy.length === 2 && xy.every((n) => typeof n === 'number' && Number.isFinite(n));
@@ -48,12 +64,7 @@ export function readNotes(value: YamlNode | null, toJS: NoteToJS, warn: NoteWarn
           `note ${id}: ${k} must be ${k === 'text' ? 'text' : '[x, y] numbers'}, received ${describe(read.value)}`,
           v ?? (kp.key as YamlNode),
         );
-      else
-        warn(
-          'UNKNOWN_KEY',
-          `note ${id}: unknown key ${k ?? '?'}${k ? didYouMean(k, NOTE_KEYS) : ''}: a note has ${NOTE_KEYS.join(', ')}`,
-          kp.key as YamlNode,
-        );
+      else warnUnknownKey(warn, `note ${id}`, k, NOTE_KEYS, kp.key as YamlNode);
     }
     if (note.text === undefined) {
       if (!body.has('text')) warn('BAD_DOCUMENT', `note ${id} has no text`, key as YamlNode);

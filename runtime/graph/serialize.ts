@@ -1,6 +1,6 @@
 import { Document, isMap, isScalar, isSeq, Pair, visit, type Node as YamlNode, YAMLMap, YAMLSeq } from 'yaml';
 import { getNodeType } from '../../nodes/registry.ts';
-import type { Graph, GraphNode, GraphNote } from './types.ts';
+import type { Graph, GraphGroup, GraphNode, GraphNote } from './types.ts';
 import { formatLink, parseLink } from './link.ts';
 import { isDefault, ownDecl, sameValue } from './param-rules.ts';
 import { pairsByKey, parseUnique } from './yaml-doc.ts';
@@ -59,10 +59,11 @@ function fresh(graph: Graph): Document {
   for (const [id, node] of Object.entries(graph.nodes)) append(nodes, id, nodeToYaml(doc, node));
   root.set('nodes', nodes);
   root.set('links', doc.createNode(graph.links.map(formatLink)));
-  if (graph.notes && Object.keys(graph.notes).length) {
-    const notes = new YAMLMap();
-    for (const [id, note] of Object.entries(graph.notes)) append(notes, id, noteToYaml(doc, note));
-    root.set('notes', notes);
+  for (const a of annotations(graph)) {
+    if (Object.keys(a.entries).length === 0) continue;
+    const map = new YAMLMap();
+    for (const [id, fields] of Object.entries(a.entries)) append(map, id, entryToYaml(doc, fields));
+    root.set(a.key, map);
   }
   if (graph.layout && Object.keys(graph.layout).length) root.set('layout', layoutToYaml(doc, graph.layout));
   return doc;
@@ -81,10 +82,29 @@ function nodeToYaml(doc: Document, node: GraphNode): YAMLMap {
   return map;
 }
 
-function noteToYaml(doc: Document, note: GraphNote): YAMLMap {
+/**
+ * The editor's annotations, in the order written: groups, then notes (then comes `layout:`). Each
+ * entry as its fields in order (undefined: left out); `readable`, whether the loader read an
+ * entry of the previous text (one it could not read stays as written).
+ */
+function annotations(graph: Graph) {
+  const noteFields = (n: GraphNote) => ({ text: n.text, at: n.at && [n.at[0], n.at[1]] });
+  const groupFields = (g: GraphGroup) => ({ title: g.title, nodes: [...g.nodes] });
+  const map = <T>(entries: Record<string, T> | undefined, fields: (t: T) => Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(entries ?? {}).map(([id, e]) => [id, fields(e)]));
+  return [
+    { key: 'groups', entries: map(graph.groups, groupFields), readable: (m: YAMLMap) => isSeq(m.get('nodes', true)) },
+    {
+      key: 'notes',
+      entries: map(graph.notes, noteFields),
+      readable: (m: YAMLMap) => typeof m.get('text') === 'string',
+    },
+  ];
+}
+
+function entryToYaml(doc: Document, fields: Record<string, unknown>): YAMLMap {
   const map = new YAMLMap();
-  map.set('text', note.text);
-  if (note.at) map.set('at', valueNode(doc, [note.at[0], note.at[1]]));
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) map.set(k, valueNode(doc, v));
   return map;
 }
 
@@ -206,7 +226,7 @@ function update(doc: Document, graph: Graph): Document {
     }
   }
 
-  updateNotes(doc, root, graph.notes);
+  for (const a of annotations(graph)) updateEntries(doc, root, a.key, a.entries, a.readable);
   if (!graph.layout || Object.keys(graph.layout).length === 0) root.delete('layout');
   else {
     const lmap = mapAt(root, 'layout');
@@ -226,35 +246,47 @@ function update(doc: Document, graph: Graph): Document {
   return doc;
 }
 
-/** Notes by id: a kept note keeps its comments, unknown keys and the style of what did not change; new notes go above `layout:`. */
-function updateNotes(doc: Document, root: YAMLMap, notes: Graph['notes'] = {}): void {
-  const current: unknown = root.get('notes', true);
+/**
+ * An annotation map (`notes:`, `groups:`) by id: a kept entry keeps its comments, unknown keys and
+ * the style of what did not change; a new map goes above the annotations after it and `layout:`.
+ */
+function updateEntries(
+  doc: Document,
+  root: YAMLMap,
+  key: string,
+  entries: Record<string, Record<string, unknown>>,
+  readable: (entry: YAMLMap) => boolean,
+): void {
+  const current: unknown = root.get(key, true);
   // An entry the loader could not read (it warned) was never on the canvas: it stays as written.
-  const unread = (pair: Pair): boolean => !isMap(pair.value) || typeof pair.value.get('text') !== 'string';
   const keep = (pair: Pair): boolean =>
-    (isScalar(pair.key) && Object.hasOwn(notes, String(pair.key.value))) || unread(pair);
-  if (Object.keys(notes).length === 0 && !(isMap(current) && current.items.some(keep))) {
-    root.delete('notes');
+    (isScalar(pair.key) && Object.hasOwn(entries, String(pair.key.value))) ||
+    !isMap(pair.value) ||
+    !readable(pair.value);
+  if (Object.keys(entries).length === 0 && !(isMap(current) && current.items.some(keep))) {
+    root.delete(key);
     return;
   }
   if (!isMap(current)) {
-    root.delete('notes');
-    insertBefore(root, 'layout', 'notes', new YAMLMap());
+    root.delete(key);
+    const after = ['notes', 'layout'].find((k) => k !== key && root.has(k)) ?? 'layout';
+    insertBefore(root, after, key, new YAMLMap());
   }
-  const map = mapAt(root, 'notes');
+  const map = mapAt(root, key);
   map.items = map.items.filter(keep);
   const pairs = pairsByKey(map.items);
-  for (const [id, note] of Object.entries(notes)) {
+  for (const [id, fields] of Object.entries(entries)) {
     const existing = pairs.get(id)?.value;
     if (!isMap(existing)) {
       const pair = pairs.get(id);
-      if (pair) pair.value = noteToYaml(doc, note);
-      else append(map, id, noteToYaml(doc, note));
+      if (pair) pair.value = entryToYaml(doc, fields);
+      else append(map, id, entryToYaml(doc, fields));
       continue;
     }
-    setIfChanged(doc, existing, 'text', note.text);
-    if (note.at) setIfChanged(doc, existing, 'at', [note.at[0], note.at[1]]);
-    else existing.delete('at');
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) existing.delete(k);
+      else setIfChanged(doc, existing, k, v);
+    }
   }
 }
 

@@ -26,6 +26,13 @@ export interface GraphNote {
   at?: [number, number];
 }
 
+/** A group on the canvas: a titled frame around some nodes. Never affects a run. */
+export interface GraphGroup {
+  title?: string;
+  /** Node ids, in the order written. */
+  nodes: string[];
+}
+
 /** One machine of a placed graph: `camera-pc: 10.0.0.5`, or a map when it has a CURVE key. */
 export type GraphHost = string | { address: string; key?: string };
 
@@ -43,6 +50,8 @@ export interface Graph {
   hosts?: Record<string, GraphHost>;
   /** Every link between hosts uses ZeroMQ CURVE with the hosts' keys. */
   secure?: boolean;
+  /** Groups on the canvas by id, in document order; never affect running. */
+  groups?: Record<string, GraphGroup>;
   /** Notes on the canvas by id, in document order; never affect running. */
   notes?: Record<string, GraphNote>;
   /** Editor positions; never affect running. */

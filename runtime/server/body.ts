@@ -98,8 +98,19 @@ export function bodyGraph(body: Record<string, unknown>, root = 'body.graph'): G
       if (note.at !== undefined && !isPosition(note.at)) throw bad(`${at}.at`, '[x, y] numbers', note.at);
     }
   }
+  if (g.groups !== undefined) {
+    if (!isObject(g.groups)) throw bad(`${root}.groups`, 'an object from group id to {title, nodes}', g.groups);
+    for (const [id, group] of Object.entries(g.groups)) {
+      const at = `${root}.groups[${JSON.stringify(id)}]`;
+      if (!isObject(group)) throw bad(at, 'an object {title, nodes}', group);
+      if (group.title !== undefined && typeof group.title !== 'string')
+        throw bad(`${at}.title`, 'a string', group.title);
+      if (!Array.isArray(group.nodes) || !group.nodes.every((n) => typeof n === 'string'))
+        throw bad(`${at}.nodes`, 'a list of node ids', group.nodes);
+    }
+  }
   for (const [key, value] of Object.entries(g)) {
-    if (!['nodes', 'links', 'layout', 'notes'].includes(key)) checkDepth(value, `${root}.${key}`);
+    if (!['nodes', 'links', 'layout', 'notes', 'groups'].includes(key)) checkDepth(value, `${root}.${key}`);
   }
   return { ...(g as unknown as Graph), patchbay: 1 };
 }

@@ -264,6 +264,72 @@ layout:
   });
 });
 
+describe('groups', () => {
+  const withGroups = `patchbay: 1
+nodes:
+  camera: {type: Camera}
+  fft: {type: FFT}
+  rec: {type: HDF5Sink, params: {file: a.h5}}
+links:
+  - camera.out -> fft.in
+  - fft.out -> rec.in
+# What runs where.
+groups:
+  acquisition:
+    title: On the camera PC # for now
+    nodes: [camera]
+  analysis:
+    nodes: [fft, rec]
+notes:
+  n: {text: hello}
+`;
+
+  it('are read with their members in order, the title optional', () => {
+    const { graph, errors } = loadGraph(withGroups);
+    expect(errors).toEqual([]);
+    expect(graph!.groups).toEqual({
+      acquisition: { title: 'On the camera PC', nodes: ['camera'] },
+      analysis: { nodes: ['fft', 'rec'] },
+    });
+  });
+
+  it('a group retitled, grown, added or deleted is saved in place, comments kept; a new file writes groups before notes', () => {
+    const { graph } = loadGraph(withGroups);
+    graph!.groups!.acquisition = { title: 'Camera PC', nodes: ['camera', 'fft'] };
+    delete graph!.groups!.analysis;
+    graph!.groups!.sink = { title: 'Storage', nodes: ['rec'] };
+    const out = serializeGraph(graph!, withGroups);
+    expect(out).toContain(
+      '# What runs where.\ngroups:\n  acquisition:\n    title: Camera PC # for now\n    nodes: [camera, fft]\n  sink:\n    title: Storage\n    nodes: [rec]\nnotes:',
+    );
+    expect(loadGraph(out).graph!.groups).toEqual(graph!.groups);
+    const fresh = serializeGraph(graph!);
+    expect(fresh.indexOf('links:')).toBeLessThan(fresh.indexOf('groups:'));
+    expect(fresh.indexOf('groups:')).toBeLessThan(fresh.indexOf('notes:'));
+    expect(loadGraph(fresh).graph).toEqual(graph);
+    // A file's first group goes above its notes.
+    const { groups: _, ...bare } = graph!;
+    const first = serializeGraph(graph!, serializeGraph(bare));
+    expect(first.indexOf('groups:')).toBeLessThan(first.indexOf('notes:'));
+  });
+
+  it('what is wrong with a group is a warning: a member the graph lacks, a title that is not text, an unknown key, no list of nodes', () => {
+    const text = withGroups.replace(
+      '    nodes: [fft, rec]',
+      '    nodes: [fft, ghost]\n    title: [x]\n    colour: red\n  broken: {title: b}',
+    );
+    const { errors, graph } = loadGraph(text);
+    expect(errors.map((e) => [e.code, e.severity, e.line])).toEqual([
+      ['UNKNOWN_NODE', 'warning', 15],
+      ['BAD_DOCUMENT', 'warning', 16],
+      ['UNKNOWN_KEY', 'warning', 17],
+      ['BAD_DOCUMENT', 'warning', 18],
+    ]);
+    expect(graph!.groups!.analysis).toEqual({ nodes: ['fft', 'ghost'] });
+    expect(serializeGraph(graph!, text)).toContain('  broken: {title: b}\n');
+  });
+});
+
 describe('links and params', () => {
   it('parseLink reads the arrow with any spacing; formatLink writes one spelling', () => {
     expect(parseLink('a.out -> b.in')).toEqual({ from: { node: 'a', port: 'out' }, to: { node: 'b', port: 'in' } });

@@ -8,7 +8,7 @@ import type { AreaPlugin } from 'rete-area-plugin';
 import type { HistoryPlugin } from 'rete-history-plugin';
 import type { Graph, GraphNote } from '../../../runtime/graph/types.ts';
 import { freshId } from '../../../runtime/graph/node-id.ts';
-import { NoteNode } from './patch-node.ts';
+import { NODE_BOX, NoteNode } from './patch-node.ts';
 import type { AreaExtra, Schemes } from './plugins.ts';
 
 /** What a note says until it is written. */
@@ -59,25 +59,27 @@ export class CanvasNotes {
 
   /**
    * Puts a document's notes on the canvas: at their place times `scale` (the spread the nodes'
-   * layout got), or, without one, in a column right of `right` (the nodes' right edge).
+   * layout got), or, without one, in a column right of the nodes (`nodes`: their places as written).
    */
-  async load(notes: Graph['notes'], scale: number, right: { x: number; y: number }): Promise<void> {
+  async load(notes: Graph['notes'], scale: number, nodes: readonly (readonly [number, number])[]): Promise<void> {
+    const right = nodes.length ? Math.max(...nodes.map(([x]) => x * scale)) + NODE_BOX.width : 0;
+    const top = nodes.length ? Math.min(...nodes.map(([, y]) => y * scale)) : 0;
     let free = 0;
     for (const [gid, n] of Object.entries(notes ?? {})) {
       const at = n.at
         ? { x: Math.round(n.at[0] * scale), y: Math.round(n.at[1] * scale) }
-        : { x: right.x + 60, y: right.y + 120 * free++ };
+        : { x: right + 60, y: top + 120 * free++ };
       await this.add(at, n.text, gid);
     }
   }
 
-  /** The canvas's notes as the document's `notes:`, each with its place. */
-  toGraph(): Record<string, GraphNote> {
+  /** The canvas's notes as the document's `notes:` (none: no key), each with its place. */
+  toGraph(): Pick<Graph, 'notes'> {
     const out: Record<string, GraphNote> = {};
     for (const n of this.all()) {
       const p = this.area.nodeViews.get(n.id)?.position;
       out[n.gid] = p ? { text: n.text, at: [Math.round(p.x), Math.round(p.y)] } : { text: n.text };
     }
-    return out;
+    return Object.keys(out).length ? { notes: out } : {};
   }
 }

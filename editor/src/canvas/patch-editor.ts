@@ -15,9 +15,10 @@ import { formatLink as linkText } from '../../../runtime/graph/link.ts';
 import { freshId, nodeIdProblem } from '../../../runtime/graph/node-id.ts';
 import { refuseLink } from '../../../runtime/graph/refuse-link.ts';
 import { isDefault, ownDecl } from '../../../runtime/graph/param-rules.ts';
-import { NODE_BOX, NoteNode, PatchLink, PatchNode, type CanvasNode } from './patch-node.ts';
+import { NoteNode, PatchLink, PatchNode, type CanvasNode } from './patch-node.ts';
 import { acceptDrops, NOTE, ViewFit, placeholderDecl, spreadFactor } from './placement.ts';
 import { CanvasNotes } from './notes.ts';
+import { GroupFrames } from './groups.ts';
 import { Selection } from './selection.ts';
 import { live } from '../store.ts';
 
@@ -50,6 +51,7 @@ export class PatchEditor {
   private readonly selector = AreaExtensions.selector();
   private readonly selection: Selection;
   readonly notes: CanvasNotes;
+  readonly groups: GroupFrames;
   private readonly view: ViewFit;
   private quiet = 0;
   /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
@@ -66,6 +68,7 @@ export class PatchEditor {
     const area = new AreaPlugin<Schemes, AreaExtra>(container);
     this.area = area;
     this.notes = new CanvasNotes(this.editor, area, this.history, () => this.hooks.onChange('graph'));
+    this.groups = new GroupFrames(this.editor, area, this.history, this.selector, () => this.hooks.onChange('graph'));
     this.selection = new Selection(this.editor, area, this.selector, () => this.hooks.onSelect(this.selected()[0]));
     usePlugins(this.editor, area, {
       catalog,
@@ -245,11 +248,7 @@ export class PatchEditor {
         raw,
         decls.map((d) => new PatchNode('x', d, {})),
       );
-      const right = raw.length ? Math.max(...raw.map(([x]) => x * scale)) + NODE_BOX.width : 0;
-      await this.notes.load(graph.notes, scale, {
-        x: right,
-        y: raw.length ? Math.min(...raw.map(([, y]) => y * scale)) : 0,
-      });
+      await this.notes.load(graph.notes, scale, raw);
       for (const [i, [gid, n]] of entries.entries()) {
         const node = await this.addNode(
           n.type,
@@ -267,6 +266,7 @@ export class PatchEditor {
         if (!this.byGid(l.from.node) || !this.byGid(l.to.node)) continue;
         await this.link(l, false);
       }
+      this.groups.load(graph.groups, (gid) => this.byGid(gid)?.id);
       if (!graph.layout || Object.keys(graph.layout).length === 0) await this.arrange.layout(this.arrangeOptions());
     } finally {
       this.quiet--;
@@ -287,14 +287,8 @@ export class PatchEditor {
       const p = this.area.nodeViews.get(n.id)?.position;
       if (p) layout[n.gid] = [Math.round(p.x), Math.round(p.y)];
     }
-    const notes = this.notes.toGraph();
-    const g: Graph = {
-      patchbay: 1,
-      nodes,
-      links: this.links(),
-      ...(Object.keys(notes).length ? { notes } : {}),
-      layout,
-    };
+    const groups = this.groups.toGraph((id) => this.patchNode(id)?.gid);
+    const g: Graph = { patchbay: 1, nodes, links: this.links(), ...groups, ...this.notes.toGraph(), layout };
     if (meta.name) g.name = meta.name;
     if (meta.description) g.description = meta.description;
     if (meta.hosts !== undefined) g.hosts = meta.hosts;
@@ -435,6 +429,7 @@ export class PatchEditor {
   }
 
   destroy(): void {
+    this.groups.destroy();
     this.view.destroy();
     this.selection.destroy();
     this.area.destroy();
