@@ -18,6 +18,10 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
+          // One editor server for every file, and a run belongs to the server: a graph one file runs
+          // is joined by every other file's open page (its canvas replaced and read-only), so the
+          // files take turns.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

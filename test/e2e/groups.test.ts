@@ -21,6 +21,11 @@ pageForTests((opened) => (page = opened.page));
 const frames = () => page.locator('[data-testid=group-frame]');
 const frame = (id: string) => page.locator(`[data-testid=group-frame][data-group-id="${id}"]`);
 const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+/** Waits until the group's title field has the keyboard (it takes it at the next frame). */
+const writing = () =>
+  eventually(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe(
+    'group-title-field',
+  );
 const inside = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
   a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
 
@@ -70,7 +75,7 @@ describe.skipIf(skip)('groups on the canvas', () => {
     await page.locator('[data-node-id=fft] .pb-title').click();
     await page.locator('[data-node-id=recorder] .pb-title').click({ modifiers: ['Control'] });
     await page.getByTestId('group').click();
-    await eventually(() => page.getByTestId('group-title-field').isVisible()).toBe(true);
+    await writing();
     await page.keyboard.press('Control+A');
     await page.keyboard.type('Analysis PC');
     await page.keyboard.press('Enter');
@@ -95,6 +100,7 @@ describe.skipIf(skip)('groups on the canvas', () => {
 
     // The file's group retitled by a double-click.
     await page.locator('[data-group-id=acquisition] [data-testid=group-title]').dblclick();
+    await writing();
     await page.keyboard.press('Control+A');
     await page.keyboard.type('Bench camera');
     await page.keyboard.press('Enter');

@@ -19,6 +19,11 @@ pageForTests((opened) => (page = opened.page));
 
 const notes = () => page.locator('[data-testid=note]');
 const noteText = (id: string) => page.locator(`[data-note-id="${id}"] [data-testid=note-text]`);
+/** Waits until the note's text field has the keyboard (it takes it a moment after the double-click). */
+const writing = () =>
+  eventually(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe(
+    'note-field',
+  );
 
 const GRAPH = [
   'patchbay: 1',
@@ -57,8 +62,7 @@ describe.skipIf(skip)('notes on the canvas', () => {
     await page.mouse.click(at.x, at.y, { button: 'right' });
     await page.locator('[data-testid=context-menu-item]', { hasText: /^Note$/ }).click();
     await eventually(() => notes().count()).toBe(1);
-    const field = page.getByTestId('note-field');
-    await eventually(() => field.isVisible()).toBe(true);
+    await writing();
     await page.keyboard.type('Frames go\nto the recorder.');
     // A click on the canvas ends the writing.
     const empty = await canvasAt(60, 560);
@@ -92,12 +96,14 @@ describe.skipIf(skip)('notes on the canvas', () => {
 
     // Double-click edits; Escape leaves the text as it was; a new text is one step of Undo.
     await noteText('note').dblclick();
+    await writing();
     await page.keyboard.press('Control+A');
     await page.keyboard.type('thrown away');
     expect(await page.getByTestId('note-field').inputValue()).toBe('thrown away');
     await page.keyboard.press('Escape');
     await eventually(() => noteText('note').textContent()).toBe('Frames go\nto the recorder.');
     await noteText('note').dblclick();
+    await writing();
     await page.keyboard.press('Control+A');
     await page.keyboard.type('The recorder writes out/notes.h5.');
     await page.mouse.click(empty.x, empty.y);
@@ -121,6 +127,7 @@ describe.skipIf(skip)('notes on the canvas', () => {
     await openGraphAt(page, url, name, 2);
     await page.getByTestId('palette-note').dragTo(page.getByTestId('canvas'), { targetPosition: { x: 420, y: 480 } });
     await eventually(() => notes().count()).toBe(1);
+    await writing();
     await page.keyboard.type('dropped');
     await page.keyboard.press('Control+Enter');
     await eventually(() => noteText('note').textContent()).toBe('dropped');
@@ -132,6 +139,7 @@ describe.skipIf(skip)('notes on the canvas', () => {
 
     await page.getByTestId('palette-note').dblclick();
     await eventually(() => notes().count()).toBe(2);
+    await writing();
     await page.keyboard.type('clicked');
     await page.keyboard.press('Control+Enter');
     await eventually(() => noteText('note2').textContent()).toBe('clicked');
