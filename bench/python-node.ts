@@ -3,7 +3,8 @@
  * same frames, 1 MiB frames (512 × 1024 uint16), in the same run:
  *   loop:   Debian's python3 calling process(frame, header) on frames already in memory;
  *   node:   source → Python node (workers 1, then 2) → a sink that keeps nothing, through the
- *           executor: the wire header, the ipc:// PAIR socket both ways, ordering, emission.
+ *           executor: the frame into shared memory, the headers on the ipc:// PAIR socket both
+ *           ways, the result read back, ordering, emission.
  * Four `process` bodies: `return frame` (the node's own overhead), `frame * 2`, a background
  * subtraction in float32 (docs/custom-nodes.md's example) and an rfft2 magnitude (heavy work).
  *
@@ -12,7 +13,17 @@
  * Prints a table of medians (µs per frame; node ÷ loop) and writes bench/results/python-node.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineNodeType, getNodeType, registerNodeType } from '../nodes/registry.ts';
@@ -23,7 +34,7 @@ import type { StageFactory } from '../runtime/exec/stage.ts';
 import type { Frame } from '../runtime/wire/index.ts';
 import { PYTHON } from '../test/helpers/env.ts';
 import { makePlan } from '../test/helpers/run-harness.ts';
-import { MALLOC_ENV } from '../nodes/python/worker-process.ts';
+import { MALLOC_ENV } from '../runtime/util/malloc.ts';
 import { median } from './lib/report.ts';
 import * as zmq from 'zeromq';
 
@@ -178,6 +189,25 @@ async function floor(): Promise<number> {
   return us;
 }
 
+/**
+ * The copies the node cannot avoid, for reference: the frame written into a file on /dev/shm
+ * and a result of the same size read back (what the stage does per frame), in this thread.
+ */
+function shmCopies(): number {
+  const file = path.join(existsSync('/dev/shm') ? mkdtempSync('/dev/shm/patchbay-bench-') : work, 'slot');
+  const fd = openSync(file, 'w+');
+  const back = Buffer.allocUnsafe(H * W * 2);
+  const t0 = performance.now();
+  for (let i = 0; i < FRAMES; i++) {
+    writeSync(fd, FRAME_SET[i % DISTINCT].data, 0, H * W * 2, 0);
+    readSync(fd, back, 0, H * W * 2, 0);
+  }
+  const us = ((performance.now() - t0) / FRAMES) * 1000;
+  closeSync(fd);
+  rmSync(path.dirname(file) === work ? file : path.dirname(file), { recursive: true, force: true });
+  return us;
+}
+
 interface Result {
   body: string;
   loopUs: number;
@@ -191,6 +221,9 @@ output.write = (text) => void process.stderr.write(text);
 const floors: number[] = [];
 for (let r = 0; r < RUNS; r++) floors.push(await floor());
 const floorUs = median(floors);
+const copies: number[] = [];
+for (let r = 0; r < RUNS; r++) copies.push(shmCopies());
+const copiesUs = median(copies);
 const results: Result[] = [];
 for (const [body, source] of Object.entries(BODIES)) {
   const script = path.join(work, `${body.replace(/\W+/g, '-')}.py`);
@@ -237,10 +270,11 @@ for (const row of rows)
     `${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}\n`,
   );
 process.stdout.write(
-  `transport alone (zeromq.js ↔ pyzmq PAIR echo over ipc://, 1 MiB each way): ${floorUs.toFixed(0)} µs per frame\n`,
+  `the frame into /dev/shm and 1 MiB back, in Node (the node's own copies): ${copiesUs.toFixed(0)} µs per frame\n` +
+    `for comparison, 1 MiB each way through a socket (zeromq.js ↔ pyzmq PAIR echo over ipc://): ${floorUs.toFixed(0)} µs per frame\n`,
 );
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/python-node.json',
-  `${JSON.stringify({ frames: FRAMES, runs: RUNS, bytes: H * W * 2, floorUs, results }, null, 2)}\n`,
+  `${JSON.stringify({ frames: FRAMES, runs: RUNS, bytes: H * W * 2, floorUs, copiesUs, results }, null, 2)}\n`,
 );

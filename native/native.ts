@@ -126,4 +126,8 @@ export interface RawAddon {
   fileLock(fd: number, mode: 'exclusive' | 'shared' | 'unlock'): boolean;
   /** A frame from the bytes a camera sends (packed formats unpacked, Bayer debayered if asked), as the backends convert theirs. */
   convertPixels(pixelFormat: string, bytes: Uint8Array, width: number, height: number, debayer?: boolean): Buffer;
+  /** glibc malloc's mmap and trim thresholds for this process (native/src/malloc-tuning.cc); false where malloc is not glibc's. */
+  tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
+  /** Blocks malloc holds as their own mmap'd pages now (glibc's mallinfo2); undefined where malloc is not glibc's. */
+  mallocInfo(): { mmappedBlocks: number; mmappedBytes: number } | undefined;
 }

@@ -13,6 +13,7 @@
 #include "acquisition.h"
 #include "device.h"
 #include "file-lock.h"
+#include "malloc-tuning.h"
 
 #ifdef PATCHBAY_WITH_PYLON
 // pylon's platform header goes before any GenICam one (pylon/Platform.h says why).
@@ -591,6 +592,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, open));
   exports.Set("fileLock", Napi::Function::New(env, fileLock));
   exports.Set("convertPixels", Napi::Function::New(env, convertPixels));
+  exports.Set("tuneMalloc", Napi::Function::New(env, tuneMalloc));
+  exports.Set("mallocInfo", Napi::Function::New(env, mallocInfo));
   return exports;
 }
 

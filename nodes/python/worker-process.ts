@@ -20,18 +20,13 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import * as zmq from 'zeromq';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
+// The interpreters' malloc settings: a script's frame-sized temporaries are reused, not page-faulted in anew
+// (a background subtraction on 1 MiB frames took 11 ms instead of 0.23; docs/custom-nodes.md).
+import { MALLOC_ENV } from '../../runtime/util/malloc.ts';
 import { PythonNodeError } from './errors.ts';
 import type { Reply, StartReport } from './messages.ts';
 
 const HARNESS = fileURLToPath(new URL('./harness.py', import.meta.url));
-/**
- * glibc's malloc hands blocks over 128 KiB out as fresh mmap'd pages and gives them back on free,
- * so a script that makes a frame-sized temporary per frame (frame.astype(np.float32)) page-faults
- * through it every time: a background subtraction on 1 MiB frames took 11 ms instead of 0.23
- * (docs/custom-nodes.md). Larger thresholds keep such blocks in the heap for reuse; a user's own
- * settings win.
- */
-const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(128 * 2 ** 20) };
 
 /** How long a harness whose stdin closed may take to exit before it is killed. */
 const EXIT_GRACE_MS = 2000;
@@ -81,8 +76,6 @@ export function whichPython(python: string): string {
   const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', python], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : python;
 }
-
-export { MALLOC_ENV };
 
 export class PythonWorker {
   private child?: ChildProcess;

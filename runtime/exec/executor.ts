@@ -26,6 +26,7 @@ import { drive, loadStages, openStage } from './runner.ts';
 import { deferred, Runner, untilAbort, type LinkState, type SocketSource } from './run-state.ts';
 import type { AnySocket } from './sockets.ts';
 import { StatsKeeper } from './stats.ts';
+import { tuneMalloc } from '../util/malloc.ts';
 import { closeSource, receiveLoop } from './transports/receiver.ts';
 import type { RunGraph, RunHandle, RunOptions, RunSummary, StatsSnapshot } from './types.ts';
 
@@ -73,6 +74,8 @@ class Run extends EventEmitter implements RunHandle, RunContext {
     readonly options: RunOptions,
   ) {
     super();
+    // Frame-sized buffers reused, not page-faulted in anew per frame (runtime/util/malloc.ts).
+    tuneMalloc();
     this.plan = ownInprocNames(plan);
     this.done = new Promise((r) => (this.resolveDone = r));
     queueMicrotask(() => void this.execute());

@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace patchbay {
+Napi::Value tuneMalloc(const Napi::CallbackInfo& cb);
+Napi::Value mallocInfo(const Napi::CallbackInfo& cb);
+}
