@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { require as tsxRequire } from 'tsx/cjs/api';
 import { itemSize, shapeSize, VIEW_OF, type DType } from '../../runtime/wire/index.ts';
-import type { Pixels, ScriptFrame, ScriptFunction } from './api.ts';
+import type { ScriptFrame, ScriptFunction } from './api.ts';
 
 export interface ScriptTask {
   module: string;
