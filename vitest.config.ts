@@ -6,10 +6,18 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Two files at a time: most tests wait on sockets, subprocesses and Python, not on a core.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'node_modules/**'] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'node_modules/**'],
+          // First, on their own: the browser tests come after, one file at a time.
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // The editor in real Chromium: the server and the browser start once, in global setup.
@@ -22,6 +30,7 @@ export default defineConfig({
           // is joined by every other file's open page (its canvas replaced and read-only), so the
           // files take turns.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
