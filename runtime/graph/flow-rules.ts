@@ -5,18 +5,9 @@
  * pairings are known; `next` is the flow between node ids.
  */
 import type { MessageType, PortDecl } from '../../nodes/types.ts';
-import type { GraphError, GraphErrorCode, GraphLink } from './types.ts';
+import type { GraphLink } from './types.ts';
 import { cycles, flowOrder } from './flow.ts';
-import type { NodeInfo, Where } from './node-rules.ts';
-
-/** Adds one problem to the analysis. */
-export type Add = (
-  code: GraphErrorCode,
-  message: string,
-  where: Where,
-  fields?: Partial<GraphError>,
-  severity?: 'error' | 'warning',
-) => void;
+import type { AddIssue as Add, NodeInfo, Where } from './node-rules.ts';
 
 /** A link whose both ends exist. */
 export interface Edge {
