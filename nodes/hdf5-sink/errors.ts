@@ -72,6 +72,17 @@ export class Hdf5SinkError extends PatchbayError<Hdf5SinkErrorCode> {
   }
 }
 
+/** ifExists: error, and the file is there. */
+export function fileExistsError(file: string): Hdf5SinkError {
+  return new Hdf5SinkError({
+    code: 'FILE_EXISTS',
+    file,
+    param: 'ifExists',
+    expected: 'a file that does not exist (or ifExists: append | overwrite)',
+    received: 'an existing file',
+  });
+}
+
 /** The message without the code: whoever prints the error prints its code once, beside it. */
 function describe(d: Omit<Hdf5SinkErrorData, 'message'>): string {
   const parts: string[] = [];

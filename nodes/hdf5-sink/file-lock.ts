@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { lockFile } from '../../native/index.ts';
-import { Hdf5SinkError, codeForErrno } from './errors.ts';
+import { Hdf5SinkError, codeForErrno, fileExistsError } from './errors.ts';
 import { makeParentDir, pathIdentity, sameFile, type FileIdentity } from './fs-checks.ts';
 
 export interface RecordingLock {
@@ -55,14 +55,7 @@ export function lockRecording(file: string, ifExists: 'error' | 'append' | 'over
           detail: 'the file kept being replaced while it was being locked',
         });
       }
-      if (!created && ifExists === 'error')
-        throw new Hdf5SinkError({
-          code: 'FILE_EXISTS',
-          file,
-          param: 'ifExists',
-          expected: 'a file that does not exist (or ifExists: append | overwrite)',
-          received: 'an existing file',
-        });
+      if (!created && ifExists === 'error') throw fileExistsError(file);
       keep = true;
       return {
         created,

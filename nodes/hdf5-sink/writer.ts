@@ -11,6 +11,7 @@ import {
   Hdf5SinkError,
   codeForErrno,
   codeForOsMessage,
+  fileExistsError,
   type Hdf5SinkErrorCode,
   type Hdf5SinkErrorData,
 } from './errors.ts';
@@ -165,14 +166,7 @@ export class Hdf5Writer {
     const { h5, M } = await loadH5wasm();
     const claimed = opts.claimed;
     const exists = claimed ? !claimed.created : fs.existsSync(file);
-    if (exists && opts.ifExists === 'error')
-      throw new Hdf5SinkError({
-        code: 'FILE_EXISTS',
-        file,
-        param: 'ifExists',
-        expected: 'a file that does not exist (or ifExists: append | overwrite)',
-        received: 'an existing file',
-      });
+    if (exists && opts.ifExists === 'error') throw fileExistsError(file);
     makeParentDir(file);
     // Unclaimed, 'x' rather than 'w' so a file that appeared since the check is still not
     // clobbered; a claimed file is locked, and the lock created it when it is new.
