@@ -151,7 +151,6 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       ['from', link.from, 'outputs'],
       ['to', link.to, 'inputs'],
     ] as const;
-    const ports: PortDecl[] = [];
     const known: Partial<Record<'from' | 'to', PortDecl>> = {};
     for (const [side, ref, dir] of ends) {
       if (!allIds.has(ref.node)) {
@@ -189,7 +188,6 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
         ok = false;
         continue;
       }
-      ports.push(port);
       known[side] = port;
     }
     if (!ok) {
@@ -212,16 +210,19 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
       });
       return;
     }
-    outUses.push({ index, link, text, port: ports[0] });
-    inUses.push({ index, link, text, port: ports[1] });
+    // Both ends resolved (ok): their ports are known.
+    const fromPort = known.from!;
+    const toPort = known.to!;
+    outUses.push({ index, link, text, port: fromPort });
+    inUses.push({ index, link, text, port: toPort });
     edges.push({
       index,
       link,
       text,
       from: nodes.get(link.from.node)!,
       to: nodes.get(link.to.node)!,
-      fromPort: ports[0],
-      toPort: ports[1],
+      fromPort,
+      toPort,
     });
   });
 
