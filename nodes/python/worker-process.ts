@@ -171,9 +171,9 @@ export class PythonWorker {
       return Promise.reject(
         new PythonNodeError('WORKER_DIED', `worker ${this.o.index + 1} is not running`, this.o.node),
       );
+    if (!header.endsWith('}')) throw new Error(`not a wire header: ${header.slice(0, 80)}`);
     const slot = this.freeSlots.pop() ?? this.newSlot();
     writeSync(slot.inFd, data, 0, data.byteLength, 0);
-    if (!header.endsWith('}')) throw new Error(`not a wire header: ${header.slice(0, 80)}`);
     const message = `${header.slice(0, -1)},"slot":${slot.k},"bytes":${data.byteLength}}`;
     const answer = new Promise<Answer>((resolve, reject) => this.pending.push({ slot, resolve, reject }));
     if (this.pending.length === 1) void this.receiveLoop();
