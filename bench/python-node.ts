@@ -4,7 +4,9 @@
  *   loop:   Debian's python3 calling process(frame, header) on frames already in memory;
  *   node:   source → Python node (workers 1, then 2) → a sink that keeps nothing, through the
  *           executor: the frame into shared memory, the headers on the ipc:// PAIR socket both
- *           ways, the result read back, ordering, emission.
+ *           ways, the result read back, ordering, emission. Timed in steady state (the first
+ *           WARMUP frames untimed: their page faults and JIT are start-up, not per frame), with
+ *           the CPU the run's own process spends per frame beside the wall time.
  * Four `process` bodies: `return frame` (the node's own overhead), `frame * 2`, a background
  * subtraction in float32 (docs/custom-nodes.md's example) and an rfft2 magnitude (heavy work).
  *
@@ -16,6 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
+  ftruncateSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -35,13 +38,16 @@ import type { Frame } from '../runtime/wire/index.ts';
 import { PYTHON } from '../test/helpers/env.ts';
 import { makePlan } from '../test/helpers/run-harness.ts';
 import { MALLOC_ENV } from '../runtime/util/malloc.ts';
+import { canMapFiles, mapWhole } from '../runtime/util/shared-map.ts';
 import { median } from './lib/report.ts';
 import * as zmq from 'zeromq';
 
 if (!getNodeType('Python')) registerNodeType(defineNodeType(python, () => import('../nodes/python/stage.ts')));
 
 const quick = process.argv.includes('--quick');
-const FRAMES = quick ? 100 : 300;
+const FRAMES = quick ? 300 : 1000;
+/** Frames through the node before the clock starts: steady state is timed, not the first frames' page faults and JIT. */
+const WARMUP = 200;
 const RUNS = quick ? 3 : 5;
 const H = 512;
 const W = 1024;
@@ -118,23 +124,30 @@ function loop(script: string, tuned: boolean): number[] {
   return JSON.parse(r.stdout);
 }
 
-/** µs per frame through the node: from the sink's first frame to its last (start-up not timed), FRAMES intervals. */
-async function node(script: string, workers: number): Promise<number> {
+/** µs per frame through the node, in steady state: from the sink's frame WARMUP to its last, FRAMES intervals. */
+async function node(script: string, workers: number): Promise<{ us: number; cpuUs: number }> {
   let t0 = 0;
   let t1 = 0;
+  let cpu0 = process.cpuUsage();
+  let cpu = cpu0;
   let got = 0;
   const source: StageFactory = (io) => ({
     async run() {
       let i = 0;
-      for (; i <= FRAMES && !io.signal.aborted; i++) await io.emit('out', { ...FRAME_SET[i % DISTINCT], seq: i });
+      for (; i <= WARMUP + FRAMES && !io.signal.aborted; i++)
+        await io.emit('out', { ...FRAME_SET[i % DISTINCT], seq: i });
       return i;
     },
   });
   const sink: StageFactory = () => ({
     async receive() {
-      if (got === 0) t0 = performance.now();
+      if (got === WARMUP) {
+        t0 = performance.now();
+        cpu0 = process.cpuUsage();
+      }
       got++;
       t1 = performance.now();
+      cpu = process.cpuUsage(cpu0);
     },
   });
   const plan = makePlan(
@@ -147,8 +160,8 @@ async function node(script: string, workers: number): Promise<number> {
   );
   const summary = await runGraph(plan, { graphText: '', stages: { BenchSource: source, BenchSink: sink } }).done;
   if (!summary.ok) throw new Error(`the node's run failed: ${JSON.stringify(summary.failures)}`);
-  if (got !== FRAMES + 1) throw new Error(`the sink got ${got} frames of ${FRAMES + 1}`);
-  return ((t1 - t0) / FRAMES) * 1000;
+  if (got !== WARMUP + FRAMES + 1) throw new Error(`the sink got ${got} frames of ${WARMUP + FRAMES + 1}`);
+  return { us: ((t1 - t0) / FRAMES) * 1000, cpuUs: (cpu.user + cpu.system) / FRAMES };
 }
 
 const ECHO = `
@@ -190,22 +203,32 @@ async function floor(): Promise<number> {
 }
 
 /**
- * The copies the node cannot avoid, for reference: the frame written into a file on /dev/shm
- * and a result of the same size read back (what the stage does per frame), in this thread.
+ * The copies the node cannot avoid, for reference: the frame into a slot file on /dev/shm and a
+ * result of the same size back out, as the stage does them (through a mapping where the addon
+ * is built, else write and read), in a loop of their own: `mapped` says which.
  */
-function shmCopies(): number {
-  const file = path.join(existsSync('/dev/shm') ? mkdtempSync('/dev/shm/patchbay-bench-') : work, 'slot');
-  const fd = openSync(file, 'w+');
-  const back = Buffer.allocUnsafe(H * W * 2);
+function shmCopies(): { us: number; mapped: boolean } {
+  const dir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/patchbay-bench-') : work;
+  const fd = openSync(path.join(dir, 'slot'), 'w+');
+  const bytes = H * W * 2;
+  ftruncateSync(fd, bytes);
+  const mapped = canMapFiles();
+  const map = mapped ? mapWhole(fd, bytes) : undefined;
   const t0 = performance.now();
   for (let i = 0; i < FRAMES; i++) {
-    writeSync(fd, FRAME_SET[i % DISTINCT].data, 0, H * W * 2, 0);
-    readSync(fd, back, 0, H * W * 2, 0);
+    const back = Buffer.allocUnsafe(bytes);
+    if (map) {
+      map.set(FRAME_SET[i % DISTINCT].data);
+      back.set(map);
+    } else {
+      writeSync(fd, FRAME_SET[i % DISTINCT].data, 0, bytes, 0);
+      readSync(fd, back, 0, bytes, 0);
+    }
   }
   const us = ((performance.now() - t0) / FRAMES) * 1000;
   closeSync(fd);
-  rmSync(path.dirname(file) === work ? file : path.dirname(file), { recursive: true, force: true });
-  return us;
+  rmSync(dir === work ? path.join(dir, 'slot') : dir, { recursive: true, force: true });
+  return { us, mapped };
 }
 
 interface Result {
@@ -214,6 +237,8 @@ interface Result {
   /** The same loop with glibc's default malloc thresholds. */
   loopDefaultUs: number;
   nodeUs: Record<string, number>;
+  /** CPU of the run's own process (not the interpreters') per frame. */
+  nodeCpuUs: Record<string, number>;
   ratio: Record<string, number>;
 }
 
@@ -222,7 +247,12 @@ const floors: number[] = [];
 for (let r = 0; r < RUNS; r++) floors.push(await floor());
 const floorUs = median(floors);
 const copies: number[] = [];
-for (let r = 0; r < RUNS; r++) copies.push(shmCopies());
+let copiesMapped = false;
+for (let r = 0; r < RUNS; r++) {
+  const c = shmCopies();
+  copies.push(c.us);
+  copiesMapped = c.mapped;
+}
 const copiesUs = median(copies);
 const results: Result[] = [];
 for (const [body, source] of Object.entries(BODIES)) {
@@ -231,14 +261,21 @@ for (const [body, source] of Object.entries(BODIES)) {
   const loopUs = median(loop(script, true));
   const loopDefaultUs = median(loop(script, false));
   const nodeUs: Record<string, number> = {};
+  const nodeCpuUs: Record<string, number> = {};
   const ratio: Record<string, number> = {};
   for (const workers of [1, 2]) {
     const runs: number[] = [];
-    for (let r = 0; r < RUNS; r++) runs.push(await node(script, workers));
+    const cpus: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const { us, cpuUs } = await node(script, workers);
+      runs.push(us);
+      cpus.push(cpuUs);
+    }
     nodeUs[`workers ${workers}`] = median(runs);
+    nodeCpuUs[`workers ${workers}`] = median(cpus);
     ratio[`workers ${workers}`] = median(runs) / loopUs;
   }
-  results.push({ body, loopUs, loopDefaultUs, nodeUs, ratio });
+  results.push({ body, loopUs, loopDefaultUs, nodeUs, nodeCpuUs, ratio });
 }
 
 const rows = [
@@ -248,8 +285,10 @@ const rows = [
     'plain loop µs',
     'node w1 µs',
     'node w1 ÷ loop',
+    'w1 CPU µs',
     'node w2 µs',
     'node w2 ÷ loop',
+    'w2 CPU µs',
   ],
   ...results.map((r) => [
     r.body,
@@ -257,20 +296,22 @@ const rows = [
     r.loopUs.toFixed(0),
     r.nodeUs['workers 1'].toFixed(0),
     r.ratio['workers 1'].toFixed(2),
+    r.nodeCpuUs['workers 1'].toFixed(0),
     r.nodeUs['workers 2'].toFixed(0),
     r.ratio['workers 2'].toFixed(2),
+    r.nodeCpuUs['workers 2'].toFixed(0),
   ]),
 ];
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
 process.stdout.write(
-  `Python node vs a plain Python loop: ${H}×${W} uint16 (1 MiB), ${FRAMES} frames, medians of ${RUNS}\n`,
+  `Python node vs a plain Python loop: ${H}×${W} uint16 (1 MiB), ${FRAMES} frames after ${WARMUP} untimed, medians of ${RUNS}\n`,
 );
 for (const row of rows)
   process.stdout.write(
     `${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}\n`,
   );
 process.stdout.write(
-  `the frame into /dev/shm and 1 MiB back, in Node (the node's own copies): ${copiesUs.toFixed(0)} µs per frame\n` +
+  `the frame into /dev/shm and 1 MiB back, in Node (the node's own copies, ${copiesMapped ? 'mapped' : 'write and read'}, in a loop of their own): ${copiesUs.toFixed(0)} µs per frame\n` +
     `for comparison, 1 MiB each way through a socket (zeromq.js ↔ pyzmq PAIR echo over ipc://): ${floorUs.toFixed(0)} µs per frame\n`,
 );
 mkdirSync('bench/results', { recursive: true });

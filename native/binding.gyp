@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "patchbay_camera",
-      "sources": ["src/addon.cc", "src/acquisition.cc", "src/device.cc", "src/emulator.cc", "src/file-lock.cc", "src/malloc-tuning.cc", "src/pixel-format.cc"],
+      "sources": ["src/addon.cc", "src/acquisition.cc", "src/device.cc", "src/emulator.cc", "src/file-lock.cc", "src/malloc-tuning.cc", "src/pixel-format.cc", "src/shared-map.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

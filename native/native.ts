@@ -130,4 +130,6 @@ export interface RawAddon {
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   /** Blocks malloc holds as their own mmap'd pages now (glibc's mallinfo2); undefined where malloc is not glibc's. */
   mallocInfo(): { mmappedBlocks: number; mmappedBytes: number } | undefined;
+  /** The first `bytes` of an open file as a shared mapping (native/src/shared-map.cc); the file must stay that long while it lives. */
+  mapFile(fd: number, bytes: number): ArrayBuffer;
 }

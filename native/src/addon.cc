@@ -14,6 +14,7 @@
 #include "device.h"
 #include "file-lock.h"
 #include "malloc-tuning.h"
+#include "shared-map.h"
 
 #ifdef PATCHBAY_WITH_PYLON
 // pylon's platform header goes before any GenICam one (pylon/Platform.h says why).
@@ -594,6 +595,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("convertPixels", Napi::Function::New(env, convertPixels));
   exports.Set("tuneMalloc", Napi::Function::New(env, tuneMalloc));
   exports.Set("mallocInfo", Napi::Function::New(env, mallocInfo));
+  exports.Set("mapFile", Napi::Function::New(env, mapFile));
   return exports;
 }
 

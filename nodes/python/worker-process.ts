@@ -14,7 +14,7 @@
  * pipe also closes when this process dies, so no interpreter outlives its run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import { SendQueue } from '../../runtime/exec/send-queue.ts';
 // The interpreters' malloc settings: a script's frame-sized temporaries are reused, not page-faulted in anew
 // (a background subtraction on 1 MiB frames took 11 ms instead of 0.23; docs/custom-nodes.md).
 import { MALLOC_ENV } from '../../runtime/util/malloc.ts';
+import { canMapFiles, mapWhole } from '../../runtime/util/shared-map.ts';
 import { PythonNodeError } from './errors.ts';
 import type { Reply, StartReport } from './messages.ts';
 
@@ -65,6 +66,9 @@ interface Slot {
   k: number;
   inFd: number;
   outFd: number;
+  /** The files mapped here, where the addon can map them (else they are written and read). */
+  inMap?: Uint8Array;
+  outMap?: Uint8Array;
 }
 
 /** The smallest input file: the harness cannot map an empty one (a frame of no pixels). */
@@ -173,7 +177,7 @@ export class PythonWorker {
       );
     if (!header.endsWith('}')) throw new Error(`not a wire header: ${header.slice(0, 80)}`);
     const slot = this.freeSlots.pop() ?? this.newSlot();
-    writeSync(slot.inFd, data, 0, data.byteLength, 0);
+    this.writeInput(slot, data);
     const message = `${header.slice(0, -1)},"slot":${slot.k},"bytes":${data.byteLength}}`;
     const answer = new Promise<Answer>((resolve, reject) => this.pending.push({ slot, resolve, reject }));
     if (this.pending.length === 1) void this.receiveLoop();
@@ -237,15 +241,45 @@ export class PythonWorker {
     const payloads: Buffer[] = [];
     if (reply.kind === 'out' && reply.outputs.length > 0) {
       const end = Math.max(...reply.outputs.map((o) => o.offset + o.bytes));
-      const all = Buffer.allocUnsafe(end);
-      const got = readSync(slot.outFd, all, 0, end, 0);
-      if (got !== end) throw new PythonNodeError('BAD_RESULT', `read ${got} of ${end} result bytes`, this.o.node);
+      const all = this.readOutput(slot, end);
       for (const o of reply.outputs) payloads.push(all.subarray(o.offset, o.offset + o.bytes));
     }
     // A frame the script kept lies in its input file: never written again.
     if (reply.kind === 'out' && reply.pinned) this.retire(slot);
     else this.freeSlots.push(slot);
     return { reply, payloads };
+  }
+
+  /** The frame into the slot's input file (grown to fit; never shortened, the harness maps it). */
+  private writeInput(slot: Slot, data: Uint8Array): void {
+    if (!canMapFiles()) {
+      writeSync(slot.inFd, data, 0, data.byteLength, 0);
+      return;
+    }
+    if (!slot.inMap || slot.inMap.byteLength < data.byteLength) {
+      if (fstatSync(slot.inFd).size < data.byteLength) ftruncateSync(slot.inFd, data.byteLength);
+      slot.inMap = mapWhole(slot.inFd, data.byteLength);
+    }
+    slot.inMap.set(data);
+  }
+
+  /** The first `end` bytes of the slot's output file, copied out (the slot is written again by the next frame). */
+  private readOutput(slot: Slot, end: number): Buffer {
+    const all = Buffer.allocUnsafe(end);
+    if (canMapFiles()) {
+      // The harness grows the file (never shortens it) before it replies: map it again when it grew.
+      if (!slot.outMap || slot.outMap.byteLength < end) {
+        const size = fstatSync(slot.outFd).size;
+        if (size < end)
+          throw new PythonNodeError('BAD_RESULT', `the result file holds ${size} of ${end} bytes`, this.o.node);
+        slot.outMap = mapWhole(slot.outFd, end);
+      }
+      all.set(slot.outMap.subarray(0, end));
+      return all;
+    }
+    const got = readSync(slot.outFd, all, 0, end, 0);
+    if (got !== end) throw new PythonNodeError('BAD_RESULT', `read ${got} of ${end} result bytes`, this.o.node);
+    return all;
   }
 
   private newSlot(): Slot {

@@ -312,6 +312,34 @@ describe.skipIf(noPython)('the Python node', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  // The slot files are mapped into the run's memory where the addon is built (runtime/util/shared-map.ts),
+  // and written and read where it is not: both ways, frames that grow and shrink on the same slot.
+  test.each([
+    ['mapped (the addon built)', {}, true],
+    ['written and read (no addon)', { PATCHBAY_CAMERA_ADDON: '/nonexistent/patchbay_camera.node' }, false],
+  ])('frames of 8 B to 2 MiB, growing and shrinking, come back exact with slot files %s', (_, env, mapped) => {
+    const runner = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
+    const r = spawnSync(process.execPath, [runner, fixture('sizes-run.ts'), fixture('triple.py'), PYTHON], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 2 ** 20,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      mapped: boolean;
+      failures: unknown[];
+      inputs: string[];
+      outputs: { seq: number; data: string }[];
+    };
+    expect(got.mapped).toBe(mapped);
+    expect(got.failures).toEqual([]);
+    expect(got.outputs.map((o) => o.seq)).toEqual(got.inputs.map((_, i) => i));
+    for (const [i, o] of got.outputs.entries()) {
+      const input = Buffer.from(got.inputs[i], 'base64');
+      expect(Buffer.from(o.data, 'base64').equals(Buffer.concat([input, input, input]))).toBe(true);
+    }
+  });
+
   describe('errors at start, before any frame', () => {
     const dir = tempDir();
     // An interpreter without numpy: Debian's numpy is on the path only through site.
