@@ -23,8 +23,11 @@ import createCameraStage from '../nodes/camera/stage.ts';
 import { camera as cameraDecl } from '../nodes/camera/index.ts';
 import { emptyStats } from '../runtime/exec/stage.ts';
 import { withDefaults } from '../runtime/graph/param-rules.ts';
+import { tuneMalloc } from '../runtime/util/malloc.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Stages are driven here without an executor: give this process the malloc settings a run has.
+tuneMalloc();
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const quick = args.quick as boolean;
 const REPS = quick ? 3 : 5;

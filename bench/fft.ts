@@ -18,8 +18,11 @@ import { fft } from '../nodes/fft/index.ts';
 import createFftStage from '../nodes/fft/stage.ts';
 import { Fft2, outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
 import { wasmSupports } from '../nodes/fft/wasm-fft2.ts';
+import { tuneMalloc } from '../runtime/util/malloc.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Stages are driven here without an executor: give this process the malloc settings a run has.
+tuneMalloc();
 
 const { values: args } = parseArgs({
   options: {

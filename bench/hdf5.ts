@@ -33,8 +33,11 @@ import { loadGraph } from '../runtime/graph/index.ts';
 import { compileGraph } from '../runtime/compile/index.ts';
 import { runGraph } from '../runtime/exec/executor.ts';
 import type { Frame } from '../runtime/wire/index.ts';
+import { tuneMalloc } from '../runtime/util/malloc.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Stages are driven here without an executor: give this process the malloc settings a run has.
+tuneMalloc();
 
 const { values: args } = parseArgs({
   options: {
