@@ -25,6 +25,8 @@ import {
   type Side,
   type SideRun,
 } from './lib/pipelines.ts';
+import { goals, goalsTable } from './lib/goals.ts';
+import { limitsTable, measureLimits, type Limits } from './lib/limits.ts';
 import { machine, summarize, table, whereTimeGoes } from './lib/report.ts';
 
 const USAGE = `usage: node bin/run-ts.js bench/main.ts [options]
@@ -32,7 +34,11 @@ const USAGE = `usage: node bin/run-ts.js bench/main.ts [options]
 Runs each pattern's patchbay graph (bench/graphs/) and the course's Python programs
 (bench/python/course_*.py) in turns, and prints one table of medians.
 
-  --quick           fewer frames and one repetition: done in under a minute
+  --quick           fewer frames and one repetition; implies --goals --limits: done in a few minutes
+  --goals           then run the hdf5, fft and camera benches and print issue 18's goals, each
+                    as a ratio to its anchor measured in this run (bench/lib/goals.ts)
+  --limits          measure the machine's limits in the same run: memcpy, dd into the page cache
+                    and with fdatasync, FFTW, raw ZeroMQ (bench/lib/limits.ts)
   --all             then run the per-topic benches (bench/<topic>.ts) in sequence
   --reps N          repetitions of each side (default 3; --quick 1)
   --frames N        frames per run instead of the graph's (the graphs say 200, PUB/SUB 1000)
@@ -53,6 +59,8 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
 
 /** The other engineers' benches that --all runs, in this order. */
 const TOPICS = ['runtime-hop', 'camera', 'fft', 'hdf5', 'curve'];
+/** The benches whose results --goals reads (bench/results/<topic>.json). */
+const GOAL_TOPICS = ['hdf5', 'fft', 'camera'];
 
 function list<T extends string>(value: string | undefined, all: readonly T[], what: string): T[] {
   if (value === undefined) return [...all];
@@ -84,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       quick: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      goals: { type: 'boolean', default: false },
+      limits: { type: 'boolean', default: false },
       inproc: { type: 'boolean', default: false },
       reps: { type: 'string' },
       frames: { type: 'string' },
@@ -150,9 +160,23 @@ async function main(argv: string[]): Promise<number> {
 
   const rows = summarize(runs);
   const mach = machine(values.python!);
+  const quick = values.quick!;
+  let limits: Limits | undefined;
+  if (values.limits || quick) {
+    process.stdout.write(`\nmeasuring the machine's limits…\n`);
+    // One repetition asked for (the tests): one light measurement of each limit.
+    limits = await measureLimits({ python: values.python!, quick, light: reps === 1 && !quick });
+  }
+  let code = runs.some((r) => !r.ok) ? 1 : 0;
+  const wantGoals = values.goals || quick;
+  if (wantGoals) code = Math.max(code, await runTopics(quick, GOAL_TOPICS));
   process.stdout.write(`\n${table(rows, values.inproc ? ' [inproc]' : '')}\n\n`);
   const where = whereTimeGoes(runs);
   if (where) process.stdout.write(`where patchbay's time goes (busy ms per frame, per node, medians):\n${where}\n\n`);
+  if (limits) process.stdout.write(`the machine's limits (medians):\n${limitsTable(limits)}\n\n`);
+  const goalRows = wantGoals ? goals(rows, limits) : undefined;
+  if (goalRows)
+    process.stdout.write(`issue 18's goals, each against its anchor in this run:\n${goalsTable(goalRows)}\n\n`);
   process.stdout.write(
     `${mach.cores} cores (${mach.cpu}), ${mach.memoryGb} GB, Node ${mach.node}, zeromq.js ${mach.zeromqJs}, Python ${mach.python}\n`,
   );
@@ -168,6 +192,8 @@ async function main(argv: string[]): Promise<number> {
         inproc: values.inproc,
         rows,
         runs,
+        limits,
+        goals: goalRows,
       },
       null,
       2,
@@ -175,15 +201,21 @@ async function main(argv: string[]): Promise<number> {
   );
   process.stdout.write(`results: ${values.out}\n`);
 
-  let code = runs.some((r) => !r.ok) ? 1 : 0;
-  if (values.all) code = Math.max(code, await runTopics(values.quick!));
+  if (values.all)
+    code = Math.max(
+      code,
+      await runTopics(
+        quick,
+        TOPICS.filter((t) => !(wantGoals && GOAL_TOPICS.includes(t))),
+      ),
+    );
   return code;
 }
 
 /** Runs bench/<topic>.ts for each topic that exists, one after the other. */
-async function runTopics(quick: boolean): Promise<number> {
+async function runTopics(quick: boolean, topics: string[]): Promise<number> {
   let code = 0;
-  for (const topic of TOPICS) {
+  for (const topic of topics) {
     const file = join(ROOT, 'bench', `${topic}.ts`);
     if (!existsSync(file)) {
       process.stdout.write(`\n${topic}: skipped, bench/${topic}.ts does not exist yet\n`);

@@ -11,6 +11,7 @@ import { cliNodeFlags } from '../../bench/lib/pipelines.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PY_DIR = join(ROOT, 'bench/python');
 const noPython = missing('Debian python3 with zmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
+const noPyfftw = missing('Debian python3 with zmq and pyfftw', () => pythonHas('zmq', 'numpy', 'pyfftw'));
 const noAddon = missing('the camera addon (npm run build:native)', () =>
   existsSync(join(ROOT, 'native/build/Release/patchbay_camera.node')),
 );
@@ -35,6 +36,15 @@ function run(cmd: string, args: string[], cwd = ROOT): Promise<Exit> {
   });
 }
 
+/** bench/main.ts on one pattern and side, 5 frames, 1 repetition, its JSON to `out`. */
+const benchMain = (pattern: string, side: string, out: string, ...more: string[]): Promise<Exit> =>
+  run(process.execPath, [
+    'bin/run-ts.js',
+    'bench/main.ts',
+    ...['--pattern', pattern, '--side', side, '--frames', '5', '--reps', '1'],
+    ...more,
+    ...['--out', out],
+  ]);
 const py = (script: string, args: string[]): Promise<Exit> => run(PYTHON, [join(PY_DIR, script), ...args], PY_DIR);
 
 /** The one JSON line a course program prints, checked for the fields the harness reads. */
@@ -70,20 +80,7 @@ describe('bench/main.ts', () => {
 
   it.skipIf(noPython)('runs the Python REQ/REP side and writes its table row as JSON', async () => {
     const out = join(tmp, 'main.json');
-    const r = await run(process.execPath, [
-      'bin/run-ts.js',
-      'bench/main.ts',
-      '--pattern',
-      'reqrep',
-      '--side',
-      'course',
-      '--frames',
-      '5',
-      '--reps',
-      '1',
-      '--out',
-      out,
-    ]);
+    const r = await benchMain('reqrep', 'course', out);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const json = JSON.parse(readFileSync(out, 'utf8')) as {
       rows: { pattern: string; side: string; consumer: string; lostMax: number; sent: number; fps: number }[];
@@ -92,6 +89,25 @@ describe('bench/main.ts', () => {
     expect(row).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5 });
     expect(row!.fps).toBeGreaterThan(0);
   });
+
+  it.skipIf(noPyfftw)(
+    "--limits measures the machine's limits in the same run and prints them beside the table",
+    async () => {
+      const out = join(tmp, 'limits.json');
+      const r = await benchMain('reqrep', 'course', out, '--limits');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain("the machine's limits (medians):");
+      const { limits } = JSON.parse(readFileSync(out, 'utf8')) as { limits: Record<string, unknown> };
+      // Every limit measured here: dd and pyfftw are installed where the tests run.
+      expect(limits.missing).toEqual([]);
+      for (const k of ['memcpyGBps', 'ddPageCacheGBps', 'ddFdatasyncGBps', 'pyzmqGBps', 'zeromqJsGBps'])
+        expect(limits[k], k).toBeGreaterThan(0);
+      const fftw = limits.fftw1024Ms as { threads1: number; threads2: number };
+      expect(fftw.threads1).toBeGreaterThan(0);
+      expect(fftw.threads2).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 });
 
 describe('the node flags of the patchbay command', () => {
@@ -123,20 +139,7 @@ describe('bench/lib/run-graph.ts', () => {
     'runs the REQ/REP graph until the client has its replies, and times it from the first frame',
     async () => {
       const out = join(tmp, 'patchbay.json');
-      const r = await run(process.execPath, [
-        'bin/run-ts.js',
-        'bench/main.ts',
-        '--pattern',
-        'reqrep',
-        '--side',
-        'patchbay',
-        '--frames',
-        '5',
-        '--reps',
-        '1',
-        '--out',
-        out,
-      ]);
+      const r = await benchMain('reqrep', 'patchbay', out);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const json = JSON.parse(readFileSync(out, 'utf8')) as {
         rows: { side: string; consumer: string; lostMax: number; sent: number; fps: number; failed: number }[];
