@@ -1,0 +1,141 @@
+/**
+ * Issue 18's goals, each as a ratio to its anchor measured in the same run (bench/main.ts
+ * --goals): the patterns from main's own rows, the rest from the topic benches' results
+ * (bench/results/hdf5.json, fft.json, camera.json, written by the runs main starts just
+ * before) and the machine's limits (limits.ts). A goal whose figures are missing says so.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Limits } from './limits.ts';
+import { ROOT } from './pipelines.ts';
+import type { Row } from './report.ts';
+
+export interface Goal {
+  goal: string;
+  patchbay: string;
+  anchor: string;
+  /** patchbay over the anchor, as a speed (higher is better) unless `lowerIsBetter`. */
+  ratio?: number;
+  target: number;
+  lowerIsBetter?: boolean;
+  met?: boolean;
+  note?: string;
+}
+
+const RESULTS = join(ROOT, 'bench/results');
+
+function read<T>(dir: string, name: string): T | undefined {
+  const file = join(dir, `${name}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+interface Hdf5Results {
+  results: { variant: string; medianMBps: number; ratioToAnchor?: number; lost: number[] }[];
+}
+interface FftResults {
+  transforms: { size: string; fftwRfft2Ms: number | null; exactHalfMs: number; exactComplexMs: number }[];
+  pool: { size: string; one: { fps: number; workerMs: number }; two: { fps: number; workerMs: number } }[];
+}
+interface CameraResults {
+  rows: { source: string; format: string; mode: string; fps: number }[];
+}
+
+const x = (r: number | undefined) => (r === undefined ? 'n/a' : `×${r.toFixed(2)}`);
+
+function goal(g: Omit<Goal, 'met'>): Goal {
+  const met = g.ratio === undefined ? undefined : g.lowerIsBetter ? g.ratio <= g.target : g.ratio >= g.target;
+  return { ...g, met };
+}
+
+/** The goals from main's rows, the limits, and the topic benches' results in `dir`. */
+export function goals(rows: Row[], limits: Limits | undefined, dir = RESULTS): Goal[] {
+  const out: Goal[] = [];
+  const h5 = read<Hdf5Results>(dir, 'hdf5');
+  const stage = h5?.results.find((r) => r.variant.startsWith('HDF5Sink stage') && !r.variant.includes('gzip'));
+  const h5py = h5?.results.find((r) => r.variant.startsWith('h5py') && !r.variant.includes('gzip'));
+  out.push(
+    goal({
+      goal: 'Camera → disk vs h5py appending the same frames',
+      patchbay: stage ? `${stage.medianMBps.toFixed(0)} MB/s, lost ${Math.max(...stage.lost)}` : 'n/a',
+      anchor: h5py ? `h5py ${h5py.medianMBps.toFixed(0)} MB/s` : 'n/a',
+      ratio: stage?.ratioToAnchor,
+      target: 1.0,
+    }),
+  );
+  const dd = limits?.ddPageCacheGBps;
+  out.push(
+    goal({
+      goal: 'Camera → disk vs dd into the page cache',
+      patchbay: stage ? `${stage.medianMBps.toFixed(0)} MB/s` : 'n/a',
+      anchor: dd ? `dd ${(dd * 1000).toFixed(0)} MB/s` : 'n/a (--limits)',
+      ratio: stage && dd ? stage.medianMBps / (dd * 1000) : undefined,
+      target: 0.8,
+    }),
+  );
+  const fft = read<FftResults>(dir, 'fft');
+  for (const size of ['1024x1024', '480x640', '1200x1920']) {
+    const t = fft?.transforms.find((r) => r.size === size);
+    out.push(
+      goal({
+        goal: `FFT ${size} vs FFTW r2c, float64, 1 thread`,
+        patchbay: t ? `${t.exactHalfMs.toFixed(2)} ms` : 'n/a',
+        anchor: t?.fftwRfft2Ms ? `FFTW ${t.fftwRfft2Ms.toFixed(2)} ms` : 'n/a (pyfftw)',
+        ratio: t?.fftwRfft2Ms ? t.fftwRfft2Ms / t.exactHalfMs : undefined,
+        target: 0.8,
+      }),
+    );
+  }
+  for (const p of fft?.pool ?? []) {
+    const t = fft!.transforms.find((r) => r.size === p.size);
+    out.push(
+      goal({
+        goal: `FFT stage ${p.size}: CPU per frame vs its transform's (1 thread, magnitude)`,
+        patchbay: `${p.one.workerMs.toFixed(2)} ms`,
+        anchor: t ? `transform ${t.exactComplexMs.toFixed(2)} ms` : 'n/a',
+        ratio: t ? p.one.workerMs / t.exactComplexMs : undefined,
+        target: 1.1,
+        lowerIsBetter: true,
+      }),
+    );
+  }
+  const fast = (pattern: string, consumer: string) =>
+    rows.find((r) => r.pattern === pattern && r.consumer === consumer && r.side === 'fast');
+  for (const r of rows.filter((r) => r.side === 'patchbay')) {
+    const f = fast(r.pattern, r.consumer);
+    out.push(
+      goal({
+        goal: `${r.pattern} (${r.consumer}) vs the fast Python`,
+        patchbay: `${r.fps.toFixed(1)} frames/s, lost ${r.lostMax}${r.rssMb ? `, RSS ${r.rssMb.toFixed(0)} MB` : ''}`,
+        anchor: f ? `${f.fps.toFixed(1)} frames/s${f.rssMb ? `, RSS ${f.rssMb.toFixed(0)} MB` : ''}` : 'n/a',
+        ratio: r.vsFast,
+        target: 1.5,
+      }),
+    );
+  }
+  const cam = read<CameraResults>(dir, 'camera');
+  for (const format of ['Mono8', 'Mono16']) {
+    const st = cam?.rows.find((r) => r.format === format && r.source === 'emulator via Camera stage');
+    const pool = cam?.rows.find((r) => r.format === format && r.source === 'emulator' && r.mode === 'pool');
+    out.push(
+      goal({
+        goal: `Camera stage ${format} 1024² vs the addon's pool mode`,
+        patchbay: st ? `${st.fps.toFixed(0)} frames/s` : 'n/a',
+        anchor: pool ? `pool ${pool.fps.toFixed(0)} frames/s` : 'n/a',
+        ratio: st && pool ? st.fps / pool.fps : undefined,
+        target: 0.9,
+      }),
+    );
+  }
+  return out;
+}
+
+export function goalsTable(gs: Goal[]): string {
+  return [
+    '| goal | patchbay | anchor | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...gs.map(
+      (g) =>
+        `| ${g.goal} | ${g.patchbay} | ${g.anchor} | ${x(g.ratio)} | ${g.lowerIsBetter ? '≤' : '≥'} ${g.target} | ${g.met === undefined ? '?' : g.met ? 'yes' : 'no'} |`,
+    ),
+  ].join('\n');
+}

@@ -1,0 +1,150 @@
+/**
+ * What this machine can do at all, measured in the same sitting as the benches, so that
+ * every figure of theirs reads as a fraction of a limit (bench/main.ts --limits):
+ *   memcpy    Buffer.copy of 2 MiB frames from 8 sources (out of the caches' reach), GB/s;
+ *   dd        `dd` of 2 MiB blocks into a file where the benches write (the system's
+ *             temporary directory): into the page cache, then with conv=fdatasync, GB/s;
+ *   FFTW      r2c float64 at 1024², 1 and 2 threads (pyfftw, FFTW_MEASURE), ms;
+ *   ZeroMQ    PUSH -> PULL over tcp, 2 MiB messages, in one process: pyzmq and zeromq.js, GB/s.
+ * Each is the median of `reps` runs (3 by default; 1 with `light`, which also moves less data:
+ * a look that the tests can afford, not a figure to quote).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as zmq from 'zeromq';
+import { median } from './report.ts';
+import { ROOT } from './pipelines.ts';
+
+const FRAME = 2 * 2 ** 20;
+
+export interface Limits {
+  memcpyGBps: number;
+  ddPageCacheGBps?: number;
+  ddFdatasyncGBps?: number;
+  fftw1024Ms?: { threads1: number; threads2: number };
+  pyzmqGBps?: number;
+  zeromqJsGBps: number;
+  /** What could not be measured, and why. */
+  missing: string[];
+}
+
+function memcpy(frames: number): number {
+  const sources = Array.from({ length: 8 }, (_, k) => Buffer.alloc(FRAME, k + 1));
+  const dst = Buffer.allocUnsafe(FRAME);
+  for (let i = 0; i < 16; i++) sources[i % 8].copy(dst);
+  const t0 = performance.now();
+  for (let i = 0; i < frames; i++) sources[i % 8].copy(dst);
+  return (frames * FRAME) / ((performance.now() - t0) / 1000) / 1e9;
+}
+
+/** `dd` of `blocks` 2 MiB blocks from /dev/zero into a new file in `dir`; GB/s, or undefined without dd. */
+function dd(dir: string, blocks: number, sync: boolean): number | undefined {
+  const file = join(dir, 'dd.bin');
+  const t0 = performance.now();
+  const r = spawnSync(
+    'dd',
+    ['if=/dev/zero', `of=${file}`, 'bs=2M', `count=${blocks}`, ...(sync ? ['conv=fdatasync'] : [])],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const s = (performance.now() - t0) / 1000;
+  rmSync(file, { force: true });
+  return r.status === 0 ? (blocks * FRAME) / s / 1e9 : undefined;
+}
+
+async function zeromqJs(messages: number): Promise<number> {
+  const pull = new zmq.Pull();
+  await pull.bind('tcp://127.0.0.1:*');
+  const push = new zmq.Push({ sendHighWaterMark: 16 });
+  push.connect(pull.lastEndpoint!);
+  const payload = Buffer.alloc(FRAME, 7);
+  let t0 = 0;
+  const received = (async () => {
+    await pull.receive();
+    t0 = performance.now();
+    for (let i = 0; i < messages; i++) await pull.receive();
+  })();
+  for (let i = 0; i <= messages; i++) await push.send(payload);
+  await received;
+  const gbps = (messages * FRAME) / ((performance.now() - t0) / 1000) / 1e9;
+  push.close();
+  pull.close();
+  return gbps;
+}
+
+function python(python: string, args: string[]): unknown {
+  const r = spawnSync(python, [join(ROOT, 'bench/python/limits.py'), ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`);
+  return JSON.parse(r.stdout) as unknown;
+}
+
+export async function measureLimits(opts: { python: string; quick: boolean; light?: boolean }): Promise<Limits> {
+  const reps = opts.light ? 1 : opts.quick ? 3 : 5;
+  const size = (quick: number, full: number) => (opts.light ? Math.ceil(quick / 4) : opts.quick ? quick : full);
+  const missing: string[] = [];
+  const runs = <T>(what: string, f: () => T): T[] => {
+    const out: T[] = [];
+    try {
+      for (let r = 0; r < reps; r++) out.push(f());
+    } catch (e) {
+      missing.push(`${what}: ${(e as Error).message}`);
+    }
+    return out;
+  };
+  const memcpyGBps = median(runs('memcpy', () => memcpy(size(500, 2000))));
+  const dir = mkdtempSync(join(tmpdir(), 'patchbay-limits-'));
+  const blocks = size(128, 512);
+  const cache = runs('dd', () => dd(dir, blocks, false)).filter((x): x is number => x !== undefined);
+  const sync = runs('dd', () => dd(dir, blocks, true)).filter((x): x is number => x !== undefined);
+  rmSync(dir, { recursive: true, force: true });
+  if (cache.length === 0) missing.push('dd: not found or failed');
+  const fftw = runs(
+    'FFTW (pyfftw)',
+    () =>
+      python(opts.python, ['fftw', '1024', '1024', String(size(20, 50))]) as {
+        threads1: number;
+        threads2: number;
+      },
+  );
+  const pyzmq = runs(
+    'pyzmq',
+    () => (python(opts.python, ['zmq', String(FRAME), String(size(300, 1000))]) as { gbps: number }).gbps,
+  );
+  const js: number[] = [];
+  for (let r = 0; r < reps; r++) js.push(await zeromqJs(size(300, 1000)));
+  return {
+    memcpyGBps,
+    ddPageCacheGBps: cache.length ? median(cache) : undefined,
+    ddFdatasyncGBps: sync.length ? median(sync) : undefined,
+    fftw1024Ms: fftw.length
+      ? { threads1: median(fftw.map((f) => f.threads1)), threads2: median(fftw.map((f) => f.threads2)) }
+      : undefined,
+    pyzmqGBps: pyzmq.length ? median(pyzmq) : undefined,
+    zeromqJsGBps: median(js),
+    missing,
+  };
+}
+
+/** The limits as a Markdown table. */
+export function limitsTable(l: Limits): string {
+  const f = (x: number | undefined, unit: string, digits = 2) =>
+    x === undefined ? 'n/a' : `${x.toFixed(digits)} ${unit}`;
+  const rows: [string, string][] = [
+    ['memcpy, 2 MiB frames (Node Buffer.copy)', f(l.memcpyGBps, 'GB/s')],
+    ['dd 2 MiB blocks into the page cache (temporary directory)', f(l.ddPageCacheGBps, 'GB/s')],
+    ['dd 2 MiB blocks, conv=fdatasync', f(l.ddFdatasyncGBps, 'GB/s')],
+    ['FFTW r2c 1024² float64, 1 thread', f(l.fftw1024Ms?.threads1, 'ms')],
+    ['FFTW r2c 1024² float64, 2 threads', f(l.fftw1024Ms?.threads2, 'ms')],
+    ['ZeroMQ PUSH -> PULL tcp, 2 MiB: pyzmq', f(l.pyzmqGBps, 'GB/s')],
+    ['ZeroMQ PUSH -> PULL tcp, 2 MiB: zeromq.js', f(l.zeromqJsGBps, 'GB/s')],
+  ];
+  return [
+    '| limit | this machine |',
+    '| --- | --- |',
+    ...rows.map(([a, b]) => `| ${a} | ${b} |`),
+    ...l.missing.map((m) => `\nnot measured: ${m}`),
+  ].join('\n');
+}

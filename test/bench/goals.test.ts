@@ -1,0 +1,84 @@
+/**
+ * bench/lib/goals.ts: issue 18's goals computed from the topic benches' results and main's
+ * rows, each as patchbay over its anchor, and whether the target is met; a goal whose
+ * figures are missing says n/a rather than a number.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { goals, goalsTable } from '../../bench/lib/goals.ts';
+import type { Limits } from '../../bench/lib/limits.ts';
+import type { Row } from '../../bench/lib/report.ts';
+
+const limits: Limits = {
+  memcpyGBps: 10,
+  ddPageCacheGBps: 1.5,
+  ddFdatasyncGBps: 0.9,
+  fftw1024Ms: { threads1: 4, threads2: 2.5 },
+  pyzmqGBps: 3.3,
+  zeromqJsGBps: 2.2,
+  missing: [],
+};
+
+const row = (side: Row['side'], fps: number, vsFast?: number): Row => ({
+  pattern: 'pushpull',
+  consumer: 'sink',
+  side,
+  runs: 3,
+  failed: 0,
+  fps,
+  mbps: fps * 2,
+  lostMax: 0,
+  sent: 200,
+  wallS: 1,
+  vsFast,
+  problems: [],
+});
+
+function results(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'patchbay-goals-'));
+  const json = (name: string, v: unknown) => writeFileSync(join(dir, `${name}.json`), JSON.stringify(v));
+  json('hdf5', {
+    results: [
+      { variant: 'h5py (resize + write per frame)', medianMBps: 1000, lost: [0] },
+      { variant: 'HDF5Sink stage (worker, slab)', medianMBps: 800, ratioToAnchor: 0.8, lost: [0, 0] },
+      { variant: 'HDF5Sink stage gzip-1', medianMBps: 30, ratioToAnchor: 0.9, lost: [0] },
+    ],
+  });
+  json('fft', {
+    transforms: [{ size: '1024x1024', fftwRfft2Ms: 4, exactHalfMs: 5, exactComplexMs: 6 }],
+    pool: [{ size: '1024x1024', one: { fps: 100, workerMs: 6.3 }, two: { fps: 190, workerMs: 6.5 } }],
+  });
+  json('camera', {
+    rows: [
+      { source: 'emulator', format: 'Mono16', mode: 'pool', fps: 4000 },
+      { source: 'emulator via Camera stage', format: 'Mono16', mode: 'owned', fps: 2000 },
+    ],
+  });
+  return dir;
+}
+
+describe('bench/lib/goals.ts', () => {
+  it('gives each goal its ratio to the anchor and whether the target is met', () => {
+    const gs = goals([row('patchbay', 60, 1.6), row('fast', 37.5)], limits, results());
+    const by = (name: string) => gs.find((g) => g.goal.startsWith(name))!;
+    expect(by('Camera → disk vs h5py')).toMatchObject({ ratio: 0.8, target: 1, met: false });
+    expect(by('Camera → disk vs dd').ratio).toBeCloseTo(800 / 1500);
+    expect(by('FFT 1024x1024 vs FFTW')).toMatchObject({ ratio: 0.8, met: true });
+    // The stage's CPU against its transform: lower is better, 6.3 / 6 is within 10 %.
+    expect(by('FFT stage 1024x1024')).toMatchObject({ lowerIsBetter: true, met: true });
+    expect(by('FFT stage 1024x1024').ratio).toBeCloseTo(1.05);
+    expect(by('pushpull (sink) vs the fast Python')).toMatchObject({ ratio: 1.6, target: 1.5, met: true });
+    expect(by('Camera stage Mono16')).toMatchObject({ ratio: 0.5, met: false });
+  });
+
+  it('says n/a for a goal whose figures are missing, and prints every goal as a table row', () => {
+    const gs = goals([], undefined, mkdtempSync(join(tmpdir(), 'patchbay-goals-none-')));
+    const dd = gs.find((g) => g.goal.startsWith('Camera → disk vs dd'))!;
+    expect(dd).toMatchObject({ ratio: undefined, met: undefined, anchor: 'n/a (--limits)' });
+    const table = goalsTable(gs).split('\n');
+    expect(table).toHaveLength(gs.length + 2);
+    expect(table[2]).toContain('| n/a | ≥ 1 | ? |');
+  });
+});
