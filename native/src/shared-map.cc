@@ -1,7 +1,7 @@
 // mapFile(fd, bytes): the first `bytes` of an open file as an ArrayBuffer over a shared mapping
 // (mmap MAP_SHARED, read and write). What Node's fs cannot do: a frame moved into or out of a
 // file on /dev/shm with a plain memcpy, instead of write(2) and read(2), whose per-page work in
-// the kernel cost about 0.25 ms per MiB each way here (the Python node's slots; docs/performance.md).
+// the kernel cost about 0.25 ms per MiB each way here (the Python node's slots; docs/custom-nodes.md).
 // The mapping is undone when the ArrayBuffer is collected. The caller keeps the file at least
 // `bytes` long while the buffer lives: touching a page past the file's end raises SIGBUS.
 #include "shared-map.h"

@@ -269,10 +269,14 @@ export class PythonWorker {
     if (canMapFiles()) {
       // The harness grows the file (never shortens it) before it replies: map it again when it grew.
       if (!slot.outMap || slot.outMap.byteLength < end) {
-        const size = fstatSync(slot.outFd).size;
-        if (size < end)
-          throw new PythonNodeError('BAD_RESULT', `the result file holds ${size} of ${end} bytes`, this.o.node);
-        slot.outMap = mapWhole(slot.outFd, end);
+        try {
+          slot.outMap = mapWhole(slot.outFd, end);
+        } catch (e) {
+          // A reply that names more bytes than the harness wrote: its result, not the run, is broken.
+          if (e instanceof RangeError)
+            throw new PythonNodeError('BAD_RESULT', `result file: ${e.message}`, this.o.node);
+          throw e;
+        }
       }
       all.set(slot.outMap.subarray(0, end));
       return all;

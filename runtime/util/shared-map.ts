@@ -2,7 +2,7 @@
  * Files mapped into this process's memory (the addon's mmap, native/src/shared-map.cc), for
  * frames shared with another process through /dev/shm: moving a frame in or out is then a
  * memcpy, where write(2) and read(2) on the same file cost about four times as much here
- * (the kernel's per-page work; docs/performance.md). Without the addon, callers fall back to
+ * (the kernel's per-page work; docs/custom-nodes.md). Without the addon, callers fall back to
  * reading and writing the file.
  */
 import { fstatSync } from 'node:fs';
