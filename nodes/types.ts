@@ -16,6 +16,12 @@ export interface PortDecl {
    * stays a source while nothing feeds them; fed, it also takes them while it runs.
    */
   optional?: boolean;
+  /**
+   * An input that works only with a param set so (a Camera's trigger input: trigger: software).
+   * Linking it while the param says otherwise is refused by validation (PARAM_OUT_OF_RANGE,
+   * at the param), not left to fail when the run starts.
+   */
+  onlyWhen?: { param: string; value: string };
   doc: string;
 }
 

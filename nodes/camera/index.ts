@@ -10,6 +10,7 @@ export const camera = {
       name: 'trigger',
       type: 'any',
       optional: true,
+      onlyWhen: { param: 'trigger', value: 'software' },
       doc: 'With trigger: software, each frame arriving here fires one software trigger (the camera sends one frame)',
     },
   ],

@@ -54,6 +54,23 @@ export function cycleIssues(nodes: Map<string, NodeInfo>, edges: Edge[], next: M
   }
 }
 
+/** Says PARAM_OUT_OF_RANGE, at the param, for a linked input whose node's params rule it out (PortDecl.onlyWhen). */
+export function inputConditions(edges: Edge[], add: Add): void {
+  for (const x of edges) {
+    const need = x.toPort.onlyWhen;
+    if (!need) continue;
+    const value = x.to.params[need.param];
+    if (value === need.value) continue;
+    const written = x.to.node.params?.[need.param] !== undefined;
+    add(
+      'PARAM_OUT_OF_RANGE',
+      `node ${x.to.id}: its ${x.toPort.name} input is linked (${x.text}) but ${need.param} is ${String(value)}: set ${need.param}: ${need.value}, or remove the link`,
+      written ? { at: 'param', node: x.to.id, param: need.param } : { at: 'link', index: x.index, text: x.text },
+      { node: x.to.id, param: need.param, link: x.text },
+    );
+  }
+}
+
 /** The message type each node's outputs carry once `any` ports have adopted their producers' type; says PORT_TYPE_MISMATCH. */
 export function settleTypes(
   nodes: Map<string, NodeInfo>,

@@ -12,7 +12,15 @@ import { nodeIdProblem } from './node-id.ts';
 import { placeNodes, readHosts, type HostEntry } from './host-rules.ts';
 import { checkNode, type Issue, type NodeInfo, type Where } from './node-rules.ts';
 import { BoundEndpoints } from './flow.ts';
-import { cycleIssues, groupBy, reachFromSources, settleTypes, type Edge, type Pairing } from './flow-rules.ts';
+import {
+  cycleIssues,
+  groupBy,
+  inputConditions,
+  reachFromSources,
+  settleTypes,
+  type Edge,
+  type Pairing,
+} from './flow-rules.ts';
 import { didYouMean } from './suggest.ts';
 
 export type { Issue, NodeInfo, Where } from './node-rules.ts';
@@ -380,6 +388,7 @@ export function checkGraph(graph: Graph, types: readonly NodeDecl[]): Analysis {
   for (const p of pairings) flow(p.sender.id, p.receiver.id);
 
   cycleIssues(nodes, edges, next, add);
+  inputConditions(edges, add);
 
   const outType = settleTypes(nodes, edges, pairings, next, add);
 

@@ -15,6 +15,7 @@ import { compileGraph } from '../../runtime/compile/index.ts';
 import { runGraph } from '../../runtime/exec/executor.ts';
 import { loadGraph } from '../../runtime/graph/index.ts';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { captures, makePlan, runPlan } from '../helpers/run-harness.ts';
 import { besideFakeGv, fakeGvMissing } from './fake-gv.ts';
 import { cameraNode, runSource } from './harness.ts';
 
@@ -73,10 +74,21 @@ describe('triggers on the emulator', () => {
     expect(r.frames).toEqual([]);
   });
 
-  it('a linked trigger input with trigger off fails at start, naming the param', async () => {
-    const summary = await run(
-      triggered('width: 32, height: 16', join(dir, 'never.h5')).replace(', trigger: software', ''),
+  it('a linked trigger input with trigger off is refused by validation; a plan made without it fails at start, naming the param', async () => {
+    const yaml = triggered('width: 32, height: 16', join(dir, 'never.h5')).replace(', trigger: software', '');
+    await expect(run(yaml)).rejects.toThrow(
+      'node camera: its trigger input is linked (ticker.out -> camera.trigger) but trigger is off: set trigger: software, or remove the link',
     );
+    // The stage's own check stays, for plans made without validation.
+    const plan = makePlan(
+      [
+        { id: 'ticker', type: 'Camera', params: { width: 8, height: 8, fps: 20, frames: 3 } },
+        { id: 'camera', type: 'Camera', params: { width: 32, height: 16 } },
+        { id: 'out', type: 'Capture' },
+      ],
+      ['ticker.out -> camera.trigger', 'camera.out -> out.in'],
+    );
+    const summary = await runPlan(plan, { capture: captures() }).done;
     expect(summary.failures).toContainEqual(expect.objectContaining({ code: 'BAD_ARGUMENT', node: 'camera' }));
   });
 });

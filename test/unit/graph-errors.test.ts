@@ -74,6 +74,35 @@ describe('loadGraph errors', () => {
     expect(brief(r.errors)).toEqual([{ code: 'UNSUPPORTED_VERSION', line: 1, col: 11, severity: 'error' }]);
   });
 
+  // A Camera's trigger input works only with trigger: software; before, this passed validation and failed at start.
+  describe('a linked trigger input with trigger other than software', () => {
+    const triggered = (trigger: string) =>
+      base
+        .replace('      frames: 10\n', `      frames: 10\n${trigger}`)
+        .replace(
+          '  rec:\n',
+          '  clock:\n    type: Subscribe\n    params: {endpoint: "tcp://127.0.0.1:5901"}\n  rec:\n',
+        ) + '  - clock.out -> camera.trigger\n';
+
+    it('PARAM_OUT_OF_RANGE at the trigger param when it is written', () => {
+      const r = loadGraph(triggered('      trigger: Line1\n'));
+      expect(brief(r.errors)).toEqual([{ code: 'PARAM_OUT_OF_RANGE', line: 7, col: 16, severity: 'error' }]);
+      expect(r.errors[0].message).toBe(
+        'node camera: its trigger input is linked (clock.out -> camera.trigger) but trigger is Line1: set trigger: software, or remove the link',
+      );
+    });
+
+    it('at the link when trigger is left at its default (off)', () => {
+      const r = loadGraph(triggered(''));
+      expect(brief(r.errors)).toEqual([{ code: 'PARAM_OUT_OF_RANGE', line: 16, col: 5, severity: 'error' }]);
+      expect(r.errors[0].message).toContain('but trigger is off: set trigger: software');
+    });
+
+    it('none with trigger: software', () => {
+      expect(loadGraph(triggered('      trigger: software\n')).errors).toEqual([]);
+    });
+  });
+
   it('NO_SOURCE and NO_SINK point at the nodes key', () => {
     const noSource = loadGraph(
       `patchbay: 1\nnodes:\n  rec:\n    type: HDF5Sink\n    params: {file: a.h5}\nlinks: []\n`,
