@@ -3,6 +3,7 @@
  * camera, to completion; the recordings are read back with h5py and every frame's seq is
  * checked: exactly once where the path is lossless, counted drops where it is not.
  */
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,22 @@ const cli = path.join(repo, 'bin/patchbay.js');
 const work = mkdtempSync(path.join(tmpdir(), 'patchbay-examples-'));
 cpSync(path.join(repo, 'graphs'), path.join(work, 'graphs'), { recursive: true });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/**
+ * The examples: the .yaml files of graphs/ that the repository tracks. A reader's own graph
+ * saved there (the tutorial's, say) is not one; outside a git checkout, every .yaml there is.
+ */
+function exampleGraphs(): string[] {
+  const git = spawnSync('git', ['ls-files', '-z', '--', 'graphs'], { cwd: repo, encoding: 'utf8' });
+  const files =
+    git.status === 0 && git.stdout
+      ? git.stdout
+          .split('\0')
+          .filter((f) => path.dirname(f) === 'graphs')
+          .map((f) => path.basename(f))
+      : readdirSync(path.join(repo, 'graphs'));
+  return files.filter((f) => f.endsWith('.yaml')).sort();
+}
 // The copies run on ports of their own: an example running in the editor meanwhile is left alone.
 const ports = await freeTheirPorts(path.join(work, 'graphs'));
 // The examples' own ports are held meanwhile, as an editor running an example holds them
@@ -159,9 +176,7 @@ async function runOk(name: string, ...flags: string[]): Promise<Run> {
 }
 
 describe.skipIf(noH5py)('example graphs run headless to completion', () => {
-  const names = readdirSync(path.join(repo, 'graphs'))
-    .filter((f) => f.endsWith('.yaml'))
-    .sort();
+  const names = exampleGraphs();
 
   it('runs the copies on ports of their own, none of them one the examples use', () => {
     expect(ports.size).toBeGreaterThanOrEqual(4);
