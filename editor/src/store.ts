@@ -58,6 +58,25 @@ export function clearRun(): void {
 
 export type Health = 'idle' | 'ok' | 'busy' | 'dropping' | 'failed';
 
+/** After a run: a node that neither finished nor failed was stopped when another one failed. */
+export function nodeStopped(id: string): boolean {
+  const s = live.nodeStats[id];
+  return live.runState === 'idle' && s !== undefined && s.state !== 'done' && s.state !== 'failed';
+}
+
+/**
+ * After a run: a link ("a.out -> b.in") with a failed or stopped node at either end stopped
+ * with it. Its last rates are not a flow still going, so it is not drawn green.
+ */
+export function linkStopped(text: string): boolean {
+  if (live.runState !== 'idle') return false;
+  const ends = /^([\w-]+)\.[\w-]+\s*->\s*([\w-]+)\.[\w-]+$/.exec(text);
+  if (!ends) return false;
+  return [ends[1], ends[2]].some(
+    (id) => nodeStopped(id) || live.failures[id] !== undefined || live.nodeStats[id]?.state === 'failed',
+  );
+}
+
 /** A node's or link's colour: dropping frames or failed is red, a queue building up is amber. */
 export function healthOf(s: { dropped: number; queueDepth: number; fps: number } | undefined, failed = false): Health {
   if (failed) return 'failed';

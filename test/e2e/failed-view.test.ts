@@ -8,6 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eventually, IMG, openGraphAt, pageForTests, skipWithoutBrowser } from './page.ts';
 
 const url = inject('editorUrl');
@@ -67,5 +68,42 @@ describe.skipIf(skip)('a failed run', () => {
     await node('recorder').locator('.pb-title').click();
     await eventually(() => page.getByTestId('inspector-failure').textContent()).toContain(existing);
     await page.screenshot({ path: join(IMG, 'editor-failed.png') });
+  });
+
+  // Before, the links of a run that failed mid-way kept the green of their last rates.
+  it('a node failing mid-run: its links and those of the nodes it stopped are drawn stopped, not green', async () => {
+    const name = 'failed-mid-run.yaml';
+    const raises = fileURLToPath(new URL('../fixtures/script-node/raises.js', import.meta.url));
+    await writeFile(
+      join(graphDir, name),
+      [
+        'patchbay: 1',
+        'name: failed-mid-run',
+        'nodes:',
+        '  camera: {type: Camera, params: {width: 64, height: 48, fps: 25, frames: 400}}',
+        `  step: {type: Script, params: {module: ${JSON.stringify(raises)}, threads: 1}}`,
+        `  recorder: {type: HDF5Sink, params: {file: ${JSON.stringify(join(graphDir, 'out', 'failed-mid-run.h5'))}, ifExists: overwrite}}`,
+        'links:',
+        '  - camera.out -> step.in',
+        '  - step.out -> recorder.in',
+        'layout:',
+        '  camera: [0, 0]',
+        '  step: [300, 0]',
+        '  recorder: [600, 0]',
+        '',
+      ].join('\n'),
+    );
+    await openGraphAt(page, url, name, 3);
+    await page.getByTestId('run').click();
+    const link = (text: string) => page.locator(`[data-testid="link"][data-link="${text}"]`);
+    // Frames flow first: the links turn green with their rates.
+    await eventually(() => link('camera.out -> step.in').getAttribute('class'), 30_000).toContain('health-ok');
+    await eventually(() => page.getByTestId('run-state').textContent(), 30_000).toBe('idle');
+    expect(await page.getByTestId('message').textContent()).toMatch(/step: .*the detector is saturated/);
+    for (const text of ['camera.out -> step.in', 'step.out -> recorder.in']) {
+      const cls = (await link(text).getAttribute('class')) ?? '';
+      expect(cls, text).toContain('health-stopped');
+      expect(cls, text).not.toContain('health-ok');
+    }
   });
 });
