@@ -61,6 +61,9 @@ export function inputConditions(edges: Edge[], add: Add): void {
     if (!need) continue;
     const value = x.to.params[need.param];
     if (value === need.value) continue;
+    // A value the param's own rules refuse is reported there, once.
+    const decl = x.to.decl.params[need.param];
+    if (decl?.kind === 'enum' && !decl.choices.includes(String(value))) continue;
     const written = x.to.node.params?.[need.param] !== undefined;
     add(
       'PARAM_OUT_OF_RANGE',

@@ -98,6 +98,12 @@ describe('loadGraph errors', () => {
       expect(r.errors[0].message).toContain('but trigger is off: set trigger: software');
     });
 
+    it('one error, not two, for a trigger that is no choice at all', () => {
+      const r = loadGraph(triggered('      trigger: Line9\n'));
+      expect(brief(r.errors)).toEqual([{ code: 'PARAM_OUT_OF_RANGE', line: 7, col: 16, severity: 'error' }]);
+      expect(r.errors[0].message).toContain('param trigger must be one of off, software');
+    });
+
     it('none with trigger: software', () => {
       expect(loadGraph(triggered('      trigger: software\n')).errors).toEqual([]);
     });
