@@ -128,4 +128,48 @@ describe.skipIf(skip)('groups on the canvas', () => {
     expect(await frame('group').getByTestId('group-title').textContent()).toBe('Analysis PC');
     expect(inside(await box('[data-node-id=recorder]'), await box('[data-group-id=group]'))).toBe(true);
   });
+
+  // Before, Copy and Paste took the nodes only: their note and their group were left behind.
+  it('Copy and Paste take the selected notes and the groups whose nodes are all copied, with fresh ids', async () => {
+    const name = 'groups-paste.yaml';
+    await writeFile(
+      join(graphDir, name),
+      GRAPH.replace('layout:', 'notes:\n  about:\n    text: The camera on the bench.\n    at: [0, 450]\nlayout:'),
+    );
+    await openGraphAt(page, url, name, 3);
+    await eventually(() => frames().count()).toBe(1);
+    // The camera (its group's only node) and the note; the FFT alone (in no group).
+    await page.locator('[data-node-id=camera] .pb-title').click();
+    await page
+      .getByTestId('note-text')
+      .first()
+      .click({ modifiers: ['Control'] });
+    await page.keyboard.press('Control+c');
+    await eventually(() => page.getByTestId('message').textContent()).toContain('Copied 1 node and 1 note');
+    await page.keyboard.press('Control+v');
+    await eventually(() => page.locator('[data-testid=node]').count()).toBe(4);
+    await eventually(() => page.locator('[data-testid=note]').count()).toBe(2);
+    await eventually(() => frames().count()).toBe(2);
+    const pasted = page.locator('[data-testid=group-frame]:not([data-group-id=acquisition])');
+    expect(await pasted.getByTestId('group-title').textContent()).toBe('Camera PC');
+    const pastedId = (await pasted.getAttribute('data-group-id'))!;
+    expect(inside(await box('[data-node-id=camera2]'), await box(`[data-group-id="${pastedId}"]`))).toBe(true);
+    expect(inside(await box('[data-node-id=camera]'), await box(`[data-group-id="${pastedId}"]`))).toBe(false);
+
+    const { graph, errors } = loadGraph(await save(name));
+    // The pasted camera feeds nothing yet: a warning, no error.
+    expect(errors.map((e) => `${e.severity} ${e.code}`)).toEqual(['warning UNCONNECTED_OUTPUT']);
+    expect(Object.values(graph!.notes!).map((n) => n.text)).toEqual([
+      'The camera on the bench.',
+      'The camera on the bench.',
+    ]);
+    expect(Object.values(graph!.groups!)).toEqual([
+      { title: 'Camera PC', nodes: ['camera'] },
+      { title: 'Camera PC', nodes: ['camera2'] },
+    ]);
+
+    // One Undo takes the pasted group away; the pasted nodes stay until undone in turn.
+    await page.keyboard.press('Control+z');
+    await eventually(() => frames().count()).toBe(1);
+  });
 });

@@ -53,19 +53,19 @@ export class GroupFrames {
     return this.groups;
   }
 
-  /** Frames `nodes` in a new group, one step of Undo; its title opens for writing. */
-  create(nodes: readonly CanvasNode[]): CanvasGroup | undefined {
+  /** Frames `nodes` in a new group, one step of Undo; without a `title` (a pasted group has one), its title opens for writing. */
+  create(nodes: readonly CanvasNode[], title?: string): CanvasGroup | undefined {
     if (nodes.length === 0) return undefined;
     const group: CanvasGroup = {
       gid: freshId('group', (x) => this.groups.some((g) => g.gid === x)),
-      title: 'Group',
+      title: title ?? 'Group',
       members: nodes.map((n) => n.id),
     };
     this.step(
       () => this.groups.push(group),
       () => (this.groups = this.groups.filter((g) => g !== group)),
     );
-    this.editing = group;
+    if (title === undefined) this.editing = group;
     this.draw();
     return group;
   }

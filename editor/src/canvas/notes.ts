@@ -27,19 +27,19 @@ export class CanvasNotes {
     return this.editor.getNodes().filter((n): n is NoteNode => n instanceof NoteNode);
   }
 
-  /** A note not yet on the canvas; a new one (no id given) opens for editing when shown. */
-  make(text = NEW_TEXT, gid?: string): NoteNode {
+  /** A note not yet on the canvas; a new one (no id given) opens for editing when shown, unless `edit` says otherwise (a pasted one). */
+  make(text = NEW_TEXT, gid?: string, edit = gid === undefined): NoteNode {
     const id = gid ?? freshId('note', (x) => this.all().some((n) => n.gid === x));
     const note = new NoteNode(id, text);
-    note.editOnMount = gid === undefined;
+    note.editOnMount = edit;
     note.commit = (t) => this.setText(note, t);
     (note as NoteNode & { clone(): NoteNode }).clone = () => this.make(note.text);
     return note;
   }
 
-  /** Adds a note at `position` (graph coordinates). */
-  async add(position: { x: number; y: number }, text?: string, gid?: string): Promise<NoteNode> {
-    const note = this.make(text, gid);
+  /** Adds a note at `position` (graph coordinates); `edit` as for make(). */
+  async add(position: { x: number; y: number }, text?: string, gid?: string, edit?: boolean): Promise<NoteNode> {
+    const note = this.make(text, gid, edit);
     await this.editor.addNode(note);
     await this.area.translate(note.id, position);
     return note;

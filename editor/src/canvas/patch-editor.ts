@@ -56,7 +56,7 @@ export class PatchEditor {
   private quiet = 0;
   /** Set while a graph runs: edits are refused (RUNNING), so what runs is what is shown. */
   readOnly = false;
-  private readonly clipboard = new Clipboard();
+  private readonly clipboard: Clipboard;
 
   constructor(
     container: HTMLElement,
@@ -69,6 +69,7 @@ export class PatchEditor {
     this.area = area;
     this.notes = new CanvasNotes(this.editor, area, this.history, () => this.hooks.onChange('graph'));
     this.groups = new GroupFrames(this.editor, area, this.history, this.selector, () => this.hooks.onChange('graph'));
+    this.clipboard = new Clipboard(this.notes, this.groups);
     this.selection = new Selection(this.editor, area, this.selector, () => this.hooks.onSelect(this.selected()[0]));
     usePlugins(this.editor, area, {
       catalog,
@@ -368,15 +369,16 @@ export class PatchEditor {
     for (const n of notes) await this.editor.removeNode(n.id);
   }
 
-  /** Copies the selected nodes and the links among them. */
-  copy(): number {
+  /** Copies the selected nodes and notes, the links among the nodes and the groups around them; says how many of each. */
+  copy(): { nodes: number; notes: number } {
     const sel = this.selected();
-    this.clipboard.copy(sel, (n) => this.area.nodeViews.get(n.id)?.position, this.links());
-    return sel.length;
+    const notes = this.selection.all().filter((n): n is NoteNode => n instanceof NoteNode);
+    this.clipboard.copy(sel, notes, (n) => this.area.nodeViews.get(n.id)?.position, this.links());
+    return { nodes: sel.length, notes: notes.length };
   }
 
-  /** Pastes the copied nodes beside the originals (each paste a step further) with fresh ids, keeping the links among them; the pasted nodes are selected. */
-  async paste(): Promise<PatchNode[]> {
+  /** Pastes the copy beside the originals (each paste a step further) with fresh ids (clipboard.ts); what was pasted is selected. */
+  async paste(): Promise<CanvasNode[]> {
     const added = await this.clipboard.paste(
       (n, position) => this.addNode(n.type, n.params, position, undefined, n.decl),
       (l) => this.link(l, false),
@@ -384,7 +386,7 @@ export class PatchEditor {
     if (added.length === 0) return added;
     this.selection.clear();
     for (const n of added) this.selection.add(n);
-    this.hooks.onSelect(added[0]);
+    this.hooks.onSelect(added.find((n): n is PatchNode => n instanceof PatchNode));
     return added;
   }
 
