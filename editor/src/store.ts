@@ -3,6 +3,7 @@
  * One reactive object shared by every node's Vue instance (Rete mounts each node apart).
  */
 import { reactive } from 'vue';
+import { parseLink } from '../../runtime/graph/link.ts';
 import type { GraphError } from '../../runtime/graph/types.ts';
 import type { LinkRates, NodeFailure, NodeRates, StatsSnapshot } from '../../runtime/exec/types.ts';
 import type { TapMessage } from '../../runtime/server/protocol.ts';
@@ -58,6 +59,11 @@ export function clearRun(): void {
 
 export type Health = 'idle' | 'ok' | 'busy' | 'dropping' | 'failed';
 
+/** A node the run reported failed (its failure, or its last state). */
+export function nodeFailed(id: string): boolean {
+  return live.failures[id] !== undefined || live.nodeStats[id]?.state === 'failed';
+}
+
 /** After a run: a node that neither finished nor failed was stopped when another one failed. */
 export function nodeStopped(id: string): boolean {
   const s = live.nodeStats[id];
@@ -70,11 +76,8 @@ export function nodeStopped(id: string): boolean {
  */
 export function linkStopped(text: string): boolean {
   if (live.runState !== 'idle') return false;
-  const ends = /^([\w-]+)\.[\w-]+\s*->\s*([\w-]+)\.[\w-]+$/.exec(text);
-  if (!ends) return false;
-  return [ends[1], ends[2]].some(
-    (id) => nodeStopped(id) || live.failures[id] !== undefined || live.nodeStats[id]?.state === 'failed',
-  );
+  const link = parseLink(text);
+  return !!link && [link.from.node, link.to.node].some((id) => nodeStopped(id) || nodeFailed(id));
 }
 
 /** A node's or link's colour: dropping frames or failed is red, a queue building up is amber. */
