@@ -9,17 +9,19 @@ import type { GroupFrames } from './groups.ts';
 import type { CanvasNotes } from './notes.ts';
 import type { CanvasNode, NoteNode, PatchNode } from './patch-node.ts';
 
+type Position = { x: number; y: number };
+
 interface ClipNode {
   gid: string;
   type: string;
   decl: NodeDecl;
   params: Record<string, unknown>;
-  position: { x: number; y: number };
+  position: Position;
 }
 
 interface ClipNote {
   text: string;
-  position: { x: number; y: number };
+  position: Position;
 }
 
 interface ClipGroup {
@@ -27,8 +29,6 @@ interface ClipGroup {
   /** The members' graph ids among the copied nodes. */
   members: string[];
 }
-
-type Position = { x: number; y: number };
 
 export class Clipboard {
   private nodes: ClipNode[] = [];
