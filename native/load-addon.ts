@@ -74,3 +74,13 @@ export function loadAddon(): RawAddon {
     );
   }
 }
+
+/** The raw addon, or undefined where it cannot be loaded: for callers that work without it (they fall back). */
+export function addonIfBuilt(): RawAddon | undefined {
+  try {
+    return loadAddon();
+  } catch (e) {
+    if (!(e instanceof AddonLoadError)) throw e;
+    return undefined;
+  }
+}

@@ -10,7 +10,7 @@
  * Python processes patchbay starts get them as environment variables; this Node process sets
  * them once a run starts (the native addon's mallopt), unless the user set them.
  */
-import { AddonLoadError, loadAddon } from '../../native/load-addon.ts';
+import { addonIfBuilt } from '../../native/load-addon.ts';
 
 export const MALLOC_MMAP_THRESHOLD = 32 * 2 ** 20;
 export const MALLOC_TRIM_THRESHOLD = 128 * 2 ** 20;
@@ -31,12 +31,7 @@ export function tuneMalloc(): boolean {
   if (tuned !== undefined) return tuned;
   if (process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.MALLOC_TRIM_THRESHOLD_ !== undefined)
     return (tuned = false);
-  try {
-    tuned = loadAddon().tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD);
-  } catch (e) {
-    // Without the addon a run still works (the emulator and recorders say why they cannot).
-    if (!(e instanceof AddonLoadError)) throw e;
-    tuned = false;
-  }
+  // Without the addon a run still works (the emulator and recorders say why they cannot).
+  tuned = addonIfBuilt()?.tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD) ?? false;
   return tuned;
 }

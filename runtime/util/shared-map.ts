@@ -6,19 +6,13 @@
  * reading and writing the file.
  */
 import { fstatSync } from 'node:fs';
-import { AddonLoadError, loadAddon } from '../../native/load-addon.ts';
+import { addonIfBuilt, loadAddon } from '../../native/load-addon.ts';
 
 let available: boolean | undefined;
 
 /** Whether files can be mapped here (the addon is built); asked once. */
 export function canMapFiles(): boolean {
-  if (available !== undefined) return available;
-  try {
-    available = typeof loadAddon().mapFile === 'function';
-  } catch (e) {
-    if (!(e instanceof AddonLoadError)) throw e;
-    available = false;
-  }
+  available ??= typeof addonIfBuilt()?.mapFile === 'function';
   return available;
 }
 
