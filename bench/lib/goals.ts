@@ -19,7 +19,6 @@ export interface Goal {
   target: number;
   lowerIsBetter?: boolean;
   met?: boolean;
-  note?: string;
 }
 
 const RESULTS = join(ROOT, 'bench/results');

@@ -6,8 +6,8 @@
  *             temporary directory): into the page cache, then with conv=fdatasync, GB/s;
  *   FFTW      r2c float64 at 1024², 1 and 2 threads (pyfftw, FFTW_MEASURE), ms;
  *   ZeroMQ    PUSH -> PULL over tcp, 2 MiB messages, in one process: pyzmq and zeromq.js, GB/s.
- * Each is the median of `reps` runs (3 by default; 1 with `light`, which also moves less data:
- * a look that the tests can afford, not a figure to quote).
+ * Each is the median of 3 runs in a quick run and 5 in a full one; `light` takes 1 run of each
+ * and moves less data: a look that the tests can afford, not a figure to quote.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
