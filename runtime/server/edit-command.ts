@@ -135,12 +135,15 @@ export const editCommand: CliCommand = async (argv, io) => {
     }
     throw e;
   }
+  // Listening before the URL is out: a script that reads it and sends SIGTERM at once must get a
+  // clean stop, not the default action of the signal (a CI run lost that race once).
+  const stopped = untilSignal();
   io.stdout.write(`patchbay editor: ${server.url} (graphs in ${args.dir})\n`);
   io.stdout.write(
     '  open that URL: its token lets your browser in and keeps other users and programs of this machine out\n',
   );
   const removePage = args.open ? await openBrowser(server.url, io) : undefined;
-  await untilSignal();
+  await stopped;
   await server.close();
   await removePage?.();
   return 0;
