@@ -6,13 +6,17 @@
   "targets": [
     {
       "target_name": "patchbay_camera",
-      "sources": ["src/addon.cc", "src/acquisition.cc", "src/device.cc", "src/emulator.cc", "src/file-lock.cc", "src/malloc-tuning.cc", "src/pixel-format.cc", "src/shared-map.cc"],
+      "sources": ["src/addon.cc", "src/acquisition.cc", "src/device.cc", "src/emulator.cc", "src/file-lock.cc", "src/malloc-tuning.cc", "src/pixel-format.cc", "src/shared-map.cc", "src/fft2.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti"],
       "conditions": [
+        ["target_arch=='x64'", {
+          "dependencies": ["fft2_avx2"],
+          "defines": ["PATCHBAY_WITH_FFT_AVX2"]
+        }],
         ["with_aravis==1", {
           "sources": ["src/aravis-backend.cc"],
           "defines": ["PATCHBAY_WITH_ARAVIS"],
@@ -27,6 +31,14 @@
           "libraries": ["<!@(node configure.mjs pylon-libs)"]
         }]
       ]
+    },
+    {
+      "target_name": "fft2_avx2",
+      "type": "static_library",
+      "sources": ["src/fft2-avx2.cc"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
+      "conditions": [["target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"] }]]
     }
   ]
 }

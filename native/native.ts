@@ -132,4 +132,22 @@ export interface RawAddon {
   mallocInfo(): { mmappedBlocks: number; mmappedBytes: number } | undefined;
   /** The first `bytes` of an open file as a shared mapping (native/src/shared-map.cc); the file must stay that long while it lives. */
   mapFile(fd: number, bytes: number): ArrayBuffer;
+  /** Whether this build and CPU run the FFT node's native transform (x86-64 with AVX2 and FMA). */
+  fft2Native(): boolean;
+  /** One channel of a frame through the native transform (native/src/fft2.cc, nodes/fft/native-fft2.ts). */
+  fft2(
+    x: ArrayBufferView,
+    xOffset: number,
+    dtype: number,
+    h: number,
+    w: number,
+    nc: number,
+    planW: Int32Array,
+    planH: Int32Array,
+    work: Float64Array,
+    out: ArrayBufferView,
+    outOffset: number,
+    mode: number,
+    shift: boolean,
+  ): void;
 }

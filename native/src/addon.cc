@@ -14,6 +14,7 @@
 #include "device.h"
 #include "file-lock.h"
 #include "malloc-tuning.h"
+#include "fft2.h"
 #include "shared-map.h"
 
 #ifdef PATCHBAY_WITH_PYLON
@@ -596,6 +597,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("tuneMalloc", Napi::Function::New(env, tuneMalloc));
   exports.Set("mallocInfo", Napi::Function::New(env, mallocInfo));
   exports.Set("mapFile", Napi::Function::New(env, mapFile));
+  exports.Set("fft2Native", Napi::Function::New(env, fft2Native));
+  exports.Set("fft2", Napi::Function::New(env, fft2));
   return exports;
 }
 

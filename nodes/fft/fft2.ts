@@ -9,6 +9,7 @@
  */
 import { fftPlan } from './fft1d.ts';
 import { wasmFft2For, wasmSupports } from './wasm-fft2.ts';
+import { nativeFft2For, nativeSupports } from './native-fft2.ts';
 import { deinterleave, interleave } from './channels.ts';
 import type { DType } from '../../runtime/wire/index.ts';
 import { PatchbayError } from '../../runtime/util/patchbay-error.ts';
@@ -303,10 +304,11 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
 /**
  * Transforms one frame into `out` (sized by outputSpec): an (H, W) frame, or with `channels`
  * > 1 each channel of an interleaved (H, W, channels) one. Sizes with prime factors up to 5
- * run in WebAssembly SIMD (wasm-fft2.ts), in float64 or float32 by precision; the rest in
- * JavaScript (Fft2) in float64, rounded to float32 for the fast precision. Returns the
- * payload bytes copied on the way: into and out of WebAssembly memory, or on the JavaScript
- * path for several channels, into planes and back (channels.ts).
+ * run in SIMD: the exact precision natively where the addon and the CPU allow (native-fft2.ts,
+ * AVX2), else both precisions in WebAssembly (wasm-fft2.ts); the rest in JavaScript (Fft2) in
+ * float64, rounded to float32 for the fast precision. Returns the payload bytes copied on the
+ * way: none natively; into and out of WebAssembly memory; or on the JavaScript path for
+ * several channels, into planes and back (channels.ts).
  */
 export function transformInto(
   input: InputArray,
@@ -316,6 +318,10 @@ export function transformInto(
   opts: Fft2Options,
   channels = 1,
 ): number {
+  if (opts.precision === 'exact' && nativeSupports(h, w)) {
+    nativeFft2For(h, w, channels).transform(input, out as Float64Array, opts);
+    return 0;
+  }
   if (wasmSupports(h, w)) {
     wasmFft2For(h, w, channels).transform(
       input,

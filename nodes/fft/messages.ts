@@ -28,6 +28,6 @@ export interface FftResult {
   out: ArrayBuffer;
   /** Nanoseconds the worker spent on the transform. */
   busyNs: number;
-  /** Payload bytes the worker copied (into and out of WebAssembly memory). */
+  /** Payload bytes the worker copied (into and out of WebAssembly memory; none natively). */
   bytesCopied: number;
 }

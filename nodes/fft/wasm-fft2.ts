@@ -1,5 +1,5 @@
 /**
- * The 2D FFT in WebAssembly SIMD (nodes/fft/wasm/fft2.c): the same algorithm and layouts
+ * The 2D FFT in WebAssembly SIMD (nodes/fft/simd/fft2.c): the same algorithm and layouts
  * as fft2.ts's JavaScript path, in float64 (exact) and float32 (fast), for frames whose
  * sides have no prime factor above 5 (powers of two and most camera sizes). Other sizes use
  * the JavaScript path. The module is compiled once per thread, synchronously (32 kB).
@@ -48,19 +48,19 @@ interface Exports {
   ): void;
 }
 
-type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
+export type InputArray = Uint8Array | Uint16Array | Float32Array | Float64Array;
 
-const MODE: Record<OutputMode, number> = { complex: 0, half: 1, magnitude: 2, 'log-magnitude': 3, power: 4 };
+export const MODE: Record<OutputMode, number> = { complex: 0, half: 1, magnitude: 2, 'log-magnitude': 3, power: 4 };
 /** Must match ROW_BLOCK and COL_BLOCK in fft2.c. */
-const ROW_BLOCK = 8;
-const COL_BLOCK = 16;
+export const ROW_BLOCK = 8;
+export const COL_BLOCK = 16;
 const WASM_RADICES = new Set([2, 3, 4, 5, 8]);
 
 let instance: Exports | undefined;
 
 function wasm(): Exports {
   if (!instance) {
-    const bytes = readFileSync(new URL('./wasm/fft2.wasm', import.meta.url));
+    const bytes = readFileSync(new URL('./simd/fft2.wasm', import.meta.url));
     instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
   }
   return instance;
@@ -76,7 +76,7 @@ export function wasmSupports(h: number, w: number): boolean {
   return supportedLength(h) && supportedLength(w);
 }
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+export const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 interface Layout {
   x: number;
@@ -178,7 +178,7 @@ export class WasmFft2 {
 }
 
 /** Bytes of a plan: the header, then 32 bytes per twiddle (4 float64 or 8 float32). */
-function planBytes(n: number): number {
+export function planBytes(n: number): number {
   const stages = factorize(n);
   let len = n;
   let bytes = 4 * (1 + 3 * stages.length) + 16;
@@ -190,10 +190,12 @@ function planBytes(n: number): number {
 }
 
 /**
- * [stages, radix, m, twiddles...] then each stage's twiddles: float64 (wr, wr, -wi, wi),
- * or float32 (wr, wr, wr, wr, -wi, wi, -wi, wi) for two complex numbers per vector.
+ * [stages, radix, m, twiddles...] then each stage's twiddles, addressed by their byte offset
+ * from the plan's start (so a plan works at any address, in WebAssembly memory or the
+ * native path's buffer): float64 (wr, wr, -wi, wi), or float32 (wr, wr, wr, wr, -wi, wi,
+ * -wi, wi) for two complex numbers per vector.
  */
-function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8): void {
+export function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8): void {
   const stages = factorize(n);
   const ints = new Int32Array(mem, at, 1 + 3 * stages.length);
   ints[0] = stages.length;
@@ -203,7 +205,7 @@ function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8): vo
     const m = len / r;
     ints[1 + 3 * i] = r;
     ints[2 + 3 * i] = m;
-    ints[3 + 3 * i] = tw;
+    ints[3 + 3 * i] = tw - at;
     const count = m * (r - 1);
     const t = size === 8 ? new Float64Array(mem, tw, 4 * count) : new Float32Array(mem, tw, 8 * count);
     for (let p = 0; p < m; p++)

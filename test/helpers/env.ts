@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /**
  * The Python the tests run their peers with: PATCHBAY_PYTHON when set (a virtualenv with pyzmq,
@@ -32,4 +32,14 @@ export function pythonHas(...modules: string[]): boolean {
 export function commandWorks(cmd: string, args: string[] = ['--version']): boolean {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   return r.status === 0;
+}
+
+/** Whether this CPU has what the FFT node's native transform needs (x86-64 Linux: /proc/cpuinfo's flags). */
+export function cpuHasAvx2Fma(): boolean {
+  if (process.arch !== 'x64' || process.platform !== 'linux') return false;
+  const flags =
+    readFileSync('/proc/cpuinfo', 'utf8')
+      .match(/^flags\s*:(.*)$/m)?.[1]
+      .split(/\s+/) ?? [];
+  return flags.includes('avx2') && flags.includes('fma');
 }

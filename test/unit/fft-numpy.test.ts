@@ -7,8 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
+import { PYTHON, cpuHasAvx2Fma, missing, pythonHas } from '../helpers/env.ts';
 import { wasmFft2For, wasmSupports } from '../../nodes/fft/wasm-fft2.ts';
+import { nativeFft2For, nativeSupports } from '../../nodes/fft/native-fft2.ts';
+import { addonIfBuilt } from '../../native/load-addon.ts';
 import {
   checkInput,
   fft2,
@@ -164,14 +166,21 @@ describe.skipIf(skip)('fft2 equals numpy', () => {
   }
 });
 
-describe('the JavaScript and WebAssembly float64 paths', () => {
-  // numpy checks whichever path a size takes; this keeps the other path honest at the same sizes.
-  for (const [dtype, h, w] of [
+const noNative = missing('the camera addon (npm run build:native) on a CPU with AVX2 and FMA', () =>
+  Boolean(addonIfBuilt() && cpuHasAvx2Fma()),
+);
+
+describe('the JavaScript, WebAssembly and native float64 paths', () => {
+  // numpy checks whichever path a size takes; this keeps the others honest at the same sizes.
+  const SIZES: [InputDType, number, number][] = [
     ['uint16', 64, 64],
     ['float32', 480, 640],
     ['uint8', 15, 1],
     ['float64', 1, 1],
-  ] as [InputDType, number, number][]) {
+    ['uint8', 6, 10],
+    ['uint16', 5, 3],
+  ];
+  for (const [dtype, h, w] of SIZES) {
     it(`agree within 1e-13 at ${h}x${w}, every mode, with and without shift`, () => {
       expect(wasmSupports(h, w)).toBe(true);
       const x = makeFrame(dtype, h, w, 3);
@@ -183,12 +192,22 @@ describe('the JavaScript and WebAssembly float64 paths', () => {
           const wa = new Float64Array(n);
           new Fft2(h, w).transform(x, js, opts);
           wasmFft2For(h, w).transform(x, wa, opts);
-          expect(relError(wa, js, output === 'complex' || output === 'half'), `${output} shift=${shift}`).toBeLessThan(
-            1e-13,
+          const complex = output === 'complex' || output === 'half';
+          expect(relError(wa, js, complex), `${output} shift=${shift}`).toBeLessThan(1e-13);
+          if (!nativeSupports(h, w)) continue;
+          const na = new Float64Array(n);
+          nativeFft2For(h, w).transform(x, na, opts);
+          // log(1 + |X|) of a value that is 0 but for rounding: FMA rounds it to 0, a multiply and an add to 1e-8.
+          expect(relError(na, js, complex), `native ${output} shift=${shift}`).toBeLessThan(
+            output === 'log-magnitude' ? 1e-9 : 1e-13,
           );
         }
     });
   }
+  it.skipIf(noNative)('run natively where the addon is built and the CPU has AVX2 and FMA', () => {
+    expect(nativeSupports(480, 640)).toBe(true);
+    expect(nativeSupports(97, 131)).toBe(false);
+  });
   it('leave sizes with prime factors above 5 to JavaScript', () => {
     expect([wasmSupports(97, 131), wasmSupports(3, 1021), wasmSupports(480, 644)]).toEqual([false, false, false]);
   });

@@ -1,9 +1,14 @@
 /*
- * The exact (float64) 2D FFT of a real frame, in WebAssembly SIMD: the same algorithm as
+ * The exact (float64) 2D FFT of a real frame, in SIMD: the same algorithm as
  * nodes/fft/fft1d.ts + fft2.ts (batched Stockham, radix 8/4/2/3/5; two real rows packed in
- * one complex transform; W/2+1 columns; Hermitian mirror), one complex number per f64x2.
- * No libc: the caller (nodes/fft/wasm-fft2.ts) lays out every buffer and the twiddle
- * tables in linear memory and passes pointers. Build: nodes/fft/wasm/build.sh.
+ * one complex transform; W/2+1 columns; Hermitian mirror). One source, two builds:
+ * - WebAssembly SIMD (nodes/fft/simd/build.sh -> fft2.wasm): one complex number per f64x2;
+ *   also the fast (float32) transform below. No libc: the caller (nodes/fft/wasm-fft2.ts)
+ *   lays out every buffer and the twiddle tables in linear memory and passes pointers.
+ * - x86-64 AVX2 + FMA (the addon, native/src/fft2-native.cc, chosen at run time where the CPU
+ *   has them): two complex numbers of neighbouring sequences of a batch per 256-bit vector,
+ *   so batches are padded to even; float64 only.
+ * A plan's twiddle tables are addressed from the plan itself, so it works at any address.
  *
  * Channels: `nc` is the number of interleaved channels of an (H, W, C) frame (1 for an
  * (H, W) frame). The caller points x at the first value of one channel and out at that
@@ -13,33 +18,82 @@
  * expanded with a literal 1 for (H, W) frames, which keeps their loops as they were (the
  * integer row sums stay vectorized).
  */
+#if defined(__wasm__)
 #include <wasm_simd128.h>
 
+/* One complex double. */
 typedef v128_t c128;
-
+/* CPV complex doubles of neighbouring sequences: the stages' vector. */
+typedef v128_t cvec;
+#define CPV 1
 #define LD(p) wasm_v128_load(p)
 #define ST(p, v) wasm_v128_store((p), (v))
 #define ADD wasm_f64x2_add
 #define SUB wasm_f64x2_sub
 #define MUL wasm_f64x2_mul
-
-static inline c128 swap(c128 a) { return wasm_i64x2_shuffle(a, a, 1, 0); }
-/* a * w, with the twiddle stored as wr = (wr, wr), wi = (-wi, wi). */
-static inline c128 cmul(c128 a, c128 wr, c128 wi) { return ADD(MUL(a, wr), MUL(swap(a), wi)); }
+#define LD1 LD
+#define ST1 ST
+#define ADD1 ADD
+#define SUB1 SUB
+#define MUL1 MUL
+/* A twiddle's (wr, wr) or (-wi, wi), for every complex number of the vector. */
+#define LDT(p) wasm_v128_load(p)
+static inline c128 make1(double re, double im) { return wasm_f64x2_make(re, im); }
+static inline cvec swap(cvec a) { return wasm_i64x2_shuffle(a, a, 1, 0); }
 /* -i * a = (im, -re) */
-static inline c128 mul_mi(c128 a) { return MUL(swap(a), wasm_f64x2_make(1.0, -1.0)); }
-static inline c128 splat(double v) { return wasm_f64x2_splat(v); }
+static inline cvec mul_mi(cvec a) { return MUL(swap(a), wasm_f64x2_make(1.0, -1.0)); }
+static inline c128 mul_mi1(c128 a) { return mul_mi(a); }
+static inline cvec splat(double v) { return wasm_f64x2_splat(v); }
+static inline c128 splat1(double v) { return splat(v); }
+/* a * w, with the twiddle stored as wr = (wr, wr), wi = (-wi, wi). */
+static inline cvec cmul(cvec a, cvec wr, cvec wi) { return ADD(MUL(a, wr), MUL(swap(a), wi)); }
+#define SQRT __builtin_sqrt
+#define FFT_API
+
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+typedef __m128d c128;
+typedef __m256d cvec;
+#define CPV 2
+#define LD(p) _mm256_loadu_pd(p)
+#define ST(p, v) _mm256_storeu_pd((p), (v))
+#define ADD _mm256_add_pd
+#define SUB _mm256_sub_pd
+#define MUL _mm256_mul_pd
+#define LD1(p) _mm_loadu_pd(p)
+#define ST1(p, v) _mm_storeu_pd((p), (v))
+#define ADD1 _mm_add_pd
+#define SUB1 _mm_sub_pd
+#define MUL1 _mm_mul_pd
+#define LDT(p) _mm256_broadcast_pd((const __m128d *)(p))
+static inline c128 make1(double re, double im) { return _mm_set_pd(im, re); }
+static inline cvec swap(cvec a) { return _mm256_permute_pd(a, 5); }
+static inline cvec mul_mi(cvec a) { return MUL(swap(a), _mm256_set_pd(-1.0, 1.0, -1.0, 1.0)); }
+static inline c128 mul_mi1(c128 a) { return MUL1(_mm_permute_pd(a, 1), _mm_set_pd(-1.0, 1.0)); }
+static inline cvec splat(double v) { return _mm256_set1_pd(v); }
+static inline c128 splat1(double v) { return _mm_set1_pd(v); }
+static inline cvec cmul(cvec a, cvec wr, cvec wi) { return _mm256_fmadd_pd(a, wr, MUL(swap(a), wi)); }
+#define SQRT __builtin_sqrt
+#define FFT_API static __attribute__((unused))
+
+#else
+#error "fft2.c builds for WebAssembly SIMD, or x86-64 with AVX2 and FMA"
+#endif
+
+/* A stage's twiddle table, addressed from its plan (byte offset in the plan's header). */
+#define TWIDDLES(T, plan, i) ((const T *)((const char *)(plan) + (plan)[3 + 3 * (i)]))
 
 /* Each stage: x[q + s*(p + k*m)] -> y[q + s*(r*p + j)], times w^(p*j). Twiddles: 4 doubles per (p, j). */
 
 static void stage2(const double *x, double *y, int m, int s, const double *tw) {
   const int step = 2 * s * m;
   for (int p = 0; p < m; p++) {
-    const c128 wr = LD(tw + 4 * p), wi = LD(tw + 4 * p + 2);
+    const cvec wr = LDT(tw + 4 * p), wi = LDT(tw + 4 * p + 2);
     const double *xp = x + 2 * s * p;
     double *yp = y + 4 * s * p;
-    for (int q = 0; q < 2 * s; q += 2) {
-      c128 a = LD(xp + q), b = LD(xp + q + step);
+    for (int q = 0; q < 2 * s; q += 2 * CPV) {
+      cvec a = LD(xp + q), b = LD(xp + q + step);
       ST(yp + q, ADD(a, b));
       ST(yp + q + 2 * s, cmul(SUB(a, b), wr, wi));
     }
@@ -50,12 +104,12 @@ static void stage4(const double *x, double *y, int m, int s, const double *tw) {
   const int step = 2 * s * m, s2 = 2 * s;
   for (int p = 0; p < m; p++) {
     const double *t = tw + 12 * p;
-    const c128 w1r = LD(t), w1i = LD(t + 2), w2r = LD(t + 4), w2i = LD(t + 6), w3r = LD(t + 8), w3i = LD(t + 10);
+    const cvec w1r = LDT(t), w1i = LDT(t + 2), w2r = LDT(t + 4), w2i = LDT(t + 6), w3r = LDT(t + 8), w3i = LDT(t + 10);
     const double *xp = x + s2 * p;
     double *yp = y + 4 * s2 * p;
-    for (int q = 0; q < s2; q += 2) {
-      c128 x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step), x3 = LD(xp + q + 3 * step);
-      c128 s02 = ADD(x0, x2), d02 = SUB(x0, x2), s13 = ADD(x1, x3), md13 = mul_mi(SUB(x1, x3));
+    for (int q = 0; q < s2; q += 2 * CPV) {
+      cvec x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step), x3 = LD(xp + q + 3 * step);
+      cvec s02 = ADD(x0, x2), d02 = SUB(x0, x2), s13 = ADD(x1, x3), md13 = mul_mi(SUB(x1, x3));
       ST(yp + q, ADD(s02, s13));
       ST(yp + q + s2, cmul(ADD(d02, md13), w1r, w1i));
       ST(yp + q + 2 * s2, cmul(SUB(s02, s13), w2r, w2i));
@@ -66,48 +120,48 @@ static void stage4(const double *x, double *y, int m, int s, const double *tw) {
 
 static void stage8(const double *x, double *y, int m, int s, const double *tw) {
   const int step = 2 * s * m, s2 = 2 * s;
-  const c128 r2 = splat(0.70710678118654752440);
+  const cvec r2 = splat(0.70710678118654752440);
   for (int p = 0; p < m; p++) {
     const double *t = tw + 28 * p;
     const double *xp = x + s2 * p;
     double *yp = y + 8 * s2 * p;
-    for (int q = 0; q < s2; q += 2) {
+    for (int q = 0; q < s2; q += 2 * CPV) {
       const double *a = xp + q;
-      c128 a0 = LD(a), a1 = LD(a + step), a2 = LD(a + 2 * step), a3 = LD(a + 3 * step);
-      c128 a4 = LD(a + 4 * step), a5 = LD(a + 5 * step), a6 = LD(a + 6 * step), a7 = LD(a + 7 * step);
-      c128 u0 = ADD(a0, a4), u1 = ADD(a1, a5), u2 = ADD(a2, a6), u3 = ADD(a3, a7);
-      c128 v0 = SUB(a0, a4), d1 = SUB(a1, a5), d2 = SUB(a2, a6), d3 = SUB(a3, a7);
-      c128 v1 = MUL(r2, ADD(d1, mul_mi(d1)));
-      c128 v2 = mul_mi(d2);
-      c128 v3 = MUL(r2, SUB(mul_mi(d3), d3));
-      c128 e02 = ADD(u0, u2), f02 = SUB(u0, u2), e13 = ADD(u1, u3), mf13 = mul_mi(SUB(u1, u3));
-      c128 g02 = ADD(v0, v2), h02 = SUB(v0, v2), g13 = ADD(v1, v3), mh13 = mul_mi(SUB(v1, v3));
+      cvec a0 = LD(a), a1 = LD(a + step), a2 = LD(a + 2 * step), a3 = LD(a + 3 * step);
+      cvec a4 = LD(a + 4 * step), a5 = LD(a + 5 * step), a6 = LD(a + 6 * step), a7 = LD(a + 7 * step);
+      cvec u0 = ADD(a0, a4), u1 = ADD(a1, a5), u2 = ADD(a2, a6), u3 = ADD(a3, a7);
+      cvec v0 = SUB(a0, a4), d1 = SUB(a1, a5), d2 = SUB(a2, a6), d3 = SUB(a3, a7);
+      cvec v1 = MUL(r2, ADD(d1, mul_mi(d1)));
+      cvec v2 = mul_mi(d2);
+      cvec v3 = MUL(r2, SUB(mul_mi(d3), d3));
+      cvec e02 = ADD(u0, u2), f02 = SUB(u0, u2), e13 = ADD(u1, u3), mf13 = mul_mi(SUB(u1, u3));
+      cvec g02 = ADD(v0, v2), h02 = SUB(v0, v2), g13 = ADD(v1, v3), mh13 = mul_mi(SUB(v1, v3));
       double *o = yp + q;
       ST(o, ADD(e02, e13));
-      ST(o + s2, cmul(ADD(g02, g13), LD(t), LD(t + 2)));
-      ST(o + 2 * s2, cmul(ADD(f02, mf13), LD(t + 4), LD(t + 6)));
-      ST(o + 3 * s2, cmul(ADD(h02, mh13), LD(t + 8), LD(t + 10)));
-      ST(o + 4 * s2, cmul(SUB(e02, e13), LD(t + 12), LD(t + 14)));
-      ST(o + 5 * s2, cmul(SUB(g02, g13), LD(t + 16), LD(t + 18)));
-      ST(o + 6 * s2, cmul(SUB(f02, mf13), LD(t + 20), LD(t + 22)));
-      ST(o + 7 * s2, cmul(SUB(h02, mh13), LD(t + 24), LD(t + 26)));
+      ST(o + s2, cmul(ADD(g02, g13), LDT(t), LDT(t + 2)));
+      ST(o + 2 * s2, cmul(ADD(f02, mf13), LDT(t + 4), LDT(t + 6)));
+      ST(o + 3 * s2, cmul(ADD(h02, mh13), LDT(t + 8), LDT(t + 10)));
+      ST(o + 4 * s2, cmul(SUB(e02, e13), LDT(t + 12), LDT(t + 14)));
+      ST(o + 5 * s2, cmul(SUB(g02, g13), LDT(t + 16), LDT(t + 18)));
+      ST(o + 6 * s2, cmul(SUB(f02, mf13), LDT(t + 20), LDT(t + 22)));
+      ST(o + 7 * s2, cmul(SUB(h02, mh13), LDT(t + 24), LDT(t + 26)));
     }
   }
 }
 
 static void stage3(const double *x, double *y, int m, int s, const double *tw) {
   const int step = 2 * s * m, s2 = 2 * s;
-  const c128 c3 = splat(-0.5), s3 = splat(0.86602540378443864676);
+  const cvec c3 = splat(-0.5), s3 = splat(0.86602540378443864676);
   for (int p = 0; p < m; p++) {
     const double *t = tw + 8 * p;
-    const c128 w1r = LD(t), w1i = LD(t + 2), w2r = LD(t + 4), w2i = LD(t + 6);
+    const cvec w1r = LDT(t), w1i = LDT(t + 2), w2r = LDT(t + 4), w2i = LDT(t + 6);
     const double *xp = x + s2 * p;
     double *yp = y + 3 * s2 * p;
-    for (int q = 0; q < s2; q += 2) {
-      c128 x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step);
-      c128 sm = ADD(x1, x2);
-      c128 mid = ADD(x0, MUL(c3, sm));
-      c128 rot = MUL(s3, mul_mi(SUB(x1, x2)));
+    for (int q = 0; q < s2; q += 2 * CPV) {
+      cvec x0 = LD(xp + q), x1 = LD(xp + q + step), x2 = LD(xp + q + 2 * step);
+      cvec sm = ADD(x1, x2);
+      cvec mid = ADD(x0, MUL(c3, sm));
+      cvec rot = MUL(s3, mul_mi(SUB(x1, x2)));
       ST(yp + q, ADD(x0, sm));
       ST(yp + q + s2, cmul(ADD(mid, rot), w1r, w1i));
       ST(yp + q + 2 * s2, cmul(SUB(mid, rot), w2r, w2i));
@@ -117,33 +171,33 @@ static void stage3(const double *x, double *y, int m, int s, const double *tw) {
 
 static void stage5(const double *x, double *y, int m, int s, const double *tw) {
   const int step = 2 * s * m, s2 = 2 * s;
-  const c128 c51 = splat(0.30901699437494742410), c52 = splat(-0.80901699437494742410);
-  const c128 s51 = splat(0.95105651629515357212), s52 = splat(0.58778525229247312917);
+  const cvec c51 = splat(0.30901699437494742410), c52 = splat(-0.80901699437494742410);
+  const cvec s51 = splat(0.95105651629515357212), s52 = splat(0.58778525229247312917);
   for (int p = 0; p < m; p++) {
     const double *t = tw + 16 * p;
     const double *xp = x + s2 * p;
     double *yp = y + 5 * s2 * p;
-    for (int q = 0; q < s2; q += 2) {
+    for (int q = 0; q < s2; q += 2 * CPV) {
       const double *a = xp + q;
-      c128 x0 = LD(a), x1 = LD(a + step), x2 = LD(a + 2 * step), x3 = LD(a + 3 * step), x4 = LD(a + 4 * step);
-      c128 s14 = ADD(x1, x4), d14 = SUB(x1, x4), s23 = ADD(x2, x3), d23 = SUB(x2, x3);
-      c128 m1 = ADD(x0, ADD(MUL(c51, s14), MUL(c52, s23)));
-      c128 m2 = ADD(x0, ADD(MUL(c52, s14), MUL(c51, s23)));
-      c128 n1 = mul_mi(ADD(MUL(s51, d14), MUL(s52, d23)));
-      c128 n2 = mul_mi(SUB(MUL(s52, d14), MUL(s51, d23)));
+      cvec x0 = LD(a), x1 = LD(a + step), x2 = LD(a + 2 * step), x3 = LD(a + 3 * step), x4 = LD(a + 4 * step);
+      cvec s14 = ADD(x1, x4), d14 = SUB(x1, x4), s23 = ADD(x2, x3), d23 = SUB(x2, x3);
+      cvec m1 = ADD(x0, ADD(MUL(c51, s14), MUL(c52, s23)));
+      cvec m2 = ADD(x0, ADD(MUL(c52, s14), MUL(c51, s23)));
+      cvec n1 = mul_mi(ADD(MUL(s51, d14), MUL(s52, d23)));
+      cvec n2 = mul_mi(SUB(MUL(s52, d14), MUL(s51, d23)));
       double *o = yp + q;
       ST(o, ADD(x0, ADD(s14, s23)));
-      ST(o + s2, cmul(ADD(m1, n1), LD(t), LD(t + 2)));
-      ST(o + 2 * s2, cmul(ADD(m2, n2), LD(t + 4), LD(t + 6)));
-      ST(o + 3 * s2, cmul(SUB(m2, n2), LD(t + 8), LD(t + 10)));
-      ST(o + 4 * s2, cmul(SUB(m1, n1), LD(t + 12), LD(t + 14)));
+      ST(o + s2, cmul(ADD(m1, n1), LDT(t), LDT(t + 2)));
+      ST(o + 2 * s2, cmul(ADD(m2, n2), LDT(t + 4), LDT(t + 6)));
+      ST(o + 3 * s2, cmul(SUB(m2, n2), LDT(t + 8), LDT(t + 10)));
+      ST(o + 4 * s2, cmul(SUB(m1, n1), LDT(t + 12), LDT(t + 14)));
     }
   }
 }
 
 /*
  * A plan is an int array: [stages, radix0, m0, tw0, radix1, m1, tw1, ...], tw as byte
- * offsets. Transforms `batch` sequences laid out [n][batch] in a, b as scratch; returns
+ * offsets from the plan's start. Transforms `batch` sequences (a multiple of CPV) laid out [n][batch] in a, b as scratch; returns
  * the buffer that holds the result.
  */
 static double *run_plan(const int *plan, double *a, double *b, int batch) {
@@ -151,7 +205,7 @@ static double *run_plan(const int *plan, double *a, double *b, int batch) {
   int s = batch;
   for (int i = 0; i < plan[0]; i++) {
     const int r = plan[1 + 3 * i], m = plan[2 + 3 * i];
-    const double *tw = (const double *)plan[3 + 3 * i];
+    const double *tw = TWIDDLES(double, plan, i);
     switch (r) {
       case 8: stage8(x, y, m, s, tw); break;
       case 4: stage4(x, y, m, s, tw); break;
@@ -168,7 +222,7 @@ static double *run_plan(const int *plan, double *a, double *b, int batch) {
 }
 
 /* For tests and benches: one batched 1D transform; returns 0 if the result is in a, 1 if in b. */
-int fft_batch(const int *plan, double *a, double *b, int batch) { return run_plan(plan, a, b, batch) == a ? 0 : 1; }
+FFT_API int fft_batch(const int *plan, double *a, double *b, int batch) { return run_plan(plan, a, b, batch) == a ? 0 : 1; }
 
 enum { DT_U8 = 0, DT_U16 = 1, DT_F32 = 2, DT_F64 = 3 };
 enum { OUT_COMPLEX = 0, OUT_HALF = 1, OUT_MAGNITUDE = 2, OUT_LOG_MAGNITUDE = 3, OUT_POWER = 4 };
@@ -204,15 +258,17 @@ static double ln_ge1(double x) {
 #define GATHER_ROWS(T, NC)                                              \
   {                                                                     \
     const T *src = (const T *)x;                                        \
-    for (int i = 0; i < nb; i++) {                                      \
+    for (int i = 0; i < nbp; i++) {                                     \
       const int r0 = 2 * (p0 + i);                                      \
       const T *ra = src + (long)r0 * w * (NC);                          \
       double *o = a + 2 * i;                                            \
-      if (r0 + 1 < h) {                                                 \
+      if (r0 >= h) { /* padding of a batch to a multiple of CPV */     \
+        for (int k = 0; k < w; k++, o += 2 * nbp) ST1(o, splat1(0.0));  \
+      } else if (r0 + 1 < h) {                                          \
         const T *rb = ra + (long)w * (NC);                              \
-        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k * (NC)], (double)rb[k * (NC)])); \
+        for (int k = 0; k < w; k++, o += 2 * nbp) ST1(o, make1((double)ra[k * (NC)], (double)rb[k * (NC)])); \
       } else {                                                          \
-        for (int k = 0; k < w; k++, o += 2 * nb) ST(o, wasm_f64x2_make((double)ra[k * (NC)], 0.0)); \
+        for (int k = 0; k < w; k++, o += 2 * nbp) ST1(o, make1((double)ra[k * (NC)], 0.0)); \
       }                                                                 \
     }                                                                   \
   }
@@ -253,38 +309,45 @@ static double ln_ge1(double x) {
 
 /*
  * The whole transform: frame x (dtype, h x w, one of nc interleaved channels) -> out in the
- * layout of `mode` (nc channels interleaved), shifted if asked. half: [h][w/2+1] complex
- * scratch; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h) doubles each.
+ * layout of `mode` (nc channels interleaved), shifted if asked. half: [h][cp] complex
+ * scratch, cp = w/2+1 rounded up to a multiple of CPV; a, b: 2*max(ROW_BLOCK*w, COL_BLOCK*h)
+ * doubles each.
  */
-void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int *plan_h, double *half, double *a,
+FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int *plan_h, double *half, double *a,
            double *b, double *out, int mode, int shift, int nc) {
   const int c = w / 2 + 1;
+  const int cp = (c + CPV - 1) / CPV * CPV;
   const int pairs = (h + 1) / 2;
-  const c128 halfv = splat(0.5);
+  const c128 halfv = splat1(0.5);
+  /* The padding columns of the half spectrum go through the column pass: keep them finite. */
+  for (int r = 0; r < h; r++)
+    for (int k = c; k < cp; k++) ST1(half + 2 * ((long)r * cp + k), splat1(0.0));
   for (int p0 = 0; p0 < pairs; p0 += ROW_BLOCK) {
     const int nb = pairs - p0 < ROW_BLOCK ? pairs - p0 : ROW_BLOCK;
+    const int nbp = (nb + CPV - 1) / CPV * CPV;
     switch (dtype) {
       case DT_U8: if (nc == 1) GATHER_ROWS(unsigned char, 1) else GATHER_ROWS(unsigned char, nc) break;
       case DT_U16: if (nc == 1) GATHER_ROWS(unsigned short, 1) else GATHER_ROWS(unsigned short, nc) break;
       case DT_F32: if (nc == 1) GATHER_ROWS(float, 1) else GATHER_ROWS(float, nc) break;
       default: if (nc == 1) GATHER_ROWS(double, 1) else GATHER_ROWS(double, nc) break;
     }
-    const double *z = run_plan(plan_w, a, b, nb);
+    const double *z = run_plan(plan_w, a, b, nbp);
     /* Xa = (Z_k + conj Z_-k) / 2, Xb = (Z_k - conj Z_-k) / 2i */
+    const c128 conj = make1(1.0, -1.0);
     for (int i = 0; i < nb; i++) {
       const int r0 = 2 * (p0 + i);
-      double *ea = half + 2 * (long)r0 * c;
-      double *eb = ea + 2 * c;
+      double *ea = half + 2 * (long)r0 * cp;
+      double *eb = ea + 2 * cp;
       const int has_b = r0 + 1 < h;
       for (int k = 0; k < c; k++) {
         const int km = k == 0 ? 0 : w - k;
-        c128 zk = LD(z + 2 * (k * nb + i)), zm = LD(z + 2 * (km * nb + i));
+        c128 zk = LD1(z + 2 * (k * nbp + i)), zm = LD1(z + 2 * (km * nbp + i));
         /* conj(zm) = (zmr, -zmi) */
-        c128 czm = MUL(zm, wasm_f64x2_make(1.0, -1.0));
-        ST(ea + 2 * k, MUL(halfv, ADD(zk, czm)));
+        c128 czm = MUL1(zm, conj);
+        ST1(ea + 2 * k, MUL1(halfv, ADD1(zk, czm)));
         if (has_b) {
           /* (zk - conj zm) / 2i = -i/2 (zk - conj zm) */
-          ST(eb + 2 * k, MUL(halfv, mul_mi(SUB(zk, czm))));
+          ST1(eb + 2 * k, MUL1(halfv, mul_mi1(SUB1(zk, czm))));
         }
       }
     }
@@ -295,39 +358,40 @@ void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, const int 
   const int cplx = mode == OUT_COMPLEX || mode == OUT_HALF;
   for (int k0 = 0; k0 < c; k0 += COL_BLOCK) {
     const int nb = c - k0 < COL_BLOCK ? c - k0 : COL_BLOCK;
+    const int nbp = (nb + CPV - 1) / CPV * CPV;
     for (int r = 0; r < h; r++) {
-      const double *src = half + 2 * ((long)r * c + k0);
-      double *dst = a + 2 * r * nb;
-      for (int j = 0; j < 2 * nb; j += 2) ST(dst + j, LD(src + j));
+      const double *src = half + 2 * ((long)r * cp + k0);
+      double *dst = a + 2 * r * nbp;
+      for (int j = 0; j < 2 * nbp; j += 2 * CPV) ST(dst + j, LD(src + j));
     }
-    const double *z = run_plan(plan_h, a, b, nb);
+    const double *z = run_plan(plan_h, a, b, nbp);
     for (int r = 0; r < h; r++) {
       int dr = r + sh;
       if (dr >= h) dr -= h;
-      const double *zr = z + 2 * r * nb;
+      const double *zr = z + 2 * r * nbp;
       for (int j = 0; j < nb; j++) {
         const int k = k0 + j;
-        c128 v = LD(zr + 2 * j);
         if (mode == OUT_HALF) {
-          ST(out + 2 * ((long)dr * c + k) * nc, v);
+          ST1(out + 2 * ((long)dr * c + k) * nc, LD1(zr + 2 * j));
         } else if (cplx) {
-          ST(half + 2 * ((long)r * c + k), v);
+          ST1(half + 2 * ((long)r * cp + k), LD1(zr + 2 * j));
         } else {
-          c128 sq = MUL(v, v);
-          double pw = wasm_f64x2_extract_lane(sq, 0) + wasm_f64x2_extract_lane(sq, 1);
-          double val = mode == OUT_POWER ? pw : __builtin_sqrt(pw);
+          const double re = zr[2 * j], im = zr[2 * j + 1];
+          double pw = re * re + im * im;
+          double val = mode == OUT_POWER ? pw : SQRT(pw);
           if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
           /* Kept in the half spectrum's real slot (this column block is already read) and laid
            * out row by row below: written here, column blocks would scatter partial cache lines. */
-          half[2 * ((long)r * c + k)] = val;
+          half[2 * ((long)r * cp + k)] = val;
         }
       }
     }
   }
-  if (mode == OUT_COMPLEX) { SPREAD(double, c, 2) }
-  else if (!cplx) { SPREAD(double, c, 1) }
+  if (mode == OUT_COMPLEX) { SPREAD(double, cp, 2) }
+  else if (!cplx) { SPREAD(double, cp, 1) }
 }
 
+#if defined(__wasm__)
 /* ------------------------------------------------------------------------------------ */
 /*
  * The fast (float32) transform: the same stages on f32x4 vectors that hold two complex
@@ -462,7 +526,7 @@ static float *frun_plan(const int *plan, float *a, float *b, int batch) {
   int s = batch;
   for (int i = 0; i < plan[0]; i++) {
     const int r = plan[1 + 3 * i], m = plan[2 + 3 * i];
-    const float *tw = (const float *)plan[3 + 3 * i];
+    const float *tw = TWIDDLES(float, plan, i);
     switch (r) {
       case 8: fstage8(x, y, m, s, tw); break;
       case 4: fstage4(x, y, m, s, tw); break;
@@ -601,3 +665,4 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
   if (mode == OUT_COMPLEX) { SPREAD(float, cp, 2) }
   else if (!cplx) { SPREAD(float, cp, 1) }
 }
+#endif /* __wasm__ */

@@ -1,0 +1,9 @@
+#pragma once
+#include <napi.h>
+
+namespace patchbay {
+// fft2Native(): whether this build and CPU run the native transform (x86-64 with AVX2 and FMA).
+Napi::Value fft2Native(const Napi::CallbackInfo& cb);
+// fft2(...): one channel of a frame through the native transform; see fft2.cc.
+Napi::Value fft2(const Napi::CallbackInfo& cb);
+}  // namespace patchbay

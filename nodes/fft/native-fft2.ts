@@ -1,0 +1,97 @@
+/**
+ * The exact (float64) 2D FFT in native code: nodes/fft/simd/fft2.c built into the addon for
+ * x86-64 with AVX2 and FMA (native/src/fft2.cc), two complex numbers per 256-bit vector. It
+ * reads the frame where it lies and writes the spectrum straight into the output, where the
+ * WebAssembly build copies both through its memory. Used where the addon is built and the
+ * CPU has AVX2 and FMA; elsewhere the WebAssembly path (wasm-fft2.ts) does the same work.
+ * Plans are wasm-fft2.ts's, in a buffer of their own.
+ */
+import { addonIfBuilt } from '../../native/load-addon.ts';
+import type { RawAddon } from '../../native/native.ts';
+import type { Fft2Options } from './fft2.ts';
+import {
+  align16,
+  COL_BLOCK,
+  MODE,
+  planBytes,
+  ROW_BLOCK,
+  wasmSupports,
+  writePlan,
+  type InputArray,
+} from './wasm-fft2.ts';
+
+let addon: RawAddon | null | undefined;
+
+function native(): RawAddon | null {
+  if (addon === undefined) {
+    const a = addonIfBuilt();
+    addon = a && typeof a.fft2Native === 'function' && a.fft2Native() ? a : null;
+  }
+  return addon;
+}
+
+/** Whether the native transform takes frames of this size here (addon built, AVX2 and FMA, factors 2, 3, 5). */
+export function nativeSupports(h: number, w: number): boolean {
+  return wasmSupports(h, w) && native() !== null;
+}
+
+/** Plans and scratch for one frame size (H, W, channels). */
+export class NativeFft2 {
+  private readonly planW: Int32Array;
+  private readonly planH: Int32Array;
+  private readonly work: Float64Array;
+
+  constructor(
+    readonly h: number,
+    readonly w: number,
+    readonly channels = 1,
+  ) {
+    const wBytes = align16(planBytes(w));
+    const plans = new ArrayBuffer(wBytes + align16(planBytes(h)));
+    writePlan(plans, 0, w, 8);
+    writePlan(plans, wBytes, h, 8);
+    this.planW = new Int32Array(plans, 0, wBytes / 4);
+    this.planH = new Int32Array(plans, wBytes);
+    // fft2.c: the half spectrum [h][cp] complex (cp: w/2+1 rounded up to even), then two scratch buffers.
+    const cp = 2 * Math.ceil((Math.floor(w / 2) + 1) / 2);
+    this.work = new Float64Array(2 * h * cp + 4 * Math.max(ROW_BLOCK * w, COL_BLOCK * h));
+  }
+
+  /**
+   * Transforms one frame into `out`, in float64. With `channels` > 1, `x` is an interleaved
+   * (H, W, C) frame and `out` its interleaved (H, W', C) spectra.
+   */
+  transform(x: InputArray, out: Float64Array, opts: Fft2Options): void {
+    const ex = native();
+    if (!ex) throw new Error('the native FFT is not available here (nativeSupports)');
+    const { h, w, channels: nc } = this;
+    const dtype = x instanceof Uint8Array ? 0 : x instanceof Uint16Array ? 1 : x instanceof Float32Array ? 2 : 3;
+    const mode = MODE[opts.output];
+    const outValue = (opts.output === 'complex' || opts.output === 'half' ? 2 : 1) * 8;
+    for (let c = 0; c < nc; c++)
+      ex.fft2(
+        x,
+        c * x.BYTES_PER_ELEMENT,
+        dtype,
+        h,
+        w,
+        nc,
+        this.planW,
+        this.planH,
+        this.work,
+        out,
+        c * outValue,
+        mode,
+        opts.shift,
+      );
+  }
+}
+
+let current: NativeFft2 | undefined;
+
+/** The native transform for a frame size (and channel count); one size at a time, as wasmFft2For. */
+export function nativeFft2For(h: number, w: number, channels = 1): NativeFft2 {
+  if (!current || current.h !== h || current.w !== w || current.channels !== channels)
+    current = new NativeFft2(h, w, channels);
+  return current;
+}

@@ -1,0 +1,66 @@
+/**
+ * The addon's FFT entry (native/src/fft2.cc): it writes into memory JavaScript owns, so every
+ * size it is given is checked first; a wrong one is an error, never a write past a buffer's end.
+ * (What it computes is checked against numpy and the other paths: test/unit/fft-numpy.test.ts.)
+ */
+import { describe, expect, test } from 'vitest';
+import { loadAddon } from '../../native/load-addon.ts';
+import { cpuHasAvx2Fma } from '../helpers/env.ts';
+import { NativeFft2, nativeSupports } from '../../nodes/fft/native-fft2.ts';
+import { planBytes, writePlan, align16 } from '../../nodes/fft/wasm-fft2.ts';
+
+const addon = loadAddon();
+
+// Where the CPU has AVX2 and FMA, the addon must have the transform (test/unit/fft-numpy.test.ts asks the same).
+describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
+  test('is in the addon built here', () => {
+    expect(addon.fft2Native()).toBe(true);
+  });
+
+  const [h, w] = [6, 10];
+  const wBytes = align16(planBytes(w));
+  const plans = new ArrayBuffer(wBytes + align16(planBytes(h)));
+  writePlan(plans, 0, w, 8);
+  writePlan(plans, wBytes, h, 8);
+  const planW = new Int32Array(plans, 0, wBytes / 4);
+  const planH = new Int32Array(plans, wBytes);
+  // half [h][6] complex, then two scratch buffers of 2 * max(8w, 16h) doubles
+  const work = () => new Float64Array(2 * h * 6 + 4 * Math.max(8 * w, 16 * h));
+  const call = (
+    x: ArrayBufferView,
+    out: ArrayBufferView,
+    opts: { mode?: number; outOffset?: number; work?: Float64Array } = {},
+  ) => addon.fft2(x, 0, 0, h, w, 1, planW, planH, opts.work ?? work(), out, opts.outOffset ?? 0, opts.mode ?? 1, false);
+
+  test('transforms a frame into an output of the right size, and refuses one a value too short', () => {
+    const x = new Uint8Array(h * w).fill(1);
+    const out = new Float64Array(2 * h * 6);
+    call(x, out);
+    // The spectrum of a constant frame: all of it at frequency 0.
+    expect(out[0]).toBe(h * w);
+    expect(out.slice(1).every((v) => v === 0)).toBe(true);
+    const short = new Float64Array(2 * h * 6 - 1).fill(7);
+    expect(() => call(x, short)).toThrow(/wants an output of the mode's size/);
+    expect(short.every((v) => v === 7)).toBe(true);
+    expect(() => call(x, new Float64Array(2 * h * 6), { outOffset: 8 })).toThrow(/output/);
+    expect(() => call(x, new Float64Array(h * w * 2 - 1), { mode: 0 })).toThrow(/output/);
+  });
+
+  test('refuses a frame too short, a work buffer too small and a bad mode', () => {
+    const out = new Float64Array(2 * h * 6);
+    expect(() => call(new Uint8Array(h * w - 1), out)).toThrow(/wants a frame/);
+    expect(() => call(new Uint8Array(h * w), out, { work: new Float64Array(10) })).toThrow(/wants a work buffer/);
+    expect(() => call(new Uint8Array(h * w), out, { mode: 5 })).toThrow(/wants a dtype 0-3 and a mode 0-4/);
+    expect(() => call(new Uint8Array(h * w), {} as ArrayBufferView)).toThrow(/wants a typed array/);
+  });
+
+  test('NativeFft2 transforms each channel of a colour frame in place, from its own offsets', () => {
+    expect(nativeSupports(h, w)).toBe(true);
+    const x = new Uint16Array(h * w * 3);
+    for (let i = 0; i < h * w; i++) x.set([1, 2, 3], 3 * i);
+    const out = new Float64Array(h * w * 3);
+    new NativeFft2(h, w, 3).transform(x, out, { output: 'power', shift: false, precision: 'exact' });
+    expect([...out.slice(0, 3)]).toEqual([1, 2, 3].map((c) => (c * h * w) ** 2));
+    expect(out.slice(3).every((v) => v === 0)).toBe(true);
+  });
+});
