@@ -1,7 +1,10 @@
 /**
  * The FFT node against numpy and FFTW, in the same run: ms per frame of one transform on
- * one thread (ours exact and fast vs numpy fft2, numpy rfft2, FFTW real-input), then the
- * stage's frames/s through a Piscina pool of 1 and 2 workers. Figures: docs/performance-fft.md.
+ * one thread (ours exact and fast vs numpy fft2, numpy rfft2, FFTW real-input; the exact
+ * half spectrum also through WebAssembly where the native path is what runs), then the
+ * stage's frames/s through a Piscina pool of 1 and 2 workers, and with 2 workers at 1024²
+ * in the half spectrum (FFTW on 2 threads is its anchor: bench/lib/limits.ts).
+ * Figures: docs/performance-fft.md.
  *
  *   node bin/run-ts.js bench/fft.ts [--quick] [--reps N] [--python PATH]
  */
@@ -17,7 +20,8 @@ import type { Frame } from '../runtime/wire/index.ts';
 import { fft } from '../nodes/fft/index.ts';
 import createFftStage from '../nodes/fft/stage.ts';
 import { Fft2, outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
-import { wasmSupports } from '../nodes/fft/wasm-fft2.ts';
+import { wasmFft2For, wasmSupports } from '../nodes/fft/wasm-fft2.ts';
+import { nativeSupports } from '../nodes/fft/native-fft2.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,7 +33,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
-    // Internal: one pool measurement in a fresh process, printed as JSON ("H,W,THREADS").
+    // Internal: one pool measurement in a fresh process, printed as JSON ("H,W,THREADS[,OUTPUT]").
     'pool-child': { type: 'string' },
   },
 });
@@ -43,6 +47,8 @@ const SIZES: [number, number][] = [
   [1024, 1024],
   [480, 640],
   [1200, 1920],
+  // Against 1024²: does the time per pixel grow faster than log N (the cache)?
+  [2048, 2048],
 ];
 const POOL_SIZES: [number, number][] = quick
   ? [[480, 640]]
@@ -75,18 +81,31 @@ function frame(h: number, w: number, seed: number): Uint8Array {
   return x;
 }
 
-/** ms of each of `n` transforms, after a warm-up that builds plans and lets the JIT settle. */
-function timeOurs(x: Uint8Array, h: number, w: number, opts: Fft2Options, n: number): number[] {
-  const spec = outputSpec(h, w, opts);
-  const out = outputView(spec, new ArrayBuffer(spec.bytes), 0);
-  for (let i = 0; i < 3; i++) transformInto(x, h, w, out, opts);
+/** ms of each of `n` runs of `f`, after 3 untimed that build plans and let the JIT settle. */
+function timeRuns(f: () => void, n: number): number[] {
+  for (let i = 0; i < 3; i++) f();
   const ts: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
-    transformInto(x, h, w, out, opts);
+    f();
     ts.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return ts;
+}
+
+/** ms of each of `n` transforms by the path transformInto takes here. */
+function timeOurs(x: Uint8Array, h: number, w: number, opts: Fft2Options, n: number): number[] {
+  const spec = outputSpec(h, w, opts);
+  const out = outputView(spec, new ArrayBuffer(spec.bytes), 0);
+  return timeRuns(() => transformInto(x, h, w, out, opts), n);
+}
+
+/** The exact half spectrum through WebAssembly, whichever path transformInto takes here. */
+function timeWasm(x: Uint8Array, h: number, w: number, n: number): number[] {
+  const opts = { output: 'half', shift: false, precision: 'exact' } as const;
+  const out = new Float64Array(outputSpec(h, w, opts).bytes / 8);
+  const f = wasmFft2For(h, w);
+  return timeRuns(() => f.transform(x, out, opts), n);
 }
 
 /** The same, on the JavaScript path (what sizes with prime factors above 5 get). */
@@ -94,14 +113,7 @@ function timeJs(x: Uint8Array, h: number, w: number, n: number): number[] {
   const opts = { output: 'complex', shift: false, precision: 'exact' } as const;
   const f = new Fft2(h, w);
   const out = new Float64Array(2 * h * w);
-  for (let i = 0; i < 3; i++) f.transform(x, out, opts);
-  const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    f.transform(x, out, opts);
-    ts.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return ts;
+  return timeRuns(() => f.transform(x, out, opts), n);
 }
 
 interface Anchor {
@@ -179,14 +191,14 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
  * One pool measurement in a child process, so the pool starts from a fresh heap and not
  * from the one the single-thread timings above filled (that slowed its main thread).
  */
-function poolInChild(h: number, w: number, threads: number): PoolRun {
+function poolInChild(h: number, w: number, threads: number, output: Fft2Options['output'] = 'magnitude'): PoolRun {
   const r = spawnSync(
     process.execPath,
     [
       join(ROOT, 'bin/run-ts.js'),
       join(ROOT, 'bench/fft.ts'),
       '--pool-child',
-      `${h},${w},${threads}`,
+      `${h},${w},${threads},${output}`,
       ...(quick ? ['--quick'] : []),
     ],
     {
@@ -204,9 +216,11 @@ const pad = (s: string, n: number): string => s.padStart(n);
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const rows = [];
-  process.stdout.write(`FFT, one thread, uint8 frames, ms per frame (median of ${reps}); ratio = ours / anchor\n`);
   process.stdout.write(
-    `${'size'.padEnd(10)}${pad('np.fft2', 9)}${pad('np.rfft2', 9)}${pad('fftw r2c', 9)}${pad('exact', 8)}${pad('ex/fft2', 8)}${pad('ex half', 8)}${pad('fast half', 10)}${pad('fa/rfft2', 9)}${pad('fast cplx', 10)}${pad('js exact', 9)}\n`,
+    `FFT, one thread, uint8 frames, ms per frame (median of ${reps}); ratio = ours / anchor; the exact precision runs ${nativeSupports(1024, 1024) ? 'natively (AVX2 + FMA)' : 'in WebAssembly'}\n`,
+  );
+  process.stdout.write(
+    `${'size'.padEnd(10)}${pad('np.fft2', 9)}${pad('np.rfft2', 9)}${pad('fftw r2c', 9)}${pad('exact', 8)}${pad('ex/fft2', 8)}${pad('ex half', 8)}${pad('wasm half', 10)}${pad('fast half', 10)}${pad('fa/rfft2', 9)}${pad('fast cplx', 10)}${pad('js exact', 9)}\n`,
   );
   for (const [h, w] of SIZES) {
     const x = frame(h, w, 7);
@@ -217,6 +231,7 @@ async function main(): Promise<void> {
       fftw: [],
       exact: [],
       exactHalf: [],
+      exactHalfWasm: [],
       fastHalf: [],
       fastComplex: [],
       js: [],
@@ -231,6 +246,7 @@ async function main(): Promise<void> {
       else fftwProblem = a.fftw_problem;
       samples.exact.push(...timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'exact' }, perRound));
       samples.exactHalf.push(...timeOurs(x, h, w, { output: 'half', shift: false, precision: 'exact' }, perRound));
+      if (wasmSupports(h, w)) samples.exactHalfWasm.push(...timeWasm(x, h, w, perRound));
       samples.fastHalf.push(...timeOurs(x, h, w, { output: 'half', shift: false, precision: 'fast' }, perRound));
       samples.fastComplex.push(...timeOurs(x, h, w, { output: 'complex', shift: false, precision: 'fast' }, perRound));
       samples.js.push(...timeJs(x, h, w, perRound));
@@ -242,6 +258,7 @@ async function main(): Promise<void> {
     };
     const exact = median(samples.exact);
     const exactHalf = median(samples.exactHalf);
+    const exactHalfWasm = samples.exactHalfWasm.length ? median(samples.exactHalfWasm) : null;
     const fastHalf = median(samples.fastHalf);
     const fastComplex = median(samples.fastComplex);
     const js = median(samples.js);
@@ -253,16 +270,17 @@ async function main(): Promise<void> {
       exactComplexMs: exact,
       exactVsFft2: exact / a.numpy_fft2,
       exactHalfMs: exactHalf,
+      exactHalfWasmMs: exactHalfWasm,
       fastHalfMs: fastHalf,
       fastVsRfft2: fastHalf / a.numpy_rfft2,
       fastComplexMs: fastComplex,
       exactComplexJavaScriptMs: js,
-      path: wasmSupports(h, w) ? 'webassembly simd' : 'javascript',
+      path: nativeSupports(h, w) ? 'native avx2' : wasmSupports(h, w) ? 'webassembly simd' : 'javascript',
       fftwProblem,
     };
     rows.push(row);
     process.stdout.write(
-      `${row.size.padEnd(10)}${pad(f2(a.numpy_fft2), 9)}${pad(f2(a.numpy_rfft2), 9)}${pad(f2(a.fftw_rfft2), 9)}${pad(f2(exact), 8)}${pad(f2(row.exactVsFft2), 8)}${pad(f2(exactHalf), 8)}${pad(f2(fastHalf), 10)}${pad(f2(row.fastVsRfft2), 9)}${pad(f2(fastComplex), 10)}${pad(f2(js), 9)}\n`,
+      `${row.size.padEnd(10)}${pad(f2(a.numpy_fft2), 9)}${pad(f2(a.numpy_rfft2), 9)}${pad(f2(a.fftw_rfft2), 9)}${pad(f2(exact), 8)}${pad(f2(row.exactVsFft2), 8)}${pad(f2(exactHalf), 8)}${pad(f2(exactHalfWasm), 10)}${pad(f2(fastHalf), 10)}${pad(f2(row.fastVsRfft2), 9)}${pad(f2(fastComplex), 10)}${pad(f2(js), 9)}\n`,
     );
   }
   const pool = [];
@@ -280,6 +298,11 @@ async function main(): Promise<void> {
       `${`${h}x${w}`.padEnd(10)}${pad(one.fps.toFixed(1), 13)}${pad(f2(one.workerMs), 10)}${pad(two.fps.toFixed(1), 14)}${pad(f2(two.workerMs), 10)}${pad((two.fps / one.fps).toFixed(2), 7)}${pad(two.mainThreadBusy.toFixed(2), 10)}\n`,
     );
   }
+  // The half spectrum as FFTW's r2c gives it, 2 workers: the stage's throughput against FFTW on 2 threads.
+  const half1024 = poolInChild(1024, 1024, 2, 'half');
+  process.stdout.write(
+    `1024x1024, half spectrum, 2 threads: ${half1024.fps.toFixed(1)} frames/s, worker ${f2(half1024.workerMs)} ms, main busy ${half1024.mainThreadBusy.toFixed(2)}\n`,
+  );
   const loadAfter = loadavg()[0];
   process.stdout.write(
     `\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)} on ${cpus().length} cores\n`,
@@ -300,6 +323,7 @@ async function main(): Promise<void> {
         reps,
         transforms: rows,
         pool,
+        half1024Two: half1024,
       },
       null,
       2,
@@ -309,8 +333,10 @@ async function main(): Promise<void> {
 }
 
 if (args['pool-child']) {
-  const [h, w, threads] = (args['pool-child'] as string).split(',').map(Number);
-  process.stdout.write(JSON.stringify(await poolFps(h, w, threads, 'magnitude')) + '\n');
+  const [h, w, threads, output] = (args['pool-child'] as string).split(',');
+  process.stdout.write(
+    JSON.stringify(await poolFps(Number(h), Number(w), Number(threads), output as Fft2Options['output'])) + '\n',
+  );
 } else {
   await main();
 }

@@ -34,6 +34,7 @@ interface Hdf5Results {
 interface FftResults {
   transforms: { size: string; fftwRfft2Ms: number | null; exactHalfMs: number; exactComplexMs: number }[];
   pool: { size: string; one: { fps: number; workerMs: number }; two: { fps: number; workerMs: number } }[];
+  half1024Two?: { fps: number };
 }
 interface CameraResults {
   rows: { source: string; format: string; mode: string; fps: number }[];
@@ -84,6 +85,29 @@ export function goals(rows: Row[], limits: Limits | undefined, dir = RESULTS): G
       }),
     );
   }
+  const fftw2 = limits?.fftw1024Ms?.threads2;
+  out.push(
+    goal({
+      goal: 'FFT stage 1024², half spectrum, 2 workers vs FFTW r2c on 2 threads',
+      patchbay: fft?.half1024Two ? `${fft.half1024Two.fps.toFixed(0)} frames/s` : 'n/a',
+      anchor: fftw2 ? `FFTW ${fftw2.toFixed(2)} ms: ${(1000 / fftw2).toFixed(0)} frames/s` : 'n/a (--limits)',
+      ratio: fft?.half1024Two && fftw2 ? (fft.half1024Two.fps * fftw2) / 1000 : undefined,
+      target: 0.8,
+    }),
+  );
+  // N log N from 1024² to 2048²: 4 times the pixels, 22/20 the stages' work per pixel.
+  const t1 = fft?.transforms.find((r) => r.size === '1024x1024');
+  const t2 = fft?.transforms.find((r) => r.size === '2048x2048');
+  out.push(
+    goal({
+      goal: 'FFT 2048² vs 1024² scaled by N log N (1 thread, float64, half)',
+      patchbay: t2 ? `${t2.exactHalfMs.toFixed(2)} ms` : 'n/a',
+      anchor: t1 ? `${(t1.exactHalfMs * 4 * 1.1).toFixed(2)} ms (1024²: ${t1.exactHalfMs.toFixed(2)} ms)` : 'n/a',
+      ratio: t1 && t2 ? t2.exactHalfMs / (t1.exactHalfMs * 4 * 1.1) : undefined,
+      target: 1.1,
+      lowerIsBetter: true,
+    }),
+  );
   for (const p of fft?.pool ?? []) {
     const t = fft!.transforms.find((r) => r.size === p.size);
     out.push(

@@ -47,8 +47,12 @@ function results(): string {
     ],
   });
   json('fft', {
-    transforms: [{ size: '1024x1024', fftwRfft2Ms: 4, exactHalfMs: 5, exactComplexMs: 6 }],
+    transforms: [
+      { size: '1024x1024', fftwRfft2Ms: 4, exactHalfMs: 5, exactComplexMs: 6 },
+      { size: '2048x2048', fftwRfft2Ms: 20, exactHalfMs: 25, exactComplexMs: 30 },
+    ],
     pool: [{ size: '1024x1024', one: { fps: 100, workerMs: 6.3 }, two: { fps: 190, workerMs: 6.5 } }],
+    half1024Two: { fps: 300 },
   });
   json('camera', {
     rows: [
@@ -69,6 +73,11 @@ describe('bench/lib/goals.ts', () => {
     // The stage's CPU against its transform: lower is better, 6.3 / 6 is within 10 %.
     expect(by('FFT stage 1024x1024')).toMatchObject({ lowerIsBetter: true, met: true });
     expect(by('FFT stage 1024x1024').ratio).toBeCloseTo(1.05);
+    // 300 frames/s against FFTW's 2.5 ms on 2 threads (400 frames/s).
+    expect(by('FFT stage 1024², half spectrum, 2 workers')).toMatchObject({ ratio: 0.75, met: false });
+    // 25 ms at 2048² against 5 ms at 1024² times 4.4: super-linear, past the 10 % allowed.
+    expect(by('FFT 2048²').ratio).toBeCloseTo(25 / 22);
+    expect(by('FFT 2048²')).toMatchObject({ lowerIsBetter: true, met: false });
     expect(by('pushpull (sink) vs the fast Python')).toMatchObject({ ratio: 1.6, target: 1.5, met: true });
     expect(by('Camera stage Mono16')).toMatchObject({ ratio: 0.5, met: false });
   });
