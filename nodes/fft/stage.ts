@@ -1,10 +1,10 @@
 /**
  * The FFT node at run time: a Piscina pool of `threads` workers, fed through a
  * SharedArrayBuffer slab. Each frame is copied into a free slot of the slab and a worker
- * is told only where it is. The worker writes the spectrum into a fresh ArrayBuffer it
- * allocates and moves it back in the transfer list (no copy); that buffer becomes the output
- * payload (downstream may keep a frame as long as it likes, so an output buffer is never
- * reused). About two frames per worker are in flight; frames leave in the order they came
+ * is told only where it is. The worker writes the spectrum into a fresh ArrayBuffer (allocated
+ * here and moved to it with the task when large, MAIN_ALLOC_BYTES; else by the worker) and
+ * moves it back in the transfer list (no copy); that buffer becomes the output payload
+ * (downstream may keep a frame as long as it likes, so an output buffer is never reused). About two frames per worker are in flight; frames leave in the order they came
  * in, with their seq, t and meta (the slab and the order: nodes/shared/slab-pipeline.ts).
  *
  * Why not a SharedArrayBuffer per spectrum (the first version): its memory is freed only
@@ -24,12 +24,24 @@ import type { fft } from './index.ts';
 import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
 import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
 import { checkInput, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
-import type { FftResult, FftTask } from './messages.ts';
+import { newSpectrumBuffer, type FftResult, type FftTask } from './messages.ts';
 
 const WORKER = new URL('./worker.ts', import.meta.url);
 
 /** Frames in flight per worker: one computing, one waiting, so a worker never idles. */
 const IN_FLIGHT_PER_WORKER = 2;
+
+/**
+ * Spectra this large are allocated here, on the main thread, and moved to the worker with the
+ * task; smaller ones by the worker. The main thread's malloc heap keeps a freed spectrum for the
+ * next (with the run's malloc settings, runtime/util/malloc.ts); a worker's arena gave whole heaps
+ * back to the kernel, so an 8 MiB spectrum was page-faulted in anew: 206-235 faults per 1024x1024
+ * frame, 16 allocated here, and 12.3-12.8 ms of CPU per frame against 10.3. For 2 MiB spectra
+ * (512x512) the worker's arena faulted little (24 per frame) and the extra move cost the main
+ * thread, the busier one with 2 workers: 3.9 ms per frame from the worker, 4.2 from here
+ * (test/fixtures/fft/memory.ts; docs/performance-fft.md).
+ */
+const MAIN_ALLOC_BYTES = 4 * 2 ** 20;
 
 /** The FFT stage: see the file's comment. */
 export class FftStage implements Stage {
@@ -83,18 +95,24 @@ export class FftStage implements Stage {
     this.io.stats.bytesCopied += frame.data.byteLength;
     await this.pipeline.submit(
       frame,
-      (slab, inOffset) =>
-        pool.run({
-          slab,
-          inOffset,
-          dtype: frame.dtype as FftTask['dtype'],
-          height: h,
-          width: w,
-          channels: channels ?? 1,
-          output: this.output,
-          shift: this.shift,
-          precision: this.precision,
-        }),
+      (slab, inOffset) => {
+        const out = spec.bytes >= MAIN_ALLOC_BYTES ? newSpectrumBuffer(spec.bytes) : undefined;
+        return pool.run(
+          {
+            slab,
+            inOffset,
+            dtype: frame.dtype as FftTask['dtype'],
+            height: h,
+            width: w,
+            channels: channels ?? 1,
+            output: this.output,
+            shift: this.shift,
+            precision: this.precision,
+            out,
+          },
+          out ? { transferList: [out] } : undefined,
+        );
+      },
       (r) => this.finish(frame, spec, r),
     );
   }
