@@ -8,7 +8,9 @@
  *
  *   node bin/run-ts.js bench/fft.ts [--quick] [--reps N] [--python PATH]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +37,8 @@ const { values: args } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
     // Internal: one pool measurement in a fresh process, printed as JSON ("H,W,THREADS[,OUTPUT]").
     'pool-child': { type: 'string' },
+    // Internal: N transforms of an H x W frame once told to go, ms each as JSON ("H,W,N").
+    'transform-child': { type: 'string' },
   },
 });
 const quick = args.quick as boolean;
@@ -210,6 +214,45 @@ function poolInChild(h: number, w: number, threads: number, output: Fft2Options[
   return JSON.parse(r.stdout) as PoolRun;
 }
 
+/**
+ * The transform's own capacity on `threads` cores, as FFTW's threads give it: one process per
+ * thread, each transforming frames of its own (exact, half spectrum, into one reused output),
+ * all started together once every one has warmed up. Frames/s summed over the processes.
+ */
+async function transformsInParallel(h: number, w: number, threads: number, n: number): Promise<number> {
+  const children = Array.from({ length: threads }, () =>
+    spawn(
+      process.execPath,
+      [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/fft.ts'), '--transform-child', `${h},${w},${n}`],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    ),
+  );
+  const lines = children.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]());
+  for (const l of lines) if ((await l.next()).value !== 'ready') throw new Error('a transform child did not start');
+  for (const c of children) c.stdin!.end('go\n');
+  const fps = await Promise.all(
+    lines.map(async (l) => {
+      const ms = JSON.parse((await l.next()).value as string) as number[];
+      return 1000 / median(ms);
+    }),
+  );
+  await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+  return fps.reduce((a, b) => a + b, 0);
+}
+
+async function transformChild(spec: string): Promise<void> {
+  const [h, w, n] = spec.split(',').map(Number);
+  const x = frame(h, w, 7);
+  const opts = { output: 'half', shift: false, precision: 'exact' } as const;
+  const out = outputView(outputSpec(h, w, opts), new ArrayBuffer(outputSpec(h, w, opts).bytes), 0);
+  for (let i = 0; i < 5; i++) transformInto(x, h, w, out, opts);
+  process.stdout.write('ready\n');
+  const go = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  await go.next();
+  process.stdout.write(JSON.stringify(timeRuns(() => transformInto(x, h, w, out, opts), n)) + '\n');
+  process.stdin.destroy();
+}
+
 const f2 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
 const pad = (s: string, n: number): string => s.padStart(n);
 
@@ -298,10 +341,12 @@ async function main(): Promise<void> {
       `${`${h}x${w}`.padEnd(10)}${pad(one.fps.toFixed(1), 13)}${pad(f2(one.workerMs), 10)}${pad(two.fps.toFixed(1), 14)}${pad(f2(two.workerMs), 10)}${pad((two.fps / one.fps).toFixed(2), 7)}${pad(two.mainThreadBusy.toFixed(2), 10)}\n`,
     );
   }
-  // The half spectrum as FFTW's r2c gives it, 2 workers: the stage's throughput against FFTW on 2 threads.
+  // The half spectrum as FFTW's r2c gives it, on 2 cores: the transform alone, then the stage
+  // with 2 workers (which also copies frames in and collects fresh spectra), against FFTW on 2 threads.
+  const parallel1024 = await transformsInParallel(1024, 1024, 2, quick ? 40 : 100);
   const half1024 = poolInChild(1024, 1024, 2, 'half');
   process.stdout.write(
-    `1024x1024, half spectrum, 2 threads: ${half1024.fps.toFixed(1)} frames/s, worker ${f2(half1024.workerMs)} ms, main busy ${half1024.mainThreadBusy.toFixed(2)}\n`,
+    `\n1024x1024, exact half spectrum on 2 cores: the transform, a process per core, ${parallel1024.toFixed(1)} frames/s; the stage with 2 workers ${half1024.fps.toFixed(1)} frames/s (worker ${f2(half1024.workerMs)} ms, main busy ${half1024.mainThreadBusy.toFixed(2)})\n`,
   );
   const loadAfter = loadavg()[0];
   process.stdout.write(
@@ -324,6 +369,7 @@ async function main(): Promise<void> {
         transforms: rows,
         pool,
         half1024Two: half1024,
+        parallel1024Fps: parallel1024,
       },
       null,
       2,
@@ -332,7 +378,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nwrote ${out}\n`);
 }
 
-if (args['pool-child']) {
+if (args['transform-child']) {
+  await transformChild(args['transform-child'] as string);
+} else if (args['pool-child']) {
   const [h, w, threads, output] = (args['pool-child'] as string).split(',');
   process.stdout.write(
     JSON.stringify(await poolFps(Number(h), Number(w), Number(threads), output as Fft2Options['output'])) + '\n',
