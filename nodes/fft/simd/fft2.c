@@ -33,17 +33,17 @@ typedef v128_t cvec;
 #define MUL wasm_f64x2_mul
 #define LD1 LD
 #define ST1 ST
-#define ADD1 ADD
-#define SUB1 SUB
-#define MUL1 MUL
 /* A twiddle's (wr, wr) or (-wi, wi), for every complex number of the vector. */
 #define LDT(p) wasm_v128_load(p)
+/* Stores complex number `l` of the vector (0 <= l < CPV). */
+#define ST_LANE(p, v, l) ST((p), (v))
 static inline c128 make1(double re, double im) { return wasm_f64x2_make(re, im); }
 static inline cvec swap(cvec a) { return wasm_i64x2_shuffle(a, a, 1, 0); }
 /* -i * a = (im, -re) */
 static inline cvec mul_mi(cvec a) { return MUL(swap(a), wasm_f64x2_make(1.0, -1.0)); }
-static inline c128 mul_mi1(c128 a) { return mul_mi(a); }
 static inline cvec splat(double v) { return wasm_f64x2_splat(v); }
+/* (1, -1) per complex number: times it, a conjugate. */
+static inline cvec conj_mask(void) { return wasm_f64x2_make(1.0, -1.0); }
 static inline c128 splat1(double v) { return splat(v); }
 /* a * w, with the twiddle stored as wr = (wr, wr), wi = (-wi, wi). */
 static inline cvec cmul(cvec a, cvec wr, cvec wi) { return ADD(MUL(a, wr), MUL(swap(a), wi)); }
@@ -63,15 +63,14 @@ typedef __m256d cvec;
 #define MUL _mm256_mul_pd
 #define LD1(p) _mm_loadu_pd(p)
 #define ST1(p, v) _mm_storeu_pd((p), (v))
-#define ADD1 _mm_add_pd
-#define SUB1 _mm_sub_pd
-#define MUL1 _mm_mul_pd
 #define LDT(p) _mm256_broadcast_pd((const __m128d *)(p))
+#define ST_LANE(p, v, l) \
+  _mm_storeu_pd((p), (l) == 0 ? _mm256_castpd256_pd128(v) : _mm256_extractf128_pd((v), 1))
 static inline c128 make1(double re, double im) { return _mm_set_pd(im, re); }
 static inline cvec swap(cvec a) { return _mm256_permute_pd(a, 5); }
 static inline cvec mul_mi(cvec a) { return MUL(swap(a), _mm256_set_pd(-1.0, 1.0, -1.0, 1.0)); }
-static inline c128 mul_mi1(c128 a) { return MUL1(_mm_permute_pd(a, 1), _mm_set_pd(-1.0, 1.0)); }
 static inline cvec splat(double v) { return _mm256_set1_pd(v); }
+static inline cvec conj_mask(void) { return _mm256_set_pd(-1.0, 1.0, -1.0, 1.0); }
 static inline c128 splat1(double v) { return _mm_set1_pd(v); }
 static inline cvec cmul(cvec a, cvec wr, cvec wi) { return _mm256_fmadd_pd(a, wr, MUL(swap(a), wi)); }
 #define SQRT __builtin_sqrt
@@ -318,7 +317,6 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
   const int c = w / 2 + 1;
   const int cp = (c + CPV - 1) / CPV * CPV;
   const int pairs = (h + 1) / 2;
-  const c128 halfv = splat1(0.5);
   /* The padding columns of the half spectrum go through the column pass: keep them finite. */
   for (int r = 0; r < h; r++)
     for (int k = c; k < cp; k++) ST1(half + 2 * ((long)r * cp + k), splat1(0.0));
@@ -332,22 +330,23 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
       default: if (nc == 1) GATHER_ROWS(double, 1) else GATHER_ROWS(double, nc) break;
     }
     const double *z = run_plan(plan_w, a, b, nbp);
-    /* Xa = (Z_k + conj Z_-k) / 2, Xb = (Z_k - conj Z_-k) / 2i */
-    const c128 conj = make1(1.0, -1.0);
-    for (int i = 0; i < nb; i++) {
-      const int r0 = 2 * (p0 + i);
-      double *ea = half + 2 * (long)r0 * cp;
-      double *eb = ea + 2 * cp;
-      const int has_b = r0 + 1 < h;
-      for (int k = 0; k < c; k++) {
-        const int km = k == 0 ? 0 : w - k;
-        c128 zk = LD1(z + 2 * (k * nbp + i)), zm = LD1(z + 2 * (km * nbp + i));
-        /* conj(zm) = (zmr, -zmi) */
-        c128 czm = MUL1(zm, conj);
-        ST1(ea + 2 * k, MUL1(halfv, ADD1(zk, czm)));
-        if (has_b) {
-          /* (zk - conj zm) / 2i = -i/2 (zk - conj zm) */
-          ST1(eb + 2 * k, MUL1(halfv, mul_mi1(SUB1(zk, czm))));
+    /*
+     * Xa = (Z_k + conj Z_-k) / 2, Xb = (Z_k - conj Z_-k) / 2i, for CPV pairs at once: Z_k of
+     * neighbouring pairs lie side by side, so k runs outside and the pairs inside.
+     */
+    const cvec halfv = splat(0.5), conj = conj_mask();
+    for (int k = 0; k < c; k++) {
+      const int km = k == 0 ? 0 : w - k;
+      for (int i = 0; i < nb; i += CPV) {
+        const cvec zk = LD(z + 2 * (k * nbp + i)), czm = MUL(LD(z + 2 * (km * nbp + i)), conj);
+        const cvec xa = MUL(halfv, ADD(zk, czm));
+        /* (zk - conj zm) / 2i = -i/2 (zk - conj zm) */
+        const cvec xb = MUL(halfv, mul_mi(SUB(zk, czm)));
+        for (int l = 0; l < CPV && i + l < nb; l++) {
+          const int r0 = 2 * (p0 + i + l);
+          double *ea = half + 2 * (long)r0 * cp;
+          ST_LANE(ea + 2 * k, xa, l);
+          if (r0 + 1 < h) ST_LANE(ea + 2 * cp + 2 * k, xb, l);
         }
       }
     }
