@@ -53,7 +53,12 @@ const { values: args } = parseArgs({
 const DIR = (args.dir as string | undefined) ?? tmpdir();
 const quick = args.quick as boolean;
 const reps = args.reps ? Number(args.reps) : quick ? 1 : 3;
-const N = args.frames ? Number(args.frames) : quick ? 100 : 500;
+/**
+ * 1500 frames (3 GB per run) in a full run: long enough that the kernel writes back as fast as
+ * the writers write, as in an hours-long recording. In 100 to 500 the page cache takes it all
+ * and the figures are of the writers' user-space work (docs/performance-hdf5.md).
+ */
+const N = args.frames ? Number(args.frames) : quick ? 100 : 1500;
 /** gzip is about 20× slower: fewer frames keep the run short. */
 const N_GZIP = Math.max(10, Math.round(N / 8));
 const H = 1024;
@@ -68,6 +73,16 @@ interface RunResult {
   stored: number;
   /** Extra facts worth printing (open time...). */
   note?: string;
+  /** User + system CPU seconds of the writing process over the run (every thread), where measured alone. */
+  cpuSeconds?: number;
+}
+
+/** User + system CPU seconds this process spends in `f` (every thread of it). */
+async function cpuOf<T>(f: () => Promise<T>): Promise<{ value: T; cpuSeconds: number }> {
+  const a = process.cpuUsage();
+  const value = await f();
+  const d = process.cpuUsage(a);
+  return { value, cpuSeconds: (d.user + d.system) / 1e6 };
 }
 
 interface Variant {
@@ -142,12 +157,14 @@ async function runStage(file: string, frames: number, compression: 'none' | 'gzi
   await stage.open();
   const openMs = performance.now() - o0;
   const t0 = performance.now();
-  for (let i = 0; i < frames; i++) await stage.receive('in', frame(i));
-  await stage.end();
+  const { cpuSeconds } = await cpuOf(async () => {
+    for (let i = 0; i < frames; i++) await stage.receive('in', frame(i));
+    await stage.end();
+  });
   const seconds = (performance.now() - t0) / 1000;
   await stage.close();
   if (stage.framesStored !== frames) throw new Error(`the stage stored ${stage.framesStored} of ${frames} frames`);
-  return { seconds, stored: checkWithH5py(file, frames), note: `open ${openMs.toFixed(0)} ms` };
+  return { seconds, stored: checkWithH5py(file, frames), note: `open ${openMs.toFixed(0)} ms`, cpuSeconds };
 }
 
 async function runWriter(file: string, frames: number): Promise<RunResult> {
@@ -167,17 +184,19 @@ async function runWriter(file: string, frames: number): Promise<RunResult> {
     },
   });
   const t0 = performance.now();
-  let flushed = t0;
-  for (let i = 0; i < frames; i++) {
-    w.append([frame(i)]);
-    if (performance.now() - flushed >= 1000) {
-      w.flush();
-      flushed = performance.now();
+  const { cpuSeconds } = await cpuOf(async () => {
+    let flushed = t0;
+    for (let i = 0; i < frames; i++) {
+      w.append([frame(i)]);
+      if (performance.now() - flushed >= 1000) {
+        w.flush();
+        flushed = performance.now();
+      }
     }
-  }
-  w.close();
+    w.close();
+  });
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, stored: checkWithH5py(file, frames) };
+  return { seconds, stored: checkWithH5py(file, frames), cpuSeconds };
 }
 
 /** Camera(emulator) → Publish → HDF5Sink, compiled and run as `patchbay run` runs it. */
@@ -233,8 +252,8 @@ function runH5py(file: string, frames: number, gzip: number): RunResult {
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`h5py_append.py failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout) as { seconds: number; frames: number };
-  return { seconds: out.seconds, stored: out.frames };
+  const out = JSON.parse(r.stdout) as { seconds: number; cpu_seconds: number; frames: number };
+  return { seconds: out.seconds, stored: out.frames, cpuSeconds: out.cpu_seconds };
 }
 
 const VARIANTS: Variant[] = [
@@ -281,6 +300,8 @@ interface Row {
   compression: string;
   frames: number;
   mbps: number[];
+  /** CPU ms per frame of each run, where measured. */
+  cpuMs: number[];
   lost: number[];
   notes: string[];
 }
@@ -290,6 +311,7 @@ const rows: Row[] = VARIANTS.map((v) => ({
   compression: v.compression,
   frames: v.frames,
   mbps: [],
+  cpuMs: [],
   lost: [],
   notes: [],
 }));
@@ -307,6 +329,7 @@ try {
       rmSync(file, { force: true });
       const mbps = (v.frames * FRAME_BYTES) / 1e6 / r.seconds;
       rows[i].mbps.push(mbps);
+      if (r.cpuSeconds !== undefined) rows[i].cpuMs.push((r.cpuSeconds * 1000) / v.frames);
       rows[i].lost.push(r.stored >= 0 ? v.frames - r.stored : v.frames);
       if (r.note) rows[i].notes.push(r.note);
       process.stderr.write(`rep ${rep + 1}/${reps} ${v.name}: ${mbps.toFixed(0)} MB/s\n`);
@@ -325,6 +348,8 @@ const head = [
   'frames/s',
   '÷ anchor (median of runs side by side)',
   'lost (worst)',
+  'CPU ms/frame (median)',
+  'CPU ÷ anchor',
   'MB/s of each run',
 ];
 const lines = [head, head.map(() => '---')];
@@ -334,6 +359,11 @@ const results = rows.map((r, i) => {
   // The machine is shared: compare each run with the anchor's run of the same repetition.
   const a = anchor ? byName.get(anchor) : undefined;
   const ratio = a ? median(r.mbps.map((x, k) => x / a.mbps[k])) : undefined;
+  const cpuMs = r.cpuMs.length ? median(r.cpuMs) : undefined;
+  const cpuRatio =
+    a && r.cpuMs.length && a.cpuMs.length === r.cpuMs.length
+      ? median(r.cpuMs.map((x, k) => x / a.cpuMs[k]))
+      : undefined;
   lines.push([
     r.variant,
     r.compression,
@@ -342,9 +372,19 @@ const results = rows.map((r, i) => {
     ((m * 1e6) / FRAME_BYTES).toFixed(1),
     ratio === undefined ? 'anchor' : `×${ratio.toFixed(2)}`,
     String(Math.max(...r.lost)),
+    cpuMs === undefined ? 'n/a' : cpuMs.toFixed(2),
+    cpuRatio === undefined ? (anchor ? 'n/a' : 'anchor') : `×${cpuRatio.toFixed(2)}`,
     r.mbps.map((x) => x.toFixed(0)).join(' '),
   ]);
-  return { ...r, medianMBps: m, medianFps: (m * 1e6) / FRAME_BYTES, anchor, ratioToAnchor: ratio };
+  return {
+    ...r,
+    medianMBps: m,
+    medianFps: (m * 1e6) / FRAME_BYTES,
+    anchor,
+    ratioToAnchor: ratio,
+    medianCpuMs: cpuMs,
+    cpuRatioToAnchor: cpuRatio,
+  };
 });
 const command = `node bin/run-ts.js bench/hdf5.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
 const load = { before: loadBefore, after: loadavg()[0], cores: cpus().length };

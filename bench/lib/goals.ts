@@ -29,7 +29,15 @@ function read<T>(dir: string, name: string): T | undefined {
 }
 
 interface Hdf5Results {
-  results: { variant: string; medianMBps: number; ratioToAnchor?: number; lost: number[] }[];
+  results: {
+    variant: string;
+    frames: number;
+    medianMBps: number;
+    ratioToAnchor?: number;
+    medianCpuMs?: number;
+    cpuRatioToAnchor?: number;
+    lost: number[];
+  }[];
 }
 interface FftResults {
   transforms: { size: string; fftwRfft2Ms: number | null; exactHalfMs: number; exactComplexMs: number }[];
@@ -56,11 +64,21 @@ export function goals(rows: Row[], limits: Limits | undefined, dir = RESULTS): G
   const h5py = h5?.results.find((r) => r.variant.startsWith('h5py') && !r.variant.includes('gzip'));
   out.push(
     goal({
-      goal: 'Camera → disk vs h5py appending the same frames',
+      goal: `Camera → disk vs h5py appending the same frames${stage ? ` (${stage.frames} of 2 MiB)` : ''}`,
       patchbay: stage ? `${stage.medianMBps.toFixed(0)} MB/s, lost ${Math.max(...stage.lost)}` : 'n/a',
       anchor: h5py ? `h5py ${h5py.medianMBps.toFixed(0)} MB/s` : 'n/a',
       ratio: stage?.ratioToAnchor,
       target: 1.0,
+    }),
+  );
+  out.push(
+    goal({
+      goal: 'Camera → disk: CPU per frame vs h5py’s',
+      patchbay: stage?.medianCpuMs !== undefined ? `${stage.medianCpuMs.toFixed(2)} ms` : 'n/a',
+      anchor: h5py?.medianCpuMs !== undefined ? `h5py ${h5py.medianCpuMs.toFixed(2)} ms` : 'n/a',
+      ratio: stage?.cpuRatioToAnchor,
+      target: 1.0,
+      lowerIsBetter: true,
     }),
   );
   const dd = limits?.ddPageCacheGBps;

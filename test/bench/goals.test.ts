@@ -41,8 +41,16 @@ function results(): string {
   const json = (name: string, v: unknown) => writeFileSync(join(dir, `${name}.json`), JSON.stringify(v));
   json('hdf5', {
     results: [
-      { variant: 'h5py (resize + write per frame)', medianMBps: 1000, lost: [0] },
-      { variant: 'HDF5Sink stage (worker, slab)', medianMBps: 800, ratioToAnchor: 0.8, lost: [0, 0] },
+      { variant: 'h5py (resize + write per frame)', frames: 500, medianMBps: 1000, medianCpuMs: 2, lost: [0] },
+      {
+        variant: 'HDF5Sink stage (worker, slab)',
+        frames: 500,
+        medianMBps: 800,
+        ratioToAnchor: 0.8,
+        medianCpuMs: 2.4,
+        cpuRatioToAnchor: 1.2,
+        lost: [0, 0],
+      },
       { variant: 'HDF5Sink stage gzip-1', medianMBps: 30, ratioToAnchor: 0.9, lost: [0] },
     ],
   });
@@ -69,7 +77,9 @@ describe('bench/lib/goals.ts', () => {
     const gs = goals([row('patchbay', 60, 1.6), row('fast', 37.5)], limits, results());
     const by = (name: string) => gs.find((g) => g.goal.startsWith(name))!;
     expect(by('Camera → disk vs h5py')).toMatchObject({ ratio: 0.8, target: 1, met: false });
+    expect(by('Camera → disk vs h5py').goal).toContain('(500 of 2 MiB)');
     expect(by('Camera → disk vs dd').ratio).toBeCloseTo(800 / 1500);
+    expect(by('Camera → disk: CPU per frame')).toMatchObject({ ratio: 1.2, lowerIsBetter: true, met: false });
     expect(by('FFT 1024x1024 vs FFTW')).toMatchObject({ ratio: 0.8, met: true });
     // The stage's CPU against its transform: lower is better, 6.3 / 6 is within 10 %.
     expect(by('FFT stage 1024x1024')).toMatchObject({ lowerIsBetter: true, met: true });
