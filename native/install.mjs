@@ -4,10 +4,12 @@
 // `npm exec`/`npx` of this package run the install step too; rebuilding each time
 // would delete the addon under running processes for the length of a build.
 //   node native/install.mjs [--force]
+//   node native/install.mjs --sources     # the files whose change rebuilds it, one per line
+//   node native/install.mjs --stamp       # the hash of them that the build is stamped with
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,15 +25,32 @@ const hash = createHash('sha256');
 hash.update(`${process.version} ${process.arch} ${process.env.PATCHBAY_CAMERA_BACKENDS ?? ''}\n`);
 for (const what of ['aravis-cflags', 'aravis-libs', 'pylon-cflags', 'pylon-ldflags', 'pylon-libs'])
   hash.update(`${what}=${configure(what)}\n`);
-for (const f of [
-  'binding.gyp',
-  'configure.mjs',
-  ...readdirSync(join(here, 'src'))
+/**
+ * What the build reads: binding.gyp, configure.mjs, native/src, and the files native/src
+ * includes from elsewhere in the repository (`#include "../../nodes/fft/simd/fft2.c"`): a
+ * change to any of them must rebuild the addon.
+ */
+function sources() {
+  const src = readdirSync(join(here, 'src'))
     .sort()
-    .map((f) => join('src', f)),
-])
-  hash.update(f).update(readFileSync(join(here, f)));
+    .map((f) => join('src', f));
+  const outside = new Set();
+  for (const f of src)
+    for (const m of readFileSync(join(here, f), 'utf8').matchAll(/^\s*#\s*include\s+"(\.\.\/[^"]+)"/gm))
+      outside.add(relative(here, resolve(here, 'src', m[1])));
+  return ['binding.gyp', 'configure.mjs', ...src, ...[...outside].sort((a, b) => a.localeCompare(b))];
+}
+
+if (process.argv.includes('--sources')) {
+  console.log(sources().join('\n'));
+  process.exit(0);
+}
+for (const f of sources()) hash.update(f).update(readFileSync(join(here, f)));
 const stamp = hash.digest('hex');
+if (process.argv.includes('--stamp')) {
+  console.log(stamp);
+  process.exit(0);
+}
 
 const force = process.argv.includes('--force');
 if (!force && existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
