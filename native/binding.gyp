@@ -13,7 +13,7 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti"],
       "conditions": [
-        ["target_arch=='x64'", {
+        ["OS=='linux' and target_arch=='x64'", {
           "dependencies": ["fft2_avx2"],
           "defines": ["PATCHBAY_WITH_FFT_AVX2"]
         }],
@@ -38,7 +38,7 @@
       "sources": ["src/fft2-avx2.cc"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
-      "conditions": [["target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"] }]]
+      "conditions": [["OS=='linux' and target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"] }]]
     }
   ]
 }

@@ -4,10 +4,12 @@
 // `outOffset` bytes, in the layout of `mode` (fft2.c). The frame and the output are the
 // caller's own memory: nothing is copied in or out, as WebAssembly must. planW/planH are the
 // plans nodes/fft/wasm-fft2.ts writes (Int32Array views of one buffer with their twiddles);
-// work holds the half spectrum and the two scratch buffers. Sizes are checked here: a wrong
-// one would be a write past a buffer's end.
+// work holds the half spectrum and the two scratch buffers. Every size, offset and plan is
+// checked here against the buffers it will be used on: a wrong one would be a read or a
+// write past a buffer's end.
 #include "fft2.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,6 +20,10 @@
 
 namespace patchbay {
 namespace {
+
+// What fft2.c's int arithmetic holds (nodes/fft/native-fft2.ts asks the same before calling).
+constexpr int64_t kMaxSide = 1 << 20;
+constexpr int64_t kMaxChannels = 64;
 
 bool cpuHasAvx2() {
 #if defined(PATCHBAY_WITH_FFT_AVX2)
@@ -43,6 +49,28 @@ View viewOf(const Napi::Value& v) {
   if (napi_get_typedarray_info(v.Env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok || data == nullptr)
     throw std::string("a typed array with memory");
   return {static_cast<uint8_t*>(data), v.As<Napi::TypedArray>().ByteLength()};
+}
+
+// Whether `bytes` from `offset` fit in a buffer of `size` (no overflow for any offset).
+bool fits(int64_t offset, int64_t bytes, size_t size) {
+  return offset >= 0 && bytes >= 0 && static_cast<uint64_t>(offset) <= size && static_cast<uint64_t>(bytes) <= size - offset;
+}
+
+// Whether `plan` is one fft2.c can run for length n with no access outside the plan: stages
+// of radix 2, 3, 4, 5 or 8 whose product is n, each m the length left over by the stage, each
+// stage's twiddle table (4 doubles per (p, j), p < m, 1 <= j < r) inside the plan.
+bool planFor(const View& plan, int64_t n) {
+  const int32_t* p = reinterpret_cast<const int32_t*>(plan.data);
+  const int64_t words = static_cast<int64_t>(plan.bytes / 4);
+  if (words < 1 || p[0] < 0 || 1 + 3 * static_cast<int64_t>(p[0]) > words) return false;
+  int64_t len = n;
+  for (int i = 0; i < p[0]; i++) {
+    const int32_t r = p[1 + 3 * i], m = p[2 + 3 * i], tw = p[3 + 3 * i];
+    if ((r != 2 && r != 3 && r != 4 && r != 5 && r != 8) || len % r != 0 || m != len / r) return false;
+    if (tw % 8 != 0 || !fits(tw, 32 * static_cast<int64_t>(m) * (r - 1), plan.bytes)) return false;
+    len = m;
+  }
+  return len == 1;
 }
 
 }  // namespace
@@ -72,23 +100,25 @@ Napi::Value fft2(const Napi::CallbackInfo& cb) {
     const int shift = cb[12].ToBoolean() ? 1 : 0;
     static const int64_t elem[] = {1, 2, 4, 8};
     if (dtype < 0 || dtype > 3 || mode < 0 || mode > 4) throw std::string("a dtype 0-3 and a mode 0-4");
-    if (h < 1 || w < 1 || nc < 1 || h > (1 << 20) || w > (1 << 20) || nc > 64) throw std::string("a size");
+    if (h < 1 || w < 1 || nc < 1 || h > kMaxSide || w > kMaxSide || nc > kMaxChannels) throw std::string("a size");
     const int64_t c = w / 2 + 1, cp = (c + 1) / 2 * 2;
     const int64_t scratch = 2 * std::max<int64_t>(8 * w, 16 * h);  // fft2.c: ROW_BLOCK, COL_BLOCK
     const int64_t workDoubles = 2 * h * cp + 2 * scratch;
-    const int64_t outValues = mode == 1 ? 2 * h * c : mode == 0 ? 2 * h * w : h * w;  // doubles of one channel
-    const int64_t outStride = mode <= 1 ? 2 : 1;
-    if (xOffset < 0 || xOffset + ((h * w - 1) * nc + 1) * elem[dtype] > static_cast<int64_t>(x.bytes) ||
-        xOffset % elem[dtype])
-      throw std::string("a frame of h*w*nc values");
-    if (outOffset < 0 || outOffset % 8 ||
-        outOffset + ((outValues / outStride - 1) * nc * outStride + outStride) * 8 > static_cast<int64_t>(out.bytes))
-      throw std::string("an output of the mode's size");
-    if (static_cast<int64_t>(work.bytes) < workDoubles * 8 || reinterpret_cast<uintptr_t>(work.data) % 8)
+    // Values of one channel's output, and of each output element (a complex number is 2).
+    const int64_t perValue = mode <= 1 ? 2 : 1;
+    const int64_t outValues = (mode == 1 ? h * c : h * w);
+    // The last value read: the channel's last pixel; the last written: its last output element.
+    if (xOffset % elem[dtype] != 0 || reinterpret_cast<uintptr_t>(x.data) % elem[dtype] != 0 ||
+        !fits(xOffset, ((h * w - 1) * nc + 1) * elem[dtype], x.bytes))
+      throw std::string("a frame of h*w*nc values, aligned to its dtype");
+    if (outOffset % 8 != 0 || reinterpret_cast<uintptr_t>(out.data) % 8 != 0 ||
+        !fits(outOffset, ((outValues - 1) * nc + 1) * perValue * 8, out.bytes))
+      throw std::string("an output of the mode's size, aligned to 8 bytes");
+    if (reinterpret_cast<uintptr_t>(work.data) % 8 != 0 || !fits(0, workDoubles * 8, work.bytes))
       throw std::string("a work buffer of 2*h*cp + 4*max(8w, 16h) doubles");
-    if (planW.bytes < 4 || planH.bytes < 4 || reinterpret_cast<uintptr_t>(planW.data) % 8 ||
-        reinterpret_cast<uintptr_t>(planH.data) % 8)
-      throw std::string("two plans");
+    if (reinterpret_cast<uintptr_t>(planW.data) % 8 != 0 || reinterpret_cast<uintptr_t>(planH.data) % 8 != 0 ||
+        !planFor(planW, w) || !planFor(planH, h))
+      throw std::string("plans for w and h");
     double* half = reinterpret_cast<double*>(work.data);
     double* a = half + 2 * h * cp;
     double* b = a + scratch;

@@ -318,7 +318,7 @@ export function transformInto(
   opts: Fft2Options,
   channels = 1,
 ): number {
-  if (opts.precision === 'exact' && nativeSupports(h, w)) {
+  if (opts.precision === 'exact' && nativeSupports(h, w, channels)) {
     nativeFft2For(h, w, channels).transform(input, out as Float64Array, opts);
     return 0;
   }

@@ -30,9 +30,16 @@ function native(): RawAddon | null {
   return addon;
 }
 
-/** Whether the native transform takes frames of this size here (addon built, AVX2 and FMA, factors 2, 3, 5). */
-export function nativeSupports(h: number, w: number): boolean {
-  return wasmSupports(h, w) && native() !== null;
+/** What native/src/fft2.cc takes (the int arithmetic of fft2.c); larger frames go through WebAssembly. */
+const MAX_SIDE = 2 ** 20;
+const MAX_CHANNELS = 64;
+
+/**
+ * Whether the native transform takes frames of this size here: the addon built, AVX2 and FMA,
+ * sides with prime factors 2, 3 and 5 only, and within fft2.cc's limits.
+ */
+export function nativeSupports(h: number, w: number, channels = 1): boolean {
+  return h <= MAX_SIDE && w <= MAX_SIDE && channels <= MAX_CHANNELS && wasmSupports(h, w) && native() !== null;
 }
 
 /** Plans and scratch for one frame size (H, W, channels). */

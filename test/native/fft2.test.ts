@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { loadAddon } from '../../native/load-addon.ts';
 import { cpuHasAvx2Fma } from '../helpers/env.ts';
 import { NativeFft2, nativeSupports } from '../../nodes/fft/native-fft2.ts';
+import { fft2 } from '../../nodes/fft/fft2.ts';
 import { planBytes, writePlan, align16 } from '../../nodes/fft/wasm-fft2.ts';
 
 const addon = loadAddon();
@@ -54,6 +55,52 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
     expect(() => call(new Uint8Array(h * w), {} as ArrayBufferView)).toThrow(/wants a typed array/);
   });
 
+  test('checks the last channel and the real-valued modes against the output, plans against the sizes, and alignment', () => {
+    const x3 = new Uint8Array(h * w * 3);
+    // Channel 2 of a 3-channel frame: its last half-spectrum value ends one complex number before
+    // the output's end when the output is sized for 3 channels.
+    const out3 = new Float64Array(2 * h * 6 * 3);
+    const ch2 = (out: ArrayBufferView) => addon.fft2(x3, 2, 0, h, w, 3, planW, planH, work(), out, 2 * 16, 1, false);
+    ch2(out3);
+    expect(() => ch2(new Float64Array(2 * h * 6 * 3 - 1))).toThrow(/output/);
+    expect(() => addon.fft2(x3, 3 * h * w, 0, h, w, 3, planW, planH, work(), out3, 0, 1, false)).toThrow(/frame/);
+    // power: one float64 per pixel.
+    expect(() => call(new Uint8Array(h * w), new Float64Array(h * w - 1), { mode: 4 })).toThrow(/output/);
+    call(new Uint8Array(h * w), new Float64Array(h * w), { mode: 4 });
+    // The plans swapped: each is a plan, but not for its length.
+    expect(() =>
+      addon.fft2(new Uint8Array(h * w), 0, 0, h, w, 1, planH, planW, work(), new Float64Array(2 * h * 6), 0, 1, false),
+    ).toThrow(/plans for w and h/);
+    // A plan whose twiddles would lie past its end.
+    const cut = new Int32Array(planW.buffer, 0, 8);
+    expect(() =>
+      addon.fft2(new Uint8Array(h * w), 0, 0, h, w, 1, cut, planH, work(), new Float64Array(2 * h * 6), 0, 1, false),
+    ).toThrow(/plans for w and h/);
+    // Doubles written at an odd address.
+    const odd = new Uint8Array(new ArrayBuffer(2 * h * 6 * 8 + 8), 1, 2 * h * 6 * 8);
+    expect(() => call(new Uint8Array(h * w), odd)).toThrow(/aligned/);
+  });
+
+  test('a colour frame is each of its channels, transformed apart', () => {
+    const planes = [0, 1, 2].map((c) => Uint16Array.from({ length: h * w }, (_, i) => (i * (7 + c) + c * 13) % 97));
+    const x = new Uint16Array(h * w * 3);
+    for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) x[3 * i + c] = planes[c][i];
+    for (const output of ['complex', 'half', 'log-magnitude'] as const) {
+      const per = output === 'complex' ? 2 * h * w : output === 'half' ? 2 * h * 6 : h * w;
+      const step = output === 'log-magnitude' ? 1 : 2;
+      const all = new Float64Array(per * 3);
+      new NativeFft2(h, w, 3).transform(x, all, { output, shift: true, precision: 'exact' });
+      planes.forEach((plane, c) => {
+        const one = new Float64Array(per);
+        new NativeFft2(h, w).transform(plane, one, { output, shift: true, precision: 'exact' });
+        const fromAll = new Float64Array(per);
+        for (let i = 0; i < per / step; i++)
+          for (let k = 0; k < step; k++) fromAll[step * i + k] = all[step * (3 * i + c) + k];
+        expect(fromAll, `${output}, channel ${c}`).toEqual(one);
+      });
+    }
+  });
+
   test('NativeFft2 transforms each channel of a colour frame in place, from its own offsets', () => {
     expect(nativeSupports(h, w)).toBe(true);
     const x = new Uint16Array(h * w * 3);
@@ -62,5 +109,19 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
     new NativeFft2(h, w, 3).transform(x, out, { output: 'power', shift: false, precision: 'exact' });
     expect([...out.slice(0, 3)]).toEqual([1, 2, 3].map((c) => (c * h * w) ** 2));
     expect(out.slice(3).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('frames past the native limits', () => {
+  test('65 channels in exact precision go through WebAssembly, as before the native path', () => {
+    const [h, w, c] = [4, 6, 65];
+    expect(nativeSupports(h, w, c)).toBe(false);
+    const x = Uint8Array.from({ length: h * w * c }, (_, i) => (i * 31) % 251);
+    const { data } = fft2(x, h, w, { output: 'power', shift: false, precision: 'exact' }, c);
+    const out = new Float64Array(data.buffer);
+    // Channel 64's zero frequency: the square of its pixel sum.
+    let sum = 0;
+    for (let i = 0; i < h * w; i++) sum += x[c * i + 64];
+    expect(out[64]).toBeCloseTo(sum * sum, 6);
   });
 });

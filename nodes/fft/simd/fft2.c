@@ -5,7 +5,7 @@
  * - WebAssembly SIMD (nodes/fft/simd/build.sh -> fft2.wasm): one complex number per f64x2;
  *   also the fast (float32) transform below. No libc: the caller (nodes/fft/wasm-fft2.ts)
  *   lays out every buffer and the twiddle tables in linear memory and passes pointers.
- * - x86-64 AVX2 + FMA (the addon, native/src/fft2-native.cc, chosen at run time where the CPU
+ * - x86-64 AVX2 + FMA (the addon, native/src/fft2-avx2.cc, chosen at run time where the CPU
  *   has them): two complex numbers of neighbouring sequences of a batch per 256-bit vector,
  *   so batches are padded to even; float64 only.
  * A plan's twiddle tables are addressed from the plan itself, so it works at any address.
