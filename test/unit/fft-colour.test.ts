@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { missing, pythonHas } from '../helpers/env.ts';
 import { EXACT_BOUND, FAST_BOUND, numpyAnswers, randomFrame, relError, tempFiles } from '../fixtures/fft/numpy-axes.ts';
 import { wasmSupports } from '../../nodes/fft/wasm-fft2.ts';
+import { nativeSupports } from '../../nodes/fft/native-fft2.ts';
 import { checkInput, fft2, FftError, OUTPUT_MODES, type InputDType, type Precision } from '../../nodes/fft/fft2.ts';
 
 const skip = missing('python3 with numpy', () => pythonHas('numpy'));
@@ -34,7 +35,11 @@ const CASES: { dtype: InputDType; shape: number[]; seed: number }[] = [
 describe.skipIf(skip)('fft2 of (H, W, C) frames equals numpy fft2(x, axes=(0, 1))', () => {
   for (const { dtype, shape, seed } of CASES) {
     const [h, w, ch] = shape;
-    const path = wasmSupports(h, w) ? 'WebAssembly' : 'JavaScript';
+    const path = nativeSupports(h, w, ch)
+      ? 'exact native, fast WebAssembly'
+      : wasmSupports(h, w)
+        ? 'WebAssembly'
+        : 'JavaScript';
     it(`${dtype} ${shape.join('×')} (${path}): every mode, exact and fast, with and without shift`, () => {
       const x = randomFrame(dtype, shape, seed);
       checkInput(dtype, shape, x.byteLength);
