@@ -142,9 +142,13 @@ export const editCommand: CliCommand = async (argv, io) => {
   io.stdout.write(
     '  open that URL: its token lets your browser in and keeps other users and programs of this machine out\n',
   );
-  const removePage = args.open ? await openBrowser(server.url, io) : undefined;
-  await stopped;
-  await server.close();
-  await removePage?.();
+  let removePage: (() => Promise<void>) | undefined;
+  try {
+    removePage = args.open ? await openBrowser(server.url, io) : undefined;
+    await stopped;
+  } finally {
+    await server.close();
+    await removePage?.();
+  }
   return 0;
 };
