@@ -27,9 +27,9 @@ export interface FftTask {
 
 export interface FftResult {
   /**
-   * The spectrum, in the task's ArrayBuffer moved back (not copied) to the main thread: it
-   * becomes the output frame's payload, and the main thread's garbage collector frees it
-   * once nobody holds the frame.
+   * The spectrum, in the task's ArrayBuffer (or, without one, the worker's own) moved (not
+   * copied) to the main thread: it becomes the output frame's payload, and the main thread's
+   * garbage collector frees it once nobody holds the frame.
    */
   out: ArrayBuffer;
   /** Nanoseconds the worker spent on the transform. */
