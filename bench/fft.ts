@@ -227,17 +227,22 @@ async function transformsInParallel(h: number, w: number, threads: number, n: nu
       { stdio: ['pipe', 'pipe', 'inherit'] },
     ),
   );
-  const lines = children.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]());
-  for (const l of lines) if ((await l.next()).value !== 'ready') throw new Error('a transform child did not start');
-  for (const c of children) c.stdin!.end('go\n');
-  const fps = await Promise.all(
-    lines.map(async (l) => {
-      const ms = JSON.parse((await l.next()).value as string) as number[];
-      return 1000 / median(ms);
-    }),
-  );
-  await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
-  return fps.reduce((a, b) => a + b, 0);
+  try {
+    const lines = children.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]());
+    for (const l of lines) if ((await l.next()).value !== 'ready') throw new Error('a transform child did not start');
+    for (const c of children) c.stdin!.end('go\n');
+    const fps = await Promise.all(
+      lines.map(async (l) => {
+        const ms = JSON.parse((await l.next()).value as string) as number[];
+        return 1000 / median(ms);
+      }),
+    );
+    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => once(c, 'exit')));
+    return fps.reduce((a, b) => a + b, 0);
+  } finally {
+    // A child that failed or hangs is not left behind.
+    for (const c of children) if (c.exitCode === null) c.kill();
+  }
 }
 
 async function transformChild(spec: string): Promise<void> {
