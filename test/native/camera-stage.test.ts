@@ -97,6 +97,32 @@ describe('Camera stage (emulator)', () => {
     expect(r.frames[5].meta).toMatchObject({ backend: 'emulator', loop: 4, cameraFrame: 5 });
   });
 
+  it('loop at fps 0 lets the event loop in after every frame: a socket event waits for one frame, not a batch', async () => {
+    // Frames emitted between two turns of the event loop, seen from a loop of setImmediate.
+    let emitted = 0;
+    let seen = 0;
+    let most = 0;
+    let running = true;
+    const watch = (): void => {
+      most = Math.max(most, emitted - seen);
+      seen = emitted;
+      if (running) setImmediate(watch);
+    };
+    setImmediate(watch);
+    const r = await runSource(
+      createCameraStage,
+      cameraNode({ width: 16, height: 16, fps: 0, frames: 500, loop: 2 }),
+      () => {
+        emitted++;
+      },
+    );
+    running = false;
+    expect(r.count).toBe(500);
+    // One frame per turn (two where the watcher's turn falls between a frame and its yield).
+    // Every 64 frames, as it was, this read 64.
+    expect(most).toBeLessThanOrEqual(2);
+  });
+
   it('loop: keeps the frame rate, and drops (counted) rather than catching up after a stall', async () => {
     const t0 = performance.now();
     const r = await runSource(
