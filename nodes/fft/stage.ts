@@ -34,14 +34,17 @@ const IN_FLIGHT_PER_WORKER = 2;
 /**
  * Spectra this large are allocated here, on the main thread, and moved to the worker with the
  * task; smaller ones by the worker. The main thread's malloc heap keeps a freed spectrum for the
- * next (with the run's malloc settings, runtime/util/malloc.ts); a worker's arena gave whole heaps
- * back to the kernel, so an 8 MiB spectrum was page-faulted in anew: 206-235 faults per 1024x1024
- * frame, 16 allocated here, and 12.3-12.8 ms of CPU per frame against 10.3. For 2 MiB spectra
- * (512x512) the worker's arena faulted little (24 per frame) and the extra move cost the main
- * thread, the busier one with 2 workers: 3.9 ms per frame from the worker, 4.2 from here
- * (test/fixtures/fft/memory.ts; docs/performance-fft.md).
+ * next (with the run's malloc settings, runtime/util/malloc.ts); a worker's arena gave whole
+ * heaps back to the kernel, so an 8 MiB spectrum was page-faulted in anew: 206-235 faults per
+ * 1024x1024 frame, 16 allocated here, and 12.3-12.8 ms of CPU per frame against 10.3.
+ * Below 4 MiB it depends on who has time to spare. With one worker the main thread does:
+ * 480x640 magnitude (2.4 MB) went from 423-461 to 494-508 frames/s allocated here. With two,
+ * the main thread is the busier side and the extra move cost more than the faults it saved
+ * (773-853 frames/s from the worker, 703-805 from here), so they allocate their own
+ * (bench/fft.ts --pool-child; docs/performance-fft.md).
  */
 const MAIN_ALLOC_BYTES = 4 * 2 ** 20;
+const MAIN_ALLOC_BYTES_ONE_WORKER = 2 ** 20;
 
 /** The FFT stage: see the file's comment. */
 export class FftStage implements Stage {
@@ -96,7 +99,8 @@ export class FftStage implements Stage {
     await this.pipeline.submit(
       frame,
       (slab, inOffset) => {
-        const out = spec.bytes >= MAIN_ALLOC_BYTES ? newSpectrumBuffer(spec.bytes) : undefined;
+        const from = this.threads === 1 ? MAIN_ALLOC_BYTES_ONE_WORKER : MAIN_ALLOC_BYTES;
+        const out = spec.bytes >= from ? newSpectrumBuffer(spec.bytes) : undefined;
         return pool.run(
           {
             slab,
