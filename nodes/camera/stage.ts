@@ -24,6 +24,7 @@ import {
 import { frameFormat, frameShape } from '../../native/pixel-format.ts';
 import type { Trigger, TriggerActivation } from '../../native/trigger.ts';
 import { SoftwareTrigger } from './software-trigger.ts';
+import { letEventsIn } from '../shared/let-events-in.ts';
 
 /** The node's params: the camera settings it asks for, and how the node runs the camera. */
 interface CameraParams extends Omit<CameraSettings, 'gain'> {
@@ -275,11 +276,8 @@ class CameraStage implements Stage {
       slot++;
       io.stats.framesOut = sent;
       io.stats.bytesOut += f.data.byteLength;
-      // Never waiting on a timer (fps 0, or late), it would starve the sockets' events: let them
-      // in after every frame. Every 64 frames, a request to a Reply this camera feeds waited
-      // for up to 64 frames per hop of its round trip: REQ/REP's bench answered 566-849
-      // requests/s, and 1454-1944 with a turn per frame (PUSH/PULL and PUB/SUB unchanged).
-      await new Promise((r) => setImmediate(r));
+      // Never waiting on a timer (fps 0, or late), it would starve the sockets' events.
+      await letEventsIn();
     }
     return sent;
   }

@@ -10,6 +10,7 @@ import type { ParamsOf } from '../types.ts';
 import { Hdf5SourceError } from './errors.ts';
 import type { hdf5Source } from './index.ts';
 import { openRecording, type Recording } from './reader.ts';
+import { letEventsIn } from '../shared/let-events-in.ts';
 
 type Params = ParamsOf<typeof hdf5Source>;
 
@@ -56,7 +57,7 @@ class Hdf5SourceStage implements Stage {
             : 0;
         const wait = began + due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, Math.floor(wait)));
-        else if (sent % 64 === 63) await new Promise((r) => setImmediate(r)); // never waiting on a timer would starve the sockets
+        else if (sent > 0) await letEventsIn(); // never waiting on a timer would starve the sockets
         if (io.signal.aborted) break;
         const frame: Frame = {
           kind: 'frame',

@@ -13,6 +13,11 @@ import { runGraph } from '../../runtime/exec/executor.ts';
 import { loadGraph } from '../../runtime/graph/index.ts';
 import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
 import { tempDir } from '../hdf5/harness.ts';
+import { watchTurns } from '../helpers/event-loop.ts';
+import { runSource } from '../native/harness.ts';
+import createHdf5SourceStage from '../../nodes/hdf5-source/stage.ts';
+import { hdf5Source } from '../../nodes/hdf5-source/index.ts';
+import { withDefaults } from '../../runtime/graph/param-rules.ts';
 
 const noH5py = missing('Python 3 with h5py and numpy', () => pythonHas('h5py', 'numpy'));
 
@@ -129,6 +134,27 @@ with h5py.File('${src}', 'w') as f:
       ).toEqual([code]);
       expect(summary.stats.nodes.recorder.framesIn).toBe(0);
     }
+  });
+
+  test('without a rate, lets the event loop in after every frame: a socket event waits for one frame, not a batch', async () => {
+    const src = join(tempDir(), 'small.h5');
+    py(`import h5py, numpy as np
+with h5py.File('${src}', 'w') as f:
+    f.create_dataset('frames', data=np.zeros((300, 8, 8), dtype=np.uint8))`);
+    let emitted = 0;
+    const turns = watchTurns(() => emitted);
+    const r = await runSource(
+      createHdf5SourceStage,
+      { id: 'source', type: 'HDF5Source', params: withDefaults(hdf5Source, { file: src }) },
+      () => {
+        emitted++;
+      },
+    );
+    const most = turns.stop();
+    expect(r.error).toBeUndefined();
+    expect(r.count).toBe(300);
+    // Every 64 frames, as it was, this read 64.
+    expect(most).toBeLessThanOrEqual(2);
   });
 
   test('loop: replays again from start until stopped, seq counting on', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import createCameraStage from '../../nodes/camera/stage.ts';
 import { typedView } from '../../runtime/wire/index.ts';
 import { cameraNode, runSource } from './harness.ts';
+import { watchTurns } from '../helpers/event-loop.ts';
 
 describe('Camera stage (emulator)', () => {
   it('delivers `frames` frames, numbered from 0, then ends', async () => {
@@ -98,17 +99,8 @@ describe('Camera stage (emulator)', () => {
   });
 
   it('loop at fps 0 lets the event loop in after every frame: a socket event waits for one frame, not a batch', async () => {
-    // Frames emitted between two turns of the event loop, seen from a loop of setImmediate.
     let emitted = 0;
-    let seen = 0;
-    let most = 0;
-    let running = true;
-    const watch = (): void => {
-      most = Math.max(most, emitted - seen);
-      seen = emitted;
-      if (running) setImmediate(watch);
-    };
-    setImmediate(watch);
+    const turns = watchTurns(() => emitted);
     const r = await runSource(
       createCameraStage,
       cameraNode({ width: 16, height: 16, fps: 0, frames: 500, loop: 2 }),
@@ -116,7 +108,7 @@ describe('Camera stage (emulator)', () => {
         emitted++;
       },
     );
-    running = false;
+    const most = turns.stop();
     expect(r.count).toBe(500);
     // One frame per turn (two where the watcher's turn falls between a frame and its yield).
     // Every 64 frames, as it was, this read 64.
