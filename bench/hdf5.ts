@@ -34,6 +34,7 @@ import { compileGraph } from '../runtime/compile/index.ts';
 import { runGraph } from '../runtime/exec/executor.ts';
 import type { Frame } from '../runtime/wire/index.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
+import { DISK_FRAMES } from './lib/limits.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Stages are driven here without an executor: give this process the malloc settings a run has.
@@ -58,7 +59,7 @@ const reps = args.reps ? Number(args.reps) : quick ? 1 : 3;
  * the writers write, as in an hours-long recording. In 100 to 500 the page cache takes it all
  * and the figures are of the writers' user-space work (docs/performance-hdf5.md).
  */
-const N = args.frames ? Number(args.frames) : quick ? 100 : 1500;
+const N = args.frames ? Number(args.frames) : quick ? DISK_FRAMES.quick : DISK_FRAMES.full;
 /** gzip is about 20× slower: fewer frames keep the run short. */
 const N_GZIP = Math.max(10, Math.round(N / 8));
 const H = 1024;

@@ -4,6 +4,8 @@
  *   memcpy    Buffer.copy of 2 MiB frames from 8 sources (out of the caches' reach), GB/s;
  *   dd        `dd` of 2 MiB blocks into a file where the benches write (the system's
  *             temporary directory): into the page cache, then with conv=fdatasync, GB/s;
+ *             as many blocks as bench/hdf5.ts appends frames (DISK_FRAMES), so that both
+ *             meet the same page cache: in 1500 the kernel's writeback sets the pace;
  *   FFTW      r2c float64 at 1024², 1 and 2 threads (pyfftw, FFTW_MEASURE), ms;
  *   ZeroMQ    PUSH -> PULL over tcp, 2 MiB messages, in one process: pyzmq and zeromq.js, GB/s.
  * Each is the median of 3 runs in a quick run and 5 in a full one; `light` takes 1 run of each
@@ -19,10 +21,18 @@ import { ROOT } from './pipelines.ts';
 
 const FRAME = 2 * 2 ** 20;
 
+/**
+ * 2 MiB frames the HDF5 bench appends per run, and blocks the dd limit writes: 1500 in a full
+ * run (3 GB, past what the page cache takes before it writes back), 100 in a quick one.
+ */
+export const DISK_FRAMES = { quick: 100, full: 1500 };
+
 export interface Limits {
   memcpyGBps: number;
   ddPageCacheGBps?: number;
   ddFdatasyncGBps?: number;
+  /** 2 MiB blocks each dd wrote. */
+  ddBlocks?: number;
   fftw1024Ms?: { threads1: number; threads2: number };
   pyzmqGBps?: number;
   zeromqJsGBps: number;
@@ -85,10 +95,10 @@ export async function measureLimits(opts: { python: string; quick: boolean; ligh
   const reps = opts.light ? 1 : opts.quick ? 3 : 5;
   const size = (quick: number, full: number) => (opts.light ? Math.ceil(quick / 4) : opts.quick ? quick : full);
   const missing: string[] = [];
-  const runs = <T>(what: string, f: () => T): T[] => {
+  const runs = <T>(what: string, f: () => T, n = reps): T[] => {
     const out: T[] = [];
     try {
-      for (let r = 0; r < reps; r++) out.push(f());
+      for (let r = 0; r < n; r++) out.push(f());
     } catch (e) {
       missing.push(`${what}: ${(e as Error).message}`);
     }
@@ -96,9 +106,11 @@ export async function measureLimits(opts: { python: string; quick: boolean; ligh
   };
   const memcpyGBps = median(runs('memcpy', () => memcpy(size(500, 2000))));
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-limits-'));
-  const blocks = size(128, 512);
-  const cache = runs('dd', () => dd(dir, blocks, false)).filter((x): x is number => x !== undefined);
-  const sync = runs('dd', () => dd(dir, blocks, true)).filter((x): x is number => x !== undefined);
+  const blocks = size(DISK_FRAMES.quick, DISK_FRAMES.full);
+  // 3 GB a run in a full one: at most 3 runs of each, not 5.
+  const ddReps = Math.min(reps, 3);
+  const cache = runs('dd', () => dd(dir, blocks, false), ddReps).filter((x): x is number => x !== undefined);
+  const sync = runs('dd', () => dd(dir, blocks, true), ddReps).filter((x): x is number => x !== undefined);
   rmSync(dir, { recursive: true, force: true });
   if (cache.length === 0) missing.push('dd: not found or failed');
   const fftw = runs(
@@ -119,6 +131,7 @@ export async function measureLimits(opts: { python: string; quick: boolean; ligh
     memcpyGBps,
     ddPageCacheGBps: cache.length ? median(cache) : undefined,
     ddFdatasyncGBps: sync.length ? median(sync) : undefined,
+    ddBlocks: blocks,
     fftw1024Ms: fftw.length
       ? { threads1: median(fftw.map((f) => f.threads1)), threads2: median(fftw.map((f) => f.threads2)) }
       : undefined,
@@ -134,8 +147,8 @@ export function limitsTable(l: Limits): string {
     x === undefined ? 'n/a' : `${x.toFixed(digits)} ${unit}`;
   const rows: [string, string][] = [
     ['memcpy, 2 MiB frames (Node Buffer.copy)', f(l.memcpyGBps, 'GB/s')],
-    ['dd 2 MiB blocks into the page cache (temporary directory)', f(l.ddPageCacheGBps, 'GB/s')],
-    ['dd 2 MiB blocks, conv=fdatasync', f(l.ddFdatasyncGBps, 'GB/s')],
+    [`dd ${l.ddBlocks ?? '?'} × 2 MiB into the page cache (temporary directory)`, f(l.ddPageCacheGBps, 'GB/s')],
+    [`dd ${l.ddBlocks ?? '?'} × 2 MiB, conv=fdatasync`, f(l.ddFdatasyncGBps, 'GB/s')],
     ['FFTW r2c 1024² float64, 1 thread', f(l.fftw1024Ms?.threads1, 'ms')],
     ['FFTW r2c 1024² float64, 2 threads', f(l.fftw1024Ms?.threads2, 'ms')],
     ['ZeroMQ PUSH -> PULL tcp, 2 MiB: pyzmq', f(l.pyzmqGBps, 'GB/s')],

@@ -102,6 +102,9 @@ describe('bench/main.ts', () => {
       expect(limits.missing).toEqual([]);
       for (const k of ['memcpyGBps', 'ddPageCacheGBps', 'ddFdatasyncGBps', 'pyzmqGBps', 'zeromqJsGBps'])
         expect(limits[k], k).toBeGreaterThan(0);
+      // dd writes as many 2 MiB blocks as the HDF5 bench appends frames, and says how many.
+      expect(limits.ddBlocks).toBeGreaterThan(0);
+      expect(r.stdout).toContain(`dd ${limits.ddBlocks as number} × 2 MiB into the page cache`);
       const fftw = limits.fftw1024Ms as { threads1: number; threads2: number };
       expect(fftw.threads1).toBeGreaterThan(0);
       expect(fftw.threads2).toBeGreaterThan(0);
