@@ -35,6 +35,7 @@ import { runGraph } from '../runtime/exec/executor.ts';
 import type { Frame } from '../runtime/wire/index.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
 import { DISK_FRAMES } from './lib/limits.ts';
+import { median } from './lib/report.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Stages are driven here without an executor: give this process the malloc settings a run has.
@@ -289,12 +290,6 @@ const VARIANTS: Variant[] = [
     run: (f, n) => runStage(f, n, 'gzip'),
   },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 interface Row {
   variant: string;
