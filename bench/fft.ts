@@ -25,6 +25,7 @@ import { Fft2, outputSpec, outputView, transformInto, type Fft2Options } from '.
 import { wasmFft2For, wasmSupports } from '../nodes/fft/wasm-fft2.ts';
 import { nativeSupports } from '../nodes/fft/native-fft2.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
+import { median } from './lib/report.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Stages are driven here without an executor: give this process the malloc settings a run has.
@@ -43,8 +44,13 @@ const { values: args } = parseArgs({
 });
 const quick = args.quick as boolean;
 const reps = args.reps ? Number(args.reps) : quick ? 8 : 30;
+/**
+ * Transforms timed per size. A quick run took 8 everywhere, and its goal ratios against FFTW
+ * moved by ±40 % from run to run; 24 cost a few seconds below 2048², where they matter most.
+ */
+const repsFor = (h: number, w: number): number => (args.reps || !quick || h * w >= 2048 * 2048 ? reps : 24);
 /** Turns numpy and ours take at each size (samples are pooled for the median). */
-const ROUNDS = quick ? 2 : 3;
+const ROUNDS = 3;
 const SIZES: [number, number][] = [
   [256, 256],
   [512, 512],
@@ -68,12 +74,6 @@ const POOL_FRAMES = quick ? 40 : 120;
  * warm-up a 480x640 frame took 3.0 ms of worker time, with 100 it took 2.3-2.5 (steady state).
  */
 const POOL_WARMUP = quick ? 60 : 100;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function frame(h: number, w: number, seed: number): Uint8Array {
   const x = new Uint8Array(h * w);
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const rows = [];
   process.stdout.write(
-    `FFT, one thread, uint8 frames, ms per frame (median of ${reps}); ratio = ours / anchor; the exact precision runs ${nativeSupports(1024, 1024) ? 'natively (AVX2 + FMA)' : 'in WebAssembly'}\n`,
+    `FFT, one thread, uint8 frames, ms per frame (median of ${repsFor(1024, 1024)}, ${repsFor(2048, 2048)} at 2048²); ratio = ours / anchor; the exact precision runs ${nativeSupports(1024, 1024) ? 'natively (AVX2 + FMA)' : 'in WebAssembly'}\n`,
   );
   process.stdout.write(
     `${'size'.padEnd(10)}${pad('np.fft2', 9)}${pad('np.rfft2', 9)}${pad('fftw r2c', 9)}${pad('exact', 8)}${pad('ex/fft2', 8)}${pad('ex half', 8)}${pad('wasm half', 10)}${pad('fast half', 10)}${pad('fa/rfft2', 9)}${pad('fast cplx', 10)}${pad('js exact', 9)}\n`,
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
       fastComplex: [],
       js: [],
     };
-    const perRound = Math.ceil(reps / ROUNDS);
+    const perRound = Math.ceil(repsFor(h, w) / ROUNDS);
     let fftwProblem: string | undefined;
     for (let round = 0; round < ROUNDS; round++) {
       const a = anchor(h, w, perRound);
