@@ -24,6 +24,7 @@ import { camera as cameraDecl } from '../nodes/camera/index.ts';
 import { emptyStats } from '../runtime/exec/stage.ts';
 import { withDefaults } from '../runtime/graph/param-rules.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
+import { median } from './lib/report.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Stages are driven here without an executor: give this process the malloc settings a run has.
@@ -45,12 +46,6 @@ interface Row {
   dropped: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 interface Sample {
   fps: number;
   mbps: number;
@@ -58,14 +53,17 @@ interface Sample {
   dropped: number;
 }
 
-async function measure(run: () => Promise<{ frames: number; bytes: number; dropped: number }>): Promise<Sample[]> {
+/** `seconds`, when the run returns it: the part of the run to time (without opening the camera). */
+async function measure(
+  run: () => Promise<{ frames: number; bytes: number; dropped: number; seconds?: number }>,
+): Promise<Sample[]> {
   const out: Sample[] = [];
   for (let r = 0; r < REPS; r++) {
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     const t0 = process.hrtime.bigint();
     const res = await run();
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    const s = res.seconds ?? Number(process.hrtime.bigint() - t0) / 1e9;
     h.disable();
     out.push({ fps: res.frames / s, mbps: res.bytes / s / 1e6, p99: h.percentile(99) / 1e6, dropped: res.dropped });
   }
@@ -110,7 +108,12 @@ async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<
   }
 }
 
-async function stage(format: PixelFormat) {
+/**
+ * The Camera stage driven alone. `lent`: its consumer gives every frame back as soon as it has
+ * it (what HDF5Sink and FFT do, docs/frame-lifetimes.md), so the stage runs the addon's pool;
+ * else a consumer that may keep frames, and the stage takes a fresh block per frame.
+ */
+async function stage(format: PixelFormat, lent: boolean) {
   return measure(async () => {
     const params = {
       ...withDefaults(cameraDecl, {}),
@@ -127,13 +130,18 @@ async function stage(format: PixelFormat) {
       stats: emptyStats(),
       signal: new AbortController().signal,
       warn: () => {},
-      emit: async () => {},
+      emit: async (_port: string, _frame: unknown, _branch?: number, release?: () => void) => release?.(),
+      // An in-process consumer's inbox (4) and the frame in its receive().
+      lends: () => (lent ? 5 : 0),
     };
     const st = await createCameraStage(io as never);
+    // Timed like the addon's rows: from the start of acquisition (in run()) to its stop.
     await st.open!();
+    const t0 = process.hrtime.bigint();
     const frames = await st.run!();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await st.close!();
-    return { frames, bytes: io.stats.bytesOut, dropped: io.stats.dropped };
+    return { frames, bytes: io.stats.bytesOut, dropped: io.stats.dropped, seconds };
   });
 }
 
@@ -167,7 +175,8 @@ for (const format of ['Mono8', 'Mono16'] as const) {
   rows.push(row('anchor: JS alloc + copy', format, '-', await anchor(format)));
   for (const mode of ['owned', 'pool', 'shared'] as const)
     rows.push(row('emulator', format, mode, await camera({ backend: 'emulator' }, format, mode)));
-  rows.push(row('emulator via Camera stage', format, 'owned', await stage(format)));
+  rows.push(row('emulator via Camera stage', format, 'owned', await stage(format, false)));
+  rows.push(row('emulator via Camera stage', format, 'lent', await stage(format, true)));
   // A camera's own rate rather than flat out: what an operator's pipeline sees.
   rows.push(row('emulator at 250 fps', format, 'owned', await camera({ backend: 'emulator' }, format, 'owned', 250)));
   // The goal's operating point: 1 GB/s (1000 frames/s of Mono8, 500 of Mono16) in the default mode.

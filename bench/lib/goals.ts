@@ -171,7 +171,10 @@ export function goals(rows: Row[], limits: Limits | undefined, dir = RESULTS): G
   }
   const cam = read<CameraResults>(dir, 'camera');
   for (const format of ['Mono8', 'Mono16']) {
-    const st = cam?.rows.find((r) => r.format === format && r.source === 'emulator via Camera stage');
+    // The stage as HDF5Sink and FFT consumers get it: frames given back, the addon's pool.
+    const st = cam?.rows.find(
+      (r) => r.format === format && r.source === 'emulator via Camera stage' && r.mode === 'lent',
+    );
     const pool = cam?.rows.find((r) => r.format === format && r.source === 'emulator' && r.mode === 'pool');
     out.push(
       goal({

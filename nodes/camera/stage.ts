@@ -6,6 +6,8 @@
  * With `loop` (emulator), open() renders that many frames and run() sends them in turn.
  * With `trigger: software`, each frame on the `trigger` input fires one software trigger
  * (receive() waits for the frame it started), or, nothing linked there, run() fires at `fps`.
+ * Where every consumer gives frames back (io.lends), frames come from the addon's pool and
+ * go back to it when downstream is done with them, never to the garbage collector.
  */
 import path from 'node:path';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
@@ -51,6 +53,9 @@ interface CameraParams extends Omit<CameraSettings, 'gain'> {
   /** Not in the declaration: lets tests give the emulator a sensor whose ROI goes in steps. */
   roiStep?: number;
 }
+
+/** The most frame slots the addon's pool takes. */
+const MAX_SLOTS = 4096;
 
 class CameraStage implements Stage {
   private camera?: Camera;
@@ -170,8 +175,16 @@ class CameraStage implements Stage {
     const dropped = () => camera.counters.dropped + (trigger?.unanswered ?? 0);
     let firing: Promise<void> | undefined;
     let fireFailed: unknown;
+    // Consumers that give frames back (frame lifetimes): the camera's pool, its slots reused as
+    // they return, with room for what they hold on top of `buffers`; else a fresh block per frame.
+    const holds = io.lends?.('out') ?? 0;
+    const pooled = holds > 0;
     try {
-      await camera.start({ mode: 'owned', buffers: p.buffers, debayer: p.debayer });
+      await camera.start({
+        mode: pooled ? 'pool' : 'owned',
+        buffers: pooled ? Math.min(p.buffers + holds, MAX_SLOTS) : p.buffers,
+        debayer: p.debayer,
+      });
       this.trigger = trigger;
     } finally {
       this.acquiring();
@@ -206,7 +219,7 @@ class CameraStage implements Stage {
           meta: { ...started, cameraFrame: f.frameId, cameraTimestampNs: f.cameraTimestampNs.toString() },
           data: f.data,
         };
-        await io.emit('out', frame);
+        await io.emit('out', frame, undefined, pooled ? () => camera.release(f) : undefined);
         sent++;
         io.stats.framesOut = sent;
         io.stats.bytesOut += f.data.byteLength;

@@ -9,6 +9,8 @@ import type { copy } from './index.ts';
 const copyStage: StageFactory = (io) => {
   const deep = (io.node.params as ParamsOf<typeof copy>).mode === 'deep';
   return {
+    // Deep copies are done with the frame once copied; shallow branches all take the same buffer.
+    lifetime: deep ? 'done-on-receive' : 'forwarded',
     receive(_port, frame) {
       if (!deep) return io.emit('out', frame);
       const n = io.branches?.('out') ?? 1;

@@ -48,6 +48,8 @@ const MAIN_ALLOC_BYTES_ONE_WORKER = 2 ** 20;
 
 /** The FFT stage: see the file's comment. */
 export class FftStage implements Stage {
+  /** Each frame is copied into the slab before receive() settles. */
+  readonly lifetime = 'done-on-receive';
   private readonly threads: number;
   private readonly output: OutputMode;
   private readonly shift: boolean;

@@ -72,6 +72,8 @@ export function slabPlan(
 
 /** The HDF5Sink stage; `on('flush', frames => ...)` reports each flush. */
 export class Hdf5SinkStage extends EventEmitter implements Stage {
+  /** Each frame is copied into the writer's slab before receive() settles. */
+  readonly lifetime = 'done-on-receive';
   /** The absolute path of the file, once open() has created it. */
   file: string | undefined;
   /** The group this run writes to. */

@@ -4,6 +4,7 @@
  * in executor.ts; the pieces never import it, so imports go one way.
  */
 import type { Plan } from '../compile/plan.ts';
+import type { Loans } from './loans.ts';
 import type { Problems } from './problems.ts';
 import type { RefTable } from './refs.ts';
 import type { Deferred, LinkState, Runner, SocketSource } from './run-state.ts';
@@ -31,6 +32,8 @@ export interface RunContext {
    */
   readonly loop: { out: (() => number)[]; in: SocketSource[] };
   readonly refs: RefTable;
+  /** Frames lent by their producers, given back when their consumers are done (loans.ts). */
+  readonly loans: Loans;
   readonly problems: Problems;
   /** Resolved by a second stop: everything still waiting gives up. */
   readonly forced: Deferred<void>;

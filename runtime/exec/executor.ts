@@ -9,6 +9,7 @@
  *   transports/       the sockets links give nodes, the receive loop
  *   runner.ts         a node's stage: load, open, drive
  *   eos.ts, refs.ts   end of stream where ZeroMQ may not deliver it; frames by reference
+ *   loans.ts          frames lent by their producers, given back when consumers are done
  *   stats.ts          counters into rates
  *   problems.ts       failures and warnings
  *   run-state.ts, context.ts   what they share
@@ -19,6 +20,7 @@ import type { RunContext } from './context.ts';
 import { checkBindAddresses } from './addresses.ts';
 import { keyBase, secureRun } from './curve.ts';
 import { ExecError } from './errors.ts';
+import { Loans } from './loans.ts';
 import { Problems } from './problems.ts';
 import { RefTable } from './refs.ts';
 import { route, scheduleSockets } from './routing.ts';
@@ -58,6 +60,7 @@ class Run extends EventEmitter implements RunHandle, RunContext {
   readonly lossChecks: (() => number)[] = [];
   readonly loop = { out: [] as (() => number)[], in: [] as SocketSource[] };
   readonly refs = new RefTable();
+  readonly loans = new Loans();
   // Failures are reported through 'failure' and the summary; an EventEmitter would throw on 'error' only.
   readonly problems = new Problems((event, f) => this.emit(event, f));
   readonly forced = deferred<void>();

@@ -6,5 +6,6 @@ import type { StageFactory } from './stage.ts';
  * stage only hands each frame from its input to its output.
  */
 export const passThrough: StageFactory = (io) => ({
+  lifetime: 'forwarded',
   receive: (_port, frame) => io.emit('out', frame),
 });

@@ -51,6 +51,7 @@ export function route(ctx: RunContext): Routing {
     to.inputs++;
     from.addOutput(l.from.port, {
       link,
+      to,
       sent: 0,
       send: (frame) => {
         link.frames++;

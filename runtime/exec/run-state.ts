@@ -30,6 +30,8 @@ export interface InboxItem {
 /** Where an output port's frames go: an in-process hand-off or a socket. */
 export interface OutputSink {
   link?: LinkState;
+  /** An in-process link: the node it hands frames to (frame lifetimes, loans.ts). */
+  to?: Runner;
   /** Frames sent through this sink (the count end of stream carries). */
   sent: number;
   send(frame: Frame): Promise<void>;

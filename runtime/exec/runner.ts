@@ -45,8 +45,10 @@ function makeIO(ctx: RunContext, r: Runner, startedAt: Date): StageIO {
     stats: r.stats,
     signal: ctx.signal,
     sockets: r.stageSockets,
-    emit: (port, msg, branch) => emitFrom(ctx, r, port, msg, branch),
+    emit: (port, msg, branch, release) => emitFrom(ctx, r, port, msg, branch, release),
     branches: (port) => r.outputs.get(port)?.length ?? 0,
+    lends: (port) => ctx.loans.lends(r, port),
+    keep: (frame) => ctx.loans.keep(frame),
     warn: (error) => ctx.problems.warn(r, error),
     note: (error) => ctx.problems.note(r, error),
     fail: (error) => ctx.fail(r, error),
@@ -66,11 +68,22 @@ export async function openStage(r: Runner): Promise<void> {
   }
 }
 
-function emitFrom(ctx: RunContext, r: Runner, port: string, msg: Message, branch?: number): Promise<void> {
+function emitFrom(
+  ctx: RunContext,
+  r: Runner,
+  port: string,
+  msg: Message,
+  branch?: number,
+  release?: () => void,
+): Promise<void> {
   // End of stream is the executor's job: it follows run() or end().
-  if (msg.kind !== 'frame') return Promise.resolve();
+  if (msg.kind !== 'frame') {
+    release?.();
+    return Promise.resolve();
+  }
   const sinks = r.outputs.get(port);
   if (!sinks || sinks.length === 0) {
+    release?.();
     const decl = getNodeType(r.node.type);
     if (decl && !decl.outputs.some((p) => p.name === port))
       return Promise.reject(new ExecError('BAD_PLAN', `emit on unknown port ${JSON.stringify(port)}`, r.node.id));
@@ -82,10 +95,12 @@ function emitFrom(ctx: RunContext, r: Runner, port: string, msg: Message, branch
   let chosen = sinks;
   if (branch !== undefined) {
     const s = sinks[branch];
-    if (!s)
+    if (!s) {
+      release?.();
       return Promise.reject(
         new ExecError('BAD_PLAN', `port ${port} has ${sinks.length} branches, got branch ${branch}`, r.node.id),
       );
+    }
     chosen = [s];
   }
   r.flow.framesOut++;
@@ -97,9 +112,19 @@ function emitFrom(ctx: RunContext, r: Runner, port: string, msg: Message, branch
       ctx.problems.warn(r, e as Error);
     }
   }
+  let frame = msg;
+  if (release || ctx.loans.isLent(msg)) {
+    if (ctx.loans.lends(r, port) > 0) ctx.loans.lend(msg, chosen.length, release);
+    else {
+      // A consumer here may hold the buffer past what the executor sees: it gets its own copy.
+      frame = { ...msg, data: Buffer.from(msg.data) };
+      r.stats.bytesCopied += msg.data.byteLength;
+      release?.();
+    }
+  }
   for (const s of chosen) s.sent++;
-  if (chosen.length === 1) return chosen[0].send(msg);
-  return Promise.all(chosen.map((s) => s.send(msg))).then(() => undefined);
+  if (chosen.length === 1) return chosen[0].send(frame);
+  return Promise.all(chosen.map((s) => s.send(frame))).then(() => undefined);
 }
 
 /** Runs the node to its end: its source, or its inbox until every input has ended; then end of stream on every output. */
@@ -152,6 +177,7 @@ async function takeInbox(ctx: RunContext, r: Runner): Promise<void> {
     if (r.failed) {
       // A failed node takes what its producers still send, so they can finish; these frames are lost.
       r.flow.lost++;
+      ctx.loans.done(item.frame);
       continue;
     }
     const t0 = process.hrtime.bigint();
@@ -160,6 +186,8 @@ async function takeInbox(ctx: RunContext, r: Runner): Promise<void> {
     } catch (e) {
       ctx.fail(r, e);
     }
+    // Done with the frame (lifetime: 'done-on-receive'), or it forwarded it: its consumers hold it now.
+    ctx.loans.done(item.frame);
     r.flow.busyNs += Number(process.hrtime.bigint() - t0);
   }
 }

@@ -45,9 +45,25 @@ export interface StageIO {
    * Sends a message out of an output port; resolves when downstream has taken it (backpressure).
    * `branch` (0 ≤ branch < branches(port)) sends to one consumer of a fan-out port only (Copy deep).
    * End-of-stream messages are ignored here: the executor sends end of stream after run() or end().
-   * The frame's buffer must not be written again by the stage once emitted (sockets send it as is).
+   * The frame's buffer must not be written again by the stage once emitted (sockets send it as is),
+   * unless the stage lent it: with `release`, the executor calls release() once every consumer is
+   * done with the buffer, and the stage may then reuse it (a camera's pool slot, an output buffer).
+   * Lend only where lends(port) > 0: elsewhere the executor sends a copy and releases at once.
    */
-  emit(port: string, msg: Message, branch?: number): Promise<void>;
+  emit(port: string, msg: Message, branch?: number, release?: () => void): Promise<void>;
+  /**
+   * How many frames of `port` its consumers may hold at once if the stage lends them, or 0 when
+   * the port does not lend: a consumer there (a socket, a Script) may keep a frame as long as it
+   * likes. Known once every stage is created (from open() on). Absent in hand-made StageIOs: 0.
+   * The rules: docs/frame-lifetimes.md.
+   */
+  lends?(port: string): number;
+  /**
+   * A consumer that says `lifetime: 'done-on-receive'` and needs a frame's buffer after its
+   * receive() settles keeps it: the buffer stays lent until the returned function is called.
+   * Absent in hand-made StageIOs (nothing is lent there).
+   */
+  keep?(frame: Frame): () => void;
   /** How many consumers an output port feeds (Copy). Absent in hand-made StageIOs: assume 1. */
   branches?(port: string): number;
   /** The sockets this node drives itself (Request's REQ, Reply's REP); the executor owns all others. */
@@ -75,6 +91,13 @@ export interface StageIO {
 }
 
 export interface Stage {
+  /**
+   * When the stage is done with a frame's buffer (frame lifetimes, docs/frame-lifetimes.md):
+   * 'done-on-receive', when receive() settles, unless it called io.keep(frame); 'forwarded', it
+   * emits the buffer as is and holds it no longer than that. Absent: it may hold a frame as long
+   * as it likes, and producers do not lend it theirs.
+   */
+  readonly lifetime?: 'done-on-receive' | 'forwarded';
   /** Before any source starts: open files, start pools, bind sockets. */
   open?(): Promise<void>;
   /** Sources only: produce frames through io.emit until done or io.signal aborts; resolve with the count sent. The executor sends end of stream. */

@@ -67,7 +67,8 @@ function results(): string {
   json('camera', {
     rows: [
       { source: 'emulator', format: 'Mono16', mode: 'pool', fps: 4000 },
-      { source: 'emulator via Camera stage', format: 'Mono16', mode: 'owned', fps: 2000 },
+      { source: 'emulator via Camera stage', format: 'Mono16', mode: 'owned', fps: 1000 },
+      { source: 'emulator via Camera stage', format: 'Mono16', mode: 'lent', fps: 2000 },
     ],
   });
   return dir;

@@ -1,0 +1,263 @@
+/**
+ * Frame lifetimes (runtime/exec/loans.ts, docs/frame-lifetimes.md): a producer lends a frame's
+ * buffer and gets it back once every consumer is done with it; ports that feed a consumer who
+ * may keep frames do not lend, and a lent frame sent there anyway is copied.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import type { StageFactory, StageIO } from '../../runtime/exec/stage.ts';
+import { captures, makePlan, numberedFrame, runPlan } from '../helpers/run-harness.ts';
+import { noH5py, readH5, sha256, tempDir } from '../hdf5/harness.ts';
+
+/** What a lending source saw: how many buffers it ever made, and frames given back. */
+interface Lender {
+  made: number;
+  released: number;
+  lends: number;
+}
+
+/**
+ * A source that lends its buffers when the port lends (params frames, bytes), making a new one
+ * only when none has come back, and overwriting each returned buffer with the next frame: a
+ * buffer given back too early shows up as a consumer reading the wrong seq.
+ */
+function lendingSource(seen: Lender): StageFactory {
+  return (io: StageIO) => ({
+    async run() {
+      const n = Number(io.node.params.frames);
+      const bytes = Number(io.node.params.bytes ?? 64);
+      seen.lends = io.lends?.('out') ?? 0;
+      const free: Uint8Array[] = [];
+      let i = 0;
+      for (; i < n && !io.signal.aborted; i++) {
+        const frame = numberedFrame(i, bytes);
+        let data = free.pop();
+        if (data) data.set(frame.data);
+        else {
+          data = frame.data;
+          seen.made++;
+        }
+        const buf = data;
+        await io.emit('out', { ...frame, data: buf }, undefined, () => {
+          seen.released++;
+          free.push(buf);
+        });
+        // Interleave with the consumers' timers, as a camera does.
+        await new Promise((r) => setImmediate(r));
+      }
+      return i;
+    },
+  });
+}
+
+/** The seq a numbered frame's bytes say. */
+const seqOf = (data: Uint8Array) => new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
+
+/**
+ * A sink that checks each frame's bytes when it gets it and again when it is done with it
+ * (params delayMs, keepUntilNext: hold each frame with io.keep until the next one arrives).
+ * `lifetime` says it honours loans; without it, it is a consumer that may keep frames.
+ */
+function checkingSink(found: { seqs: number[]; wrong: string[] }, lifetime?: 'done-on-receive'): StageFactory {
+  return (io) => {
+    let kept: { seq: number; data: Uint8Array; release: () => void } | undefined;
+    const check = (seq: number, data: Uint8Array, when: string) => {
+      if (seqOf(data) !== seq) found.wrong.push(`${io.node.id}: frame ${seq} read ${seqOf(data)} ${when}`);
+    };
+    return {
+      lifetime,
+      async receive(_port, frame) {
+        check(frame.seq, frame.data, 'on arrival');
+        if (kept) {
+          check(kept.seq, kept.data, 'while kept');
+          kept.release();
+          kept = undefined;
+        }
+        found.seqs.push(frame.seq);
+        const delayMs = Number(io.node.params.delayMs ?? 0);
+        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+        check(frame.seq, frame.data, 'at the end of receive()');
+        if (io.node.params.keepUntilNext && io.keep)
+          kept = { seq: frame.seq, data: frame.data, release: io.keep(frame) };
+      },
+      async end() {
+        kept?.release();
+      },
+    };
+  };
+}
+
+const found = () => ({ seqs: [] as number[], wrong: [] as string[] });
+const range = (n: number) => [...Array(n).keys()];
+
+describe('frame lifetimes', () => {
+  test('a buffer lent to a slow consumer comes back only when it is done, and is reused', async () => {
+    const lender: Lender = { made: 0, released: 0, lends: 0 };
+    const sink = found();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Lender', params: { frames: 60 } },
+        { id: 'sink', type: 'Checker', params: { delayMs: 2 } },
+      ],
+      ['src.out -> sink.in'],
+    );
+    const summary = await runPlan(plan, {
+      stages: { Lender: lendingSource(lender), Checker: checkingSink(sink, 'done-on-receive') },
+    }).done;
+    expect(summary.exitCode).toBe(0);
+    expect(sink.wrong).toEqual([]);
+    expect(sink.seqs).toEqual(range(60));
+    // The inbox (4) and the frame in receive(): what the consumer may hold at once.
+    expect(lender.lends).toBe(5);
+    expect(lender.released).toBe(60);
+    // Without loans every frame is a fresh buffer; with them, no more than the consumer holds (and the one being filled).
+    expect(lender.made).toBeLessThanOrEqual(6);
+  });
+
+  test('a shallow Copy forwards the loan: the buffer comes back once both branches are done', async () => {
+    const lender: Lender = { made: 0, released: 0, lends: 0 };
+    const fast = found();
+    const slow = found();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Lender', params: { frames: 40 } },
+        { id: 'copy', type: 'Copy', params: { mode: 'shallow' } },
+        { id: 'fast', type: 'Fast' },
+        { id: 'slow', type: 'Slow', params: { delayMs: 3 } },
+      ],
+      ['src.out -> copy.in', 'copy.out -> fast.in', 'copy.out -> slow.in'],
+    );
+    const summary = await runPlan(plan, {
+      stages: {
+        Lender: lendingSource(lender),
+        Fast: checkingSink(fast, 'done-on-receive'),
+        Slow: checkingSink(slow, 'done-on-receive'),
+      },
+    }).done;
+    expect(summary.exitCode).toBe(0);
+    expect([...fast.wrong, ...slow.wrong]).toEqual([]);
+    expect(fast.seqs).toEqual(range(40));
+    expect(slow.seqs).toEqual(range(40));
+    expect(lender.lends).toBeGreaterThan(0);
+    expect(lender.released).toBe(40);
+    expect(lender.made).toBeLessThan(40);
+  });
+
+  test('a port feeding a consumer that may keep frames does not lend; a lent frame sent there is copied', async () => {
+    const lender: Lender = { made: 0, released: 0, lends: -1 };
+    const keeper = found();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Lender', params: { frames: 30 } },
+        { id: 'keeper', type: 'Keeper', params: { delayMs: 1, keepUntilNext: true } },
+      ],
+      ['src.out -> keeper.in'],
+    );
+    const summary = await runPlan(plan, {
+      stages: { Lender: lendingSource(lender), Keeper: checkingSink(keeper) },
+    }).done;
+    expect(summary.exitCode).toBe(0);
+    expect(lender.lends).toBe(0);
+    // Given back at once, the buffers are overwritten while the keeper still reads its copies.
+    expect(lender.made).toBe(1);
+    expect(keeper.wrong).toEqual([]);
+    expect(keeper.seqs).toEqual(range(30));
+    expect(summary.stats.nodes.src.bytesCopied).toBe(30 * 64);
+  });
+
+  test('io.keep holds a buffer past receive() until its release is called', async () => {
+    const lender: Lender = { made: 0, released: 0, lends: 0 };
+    const keeper = found();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Lender', params: { frames: 30 } },
+        { id: 'keeper', type: 'Keeper', params: { keepUntilNext: true } },
+      ],
+      ['src.out -> keeper.in'],
+    );
+    const summary = await runPlan(plan, {
+      stages: { Lender: lendingSource(lender), Keeper: checkingSink(keeper, 'done-on-receive') },
+    }).done;
+    expect(summary.exitCode).toBe(0);
+    expect(keeper.wrong).toEqual([]);
+    expect(keeper.seqs).toEqual(range(30));
+    expect(lender.released).toBe(30);
+  });
+
+  test('frames a failed consumer still takes go back too: the source is not starved', async () => {
+    const lender: Lender = { made: 0, released: 0, lends: 0 };
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Lender', params: { frames: 50 } },
+        { id: 'breaks', type: 'Breaks' },
+      ],
+      ['src.out -> breaks.in'],
+    );
+    const breaks: StageFactory = () => ({
+      lifetime: 'done-on-receive',
+      async receive(_port, frame) {
+        if (frame.seq === 5) throw Object.assign(new Error('cannot take frame 5'), { code: 'TEST_BROKEN' });
+      },
+    });
+    const summary = await runPlan(plan, { stages: { Lender: lendingSource(lender), Breaks: breaks } }).done;
+    expect(summary.failures).toContainEqual(expect.objectContaining({ node: 'breaks', code: 'TEST_BROKEN' }));
+    // Every frame the source emitted came back (the stop may end it before its 50).
+    expect(lender.released).toBe(summary.stats.nodes.src.framesOut);
+    expect(lender.made).toBeLessThanOrEqual(6);
+  });
+});
+
+describe.skipIf(noH5py)('the Camera lends its pool to consumers that give frames back', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const camera = { width: 64, height: 48, pixelFormat: 'Mono16', fps: 0, frames: 40, seed: 3, buffers: 2 };
+
+  test('Camera -> HDF5Sink and a slow checker: frames come from a few pool slots, every one stored intact', async () => {
+    const file = path.join(dir, 'pool.h5');
+    const hashes: string[] = [];
+    const buffers = new Set<Uint8Array>();
+    const checker: StageFactory = () => ({
+      lifetime: 'done-on-receive',
+      async receive(_port, frame) {
+        buffers.add(frame.data);
+        await new Promise((r) => setTimeout(r, 1));
+        hashes.push(sha256(frame.data));
+      },
+    });
+    const plan = makePlan(
+      [
+        { id: 'camera', type: 'Camera', params: camera },
+        { id: 'copy', type: 'Copy', params: { mode: 'shallow' } },
+        { id: 'recorder', type: 'HDF5Sink', params: { file } },
+        { id: 'checker', type: 'Checker' },
+      ],
+      ['camera.out -> copy.in', 'copy.out -> recorder.in', 'copy.out -> checker.in'],
+    );
+    const summary = await runPlan(plan, { stages: { Checker: checker } }).done;
+    expect(summary.failures).toEqual([]);
+    expect(summary.stats.nodes.camera.dropped).toBe(0);
+
+    // The same camera into a consumer that keeps what it gets: fresh buffers, the reference frames.
+    const cap = captures();
+    const owned = makePlan(
+      [
+        { id: 'camera', type: 'Camera', params: camera },
+        { id: 'sink', type: 'Capture' },
+      ],
+      ['camera.out -> sink.in'],
+    );
+    expect((await runPlan(owned, { capture: cap }).done).exitCode).toBe(0);
+    const reference = cap.of('sink').frames;
+    expect(new Set(reference.map((f) => f.data)).size).toBe(40);
+    const want = reference.map((f) => sha256(f.data));
+    expect(new Set(want).size).toBe(40);
+
+    expect(hashes).toEqual(want);
+    const g = Object.values(readH5(file).groups)[0];
+    expect(g.frameHashes).toEqual(want);
+    // buffers 2, plus what Copy and its two consumers may hold; the other frames reused them.
+    expect(buffers.size).toBeLessThan(40);
+    expect(buffers.size).toBeLessThanOrEqual(2 + 5 + 5 + 5);
+  });
+});
