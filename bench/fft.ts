@@ -147,7 +147,11 @@ interface PoolRun {
   mainThreadBusy: number;
 }
 
-/** Frames per second through the stage with `threads` workers: a capture sink that keeps nothing. */
+/**
+ * Frames per second through the stage with `threads` workers, into a consumer that keeps
+ * nothing and gives each spectrum back at once (HDF5Sink does once it has copied it:
+ * docs/frame-lifetimes.md), so the stage reuses its spectra.
+ */
 async function poolFps(h: number, w: number, threads: number, output: Fft2Options['output']): Promise<PoolRun> {
   const defaults = Object.fromEntries(Object.entries(fft.params).map(([k, d]) => [k, d.default]));
   const io: StageIO = {
@@ -155,7 +159,9 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
     graphText: '',
     startedAt: new Date(),
     stats: emptyStats(),
-    emit: async () => {},
+    emit: async (_port, _msg, _branch, release) => release?.(),
+    // An in-process consumer's inbox (4) and the frame in its receive().
+    lends: () => 5,
     warn: (e) => {
       throw e;
     },

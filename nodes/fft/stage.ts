@@ -56,6 +56,13 @@ export class FftStage implements Stage {
   private readonly precision: Precision;
   private pool?: Piscina<FftTask, FftResult>;
   private readonly pipeline: SlabPipeline;
+  /**
+   * Where the consumers give spectra back (frame lifetimes): spectra they are done with, for
+   * the next frames' transforms; at most `spareMax`, all of the current size.
+   */
+  private lending = false;
+  private spare: ArrayBuffer[] = [];
+  private spareMax = 0;
 
   constructor(private readonly io: StageIO) {
     const p = io.node.params as ParamsOf<typeof fft>;
@@ -79,10 +86,27 @@ export class FftStage implements Stage {
           idleTimeout: Number.POSITIVE_INFINITY,
         }),
     );
+    // Spectra out at once: what the consumers hold, and those in the workers' hands.
+    const holds = this.io.lends?.('out') ?? 0;
+    this.lending = holds > 0;
+    this.spareMax = holds + this.threads * IN_FLIGHT_PER_WORKER;
   }
 
   private poolKind(): string {
     return `${WORKER.href} ${this.threads}`;
+  }
+
+  /** A spectrum buffer for the next transform: one given back, else new when worth it (or lending). */
+  private outputBuffer(bytes: number): ArrayBuffer | undefined {
+    if (this.lending) {
+      const spare = this.spare.pop();
+      if (spare && spare.byteLength === bytes) return spare;
+      // Another size: the frames changed shape, the old spectra are no use.
+      this.spare = [];
+      return newSpectrumBuffer(bytes);
+    }
+    const from = this.threads === 1 ? MAIN_ALLOC_BYTES_ONE_WORKER : MAIN_ALLOC_BYTES;
+    return bytes >= from ? newSpectrumBuffer(bytes) : undefined;
   }
 
   async receive(_port: string, frame: Frame): Promise<void> {
@@ -101,8 +125,7 @@ export class FftStage implements Stage {
     await this.pipeline.submit(
       frame,
       (slab, inOffset) => {
-        const from = this.threads === 1 ? MAIN_ALLOC_BYTES_ONE_WORKER : MAIN_ALLOC_BYTES;
-        const out = spec.bytes >= from ? newSpectrumBuffer(spec.bytes) : undefined;
+        const out = this.outputBuffer(spec.bytes);
         return pool.run(
           {
             slab,
@@ -146,7 +169,11 @@ export class FftStage implements Stage {
       data: new Uint8Array(result.out),
     };
     if (frame.meta !== undefined) next.meta = frame.meta;
-    await this.io.emit('out', next);
+    if (!this.lending) return this.io.emit('out', next);
+    const out = result.out;
+    await this.io.emit('out', next, undefined, () => {
+      if (this.spare.length < this.spareMax) this.spare.push(out);
+    });
   }
 }
 

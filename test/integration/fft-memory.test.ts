@@ -20,10 +20,18 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FRAMES = 600;
 const SPECTRUM_MIB = 2;
 
-function runFixture(frames: number, size: number, threads: number): Report {
+function runFixture(frames: number, size: number, threads: number, lent = false): Report {
   const r = spawnSync(
     process.execPath,
-    ['--expose-gc', 'bin/run-ts.js', 'test/fixtures/fft/memory.ts', String(frames), String(size), String(threads)],
+    [
+      '--expose-gc',
+      'bin/run-ts.js',
+      'test/fixtures/fft/memory.ts',
+      String(frames),
+      String(size),
+      String(threads),
+      ...(lent ? ['lent'] : []),
+    ],
     { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
   );
   expect(r.status, r.stderr).toBe(0);
@@ -42,6 +50,7 @@ interface Report {
   afterGcExternalGrowthMiB: number;
   maxRssMiB: number;
   faultsPerFrame: number;
+  fullGcs: number;
 }
 
 describe('FFT stage memory over a long stream', () => {
@@ -74,4 +83,14 @@ describe('FFT stage memory over a long stream', () => {
       expect(report.faultsPerFrame, JSON.stringify(report)).toBeLessThan(64);
     },
   );
+
+  it(`${FRAMES} frames of 512x512 to a consumer that gives spectra back: reused, no full collection, a few spectra alive`, () => {
+    const report = runFixture(FRAMES, 512, 2, true);
+    const info = JSON.stringify(report);
+    expect(report.emitted).toBe(FRAMES);
+    // Fresh spectra (a consumer that may keep them): 17 full collections, 52 MiB at the peak.
+    // Given back (docs/frame-lifetimes.md): 0, and 4 MiB.
+    expect(report.fullGcs, info).toBeLessThanOrEqual(1);
+    expect(report.peakExternalGrowthMiB, info).toBeLessThan(8 * SPECTRUM_MIB);
+  });
 });

@@ -261,3 +261,50 @@ describe.skipIf(noH5py)('the Camera lends its pool to consumers that give frames
     expect(buffers.size).toBeLessThanOrEqual(2 + 5 + 5 + 5);
   });
 });
+
+describe('the FFT stage reuses the spectra its consumers give back', () => {
+  const camera = { width: 96, height: 64, pixelFormat: 'Mono16', fps: 0, frames: 40, seed: 5 };
+
+  test.each([1, 2])(
+    'Camera -> FFT (%i threads) -> a slow checker: each spectrum intact until the checker is done, the same as fresh ones',
+    async (threads) => {
+      const hashes: string[] = [];
+      const checker: StageFactory = () => ({
+        lifetime: 'done-on-receive',
+        async receive(_port, frame) {
+          const before = sha256(frame.data);
+          await new Promise((r) => setTimeout(r, 1));
+          // Given back too early, a spectrum would be overwritten by a later transform meanwhile.
+          expect(sha256(frame.data)).toBe(before);
+          hashes.push(before);
+        },
+      });
+      const fft = { threads, output: 'complex', precision: 'exact' };
+      const plan = makePlan(
+        [
+          { id: 'camera', type: 'Camera', params: camera },
+          { id: 'fft', type: 'FFT', params: fft },
+          { id: 'checker', type: 'Checker' },
+        ],
+        ['camera.out -> fft.in', 'fft.out -> checker.in'],
+      );
+      const summary = await runPlan(plan, { stages: { Checker: checker } }).done;
+      expect(summary.failures).toEqual([]);
+
+      const cap = captures();
+      const kept = makePlan(
+        [
+          { id: 'camera', type: 'Camera', params: camera },
+          { id: 'fft', type: 'FFT', params: fft },
+          { id: 'sink', type: 'Capture' },
+        ],
+        ['camera.out -> fft.in', 'fft.out -> sink.in'],
+      );
+      expect((await runPlan(kept, { capture: cap }).done).exitCode).toBe(0);
+      const want = cap.of('sink').frames.map((f) => sha256(f.data));
+
+      // That they are reused (no full collection, a few alive) is fft-memory.test.ts's to show.
+      expect(hashes).toEqual(want);
+    },
+  );
+});
