@@ -1,5 +1,6 @@
 import type * as zmq from 'zeromq';
 import { ExecError } from '../../runtime/exec/errors.ts';
+import { REQUEST_BY_REF } from '../../runtime/exec/refs.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import { encode, type Frame } from '../../runtime/wire/index.ts';
@@ -50,6 +51,8 @@ const replyStage: StageFactory = (io) => {
         await s.send(STOPPING);
         continue;
       }
+      // The graph's own Request, in process: it takes the frame itself.
+      const byRef = io.refs && request.length === 1 && request[0].toString() === REQUEST_BY_REF ? io.refs : undefined;
       let frame = await next();
       if (s.closed) return;
       if (!frame && pickle) frame = latest;
@@ -57,7 +60,7 @@ const replyStage: StageFactory = (io) => {
         lastSent = frame;
         io.stats.framesOut++;
         io.stats.bytesOut += frame.data.byteLength;
-        await s.send(pickle ? encodePickle(frame) : encode(frame));
+        await s.send(byRef ? byRef.ref(frame) : pickle ? encodePickle(frame) : encode(frame));
       } else {
         await s.send(encode({ kind: 'eos', seq: received }));
       }

@@ -1,5 +1,6 @@
 import type * as zmq from 'zeromq';
 import { ExecError } from '../../runtime/exec/errors.ts';
+import { REQUEST_BY_REF } from '../../runtime/exec/refs.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import { decode, nowNs, WireError } from '../../runtime/wire/index.ts';
@@ -20,6 +21,9 @@ const requestStage: StageFactory = (io) => {
   if (!plan) throw new ExecError('BAD_PLAN', 'the plan gives this Request node no REQ socket', io.node.id);
   const { rate, frames: limit, timeoutMs, request: text } = io.node.params as ParamsOf<typeof request>;
   let socket: zmq.Request | undefined;
+  // The graph's own Reply, met in process: it answers with a reference to its frame, no bytes moved.
+  const refs = plan.inproc && text === '' ? io.refs : undefined;
+  const ask = refs ? REQUEST_BY_REF : text === '' ? REQUEST_TEXT : text;
 
   return {
     async open() {
@@ -42,7 +46,7 @@ const requestStage: StageFactory = (io) => {
           if (io.signal.aborted) break;
           let parts: Buffer[];
           try {
-            await s.send(text === '' ? REQUEST_TEXT : text);
+            await s.send(ask);
             parts = await s.receive();
           } catch (e) {
             if (io.signal.aborted) break;
@@ -53,6 +57,12 @@ const requestStage: StageFactory = (io) => {
                 io.node.id,
               );
             throw e;
+          }
+          const byRef = refs && parts.length === 1 ? refs.take(parts[0]) : undefined;
+          if (byRef) {
+            await io.emit('out', { ...byRef });
+            n++;
+            continue;
           }
           let msg;
           try {

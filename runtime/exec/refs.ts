@@ -23,6 +23,12 @@ export interface RefFeed {
   window: number;
 }
 
+/**
+ * What a Request node sends when it dials the graph's own Reply in process: the Reply answers
+ * with `["#<id>"]` and the Request takes the frame itself. Any other request gets the frame's bytes.
+ */
+export const REQUEST_BY_REF = '{"v":1,"kind":"request","byRef":true}';
+
 /** Slack on top of the queues' depth in RefFeed.window. */
 const REF_SLACK = 16;
 
@@ -66,6 +72,18 @@ export class RefTable {
       src.lastRef = id;
       if (entry?.feed) this.trim(entry.feed);
     } else this.refs.delete(id);
+    return entry?.frame;
+  }
+
+  /**
+   * The frame a point-to-point message ("#<id>") refers to, taken once (a Request's reply from
+   * the graph's Reply); undefined when the text is not a reference this run made.
+   */
+  takeOnce(body: Buffer): Frame | undefined {
+    if (body.length < 2 || body[0] !== 0x23 /* # */) return undefined;
+    const id = Number(body.toString('latin1', 1));
+    const entry = this.refs.get(id);
+    this.refs.delete(id);
     return entry?.frame;
   }
 

@@ -68,6 +68,12 @@ export interface StageIO {
   branches?(port: string): number;
   /** The sockets this node drives itself (Request's REQ, Reply's REP); the executor owns all others. */
   sockets?: readonly PlanSocket[];
+  /**
+   * Frames by reference between sockets of the run that meet in process (PlanSocket.inproc):
+   * `ref` stores a frame and gives the one-part message that names it; `take` gives the frame
+   * back once (undefined for any other message). Absent in hand-made StageIOs.
+   */
+  refs?: { ref(frame: Frame): string; take(body: Buffer): Frame | undefined };
   /** A problem with one message: counted in stats.errors and shown once per kind; the node goes on. */
   warn(error: Error): void;
   /**

@@ -14,7 +14,8 @@ import { loadGraph } from '../../runtime/graph/index.ts';
 import { PYTHON, missing, pythonHas } from '../helpers/env.ts';
 import * as zmq from 'zeromq';
 import { captures, freePort, makePlan, numberedFrame, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
-import { encode, type Frame } from '../../runtime/wire/index.ts';
+import { decode, encode, type Frame } from '../../runtime/wire/index.ts';
+import type { StageFactory } from '../../runtime/exec/stage.ts';
 import { start } from '../helpers/child.ts';
 import { readH5 } from '../hdf5/harness.ts';
 
@@ -154,6 +155,59 @@ describe("frames handed over by reference between the graph's own sockets", () =
     }
     expect(cap.of('slow').frames.length).toBeLessThan(N);
     expect(cap.of('slow').ended && cap.of('fast').ended).toBe(true);
+  });
+
+  test("a Request dialling the graph's Reply takes its frames themselves; an outside REQ on the tcp endpoint still gets bytes", async () => {
+    const ep = await uniqAddress('tcp');
+    const alias = 'inproc://in-graph/reply';
+    const emitted = new Set<Uint8Array>();
+    const source: StageFactory = (io) => ({
+      async run() {
+        let i = 0;
+        for (; !io.signal.aborted; i++) {
+          const f = numberedFrame(i, 256 * 1024);
+          emitted.add(f.data);
+          await io.emit('out', f);
+          await new Promise((r) => setImmediate(r));
+        }
+        return i;
+      },
+    });
+    const cap = captures();
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Numbered' },
+        { id: 'reply', type: 'Reply', params: { endpoint: ep } },
+        { id: 'request', type: 'Request', params: { endpoint: ep, rate: 100000, frames: 20 } },
+        { id: 'sink', type: 'Capture' },
+      ],
+      ['src.out -> reply.in', 'request.out -> sink.in'],
+      [
+        sock('reply', 'REP', 'bind', ep, { hwm: 1, inproc: alias }),
+        sock('request', 'REQ', 'connect', ep, { hwm: 1, inproc: alias }),
+      ],
+    );
+    const run = runPlan(plan, { capture: cap, stages: { Numbered: source } });
+    // A student's client on the tcp endpoint, while the graph's own asks in process.
+    const outside = new zmq.Request({ receiveTimeout: 5000 });
+    outside.connect(ep);
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await outside.send('read');
+      const { msg } = decode(await outside.receive());
+      if (msg.kind === 'frame') seen.push(seqOf(msg));
+    }
+    outside.close();
+    await cap.of('sink').reached(20);
+    run.stop();
+    const summary = await run.done;
+    expect(summary.failures).toEqual([]);
+    const got = cap.of('sink').frames;
+    expect(got).toHaveLength(20);
+    // By reference: the very buffers the source emitted, each with its own seq.
+    expect(got.every((f) => emitted.has(f.data) && seqOf(f) === f.seq)).toBe(true);
+    // By bytes: frames in the wire format, decoded by the student's side.
+    expect(seen).toHaveLength(5);
   });
 
   test('producers into a bound Pull (a link PUSH and a Push node that connects): every frame exactly once', async () => {
