@@ -22,7 +22,7 @@ import { SlabPipeline } from '../shared/slab-pipeline.ts';
 import type { ParamsOf } from '../types.ts';
 import type { fft } from './index.ts';
 import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
-import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
+import { workerOptions } from '../../runtime/util/ts-worker.ts';
 import { checkInput, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
 import { newSpectrumBuffer, type FftResult, type FftTask } from './messages.ts';
 
@@ -75,11 +75,12 @@ export class FftStage implements Stage {
 
   async open(): Promise<void> {
     // The workers keep no state of a run (each task names its slab): the next run reuses them.
+    const options = await workerOptions(WORKER);
     this.pool = borrowPool(
       this.poolKind(),
       () =>
         new Piscina<FftTask, FftResult>({
-          ...tsWorkerOptions(WORKER),
+          ...options,
           minThreads: this.threads,
           maxThreads: this.threads,
           // Workers load the transform once and keep their plans: never retire them while idle.

@@ -161,7 +161,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       );
     }
     this.options.reserveBytes = RESERVE_BYTES;
-    const worker = startTsWorker(new URL('./worker.ts', import.meta.url), [import.meta.resolve('h5wasm/node')]);
+    const worker = await startTsWorker(new URL('./worker.ts', import.meta.url), [import.meta.resolve('h5wasm/node')]);
     this.worker = worker;
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
     worker.on('error', (e) =>

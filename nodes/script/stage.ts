@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
-import { tsWorkerOptions } from '../../runtime/util/ts-worker.ts';
+import { workerOptions } from '../../runtime/util/ts-worker.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
 import { SlabPipeline } from '../shared/slab-pipeline.ts';
 import type { ParamsOf } from '../types.ts';
@@ -57,11 +57,13 @@ class ScriptStage implements Stage {
     // A thread keeps the module it loaded: a pool is reused only for the same file, unchanged.
     const st = statSync(this.module);
     this.kind = `${WORKER.href} ${this.threads} ${this.module} ${st.mtimeMs} ${st.size}`;
+    // A TypeScript module needs tsx's loader in the threads; a JavaScript one runs in the bundle.
+    const options = await workerOptions(WORKER, { tsx: /\.[cm]?tsx?$/.test(this.module) });
     this.pool = borrowPool(
       this.kind,
       () =>
         new Piscina<ScriptTask, ScriptResult>({
-          ...tsWorkerOptions(WORKER),
+          ...options,
           minThreads: this.threads,
           maxThreads: this.threads,
           idleTimeout: Number.POSITIVE_INFINITY,

@@ -56,9 +56,21 @@ export class GraphChecker {
 
   private start(): Promise<void> {
     if (this.ready) return this.ready;
-    const worker = startTsWorker(new URL('./check-worker.ts', import.meta.url));
+    const ready: Promise<void> = startTsWorker(new URL('./check-worker.ts', import.meta.url)).then((worker) =>
+      this.started(worker, ready),
+    );
+    this.ready = ready;
+    return ready;
+  }
+
+  /** The worker is up: unless it was given up meanwhile (closed, a job over time), it serves. */
+  private started(worker: Worker, ready: Promise<void>): Promise<void> {
+    if (this.ready !== ready || this.closed) {
+      void worker.terminate();
+      return Promise.reject(new Error('the checker was stopped while it started'));
+    }
     this.worker = worker;
-    this.ready = new Promise<void>((ok, fail) => {
+    const up = new Promise<void>((ok, fail) => {
       const onFirst = (m: FromWorker) => {
         if ('ready' in m) {
           worker.off('error', fail);
@@ -75,7 +87,7 @@ export class GraphChecker {
     worker.on('exit', (code) => this.lost(worker, `the checker stopped (exit code ${code})`));
     // An idle checker must not keep a finished process alive.
     worker.unref();
-    return this.ready;
+    return up;
   }
 
   /** The worker died under a job (out of memory, a crash): that job fails, the next gets a new worker. */

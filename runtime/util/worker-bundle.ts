@@ -1,0 +1,110 @@
+/**
+ * Worker threads run a plain JavaScript bundle of their TypeScript entry, made by esbuild (the
+ * transformer tsx itself uses) the first time a process needs it and kept on disk until one
+ * of its source files changes. A thread that loads TypeScript through tsx instead starts a
+ * module-loader thread and an esbuild of its own: about 20 MB more per worker, and seconds
+ * to transform a large module (docs/performance-runtime.md#worker-threads).
+ *
+ * Each module keeps its own `import.meta.url` (its source file's), so the files it finds next
+ * to itself (the FFT's WebAssembly, the camera addon, harness.py) are found as before. Packages
+ * stay outside the bundle and resolve from node_modules, where the bundles live.
+ */
+import { build, type Plugin } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE = path.join(ROOT, 'node_modules', '.cache', 'patchbay', 'workers');
+
+/** What a bundle was made from: each input's size and modification time. */
+interface Stamp {
+  inputs: Record<string, { size: number; mtimeMs: number }>;
+}
+
+/** Each module of the bundle keeps its own import.meta.url. */
+const ownMetaUrl: Plugin = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      return { contents: source.replace(/\bimport\.meta\.url\b/g, url), loader: 'ts' };
+    });
+  },
+};
+
+const building = new Map<string, Promise<string | undefined>>();
+
+/**
+ * The bundle of the worker entry `entry` (a .ts file), checked against its sources (made
+ * again if one changed) each time it is asked for; undefined when it cannot be made (no
+ * esbuild, a read-only install): load `entry` through tsx.
+ */
+export function workerBundle(entry: URL): Promise<string | undefined> {
+  const file = fileURLToPath(entry);
+  let p = building.get(file);
+  if (!p) {
+    // Asked for again while it is being made: the same answer.
+    p = bundle(file)
+      .catch(() => undefined)
+      .finally(() => building.delete(file));
+    building.set(file, p);
+  }
+  return p;
+}
+
+async function bundle(file: string): Promise<string> {
+  const rel = path.relative(ROOT, file);
+  const name = `${rel.replace(/[\\/]/g, '_').replace(/\.ts$/, '')}-${createHash('sha1').update(file).digest('hex').slice(0, 8)}`;
+  const out = path.join(CACHE, `${name}.mjs`);
+  const stampFile = path.join(CACHE, `${name}.json`);
+  if (fresh(stampFile)) return out;
+  const result = await build({
+    entryPoints: [file],
+    absWorkingDir: ROOT,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [ownMetaUrl],
+  });
+  const inputs: Stamp['inputs'] = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const s = statSync(path.resolve(ROOT, input));
+    inputs[input] = { size: s.size, mtimeMs: s.mtimeMs };
+  }
+  mkdirSync(CACHE, { recursive: true });
+  // Written aside and renamed: another process may be making the same bundle.
+  const tmp = `.${process.pid}-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(out + tmp, result.outputFiles[0].contents);
+  renameSync(out + tmp, out);
+  writeFileSync(stampFile + tmp, JSON.stringify({ inputs } satisfies Stamp));
+  renameSync(stampFile + tmp, stampFile);
+  return out;
+}
+
+/** True when the bundle's stamp exists and every input is as it was when it was made. */
+function fresh(stampFile: string): boolean {
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp;
+  } catch {
+    return false;
+  }
+  for (const [input, was] of Object.entries(stamp.inputs)) {
+    try {
+      const s = statSync(path.resolve(ROOT, input));
+      if (s.size !== was.size || s.mtimeMs !== was.mtimeMs) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,51 @@
+/**
+ * Worker threads run a JavaScript bundle of their TypeScript entry (runtime/util/worker-bundle.ts):
+ * no tsx in the thread, each module keeping its own import.meta.url, and the bundle made again
+ * when a source file changes.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, expect, test } from 'vitest';
+import { startTsWorker } from '../../runtime/util/ts-worker.ts';
+import { workerBundle } from '../../runtime/util/worker-bundle.ts';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/worker-bundle/', import.meta.url));
+// A copy to change, inside the project (as node types are), so packages resolve as they would.
+const dir = mkdtempSync(path.join(FIXTURE, '..', 'worker-bundle-copy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+for (const f of ['entry.ts', 'helper.ts', 'beside.txt']) copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+const entry = pathToFileURL(path.join(dir, 'entry.ts'));
+
+function firstMessage(w: Worker): Promise<{ url: string; beside: string; execArgv: string[]; version: number }> {
+  return new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+}
+
+test('a worker runs the bundle: no tsx loader, and its modules find the files beside their sources', async () => {
+  const w = await startTsWorker(entry);
+  const said = await firstMessage(w);
+  await w.terminate();
+  expect(said.url).toBe(pathToFileURL(path.join(dir, 'helper.ts')).href);
+  expect(said.beside).toBe('found beside the helper');
+  expect(said.execArgv.join(' ')).not.toMatch(/tsx/);
+  expect(await workerBundle(entry)).toMatch(/\.mjs$/);
+});
+
+test('a changed source file makes the bundle again', async () => {
+  const bundle = await workerBundle(entry);
+  const run = async () => {
+    const w = await startTsWorker(entry);
+    const said = await firstMessage(w);
+    await w.terminate();
+    return said.version;
+  };
+  expect(await run()).toBe(1);
+  const helper = path.join(dir, 'helper.ts');
+  writeFileSync(helper, readFileSync(helper, 'utf8').replace('VERSION = 1', 'VERSION = 22'));
+  expect(await run()).toBe(22);
+  expect(await workerBundle(entry)).toBe(bundle);
+});
