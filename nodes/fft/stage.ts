@@ -60,7 +60,7 @@ export class FftStage implements Stage {
    * Where the consumers give spectra back (frame lifetimes): spectra they are done with, for
    * the next frames' transforms; at most `spareMax`, all of the current size.
    */
-  private lending = false;
+  private lending?: boolean;
   private spare: ArrayBuffer[] = [];
   private spareMax = 0;
 
@@ -87,10 +87,6 @@ export class FftStage implements Stage {
           idleTimeout: Number.POSITIVE_INFINITY,
         }),
     );
-    // Spectra out at once: what the consumers hold, and those in the workers' hands.
-    const holds = this.io.lends?.('out') ?? 0;
-    this.lending = holds > 0;
-    this.spareMax = holds + this.threads * IN_FLIGHT_PER_WORKER;
   }
 
   private poolKind(): string {
@@ -99,6 +95,13 @@ export class FftStage implements Stage {
 
   /** A spectrum buffer for the next transform: one given back, else new when worth it (or lending). */
   private outputBuffer(bytes: number): ArrayBuffer | undefined {
+    if (this.lending === undefined) {
+      // Known from the first frame on (sockets open after stages): spectra out at once are
+      // what the consumers hold, and those in the workers' hands.
+      const holds = this.io.lends?.('out') ?? 0;
+      this.lending = holds > 0;
+      this.spareMax = holds + this.threads * IN_FLIGHT_PER_WORKER;
+    }
     if (this.lending) {
       const spare = this.spare.pop();
       if (spare && spare.byteLength === bytes) return spare;

@@ -153,6 +153,7 @@ class Run extends EventEmitter implements RunHandle, RunContext {
       for (const b of binds) await b();
       for (const id of this.order()) await openStage(this.runners.get(id)!);
       for (const c of connects) await c();
+      this.loans.settle();
       this.refs.subscribe(this.sources);
       for (const src of this.sources) void receiveLoop(this, src);
       await untilAbort(Promise.all(this.readiness), this.abort.signal);

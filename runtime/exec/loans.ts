@@ -23,8 +23,15 @@ interface Loan {
 
 export class Loans {
   private readonly byData = new WeakMap<Frame['data'], Loan>();
-  /** lends() by runner and port, computed once (the graph does not change during a run). */
+  /** lends() by runner and port, kept once every socket is open (the graph no longer changes). */
   private readonly holds = new Map<Runner, Map<string, number>>();
+  private settled = false;
+
+  /** Every output is in place (sockets open): lends() may keep its answers. */
+  settle(): void {
+    this.holds.clear();
+    this.settled = true;
+  }
 
   /**
    * How many of a port's frames its consumers may hold at once (each consumer's inbox and the
@@ -34,24 +41,26 @@ export class Loans {
   lends(r: Runner, port: string, seen: Set<Runner> = new Set()): number {
     const cached = this.holds.get(r)?.get(port);
     if (cached !== undefined) return cached;
-    // Only in-process links name their consumer; a socket sends the buffer itself, when it likes.
-    const consumers = r.outputs.get(port)?.map((s) => s.to);
+    // Only in-process links (and sockets by reference) name their consumer; a socket that
+    // sends bytes sends the buffer itself, when it likes.
+    const sinks = r.outputs.get(port);
     let holds = 0;
-    if (!consumers || consumers.length === 0 || seen.has(r)) holds = 0;
+    if (!sinks || sinks.length === 0 || seen.has(r)) holds = 0;
     else {
       seen.add(r);
-      for (const c of consumers) {
+      for (const { to: c, holds: way = 0 } of sinks) {
         if (!c) {
           holds = 0;
           break;
         }
         const kind = c.stage?.lifetime;
         let h = 0;
-        if (kind === 'done-on-receive') h = c.inbox.capacity + 1;
+        if (kind === 'done-on-receive') h = way + c.inbox.capacity + 1;
         else if (kind === 'forwarded') {
           const outs = [...c.outputs.keys()];
           const down = outs.map((p) => this.lends(c, p, seen));
-          if (outs.length > 0 && down.every((d) => d > 0)) h = c.inbox.capacity + 1 + down.reduce((a, b) => a + b, 0);
+          if (outs.length > 0 && down.every((d) => d > 0))
+            h = way + c.inbox.capacity + 1 + down.reduce((a, b) => a + b, 0);
         }
         if (h === 0) {
           holds = 0;
@@ -61,6 +70,7 @@ export class Loans {
       }
       seen.delete(r);
     }
+    if (!this.settled) return holds;
     let m = this.holds.get(r);
     if (!m) this.holds.set(r, (m = new Map()));
     m.set(port, holds);

@@ -30,8 +30,13 @@ export interface InboxItem {
 /** Where an output port's frames go: an in-process hand-off or a socket. */
 export interface OutputSink {
   link?: LinkState;
-  /** An in-process link: the node it hands frames to (frame lifetimes, loans.ts). */
+  /**
+   * The node it hands frames to itself: an in-process link, or a socket whose one peer is that
+   * node and which passes frames by reference (frame lifetimes, loans.ts).
+   */
   to?: Runner;
+  /** Frames the way to `to` may hold besides its inbox (a by-reference socket's queues). */
+  holds?: number;
   /** Frames sent through this sink (the count end of stream carries). */
   sent: number;
   send(frame: Frame): Promise<void>;

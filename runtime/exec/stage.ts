@@ -54,7 +54,8 @@ export interface StageIO {
   /**
    * How many frames of `port` its consumers may hold at once if the stage lends them, or 0 when
    * the port does not lend: a consumer there (a socket, a Script) may keep a frame as long as it
-   * likes. Known once every stage is created (from open() on). Absent in hand-made StageIOs: 0.
+   * likes. Known once every socket is open: in run() and receive(), not in open() (a socket's
+   * consumer may not be there yet). Absent in hand-made StageIOs: 0.
    * The rules: docs/frame-lifetimes.md.
    */
   lends?(port: string): number;

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { StageFactory, StageIO } from '../../runtime/exec/stage.ts';
-import { captures, makePlan, numberedFrame, runPlan } from '../helpers/run-harness.ts';
+import { captures, makePlan, numberedFrame, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
 import { noH5py, readH5, sha256, tempDir } from '../hdf5/harness.ts';
 
 /** What a lending source saw: how many buffers it ever made, and frames given back. */
@@ -142,6 +142,78 @@ describe('frame lifetimes', () => {
     expect(lender.lends).toBeGreaterThan(0);
     expect(lender.released).toBe(40);
     expect(lender.made).toBeLessThan(40);
+  });
+
+  test('a link into a Pull node by reference lends too: the Pull forwards, its consumer gives back', async () => {
+    const lender: Lender = { made: 0, released: 0, lends: 0 };
+    const sink = found();
+    const ep = await uniqAddress('tcp');
+    const alias = 'inproc://in-graph/pull';
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Lender', params: { frames: 60 } },
+        { id: 'pull', type: 'Pull', params: { endpoint: ep } },
+        { id: 'sink', type: 'Checker', params: { delayMs: 2 } },
+      ],
+      ['src.out -> pull.in', 'pull.out -> sink.in'],
+      [
+        sock('pull', 'PULL', 'bind', ep, { inproc: alias, hwm: 2 }),
+        sock('src', 'PUSH', 'connect', ep, {
+          link: 'src.out -> pull.in',
+          inproc: alias,
+          hwm: 2,
+          route: { role: 'link' },
+        }),
+      ],
+    );
+    const summary = await runPlan(plan, {
+      stages: { Lender: lendingSource(lender), Checker: checkingSink(sink, 'done-on-receive') },
+    }).done;
+    expect(summary.failures).toEqual([]);
+    expect(sink.wrong).toEqual([]);
+    expect(sink.seqs).toEqual(range(60));
+    // Both ends' queues (2 + 2), the Pull's inbox and receive() (5), the checker's (5).
+    expect(lender.lends).toBe(14);
+    expect(lender.released).toBe(60);
+    expect(lender.made).toBeLessThan(60);
+  });
+
+  test('lends() asked in open() is not yet known for a socket opened after the stages; asked per frame, it is', async () => {
+    const asked: { open?: number; receive?: number } = {};
+    const relay: StageFactory = (io) => ({
+      async open() {
+        asked.open = io.lends?.('out');
+      },
+      async receive(_port, frame) {
+        asked.receive = io.lends?.('out');
+        await io.emit('out', frame);
+      },
+    });
+    const ep = await uniqAddress('tcp');
+    const alias = 'inproc://in-graph/pull';
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'TestSource', params: { frames: 3 } },
+        { id: 'relay', type: 'Relay' },
+        { id: 'pull', type: 'Pull', params: { endpoint: ep } },
+        { id: 'sink', type: 'Checker' },
+      ],
+      ['src.out -> relay.in', 'relay.out -> pull.in', 'pull.out -> sink.in'],
+      [
+        sock('pull', 'PULL', 'bind', ep, { inproc: alias, hwm: 2 }),
+        sock('relay', 'PUSH', 'connect', ep, {
+          link: 'relay.out -> pull.in',
+          inproc: alias,
+          hwm: 2,
+          route: { role: 'link' },
+        }),
+      ],
+    );
+    const summary = await runPlan(plan, { stages: { Relay: relay, Checker: checkingSink(found(), 'done-on-receive') } })
+      .done;
+    expect(summary.failures).toEqual([]);
+    expect(asked.open).toBe(0);
+    expect(asked.receive).toBe(14);
   });
 
   test('a port feeding a consumer that may keep frames does not lend; a lent frame sent there is copied', async () => {

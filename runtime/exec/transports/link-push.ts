@@ -27,8 +27,14 @@ export async function openLinkSender(ctx: RunContext, r: Runner, s: PlanSocket, 
   if (ready) ctx.readiness.push(ready);
   // Its one peer is the graph's own Pull (over inproc): the frame goes by reference.
   const byRef = !!s.route.byRef;
+  // By reference, the Pull takes the frame itself: a lent frame comes back when it is done
+  // (loans.ts), having waited at most in both ends' queues.
+  const pull = byRef ? ctx.runners.get(l.plan.to.node) : undefined;
+  const pullHwm = ctx.plan.sockets.find((x) => x.node === l.plan.to.node && x.type === 'PULL')?.hwm ?? s.hwm;
   r.addOutput(l.plan.from.port, {
     link: l,
+    to: pull,
+    holds: pull ? s.hwm + pullHwm : undefined,
     sent: 0,
     send: (frame) => {
       l.frames++;

@@ -189,6 +189,7 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       // Past the node's `frames`: outside producers are left; the graph's are stopping, and what
       // they still send is let go (counted) until their end of stream.
       over++;
+      ctx.loans.done(msg);
       if (src.sourceLike || src.aux) break;
       continue;
     }
