@@ -286,6 +286,12 @@ export interface StartOptions {
   mode?: 'owned' | 'pool' | 'shared';
   /** Frames in flight (owned: waiting to be taken; pool/shared: slots). Default 8, or the shared pool's slots. */
   buffers?: number;
+  /**
+   * Modes pool and shared: frames acquired and not yet taken, at most (default `buffers`); the
+   * other slots are for frames the consumer still holds. Past it, frames are dropped at the
+   * camera, as in owned mode.
+   */
+  ahead?: number;
   /** Mode shared: where the camera writes. */
   shared?: SharedFramePool;
   /** Bayer formats: deliver RGB (H, W, 3) uint8, demosaiced bilinearly on the grab thread, instead of the raw mosaic. */
@@ -560,7 +566,12 @@ export class Camera {
     this.started = undefined;
     const shared = options.shared ? new Uint8Array(options.shared.buffer) : undefined;
     const debayer = options.debayer ?? false;
-    const started = await this.call(() => this.raw.start({ mode, buffers, shared, debayer }, () => this.wakeUp?.()));
+    const ahead = options.ahead;
+    const started = await this.call(() =>
+      this.raw.start({ mode, buffers, shared, debayer, ...(ahead !== undefined ? { ahead } : {}) }, () =>
+        this.wakeUp?.(),
+      ),
+    );
     const pool = options.shared;
     if (
       mode === 'shared' &&

@@ -60,6 +60,8 @@ export interface RawStartOptions {
   mode: 'owned' | 'pool' | 'shared';
   /** Frames in flight: the ready queue (owned) or the slots (pool, shared). */
   buffers: number;
+  /** pool and shared modes: frames waiting to be taken, at most (default `buffers`). */
+  ahead?: number;
   /** shared mode: a Uint8Array over the whole SharedArrayBuffer. */
   shared?: Uint8Array;
   /** Bayer formats: deliver RGB (H, W, 3) instead of the raw mosaic. */

@@ -85,11 +85,11 @@ void Pool::release(int slot) {
 }
 
 Acquisition::Acquisition(Device& device, Delivery mode, int buffers, size_t frameBytes, std::shared_ptr<Pool> pool,
-                         std::function<void()> wake)
+                         std::function<void()> wake, int ahead)
     : recycler(std::make_shared<Recycler>(frameBytes, static_cast<size_t>(buffers) * 2)),
       device_(device),
       mode_(mode),
-      capacity_(static_cast<size_t>(buffers)),
+      capacity_(static_cast<size_t>(ahead > 0 ? ahead : buffers)),
       frameBytes_(frameBytes),
       pool_(std::move(pool)),
       wake_(std::move(wake)) {}
@@ -130,9 +130,16 @@ void Acquisition::loop() {
       if (ready_.size() < capacity_) dst = recycler->get();
       else if (wait) continue;
     } else {
-      slot = pool_->acquire();
+      {
+        // No more than `ahead` frames waiting to be taken, as in owned mode: the other slots are
+        // for frames downstream holds, and the slots in use stay few (and in the cache).
+        std::unique_lock<std::mutex> lock(m_);
+        if (wait) room_.wait_for(lock, std::chrono::milliseconds(kGrabTimeoutMs), [this] { return ready_.size() < capacity_ || !running_; });
+        if (ready_.size() < capacity_) slot = pool_->acquire();
+        else if (wait) continue;
+      }
       if (slot >= 0) dst = pool_->at(slot);
-      else if (wait) {
+      else if (wait && running_) {
         // Pool slots come back from JavaScript through shared memory, without a signal: look again soon.
         std::this_thread::sleep_for(std::chrono::microseconds(500));
         continue;

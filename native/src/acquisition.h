@@ -68,8 +68,10 @@ class Acquisition {
  public:
   enum class Take { Frame, Empty, End, Failed };
 
+  // `ahead`: frames acquired and not yet taken, at most (0: `buffers`). In pool and shared
+  // modes the other slots are for frames the consumer still holds.
   Acquisition(Device& device, Delivery mode, int buffers, size_t frameBytes, std::shared_ptr<Pool> pool,
-              std::function<void()> wake);
+              std::function<void()> wake, int ahead = 0);
   ~Acquisition();
 
   void start();

@@ -330,10 +330,16 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     Napi::Object opts = cb[0].As<Napi::Object>();
     std::string modeName = opts.Get("mode").As<Napi::String>();
     int buffers = opts.Get("buffers").As<Napi::Number>().Int32Value();
+    int ahead = opts.Has("ahead") && opts.Get("ahead").IsNumber() ? opts.Get("ahead").As<Napi::Number>().Int32Value() : 0;
     bool debayer = opts.Has("debayer") && opts.Get("debayer").ToBoolean();
     Delivery mode = modeName == "pool" ? Delivery::Pool : modeName == "shared" ? Delivery::Shared : Delivery::Owned;
     if (buffers < 1 || buffers > 4096) {
       CameraError e = CameraError::refused("buffers", buffers, 1, 4096, "frames in flight");
+      e.code = ErrorCode::BadArgument;
+      throwJs(env, e);
+    }
+    if (ahead < 0 || ahead > buffers) {
+      CameraError e = CameraError::refused("ahead", ahead, 1, buffers, "frames waiting to be taken (at most buffers)");
       e.code = ErrorCode::BadArgument;
       throwJs(env, e);
     }
@@ -376,8 +382,8 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
           }
           dev->startAcquisition();
           Napi::ThreadSafeFunction wake = run->wake;
-          run->acquisition = std::make_unique<Acquisition>(*dev, mode, buffers, frameBytes, pool,
-                                                           [wake]() mutable { wake.NonBlockingCall(); });
+          run->acquisition = std::make_unique<Acquisition>(
+              *dev, mode, buffers, frameBytes, pool, [wake]() mutable { wake.NonBlockingCall(); }, ahead);
           run->pool = pool;
           run->frameBytes = frameBytes;
           run->acquisition->start();

@@ -183,6 +183,8 @@ class CameraStage implements Stage {
       await camera.start({
         mode: pooled ? 'pool' : 'owned',
         buffers: pooled ? Math.min(p.buffers + holds, MAX_SLOTS) : p.buffers,
+        // What the camera may hold while the pipeline is busy, as in owned mode.
+        ...(pooled ? { ahead: Math.min(p.buffers, MAX_SLOTS) } : {}),
         debayer: p.debayer,
       });
       this.trigger = trigger;

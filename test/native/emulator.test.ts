@@ -164,6 +164,26 @@ describe('emulator backend', () => {
     await cam.stop();
   });
 
+  it('pool mode with ahead: no more frames waiting than that, the other slots left for frames held', async () => {
+    // A consumer that gives each frame back at once: slots are taken lowest first, so with at
+    // most 2 waiting and 1 held no slot above 2 is ever used (all 6 were, before `ahead`).
+    const cam = await emulator({ width: 256, height: 256, fps: 0 });
+    await cam.start({ mode: 'pool', buffers: 6, ahead: 2 });
+    const slots = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const [f] = await take(cam, 1);
+      slots.add(f.slot!);
+      cam.release(f);
+    }
+    expect(Math.max(...slots)).toBeLessThanOrEqual(2);
+    // Frames held by the consumer take the other slots: 5 held, and the camera still delivers.
+    const held = await take(cam, 5);
+    expect(new Set(held.map((f) => f.slot)).size).toBe(5);
+    for (const f of held) cam.release(f);
+    await cam.stop();
+    await expect(cam.start({ mode: 'pool', buffers: 2, ahead: 3 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+
   it('at fps 0 renders a frame only when there is room for it: a slow consumer costs no frames', async () => {
     for (const mode of ['owned', 'pool'] as const) {
       const cam = await emulator({ width: 64, height: 64, fps: 0 });
