@@ -16,7 +16,8 @@ const copyStage: StageFactory = (io) => {
       const n = io.branches?.('out') ?? 1;
       const sends: Promise<void>[] = [];
       for (let i = 0; i < n; i++) {
-        const data = frame.data.slice();
+        // A copy of its own: a Buffer's slice() (a camera frame, a received payload) is a view.
+        const data = new Uint8Array(frame.data);
         io.stats.bytesCopied += data.byteLength;
         sends.push(
           io.emit(

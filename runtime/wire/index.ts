@@ -242,5 +242,6 @@ export function typedView(frame: Pick<Frame, 'dtype' | 'data'>): TypedArray {
   const ctor = VIEW_OF[frame.dtype];
   const bpe = ctor.BYTES_PER_ELEMENT;
   if (data.byteOffset % bpe === 0) return new ctor(data.buffer, data.byteOffset, data.byteLength / bpe);
-  return new ctor(data.slice().buffer, 0, data.byteLength / bpe);
+  // A copy of its own (a Buffer's slice() would be a view, whose .buffer is all of its pool).
+  return new ctor(new Uint8Array(data).buffer, 0, data.byteLength / bpe);
 }

@@ -45,4 +45,23 @@ describe('Copy', () => {
     }
     expect(summary.stats.nodes.copy.bytesCopied).toBe(0);
   });
+
+  test('deep, from a Camera: its frames are Buffers (views), and each branch still gets its own bytes', async () => {
+    const cap = captures();
+    const camera = makePlan(
+      [
+        { id: 'src', type: 'Camera', params: { width: 64, height: 32, pixelFormat: 'Mono8', fps: 0, frames: 20 } },
+        { id: 'copy', type: 'Copy', params: { mode: 'deep' } },
+        { id: 'a', type: 'Capture', params: { mutate: true } },
+        { id: 'b', type: 'Capture' },
+      ],
+      ['src.out -> copy.in', 'copy.out -> a.in', 'copy.out -> b.in'],
+    );
+    const summary = await runPlan(camera, { capture: cap }).done;
+    expect(summary.failures).toEqual([]);
+    const b = cap.of('b').frames;
+    expect(b).toHaveLength(20);
+    // A Buffer's slice() is a view: branch a's writes showed in branch b (and in the camera's buffer).
+    for (const f of b) expect(f.data.every((x) => x === 0xee)).toBe(false);
+  });
 });

@@ -27,6 +27,14 @@ describe('wire format', () => {
     expect(f.meta).toEqual({ exposureUs: 5000 });
   });
 
+  test('typedView of a Buffer at an odd offset copies just its own bytes', () => {
+    const pool = Buffer.alloc(64, 0xff);
+    const data = pool.subarray(3, 9);
+    for (let i = 0; i < 3; i++) data.writeUInt16LE(i + 1, 2 * i);
+    // A Buffer's slice() is a view: its .buffer was all of `pool`, read from offset 0.
+    expect(Array.from(typedView({ dtype: 'uint16', data }))).toEqual([1, 2, 3]);
+  });
+
   test('the header is the documented JSON', () => {
     expect(JSON.parse(encodeHeader(frame()))).toMatchObject({
       v: 1,
