@@ -57,8 +57,8 @@ class ScriptStage implements Stage {
     // A thread keeps the module it loaded: a pool is reused only for the same file, unchanged.
     const st = statSync(this.module);
     this.kind = `${WORKER.href} ${this.threads} ${this.module} ${st.mtimeMs} ${st.size}`;
-    // A TypeScript module needs tsx's loader in the threads; a JavaScript one runs in the bundle.
-    const options = await workerOptions(WORKER, { tsx: /\.[cm]?tsx?$/.test(this.module) });
+    // The user's module (TypeScript, or JavaScript importing TypeScript) needs tsx's loader.
+    const options = await workerOptions(WORKER, { tsx: true });
     this.pool = borrowPool(
       this.kind,
       () =>

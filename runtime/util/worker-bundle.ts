@@ -9,7 +9,7 @@
  * to itself (the FFT's WebAssembly, the camera addon, harness.py) are found as before. Packages
  * stay outside the bundle and resolve from node_modules, where the bundles live.
  */
-import { build, type Plugin } from 'esbuild';
+import { build, version as esbuildVersion, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,8 +19,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'patchbay', 'workers');
 
-/** What a bundle was made from: each input's size and modification time. */
+/** Bundles made another way (this file's options, another esbuild) are made again. */
+const MAKER = `esbuild ${esbuildVersion}, own import.meta.url, v1`;
+
+/** What a bundle was made from: each input's size and modification time, and by what. */
 interface Stamp {
+  maker: string;
   inputs: Record<string, { size: number; mtimeMs: number }>;
 }
 
@@ -61,7 +65,27 @@ async function bundle(file: string): Promise<string> {
   const name = `${rel.replace(/[\\/]/g, '_').replace(/\.ts$/, '')}-${createHash('sha1').update(file).digest('hex').slice(0, 8)}`;
   const out = path.join(CACHE, `${name}.mjs`);
   const stampFile = path.join(CACHE, `${name}.json`);
-  if (fresh(stampFile)) return out;
+  if (fresh(stampFile, out)) return out;
+  // A source saved while esbuild read it would leave a bundle of the old text stamped as the
+  // new: made again, until every input is older than the build that read it.
+  for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
+    const made = await make(file);
+    if (Object.values(made.inputs).every((s) => s.mtimeMs < started) || attempt === 3) {
+      mkdirSync(CACHE, { recursive: true });
+      // Written aside and renamed: another process may be making the same bundle.
+      const tmp = `.${process.pid}-${Math.random().toString(36).slice(2)}`;
+      writeFileSync(out + tmp, made.code);
+      renameSync(out + tmp, out);
+      writeFileSync(stampFile + tmp, JSON.stringify({ maker: MAKER, inputs: made.inputs } satisfies Stamp));
+      renameSync(stampFile + tmp, stampFile);
+      return out;
+    }
+  }
+}
+
+/** The bundle's code and what it was made from. */
+async function make(file: string): Promise<{ code: Uint8Array; inputs: Stamp['inputs'] }> {
   const result = await build({
     entryPoints: [file],
     absWorkingDir: ROOT,
@@ -80,21 +104,15 @@ async function bundle(file: string): Promise<string> {
     const s = statSync(path.resolve(ROOT, input));
     inputs[input] = { size: s.size, mtimeMs: s.mtimeMs };
   }
-  mkdirSync(CACHE, { recursive: true });
-  // Written aside and renamed: another process may be making the same bundle.
-  const tmp = `.${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(out + tmp, result.outputFiles[0].contents);
-  renameSync(out + tmp, out);
-  writeFileSync(stampFile + tmp, JSON.stringify({ inputs } satisfies Stamp));
-  renameSync(stampFile + tmp, stampFile);
-  return out;
+  return { code: result.outputFiles[0].contents, inputs };
 }
 
-/** True when the bundle's stamp exists and every input is as it was when it was made. */
-function fresh(stampFile: string): boolean {
+/** True when the bundle and its stamp exist, made the same way, and every input is as it was. */
+function fresh(stampFile: string, out: string): boolean {
   let stamp: Stamp;
   try {
     stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp;
+    if (stamp.maker !== MAKER || !statSync(out).isFile()) return false;
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@
  * no tsx in the thread, each module keeping its own import.meta.url, and the bundle made again
  * when a source file changes.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -13,7 +13,10 @@ import { workerBundle } from '../../runtime/util/worker-bundle.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/worker-bundle/', import.meta.url));
 // A copy to change, inside the project (as node types are), so packages resolve as they would.
-const dir = mkdtempSync(path.join(FIXTURE, '..', 'worker-bundle-copy-'));
+// Always the same name, so its bundle is made again in place rather than left beside the others.
+const dir = path.join(FIXTURE, '..', 'worker-bundle-copy');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 for (const f of ['entry.ts', 'helper.ts', 'beside.txt']) copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
 const entry = pathToFileURL(path.join(dir, 'entry.ts'));
@@ -48,4 +51,11 @@ test('a changed source file makes the bundle again', async () => {
   writeFileSync(helper, readFileSync(helper, 'utf8').replace('VERSION = 1', 'VERSION = 22'));
   expect(await run()).toBe(22);
   expect(await workerBundle(entry)).toBe(bundle);
+});
+
+test('a bundle whose file is gone is made again, whatever its stamp says', async () => {
+  const bundle = (await workerBundle(entry))!;
+  rmSync(bundle);
+  expect(await workerBundle(entry)).toBe(bundle);
+  expect(readFileSync(bundle, 'utf8')).toContain('besideMe');
 });
