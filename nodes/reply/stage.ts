@@ -1,6 +1,5 @@
 import type * as zmq from 'zeromq';
 import { ExecError } from '../../runtime/exec/errors.ts';
-import { REQUEST_BY_REF } from '../../runtime/exec/refs.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import { encode, type Frame } from '../../runtime/wire/index.ts';
@@ -51,8 +50,10 @@ const replyStage: StageFactory = (io) => {
         await s.send(STOPPING);
         continue;
       }
-      // The graph's own Request, in process: it takes the frame itself.
-      const byRef = io.refs && request.length === 1 && request[0].toString() === REQUEST_BY_REF ? io.refs : undefined;
+      // The graph's own Request, in process: it takes the frame itself (a course client's pickles
+      // keep their own seq, so a pickle server answers it with pickles too).
+      const byRef =
+        io.refs && !pickle && request.length === 1 && request[0].toString() === io.refs.request ? io.refs : undefined;
       let frame = await next();
       if (s.closed) return;
       if (!frame && pickle) frame = latest;

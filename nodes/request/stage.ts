@@ -1,6 +1,5 @@
 import type * as zmq from 'zeromq';
 import { ExecError } from '../../runtime/exec/errors.ts';
-import { REQUEST_BY_REF } from '../../runtime/exec/refs.ts';
 import { attach, createSocket } from '../../runtime/exec/sockets.ts';
 import type { StageFactory } from '../../runtime/exec/stage.ts';
 import { decode, nowNs, WireError } from '../../runtime/wire/index.ts';
@@ -23,7 +22,7 @@ const requestStage: StageFactory = (io) => {
   let socket: zmq.Request | undefined;
   // The graph's own Reply, met in process: it answers with a reference to its frame, no bytes moved.
   const refs = plan.inproc && text === '' ? io.refs : undefined;
-  const ask = refs ? REQUEST_BY_REF : text === '' ? REQUEST_TEXT : text;
+  const ask = refs ? refs.request : text === '' ? REQUEST_TEXT : text;
 
   return {
     async open() {

@@ -3,6 +3,7 @@
  * inproc names): the message carries "#<id>" and the receiver takes the Frame object itself,
  * so no payload goes through ZeroMQ (whose received buffers each cost the garbage collector).
  */
+import { randomBytes } from 'node:crypto';
 import type { Frame } from '../wire/index.ts';
 import type { SocketSource } from './run-state.ts';
 
@@ -23,16 +24,16 @@ export interface RefFeed {
   window: number;
 }
 
-/**
- * What a Request node sends when it dials the graph's own Reply in process: the Reply answers
- * with `["#<id>"]` and the Request takes the frame itself. Any other request gets the frame's bytes.
- */
-export const REQUEST_BY_REF = '{"v":1,"kind":"request","byRef":true}';
-
 /** Slack on top of the queues' depth in RefFeed.window. */
 const REF_SLACK = 16;
 
 export class RefTable {
+  /**
+   * What a Request node sends when it dials the graph's own Reply in process: the Reply answers
+   * with `["#<id>"]` and the Request takes the frame itself. Any other request gets the frame's
+   * bytes. The run's own token: an outside client on the Reply's endpoint cannot ask for it.
+   */
+  readonly request = `{"v":1,"kind":"request","byRef":"${randomBytes(8).toString('hex')}"}`;
   private readonly refs = new Map<number, { frame: Frame; feed?: RefFeed }>();
   private next = 0;
   private readonly feeds: { feed: RefFeed; inproc: string }[] = [];

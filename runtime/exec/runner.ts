@@ -45,7 +45,11 @@ function makeIO(ctx: RunContext, r: Runner, startedAt: Date): StageIO {
     stats: r.stats,
     signal: ctx.signal,
     sockets: r.stageSockets,
-    refs: { ref: (frame) => ctx.refs.ref(frame)[0], take: (body) => ctx.refs.takeOnce(body) },
+    refs: {
+      request: ctx.refs.request,
+      ref: (frame) => ctx.refs.ref(frame)[0],
+      take: (body) => ctx.refs.takeOnce(body),
+    },
     emit: (port, msg, branch, release) => emitFrom(ctx, r, port, msg, branch, release),
     branches: (port) => r.outputs.get(port)?.length ?? 0,
     lends: (port) => ctx.loans.lends(r, port),

@@ -72,9 +72,10 @@ export interface StageIO {
   /**
    * Frames by reference between sockets of the run that meet in process (PlanSocket.inproc):
    * `ref` stores a frame and gives the one-part message that names it; `take` gives the frame
-   * back once (undefined for any other message). Absent in hand-made StageIOs.
+   * back once (undefined for any other message); `request` is what a Request sends to ask the
+   * graph's Reply for one (a token of this run). Absent in hand-made StageIOs.
    */
-  refs?: { ref(frame: Frame): string; take(body: Buffer): Frame | undefined };
+  refs?: { request: string; ref(frame: Frame): string; take(body: Buffer): Frame | undefined };
   /** A problem with one message: counted in stats.errors and shown once per kind; the node goes on. */
   warn(error: Error): void;
   /**

@@ -197,6 +197,10 @@ describe("frames handed over by reference between the graph's own sockets", () =
       const { msg } = decode(await outside.receive());
       if (msg.kind === 'frame') seen.push(seqOf(msg));
     }
+    // Asking the way the graph's Request does, without the run's token: bytes all the same.
+    await outside.send('{"v":1,"kind":"request","byRef":true}');
+    const asked = await outside.receive();
+    expect(asked[0].toString('latin1').startsWith('#')).toBe(false);
     outside.close();
     await cap.of('sink').reached(20);
     run.stop();
