@@ -139,9 +139,9 @@ void Acquisition::loop() {
         else if (wait) continue;
       }
       if (slot >= 0) dst = pool_->at(slot);
-      else if (wait && running_) {
+      else if (wait) {
         // Pool slots come back from JavaScript through shared memory, without a signal: look again soon.
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        if (running_) std::this_thread::sleep_for(std::chrono::microseconds(500));
         continue;
       }
     }

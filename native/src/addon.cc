@@ -1,6 +1,7 @@
 // The JavaScript binding: backends, device lists, and a Camera object whose slow calls
 // (open, settings, start, stop) run on libuv's thread pool and return promises, and
 // whose frames come from the grab thread through one thread-safe wake-up call.
+#include <cmath>
 #include <napi.h>
 
 #include <algorithm>
@@ -330,7 +331,8 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
     Napi::Object opts = cb[0].As<Napi::Object>();
     std::string modeName = opts.Get("mode").As<Napi::String>();
     int buffers = opts.Get("buffers").As<Napi::Number>().Int32Value();
-    int ahead = opts.Has("ahead") && opts.Get("ahead").IsNumber() ? opts.Get("ahead").As<Napi::Number>().Int32Value() : 0;
+    // ahead (pool and shared modes): an integer from 1 to buffers; absent, buffers.
+    double aheadAsked = opts.Has("ahead") && !opts.Get("ahead").IsUndefined() ? opts.Get("ahead").ToNumber().DoubleValue() : 0;
     bool debayer = opts.Has("debayer") && opts.Get("debayer").ToBoolean();
     Delivery mode = modeName == "pool" ? Delivery::Pool : modeName == "shared" ? Delivery::Shared : Delivery::Owned;
     if (buffers < 1 || buffers > 4096) {
@@ -338,11 +340,13 @@ class CameraWrap : public Napi::ObjectWrap<CameraWrap> {
       e.code = ErrorCode::BadArgument;
       throwJs(env, e);
     }
-    if (ahead < 0 || ahead > buffers) {
-      CameraError e = CameraError::refused("ahead", ahead, 1, buffers, "frames waiting to be taken (at most buffers)");
+    if (!(aheadAsked >= 0 && aheadAsked <= buffers && aheadAsked == std::floor(aheadAsked)) ||
+        (opts.Has("ahead") && !opts.Get("ahead").IsUndefined() && aheadAsked < 1)) {
+      CameraError e = CameraError::refused("ahead", aheadAsked, 1, buffers, "frames waiting to be taken (at most buffers)");
       e.code = ErrorCode::BadArgument;
       throwJs(env, e);
     }
+    const int ahead = mode == Delivery::Owned ? 0 : static_cast<int>(aheadAsked);
     auto run = std::make_shared<Run>();
     uint8_t* shared = nullptr;
     size_t sharedBytes = 0;

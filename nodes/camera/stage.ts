@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
-import { nowNs, type Frame } from '../../runtime/wire/index.ts';
+import { itemSize, nowNs, shapeSize, type Frame } from '../../runtime/wire/index.ts';
 type AutoMode = 'Off' | 'Once' | 'Continuous';
 
 import {
@@ -56,6 +56,8 @@ interface CameraParams extends Omit<CameraSettings, 'gain'> {
 
 /** The most frame slots the addon's pool takes. */
 const MAX_SLOTS = 4096;
+/** The most memory the Camera stage takes up front for a pool; beyond it, owned mode. */
+const POOL_MAX_BYTES = 1024 * 2 ** 20;
 
 class CameraStage implements Stage {
   private camera?: Camera;
@@ -178,7 +180,9 @@ class CameraStage implements Stage {
     // Consumers that give frames back (frame lifetimes): the camera's pool, its slots reused as
     // they return, with room for what they hold on top of `buffers`; else a fresh block per frame.
     const holds = io.lends?.('out') ?? 0;
-    const pooled = holds > 0;
+    const frameBytes = shapeSize(shape) * itemSize(dtype);
+    // A pool is taken whole at the start: past POOL_MAX_BYTES (deep queues of large frames), owned.
+    const pooled = holds > 0 && (p.buffers + holds) * frameBytes <= POOL_MAX_BYTES;
     try {
       await camera.start({
         mode: pooled ? 'pool' : 'owned',

@@ -38,7 +38,14 @@ export class Loans {
    * one in its receive(), and what forwarding consumers hold downstream), or 0 when one of them
    * may keep a frame past what the executor sees: then the port does not lend.
    */
-  lends(r: Runner, port: string, seen: Set<Runner> = new Set()): number {
+  lends(r: Runner, port: string): number {
+    // And the frame the producer is handing over, waiting for room in the first inbox.
+    const holds = this.holding(r, port, new Set());
+    return holds > 0 ? holds + 1 : 0;
+  }
+
+  /** What the consumers of `r`'s `port` may hold at once, or 0 (see lends). */
+  private holding(r: Runner, port: string, seen: Set<Runner>): number {
     const cached = this.holds.get(r)?.get(port);
     if (cached !== undefined) return cached;
     // Only in-process links (and sockets by reference) name their consumer; a socket that
@@ -58,7 +65,7 @@ export class Loans {
         if (kind === 'done-on-receive') h = way + c.inbox.capacity + 1;
         else if (kind === 'forwarded') {
           const outs = [...c.outputs.keys()];
-          const down = outs.map((p) => this.lends(c, p, seen));
+          const down = outs.map((p) => this.holding(c, p, seen));
           if (outs.length > 0 && down.every((d) => d > 0))
             h = way + c.inbox.capacity + 1 + down.reduce((a, b) => a + b, 0);
         }

@@ -181,7 +181,8 @@ describe('emulator backend', () => {
     expect(new Set(held.map((f) => f.slot)).size).toBe(5);
     for (const f of held) cam.release(f);
     await cam.stop();
-    await expect(cam.start({ mode: 'pool', buffers: 2, ahead: 3 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    for (const ahead of [3, 0, 1.5, Number.NaN])
+      await expect(cam.start({ mode: 'pool', buffers: 2, ahead })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
   it('at fps 0 renders a frame only when there is room for it: a slow consumer costs no frames', async () => {

@@ -28,13 +28,13 @@ export async function openLinkSender(ctx: RunContext, r: Runner, s: PlanSocket, 
   // Its one peer is the graph's own Pull (over inproc): the frame goes by reference.
   const byRef = !!s.route.byRef;
   // By reference, the Pull takes the frame itself: a lent frame comes back when it is done
-  // (loans.ts), having waited at most in both ends' queues.
+  // (loans.ts), having waited at most in both ends' queues and in the receive loop's hand.
   const pull = byRef ? ctx.runners.get(l.plan.to.node) : undefined;
   const pullHwm = ctx.plan.sockets.find((x) => x.node === l.plan.to.node && x.type === 'PULL')?.hwm ?? s.hwm;
   r.addOutput(l.plan.from.port, {
     link: l,
     to: pull,
-    holds: pull ? s.hwm + pullHwm : undefined,
+    holds: pull ? s.hwm + pullHwm + 1 : undefined,
     sent: 0,
     send: (frame) => {
       l.frames++;
