@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Plan } from '../../runtime/compile/plan.ts';
+import type { Plan, PlanSocket } from '../../runtime/compile/plan.ts';
 import type { StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { captures, makePlan, numberedFrame, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
 import { noH5py, readH5, sha256, tempDir } from '../hdf5/harness.ts';
@@ -89,6 +89,23 @@ function checkingSink(found: { seqs: number[]; wrong: string[] }, lifetime?: 'do
   };
 }
 
+/**
+ * The sockets of a link from `from` into a Pull node `pull` bound at `ep`: a link PUSH over
+ * inproc, so frames go by reference (high-water marks 2).
+ */
+function intoPull(from: string, ep: string): PlanSocket[] {
+  const alias = 'inproc://in-graph/pull';
+  return [
+    sock('pull', 'PULL', 'bind', ep, { inproc: alias, hwm: 2 }),
+    sock(from, 'PUSH', 'connect', ep, {
+      link: `${from}.out -> pull.in`,
+      inproc: alias,
+      hwm: 2,
+      route: { role: 'link' },
+    }),
+  ];
+}
+
 const found = () => ({ seqs: [] as number[], wrong: [] as string[] });
 const range = (n: number) => [...Array(n).keys()];
 
@@ -156,7 +173,6 @@ describe('frame lifetimes', () => {
 
   test('a link into a Pull node by reference lends too: the Pull forwards, its consumer gives back', async () => {
     const ep = await uniqAddress('tcp');
-    const alias = 'inproc://in-graph/pull';
     const plan = makePlan(
       [
         { id: 'src', type: 'Lender', params: { frames: 60 } },
@@ -164,15 +180,7 @@ describe('frame lifetimes', () => {
         { id: 'sink', type: 'Checker', params: { delayMs: 2 } },
       ],
       ['src.out -> pull.in', 'pull.out -> sink.in'],
-      [
-        sock('pull', 'PULL', 'bind', ep, { inproc: alias, hwm: 2 }),
-        sock('src', 'PUSH', 'connect', ep, {
-          link: 'src.out -> pull.in',
-          inproc: alias,
-          hwm: 2,
-          route: { role: 'link' },
-        }),
-      ],
+      intoPull('src', ep),
     );
     const lender = await lendToChecker(plan, 60);
     // Both ends' queues (2 + 2) and the receive loop's hand, the Pull's inbox and receive() (5),
@@ -193,7 +201,6 @@ describe('frame lifetimes', () => {
       },
     });
     const ep = await uniqAddress('tcp');
-    const alias = 'inproc://in-graph/pull';
     const plan = makePlan(
       [
         { id: 'src', type: 'TestSource', params: { frames: 3 } },
@@ -202,15 +209,7 @@ describe('frame lifetimes', () => {
         { id: 'sink', type: 'Checker' },
       ],
       ['src.out -> relay.in', 'relay.out -> pull.in', 'pull.out -> sink.in'],
-      [
-        sock('pull', 'PULL', 'bind', ep, { inproc: alias, hwm: 2 }),
-        sock('relay', 'PUSH', 'connect', ep, {
-          link: 'relay.out -> pull.in',
-          inproc: alias,
-          hwm: 2,
-          route: { role: 'link' },
-        }),
-      ],
+      intoPull('relay', ep),
     );
     const summary = await runPlan(plan, { stages: { Relay: relay, Checker: checkingSink(found(), 'done-on-receive') } })
       .done;
