@@ -67,18 +67,17 @@ export class RefTable {
    * subscriber that stopped reading for longer than its feed's window).
    */
   take(body: Buffer, src: SocketSource): Frame | undefined {
+    if (src.plan.type !== 'SUB') return this.takeOnce(body);
     const id = Number(body.toString('latin1', 1));
     const entry = this.refs.get(id);
-    if (src.plan.type === 'SUB') {
-      src.lastRef = id;
-      if (entry?.feed) this.trim(entry.feed);
-    } else this.refs.delete(id);
+    src.lastRef = id;
+    if (entry?.feed) this.trim(entry.feed);
     return entry?.frame;
   }
 
   /**
-   * The frame a point-to-point message ("#<id>") refers to, taken once (a Request's reply from
-   * the graph's Reply); undefined when the text is not a reference this run made.
+   * The frame a point-to-point message ("#<id>") refers to, taken once (into a Pull, a Request's
+   * reply from the graph's Reply); undefined when the text is not a reference this run made.
    */
   takeOnce(body: Buffer): Frame | undefined {
     if (body.length < 2 || body[0] !== 0x23 /* # */) return undefined;
