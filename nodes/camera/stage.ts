@@ -188,7 +188,7 @@ class CameraStage implements Stage {
         mode: pooled ? 'pool' : 'owned',
         buffers: pooled ? Math.min(p.buffers + holds, MAX_SLOTS) : p.buffers,
         // What the camera may hold while the pipeline is busy, as in owned mode.
-        ...(pooled ? { ahead: Math.min(p.buffers, MAX_SLOTS) } : {}),
+        ...(pooled ? { ahead: p.buffers } : {}),
         debayer: p.debayer,
       });
       this.trigger = trigger;
