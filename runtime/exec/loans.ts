@@ -34,9 +34,10 @@ export class Loans {
   }
 
   /**
-   * How many of a port's frames its consumers may hold at once (each consumer's inbox and the
-   * one in its receive(), and what forwarding consumers hold downstream), or 0 when one of them
-   * may keep a frame past what the executor sees: then the port does not lend.
+   * How many of a port's frames may be out at once (each consumer's inbox and the one in its
+   * receive(), what forwarding consumers hold downstream, a by-reference socket's queues, and
+   * the frame waiting for room), or 0 when a consumer may keep a frame past what the executor
+   * sees: then the port does not lend.
    */
   lends(r: Runner, port: string): number {
     // And the frame the producer is handing over, waiting for room in the first inbox.
