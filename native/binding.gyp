@@ -1,7 +1,8 @@
 {
   "variables": {
     "with_aravis%": "<!(node configure.mjs aravis)",
-    "with_pylon%": "<!(node configure.mjs pylon)"
+    "with_pylon%": "<!(node configure.mjs pylon)",
+    "with_hdf5%": "<!(node configure.mjs hdf5)"
   },
   "targets": [
     {
@@ -40,5 +41,22 @@
       "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
       "conditions": [["OS=='linux' and target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"] }]]
     }
+  ],
+  "conditions": [
+    ["with_hdf5==1", {
+      "targets": [
+        {
+          "target_name": "patchbay_hdf5",
+          "sources": ["src/hdf5-file.cc"],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+          "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+          "cflags!": ["-fno-exceptions"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "<!@(node configure.mjs hdf5-cflags)"],
+          "ldflags": ["-Wl,-z,nodelete"],
+          "libraries": ["<!@(node configure.mjs hdf5-libs)"]
+        }
+      ]
+    }]
   ]
 }

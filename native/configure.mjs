@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Called by binding.gyp: which camera SDKs this machine can build against, and their flags.
-//   node configure.mjs aravis|pylon            -> "1" or "0" (with "0", why on stderr)
-//   node configure.mjs aravis-cflags|aravis-libs|pylon-cflags|pylon-ldflags|pylon-libs -> flags
+// Called by binding.gyp: which camera SDKs (and libhdf5) this machine can build against, and their flags.
+//   node configure.mjs aravis|pylon|hdf5       -> "1" or "0" (with "0", why on stderr)
+//   node configure.mjs aravis-cflags|aravis-libs|pylon-cflags|pylon-ldflags|pylon-libs|hdf5-cflags|hdf5-libs -> flags
 // PATCHBAY_CAMERA_BACKENDS=emulator,aravis limits what is built (the emulator always is).
 // An SDK is built in only when a trial program compiles and links against it: a broken SDK
 // leaves its backend out of the addon instead of failing `npm install` or making an addon
@@ -92,13 +92,48 @@ function pylonFlags(check) {
     : { flags, ok: true };
 }
 
+// libhdf5 for the recorder's own addon (native/src/hdf5-file.cc); without it HDF5Sink writes
+// with h5wasm. 1.10.7 or later: H5Dwrite_chunk and H5Pset_file_locking. PATCHBAY_HDF5=h5wasm
+// leaves it out.
+function hdf5Flags(check) {
+  if (process.env.PATCHBAY_HDF5 === 'h5wasm') return { why: 'PATCHBAY_HDF5=h5wasm', quiet: true };
+  const cflags = run('pkg-config', ['--cflags', 'hdf5']);
+  const libs = run('pkg-config', ['--libs', 'hdf5']);
+  if (cflags === undefined || libs === undefined)
+    return { flags: { cflags, libs }, why: '`pkg-config hdf5` failed (no libhdf5 development files)', quiet: true };
+  if (!check) return { flags: { cflags, libs } };
+  const failed = trialBuild(
+    'hdf5',
+    'cc',
+    't.c',
+    '#include <hdf5.h>\nint main(void) { hid_t p = H5Pcreate(H5P_FILE_ACCESS); H5Pset_file_locking(p, 0, 1);\n' +
+      '  return (int)(H5Dwrite_chunk(-1, H5P_DEFAULT, 0, 0, 0, 0) > 0); }\n',
+    [...words(cflags), ...words(libs)],
+  );
+  return failed
+    ? {
+        flags: { cflags, libs },
+        why: `a trial program did not compile and link against libhdf5 1.10.7 or later:\n${failed}`,
+      }
+    : { flags: { cflags, libs }, ok: true };
+}
+
 const what = process.argv[2] ?? '';
 const [sdk, part] = what.split('-');
 // Only the verdict runs the trial build; the flags are asked for after it (and hashed by install.mjs).
 const check = part === undefined;
-const found = sdk === 'aravis' ? aravisFlags(check) : sdk === 'pylon' ? pylonFlags(check) : undefined;
+const found =
+  sdk === 'aravis'
+    ? aravisFlags(check)
+    : sdk === 'pylon'
+      ? pylonFlags(check)
+      : sdk === 'hdf5'
+        ? hdf5Flags(check)
+        : undefined;
 if (part === undefined) {
-  if (found && !found.ok && !found.quiet && found.why !== 'not in PATCHBAY_CAMERA_BACKENDS')
+  if (found && !found.ok && !found.quiet && sdk === 'hdf5')
+    process.stderr.write(`hdf5 addon: not built, HDF5Sink writes with h5wasm: ${found.why}\n`);
+  else if (found && !found.ok && !found.quiet && found.why !== 'not in PATCHBAY_CAMERA_BACKENDS')
     process.stderr.write(
       `camera addon: building without ${sdk}: ${found.why}\n` +
         `camera addon: fix the ${sdk} SDK and run \`npm run build:native\`, or leave it out on purpose with PATCHBAY_CAMERA_BACKENDS=${['emulator', 'aravis', 'pylon'].filter((b) => b !== sdk).join(',')}\n`,

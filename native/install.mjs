@@ -22,8 +22,18 @@ function configure(what) {
 }
 
 const hash = createHash('sha256');
-hash.update(`${process.version} ${process.arch} ${process.env.PATCHBAY_CAMERA_BACKENDS ?? ''}\n`);
-for (const what of ['aravis-cflags', 'aravis-libs', 'pylon-cflags', 'pylon-ldflags', 'pylon-libs'])
+hash.update(
+  `${process.version} ${process.arch} ${process.env.PATCHBAY_CAMERA_BACKENDS ?? ''} ${process.env.PATCHBAY_HDF5 ?? ''}\n`,
+);
+for (const what of [
+  'aravis-cflags',
+  'aravis-libs',
+  'pylon-cflags',
+  'pylon-ldflags',
+  'pylon-libs',
+  'hdf5-cflags',
+  'hdf5-libs',
+])
   hash.update(`${what}=${configure(what)}\n`);
 /**
  * What the build reads: binding.gyp, configure.mjs, native/src, and the files native/src

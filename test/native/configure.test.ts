@@ -12,6 +12,9 @@ import { commandWorks, missing } from '../helpers/env.ts';
 
 const CONFIGURE = fileURLToPath(new URL('../../native/configure.mjs', import.meta.url));
 const noCompiler = missing('a C++ compiler (c++)', () => commandWorks('c++'));
+const noLibhdf5 = missing('libhdf5 development files (Debian libhdf5-dev)', () =>
+  commandWorks('pkg-config', ['--exists', 'hdf5']),
+);
 const roots: string[] = [];
 
 afterAll(() => {
@@ -103,5 +106,33 @@ describe.skipIf(noCompiler)('configure.mjs with a stand-in pylon-config', () => 
     const r = configure('pylon', join(tmpdir(), 'patchbay-no-such-pylon'));
     expect(r.out).toBe('0');
     expect(r.err).toContain('pylon-config');
+  });
+});
+
+describe.skipIf(noLibhdf5)('configure.mjs and libhdf5', () => {
+  const hdf5 = (env: NodeJS.ProcessEnv) => {
+    const r = spawnSync(process.execPath, [CONFIGURE, 'hdf5'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    return { out: r.stdout, err: r.stderr };
+  };
+
+  it('builds the libhdf5 addon where a program calling H5Dwrite_chunk compiles and links', () => {
+    expect(hdf5({})).toEqual({ out: '1', err: '' });
+  });
+
+  it('leaves it out without a word with PATCHBAY_HDF5=h5wasm', () => {
+    expect(hdf5({ PATCHBAY_HDF5: 'h5wasm' })).toEqual({ out: '0', err: '' });
+  });
+
+  it('says why when libhdf5 is too old or broken (its flags name no library)', () => {
+    // A pkg-config that finds an hdf5.pc whose library is not there.
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-hdf5-pc-'));
+    roots.push(dir);
+    writeFileSync(
+      join(dir, 'hdf5.pc'),
+      'Name: hdf5\nDescription: stand-in\nVersion: 1.10.8\nLibs: -lno_such_hdf5\nCflags:\n',
+    );
+    const r = hdf5({ PKG_CONFIG_LIBDIR: dir });
+    expect(r.out).toBe('0');
+    expect(r.err).toContain('hdf5 addon: not built, HDF5Sink writes with h5wasm');
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * The recorder's HDF5 library as libhdf5 through the patchbay_hdf5 addon: each call goes
+ * straight to HDF5 with the caller's memory, so a frame goes from the slab to the file.
+ */
+import type { RawH5Handle, RawHdf5Addon } from '../../native/hdf5-addon.ts';
+import { parseDiag } from '../shared/h5wasm.ts';
+import { H5CallError, type H5Handle, type H5Library, type H5Type } from './library.ts';
+
+/** The addon's short type names. */
+const TYPE: Record<H5Type, string> = {
+  uint8: 'u1',
+  uint16: 'u2',
+  int16: 'i2',
+  int32: 'i4',
+  float32: 'f4',
+  float64: 'f8',
+  complex64: 'c8',
+  complex128: 'c16',
+  uint64: 'u8',
+  int64: 'i8',
+};
+
+/** Runs an addon call; HDF5's refusal becomes H5CallError with its stack. */
+function call<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const stack = (e as { h5stack?: unknown }).h5stack;
+    if (typeof stack === 'string') throw new H5CallError((e as Error).message, stack ? parseDiag(stack) : undefined);
+    throw new H5CallError(`${what}: ${(e as Error).message}`, undefined);
+  }
+}
+
+export function libhdf5Library(addon: RawHdf5Addon): H5Library {
+  return {
+    name: 'libhdf5',
+    version: addon.version(),
+    open(file, mode) {
+      const h = call('open', () => addon.open(file, mode));
+      return handle(addon, h);
+    },
+  };
+}
+
+function handle(a: RawHdf5Addon, h: RawH5Handle): H5Handle {
+  return {
+    exists: (name) => call('exists', () => a.exists(h, name)),
+    createGroup: (path) => call('createGroup', () => a.createGroup(h, path)),
+    setAttr: (object, name, v) => call('setAttr', () => a.setAttr(h, object, name, v.type, v.data)),
+    deleteAttr: (object, name) => call('deleteAttr', () => a.deleteAttr(h, object, name)),
+    createDataset: (path, o) =>
+      call('createDataset', () =>
+        a.createDataset(h, path, TYPE[o.type], [...o.shape], [-1, ...o.shape.slice(1)], [...o.chunks], o.gzipLevel),
+      ),
+    resize: (path, dims) => call('resize', () => a.resize(h, path, [...dims])),
+    write: (path, offset, count, data) => call('write', () => a.write(h, path, [...offset], [...count], data)),
+    writeFrames(path, n0, frameShape, data, wholeChunks) {
+      const zeros = frameShape.map(() => 0);
+      if (wholeChunks) {
+        for (let i = 0; i < data.length; i++)
+          call('writeChunk', () => a.writeChunk(h, path, [n0 + i, ...zeros], data[i]));
+        return;
+      }
+      // Through HDF5's chunk cache, as one block, so a chunk of several frames (a filtered one
+      // above all) is written once: the frames as they lie when they are one run of memory.
+      const contiguous = data.every(
+        (d, i) => i === 0 || (d.buffer === data[0].buffer && d.byteOffset === data[0].byteOffset + i * d.byteLength),
+      );
+      const block = contiguous
+        ? new Uint8Array(data[0].buffer, data[0].byteOffset, data.length * data[0].byteLength)
+        : Buffer.concat(data);
+      call('write', () => a.write(h, path, [n0, ...zeros], [data.length, ...frameShape], block));
+    },
+    flush: () => call('flush', () => a.flush(h)),
+    close: () => call('close', () => a.close(h)),
+    shape: (path) => call('shape', () => a.shape(h, path)) ?? undefined,
+  };
+}
