@@ -1,7 +1,8 @@
 /**
  * HDF5Sink's sustained write rate against h5py, in the same run: 1024² uint16 frames
- * appended by the stage (writer worker fed through the shared slab), by the h5wasm writer
- * called directly on the main thread, and by h5py (bench/python/h5py_append.py), in
+ * appended by the stage (writer worker fed through the shared slab) with the HDF5 library
+ * it picks (libhdf5 where its addon is built) and, beside it, with h5wasm; by the writer
+ * called directly on the main thread; and by h5py (bench/python/h5py_append.py), in
  * turns, medians over repetitions. Every patchbay run is read back by h5py to count the
  * frames (0 lost is part of the result). Figures: docs/performance-hdf5.md.
  *
@@ -27,6 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hdf5Sink } from '../nodes/hdf5-sink/index.ts';
 import { Hdf5SinkStage } from '../nodes/hdf5-sink/stage.ts';
+import { defaultLibrary, type H5LibraryName } from '../nodes/hdf5-sink/library.ts';
+import { loadHdf5Addon } from '../native/hdf5-addon.ts';
 import { Hdf5Writer, patchbayVersion } from '../nodes/hdf5-sink/writer.ts';
 import { emptyStats, type StageIO } from '../runtime/exec/stage.ts';
 import { loadGraph } from '../runtime/graph/index.ts';
@@ -153,10 +156,24 @@ function checkWithH5py(file: string, frames: number): number {
   return out.ok ? out.frames : -Math.abs(out.frames);
 }
 
-async function runStage(file: string, frames: number, compression: 'none' | 'gzip'): Promise<RunResult> {
+async function runStage(
+  file: string,
+  frames: number,
+  compression: 'none' | 'gzip',
+  library: H5LibraryName = LIBRARY,
+): Promise<RunResult> {
   const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', compression, level: 1 }));
   const o0 = performance.now();
-  await stage.open();
+  // The writer thread takes its library from the environment it starts with.
+  const before = process.env.PATCHBAY_HDF5;
+  process.env.PATCHBAY_HDF5 = library;
+  try {
+    await stage.open();
+  } finally {
+    if (before === undefined) delete process.env.PATCHBAY_HDF5;
+    else process.env.PATCHBAY_HDF5 = before;
+  }
+  if (stage.library !== library) throw new Error(`the stage wrote with ${stage.library}, not ${library}`);
   const openMs = performance.now() - o0;
   const t0 = performance.now();
   const { cpuSeconds } = await cpuOf(async () => {
@@ -178,6 +195,7 @@ async function runWriter(file: string, frames: number): Promise<RunResult> {
     level: 1,
     chunkFrames: 1,
     ifExists: 'error',
+    library: LIBRARY,
     attrs: {
       graph: 'patchbay: 1\n',
       node: 'recorder',
@@ -258,17 +276,32 @@ function runH5py(file: string, frames: number, gzip: number): RunResult {
   return { seconds: out.seconds, stored: out.frames, cpuSeconds: out.cpu_seconds };
 }
 
+/** The library the stage picks on this machine; the goals read its row. */
+const LIBRARY = defaultLibrary();
+
 const VARIANTS: Variant[] = [
   { name: 'h5py (resize + write per frame)', compression: 'none', frames: N, run: async (f, n) => runH5py(f, n, 0) },
   {
-    name: 'HDF5Sink stage (worker, slab)',
+    name: `HDF5Sink stage (worker, slab, ${LIBRARY})`,
     compression: 'none',
     frames: N,
     anchor: 'h5py (resize + write per frame)',
     run: (f, n) => runStage(f, n, 'none'),
   },
+  // Where libhdf5 is the stage's library, h5wasm's figure beside it (what machines without it get).
+  ...(LIBRARY === 'libhdf5'
+    ? [
+        {
+          name: 'the same stage with h5wasm',
+          compression: 'none' as const,
+          frames: N,
+          anchor: 'h5py (resize + write per frame)',
+          run: (f: string, n: number) => runStage(f, n, 'none', 'h5wasm'),
+        },
+      ]
+    : []),
   {
-    name: 'h5wasm writer, main thread',
+    name: `${LIBRARY} writer, main thread`,
     compression: 'none',
     frames: N,
     anchor: 'h5py (resize + write per frame)',
@@ -409,6 +442,8 @@ writeFileSync(
         cpu: cpus()[0]?.model,
         node: process.version,
         h5wasm: h5wasmVersion,
+        stageLibrary: LIBRARY,
+        libhdf5: loadHdf5Addon().addon?.version(),
         h5py: py[0],
         hdf5: py[1],
       },

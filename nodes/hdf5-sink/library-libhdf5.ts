@@ -3,22 +3,12 @@
  * straight to HDF5 with the caller's memory, so a frame goes from the slab to the file.
  */
 import type { RawH5Handle, RawHdf5Addon } from '../../native/hdf5-addon.ts';
+import { NUMPY_CODE } from '../../runtime/wire/pickle-ops.ts';
 import { parseDiag } from '../shared/h5wasm.ts';
 import { H5CallError, type H5Handle, type H5Library, type H5Type } from './library.ts';
 
-/** The addon's short type names. */
-const TYPE: Record<H5Type, string> = {
-  uint8: 'u1',
-  uint16: 'u2',
-  int16: 'i2',
-  int32: 'i4',
-  float32: 'f4',
-  float64: 'f8',
-  complex64: 'c8',
-  complex128: 'c16',
-  uint64: 'u8',
-  int64: 'i8',
-};
+/** The addon's type names: numpy's codes (the wire's dtypes), and the index datasets' 64-bit integers. */
+const TYPE: Record<H5Type, string> = { ...NUMPY_CODE, uint64: 'u8', int64: 'i8' };
 
 /** Runs an addon call; HDF5's refusal becomes H5CallError with its stack. */
 function call<T>(what: string, fn: () => T): T {

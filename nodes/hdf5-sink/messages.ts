@@ -5,6 +5,7 @@
  */
 import type { DType } from '../../runtime/wire/index.ts';
 import type { Hdf5SinkErrorData } from './errors.ts';
+import type { H5LibraryName } from './library.ts';
 import type { WriterOptions } from './writer.ts';
 
 export type ToWorker =
@@ -18,7 +19,7 @@ export type ToWorker =
   | { type: 'end' };
 
 export type FromWorker =
-  | { type: 'opened'; file: string; group: string }
+  | { type: 'opened'; file: string; group: string; library: H5LibraryName }
   /**
    * `frames` frames have left the slab and are in the dataset; their slots are free again.
    * `nsPerFrame`: what writing a frame costs now, which bounds how many may wait.

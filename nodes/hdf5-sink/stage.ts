@@ -18,6 +18,7 @@ import { Hdf5SinkError } from './errors.ts';
 import { LockUnavailable, lockRecording, type RecordingLock } from './file-lock.ts';
 import { pathIdentity, sameFile } from './fs-checks.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
+import type { H5LibraryName } from './library.ts';
 import { defaultGroupName, expandFileName, frameMismatch, patchbayVersion, type WriterOptions } from './writer.ts';
 
 /** Largest batch the worker hands HDF5 at once: the wasm heap grows to it and never shrinks. */
@@ -125,6 +126,9 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     };
     this.stats = Object.assign(io.stats, { framesStored: 0, framesFlushed: 0, framesIgnored: 0 });
   }
+
+  /** The HDF5 library the writer thread writes with, once open() resolved. */
+  library: H5LibraryName | undefined;
 
   /** Frames in the file now (all of them after end()). */
   get framesStored(): number {
@@ -334,6 +338,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     switch (msg.type) {
       case 'opened':
         this.file = msg.file;
+        this.library = msg.library;
         this.settle('opened');
         return;
       case 'written':

@@ -148,7 +148,7 @@ async function handle(msg: ToWorker): Promise<void> {
       flushEveryNs = msg.flushEvery * 1e9;
       lastFlushAt = process.hrtime.bigint();
       flushTimer = setInterval(() => guarded(flush), msg.flushEvery * 1000);
-      post({ type: 'opened', file: writer.file, group: writer.group });
+      post({ type: 'opened', file: writer.file, group: writer.group, library: writer.library });
       return;
     }
     case 'begin': {

@@ -1,8 +1,8 @@
 /**
  * The HDF5 writer behind HDF5Sink (docs/hdf5.md): one file, one group per run, frames
  * appended along N of an extendable dataset with their seq and timestamps beside them.
- * Every h5wasm call is synchronous; the stage runs this in a worker thread of its own,
- * tests and benches may call it directly.
+ * It writes with libhdf5 or h5wasm (library.ts), every call synchronous; the stage runs
+ * this in a worker thread of its own, tests and benches may call it directly.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,16 +16,15 @@ import {
   type Hdf5SinkErrorData,
 } from './errors.ts';
 import { makeParentDir, pathIdentity, sameFile, type FileIdentity } from './fs-checks.ts';
+import type { Diag } from '../shared/h5wasm.ts';
 import {
-  captureDiag,
-  H5_DTYPE,
-  loadH5wasm,
-  type Diag,
-  type H5,
-  type H5File,
-  type H5Group,
-  type H5Module,
-} from '../shared/h5wasm.ts';
+  H5CallError,
+  loadLibrary,
+  type AttrValue,
+  type H5Handle,
+  type H5Library,
+  type H5LibraryName,
+} from './library.ts';
 
 /** The largest meta value (as JSON) kept as an attribute: HDF5 holds at most 64 KiB in one, with room for its header. */
 const META_ATTR_LIMIT = 60_000;
@@ -62,6 +61,8 @@ export interface WriterOptions {
    * the free space when that is less, but 64 KiB at least. 0: none.
    */
   reserveBytes?: number;
+  /** The HDF5 library to write with; default: libhdf5 where its addon is built (library.ts). */
+  library?: H5LibraryName;
 }
 
 /** One frame to append: the wire Frame's fields the file keeps. */
@@ -107,9 +108,8 @@ export class Hdf5Writer {
   readonly file: string;
   readonly group: string;
   private readonly opts: WriterOptions;
-  private readonly h5: H5;
-  private readonly M: H5Module;
-  private h5file: H5File | undefined;
+  private readonly lib: H5Library;
+  private h5file: H5Handle | undefined;
   /** The file this writer opened, to notice when its path is deleted or replaced. */
   private readonly identity: FileIdentity | undefined;
   /** An unlinked file of reserveBytes, open: disk space to give back when a write fails. */
@@ -121,8 +121,6 @@ export class Hdf5Writer {
   private frameBytes = 0;
   private n = 0;
   private flushedN = 0;
-  private scratchPtr = 0;
-  private scratchBytes = 0;
   /** Meta keys whose value has not changed so far, with the value's JSON text. */
   private constantMeta: Map<string, { json: string; value: unknown }> | undefined;
   /** Meta attributes on the group now: key -> JSON text written. */
@@ -136,16 +134,14 @@ export class Hdf5Writer {
 
   private constructor(
     opts: WriterOptions,
-    h5: H5,
-    M: H5Module,
-    h5file: H5File,
+    lib: H5Library,
+    h5file: H5Handle,
     file: string,
     identity: FileIdentity | undefined,
     reserveFd: number | undefined,
   ) {
     this.opts = opts;
-    this.h5 = h5;
-    this.M = M;
+    this.lib = lib;
     this.identity = identity;
     this.reserveFd = reserveFd;
     this.h5file = h5file;
@@ -163,7 +159,7 @@ export class Hdf5Writer {
   static async open(opts: WriterOptions): Promise<Hdf5Writer> {
     const file = path.resolve(opts.file);
     checkOptions(opts, file);
-    const { h5, M } = await loadH5wasm();
+    const lib = await loadLibrary(opts.library);
     const claimed = opts.claimed;
     const exists = claimed ? !claimed.created : fs.existsSync(file);
     if (exists && opts.ifExists === 'error') throw fileExistsError(file);
@@ -183,18 +179,20 @@ export class Hdf5Writer {
     if (claimed && mode === 'w') fs.truncateSync(file, 0);
     // Held before the file is opened, so the disk cannot fill between the two.
     const reserve = opts.reserveBytes ? holdReserve(file, opts.reserveBytes) : undefined;
-    // HDF5 1.10 (Debian's h5py) cannot read objects written with newer formats.
-    const opened = captureDiag(() => new h5.File(file, mode, { libver: ['earliest', 'v110'] }));
-    const h5file = opened.value;
-    if (h5file.file_id < 0n) {
+    // The format HDF5 1.10 (Debian's h5py) reads: both libraries open files that way.
+    let h5file: H5Handle;
+    try {
+      h5file = lib.open(file, mode);
+    } catch (e) {
       if (reserve !== undefined) fs.closeSync(reserve);
+      const diag = e instanceof H5CallError ? e.diag : undefined;
       throw new Hdf5SinkError({
-        code: codeForOsMessage(opened.diag?.osMessage, 'OPEN_FAILED'),
+        code: codeForOsMessage(diag?.osMessage, 'OPEN_FAILED'),
         file,
-        detail: opened.diag?.osMessage ?? opened.diag?.summary ?? 'HDF5 could not open the file',
+        detail: diag?.osMessage ?? diag?.summary ?? 'HDF5 could not open the file',
       });
     }
-    const writer = new Hdf5Writer(opts, h5, M, h5file, file, pathIdentity(file), reserve);
+    const writer = new Hdf5Writer(opts, lib, h5file, file, pathIdentity(file), reserve);
     try {
       if (claimed && !sameFile(writer.identity, claimed.identity))
         throw new Hdf5SinkError({
@@ -209,6 +207,11 @@ export class Hdf5Writer {
       throw e;
     }
     return writer;
+  }
+
+  /** The HDF5 library writing the file. */
+  get library(): H5LibraryName {
+    return this.lib.name;
   }
 
   /** Frames in the dataset (written; on disk for sure up to `flushedFrames`). */
@@ -246,34 +249,28 @@ export class Hdf5Writer {
     const k = frames.length;
     const n0 = this.n;
     const shape = this.shape as readonly number[];
-    const bytes = k * this.frameBytes;
-    const ptr = this.scratch(Math.max(bytes, k * 16));
-    // HEAPU8 is fetched after malloc: growing the wasm memory replaces it.
-    const heap = this.M.HEAPU8;
-    for (let i = 0; i < k; i++) heap.set(frames[i].data, ptr + i * this.frameBytes);
+    const h = this.h5file as H5Handle;
+    const framesPath = this.framesPath as string;
+    const wholeChunks = this.opts.chunkFrames === 1 && this.opts.compression === 'none';
     try {
+      this.call('WRITE_FAILED', () => h.resize(framesPath, [n0 + k, ...shape]));
       this.call('WRITE_FAILED', () =>
-        this.M.resize_dataset(this.h5id, this.framesPath as string, [BigInt(n0 + k), ...shape.map(BigInt)]),
-      );
-      this.call('WRITE_FAILED', () =>
-        this.M.set_dataset_data(
-          this.h5id,
-          this.framesPath as string,
-          [BigInt(k), ...shape.map(BigInt)],
-          [BigInt(n0), ...shape.map(() => 0n)],
-          [1n, ...shape.map(() => 1n)],
-          BigInt(ptr),
+        h.writeFrames(
+          framesPath,
+          n0,
+          shape,
+          frames.map((f) => f.data),
+          wholeChunks,
         ),
       );
-      // The pixels are in: reuse the scratch space for seq, then timestamps.
       const seqs = new BigUint64Array(k);
       const times = new BigInt64Array(k);
       for (let i = 0; i < k; i++) {
         seqs[i] = BigInt(frames[i].seq);
         times[i] = frames[i].t;
       }
-      this.writeIndex('seq', n0, seqs, ptr);
-      this.writeIndex('timestamps', n0, times, ptr);
+      this.writeIndex('seq', n0, seqs);
+      this.writeIndex('timestamps', n0, times);
     } catch (e) {
       throw this.fail(e, n0);
     }
@@ -286,7 +283,7 @@ export class Hdf5Writer {
     this.checkFile();
     try {
       this.syncMeta();
-      this.call('WRITE_FAILED', () => this.M.flush(this.h5id));
+      this.call('WRITE_FAILED', () => (this.h5file as H5Handle).flush());
     } catch (e) {
       throw this.fail(e, this.n);
     }
@@ -317,8 +314,7 @@ export class Hdf5Writer {
     this.flush();
     const h5file = this.h5file;
     this.release();
-    const closed = captureDiag(() => this.M.close_file(h5file.file_id));
-    if (closed.value < 0 || closed.diag) throw this.errorFrom('WRITE_FAILED', closed.diag);
+    this.call('WRITE_FAILED', () => h5file.close());
     return this.n;
   }
 
@@ -330,8 +326,11 @@ export class Hdf5Writer {
     const h5file = this.h5file;
     if (h5file === undefined) return undefined;
     this.release();
-    const closed = captureDiag(() => this.M.close_file(h5file.file_id));
-    if (closed.value < 0 || closed.diag) return this.errorFrom('WRITE_FAILED', closed.diag);
+    try {
+      this.call('WRITE_FAILED', () => h5file.close());
+    } catch (e) {
+      return e as Hdf5SinkError;
+    }
     return undefined;
   }
 
@@ -347,8 +346,14 @@ export class Hdf5Writer {
     const problems: string[] = [];
     if (h5file !== undefined && sameFile(pathIdentity(this.file), this.identity)) {
       const flushNow = () => {
-        const r = captureDiag(() => this.M.flush(h5file.file_id));
-        return r.value >= 0 && !r.diag;
+        try {
+          h5file.flush();
+          return true;
+        } catch (e) {
+          // HDF5 refused: the caller tries with less.
+          void e;
+          return false;
+        }
       };
       let whole = flushNow();
       if (!whole && this.n > this.flushedN) {
@@ -368,31 +373,29 @@ export class Hdf5Writer {
   /** Frames a reader finds in this writer's group of the file at its path now: the shortest of frames, seq and timestamps. */
   private readBack(): number {
     if (!sameFile(pathIdentity(this.file), this.identity)) return 0;
-    const opened = captureDiag(() => {
-      try {
-        return new this.h5.File(this.file, 'r');
-      } catch (e) {
-        // A file HDF5 cannot open holds no frames for any reader: that is the answer sought.
-        void e;
-        return undefined;
-      }
-    }).value;
-    if (opened === undefined || opened.file_id < 0n) return 0;
+    let opened: H5Handle;
+    try {
+      opened = this.lib.open(this.file, 'r');
+    } catch (e) {
+      // A file HDF5 cannot open holds no frames for any reader: that is the answer sought.
+      void e;
+      return 0;
+    }
     try {
       const names = ['seq', 'timestamps', ...(this.framesPath !== undefined ? [this.opts.dataset] : [])];
-      const lengths = names.map((name) => {
-        const d = captureDiag(() => opened.get(`${this.groupPath}/${name}`)).value as {
-          shape?: number[] | null;
-        } | null;
-        return d?.shape?.[0] ?? 0;
-      });
+      const lengths = names.map((name) => opened.shape(`${this.groupPath}/${name}`)?.[0] ?? 0);
       return Math.min(...lengths);
     } catch (e) {
       // Likewise a group HDF5 cannot read.
       void e;
       return 0;
     } finally {
-      captureDiag(() => this.M.close_file(opened.file_id));
+      try {
+        opened.close();
+      } catch (e) {
+        // Read-only: nothing of the file is lost by a failed close.
+        void e;
+      }
     }
   }
 
@@ -400,9 +403,6 @@ export class Hdf5Writer {
     if (this.reserveFd === undefined) return;
     fs.closeSync(this.reserveFd);
     this.reserveFd = undefined;
-  }
-  private get h5id(): bigint {
-    return (this.h5file as H5File).file_id;
   }
 
   private assertUsable(): void {
@@ -433,64 +433,47 @@ export class Hdf5Writer {
 
   /** Sets the length of every dataset of the group to `n` frames; false when HDF5 refused one. */
   private shrinkTo(n: number): boolean {
-    const shrink = (p: string, dims: bigint[]) => captureDiag(() => this.M.resize_dataset(this.h5id, p, dims));
-    const results = [`${this.groupPath}/seq`, `${this.groupPath}/timestamps`].map((p) => shrink(p, [BigInt(n)]));
-    if (this.framesPath !== undefined && this.shape)
-      results.push(shrink(this.framesPath, [BigInt(n), ...this.shape.map(BigInt)]));
-    return !results.some((r) => r.value < 0 || r.diag);
+    const h = this.h5file;
+    if (h === undefined) return false;
+    const shrink = (p: string, dims: number[]) => {
+      try {
+        h.resize(p, dims);
+        return true;
+      } catch (e) {
+        // HDF5 refused: the caller says the datasets could not be shrunk.
+        void e;
+        return false;
+      }
+    };
+    const results = [`${this.groupPath}/seq`, `${this.groupPath}/timestamps`].map((p) => shrink(p, [n]));
+    if (this.framesPath !== undefined && this.shape) results.push(shrink(this.framesPath, [n, ...this.shape]));
+    return results.every(Boolean);
   }
 
   private release(): void {
     this.releaseReserve();
-    if (this.scratchPtr !== 0) this.M._free(this.scratchPtr);
-    this.scratchPtr = 0;
-    this.scratchBytes = 0;
     this.h5file = undefined;
   }
 
-  /** A wasm heap buffer of at least `bytes`, reused between batches (the heap never shrinks anyway). */
-  private scratch(bytes: number): number {
-    if (bytes > this.scratchBytes) {
-      if (this.scratchPtr !== 0) this.M._free(this.scratchPtr);
-      this.scratchPtr = this.M._malloc(bytes);
-      if (this.scratchPtr === 0) {
-        this.scratchBytes = 0;
-        throw new Hdf5SinkError({
-          code: 'WRITE_FAILED',
-          file: this.file,
-          detail: `cannot allocate ${bytes} bytes in the wasm heap`,
-        });
-      }
-      this.scratchBytes = bytes;
-    }
-    return this.scratchPtr;
-  }
-
-  private writeIndex(
-    name: 'seq' | 'timestamps',
-    n0: number,
-    values: BigUint64Array | BigInt64Array,
-    ptr: number,
-  ): void {
+  private writeIndex(name: 'seq' | 'timestamps', n0: number, values: BigUint64Array | BigInt64Array): void {
     const p = `${this.groupPath}/${name}`;
     const k = values.length;
-    this.M.HEAPU8.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), ptr);
-    this.call('WRITE_FAILED', () => this.M.resize_dataset(this.h5id, p, [BigInt(n0 + k)]));
+    const h = this.h5file as H5Handle;
+    this.call('WRITE_FAILED', () => h.resize(p, [n0 + k]));
     this.call('WRITE_FAILED', () =>
-      this.M.set_dataset_data(this.h5id, p, [BigInt(k)], [BigInt(n0)], [1n], BigInt(ptr)),
+      h.write(p, [n0], [k], new Uint8Array(values.buffer, values.byteOffset, values.byteLength)),
     );
   }
 
-  /** Runs an h5wasm call; a negative status or an HDF5 error stack becomes a coded error. */
-  private call(fallback: Hdf5SinkErrorCode, fn: () => number | bigint | void): void {
-    let r: { value: number | bigint | void; diag?: Diag };
+  /** Runs a library call; HDF5's refusal (or any exception) becomes a coded error. */
+  private call<T>(fallback: Hdf5SinkErrorCode, fn: () => T): T {
     try {
-      r = captureDiag(fn);
+      return fn();
     } catch (e) {
+      if (e instanceof Hdf5SinkError) throw e;
+      if (e instanceof H5CallError && e.diag) throw this.errorFrom(fallback, e.diag);
       throw new Hdf5SinkError({ code: fallback, file: this.file, detail: (e as Error).message });
     }
-    const negative = typeof r.value === 'number' || typeof r.value === 'bigint' ? r.value < 0 : false;
-    if (negative || r.diag) throw this.errorFrom(fallback, r.diag);
   }
 
   private errorFrom(fallback: Hdf5SinkErrorCode, diag: Diag | undefined): Hdf5SinkError {
@@ -502,8 +485,8 @@ export class Hdf5Writer {
   }
 
   private createGroup(): void {
-    const root = this.h5file as H5File;
-    if (this.opts.ifExists === 'append' && root.get(this.group) !== null)
+    const h = this.h5file as H5Handle;
+    if (this.opts.ifExists === 'append' && h.exists(this.group))
       throw new Hdf5SinkError({
         code: 'GROUP_EXISTS',
         file: this.file,
@@ -511,26 +494,14 @@ export class Hdf5Writer {
         expected: 'a group not yet in the file',
         received: this.group,
       });
-    let g: H5Group | undefined;
-    this.call('OPEN_FAILED', () => {
-      g = root.create_group(this.group);
-    });
-    const group = g as H5Group;
+    const g = this.groupPath;
+    this.call('OPEN_FAILED', () => h.createGroup(g));
     const { attrs } = this.opts;
     this.call('OPEN_FAILED', () => {
-      group.create_attribute('graph', attrs.graph);
-      group.create_attribute('node', attrs.node);
-      group.create_attribute('patchbay_version', attrs.patchbay_version);
-      group.create_attribute('started', attrs.started);
-      group.create_dataset({ name: 'seq', data: [], shape: [0], maxshape: [null], chunks: [INDEX_CHUNK], dtype: '<Q' });
-      group.create_dataset({
-        name: 'timestamps',
-        data: [],
-        shape: [0],
-        maxshape: [null],
-        chunks: [INDEX_CHUNK],
-        dtype: '<q',
-      });
+      for (const name of ['graph', 'node', 'patchbay_version', 'started'] as const)
+        h.setAttr(g, name, { type: 'str', data: attrs[name] });
+      h.createDataset(`${g}/seq`, { type: 'uint64', shape: [0], chunks: [INDEX_CHUNK], gzipLevel: 0 });
+      h.createDataset(`${g}/timestamps`, { type: 'int64', shape: [0], chunks: [INDEX_CHUNK], gzipLevel: 0 });
     });
   }
 
@@ -552,29 +523,16 @@ export class Hdf5Writer {
         expected: 'a frame with at least one element',
         received: `shape ${JSON.stringify(shape)}`,
       });
-    const h5dtype = H5_DTYPE[dtype];
-    const empty =
-      Array.isArray(h5dtype) && Array.isArray(h5dtype[0])
-        ? new Map([
-            ['r', []],
-            ['i', []],
-          ])
-        : [];
-    const group = (this.h5file as H5File).get(this.group) as H5Group;
-    this.call('WRITE_FAILED', () => {
-      group.create_dataset({
-        name: this.opts.dataset,
-        data: empty,
+    const framesPath = `${this.groupPath}/${this.opts.dataset}`;
+    this.call('WRITE_FAILED', () =>
+      (this.h5file as H5Handle).createDataset(framesPath, {
+        type: dtype,
         shape: [0, ...shape],
-        maxshape: [null, ...shape],
         chunks: [this.opts.chunkFrames, ...shape],
-        dtype: h5dtype,
-        ...(this.opts.compression === 'gzip'
-          ? { compression: 'gzip' as const, compression_opts: this.opts.level }
-          : {}),
-      });
-    });
-    this.framesPath = `${this.groupPath}/${this.opts.dataset}`;
+        gzipLevel: this.opts.compression === 'gzip' ? this.opts.level : 0,
+      }),
+    );
+    this.framesPath = framesPath;
     this.dtype = dtype;
     this.shape = [...shape];
     this.frameBytes = frameBytes;
@@ -601,10 +559,10 @@ export class Hdf5Writer {
    */
   private syncMeta(): void {
     if (!this.metaDirty || this.constantMeta === undefined) return;
-    const group = (this.h5file as H5File).get(this.group) as H5Group;
+    const h = this.h5file as H5Handle;
     for (const [key] of this.writtenMeta) {
       if (!this.constantMeta.has(key)) {
-        this.call('WRITE_FAILED', () => group.delete_attribute(attrName(key)));
+        this.call('WRITE_FAILED', () => h.deleteAttr(this.groupPath, attrName(key)));
         this.writtenMeta.delete(key);
       }
     }
@@ -619,9 +577,9 @@ export class Hdf5Writer {
             ? `its value has ${c.json.length} bytes, more than ${META_ATTR_LIMIT}`
             : undefined;
       if (why === undefined) {
-        const { data, dtype } = attrValue(c.value);
+        const value = attrValue(c.value);
         try {
-          this.call('WRITE_FAILED', () => group.create_attribute(attrName(key), data, null, dtype));
+          this.call('WRITE_FAILED', () => h.setAttr(this.groupPath, attrName(key), value));
           this.writtenMeta.set(key, c.json);
           continue;
         } catch (e) {
@@ -716,15 +674,15 @@ function attrName(key: string): string {
  * numbers as float64, strings as UTF-8, booleans as int8 0/1 (HDF5 has no plain bool),
  * lists of numbers or strings as 1-D arrays, anything else as its JSON text.
  */
-function attrValue(v: unknown): { data: number | number[] | string | string[]; dtype: string | null } {
-  if (typeof v === 'number') return { data: v, dtype: Number.isSafeInteger(v) ? '<q' : '<d' };
-  if (typeof v === 'string') return { data: v, dtype: null };
-  if (typeof v === 'boolean') return { data: v ? 1 : 0, dtype: '<b' };
+function attrValue(v: unknown): AttrValue {
+  if (typeof v === 'number') return { data: v, type: Number.isSafeInteger(v) ? 'i8' : 'f8' };
+  if (typeof v === 'string') return { data: v, type: 'str' };
+  if (typeof v === 'boolean') return { data: v ? 1 : 0, type: 'i1' };
   if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))
-    return { data: v as number[], dtype: (v as number[]).every((x) => Number.isSafeInteger(x)) ? '<q' : '<d' };
+    return { data: v as number[], type: (v as number[]).every((x) => Number.isSafeInteger(x)) ? 'i8' : 'f8' };
   if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'))
-    return { data: v as string[], dtype: null };
-  return { data: JSON.stringify(v) ?? 'null', dtype: null };
+    return { data: v as string[], type: 'str' };
+  return { data: JSON.stringify(v) ?? 'null', type: 'str' };
 }
 
 function checkOptions(o: WriterOptions, file: string): void {

@@ -82,9 +82,13 @@ export function captureDiag<T>(fn: () => T): { value: T; diag?: Diag } {
     (fs as { writeSync: WriteSync }).writeSync = original;
   }
   if (chunks.length === 0) return { value };
-  const text = chunks.join('');
+  return { value, diag: parseDiag(chunks.join('')) };
+}
+
+/** The operating system's message and the innermost complaint of an HDF5 error stack as H5Eprint prints it (h5wasm's, libhdf5's). */
+export function parseDiag(text: string): Diag {
   const os = /error message = '([^']*)'/.exec(text)?.[1];
   const frames = [...text.matchAll(/#\d+: .* in ([A-Za-z0-9_]+\(\)): (.*)/g)];
   const last = frames.at(-1);
-  return { value, diag: { text, osMessage: os, summary: last ? `${last[1]}: ${last[2]}` : undefined } };
+  return { text, osMessage: os, summary: last ? `${last[1]}: ${last[2]}` : undefined };
 }

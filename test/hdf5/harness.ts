@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hdf5Sink } from '../../nodes/hdf5-sink/index.ts';
+import type { H5LibraryName } from '../../nodes/hdf5-sink/library.ts';
+import { patchbayVersion, type WriterOptions } from '../../nodes/hdf5-sink/writer.ts';
+import { loadHdf5Addon } from '../../native/hdf5-addon.ts';
 import type { ParamValues } from '../../nodes/types.ts';
 import { emptyStats, type StageIO } from '../../runtime/exec/stage.ts';
 import { itemSize, shapeSize, type DType, type Frame } from '../../runtime/wire/index.ts';
@@ -26,6 +29,35 @@ links:
 /** Why h5py or h5dump tests cannot run here (undefined when they can, and always under CI). */
 export const noH5py = missing('Debian python3-h5py', () => pythonHas('h5py', 'numpy'));
 export const noH5dump = missing('h5dump (hdf5-tools)', () => commandWorks('h5dump', ['--version']));
+
+/** Why the libhdf5 writer cannot be tested here (undefined when it can, and always under CI). */
+export const noLibhdf5 = missing(
+  'the libhdf5 addon (Debian libhdf5-dev, then npm run build:native)',
+  () => loadHdf5Addon().addon !== undefined,
+);
+
+/** The HDF5 libraries the writer's tests run with: h5wasm everywhere, libhdf5 where its addon is built (always under CI). */
+export const LIBRARIES: H5LibraryName[] = noLibhdf5 ? ['h5wasm'] : ['h5wasm', 'libhdf5'];
+
+/** Writer options for `file`: group g, dataset frames, uncompressed, one frame per chunk; `more` overrides. */
+export function writerOptions(file: string, more: Partial<WriterOptions> = {}): WriterOptions {
+  return {
+    file,
+    group: 'g',
+    dataset: 'frames',
+    compression: 'none',
+    level: 4,
+    chunkFrames: 1,
+    ifExists: 'error',
+    attrs: {
+      graph: 'patchbay: 1\n',
+      node: 'recorder',
+      started: '2026-11-25T09:05:07.042Z',
+      patchbay_version: patchbayVersion(),
+    },
+    ...more,
+  };
+}
 
 /** A fresh directory for one test's files. */
 export function tempDir(): string {
