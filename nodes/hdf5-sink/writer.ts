@@ -118,7 +118,6 @@ export class Hdf5Writer {
   private framesPath: string | undefined;
   private dtype: DType | undefined;
   private shape: readonly number[] | undefined;
-  private frameBytes = 0;
   private n = 0;
   private flushedN = 0;
   /** Meta keys whose value has not changed so far, with the value's JSON text. */
@@ -535,7 +534,6 @@ export class Hdf5Writer {
     this.framesPath = framesPath;
     this.dtype = dtype;
     this.shape = [...shape];
-    this.frameBytes = frameBytes;
   }
 
   private trackMeta(meta: Record<string, unknown> | undefined): void {
