@@ -19,6 +19,7 @@ import { LockUnavailable, lockRecording, type RecordingLock } from './file-lock.
 import { pathIdentity, sameFile } from './fs-checks.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import type { H5LibraryName } from './library.ts';
+import { SlotPool } from './slots.ts';
 import { defaultGroupName, expandFileName, frameMismatch, patchbayVersion, type WriterOptions } from './writer.ts';
 
 /** Largest batch the worker hands HDF5 at once: the wasm heap grows to it and never shrinks. */
@@ -85,7 +86,8 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private readonly maxFrames: number;
   private readonly stats: Hdf5SinkStats;
   private worker: Worker | undefined;
-  private layout: { dtype: DType; shape: number[]; frameBytes: number; slab: Uint8Array; slots: number } | undefined;
+  private layout:
+    { dtype: DType; shape: number[]; frameBytes: number; slab: Uint8Array; slots: number; pool: SlotPool } | undefined;
   private posted = 0;
   private consumed = 0;
   private failure: Hdf5SinkError | undefined;
@@ -129,6 +131,11 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
 
   /** The HDF5 library the writer thread writes with, once open() resolved. */
   library: H5LibraryName | undefined;
+
+  /** How many of the slab's slots have held a frame: its memory in use, in frames. */
+  get slotsTouched(): number {
+    return this.layout?.pool.touched ?? 0;
+  }
 
   /** Frames in the file now (all of them after end()). */
   get framesStored(): number {
@@ -221,7 +228,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       });
     }
     if (this.failure) throw this.failure;
-    const slot = this.posted % layout.slots;
+    const slot = layout.pool.take();
     const t0 = process.hrtime.bigint();
     layout.slab.set(frame.data, slot * layout.frameBytes);
     this.copyNs += Number(process.hrtime.bigint() - t0);
@@ -315,7 +322,14 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       this.options.compression === 'gzip',
     );
     const sab = new SharedArrayBuffer(slots * frameBytes);
-    this.layout = { dtype: frame.dtype, shape: [...frame.shape], frameBytes, slab: new Uint8Array(sab), slots };
+    this.layout = {
+      dtype: frame.dtype,
+      shape: [...frame.shape],
+      frameBytes,
+      slab: new Uint8Array(sab),
+      slots,
+      pool: new SlotPool(slots),
+    };
     this.worker!.postMessage({
       type: 'begin',
       dtype: frame.dtype,
@@ -342,6 +356,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         this.settle('opened');
         return;
       case 'written':
+        this.layout?.pool.written(msg.frames - this.consumed);
         this.consumed = msg.frames;
         this.nsPerFrame = msg.nsPerFrame;
         this.stats.framesStored = msg.frames;

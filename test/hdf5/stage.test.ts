@@ -269,6 +269,31 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     expect(g.frameHashes).toEqual(Array.from({ length: 120 }, (_, i) => sha256(frames[i % 3].data)));
   });
 
+  it('a writer that keeps up uses a couple of its slab’s slots, not all of them (the rest never becomes memory)', async () => {
+    const file = path.join(dir(), 'run.h5');
+    const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', flushEvery: 0.02 }));
+    await stage.open();
+    // 256 KiB frames: the slab has 256 slots. Each frame is in the file before the next comes.
+    for (let i = 0; i < 16; i++) {
+      const flushed = new Promise<void>((resolve) => {
+        const on = (n: number) => {
+          if (n < i + 1) return;
+          stage.off('flush', on);
+          resolve();
+        };
+        stage.on('flush', on);
+      });
+      await stage.receive('in', makeFrame('uint16', [256, 512], i));
+      await flushed;
+    }
+    await stage.end();
+    await stage.close();
+    expect(stage.framesStored).toBe(16);
+    // A ring of slots took a new one for every frame: 16 here, 64 MiB in a long run.
+    expect(stage.slotsTouched).toBeLessThanOrEqual(2);
+    expect(readH5(file).groups.g.seq).toEqual(Array.from({ length: 16 }, (_, i) => i));
+  });
+
   it('with the writer the bottleneck (gzip 9 on noise), every frame taken is flushed within about 1.25 × flushEvery', async () => {
     const file = path.join(dir(), 'run.h5');
     const flushEvery = 0.4;
