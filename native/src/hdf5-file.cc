@@ -6,6 +6,10 @@
 // shared slab) with no copy into WebAssembly memory, and a whole chunk goes to the file in
 // one H5Dwrite_chunk, which is a pwrite from that memory.
 //
+// Linked with -z nodelete: Node unloads an addon that a worker thread loaded when that thread
+// ends, libhdf5 went with it, and its thread-local destructors then ran at an unmapped
+// address (every recorder's writer thread crashed the process as it ended).
+//
 // Errors: every call that fails throws an Error whose `h5stack` is HDF5's error stack as
 // H5Eprint would have printed it (the same text h5wasm prints), which the writer reads the
 // operating system's message from.
@@ -15,10 +19,21 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace {
+
+/**
+ * Every call into libhdf5 holds this: recorders in several worker threads of one process
+ * share the library, and a libhdf5 built without thread safety (Debian's has it, others may
+ * not) must see one caller at a time. A thread-safe build serialises its calls anyway.
+ */
+std::mutex& h5lock() {
+  static std::mutex m;
+  return m;
+}
 
 struct FileState {
   hid_t file = H5I_INVALID_HID;
@@ -223,7 +238,10 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   if (file < 0) fail(env, "cannot open " + path);
   auto* s = new FileState();
   s->file = file;
-  return Handle::New(env, s, [](Napi::Env, FileState* st) { delete st; });
+  return Handle::New(env, s, [](Napi::Env, FileState* st) {
+    std::lock_guard<std::mutex> guard(h5lock());
+    delete st;
+  });
 }
 
 // close(handle): closes every dataset it opened, then the file. Closing twice is a no-op.
@@ -433,20 +451,26 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
                                            std::to_string(release));
 }
 
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value Locked(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> guard(h5lock());
+  return F(info);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("open", Napi::Function::New(env, Open));
-  exports.Set("close", Napi::Function::New(env, Close));
-  exports.Set("flush", Napi::Function::New(env, Flush));
-  exports.Set("exists", Napi::Function::New(env, Exists));
-  exports.Set("createGroup", Napi::Function::New(env, CreateGroup));
-  exports.Set("setAttr", Napi::Function::New(env, SetAttr));
-  exports.Set("deleteAttr", Napi::Function::New(env, DeleteAttr));
-  exports.Set("createDataset", Napi::Function::New(env, CreateDataset));
-  exports.Set("resize", Napi::Function::New(env, Resize));
-  exports.Set("write", Napi::Function::New(env, Write));
-  exports.Set("writeChunk", Napi::Function::New(env, WriteChunk));
-  exports.Set("shape", Napi::Function::New(env, Shape));
-  exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("open", Napi::Function::New(env, Locked<Open>));
+  exports.Set("close", Napi::Function::New(env, Locked<Close>));
+  exports.Set("flush", Napi::Function::New(env, Locked<Flush>));
+  exports.Set("exists", Napi::Function::New(env, Locked<Exists>));
+  exports.Set("createGroup", Napi::Function::New(env, Locked<CreateGroup>));
+  exports.Set("setAttr", Napi::Function::New(env, Locked<SetAttr>));
+  exports.Set("deleteAttr", Napi::Function::New(env, Locked<DeleteAttr>));
+  exports.Set("createDataset", Napi::Function::New(env, Locked<CreateDataset>));
+  exports.Set("resize", Napi::Function::New(env, Locked<Resize>));
+  exports.Set("write", Napi::Function::New(env, Locked<Write>));
+  exports.Set("writeChunk", Napi::Function::New(env, Locked<WriteChunk>));
+  exports.Set("shape", Napi::Function::New(env, Locked<Shape>));
+  exports.Set("version", Napi::Function::New(env, Locked<Version>));
   return exports;
 }
 

@@ -269,6 +269,21 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     expect(g.frameHashes).toEqual(Array.from({ length: 120 }, (_, i) => sha256(frames[i % 3].data)));
   });
 
+  it('two recorders in one process write at once, each file whole (one HDF5 library, two writer threads)', async () => {
+    const files = [path.join(dir(), 'a.h5'), path.join(dir(), 'b.h5')];
+    const stages = files.map((file) => new Hdf5SinkStage(sinkIO({ file, group: 'g' })));
+    await Promise.all(stages.map((s) => s.open()));
+    const frames = Array.from({ length: 40 }, (_, i) => makeFrame('uint16', [256, 512], i));
+    await Promise.all(
+      stages.map(async (s) => {
+        for (const f of frames) await s.receive('in', f);
+        await s.end();
+        await s.close();
+      }),
+    );
+    for (const file of files) expect(readH5(file).groups.g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
+  });
+
   it('a writer that keeps up uses a couple of its slab’s slots, not all of them (the rest never becomes memory)', async () => {
     const file = path.join(dir(), 'run.h5');
     const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', flushEvery: 0.02 }));
