@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Hdf5Writer, expandFileName } from '../../nodes/hdf5-sink/writer.ts';
-import type { H5LibraryName } from '../../nodes/hdf5-sink/library.ts';
+import { defaultLibrary, type H5LibraryName } from '../../nodes/hdf5-sink/library.ts';
 import {
   LIBRARIES,
   h5dumpHeader,
@@ -103,6 +103,22 @@ describe.skipIf(noH5py).each(LIBRARIES)('Hdf5Writer with %s', (library) => {
       file,
     });
   });
+});
+
+it('PATCHBAY_HDF5 picks the library a writer opens with', async () => {
+  const before = process.env.PATCHBAY_HDF5;
+  try {
+    for (const library of LIBRARIES) {
+      process.env.PATCHBAY_HDF5 = library;
+      expect(defaultLibrary()).toBe(library);
+      const w = await Hdf5Writer.open(options(path.join(dir, `env-${library}.h5`)));
+      expect(w.library).toBe(library);
+      w.close();
+    }
+  } finally {
+    if (before === undefined) delete process.env.PATCHBAY_HDF5;
+    else process.env.PATCHBAY_HDF5 = before;
+  }
 });
 
 it('expands {date} and {time} in local time', () => {
