@@ -119,7 +119,13 @@ std::vector<hsize_t> dims(const Napi::CallbackInfo& info, size_t i, bool unlimit
   std::vector<hsize_t> out(a.Length());
   for (uint32_t k = 0; k < a.Length(); k++) {
     double v = a.Get(k).As<Napi::Number>().DoubleValue();
-    out[k] = unlimited && v < 0 ? H5S_UNLIMITED : static_cast<hsize_t>(v);
+    if (unlimited && v == -1) {
+      out[k] = H5S_UNLIMITED;
+      continue;
+    }
+    if (!(v >= 0 && v <= 9007199254740991.0 && v == static_cast<double>(static_cast<uint64_t>(v))))
+      throw Napi::RangeError::New(info.Env(), "sizes are whole numbers from 0");
+    out[k] = static_cast<hsize_t>(v);
   }
   return out;
 }

@@ -51,8 +51,8 @@ function handle(a: RawHdf5Addon, h: RawH5Handle): H5Handle {
           call('writeChunk', () => a.writeChunk(h, path, [n0 + i, ...zeros], data[i]));
         return;
       }
-      // Through HDF5's chunk cache, as one block, so a chunk of several frames (a filtered one
-      // above all) is written once: the frames as they lie when they are one run of memory.
+      // One H5Dwrite for the batch, so a chunk of several frames (a compressed one above all)
+      // is written once: from the slab as it lies when the frames are one run of it.
       const contiguous = data.every(
         (d, i) => i === 0 || (d.buffer === data[0].buffer && d.byteOffset === data[0].byteOffset + i * d.byteLength),
       );

@@ -1,0 +1,58 @@
+/**
+ * The recorder's libhdf5 addon called directly (native/src/hdf5-file.cc): what the writer
+ * relies on at its edges. The writer itself is tested with it in test/hdf5/.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadHdf5Addon } from '../../native/hdf5-addon.ts';
+import { noLibhdf5, readH5, sha256, tempDir } from '../hdf5/harness.ts';
+
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(noLibhdf5)('patchbay_hdf5', () => {
+  const h5 = () => loadHdf5Addon().addon!;
+
+  it('a refused call throws with HDF5’s error stack, the operating system’s words in it', () => {
+    let thrown: unknown;
+    try {
+      h5().open(path.join(dir, 'no-such-dir', 'x.h5'), 'x');
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as { h5stack: string }).h5stack).toMatch(/#\d+: .* in H5Fcreate\(\): unable to create file/);
+    expect((thrown as { h5stack: string }).h5stack).toContain("error message = 'No such file or directory'");
+  });
+
+  it('refuses sizes that are not whole numbers from 0, before HDF5 sees them', () => {
+    const f = h5().open(path.join(dir, 'sizes.h5'), 'w');
+    try {
+      for (const bad of [-2, 1.5, NaN, 2 ** 60])
+        expect(() => h5().createDataset(f, '/d', 'u1', [bad], [-1], [1], 0)).toThrow(/whole numbers/);
+    } finally {
+      h5().close(f);
+    }
+  });
+
+  it('writes whole chunks from a SharedArrayBuffer as they lie, and a chunk that is not whole is refused', () => {
+    const file = path.join(dir, 'chunks.h5');
+    const f = h5().open(file, 'w');
+    const slab = new Uint8Array(new SharedArrayBuffer(3 * 64));
+    for (let i = 0; i < slab.length; i++) slab[i] = (i * 7) & 0xff;
+    h5().createGroup(f, '/g');
+    h5().createDataset(f, '/g/frames', 'u1', [0, 8, 8], [-1, 8, 8], [1, 8, 8], 0);
+    h5().resize(f, '/g/frames', [2, 8, 8]);
+    // Slots 2 and 0 of the slab, in that order.
+    h5().writeChunk(f, '/g/frames', [0, 0, 0], slab.subarray(128, 192));
+    h5().writeChunk(f, '/g/frames', [1, 0, 0], slab.subarray(0, 64));
+    expect(() => h5().write(f, '/g/frames', [0, 0, 0], [1, 8, 8], slab.subarray(0, 63))).toThrow(/size and rank/);
+    for (const name of ['seq', 'timestamps']) {
+      h5().createDataset(f, `/g/${name}`, name === 'seq' ? 'u8' : 'i8', [2], [-1], [16], 0);
+      h5().write(f, `/g/${name}`, [0], [2], new Uint8Array(new BigUint64Array([0n, 1n]).buffer));
+    }
+    h5().close(f);
+    expect(readH5(file).groups.g.frameHashes).toEqual([sha256(slab.subarray(128, 192)), sha256(slab.subarray(0, 64))]);
+  });
+});
