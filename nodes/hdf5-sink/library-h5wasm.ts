@@ -37,7 +37,6 @@ export async function h5wasmLibrary(): Promise<H5Library> {
   const { h5, M } = await loadH5wasm();
   return {
     name: 'h5wasm',
-    version: 'h5wasm',
     open(file, mode) {
       const f = run('open', () => new h5.File(file, mode, { libver: ['earliest', 'v110'] }));
       if (f.file_id < 0n) throw new H5CallError('HDF5 could not open the file', undefined);

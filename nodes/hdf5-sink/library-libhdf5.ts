@@ -24,7 +24,6 @@ function call<T>(what: string, fn: () => T): T {
 export function libhdf5Library(addon: RawHdf5Addon): H5Library {
   return {
     name: 'libhdf5',
-    version: addon.version(),
     open(file, mode) {
       const h = call('open', () => addon.open(file, mode));
       return handle(addon, h);

@@ -63,8 +63,6 @@ export interface H5Handle {
 
 export interface H5Library {
   readonly name: H5LibraryName;
-  /** libhdf5's version ("1.10.8"); "h5wasm" for h5wasm. */
-  readonly version: string;
   /** Opens a file: r read-only, a read-write, w truncated, x created (fails when there). Format readable by HDF5 1.10. */
   open(file: string, mode: 'r' | 'a' | 'w' | 'x'): H5Handle;
 }
