@@ -1,6 +1,7 @@
 /**
  * The patchbay command line: a thin shell over the API. Each command is imported only when
- * it runs (the editor's server and the executor are heavy), and each has one catch.
+ * it runs (the editor's server and the executor are heavy), and each has one catch. The
+ * imports name fixed paths, so that the CLI's bundle (bin/patchbay.js) holds every command.
  */
 import { readFileSync } from 'node:fs';
 import type { CliCommand, CliIO } from './io.ts';
@@ -12,14 +13,6 @@ interface CommandEntry {
   usage: string;
   summary: string;
   load: () => Promise<CliCommand>;
-}
-
-/** Loads a command another part of patchbay implements, by path relative to this file. */
-async function external(path: string, name: string): Promise<CliCommand> {
-  const mod = (await import(new URL(path, import.meta.url).href)) as Record<string, unknown>;
-  const cmd = mod[name];
-  if (typeof cmd !== 'function') throw new Error(`${path} does not export ${name}`);
-  return cmd as CliCommand;
 }
 
 const commands: Record<string, CommandEntry> = {
@@ -36,13 +29,13 @@ const commands: Record<string, CommandEntry> = {
   run: {
     usage: 'run FILE [--json] [--host NAME] [--quiet]',
     summary: 'run a graph headless until its sources finish or Ctrl-C; prints a summary',
-    load: () => external('../exec/run-command.ts', 'runCommand'),
+    load: async () => (await import('../exec/run-command.ts')).runCommand,
   },
   edit: {
     usage: 'edit [DIR] [--port N] [--no-open]',
     summary:
       'serve the editor on 127.0.0.1 for the graphs in DIR (default graphs/); open the URL it prints (its token: PATCHBAY_TOKEN)',
-    load: () => external('../server/edit-command.ts', 'editCommand'),
+    load: async () => (await import('../server/edit-command.ts')).editCommand,
   },
   export: {
     usage: 'export (--python FILE DIR | --systemd FILE [--out DIR]) [--host NAME] [--force]',
@@ -64,7 +57,7 @@ const commands: Record<string, CommandEntry> = {
   devices: {
     usage: 'devices [--json] [--backend NAME]',
     summary: 'list the cameras the addon can see (emulator, Aravis, pylon)',
-    load: () => external('../../native/devices-command.ts', 'devicesCommand'),
+    load: async () => (await import('../../native/devices-command.ts')).devicesCommand,
   },
 };
 

@@ -1,10 +1,10 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { workerBundle } from './worker-bundle.ts';
+import { bundleOf } from './bundle.mjs';
 
 /**
  * Options that let a Piscina pool load a TypeScript task file, whether the parent runs
- * under tsx (the CLI), vitest, or anything else: its JavaScript bundle (worker-bundle.ts), or,
+ * under tsx (the CLI), vitest, or anything else: its JavaScript bundle (bundle.mjs), or,
  * when none can be made or `tsx` is asked for (a task that imports users' TypeScript), the
  * file itself with tsx's loader. (Piscina's own JavaScript entry imports the task file, so
  * the loader is in place by then.)
@@ -13,7 +13,7 @@ export async function workerOptions(
   file: URL,
   { tsx = false }: { tsx?: boolean } = {},
 ): Promise<{ filename: string; execArgv: string[] }> {
-  const bundled = tsx ? undefined : await workerBundle(file);
+  const bundled = tsx ? undefined : await bundleOf(file);
   if (bundled) return { filename: pathToFileURL(bundled).href, execArgv: [] };
   return { filename: file.href, execArgv: ['--import', import.meta.resolve('tsx')] };
 }
@@ -26,7 +26,7 @@ export async function workerOptions(
  * dependencies (h5wasm's 4 MB) load in 0.1 s that way instead of 1.5 s through tsx's transform.
  */
 export async function startTsWorker(entry: URL, preload: string[] = []): Promise<Worker> {
-  const bundled = await workerBundle(entry);
+  const bundled = await bundleOf(entry);
   if (bundled) return new Worker(bundled);
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const q = JSON.stringify;

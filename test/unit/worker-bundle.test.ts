@@ -1,5 +1,5 @@
 /**
- * Worker threads run a JavaScript bundle of their TypeScript entry (runtime/util/worker-bundle.ts):
+ * Worker threads run a JavaScript bundle of their TypeScript entry (runtime/util/bundle.mjs):
  * no tsx in the thread, each module keeping its own import.meta.url, and the bundle made again
  * when a source file changes.
  */
@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, expect, test } from 'vitest';
 import { startTsWorker } from '../../runtime/util/ts-worker.ts';
-import { workerBundle } from '../../runtime/util/worker-bundle.ts';
+import { bundleOf } from '../../runtime/util/bundle.mjs';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/worker-bundle/', import.meta.url));
 // A copy to change, inside the project (as node types are), so packages resolve as they would.
@@ -35,11 +35,11 @@ test('a worker runs the bundle: no tsx loader, and its modules find the files be
   expect(said.url).toBe(pathToFileURL(path.join(dir, 'helper.ts')).href);
   expect(said.beside).toBe('found beside the helper');
   expect(said.execArgv.join(' ')).not.toMatch(/tsx/);
-  expect(await workerBundle(entry)).toMatch(/\.mjs$/);
+  expect(await bundleOf(entry)).toMatch(/\.mjs$/);
 });
 
 test('a changed source file makes the bundle again', async () => {
-  const bundle = await workerBundle(entry);
+  const bundle = await bundleOf(entry);
   const run = async () => {
     const w = await startTsWorker(entry);
     const said = await firstMessage(w);
@@ -50,12 +50,12 @@ test('a changed source file makes the bundle again', async () => {
   const helper = path.join(dir, 'helper.ts');
   writeFileSync(helper, readFileSync(helper, 'utf8').replace('VERSION = 1', 'VERSION = 22'));
   expect(await run()).toBe(22);
-  expect(await workerBundle(entry)).toBe(bundle);
+  expect(await bundleOf(entry)).toBe(bundle);
 });
 
 test('a bundle whose file is gone is made again, whatever its stamp says', async () => {
-  const bundle = (await workerBundle(entry))!;
+  const bundle = (await bundleOf(entry))!;
   rmSync(bundle);
-  expect(await workerBundle(entry)).toBe(bundle);
+  expect(await bundleOf(entry)).toBe(bundle);
   expect(readFileSync(bundle, 'utf8')).toContain('besideMe');
 });

@@ -1,15 +1,19 @@
 /**
- * Worker threads run a plain JavaScript bundle of their TypeScript entry, made by esbuild (the
- * transformer tsx itself uses) the first time a process needs it and kept on disk until one
- * of its source files changes. A thread that loads TypeScript through tsx instead starts a
- * module-loader thread and an esbuild of its own: about 20 MB more per worker, and seconds
- * to transform a large module (docs/performance-runtime.md#worker-threads).
+ * The CLI and its worker threads run a plain JavaScript bundle of their TypeScript entry, made
+ * by esbuild (the transformer tsx itself uses) the first time a process needs it and kept on
+ * disk until one of its source files changes. A thread that loads TypeScript through tsx
+ * instead starts a module-loader thread and an esbuild of its own: about 20 MB more per worker,
+ * and seconds to transform a large module; the CLI's own thread saves about 12 MB and a
+ * quarter of a second per command (docs/performance-runtime.md#worker-threads).
+ *
+ * Plain JavaScript (types in bundle.d.mts), so that bin/patchbay.js can use it before any
+ * TypeScript is loaded.
  *
  * Each module keeps its own `import.meta.url` (its source file's), so the files it finds next
  * to itself (the FFT's WebAssembly, the camera addon, harness.py) are found as before. Packages
  * stay outside the bundle and resolve from node_modules, where the bundles live.
  */
-import { build, version as esbuildVersion, type Plugin } from 'esbuild';
+import { build, version as esbuildVersion } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -22,14 +26,16 @@ const CACHE = path.join(ROOT, 'node_modules', '.cache', 'patchbay', 'workers');
 /** Bundles made another way (this file's options, another esbuild) are made again. */
 const MAKER = `esbuild ${esbuildVersion}, own import.meta.url, v1`;
 
-/** What a bundle was made from: each input's size and modification time, and by what. */
-interface Stamp {
-  maker: string;
-  inputs: Record<string, { size: number; mtimeMs: number }>;
-}
+/**
+ * What a bundle was made from: each input's size and modification time, and by what.
+ * @typedef {{ maker: string, inputs: Record<string, { size: number, mtimeMs: number }> }} Stamp
+ */
 
-/** Each module of the bundle keeps its own import.meta.url. */
-const ownMetaUrl: Plugin = {
+/**
+ * Each module of the bundle keeps its own import.meta.url.
+ * @type {import('esbuild').Plugin}
+ */
+const ownMetaUrl = {
   name: 'own-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
@@ -40,14 +46,17 @@ const ownMetaUrl: Plugin = {
   },
 };
 
-const building = new Map<string, Promise<string | undefined>>();
+/** @type {Map<string, Promise<string | undefined>>} */
+const building = new Map();
 
 /**
- * The bundle of the worker entry `entry` (a .ts file), checked against its sources (made
- * again if one changed) each time it is asked for; undefined when it cannot be made (no
- * esbuild, a read-only install): load `entry` through tsx.
+ * The bundle of the entry `entry` (a .ts file), checked against its sources (made again if
+ * one changed) each time it is asked for; undefined when it cannot be made (no esbuild, a
+ * read-only install): load `entry` through tsx.
+ * @param {URL} entry
+ * @returns {Promise<string | undefined>}
  */
-export function workerBundle(entry: URL): Promise<string | undefined> {
+export function bundleOf(entry) {
   const file = fileURLToPath(entry);
   let p = building.get(file);
   if (!p) {
@@ -60,7 +69,11 @@ export function workerBundle(entry: URL): Promise<string | undefined> {
   return p;
 }
 
-async function bundle(file: string): Promise<string> {
+/**
+ * @param {string} file
+ * @returns {Promise<string>}
+ */
+async function bundle(file) {
   const rel = path.relative(ROOT, file);
   const name = `${rel.replace(/[\\/]/g, '_').replace(/\.ts$/, '')}-${createHash('sha1').update(file).digest('hex').slice(0, 8)}`;
   const out = path.join(CACHE, `${name}.mjs`);
@@ -77,15 +90,19 @@ async function bundle(file: string): Promise<string> {
       const tmp = `.${process.pid}-${Math.random().toString(36).slice(2)}`;
       writeFileSync(out + tmp, made.code);
       renameSync(out + tmp, out);
-      writeFileSync(stampFile + tmp, JSON.stringify({ maker: MAKER, inputs: made.inputs } satisfies Stamp));
+      writeFileSync(stampFile + tmp, JSON.stringify({ maker: MAKER, inputs: made.inputs }));
       renameSync(stampFile + tmp, stampFile);
       return out;
     }
   }
 }
 
-/** The bundle's code and what it was made from. */
-async function make(file: string): Promise<{ code: Uint8Array; inputs: Stamp['inputs'] }> {
+/**
+ * The bundle's code and what it was made from.
+ * @param {string} file
+ * @returns {Promise<{ code: Uint8Array, inputs: Stamp['inputs'] }>}
+ */
+async function make(file) {
   const result = await build({
     entryPoints: [file],
     absWorkingDir: ROOT,
@@ -99,7 +116,8 @@ async function make(file: string): Promise<{ code: Uint8Array; inputs: Stamp['in
     logLevel: 'silent',
     plugins: [ownMetaUrl],
   });
-  const inputs: Stamp['inputs'] = {};
+  /** @type {Stamp['inputs']} */
+  const inputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {
     const s = statSync(path.resolve(ROOT, input));
     inputs[input] = { size: s.size, mtimeMs: s.mtimeMs };
@@ -107,11 +125,16 @@ async function make(file: string): Promise<{ code: Uint8Array; inputs: Stamp['in
   return { code: result.outputFiles[0].contents, inputs };
 }
 
-/** True when the bundle and its stamp exist, made the same way, and every input is as it was. */
-function fresh(stampFile: string, out: string): boolean {
-  let stamp: Stamp;
+/**
+ * True when the bundle and its stamp exist, made the same way, and every input is as it was.
+ * @param {string} stampFile
+ * @param {string} out
+ */
+function fresh(stampFile, out) {
+  /** @type {Stamp} */
+  let stamp;
   try {
-    stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp;
+    stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
     if (stamp.maker !== MAKER || !statSync(out).isFile()) return false;
   } catch {
     return false;
