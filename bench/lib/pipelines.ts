@@ -7,8 +7,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseDocument, type Document } from 'yaml';
+import { bundleOf } from '../../runtime/util/bundle.mjs';
 import { jsonLines, spawnMeasured, type ProcResult, type Running } from './proc.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -203,9 +204,12 @@ export async function runPatchbay(
   if (why) return { ...base, ok: false, problem: why, wallS: 0, raw: [] };
   const graph = prepareGraph(cfg, side === 'patchbay-f32' ? 'fast' : undefined);
   const stopWhen = cfg.pattern === 'reqrep' ? ['--stop-when', `recorder=${cfg.frames}`] : [];
+  // As `patchbay run` runs: a bundle (bin/patchbay.js), through tsx only where none can be made.
+  const runner = join(ROOT, 'bench/lib/run-graph.ts');
+  const bundled = await bundleOf(pathToFileURL(runner));
   const proc = await spawnMeasured(
     process.execPath,
-    [...cliNodeFlags(), join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/lib/run-graph.ts'), graph, ...stopWhen],
+    [...cliNodeFlags(), ...(bundled ? [bundled] : [join(ROOT, 'bin/run-ts.js'), runner]), graph, ...stopWhen],
     {
       cwd: ROOT,
       timeoutMs: cfg.timeoutMs,
