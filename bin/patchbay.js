@@ -2,7 +2,8 @@
 // The CLI is TypeScript with no build step between a clone and a run: it runs as an esbuild
 // bundle of runtime/cli/main.ts, made the first time and again whenever a source changes
 // (runtime/util/bundle.mjs, which worker threads use too), or through tsx's loader where no
-// bundle can be made. The bundle starts in about 0.4 s and 72 MB, tsx in 0.65 s and 85 MB.
+// bundle can be made (PATCHBAY_NO_BUNDLE=1: always tsx). `patchbay validate` bundled: 72-74 MB
+// and 0.3-0.6 s; through tsx 87-89 MB and 0.5-0.6 s (docs/performance-runtime.md).
 // --initial-old-space-size: the graph's frames live outside the JavaScript heap, which stays small;
 // at V8's default a small heap is collected every few dozen MB of frames (docs/runtime.md).
 import { pathToFileURL } from 'node:url';
