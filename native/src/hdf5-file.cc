@@ -231,7 +231,6 @@ hid_t dataset(Napi::Env env, FileState& s, const std::string& path) {
 // readers open it while it records).
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  quiet();
   std::string path = str(info, 0), mode = str(info, 1);
   if (mode != "r" && mode != "a" && mode != "w" && mode != "x") throw Napi::TypeError::New(env, "mode is r, a, w or x");
   Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
@@ -252,7 +251,6 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 
 // close(handle): closes every dataset it opened, then the file. Closing twice is a no-op.
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  quiet();
   if (!info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "expected a file handle");
   FileState* s = info[0].As<Handle>().Data();
   if (s->file >= 0 && s->close() < 0) fail(info.Env(), "cannot close the file");
@@ -261,7 +259,6 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 
 // flush(handle): everything HDF5 holds goes to the file (not an fsync).
 Napi::Value Flush(const Napi::CallbackInfo& info) {
-  quiet();
   FileState& s = state(info);
   if (H5Fflush(s.file, H5F_SCOPE_LOCAL) < 0) fail(info.Env(), "cannot flush the file");
   return info.Env().Undefined();
@@ -269,7 +266,6 @@ Napi::Value Flush(const Napi::CallbackInfo& info) {
 
 // exists(handle, name): a link of that name in the root group.
 Napi::Value Exists(const Napi::CallbackInfo& info) {
-  quiet();
   FileState& s = state(info);
   htri_t r = H5Lexists(s.file, str(info, 1).c_str(), H5P_DEFAULT);
   if (r < 0) fail(info.Env(), "cannot look the name up");
@@ -278,7 +274,6 @@ Napi::Value Exists(const Napi::CallbackInfo& info) {
 
 // createGroup(handle, path)
 Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
-  quiet();
   FileState& s = state(info);
   std::string path = str(info, 1);
   Id g(H5Gcreate2(s.file, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
@@ -290,7 +285,6 @@ Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
 // array. type: i8, i1, f8 (value numbers) or str (value strings).
 Napi::Value SetAttr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  quiet();
   FileState& s = state(info);
   std::string object = str(info, 1), name = str(info, 2), typeName = str(info, 3);
   Napi::Value value = info[4];
@@ -343,7 +337,6 @@ Napi::Value SetAttr(const Napi::CallbackInfo& info) {
 
 // deleteAttr(handle, objectPath, name)
 Napi::Value DeleteAttr(const Napi::CallbackInfo& info) {
-  quiet();
   FileState& s = state(info);
   std::string object = str(info, 1), name = str(info, 2);
   if (H5Adelete_by_name(s.file, object.c_str(), name.c_str(), H5P_DEFAULT) < 0)
@@ -354,7 +347,6 @@ Napi::Value DeleteAttr(const Napi::CallbackInfo& info) {
 // createDataset(handle, path, type, dims, maxdims (-1: unlimited), chunks, gzipLevel (0: none))
 Napi::Value CreateDataset(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  quiet();
   FileState& s = state(info);
   std::string path = str(info, 1);
   Type type;
@@ -376,7 +368,6 @@ Napi::Value CreateDataset(const Napi::CallbackInfo& info) {
 
 // resize(handle, path, dims)
 Napi::Value Resize(const Napi::CallbackInfo& info) {
-  quiet();
   FileState& s = state(info);
   std::string path = str(info, 1);
   std::vector<hsize_t> size = dims(info, 2);
@@ -388,7 +379,6 @@ Napi::Value Resize(const Napi::CallbackInfo& info) {
 // bytes as they are (the file's own type and byte order).
 Napi::Value Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  quiet();
   FileState& s = state(info);
   std::string path = str(info, 1);
   std::vector<hsize_t> start = dims(info, 2), count = dims(info, 3);
@@ -413,7 +403,6 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
 // writeChunk(handle, path, offset, data): one whole chunk, unfiltered, straight to the file.
 Napi::Value WriteChunk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  quiet();
   FileState& s = state(info);
   std::string path = str(info, 1);
   std::vector<hsize_t> start = dims(info, 2);
@@ -426,7 +415,6 @@ Napi::Value WriteChunk(const Napi::CallbackInfo& info) {
 // shape(handle, path): the dataset's dimensions, or null when there is no such dataset.
 Napi::Value Shape(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  quiet();
   FileState& s = state(info);
   std::string path = str(info, 1);
   htri_t there = H5Lexists(s.file, path.c_str(), H5P_DEFAULT);
@@ -457,9 +445,11 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
                                            std::to_string(release));
 }
 
+/** Every exported call: under the lock, with this thread's HDF5 quiet and its error stack clear. */
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value Locked(const Napi::CallbackInfo& info) {
   std::lock_guard<std::mutex> guard(h5lock());
+  quiet();
   return F(info);
 }
 
