@@ -7,7 +7,7 @@
 import type * as zmq from 'zeromq';
 import type { PlanSocket } from '../../runtime/compile/plan.ts';
 import type { RunContext } from '../../runtime/exec/context.ts';
-import { EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../runtime/exec/eos.ts';
+import { CONFIRMS_EOS, EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../runtime/exec/eos.ts';
 import type { RefFeed } from '../../runtime/exec/refs.ts';
 import { deferred, sleep, type Runner } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
@@ -18,8 +18,8 @@ import { encodePickle } from '../../runtime/wire/pickle.ts';
 import type { ParamsOf } from '../types.ts';
 import type { publish as publishDecl } from './index.ts';
 
-/** How long a publisher goes on sending end of stream while the graph's subscribers on other hosts are subscribed, ms. */
-const AWAY_EOS_MS = 2000;
+/** The subscription message body of CONFIRMS_EOS, as an XPUB reads it. */
+const CONFIRMS = Buffer.from(CONFIRMS_EOS);
 /** End-of-stream messages a publisher sends again for outside subscribers (OUTSIDE_EOS_GAP_MS apart). */
 const OUTSIDE_EOS_REPEATS = 3;
 /**
@@ -31,8 +31,10 @@ const JOIN_GRACE_MS = 500;
 
 interface Xpub {
   q: SendQueue;
-  /** Subscriptions now (one per topic per subscriber). */
+  /** Subscriptions now (one per topic per subscriber), CONFIRMS_EOS's aside. */
   subs(): number;
+  /** Subscribers now that leave at end of stream (patchbay's: eos.ts). */
+  confirming(): number;
   /** Calls `f` at each new subscription until the returned function is called. */
   onJoin(f: () => void): () => void;
 }
@@ -73,7 +75,7 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
   // Subscriptions of the graph's subscribers on this host that meet it over tcp or ipc.
   const here = inGraphRemote - awaySubs;
   // Shown live on the node: the subscriptions that are not the graph's own on this host.
-  if (hasHandshake(s)) r.peers = () => outer.subs() - here;
+  if (hasHandshake(s)) r.peers = () => Math.max(0, outer.subs() - here);
   if (waitFor > 0 || awaySubs > 0) {
     const from = awayConsumers.map((c) => awayName(ctx.plan, c.node));
     r.waiting = () => {
@@ -116,18 +118,18 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
         mine.filter((c) => !inner || !c.plan.inproc),
         ctx.forced,
       );
-      if (pickle) return;
-      // The graph's subscribers on other hosts cannot confirm either, and PUB drops at a full
-      // queue: again while any of them is still subscribed (each unsubscribes as its socket
-      // closes at its end of stream), for up to AWAY_EOS_MS.
-      const until = Date.now() + AWAY_EOS_MS;
-      while (awaySubs > 0 && outer.subs() > Math.max(0, here) && Date.now() < until && !ctx.forced.settled) {
+      // patchbay's subscribers this run does not hold (another graph's, the graph's own on other
+      // hosts) confirm by leaving, and PUB drops at a full queue, so one behind (its queue full
+      // while the last frames go) would miss it: again, while any is subscribed, up to EOS_LIMIT_MS.
+      const until = Date.now() + EOS_LIMIT_MS;
+      while (outer.confirming() > 0 && Date.now() < until && !ctx.forced.settled) {
         await sleep(OUTSIDE_EOS_GAP_MS);
         await sendWithin(outer.q, eos(), OUTSIDE_EOS_GAP_MS, ctx.forced);
       }
-      // Outside subscribers cannot confirm, and PUB drops at a full queue: a few more, spaced
-      // out, so a student's script that is a little behind still sees end of stream.
-      if (outer.subs() > inGraphRemote)
+      if (pickle) return;
+      // Outside scripts cannot confirm: a few more, spaced out, so a student's script that is a
+      // little behind still sees end of stream.
+      if (outer.subs() > 0)
         for (let i = 0; i < OUTSIDE_EOS_REPEATS && !ctx.forced.settled; i++) {
           await sleep(OUTSIDE_EOS_GAP_MS);
           await sendWithin(outer.q, eos(), EOS_LIMIT_MS, ctx.forced);
@@ -159,6 +161,7 @@ async function xpub(
   ctx.sockets.push(socket);
   await attach(socket, at);
   let subs = 0;
+  let confirming = 0;
   const joined = new Set<() => void>();
   const enough = deferred<void>();
   if (want === 0) enough.resolve();
@@ -172,10 +175,13 @@ async function xpub(
         ctx.problems.report(r, e);
         return;
       }
-      if (msg.length > 0 && msg[0] === 1) {
+      const on = msg.length > 0 && msg[0] === 1;
+      const off = msg.length > 0 && msg[0] === 0;
+      if (msg.subarray(1).equals(CONFIRMS)) confirming += on ? 1 : off ? -1 : 0;
+      else if (on) {
         subs++;
         for (const f of joined) f();
-      } else if (msg.length > 0 && msg[0] === 0) subs--;
+      } else if (off) subs--;
       if (subs >= want) enough.resolve();
     }
   };
@@ -184,6 +190,7 @@ async function xpub(
   return {
     q: new SendQueue(socket),
     subs: () => subs,
+    confirming: () => confirming,
     onJoin: (f) => {
       joined.add(f);
       return () => joined.delete(f);

@@ -8,6 +8,11 @@ import type { SendQueue } from './send-queue.ts';
 
 /** How long a publisher or ventilator keeps re-sending end of stream to consumers that have not confirmed it, ms. */
 export const EOS_LIMIT_MS = 30_000;
+/**
+ * A topic no frame carries, which every patchbay SUB also subscribes to: a publisher tells the
+ * subscribers that confirm end of stream (they leave at it) from outside scripts that may not.
+ */
+export const CONFIRMS_EOS = '\u0000patchbay:confirms-eos';
 /** Pause between re-sent end-of-stream messages, ms. */
 const EOS_REPEAT_MS = 5;
 /** The gap between end-of-stream messages sent again for outside peers, which cannot confirm, ms. */

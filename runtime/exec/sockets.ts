@@ -41,8 +41,9 @@ export function createSocket(type: SocketType, hwm: number, extra: Record<string
   switch (type) {
     case 'PUB': {
       const s = new zmq.XPublisher(both);
-      // Every subscription message, duplicates included: we count subscribers by them.
-      s.verbosity = 'allSubs';
+      // Every subscription and unsubscription message, duplicates included: we count subscribers
+      // by them, each one's leaving too (a subscriber that closes unsubscribes from all its topics).
+      s.verbosity = 'allSubsUnsubs';
       return s;
     }
     case 'SUB':

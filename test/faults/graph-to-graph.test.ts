@@ -16,6 +16,26 @@ afterAll(killRuns);
 
 const skip = missing('Debian python3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
 
+/** A graph that records what it hears at tcp://127.0.0.1:PORT. */
+const listener = (port: number, hwm: number) => `patchbay: 1
+name: listener
+nodes:
+  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", hwm: ${hwm}}}
+  recorder: {type: HDF5Sink, params: {file: sub.h5, group: run}}
+links:
+  - listen.out -> recorder.in
+`;
+
+/** A graph that publishes Mono16 camera frames at tcp://127.0.0.1:PORT. */
+const camera = (port: number, params: string, publish: string) => `patchbay: 1
+name: camera
+nodes:
+  camera: {type: Camera, params: {pixelFormat: Mono16, ${params}}}
+  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${port}", ${publish}}}
+links:
+  - camera.out -> publish.in
+`;
+
 describe.skipIf(skip)('graph to graph, and halves alone', () => {
   // 64²: the publisher is done before the subscriber's reconnect (ZeroMQ retries every 100 ms)
   // reaches it; 1024² Mono16: it joins part way.
@@ -24,29 +44,11 @@ describe.skipIf(skip)('graph to graph, and halves alone', () => {
     async (size) => {
       const dir = scratch();
       const port = await freePort();
-      const subscriber = runCli(
-        dir,
-        `patchbay: 1
-name: listener
-nodes:
-  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", hwm: 4}}
-  recorder: {type: HDF5Sink, params: {file: sub.h5, group: run}}
-links:
-  - listen.out -> recorder.in
-`,
-        'sub.yaml',
-      );
+      const subscriber = runCli(dir, listener(port, 4), 'sub.yaml');
       await subscriber.stats((s) => s.nodes.listen?.state === 'running');
       const publisher = runCli(
         dir,
-        `patchbay: 1
-name: camera
-nodes:
-  camera: {type: Camera, params: {width: ${size}, height: ${size}, pixelFormat: Mono16, fps: 0, frames: 300}}
-  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${port}", topic: camera_frame}}
-links:
-  - camera.out -> publish.in
-`,
+        camera(port, `width: ${size}, height: ${size}, fps: 0, frames: 300`, 'topic: camera_frame'),
         'pub.yaml',
       );
       const pub = await publisher.exit;
@@ -68,6 +70,49 @@ links:
       );
     },
   );
+
+  test('a subscriber stalled (SIGSTOP) while the publisher ends: resumed, it still gets end of stream, ends, and every frame is stored or counted', async () => {
+    const dir = scratch();
+    const port = await freePort();
+    const subscriber = runCli(dir, listener(port, 2), 'sub.yaml');
+    await subscriber.stats((s) => s.nodes.listen?.state === 'running');
+    const publisher = runCli(
+      dir,
+      camera(port, 'width: 1024, height: 1024, fps: 100, frames: 200', 'hwm: 2'),
+      'pub.yaml',
+    );
+    // The subscriber stalls once frames flow (its queues fill: the publisher drops for it)...
+    await subscriber.stats((s) => (s.nodes.recorder?.framesIn ?? 0) > 0);
+    process.kill(subscriber.pid, 'SIGSTOP');
+    try {
+      // ...and stays stalled through the publisher's last frame and one more stats line (1 s),
+      // longer than the few end-of-stream messages sent to a subscriber that cannot confirm.
+      let seen = 0;
+      await Promise.race([
+        publisher.exit,
+        // (a publisher that ends first rejects this wait: its exit is the other branch)
+        publisher.stats((s) => s.nodes.publish?.framesOut === 200 && ++seen === 2).catch(() => undefined),
+      ]);
+    } finally {
+      process.kill(subscriber.pid, 'SIGCONT');
+    }
+    // Without its end of stream the subscriber would wait for the publisher for ever.
+    let timer: NodeJS.Timeout | undefined;
+    const sub = await Promise.race([
+      subscriber.exit,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the subscriber did not end within 20 s of resuming')), 20_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const pub = await publisher.exit;
+    expect(pub.code, pub.stderr).toBe(0);
+    expect(sub.code, sub.stderr).toBe(0);
+    const stored = readH5(join(dir, 'sub.h5')).groups.run?.seq?.length ?? 0;
+    expect(stored + sub.summary!.stats.nodes.listen.dropped).toBe(200);
+    figure(
+      `graph to graph, subscriber stalled through the publisher's end: ${stored} stored + ${sub.summary!.stats.nodes.listen.dropped} counted dropped = 200`,
+    );
+  });
 
   test('a publisher with no subscriber says so: "300 frames published, no subscriber"', async () => {
     const dir = scratch();

@@ -8,6 +8,7 @@ import type { PlanSocket } from '../../compile/plan.ts';
 import { decode, nowNs, WireError, type Message } from '../../wire/index.ts';
 import { decodePickle, isPickle } from '../../wire/pickle.ts';
 import type { RunContext } from '../context.ts';
+import { CONFIRMS_EOS } from '../eos.ts';
 import { ExecError } from '../errors.ts';
 import { deferred, type LinkState, type Runner, type SocketSource } from '../run-state.ts';
 import { awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../sockets.ts';
@@ -48,9 +49,12 @@ export function openSource(
     ...(hasHandshake(s) ? { receiveTimeout: IDLE_TICK_MS } : {}),
   });
   ctx.sockets.push(socket);
-  if (s.type === 'SUB')
+  if (s.type === 'SUB') {
     for (const t of s.topics ?? (r.node.params.topics as string[] | undefined) ?? [''])
       (socket as zmq.Subscriber).subscribe(t);
+    // Says to a patchbay publisher that this subscriber leaves at end of stream (eos.ts).
+    (socket as zmq.Subscriber).subscribe(CONFIRMS_EOS);
+  }
   r.inputs++;
   const src: SocketSource = {
     plan: s,
