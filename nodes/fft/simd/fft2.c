@@ -317,9 +317,14 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
   const int c = w / 2 + 1;
   const int cp = (c + CPV - 1) / CPV * CPV;
   const int pairs = (h + 1) / 2;
-  /* The padding columns of the half spectrum go through the column pass: keep them finite. */
-  for (int r = 0; r < h; r++)
-    for (int k = c; k < cp; k++) ST1(half + 2 * ((long)r * cp + k), splat1(0.0));
+  /*
+   * The half spectrum of a one-channel frame is the output itself: the row pass writes it
+   * into out and the column pass transforms it there, in place. The scratch half spectrum
+   * (34 MB at 2048^2, past the last-level cache) would be one more pass through memory.
+   */
+  const int direct = mode == OUT_HALF && nc == 1;
+  double *rows = direct ? out : half;
+  const long stride = direct ? c : cp;
   for (int p0 = 0; p0 < pairs; p0 += ROW_BLOCK) {
     const int nb = pairs - p0 < ROW_BLOCK ? pairs - p0 : ROW_BLOCK;
     const int nbp = (nb + CPV - 1) / CPV * CPV;
@@ -344,9 +349,9 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
         const cvec xb = MUL(halfv, mul_mi(SUB(zk, czm)));
         for (int l = 0; l < CPV && i + l < nb; l++) {
           const int r0 = 2 * (p0 + i + l);
-          double *ea = half + 2 * (long)r0 * cp;
+          double *ea = rows + 2 * (long)r0 * stride;
           ST_LANE(ea + 2 * k, xa, l);
-          if (r0 + 1 < h) ST_LANE(ea + 2 * cp + 2 * k, xb, l);
+          if (r0 + 1 < h) ST_LANE(ea + 2 * stride + 2 * k, xb, l);
         }
       }
     }
@@ -359,9 +364,14 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
     const int nb = c - k0 < COL_BLOCK ? c - k0 : COL_BLOCK;
     const int nbp = (nb + CPV - 1) / CPV * CPV;
     for (int r = 0; r < h; r++) {
-      const double *src = half + 2 * ((long)r * cp + k0);
+      const double *src = rows + 2 * ((long)r * stride + k0);
       double *dst = a + 2 * r * nbp;
-      for (int j = 0; j < 2 * nbp; j += 2 * CPV) ST(dst + j, LD(src + j));
+      if (nb == nbp) {
+        for (int j = 0; j < 2 * nbp; j += 2 * CPV) ST(dst + j, LD(src + j));
+      } else { /* the last block's padding columns: zeros, read from nowhere */
+        for (int j = 0; j < 2 * nb; j++) dst[j] = src[j];
+        for (int j = 2 * nb; j < 2 * nbp; j++) dst[j] = 0.0;
+      }
     }
     const double *z = run_plan(plan_h, a, b, nbp);
     for (int r = 0; r < h; r++) {
