@@ -37,6 +37,10 @@ export interface RawHdf5Addon {
   resize(h: RawH5Handle, path: string, dims: number[]): void;
   write(h: RawH5Handle, path: string, offset: number[], count: number[], data: Uint8Array): void;
   writeChunk(h: RawH5Handle, path: string, offset: number[], data: Uint8Array): void;
+  /** writeChunk from `bytes` at `address` (address()), memory the caller's process holds until this returns. */
+  writeChunkAt(h: RawH5Handle, path: string, offset: number[], address: number, bytes: number): void;
+  /** Where a typed array's bytes start in this process's memory. */
+  address(data: ArrayBufferView): number;
   shape(h: RawH5Handle, path: string): number[] | null;
 }
 

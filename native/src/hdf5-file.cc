@@ -371,7 +371,12 @@ Napi::Value Resize(const Napi::CallbackInfo& info) {
   FileState& s = state(info);
   std::string path = str(info, 1);
   std::vector<hsize_t> size = dims(info, 2);
-  if (H5Dset_extent(dataset(info.Env(), s, path), size.data()) < 0) failOn(info.Env(), s, path, "cannot resize " + path);
+  hid_t d = dataset(info.Env(), s, path);
+  Id space(H5Dget_space(d), H5Sclose);
+  if (space.bad()) fail(info.Env(), "cannot read the space of " + path);
+  if (H5Sget_simple_extent_ndims(space) != static_cast<int>(size.size()))
+    throw Napi::RangeError::New(info.Env(), "the sizes do not match the dataset's rank");
+  if (H5Dset_extent(d, size.data()) < 0) failOn(info.Env(), s, path, "cannot resize " + path);
   return info.Env().Undefined();
 }
 
@@ -400,16 +405,53 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+/** One whole chunk of `d` at `start`, `size` bytes from `data`: refused unless the rank and the chunk's bytes are the dataset's. */
+void writeChunkFrom(Napi::Env env, FileState& s, const std::string& path, const std::vector<hsize_t>& start,
+                    const void* data, size_t size) {
+  hid_t d = dataset(env, s, path);
+  Id type(H5Dget_type(d), H5Tclose);
+  Id dcpl(H5Dget_create_plist(d), H5Pclose);
+  if (type.bad() || dcpl.bad()) fail(env, "cannot read the type and chunks of " + path);
+  std::vector<hsize_t> chunk(32);
+  int rank = H5Pget_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+  if (rank < 0) fail(env, "cannot read the chunks of " + path);
+  size_t want = H5Tget_size(type);
+  for (int k = 0; k < rank; k++) want *= chunk[k];
+  if (static_cast<size_t>(rank) != start.size() || want != size)
+    throw Napi::RangeError::New(env, "the data does not match the chunk's size and rank");
+  if (H5Dwrite_chunk(d, H5P_DEFAULT, 0, start.data(), size, data) < 0)
+    failOn(env, s, path, "cannot write a chunk of " + path);
+}
+
 // writeChunk(handle, path, offset, data): one whole chunk, unfiltered, straight to the file.
 Napi::Value WriteChunk(const Napi::CallbackInfo& info) {
+  FileState& s = state(info);
+  auto [data, size] = bytes(info, 3);
+  writeChunkFrom(info.Env(), s, str(info, 1), dims(info, 2), data, size);
+  return info.Env().Undefined();
+}
+
+// writeChunkAt(handle, path, offset, address, bytes): writeChunk from memory another thread of
+// this process holds for the caller until the call returns (address() of a frame the HDF5Sink
+// stage keeps): the frame goes to the file without a copy into the writer's slab.
+Napi::Value WriteChunkAt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FileState& s = state(info);
-  std::string path = str(info, 1);
-  std::vector<hsize_t> start = dims(info, 2);
-  auto [data, size] = bytes(info, 3);
-  if (H5Dwrite_chunk(dataset(env, s, path), H5P_DEFAULT, 0, start.data(), size, data) < 0)
-    failOn(env, s, path, "cannot write a chunk of " + path);
+  double at = info[3].As<Napi::Number>().DoubleValue(), size = info[4].As<Napi::Number>().DoubleValue();
+  if (!(at > 0 && at <= 9007199254740991.0 && at == static_cast<double>(static_cast<uint64_t>(at)) && size >= 0 &&
+        size == static_cast<double>(static_cast<uint64_t>(size))))
+    throw Napi::RangeError::New(env, "an address and a size are whole numbers");
+  writeChunkFrom(env, s, str(info, 1), dims(info, 2), reinterpret_cast<const void*>(static_cast<uintptr_t>(at)),
+                 static_cast<size_t>(size));
   return env.Undefined();
+}
+
+// address(typedArray): where its bytes start in this process's memory, for writeChunkAt on
+// another thread. The caller keeps the array (and its buffer undetached) until that returns.
+Napi::Value Address(const Napi::CallbackInfo& info) {
+  auto [data, size] = bytes(info, 0);
+  (void)size;
+  return Napi::Number::New(info.Env(), static_cast<double>(reinterpret_cast<uintptr_t>(data)));
 }
 
 // shape(handle, path): the dataset's dimensions, or null when there is no such dataset.
@@ -465,6 +507,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resize", Napi::Function::New(env, Locked<Resize>));
   exports.Set("write", Napi::Function::New(env, Locked<Write>));
   exports.Set("writeChunk", Napi::Function::New(env, Locked<WriteChunk>));
+  exports.Set("writeChunkAt", Napi::Function::New(env, Locked<WriteChunkAt>));
+  exports.Set("address", Napi::Function::New(env, Address));
   exports.Set("shape", Napi::Function::New(env, Locked<Shape>));
   exports.Set("version", Napi::Function::New(env, Locked<Version>));
   return exports;

@@ -55,4 +55,45 @@ describe.skipIf(noLibhdf5)('patchbay_hdf5', () => {
     h5().close(f);
     expect(readH5(file).groups.g.frameHashes).toEqual([sha256(slab.subarray(128, 192)), sha256(slab.subarray(0, 64))]);
   });
+
+  it('writes a chunk from the address of memory this process holds (a frame kept for the writer thread)', () => {
+    const file = path.join(dir, 'at.h5');
+    const f = h5().open(file, 'w');
+    const frames = [new Uint16Array(32).map((_, i) => i * 1000), new Uint16Array(32).map((_, i) => 65535 - i)];
+    h5().createGroup(f, '/g');
+    h5().createDataset(f, '/g/frames', 'u2', [2, 4, 8], [-1, 4, 8], [1, 4, 8], 0);
+    frames.forEach((x, i) => h5().writeChunkAt(f, '/g/frames', [i, 0, 0], h5().address(x), x.byteLength));
+    // An offset into its buffer is part of the address.
+    const view = new Uint8Array(frames[1].buffer, 2, 8);
+    expect(h5().address(view) - h5().address(frames[1])).toBe(2);
+    for (const name of ['seq', 'timestamps']) {
+      h5().createDataset(f, `/g/${name}`, name === 'seq' ? 'u8' : 'i8', [2], [-1], [16], 0);
+      h5().write(f, `/g/${name}`, [0], [2], new Uint8Array(new BigUint64Array([0n, 1n]).buffer));
+    }
+    h5().close(f);
+    expect(readH5(file).groups.g.frameHashes).toEqual(frames.map((x) => sha256(new Uint8Array(x.buffer))));
+  });
+
+  it('refuses a chunk or a size of another rank or size than the dataset’s, and an address that is not one', () => {
+    const f = h5().open(path.join(dir, 'ranks.h5'), 'w');
+    try {
+      h5().createDataset(f, '/d', 'u2', [1, 4, 8], [-1, 4, 8], [1, 4, 8], 0);
+      const x = new Uint16Array(32);
+      // HDF5 reads one size per dimension: a shorter array would be read past its end.
+      expect(() => h5().resize(f, '/d', [2, 4])).toThrow(/rank/);
+      expect(() => h5().writeChunk(f, '/d', [0, 0], new Uint8Array(x.buffer))).toThrow(/size and rank/);
+      expect(() => h5().writeChunk(f, '/d', [0, 0, 0], new Uint8Array(x.buffer, 0, 62))).toThrow(/size and rank/);
+      expect(() => h5().writeChunkAt(f, '/d', [0, 0, 0], h5().address(x), 128)).toThrow(/size and rank/);
+      for (const [at, bytes] of [
+        [0, 64],
+        [-8, 64],
+        [1.5, 64],
+        [h5().address(x), -1],
+      ])
+        expect(() => h5().writeChunkAt(f, '/d', [0, 0, 0], at, bytes)).toThrow(/whole numbers/);
+      expect(h5().shape(f, '/d')).toEqual([1, 4, 8]);
+    } finally {
+      h5().close(f);
+    }
+  });
 });
