@@ -107,7 +107,11 @@ function handle(h5: H5, M: H5Module, id: bigint): H5Handle {
       const ptr = scratch(data.length * frameBytes);
       // HEAPU8 is fetched after malloc: growing the wasm memory replaces it.
       const heap = M.HEAPU8;
-      for (let i = 0; i < data.length; i++) heap.set(data[i], ptr + i * frameBytes);
+      for (let i = 0; i < data.length; i++) {
+        const d = data[i];
+        if (!(d instanceof Uint8Array)) throw new Error('h5wasm cannot read lent frame bytes (libhdf5 only)');
+        heap.set(d, ptr + i * frameBytes);
+      }
       set(p, [n0, ...frameShape.map(() => 0)], [data.length, ...frameShape], ptr);
     },
     flush: () => void run('flush', () => M.flush(id)),

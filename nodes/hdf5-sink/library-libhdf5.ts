@@ -46,19 +46,26 @@ function handle(a: RawHdf5Addon, h: RawH5Handle): H5Handle {
     writeFrames(path, n0, frameShape, data, wholeChunks) {
       const zeros = frameShape.map(() => 0);
       if (wholeChunks) {
-        for (let i = 0; i < data.length; i++)
-          call('writeChunk', () => a.writeChunk(h, path, [n0 + i, ...zeros], data[i]));
+        for (let i = 0; i < data.length; i++) {
+          const d = data[i];
+          if (d instanceof Uint8Array) call('writeChunk', () => a.writeChunk(h, path, [n0 + i, ...zeros], d));
+          else call('writeChunk', () => a.writeChunkAt(h, path, [n0 + i, ...zeros], d.address, d.byteLength));
+        }
         return;
       }
+      const views = data.map((d) => {
+        if (d instanceof Uint8Array) return d;
+        throw new Error('lent frame bytes are written only as whole chunks');
+      });
       // One H5Dwrite for the batch, so a chunk of several frames (a compressed one above all)
       // is written once: from the slab as it lies when the frames are one run of it.
-      const contiguous = data.every(
-        (d, i) => i === 0 || (d.buffer === data[0].buffer && d.byteOffset === data[0].byteOffset + i * d.byteLength),
+      const contiguous = views.every(
+        (d, i) => i === 0 || (d.buffer === views[0].buffer && d.byteOffset === views[0].byteOffset + i * d.byteLength),
       );
       const block = contiguous
-        ? new Uint8Array(data[0].buffer, data[0].byteOffset, data.length * data[0].byteLength)
-        : Buffer.concat(data);
-      call('write', () => a.write(h, path, [n0, ...zeros], [data.length, ...frameShape], block));
+        ? new Uint8Array(views[0].buffer, views[0].byteOffset, views.length * views[0].byteLength)
+        : Buffer.concat(views);
+      call('write', () => a.write(h, path, [n0, ...zeros], [views.length, ...frameShape], block));
     },
     flush: () => call('flush', () => a.flush(h)),
     close: () => call('close', () => a.close(h)),

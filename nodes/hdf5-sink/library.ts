@@ -29,6 +29,18 @@ export class H5CallError extends Error {
 }
 
 /** An open file. Paths are absolute ("/group/dataset"). Every call throws H5CallError when HDF5 refuses. */
+/**
+ * A frame's bytes where the recorder's stage keeps them for the writer thread (write-queue.ts): the
+ * writer reads them in place, with libhdf5, instead of from a copy in its slab.
+ */
+export interface LentBytes {
+  readonly address: number;
+  readonly byteLength: number;
+}
+
+/** One frame's bytes for writeFrames: a view (of the slab) or lent. */
+export type FrameBytes = Uint8Array | LentBytes;
+
 export interface H5Handle {
   /** Whether the root group has a link of this name. */
   exists(name: string): boolean;
@@ -46,12 +58,13 @@ export interface H5Handle {
   /**
    * Frames n0, n0 + 1, … of the frames dataset (already long enough), each `data` one frame.
    * `wholeChunks`: a chunk is one frame and unfiltered, so each frame may go to the file as its chunk.
+   * Lent bytes come only with `wholeChunks`, and only to libhdf5.
    */
   writeFrames(
     path: string,
     n0: number,
     frameShape: readonly number[],
-    data: readonly Uint8Array[],
+    data: readonly FrameBytes[],
     wholeChunks: boolean,
   ): void;
   /** Everything HDF5 holds goes to the file (not an fsync). */

@@ -1,7 +1,9 @@
 /**
  * Every message between the HDF5Sink stage (main thread) and its writer worker.
  * Pixels never travel in these: they sit in a SharedArrayBuffer slab of `slots` frame
- * slots that the stage fills in order and the worker empties in order.
+ * slots that the stage fills in order and the worker empties in order, or (libhdf5, one
+ * frame per chunk, uncompressed) in the frame's own buffer, which the stage keeps until
+ * the worker has written it (`at`: its address).
  */
 import type { DType } from '../../runtime/wire/index.ts';
 import type { Hdf5SinkErrorData } from './errors.ts';
@@ -13,15 +15,16 @@ export type ToWorker =
   | { type: 'open'; options: WriterOptions; flushEvery: number }
   /** The first frame fixed the layout: here is the slab its frames will arrive in. */
   | { type: 'begin'; dtype: DType; shape: number[]; slab: SharedArrayBuffer; slots: number; batchFrames: number }
-  /** Slot `slot` holds the next frame. */
-  | { type: 'frame'; slot: number; seq: number; t: bigint; meta?: Record<string, unknown> }
+  /** Slot `slot` holds the next frame; or, with `at`, its bytes are at that address (the slot is unused). */
+  | { type: 'frame'; slot: number; at?: number; seq: number; t: bigint; meta?: Record<string, unknown> }
   /** No more frames: write what is queued, flush, close; answered by `closed` or `failed`. */
   | { type: 'end' };
 
 export type FromWorker =
   | { type: 'opened'; file: string; group: string; library: H5LibraryName }
   /**
-   * `frames` frames have left the slab and are in the dataset; their slots are free again.
+   * `frames` frames have left the slab and are in the dataset; their slots (and the frames
+   * the stage kept for it) are free again.
    * `nsPerFrame`: what writing a frame costs now, which bounds how many may wait.
    */
   | { type: 'written'; frames: number; busyNs: number; nsPerFrame: number }

@@ -1,6 +1,8 @@
 /**
  * HDF5Sink at run time: the stage on the executor's thread hands frames to a writer
- * worker through a shared slab of frame slots (one copy, no structured clone of pixels).
+ * worker through a shared slab of frame slots (one copy, no structured clone of pixels), or,
+ * where libhdf5 writes one frame per chunk, keeps a frame in its own buffer until the writer
+ * has written it from there (no copy at all; write-queue.ts).
  * It takes no more frames than the writer can write within a share of `flushEvery`, by
  * the writer's measured pace: that wait is the backpressure, so nothing is dropped and a
  * killed run loses little more than `flushEvery` of what it had received.
@@ -20,6 +22,8 @@ import { pathIdentity, sameFile } from './fs-checks.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import type { H5LibraryName } from './library.ts';
 import { SlotPool } from './slots.ts';
+import { WriteQueue } from './write-queue.ts';
+import { loadHdf5Addon, type RawHdf5Addon } from '../../native/hdf5-addon.ts';
 import { defaultGroupName, expandFileName, frameMismatch, patchbayVersion, type WriterOptions } from './writer.ts';
 
 /** Largest batch the worker hands HDF5 at once: the wasm heap grows to it and never shrinks. */
@@ -29,6 +33,14 @@ const SLAB_BYTES = 64 * 2 ** 20;
 const SLAB_MAX_BYTES = 512 * 2 ** 20;
 const MAX_BATCH_FRAMES = 1024;
 const MAX_SLOTS = 4096;
+/**
+ * Frames the stage may keep in their own buffers for the writer at once; a producer's pool
+ * takes this many slots more (Stage.keeps). With all of them kept, the next frame waits for
+ * the writer when it will have written them within KEEP_WAIT_MS at its pace, and goes to the
+ * slab when it will not (a slow disk moment: the slab absorbs it, as before).
+ */
+const KEEP_FRAMES = 8;
+const KEEP_WAIT_MS = 20;
 /** How long close() without end() waits for the writer to write what it holds and close the file. */
 const CLOSE_TIMEOUT_MS = 30_000;
 /**
@@ -74,7 +86,7 @@ export function slabPlan(
 
 /** The HDF5Sink stage; `on('flush', frames => ...)` reports each flush. */
 export class Hdf5SinkStage extends EventEmitter implements Stage {
-  /** Each frame is copied into the writer's slab before receive() settles. */
+  /** Each frame is copied into the writer's slab before receive() settles, or kept (io.keep) until written. */
   readonly lifetime = 'done-on-receive';
   /** The absolute path of the file, once open() has created it. */
   file: string | undefined;
@@ -87,7 +99,10 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private readonly stats: Hdf5SinkStats;
   private worker: Worker | undefined;
   private layout:
-    { dtype: DType; shape: number[]; frameBytes: number; slab: Uint8Array; slots: number; pool: SlotPool } | undefined;
+    | { dtype: DType; shape: number[]; frameBytes: number; slab: Uint8Array; slots: number; queue: WriteQueue }
+    | undefined;
+  /** The addon that tells a frame's address, once open() found the writer reads frames in place. */
+  private lender: RawHdf5Addon | undefined;
   private posted = 0;
   private consumed = 0;
   private failure: Hdf5SinkError | undefined;
@@ -134,8 +149,16 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
 
   /** How many of the slab's slots have held a frame: its memory in use, in frames. */
   get slotsTouched(): number {
-    return this.layout?.pool.touched ?? 0;
+    return this.layout?.queue.pool.touched ?? 0;
   }
+
+  /** Frames kept for the writer at most (frame lifetimes): known once open() resolved. */
+  get keeps(): number {
+    return this.lender ? KEEP_FRAMES : 0;
+  }
+
+  /** Frames written from their own buffers, without a copy into the slab. */
+  framesKept = 0;
 
   /** Frames in the file now (all of them after end()). */
   get framesStored(): number {
@@ -200,6 +223,15 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       throw e;
     }
     this.lock?.share();
+    // libhdf5 writing each frame as its chunk reads it where it is (PATCHBAY_HDF5_COPY=1: always
+    // through the slab, to compare).
+    if (
+      this.library === 'libhdf5' &&
+      this.options.chunkFrames === 1 &&
+      this.options.compression === 'none' &&
+      process.env.PATCHBAY_HDF5_COPY !== '1'
+    )
+      this.lender = loadHdf5Addon().addon;
   }
 
   /**
@@ -222,17 +254,30 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       return;
     }
     const layout = this.layout ?? this.begin(frame);
-    while (this.posted - this.consumed >= this.room(layout.slots)) {
+    // Room for one more waiting; and with every keep in use, a writer that will have written
+    // the kept frames soon is waited for rather than the frame copied.
+    while (
+      this.posted - this.consumed >= this.room(layout.slots) ||
+      (this.lender && !layout.queue.canKeep && this.nsPerFrame * layout.queue.kept <= KEEP_WAIT_MS * 1e6)
+    ) {
       await new Promise<void>((resolve, reject) => {
         this.slotWaiter = { resolve, reject };
       });
+      if (this.failure) throw this.failure;
     }
     if (this.failure) throw this.failure;
-    const slot = layout.pool.take();
-    const t0 = process.hrtime.bigint();
-    layout.slab.set(frame.data, slot * layout.frameBytes);
-    this.copyNs += Number(process.hrtime.bigint() - t0);
-    const msg: ToWorker = { type: 'frame', slot, seq: frame.seq, t: frame.t };
+    let msg: ToWorker;
+    if (this.lender && layout.queue.canKeep) {
+      layout.queue.keep(frame.data, this.io.keep?.(frame) ?? (() => {}));
+      msg = { type: 'frame', slot: -1, at: this.lender.address(frame.data), seq: frame.seq, t: frame.t };
+      this.framesKept++;
+    } else {
+      const slot = layout.queue.slot();
+      const t0 = process.hrtime.bigint();
+      layout.slab.set(frame.data, slot * layout.frameBytes);
+      this.copyNs += Number(process.hrtime.bigint() - t0);
+      msg = { type: 'frame', slot, seq: frame.seq, t: frame.t };
+    }
     if (frame.meta !== undefined) msg.meta = frame.meta;
     this.worker!.postMessage(msg);
     this.posted++;
@@ -287,6 +332,8 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
+    // The writer thread is gone: nothing reads the frames kept for it any more.
+    this.layout?.queue.releaseAll();
     this.lock?.release();
     this.lock = undefined;
     if (this.holdsFile) filesInUse.delete(this.options.file);
@@ -328,7 +375,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       frameBytes,
       slab: new Uint8Array(sab),
       slots,
-      pool: new SlotPool(slots),
+      queue: new WriteQueue(new SlotPool(slots), this.keeps),
     };
     this.worker!.postMessage({
       type: 'begin',
@@ -356,7 +403,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         this.settle('opened');
         return;
       case 'written':
-        this.layout?.pool.written(msg.frames - this.consumed);
+        this.layout?.queue.written(msg.frames - this.consumed);
         this.consumed = msg.frames;
         this.nsPerFrame = msg.nsPerFrame;
         this.stats.framesStored = msg.frames;
@@ -372,6 +419,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         this.emit('flush', msg.frames);
         return;
       case 'closed':
+        this.layout?.queue.releaseAll();
         this.consumed = this.posted;
         this.stats.framesStored = msg.frames;
         this.stats.framesFlushed = msg.frames;
@@ -380,6 +428,8 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
         this.settle('closed');
         return;
       case 'failed':
+        // The writer has stopped: it reads no kept frame again.
+        this.layout?.queue.releaseAll();
         this.stats.framesStored = msg.frames;
         this.stats.framesFlushed = msg.frames;
         this.onFailure(Hdf5SinkError.fromData(msg.error));

@@ -1,6 +1,7 @@
 /**
- * The HDF5Sink's writer thread: takes frames from the shared slab in order, appends them
- * in batches, flushes every `flushEvery` seconds and tells the stage which slots are free.
+ * The HDF5Sink's writer thread: takes frames in order from the shared slab (or, by address,
+ * from the buffers the stage keeps for it), appends them in batches, flushes every
+ * `flushEvery` seconds and tells the stage which frames are written (their slots free).
  */
 import { parentPort } from 'node:worker_threads';
 import type { DType } from '../../runtime/wire/index.ts';
@@ -14,6 +15,8 @@ if (!port) throw new Error('nodes/hdf5-sink/worker.ts runs in a worker thread');
 
 interface Pending {
   slot: number;
+  /** Where the stage keeps the frame's bytes, instead of the slot. */
+  at?: number;
   seq: number;
   t: bigint;
   meta?: Record<string, unknown>;
@@ -90,7 +93,10 @@ function drain(all: boolean): void {
       meta: p.meta,
       dtype: l.dtype,
       shape: l.shape,
-      data: l.slab.subarray(p.slot * l.frameBytes, (p.slot + 1) * l.frameBytes),
+      data:
+        p.at !== undefined
+          ? { address: p.at, byteLength: l.frameBytes }
+          : l.slab.subarray(p.slot * l.frameBytes, (p.slot + 1) * l.frameBytes),
     }));
     const t0 = process.hrtime.bigint();
     writer.append(frames);
@@ -164,7 +170,7 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'frame': {
       if (stopped) return;
-      pending.push({ slot: msg.slot, seq: msg.seq, t: msg.t, meta: msg.meta });
+      pending.push({ slot: msg.slot, at: msg.at, seq: msg.seq, t: msg.t, meta: msg.meta });
       // Frames arrive one message at a time: let a burst gather before writing it as one batch.
       if (!drainScheduled) {
         drainScheduled = true;

@@ -18,6 +18,7 @@ import {
 import { makeParentDir, pathIdentity, sameFile, type FileIdentity } from './fs-checks.ts';
 import type { Diag } from '../shared/h5wasm.ts';
 import {
+  type FrameBytes,
   H5CallError,
   loadLibrary,
   type AttrValue,
@@ -72,7 +73,8 @@ export interface FrameIn {
   dtype: DType;
   shape: readonly number[];
   meta?: Record<string, unknown>;
-  data: Uint8Array;
+  /** Its bytes: a view, or (libhdf5, whole chunks) where the stage keeps them. */
+  data: FrameBytes;
 }
 
 /** The package's version, for the `patchbay_version` attribute. */

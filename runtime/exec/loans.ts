@@ -63,7 +63,7 @@ export class Loans {
         }
         const kind = c.stage?.lifetime;
         let h = 0;
-        if (kind === 'done-on-receive') h = way + c.inbox.capacity + 1;
+        if (kind === 'done-on-receive') h = way + c.inbox.capacity + 1 + (c.stage?.keeps ?? 0);
         else if (kind === 'forwarded') {
           const outs = [...c.outputs.keys()];
           const down = outs.map((p) => this.holding(c, p, seen));

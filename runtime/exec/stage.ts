@@ -106,6 +106,11 @@ export interface Stage {
    * as it likes, and producers do not lend it theirs.
    */
   readonly lifetime?: 'done-on-receive' | 'forwarded';
+  /**
+   * 'done-on-receive' stages: how many frames it may hold past receive() at once with
+   * io.keep, once open() has resolved (a producer's pool takes that many slots more). Absent: 0.
+   */
+  readonly keeps?: number;
   /** Before any source starts: open files, start pools, bind sockets. */
   open?(): Promise<void>;
   /** Sources only: produce frames through io.emit until done or io.signal aborts; resolve with the count sent. The executor sends end of stream. */

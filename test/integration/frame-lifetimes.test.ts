@@ -9,7 +9,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { Plan, PlanSocket } from '../../runtime/compile/plan.ts';
 import type { StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { captures, makePlan, numberedFrame, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
-import { noH5py, readH5, sha256, tempDir } from '../hdf5/harness.ts';
+import { noH5py, noLibhdf5, readH5, sha256, tempDir } from '../hdf5/harness.ts';
+import createHdf5Sink, { type Hdf5SinkStage } from '../../nodes/hdf5-sink/stage.ts';
 
 /** What a lending source saw: how many buffers it ever made, and frames given back. */
 interface Lender {
@@ -333,6 +334,59 @@ describe.skipIf(noH5py)('the Camera lends its pool to consumers that give frames
     // buffers 2, plus what Copy and its two consumers may hold; the other frames reused them.
     expect(buffers.size).toBeLessThan(40);
     expect(buffers.size).toBeLessThanOrEqual(2 + 16);
+  });
+});
+
+describe.skipIf(noH5py || noLibhdf5)('HDF5Sink with libhdf5 writes lent frames from where they lie', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const n = 60;
+  const bytes = 4096;
+
+  /** A lending source of n frames into a recorder; `copy`: through the slab (PATCHBAY_HDF5_COPY=1). */
+  async function record(copy: boolean) {
+    const file = path.join(dir, copy ? 'copied.h5' : 'kept.h5');
+    const lender: Lender = { made: 0, released: 0, lends: 0 };
+    let sink: Hdf5SinkStage | undefined;
+    const plan = makePlan(
+      [
+        { id: 'src', type: 'Lender', params: { frames: n, bytes } },
+        { id: 'recorder', type: 'HDF5Sink', params: { file } },
+      ],
+      ['src.out -> recorder.in'],
+    );
+    const before = process.env.PATCHBAY_HDF5_COPY;
+    process.env.PATCHBAY_HDF5_COPY = copy ? '1' : '0';
+    try {
+      const summary = await runPlan(plan, {
+        stages: { Lender: lendingSource(lender), HDF5Sink: (io) => (sink = createHdf5Sink(io) as Hdf5SinkStage) },
+      }).done;
+      expect(summary.failures).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.PATCHBAY_HDF5_COPY;
+      else process.env.PATCHBAY_HDF5_COPY = before;
+    }
+    // Each buffer went back to the source, which wrote the next frame into it at once: a
+    // frame given back before it was written would be in the file with another frame's bytes.
+    expect(lender.released).toBe(n);
+    expect(Object.values(readH5(file).groups)[0].frameHashes).toEqual(
+      range(n).map((i) => sha256(numberedFrame(i, bytes).data)),
+    );
+    return { lender, sink: sink! };
+  }
+
+  test('kept until written, given back after: every frame in the file intact, none through the slab; the keeps counted in lends()', async () => {
+    const kept = await record(false);
+    const copied = await record(true);
+    expect(kept.sink.library).toBe('libhdf5');
+    // With every keep in use, a frame waits for a writer that keeps up, or goes to the slab.
+    expect(kept.sink.framesKept).toBeGreaterThan(0);
+    expect(kept.sink.framesKept + kept.sink.slotsTouched).toBeLessThanOrEqual(n);
+    expect(copied.sink.framesKept).toBe(0);
+    expect(copied.sink.slotsTouched).toBeGreaterThan(0);
+    // The source's pool is sized by lends(): the recorder's 8 kept frames are in it.
+    expect(kept.lender.lends - copied.lender.lends).toBe(8);
+    expect(kept.lender.made).toBeLessThanOrEqual(kept.lender.lends);
   });
 });
 
