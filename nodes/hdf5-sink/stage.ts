@@ -24,7 +24,14 @@ import type { H5LibraryName } from './library.ts';
 import { SlotPool } from './slots.ts';
 import { WriteQueue } from './write-queue.ts';
 import { loadHdf5Addon, type RawHdf5Addon } from '../../native/hdf5-addon.ts';
-import { defaultGroupName, expandFileName, frameMismatch, patchbayVersion, type WriterOptions } from './writer.ts';
+import {
+  defaultGroupName,
+  expandFileName,
+  frameMismatch,
+  patchbayVersion,
+  wholeChunks,
+  type WriterOptions,
+} from './writer.ts';
 
 /** Largest batch the worker hands HDF5 at once: the wasm heap grows to it and never shrinks. */
 const BATCH_BYTES = 16 * 2 ** 20;
@@ -225,12 +232,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     this.lock?.share();
     // libhdf5 writing each frame as its chunk reads it where it is (PATCHBAY_HDF5_COPY=1: always
     // through the slab, to compare).
-    if (
-      this.library === 'libhdf5' &&
-      this.options.chunkFrames === 1 &&
-      this.options.compression === 'none' &&
-      process.env.PATCHBAY_HDF5_COPY !== '1'
-    )
+    if (this.library === 'libhdf5' && wholeChunks(this.options) && process.env.PATCHBAY_HDF5_COPY !== '1')
       this.lender = loadHdf5Addon().addon;
   }
 

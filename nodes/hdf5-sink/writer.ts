@@ -66,6 +66,11 @@ export interface WriterOptions {
   library?: H5LibraryName;
 }
 
+/** Whether each frame is a whole chunk, unfiltered: it may go to the file as it lies (H5Handle.writeFrames). */
+export function wholeChunks(o: Pick<WriterOptions, 'chunkFrames' | 'compression'>): boolean {
+  return o.chunkFrames === 1 && o.compression === 'none';
+}
+
 /** One frame to append: the wire Frame's fields the file keeps. */
 export interface FrameIn {
   seq: number;
@@ -252,7 +257,6 @@ export class Hdf5Writer {
     const shape = this.shape as readonly number[];
     const h = this.h5file as H5Handle;
     const framesPath = this.framesPath as string;
-    const wholeChunks = this.opts.chunkFrames === 1 && this.opts.compression === 'none';
     try {
       this.call('WRITE_FAILED', () => h.resize(framesPath, [n0 + k, ...shape]));
       this.call('WRITE_FAILED', () =>
@@ -261,7 +265,7 @@ export class Hdf5Writer {
           n0,
           shape,
           frames.map((f) => f.data),
-          wholeChunks,
+          wholeChunks(this.opts),
         ),
       );
       const seqs = new BigUint64Array(k);
