@@ -24,13 +24,9 @@ const template: PythonTemplate = {
     const s = n.sockets.own!;
     if (codec === 'pickle') return [`# ${n.id}: pickle mode sends no end of stream (recv_pyobj() could not read one)`];
     return [
-      `# ${n.id}: end of stream to every subscriber; a full queue is waited for (5 s at most), not dropped`,
-      `${s}.setsockopt(zmq.XPUB_NODROP, 1)`,
-      `${s}.setsockopt(zmq.SNDTIMEO, 5000)`,
-      'try:',
-      `    send_eos(${s}, ${n.count}, topic=${py(topic)})`,
-      'except zmq.Again:',
-      `    print(${py(`${n.id}: a subscriber did not take end of stream within 5 s`)}, file=sys.stderr)`,
+      `# ${n.id}: end of stream, again while patchbay's subscribers (which leave at it) are subscribed`,
+      `if not publish_eos(${s}, ${n.count}, topic=${py(topic)}):`,
+      `    print(${py(`${n.id}: a subscriber did not take end of stream within 30 s`)}, file=sys.stderr)`,
     ];
   },
 };

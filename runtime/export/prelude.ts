@@ -21,6 +21,41 @@ def request_stop(signum, frame):
     print("stopping (Ctrl-C again stops at once)", file=sys.stderr, flush=True)
 
 
+CONFIRMS_EOS = b"\\x00patchbay:confirms-eos"
+"""What patchbay's subscribers also subscribe to: they leave at end of stream (docs/wire-format.md)."""
+
+confirming = collections.Counter()
+"""Per publisher (an XPUB): patchbay subscribers subscribed now."""
+
+
+def is_subscriber(sock, message):
+    """Whether a publisher's (XPUB's) message is one more subscription to frames; patchbay's
+    subscribers' CONFIRMS_EOS (un)subscriptions are counted apart, in confirming."""
+    if message[1:] == CONFIRMS_EOS:
+        confirming[sock] += 1 if message[:1] == b"\\x01" else -1
+        return False
+    return message[:1] == b"\\x01"
+
+
+def publish_eos(sock, n, topic=None, seconds=30.0):
+    """End of stream from a publisher. PUB drops it like a frame for a subscriber whose queue is
+    full, so it goes again every 20 ms while a patchbay subscriber is subscribed (each leaves at
+    it), for up to seconds, then three more times for other subscribers. False if one stayed."""
+    deadline = time.monotonic() + seconds
+    send_eos(sock, n, topic)
+    while True:
+        while sock.poll(0):
+            is_subscriber(sock, sock.recv())
+        if confirming[sock] <= 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+        send_eos(sock, n, topic)
+    for _ in range(3):
+        time.sleep(0.02)
+        send_eos(sock, n, topic)
+    return confirming[sock] <= 0
+
+
 def send_frame(sock, frame, topic=None):
     """Sends a Frame in patchbay's wire format: [topic,] JSON header, raw little-endian bytes."""
     data = np.ascontiguousarray(frame.data, dtype=frame.data.dtype.newbyteorder("<"))

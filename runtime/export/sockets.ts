@@ -52,10 +52,11 @@ export function openSocket(s: PySocket): string[] {
   const p = s.plan;
   const what = p.route.handshake ? 'handshake' : p.link ? `for ${p.link}` : 'its own socket';
   const lines = [
-    `# ${p.node}: ${s.xpub ? 'XPUB (a PUB that sees subscriptions)' : p.type} ${p.side}s ${p.endpoint}, ${what} ${p.peer ?? ''}`.trimEnd(),
+    `# ${p.node}: ${p.type === 'PUB' ? 'XPUB (a PUB that sees subscriptions)' : p.type} ${p.side}s ${p.endpoint}, ${what} ${p.peer ?? ''}`.trimEnd(),
   ];
-  lines.push(`${s.name} = context.socket(zmq.${s.xpub ? 'XPUB' : p.type})`);
-  if (s.xpub) lines.push(`${s.name}.setsockopt(zmq.XPUB_VERBOSE, 1)  # every subscription, even a repeated topic`);
+  lines.push(`${s.name} = context.socket(zmq.${p.type === 'PUB' ? 'XPUB' : p.type})`);
+  if (p.type === 'PUB')
+    lines.push(`${s.name}.setsockopt(zmq.XPUB_VERBOSER, 1)  # every subscription and unsubscription, repeats too`);
   if (p.type === 'PUB' || p.type === 'PUSH') lines.push(`${s.name}.setsockopt(zmq.SNDHWM, ${p.hwm})`);
   if (RECEIVING.has(p.type)) lines.push(`${s.name}.setsockopt(zmq.RCVHWM, ${p.hwm})`);
   for (const t of p.topics ?? []) lines.push(`${s.name}.setsockopt_string(zmq.SUBSCRIBE, ${py(t)})`);
@@ -71,7 +72,7 @@ export function startSocket(s: PySocket): string[] {
     `# ${s.plan.node}: wait for ${s.xpub} subscription${s.xpub === 1 ? '' : 's'} ${s.plan.peer ?? ''} before the first frame`.trimEnd(),
     `${n} = 0`,
     `while ${n} < ${s.xpub} and wait_readable(${s.name}):`,
-    `    if ${s.name}.recv()[:1] == b"\\x01":`,
+    `    if is_subscriber(${s.name}, ${s.name}.recv()):`,
     `        ${n} += 1`,
   ];
 }

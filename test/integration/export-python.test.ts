@@ -15,6 +15,7 @@ import { killRuns, runCli } from '../helpers/cli-run.ts';
 import { start, type Child } from '../helpers/child.ts';
 import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
 import { freeTheirPorts } from '../helpers/ports.ts';
+import { freePort } from '../helpers/run-harness.ts';
 
 const noPython = missing('Python 3 with pyzmq, numpy and h5py', () => pythonHas('zmq', 'numpy', 'h5py'));
 const GRAPHS = fileURLToPath(new URL('../../graphs', import.meta.url));
@@ -118,6 +119,52 @@ describe.skipIf(noPython)('exported scripts run', () => {
     expect(summary).toMatchObject({ ok: true, lost: 0 });
     expect(summary?.stats.nodes.worker).toMatchObject({ framesIn: 40, errors: 0 });
     expect(summary?.stats.nodes.recorder.framesStored).toBe(40);
+  });
+
+  it('an exported publisher waiting for 2 subscribers counts patchbay subscribers once each (not their end-of-stream subscription), and repeats end of stream until they have it: both get or count every frame, and end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-export-'));
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'lesson.yaml'),
+      `patchbay: 1
+name: lesson
+nodes:
+  camera: {type: Camera, params: {width: 64, height: 64, fps: 0, frames: 20}}
+  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${port}", topic: camera, waitFor: 2}}
+links:
+  - camera.out -> publish.in
+`,
+    );
+    const [script] = await exported(dir, 'lesson.yaml');
+    const listener = `patchbay: 1
+name: listener
+nodes:
+  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", topics: [camera], hwm: 64}}
+  recorder: {type: HDF5Sink, params: {file: FILE, group: run}}
+links:
+  - listen.out -> recorder.in
+`;
+    const publisher = python(script, dir);
+    const first = runCli(dir, listener.replace('FILE', 'first.h5'), 'first.yaml');
+    await first.stats((s) => s.nodes.listen?.state === 'running');
+    // The second student joins once the first is in: the publisher must still be waiting.
+    const second = runCli(dir, listener.replace('FILE', 'second.h5'), 'second.yaml');
+    let timer: NodeJS.Timeout | undefined;
+    const ends = await Promise.race([
+      Promise.all([first.exit, second.exit]),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('a subscriber did not end within 30 s')), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    expect((await publisher.exit).code).toBe(0);
+    for (const end of ends) {
+      expect(end.code, end.stderr).toBe(0);
+      // Its high-water mark (4) drops frames at full speed: each is stored or counted, and end of
+      // stream, which PUB drops the same way, is sent again until each subscriber has it.
+      const { recorder, listen } = end.summary!.stats.nodes;
+      expect(recorder.framesStored).toBeGreaterThan(0);
+      expect(recorder.framesStored + listen.dropped).toBe(20);
+    }
   });
 
   it("the course's ventilator graph (pickles, a handshake) as Python: it asks patchbay's sink first, course workers carry its frames, the sink records them all", async () => {
