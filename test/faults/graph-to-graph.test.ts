@@ -9,7 +9,7 @@ import { missing, pythonHas } from '../helpers/env.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { readH5 } from '../hdf5/harness.ts';
 import { figure, patchbayPlan, pythonPeer, runCli, scratch } from './harness.ts';
-import { killRuns } from '../helpers/cli-run.ts';
+import { killRuns, within } from '../helpers/cli-run.ts';
 
 // A test that failed half-way leaves its run going: end it.
 afterAll(killRuns);
@@ -97,13 +97,7 @@ describe.skipIf(skip)('graph to graph, and halves alone', () => {
       process.kill(subscriber.pid, 'SIGCONT');
     }
     // Without its end of stream the subscriber would wait for the publisher for ever.
-    let timer: NodeJS.Timeout | undefined;
-    const sub = await Promise.race([
-      subscriber.exit,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('the subscriber did not end within 20 s of resuming')), 20_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const sub = await within(subscriber.exit, 20_000, 'the subscriber did not end after resuming');
     const pub = await publisher.exit;
     expect(pub.code, pub.stderr).toBe(0);
     expect(sub.code, sub.stderr).toBe(0);

@@ -46,6 +46,19 @@ export function killRuns(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
+/** `p`, or a failure saying `what` did not happen within `ms` (a run that would otherwise wait for ever). */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Writes `yaml` to DIR/NAME and starts `patchbay run NAME --json ...flags` on it, in DIR. */
 export function runCli(dir: string, yaml: string, name = 'graph.yaml', ...flags: string[]): CliRun {
   return runCliOn([], dir, yaml, name, ...flags);

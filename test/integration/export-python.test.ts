@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cli } from '../helpers/cli-main.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineNodeType, registerNodeType } from '../../nodes/registry.ts';
-import { killRuns, runCli } from '../helpers/cli-run.ts';
+import { killRuns, runCli, within } from '../helpers/cli-run.ts';
 import { start, type Child } from '../helpers/child.ts';
 import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
 import { freeTheirPorts } from '../helpers/ports.ts';
@@ -149,13 +149,7 @@ links:
     await first.stats((s) => s.nodes.listen?.state === 'running');
     // The second student joins once the first is in: the publisher must still be waiting.
     const second = runCli(dir, listener.replace('FILE', 'second.h5'), 'second.yaml');
-    let timer: NodeJS.Timeout | undefined;
-    const ends = await Promise.race([
-      Promise.all([first.exit, second.exit]),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('a subscriber did not end within 30 s')), 30_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const ends = await within(Promise.all([first.exit, second.exit]), 30_000, 'a subscriber did not end');
     expect((await publisher.exit).code).toBe(0);
     for (const end of ends) {
       expect(end.code, end.stderr).toBe(0);
