@@ -4,10 +4,19 @@
  * inproc name, a second XPUB there that hands them frames by reference. Subscriptions are
  * counted, so the sources wait for subscribers and the publisher knows when nobody listens.
  */
+import { randomBytes } from 'node:crypto';
 import type * as zmq from 'zeromq';
 import type { PlanSocket } from '../../runtime/compile/plan.ts';
 import type { RunContext } from '../../runtime/exec/context.ts';
-import { CONFIRMS_EOS, EOS_LIMIT_MS, OUTSIDE_EOS_GAP_MS, repeatEos, sendWithin } from '../../runtime/exec/eos.ts';
+import {
+  CONFIRMS_EOS,
+  CONTROL_PREFIX,
+  EOS_LIMIT_MS,
+  EOS_SEEN,
+  OUTSIDE_EOS_GAP_MS,
+  repeatEos,
+  sendWithin,
+} from '../../runtime/exec/eos.ts';
 import type { RefFeed } from '../../runtime/exec/refs.ts';
 import { deferred, sleep, type Runner } from '../../runtime/exec/run-state.ts';
 import { SendQueue } from '../../runtime/exec/send-queue.ts';
@@ -18,8 +27,9 @@ import { encodePickle } from '../../runtime/wire/pickle.ts';
 import type { ParamsOf } from '../types.ts';
 import type { publish as publishDecl } from './index.ts';
 
-/** The subscription message body of CONFIRMS_EOS, as an XPUB reads it. */
+/** The subscription message bodies of CONFIRMS_EOS and the control prefix, as an XPUB reads them. */
 const CONFIRMS = Buffer.from(CONFIRMS_EOS);
+const CONTROL = Buffer.from(CONTROL_PREFIX);
 /** End-of-stream messages a publisher sends again for outside subscribers (OUTSIDE_EOS_GAP_MS apart). */
 const OUTSIDE_EOS_REPEATS = 3;
 /**
@@ -35,6 +45,8 @@ interface Xpub {
   subs(): number;
   /** Subscribers now that leave at end of stream (patchbay's: eos.ts). */
   confirming(): number;
+  /** Of those, the ones that said they have this publisher's end of stream and stay for others' (EOS_SEEN). */
+  seen(): number;
   /** Calls `f` at each new subscription until the returned function is called. */
   onJoin(f: () => void): () => void;
 }
@@ -60,16 +72,19 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
   // and named while the sources wait.
   const awayConsumers = consumers.filter((c) => !ctx.runners.has(c.node));
   const awaySubs = awayConsumers.reduce((a, c) => a + c.subscriptions, 0);
+  // Who this publisher is, in its end of stream: a subscriber several publishers feed counts each once.
+  const me = `${r.node.id}#${randomBytes(6).toString('hex')}`;
   const outer = await xpub(
     ctx,
     r,
     s.hwm,
     inGraphRemote + waitFor,
     local ? { ...s, inproc: undefined } : s,
+    me,
     awayConsumers.length ? CROSS_HOST : {},
   );
   const inner = local
-    ? await xpub(ctx, r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined })
+    ? await xpub(ctx, r, s.hwm, inGraphLocal, { ...s, endpoint: local, inproc: undefined }, me)
     : undefined;
   const boundAt = Date.now();
   // Subscriptions of the graph's subscribers on this host that meet it over tcp or ipc.
@@ -100,7 +115,7 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
       return outer.subs() > 0 ? Promise.all([sent, outer.q.send(outward(frame))]).then(() => undefined) : sent;
     },
     end: async (count) => {
-      const eos = () => encode({ kind: 'eos', seq: count }, topic);
+      const eos = () => encode({ kind: 'eos', seq: count, from: me }, topic);
       const mine = localReceivers.get(s.endpoint) ?? [];
       if (inner)
         await repeatEos(
@@ -119,10 +134,11 @@ async function publish({ ctx, runner: r, socket: s, receivers: localReceivers }:
         ctx.forced,
       );
       // patchbay's subscribers this run does not hold (another graph's, the graph's own on other
-      // hosts) confirm by leaving, and PUB drops at a full queue, so one behind (its queue full
-      // while the last frames go) would miss it: again, while any is subscribed, up to EOS_LIMIT_MS.
+      // hosts) confirm by leaving, or, waiting for other publishers, by EOS_SEEN; PUB drops at a
+      // full queue, so one behind (its queue full while the last frames go) would miss it: again,
+      // while any has not confirmed, up to EOS_LIMIT_MS.
       const until = Date.now() + EOS_LIMIT_MS;
-      while (outer.confirming() > 0 && Date.now() < until && !ctx.forced.settled) {
+      while (outer.confirming() > outer.seen() && Date.now() < until && !ctx.forced.settled) {
         await sleep(OUTSIDE_EOS_GAP_MS);
         await sendWithin(outer.q, eos(), OUTSIDE_EOS_GAP_MS, ctx.forced);
       }
@@ -155,13 +171,16 @@ async function xpub(
   hwm: number,
   want: number,
   at: PlanSocket,
+  me: string,
   options: Record<string, unknown> = {},
 ): Promise<Xpub> {
   const socket = createSocket('PUB', hwm, options) as zmq.XPublisher;
   ctx.sockets.push(socket);
   await attach(socket, at);
+  const seenMe = Buffer.from(EOS_SEEN + me);
   let subs = 0;
   let confirming = 0;
+  let seen = 0;
   const joined = new Set<() => void>();
   const enough = deferred<void>();
   if (want === 0) enough.resolve();
@@ -177,8 +196,12 @@ async function xpub(
       }
       const on = msg.length > 0 && msg[0] === 1;
       const off = msg.length > 0 && msg[0] === 0;
-      if (msg.subarray(1).equals(CONFIRMS)) confirming += on ? 1 : off ? -1 : 0;
-      else if (on) {
+      const body = msg.subarray(1);
+      if (body.subarray(0, CONTROL.length).equals(CONTROL)) {
+        // patchbay's words (eos.ts), not topics: another publisher's EOS_SEEN is not for this one.
+        if (body.equals(CONFIRMS)) confirming += on ? 1 : off ? -1 : 0;
+        else if (body.equals(seenMe)) seen += on ? 1 : off ? -1 : 0;
+      } else if (on) {
         subs++;
         for (const f of joined) f();
       } else if (off) subs--;
@@ -191,6 +214,7 @@ async function xpub(
     q: new SendQueue(socket),
     subs: () => subs,
     confirming: () => confirming,
+    seen: () => seen,
     onJoin: (f) => {
       joined.add(f);
       return () => joined.delete(f);

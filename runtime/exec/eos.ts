@@ -13,6 +13,17 @@ export const EOS_LIMIT_MS = 30_000;
  * subscribers that confirm end of stream (they leave at it) from outside scripts that may not.
  */
 export const CONFIRMS_EOS = '\u0000patchbay:confirms-eos';
+/**
+ * Subscriptions that start with this are patchbay's words to publishers, never a topic: no
+ * frame carries them, and a publisher does not count them as subscribers.
+ */
+export const CONTROL_PREFIX = '\u0000patchbay:';
+/**
+ * A patchbay subscriber fed by several publishers (a bound Subscribe) stays subscribed after
+ * one publisher's end of stream, waiting for the others: it subscribes to this followed by the
+ * end of stream's `from`, so that publisher knows it was heard and stops sending it again.
+ */
+export const EOS_SEEN = '\u0000patchbay:eos-seen:';
 /** Pause between re-sent end-of-stream messages, ms. */
 const EOS_REPEAT_MS = 5;
 /** The gap between end-of-stream messages sent again for outside peers, which cannot confirm, ms. */

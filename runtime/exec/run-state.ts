@@ -73,8 +73,17 @@ export interface SocketSource {
   /** Producers now connected over tcp or ipc, and all that ever did (socket monitor events). */
   peers: number;
   peersEver: number;
-  /** End-of-stream messages received. */
+  /**
+   * Ends of stream received: one per producer that names itself (`from`), however often it
+   * sends it; each one that does not name itself counts.
+   */
   eos: number;
+  /** The `from` of each end of stream counted. */
+  eosFrom: Set<string>;
+  /** The frames the counted ends of stream say were sent, summed. */
+  eosSent: number;
+  /** It has told a publisher it heard its end of stream (EOS_SEEN), which its close must still send. */
+  heard?: boolean;
   /** Every producer in the graph runs on another host (placement): a lone half stops on its own. */
   remoteFed: boolean;
   /** End the loop at the next idle tick: whatever was queued has been read by then. */

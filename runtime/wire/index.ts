@@ -44,7 +44,15 @@ export interface Eos {
   kind: 'eos';
   /** How many frames the source sent. */
   seq: number;
+  /**
+   * Who sends it: a publisher's id, unique to it and its run. A subscriber fed by several
+   * publishers counts each once, however often it is sent again (docs/wire-format.md).
+   */
+  from?: string;
 }
+
+/** Longest `from` an end of stream may carry, characters. */
+export const EOS_FROM_LIMIT = 128;
 
 export type Message = Frame | Eos;
 
@@ -101,7 +109,8 @@ export function nowNs(): bigint {
 
 /** The JSON header text. `t` is written as a bare integer so Python reads it exactly. */
 export function encodeHeader(msg: Message): string {
-  if (msg.kind === 'eos') return `{"v":1,"kind":"eos","seq":${msg.seq}}`;
+  if (msg.kind === 'eos')
+    return `{"v":1,"kind":"eos","seq":${msg.seq}${msg.from === undefined ? '' : `,"from":${JSON.stringify(msg.from)}`}}`;
   const meta = msg.meta && Object.keys(msg.meta).length > 0 ? `,"meta":${JSON.stringify(msg.meta)}` : '';
   return `{"v":1,"kind":"frame","seq":${msg.seq},"t":${msg.t.toString()},"dtype":"${msg.dtype}","shape":${JSON.stringify(msg.shape)}${meta}}`;
 }
@@ -177,7 +186,10 @@ export function decodeParts(header: Uint8Array, payload: Uint8Array | undefined)
     throw new WireError('BAD_HEADER', 'seq must be a non-negative integer');
   if (h.kind === 'eos') {
     if (payload !== undefined) throw new WireError('TOO_MANY_PARTS', 'eos carries no payload');
-    return { kind: 'eos', seq: h.seq as number };
+    if (h.from === undefined) return { kind: 'eos', seq: h.seq as number };
+    if (typeof h.from !== 'string' || h.from.length === 0 || h.from.length > EOS_FROM_LIMIT)
+      throw new WireError('BAD_HEADER', `eos "from" must be a string of 1 to ${EOS_FROM_LIMIT} characters`);
+    return { kind: 'eos', seq: h.seq as number, from: h.from };
   }
   if (h.kind !== 'frame') throw new WireError('BAD_HEADER', `unknown kind ${JSON.stringify(h.kind)}`);
   if (!isDType(h.dtype)) throw new WireError('BAD_DTYPE', `unknown dtype ${JSON.stringify(h.dtype)}`);

@@ -108,6 +108,43 @@ describe.skipIf(skip)('graph to graph, and halves alone', () => {
     );
   });
 
+  test('two publishing graphs into one bound Subscribe: it ends after both, every frame stored, and the first publisher ends without waiting for the second', async () => {
+    const dir = scratch();
+    const port = await freePort();
+    const subscriber = runCli(
+      dir,
+      `patchbay: 1
+name: collector
+nodes:
+  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", bind: true, topics: [camera_frame]}}
+  recorder: {type: HDF5Sink, params: {file: sub.h5, group: run}}
+links:
+  - listen.out -> recorder.in
+`,
+      'sub.yaml',
+    );
+    await subscriber.stats((s) => s.nodes.listen?.state === 'running');
+    const connect = `topic: camera_frame, bind: false, waitFor: 1, hwm: 1000`;
+    const first = runCli(dir, camera(port, 'width: 64, height: 64, fps: 100, frames: 20', connect), 'first.yaml');
+    const second = runCli(dir, camera(port, 'width: 64, height: 64, fps: 100, frames: 200', connect), 'second.yaml');
+    let secondEnded = false;
+    void second.exit.then(() => (secondEnded = true));
+    // The second still has most of its 2 s of frames to send when the first has sent its 20.
+    const a = await within(first.exit, 20_000, 'the first publisher did not end');
+    expect(secondEnded, 'the first publisher waited for the second to end').toBe(false);
+    const b = await within(second.exit, 20_000, 'the second publisher did not end');
+    const sub = await within(subscriber.exit, 20_000, 'the subscriber did not end after both publishers');
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(sub.code, sub.stderr).toBe(0);
+    const stored = readH5(join(dir, 'sub.h5')).groups.run?.seq?.length ?? 0;
+    expect(stored).toBe(220);
+    expect(sub.summary!.stats.nodes.listen.dropped).toBe(0);
+    figure(
+      `two publishing graphs into one bound Subscribe: ${stored} of 220 stored, the first ended while the second ran`,
+    );
+  });
+
   test('a publisher with no subscriber says so: "300 frames published, no subscriber"', async () => {
     const dir = scratch();
     const port = await freePort();

@@ -46,6 +46,17 @@ describe('wire format', () => {
     expect(encodeHeader({ kind: 'eos', seq: 7 })).toBe('{"v":1,"kind":"eos","seq":7}');
   });
 
+  test('end of stream may name its sender (from): read back as sent; one that is not a short string is refused', () => {
+    const parts = encode({ kind: 'eos', seq: 7, from: 'publish#0a1b2c' }).map(bytes);
+    expect(Buffer.from(parts[0]).toString()).toBe('{"v":1,"kind":"eos","seq":7,"from":"publish#0a1b2c"}');
+    expect(decode(parts).msg).toEqual({ kind: 'eos', seq: 7, from: 'publish#0a1b2c' });
+    expect(decode([Buffer.from('{"v":1,"kind":"eos","seq":7}')]).msg).toEqual({ kind: 'eos', seq: 7 });
+    for (const from of ['3', '""', JSON.stringify('x'.repeat(129))]) {
+      const h = Buffer.from(`{"v":1,"kind":"eos","seq":7,"from":${from}}`);
+      expect(() => decode([h]), from).toThrow(expect.objectContaining({ code: 'BAD_HEADER' }));
+    }
+  });
+
   test('t given as a string is read too', () => {
     const h = Buffer.from('{"v":1,"kind":"frame","seq":0,"t":"1732380000123456789","dtype":"uint8","shape":[1]}');
     const { msg } = decode([h, new Uint8Array([9])]);

@@ -8,7 +8,7 @@ import type { PlanSocket } from '../../compile/plan.ts';
 import { decode, nowNs, WireError, type Message } from '../../wire/index.ts';
 import { decodePickle, isPickle } from '../../wire/pickle.ts';
 import type { RunContext } from '../context.ts';
-import { CONFIRMS_EOS } from '../eos.ts';
+import { CONFIRMS_EOS, EOS_SEEN } from '../eos.ts';
 import { ExecError } from '../errors.ts';
 import { deferred, type LinkState, type Runner, type SocketSource } from '../run-state.ts';
 import { awayName, createSocket, CROSS_HOST, hasHandshake, trackPeers } from '../sockets.ts';
@@ -75,6 +75,8 @@ export function openSource(
     peers: 0,
     peersEver: 0,
     eos: 0,
+    eosFrom: new Set(),
+    eosSent: 0,
     remoteFed: false,
     endWhenIdle: false,
     pickled: 0,
@@ -98,6 +100,9 @@ export function openSource(
   localReceivers.set(s.endpoint, list);
   return src;
 }
+
+/** How long a closing subscriber may take to send its last EOS_SEEN subscription, ms. */
+const HEARD_LINGER_MS = 500;
 
 /** Reads `src` until its end of stream (or its close), then tells its node the input has ended. */
 export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<void> {
@@ -164,22 +169,36 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       }
     }
     if (msg.kind === 'eos') {
+      if (msg.from !== undefined) {
+        // A publisher sends end of stream again until its subscribers confirm: counted once.
+        if (src.eosFrom.has(msg.from)) continue;
+        src.eosFrom.add(msg.from);
+      }
       src.eos++;
-      if (src.withTopic) {
-        // The publisher's count makes the live estimate exact: every frame sent and not
+      src.eosSent += msg.seq;
+      const fromOutside = src.sourceLike && hasHandshake(src.plan);
+      const all = fromOutside ? src.eos >= Math.max(1, src.peersEver) : src.eos >= src.expected;
+      // Several producers (a bound Subscribe several publishers dial): their frames are mixed.
+      const several = src.expected > 1 || src.peersEver > 1;
+      if (src.withTopic && (all || !several)) {
+        // The publishers' counts make the live estimate exact: every frame sent and not
         // received was dropped, the tail included. A count below what arrived is not believed.
-        if (msg.seq >= src.received) countDrops(src, msg.seq - src.received - src.dropped);
+        // (One producer: its count, which a repeat without `from` says again.)
+        const sent = several ? src.eosSent : msg.seq;
+        if (sent >= src.received) countDrops(src, sent - src.received - src.dropped);
         else
           ctx.problems.refuse(
             r,
-            new ExecError(
-              'BAD_EOS',
-              `end of stream says ${msg.seq} frames were sent, ${src.received} arrived`,
-              r.node.id,
-            ),
+            new ExecError('BAD_EOS', `end of stream says ${sent} frames were sent, ${src.received} arrived`, r.node.id),
           );
       }
-      if (src.sourceLike && hasHandshake(src.plan)) {
+      // Tells this publisher it was heard, so it stops sending it again: a subscriber staying for
+      // other publishers does not leave yet, and one that dials its publisher is not seen to leave.
+      if (src.withTopic && msg.from !== undefined) {
+        (src.socket as zmq.Subscriber).subscribe(EOS_SEEN + msg.from);
+        src.heard = true;
+      }
+      if (fromOutside) {
         // Producers from outside: one end of stream from each that connected, or all gone.
         if (src.eos >= Math.max(1, src.peersEver)) break;
         if (src.peers === 0) src.endWhenIdle = true;
@@ -294,6 +313,7 @@ export function closeSource(ctx: RunContext, src: SocketSource): void {
   src.closing = true;
   src.ended.resolve();
   ctx.refs.detach(src);
-  src.socket.linger = 0;
+  // What it still has to send is nothing, or the subscription that says an end of stream was heard.
+  src.socket.linger = src.heard ? HEARD_LINGER_MS : 0;
   src.socket.close();
 }
