@@ -7,7 +7,8 @@ export const PRELUDE = `Frame = collections.namedtuple("Frame", ["data", "seq", 
 """One frame: the numpy array and its wire header's seq (counted from 0 at the source) and t (ns)."""
 
 DROPPED = object()
-"""What recv_frame returns for a message that is not a frame (reported on stderr, then skipped)."""
+"""What recv_frame returns for a message that is not a frame (reported on stderr, then skipped),
+and for an end of stream a publisher sent again."""
 
 stopping = False
 """True once Ctrl-C or SIGTERM came: the loop ends after the frame in hand, end of stream goes on."""
@@ -24,36 +25,54 @@ def request_stop(signum, frame):
 CONFIRMS_EOS = b"\\x00patchbay:confirms-eos"
 """What patchbay's subscribers also subscribe to: they leave at end of stream (docs/wire-format.md)."""
 
+EOS_SEEN = b"\\x00patchbay:eos-seen:"
+"""What a patchbay subscriber subscribes to, followed by an end of stream's "from", once it has it."""
+
 confirming = collections.Counter()
 """Per publisher (an XPUB): patchbay subscribers subscribed now."""
 
+seen = collections.Counter()
+"""Per publisher (an XPUB): subscribers that said they have its end of stream (EOS_SEEN)."""
+
+senders = {}
+"""Per sending socket: who it is in its end of stream ("from"), so a subscriber counts it once."""
+
 
 def is_subscriber(sock, message):
-    """Whether a publisher's (XPUB's) message is one more subscription to frames; patchbay's
-    subscribers' CONFIRMS_EOS (un)subscriptions are counted apart, in confirming."""
+    """Whether a publisher's (XPUB's) message is one more subscription to frames. patchbay's
+    subscribers' own subscriptions are not: CONFIRMS_EOS and this publisher's EOS_SEEN are
+    counted in confirming and seen, and the rest (other publishers' EOS_SEEN) are ignored."""
+    step = 1 if message[:1] == b"\\x01" else -1
     if message[1:] == CONFIRMS_EOS:
-        confirming[sock] += 1 if message[:1] == b"\\x01" else -1
-        return False
-    return message[:1] == b"\\x01"
+        confirming[sock] += step
+    elif message[1:] == EOS_SEEN + sender(sock).encode():
+        seen[sock] += step
+    return message[:1] == b"\\x01" and not message[1:].startswith(b"\\x00patchbay:")
+
+
+def sender(sock):
+    """This socket's "from" in its end of stream: unique to it and this run."""
+    return senders.setdefault(sock, f"{time.time_ns():x}.{id(sock):x}")
 
 
 def publish_eos(sock, n, topic=None, seconds=30.0):
     """End of stream from a publisher. PUB drops it like a frame for a subscriber whose queue is
-    full, so it goes again every 20 ms while a patchbay subscriber is subscribed (each leaves at
-    it), for up to seconds, then three more times for other subscribers. False if one stayed."""
+    full, so it goes again every 20 ms while a patchbay subscriber has not confirmed it (it
+    leaves, or says EOS_SEEN), for up to seconds, then three more times for other subscribers.
+    False if one did not confirm."""
     deadline = time.monotonic() + seconds
     send_eos(sock, n, topic)
     while True:
         while sock.poll(0):
             is_subscriber(sock, sock.recv())
-        if confirming[sock] <= 0 or time.monotonic() > deadline:
+        if confirming[sock] <= seen[sock] or time.monotonic() > deadline:
             break
         time.sleep(0.02)
         send_eos(sock, n, topic)
     for _ in range(3):
         time.sleep(0.02)
         send_eos(sock, n, topic)
-    return confirming[sock] <= 0
+    return confirming[sock] <= seen[sock]
 
 
 def send_frame(sock, frame, topic=None):
@@ -67,7 +86,7 @@ def send_frame(sock, frame, topic=None):
 
 def send_eos(sock, n, topic=None):
     """Sends end of stream: the sender has sent n frames and will send no more."""
-    header = json.dumps({"v": 1, "kind": "eos", "seq": int(n)}).encode()
+    header = json.dumps({"v": 1, "kind": "eos", "seq": int(n), "from": sender(sock)}).encode()
     sock.send_multipart([header] if topic is None else [topic.encode(), header])
 
 
@@ -109,10 +128,25 @@ def decode(parts, counter):
         return DROPPED
 
 
+heard = collections.defaultdict(set)
+"""Per subscriber (a SUB): the publishers whose end of stream it has, each counted once."""
+
+
 def recv_frame(sock, has_topic):
-    """Receives one message: a Frame (wire format or pickle), None at end of stream, or DROPPED."""
+    """Receives one message: a Frame (wire format or pickle), None at end of stream, or DROPPED.
+    A subscriber tells a publisher it has its end of stream (EOS_SEEN), and takes any repeat
+    of it as DROPPED."""
     parts = sock.recv_multipart()
-    return decode(parts[1:] if has_topic else parts, id(sock))
+    body = parts[1:] if has_topic else parts
+    frame = decode(body, id(sock))
+    if frame is None and has_topic:
+        who = json.loads(bytes(body[0])).get("from")
+        if isinstance(who, str):
+            if who in heard[sock]:
+                return DROPPED
+            heard[sock].add(who)
+            sock.setsockopt(zmq.SUBSCRIBE, EOS_SEEN + who.encode())
+    return frame
 
 
 def wait_readable(sock):

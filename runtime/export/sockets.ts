@@ -60,6 +60,8 @@ export function openSocket(s: PySocket): string[] {
   if (p.type === 'PUB' || p.type === 'PUSH') lines.push(`${s.name}.setsockopt(zmq.SNDHWM, ${p.hwm})`);
   if (RECEIVING.has(p.type)) lines.push(`${s.name}.setsockopt(zmq.RCVHWM, ${p.hwm})`);
   for (const t of p.topics ?? []) lines.push(`${s.name}.setsockopt_string(zmq.SUBSCRIBE, ${py(t)})`);
+  // Like patchbay's own subscribers: it leaves at end of stream, so a patchbay publisher stops sending it again.
+  if (p.type === 'SUB') lines.push(`${s.name}.setsockopt(zmq.SUBSCRIBE, CONFIRMS_EOS)`);
   lines.push(`${s.name}.${p.side}(${py(p.endpoint)})`);
   return lines;
 }

@@ -4,7 +4,7 @@
  * other, and a course graph (pickles, the synchronised start) beside patchbay and the course's
  * workers. Graphs are copies with free ports; Debian's Python runs the scripts.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,6 +160,54 @@ links:
       expect(stored).toBeGreaterThan(0);
       expect(stored + listen.dropped).toBe(20);
     }
+  });
+
+  it('two exported publishers dial one bound patchbay Subscribe: it stores every frame of both, and the first ends without waiting for the second', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-export-'));
+    const port = await freePort();
+    const scripts: string[] = [];
+    for (const frames of [20, 200]) {
+      const own = join(dir, `student${frames}`);
+      mkdirSync(own);
+      writeFileSync(
+        join(own, 'student.yaml'),
+        `patchbay: 1
+name: student${frames}
+nodes:
+  camera: {type: Camera, params: {width: 64, height: 64, fps: 100, frames: ${frames}}}
+  publish: {type: Publish, params: {endpoint: "tcp://127.0.0.1:${port}", topic: camera_frame, bind: false, waitFor: 1, hwm: 1000}}
+links:
+  - camera.out -> publish.in
+`,
+      );
+      const [script] = await exported(own, 'student.yaml');
+      scripts.push(script);
+    }
+    const collector = runCli(
+      dir,
+      `patchbay: 1
+name: collector
+nodes:
+  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", bind: true, topics: [camera_frame]}}
+  recorder: {type: HDF5Sink, params: {file: all.h5, group: run}}
+links:
+  - listen.out -> recorder.in
+`,
+      'collector.yaml',
+    );
+    await collector.stats((s) => s.nodes.listen?.state === 'running');
+    const [short, long] = scripts.map((f) => python(f, dir));
+    let longEnded = false;
+    void long.exit.then(() => (longEnded = true));
+    // The second has most of its 2 s of frames to send when the first has sent its 20.
+    expect((await within(short.exit, 20_000, 'the first publisher did not end')).code).toBe(0);
+    expect(longEnded, 'the first publisher waited for the second').toBe(false);
+    expect((await within(long.exit, 20_000, 'the second publisher did not end')).code).toBe(0);
+    const end = await within(collector.exit, 20_000, 'the collector did not end');
+    expect(end.code, end.stderr).toBe(0);
+    // Before publishers named themselves, the first's repeated end of stream ended the collector early.
+    expect(end.summary!.stats.nodes.recorder.framesStored).toBe(220);
+    expect(end.summary!.stats.nodes.listen.dropped).toBe(0);
   });
 
   it("the course's ventilator graph (pickles, a handshake) as Python: it asks patchbay's sink first, course workers carry its frames, the sink records them all", async () => {
