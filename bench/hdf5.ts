@@ -281,8 +281,24 @@ function runH5py(file: string, frames: number, gzip: number): RunResult {
   return { seconds: out.seconds, stored: out.frames, cpuSeconds: out.cpu_seconds };
 }
 
+/**
+ * `dd` of the same bytes (2 MiB blocks from /dev/zero) into the same directory, in its turn
+ * among the writers: the page cache's pace at that moment, which the goals compare the stage
+ * with run by run. The limits' dd (bench/lib/limits.ts) runs minutes apart, three times in a
+ * row; on the development machine the kernel's time for the same 3 GB moved 10x with what ran
+ * before (docs/performance-hdf5.md).
+ */
+function runDd(file: string, frames: number): RunResult {
+  const t0 = performance.now();
+  const r = spawnSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=2M', `count=${frames}`], { encoding: 'utf8' });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`dd failed: ${r.stderr}`);
+  return { seconds, stored: frames };
+}
+
 /** The library the stage picks on this machine; the goals read its row. */
 const LIBRARY = defaultLibrary();
+const DD_VARIANT = 'dd of the same bytes into the same directory (page cache)';
 
 const VARIANTS: Variant[] = [
   { name: 'h5py (resize + write per frame)', compression: 'none', frames: N, run: async (f, n) => runH5py(f, n, 0) },
@@ -293,6 +309,9 @@ const VARIANTS: Variant[] = [
     anchor: 'h5py (resize + write per frame)',
     run: (f, n) => runStage(f, n, 'none'),
   },
+  // Right after the stage in every repetition: whatever order effect there is, the stage is not
+  // the one that follows dd.
+  { name: DD_VARIANT, compression: 'none', frames: N, run: async (f, n) => runDd(f, n) },
   // Where libhdf5 is the stage's library, h5wasm's figure beside it (what machines without it
   // get), and libhdf5's through the slab (a copy per frame on the pipeline's thread).
   ...(LIBRARY === 'libhdf5'

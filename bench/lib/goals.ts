@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Limits } from './limits.ts';
 import { ROOT } from './pipelines.ts';
-import type { Row } from './report.ts';
+import { median, type Row } from './report.ts';
 
 export interface Goal {
   goal: string;
@@ -33,6 +33,8 @@ interface Hdf5Results {
     variant: string;
     frames: number;
     medianMBps: number;
+    /** MB/s of each repetition, in the order they ran (the same for every variant). */
+    mbps: number[];
     ratioToAnchor?: number;
     medianCpuMs?: number;
     cpuRatioToAnchor?: number;
@@ -81,7 +83,22 @@ export function goals(rows: Row[], limits: Limits | undefined, dir = RESULTS): G
       lowerIsBetter: true,
     }),
   );
-  // The page cache, and (hours of recording outrun any page cache) the disk's own pace.
+  // The page cache, and (hours of recording outrun any page cache) the disk's own pace. The
+  // page cache's pace moves minute to minute: the stage is compared with the dd that ran in
+  // its turn in the same HDF5 bench, run by run, where there is one.
+  const dd = h5?.results.find((r) => r.variant.startsWith('dd '));
+  const paired =
+    stage && dd && dd.mbps.length === stage.mbps.length ? median(stage.mbps.map((x, k) => x / dd.mbps[k])) : undefined;
+  if (paired !== undefined)
+    out.push(
+      goal({
+        goal: 'Camera → disk vs dd in turns with it (the same bytes and directory)',
+        patchbay: `${stage!.medianMBps.toFixed(0)} MB/s`,
+        anchor: `dd ${dd!.medianMBps.toFixed(0)} MB/s${limits?.ddPageCacheGBps ? ` (the limits' dd: ${(limits.ddPageCacheGBps * 1000).toFixed(0)})` : ''}`,
+        ratio: paired,
+        target: 0.8,
+      }),
+    );
   const ddRows: [string, number | undefined][] = [
     ['into the page cache', limits?.ddPageCacheGBps],
     ['with fdatasync (the disk’s own pace)', limits?.ddFdatasyncGBps],

@@ -100,6 +100,39 @@ describe('bench/lib/goals.ts', () => {
     expect(by('Camera stage Mono16')).toMatchObject({ ratio: 0.5, met: false });
   });
 
+  it('compares the stage with the dd of the same HDF5 bench run by run, where it ran one', () => {
+    const dir = results();
+    writeFileSync(
+      join(dir, 'hdf5.json'),
+      JSON.stringify({
+        results: [
+          {
+            variant: 'HDF5Sink stage (writer thread)',
+            frames: 500,
+            medianMBps: 800,
+            mbps: [1000, 600, 800],
+            lost: [0],
+          },
+          {
+            variant: 'dd of the same bytes into the same directory',
+            frames: 500,
+            medianMBps: 1000,
+            mbps: [500, 1000, 2000],
+            lost: [0],
+          },
+        ],
+      }),
+    );
+    const gs = goals([], limits, dir);
+    const cache = gs.filter((g) => g.goal.startsWith('Camera → disk vs dd in turns'));
+    expect(cache).toHaveLength(1);
+    // The limits' dd, three runs in a row minutes apart, still has its own row.
+    expect(gs.find((g) => g.goal.startsWith('Camera → disk vs dd into the page cache'))!.ratio).toBeCloseTo(800 / 1500);
+    // Per run 2.0, 0.6 and 0.4: the median of the ratios (0.6), not the ratio of the medians (0.8).
+    expect(cache[0]).toMatchObject({ ratio: 0.6, met: false, anchor: "dd 1000 MB/s (the limits' dd: 1500)" });
+    expect(gs.find((g) => g.goal.startsWith('Camera → disk vs dd with fdatasync'))!.ratio).toBeCloseTo(800 / 900);
+  });
+
   it('says n/a for a goal whose figures are missing, and prints every goal as a table row', () => {
     const gs = goals([], undefined, mkdtempSync(join(tmpdir(), 'patchbay-goals-none-')));
     const dd = gs.find((g) => g.goal.startsWith('Camera → disk vs dd'))!;
