@@ -256,11 +256,15 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       return;
     }
     const layout = this.layout ?? this.begin(frame);
+    // A lent frame is kept (up to KEEP_FRAMES, what its producer's pool counts); one that is
+    // not lent is the garbage collector's, and held by reference: no copy, and no more memory
+    // than the slab slot it would take (frames waiting are bounded by room() either way).
+    const lent = this.io.lent?.(frame) ?? false;
     // Room for one more waiting; and with every keep in use, a writer that will have written
     // the kept frames soon is waited for rather than the frame copied.
     while (
       this.posted - this.consumed >= this.room(layout.slots) ||
-      (this.lender && !layout.queue.canKeep && this.nsPerFrame * layout.queue.kept <= KEEP_WAIT_MS * 1e6)
+      (this.lender && lent && !layout.queue.canKeep && this.nsPerFrame * layout.queue.kept <= KEEP_WAIT_MS * 1e6)
     ) {
       await new Promise<void>((resolve, reject) => {
         this.slotWaiter = { resolve, reject };
@@ -269,8 +273,9 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     }
     if (this.failure) throw this.failure;
     let msg: ToWorker;
-    if (this.lender && layout.queue.canKeep) {
-      layout.queue.keep(frame.data, this.io.keep?.(frame) ?? (() => {}));
+    if (this.lender && (!lent || layout.queue.canKeep)) {
+      if (lent) layout.queue.keep(frame.data, this.io.keep!(frame));
+      else layout.queue.hold(frame.data);
       msg = { type: 'frame', slot: -1, at: this.lender.address(frame.data), seq: frame.seq, t: frame.t };
       this.framesKept++;
     } else {

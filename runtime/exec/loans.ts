@@ -111,6 +111,11 @@ export class Loans {
     if (loan) this.drop(frame.data, loan);
   }
 
+  /** Whether `frame`'s buffer is on loan from its producer. */
+  lent(frame: Frame): boolean {
+    return this.byData.has(frame.data);
+  }
+
   /** A consumer keeps `frame` past its receive(): one more holder until the returned function is called (once). */
   keep(frame: Frame): () => void {
     const loan = this.byData.get(frame.data);

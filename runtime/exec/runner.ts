@@ -54,6 +54,7 @@ function makeIO(ctx: RunContext, r: Runner, startedAt: Date): StageIO {
     branches: (port) => r.outputs.get(port)?.length ?? 0,
     lends: (port) => ctx.loans.lends(r, port),
     keep: (frame) => ctx.loans.keep(frame),
+    lent: (frame) => ctx.loans.lent(frame),
     warn: (error) => ctx.problems.warn(r, error),
     note: (error) => ctx.problems.note(r, error),
     fail: (error) => ctx.fail(r, error),

@@ -65,6 +65,12 @@ export interface StageIO {
    * Absent in hand-made StageIOs (nothing is lent there).
    */
   keep?(frame: Frame): () => void;
+  /**
+   * Whether `frame`'s buffer is lent (its producer writes it again once given back). A frame
+   * that is not lent is the garbage collector's: holding it costs its memory, nothing else.
+   * Absent in hand-made StageIOs (nothing is lent there).
+   */
+  lent?(frame: Frame): boolean;
   /** How many consumers an output port feeds (Copy). Absent in hand-made StageIOs: assume 1. */
   branches?(port: string): number;
   /** The sockets this node drives itself (Request's REQ, Reply's REP); the executor owns all others. */
