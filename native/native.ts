@@ -138,7 +138,8 @@ export interface RawAddon {
   fft2Native(): boolean;
   /** One channel of a frame through the native transform (native/src/fft2.cc, nodes/fft/native-fft2.ts). */
   fft2(
-    x: ArrayBufferView,
+    /** The frame, or its address() with its byte length as xBytes. */
+    x: ArrayBufferView | number,
     xOffset: number,
     dtype: number,
     h: number,
@@ -151,5 +152,8 @@ export interface RawAddon {
     outOffset: number,
     mode: number,
     shift: boolean,
+    xBytes?: number,
   ): void;
+  /** Where a typed array's bytes are in this process's memory, for fft2 on another thread; keep the array meanwhile. */
+  address(x: ArrayBufferView): number;
 }

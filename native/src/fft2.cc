@@ -51,6 +51,16 @@ View viewOf(const Napi::Value& v) {
   return {static_cast<uint8_t*>(data), v.As<Napi::TypedArray>().ByteLength()};
 }
 
+// The bytes at an address (a whole number, as address() gives it) and a length.
+View addressView(const Napi::Value& at, const Napi::Value& length) {
+  const double a = at.As<Napi::Number>().DoubleValue();
+  const double n = length.IsNumber() ? length.As<Napi::Number>().DoubleValue() : -1;
+  if (!(a > 0 && a <= 9007199254740991.0 && a == static_cast<double>(static_cast<uint64_t>(a)) && n >= 0 &&
+        n <= 9007199254740991.0 && n == static_cast<double>(static_cast<uint64_t>(n))))
+    throw std::string("an address and a byte length, whole numbers");
+  return {reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(a)), static_cast<size_t>(n)};
+}
+
 // Whether `bytes` from `offset` fit in a buffer of `size` (no overflow for any offset).
 bool fits(int64_t offset, int64_t bytes, size_t size) {
   return offset >= 0 && bytes >= 0 && static_cast<uint64_t>(offset) <= size && static_cast<uint64_t>(bytes) <= size - offset;
@@ -89,7 +99,9 @@ Napi::Value fft2(const Napi::CallbackInfo& cb) {
   }
   try {
     if (cb.Length() < 13) throw std::string("13 arguments");
-    const View x = viewOf(cb[0]);
+    // x: a typed array, or the address (address()) of one another thread of this process holds
+    // for the caller until the call returns, with its byte length as a 14th argument.
+    const View x = cb[0].IsNumber() ? addressView(cb[0], cb.Length() > 13 ? cb[13] : cb.Env().Undefined()) : viewOf(cb[0]);
     const int64_t xOffset = cb[1].As<Napi::Number>().Int64Value();
     const int dtype = cb[2].As<Napi::Number>().Int32Value();
     const int64_t h = cb[3].As<Napi::Number>().Int64Value(), w = cb[4].As<Napi::Number>().Int64Value();
@@ -129,8 +141,21 @@ Napi::Value fft2(const Napi::CallbackInfo& cb) {
 #endif
     return env.Undefined();
   } catch (const std::string& wanted) {
-    Napi::TypeError::New(env, "fft2(x, xOffset, dtype, h, w, nc, planW, planH, work, out, outOffset, mode, shift): wants " + wanted)
+    Napi::TypeError::New(env, "fft2(x, xOffset, dtype, h, w, nc, planW, planH, work, out, outOffset, mode, shift[, xBytes]): wants " + wanted)
         .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+}
+
+// address(typedArray): where its bytes start in this process's memory, for fft2 on another
+// thread (the FFT stage's frames, read where they lie). The caller keeps the array (and its
+// buffer undetached) until that returns.
+Napi::Value address(const Napi::CallbackInfo& cb) {
+  Napi::Env env = cb.Env();
+  try {
+    return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(viewOf(cb[0]).data)));
+  } catch (const std::string& wanted) {
+    Napi::TypeError::New(env, "address(x): wants " + wanted).ThrowAsJavaScriptException();
     return env.Undefined();
   }
 }

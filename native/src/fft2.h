@@ -6,4 +6,6 @@ namespace patchbay {
 Napi::Value fft2Native(const Napi::CallbackInfo& cb);
 // fft2(...): one channel of a frame through the native transform; see fft2.cc.
 Napi::Value fft2(const Napi::CallbackInfo& cb);
+// address(typedArray): where a typed array's bytes are, for fft2 on another thread.
+Napi::Value address(const Napi::CallbackInfo& cb);
 }  // namespace patchbay

@@ -3,12 +3,17 @@ import type { InputDType, OutputMode, Precision } from './fft2.ts';
 
 /**
  * One frame to transform. Pixels never travel in the message: the input sits in the
- * shared slab at `inOffset` (shared with every worker, never copied).
+ * shared slab at `inOffset` (shared with every worker, never copied), or, for the native
+ * transform, where the frame lies: at the address `at`, held by the stage until the result.
  */
 export interface FftTask {
   /** The input slab, shared with every worker. */
   slab: SharedArrayBuffer;
   inOffset: number;
+  /** Where the frame's bytes are in this process's memory (nativeAddress), instead of the slab. */
+  at?: number;
+  /** The frame's size in bytes, with `at`. */
+  inBytes?: number;
   dtype: InputDType;
   height: number;
   width: number;

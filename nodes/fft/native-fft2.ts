@@ -30,6 +30,14 @@ function native(): RawAddon | null {
   return addon;
 }
 
+/**
+ * Whether the addon's native transform runs here at all (built, AVX2 and FMA), whatever the
+ * size, and reads frames by address (an addon built before that has no address()).
+ */
+export function nativeFft2Available(): boolean {
+  return typeof native()?.address === 'function';
+}
+
 /** What native/src/fft2.cc takes (the int arithmetic of fft2.c); larger frames go through WebAssembly. */
 const MAX_SIDE = 2 ** 20;
 const MAX_CHANNELS = 64;
@@ -40,6 +48,18 @@ const MAX_CHANNELS = 64;
  */
 export function nativeSupports(h: number, w: number, channels = 1): boolean {
   return h <= MAX_SIDE && w <= MAX_SIDE && channels <= MAX_CHANNELS && wasmSupports(h, w) && native() !== null;
+}
+
+/** The dtypes the native transform reads, in fft2.cc's order, and their sizes in bytes. */
+const ADDRESS_DTYPES = ['uint8', 'uint16', 'float32', 'float64'] as const;
+const ITEM_BYTES = [1, 2, 4, 8];
+export type AddressDType = (typeof ADDRESS_DTYPES)[number];
+
+/** Where `x`'s bytes are in this process's memory, for transformAt on another thread; keep `x` meanwhile. */
+export function nativeAddress(x: ArrayBufferView): number {
+  const ex = native();
+  if (!ex) throw new Error('the native FFT is not available here (nativeSupports)');
+  return ex.address(x);
 }
 
 /** Plans and scratch for one frame size (H, W, channels). */
@@ -69,16 +89,37 @@ export class NativeFft2 {
    * (H, W, C) frame and `out` its interleaved (H, W', C) spectra.
    */
   transform(x: InputArray, out: Float64Array, opts: Fft2Options): void {
+    const dtype = x instanceof Uint8Array ? 0 : x instanceof Uint16Array ? 1 : x instanceof Float32Array ? 2 : 3;
+    this.run(x, x.BYTES_PER_ELEMENT, dtype, out, opts);
+  }
+
+  /**
+   * The same for a frame at `address` (nativeAddress()) of `bytes` bytes of `dtype` values,
+   * which another thread of this process holds until this returns.
+   */
+  transformAt(address: number, bytes: number, dtype: AddressDType, out: Float64Array, opts: Fft2Options): void {
+    const code = ADDRESS_DTYPES.indexOf(dtype);
+    if (code < 0) throw new Error(`the native FFT reads ${ADDRESS_DTYPES.join(', ')} frames, not ${dtype}`);
+    this.run(address, ITEM_BYTES[code], code, out, opts, bytes);
+  }
+
+  private run(
+    x: InputArray | number,
+    item: number,
+    dtype: number,
+    out: Float64Array,
+    opts: Fft2Options,
+    bytes?: number,
+  ): void {
     const ex = native();
     if (!ex) throw new Error('the native FFT is not available here (nativeSupports)');
     const { h, w, channels: nc } = this;
-    const dtype = x instanceof Uint8Array ? 0 : x instanceof Uint16Array ? 1 : x instanceof Float32Array ? 2 : 3;
     const mode = MODE[opts.output];
     const outValue = (opts.output === 'complex' || opts.output === 'half' ? 2 : 1) * 8;
     for (let c = 0; c < nc; c++)
       ex.fft2(
         x,
-        c * x.BYTES_PER_ELEMENT,
+        c * item,
         dtype,
         h,
         w,
@@ -90,6 +131,7 @@ export class NativeFft2 {
         c * outValue,
         mode,
         opts.shift,
+        bytes,
       );
   }
 }

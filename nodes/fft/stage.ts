@@ -25,6 +25,10 @@ import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
 import { workerOptions } from '../../runtime/util/ts-worker.ts';
 import { checkInput, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
 import { newSpectrumBuffer, type FftResult, type FftTask } from './messages.ts';
+import { nativeAddress, nativeFft2Available, nativeSupports } from './native-fft2.ts';
+
+/** The slab a task names when its frame is read where it lies (FftTask.at): nothing in it. */
+const NO_SLAB = new SharedArrayBuffer(0);
 
 const WORKER = new URL('./worker.ts', import.meta.url);
 
@@ -48,8 +52,13 @@ const MAIN_ALLOC_BYTES_ONE_WORKER = 2 ** 20;
 
 /** The FFT stage: see the file's comment. */
 export class FftStage implements Stage {
-  /** Each frame is copied into the slab before receive() settles. */
+  /**
+   * Each frame is copied into the slab before receive() settles; or, for the native exact
+   * transform, read where it lies: the stage keeps it (io.keep) until its worker is done.
+   */
   readonly lifetime = 'done-on-receive';
+  /** Frames kept at once for the native transform: those in flight (a producer's pool counts them). */
+  readonly keeps: number;
   private readonly threads: number;
   private readonly output: OutputMode;
   private readonly shift: boolean;
@@ -71,6 +80,9 @@ export class FftStage implements Stage {
     this.shift = p.shift;
     this.precision = p.precision;
     this.pipeline = new SlabPipeline(this.threads * IN_FLIGHT_PER_WORKER, (depth) => (io.stats.queueDepth = depth));
+    // PATCHBAY_FFT_COPY=1 copies every frame into the slab (to compare; docs/performance-fft.md).
+    const inPlace = this.precision === 'exact' && nativeFft2Available() && process.env.PATCHBAY_FFT_COPY !== '1';
+    this.keeps = inPlace ? this.threads * IN_FLIGHT_PER_WORKER : 0;
   }
 
   async open(): Promise<void> {
@@ -125,29 +137,47 @@ export class FftStage implements Stage {
     const pool = this.pool;
     if (!pool) throw new ExecError('STAGE_FAILED', 'receive() before open() or after close()', this.io.node.id);
     const spec = outputSpec(h, w, { output: this.output, precision: this.precision }, channels);
-    this.io.stats.bytesCopied += frame.data.byteLength;
-    await this.pipeline.submit(
-      frame,
-      (slab, inOffset) => {
-        const out = this.outputBuffer(spec.bytes);
-        return pool.run(
-          {
-            slab,
-            inOffset,
-            dtype: frame.dtype as FftTask['dtype'],
-            height: h,
-            width: w,
-            channels: channels ?? 1,
-            output: this.output,
-            shift: this.shift,
-            precision: this.precision,
-            out,
+    // The worker's task; `at`: the frame read where it lies, else the slab's slot at `inOffset`.
+    const run = (slab: SharedArrayBuffer, inOffset: number, at?: number) => {
+      const out = this.outputBuffer(spec.bytes);
+      const task: FftTask = {
+        slab,
+        inOffset,
+        ...(at === undefined ? {} : { at, inBytes: frame.data.byteLength }),
+        dtype: frame.dtype as FftTask['dtype'],
+        height: h,
+        width: w,
+        channels: channels ?? 1,
+        output: this.output,
+        shift: this.shift,
+        precision: this.precision,
+        out,
+      };
+      return pool.run(task, out ? { transferList: [out] } : undefined);
+    };
+    if (this.keeps > 0 && nativeSupports(h, w, channels ?? 1)) {
+      // The native transform reads the frame where it lies: kept (a lent frame) or referred to
+      // (the garbage collector's) until its worker is done with it. No copy on this thread.
+      const giveBack = this.io.lent?.(frame) ? this.io.keep!(frame) : undefined;
+      const at = nativeAddress(frame.data);
+      let started = false;
+      try {
+        await this.pipeline.submitInPlace(
+          frame,
+          () => {
+            started = true;
+            return run(NO_SLAB, 0, at).finally(() => giveBack?.());
           },
-          out ? { transferList: [out] } : undefined,
+          (r) => this.finish(frame, spec, r),
         );
-      },
-      (r) => this.finish(frame, spec, r),
-    );
+      } finally {
+        // Refused before its task started (an earlier failure): the frame goes back now.
+        if (!started) giveBack?.();
+      }
+      return;
+    }
+    this.io.stats.bytesCopied += frame.data.byteLength;
+    await this.pipeline.submit(frame, run, (r) => this.finish(frame, spec, r));
   }
 
   async end(): Promise<void> {

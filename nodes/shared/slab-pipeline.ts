@@ -10,7 +10,8 @@ import type { Frame } from '../../runtime/wire/index.ts';
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 interface InFlight {
-  slot: number;
+  /** Its slot of the slab; undefined for a frame read where it lies. */
+  slot: number | undefined;
   /** Resolves once this frame's results have been emitted (after every frame before it). */
   done: Promise<void>;
 }
@@ -41,23 +42,46 @@ export class SlabPipeline {
     run: (slab: SharedArrayBuffer, offset: number) => Promise<R>,
     finish: (result: R) => Promise<void>,
   ): Promise<void> {
+    await this.room();
+    await this.ensureSlab(frame.data.byteLength);
+    const slot = this.freeSlots.pop()!;
+    const offset = slot * this.slotBytes;
+    new Uint8Array(this.slab, offset, frame.data.byteLength).set(frame.data);
+    this.follow(frame, slot, run(this.slab, offset), finish);
+  }
+
+  /**
+   * The same for a frame the worker reads where it lies (the caller holds it until `run`'s
+   * promise settles, and gives it back in `finish` or on failure): no slot, no copy.
+   */
+  async submitInPlace<R>(frame: Frame, run: () => Promise<R>, finish: (result: R) => Promise<void>): Promise<void> {
+    await this.room();
+    this.follow(frame, undefined, run(), finish);
+  }
+
+  /** Waits while the pipeline is full (backpressure); throws a failure kept from before. */
+  private async room(): Promise<void> {
     this.rethrow();
     while (this.inFlight.length >= this.maxInFlight) {
       await this.inFlight[0].done.catch(() => undefined);
       this.rethrow();
     }
-    await this.ensureSlab(frame.data.byteLength);
-    const slot = this.freeSlots.pop()!;
-    const offset = slot * this.slotBytes;
-    new Uint8Array(this.slab, offset, frame.data.byteLength).set(frame.data);
-    const task = run(this.slab, offset);
+  }
+
+  /** Queues `task`'s result to be finished after every frame before it. */
+  private follow<R>(
+    frame: Frame,
+    slot: number | undefined,
+    task: Promise<R>,
+    finish: (result: R) => Promise<void>,
+  ): void {
     // Its failure is taken up by the chain below, possibly later than it happens: not unhandled meanwhile.
     task.catch(() => undefined);
     const entry: InFlight = { slot, done: Promise.resolve() };
     entry.done = this.tail
       .then(() => task)
       .then(async (r) => {
-        this.freeSlots.push(slot);
+        if (slot !== undefined) this.freeSlots.push(slot);
         this.inFlight.shift();
         this.onDepth(this.inFlight.length);
         await finish(r);

@@ -11,6 +11,9 @@ import type { StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { captures, makePlan, numberedFrame, runPlan, sock, uniqAddress } from '../helpers/run-harness.ts';
 import { noH5py, noLibhdf5, readH5, sha256, tempDir } from '../hdf5/harness.ts';
 import createHdf5Sink, { type Hdf5SinkStage } from '../../nodes/hdf5-sink/stage.ts';
+import { fft2 } from '../../nodes/fft/fft2.ts';
+import { nativeFft2Available } from '../../nodes/fft/native-fft2.ts';
+import type { Frame } from '../../runtime/wire/index.ts';
 
 /** What a lending source saw: how many buffers it ever made, and frames given back. */
 interface Lender {
@@ -29,11 +32,13 @@ function lendingSource(seen: Lender): StageFactory {
     async run() {
       const n = Number(io.node.params.frames);
       const bytes = Number(io.node.params.bytes ?? 64);
+      // `side`: (side, side) frames an FFT takes, else `bytes` numbered ones.
+      const side = io.node.params.side === undefined ? 0 : Number(io.node.params.side);
       seen.lends = io.lends?.('out') ?? 0;
       const free: Uint8Array[] = [];
       let i = 0;
       for (; i < n && !io.signal.aborted; i++) {
-        const frame = numberedFrame(i, bytes);
+        const frame = side > 0 ? patternFrame(i, side) : numberedFrame(i, bytes);
         let data = free.pop();
         if (data) data.set(frame.data);
         else {
@@ -109,6 +114,13 @@ function intoPull(from: string, ep: string): PlanSocket[] {
 
 const found = () => ({ seqs: [] as number[], wrong: [] as string[] });
 const range = (n: number) => [...Array(n).keys()];
+
+/** A (side, side) uint8 frame whose pixels depend on its seq. */
+function patternFrame(seq: number, side: number): Frame {
+  const data = new Uint8Array(side * side);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + seq * 13 + ((i * seq) >> 5)) & 0xff;
+  return { kind: 'frame', seq, t: 0n, dtype: 'uint8', shape: [side, side], data };
+}
 
 /**
  * Runs `plan` (a `Lender` node src of `n` frames, a `Checker` node that gives frames back)
@@ -388,6 +400,51 @@ describe.skipIf(noH5py || noLibhdf5)('HDF5Sink with libhdf5 writes lent frames f
     expect(kept.lender.lends - copied.lender.lends).toBe(8);
     expect(kept.lender.made).toBeLessThanOrEqual(kept.lender.lends);
   });
+});
+
+describe.skipIf(!nativeFft2Available())('the FFT stage reads frames where they lie (native transform)', () => {
+  test.each([1, 2])(
+    'a lending source into FFT (%i threads): each frame kept until transformed, none copied; the keeps counted in lends()',
+    async (threads) => {
+      const n = 40;
+      const side = 64;
+      const opts = { output: 'half', shift: false, precision: 'exact' } as const;
+      async function run(copy: boolean) {
+        const lender: Lender = { made: 0, released: 0, lends: 0 };
+        const cap = captures();
+        const plan = makePlan(
+          [
+            { id: 'src', type: 'Lender', params: { frames: n, side } },
+            { id: 'fft', type: 'FFT', params: { threads, ...opts } },
+            { id: 'sink', type: 'Capture' },
+          ],
+          ['src.out -> fft.in', 'fft.out -> sink.in'],
+        );
+        const before = process.env.PATCHBAY_FFT_COPY;
+        process.env.PATCHBAY_FFT_COPY = copy ? '1' : '0';
+        try {
+          const summary = await runPlan(plan, { stages: { Lender: lendingSource(lender) }, capture: cap }).done;
+          expect(summary.failures).toEqual([]);
+          expect(lender.released).toBe(n);
+          // The source overwrote each buffer as soon as it came back: a frame given back before
+          // its worker read it would give another frame's spectrum.
+          expect(cap.of('sink').frames.map((f) => sha256(f.data))).toEqual(
+            range(n).map((i) => sha256(fft2(patternFrame(i, side).data, side, side, opts).data)),
+          );
+          return { lender, copied: summary.stats.nodes.fft.bytesCopied };
+        } finally {
+          if (before === undefined) delete process.env.PATCHBAY_FFT_COPY;
+          else process.env.PATCHBAY_FFT_COPY = before;
+        }
+      }
+      const inPlace = await run(false);
+      const copied = await run(true);
+      expect(inPlace.copied).toBe(0);
+      expect(copied.copied).toBe(n * side * side);
+      // In flight: 2 frames per worker, kept for it; the source's pool counts them.
+      expect(inPlace.lender.lends - copied.lender.lends).toBe(2 * threads);
+    },
+  );
 });
 
 describe('the FFT stage reuses the spectra its consumers give back', () => {

@@ -47,6 +47,21 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
     expect(() => call(x, new Float64Array(h * w * 2 - 1), { mode: 0 })).toThrow(/output/);
   });
 
+  test('reads a frame at its address as from the array, and refuses a length too short or an address that is not one', () => {
+    const x = new Uint8Array(h * w).map((_, i) => (i * 37) & 0xff);
+    const fromArray = new Float64Array(2 * h * 6);
+    call(x, fromArray);
+    const at = addon.address(x);
+    const fromAddress = new Float64Array(2 * h * 6);
+    addon.fft2(at, 0, 0, h, w, 1, planW, planH, work(), fromAddress, 0, 1, false, x.byteLength);
+    expect(fromAddress).toEqual(fromArray);
+    const fft = (addr: number, bytes?: number) =>
+      addon.fft2(addr, 0, 0, h, w, 1, planW, planH, work(), new Float64Array(2 * h * 6), 0, 1, false, bytes);
+    expect(() => fft(at, x.byteLength - 1)).toThrow(/wants a frame/);
+    expect(() => fft(at)).toThrow(/wants an address and a byte length/);
+    expect(() => fft(0.5, x.byteLength)).toThrow(/wants an address and a byte length/);
+  });
+
   test('refuses a frame too short, a work buffer too small and a bad mode', () => {
     const out = new Float64Array(2 * h * 6);
     expect(() => call(new Uint8Array(h * w - 1), out)).toThrow(/wants a frame/);
