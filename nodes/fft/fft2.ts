@@ -48,7 +48,8 @@ export interface OutputSpec {
   bytes: number;
 }
 
-const INPUT_ITEM: Record<InputDType, number> = { uint8: 1, uint16: 2, float32: 4, float64: 8 };
+/** Bytes per value of each input dtype. */
+export const INPUT_ITEM: Record<InputDType, number> = { uint8: 1, uint16: 2, float32: 4, float64: 8 };
 
 /** The shapes the node transforms, as FFT_BAD_SHAPE names them. */
 const SHAPES = '[height, width] or [height, width, channels]';

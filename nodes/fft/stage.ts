@@ -23,7 +23,7 @@ import type { ParamsOf } from '../types.ts';
 import type { fft } from './index.ts';
 import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
 import { workerOptions } from '../../runtime/util/ts-worker.ts';
-import { checkInput, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
+import { checkInput, INPUT_ITEM, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
 import { newSpectrumBuffer, type FftResult, type FftTask } from './messages.ts';
 import { nativeAddress, nativeFft2Available, nativeSupports } from './native-fft2.ts';
 
@@ -155,11 +155,13 @@ export class FftStage implements Stage {
       };
       return pool.run(task, out ? { transferList: [out] } : undefined);
     };
-    if (this.keeps > 0 && nativeSupports(h, w, channels ?? 1)) {
+    // A frame whose values are not aligned in memory (a message's payload may start anywhere)
+    // goes through the slab, which aligns it.
+    const at = this.keeps > 0 && nativeSupports(h, w, channels ?? 1) ? nativeAddress(frame.data) : undefined;
+    if (at !== undefined && at % INPUT_ITEM[frame.dtype] === 0) {
       // The native transform reads the frame where it lies: kept (a lent frame) or referred to
       // (the garbage collector's) until its worker is done with it. No copy on this thread.
       const giveBack = this.io.lent?.(frame) ? this.io.keep!(frame) : undefined;
-      const at = nativeAddress(frame.data);
       let started = false;
       try {
         await this.pipeline.submitInPlace(

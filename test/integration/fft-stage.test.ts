@@ -179,6 +179,21 @@ describe.skipIf(skip)('FFT stage with a Piscina pool', () => {
     expect(io.stats.queueDepth).toBe(0);
   });
 
+  it('frames whose values are not aligned in memory (a message payload at any offset): the same spectra as aligned ones', async () => {
+    const { stage, out, warnings } = await harness({ threads: 2, output: 'half', precision: 'exact' });
+    const aligned = [frame(0, 'uint16', 64, 64), frame(1, 'float64', 64, 64), frame(2, 'float32', 48, 60)];
+    // The same bytes 1 byte into a buffer, as a socket's message may hand them over.
+    const shifted = aligned.map((f, i) => {
+      const buf = new Uint8Array(f.data.byteLength + 1);
+      buf.set(f.data, 1);
+      return { ...f, seq: 3 + i, data: buf.subarray(1) };
+    });
+    for (const f of [...aligned, ...shifted]) await stage.receive!('in', f);
+    await stage.end!();
+    expect(warnings).toEqual([]);
+    expect(out.slice(3).map((f) => Buffer.from(f.data))).toEqual(out.slice(0, 3).map((f) => Buffer.from(f.data)));
+  });
+
   it('1 worker, magnitude in fast precision: float32 within the documented bound', async () => {
     const { stage, out } = await harness({ threads: 1, output: 'magnitude', precision: 'fast' });
     const frames = [0, 1, 2].map((i) => frame(i, 'uint16', 64, 64));
