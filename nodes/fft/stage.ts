@@ -1,11 +1,13 @@
 /**
- * The FFT node at run time: a Piscina pool of `threads` workers, fed through a
- * SharedArrayBuffer slab. Each frame is copied into a free slot of the slab and a worker
- * is told only where it is. The worker writes the spectrum into a fresh ArrayBuffer (allocated
- * here and moved to it with the task when large, MAIN_ALLOC_BYTES; else by the worker) and
- * moves it back in the transfer list (no copy); that buffer becomes the output payload
- * (downstream may keep a frame as long as it likes, so an output buffer is never reused). About two frames per worker are in flight; frames leave in the order they came
- * in, with their seq, t and meta (the slab and the order: nodes/shared/slab-pipeline.ts).
+ * The FFT node at run time: a Piscina pool of `threads` workers. Where the native exact
+ * transform runs, a worker reads each frame where it lies, by its address, and the stage keeps
+ * the frame until the worker is done; elsewhere each frame is copied into a free slot of a
+ * SharedArrayBuffer slab and a worker is told only where it is. The worker writes the spectrum
+ * into an ArrayBuffer (one the consumers gave back, or a fresh one allocated here and moved to
+ * it with the task when large, MAIN_ALLOC_BYTES; else by the worker) and moves it back in the
+ * transfer list (no copy); that buffer becomes the output payload. About two frames per worker
+ * are in flight; frames leave in the order they came in, with their seq, t and meta (the slab
+ * and the order: nodes/shared/slab-pipeline.ts).
  *
  * Why not a SharedArrayBuffer per spectrum (the first version): its memory is freed only
  * when every thread that ever held it has collected its handle, and the worker, which

@@ -1,6 +1,7 @@
 /**
  * What the pool-backed stages (FFT, Script) share: frames copied into slots of one
- * SharedArrayBuffer slab, handed to a Piscina worker by position, and their results emitted
+ * SharedArrayBuffer slab (or, submitInPlace, read where they lie), handed to a Piscina worker
+ * by position (or address), and their results emitted
  * in the order the frames came, however the workers finish. About `maxInFlight` frames are in
  * flight; a bigger frame than the slots hold waits for the pipeline to drain and gets a new
  * slab. A failure is kept and raised by the next submit() or end(); nothing after it is emitted.

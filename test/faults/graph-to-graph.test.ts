@@ -9,7 +9,7 @@ import { missing, pythonHas } from '../helpers/env.ts';
 import { freePort } from '../helpers/run-harness.ts';
 import { readH5 } from '../hdf5/harness.ts';
 import { figure, patchbayPlan, pythonPeer, runCli, scratch } from './harness.ts';
-import { killRuns, within } from '../helpers/cli-run.ts';
+import { collectorGraph, killRuns, within } from '../helpers/cli-run.ts';
 
 // A test that failed half-way leaves its run going: end it.
 afterAll(killRuns);
@@ -111,18 +111,7 @@ describe.skipIf(skip)('graph to graph, and halves alone', () => {
   test('two publishing graphs into one bound Subscribe: it ends after both, every frame stored, and the first publisher ends without waiting for the second', async () => {
     const dir = scratch();
     const port = await freePort();
-    const subscriber = runCli(
-      dir,
-      `patchbay: 1
-name: collector
-nodes:
-  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", bind: true, topics: [camera_frame]}}
-  recorder: {type: HDF5Sink, params: {file: sub.h5, group: run}}
-links:
-  - listen.out -> recorder.in
-`,
-      'sub.yaml',
-    );
+    const subscriber = runCli(dir, collectorGraph(port, 'sub.h5'), 'sub.yaml');
     await subscriber.stats((s) => s.nodes.listen?.state === 'running');
     const connect = `topic: camera_frame, bind: false, waitFor: 1, hwm: 1000`;
     const first = runCli(dir, camera(port, 'width: 64, height: 64, fps: 100, frames: 20', connect), 'first.yaml');

@@ -46,6 +46,19 @@ export function killRuns(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
+/**
+ * A graph whose Subscribe binds tcp://127.0.0.1:PORT, so any number of publishers may dial it,
+ * and records the frames of topic camera_frame into `file` (group run).
+ */
+export const collectorGraph = (port: number, file: string) => `patchbay: 1
+name: collector
+nodes:
+  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", bind: true, topics: [camera_frame]}}
+  recorder: {type: HDF5Sink, params: {file: ${file}, group: run}}
+links:
+  - listen.out -> recorder.in
+`;
+
 /** `p`, or a failure saying `what` did not happen within `ms` (a run that would otherwise wait for ever). */
 export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cli } from '../helpers/cli-main.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineNodeType, registerNodeType } from '../../nodes/registry.ts';
-import { killRuns, runCli, within } from '../helpers/cli-run.ts';
+import { collectorGraph, killRuns, runCli, within } from '../helpers/cli-run.ts';
 import { start, type Child } from '../helpers/child.ts';
 import { missing, PYTHON, pythonHas } from '../helpers/env.ts';
 import { freeTheirPorts } from '../helpers/ports.ts';
@@ -183,18 +183,7 @@ links:
       const [script] = await exported(own, 'student.yaml');
       scripts.push(script);
     }
-    const collector = runCli(
-      dir,
-      `patchbay: 1
-name: collector
-nodes:
-  listen: {type: Subscribe, params: {endpoint: "tcp://127.0.0.1:${port}", bind: true, topics: [camera_frame]}}
-  recorder: {type: HDF5Sink, params: {file: all.h5, group: run}}
-links:
-  - listen.out -> recorder.in
-`,
-      'collector.yaml',
-    );
+    const collector = runCli(dir, collectorGraph(port, 'all.h5'), 'collector.yaml');
     await collector.stats((s) => s.nodes.listen?.state === 'running');
     const [short, long] = scripts.map((f) => python(f, dir));
     let longEnded = false;
