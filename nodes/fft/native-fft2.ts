@@ -8,7 +8,8 @@
  */
 import { addonIfBuilt } from '../../native/load-addon.ts';
 import type { RawAddon } from '../../native/native.ts';
-import type { Fft2Options } from './fft2.ts';
+// Values of fft2.ts are read at call time only (fft2.ts imports this module).
+import { INPUT_DTYPES, INPUT_ITEM, type Fft2Options, type InputDType } from './fft2.ts';
 import {
   align16,
   COL_BLOCK,
@@ -49,11 +50,6 @@ const MAX_CHANNELS = 64;
 export function nativeSupports(h: number, w: number, channels = 1): boolean {
   return h <= MAX_SIDE && w <= MAX_SIDE && channels <= MAX_CHANNELS && wasmSupports(h, w) && native() !== null;
 }
-
-/** The dtypes the native transform reads, in fft2.cc's order, and their sizes in bytes. */
-const ADDRESS_DTYPES = ['uint8', 'uint16', 'float32', 'float64'] as const;
-const ITEM_BYTES = [1, 2, 4, 8];
-export type AddressDType = (typeof ADDRESS_DTYPES)[number];
 
 /** Where `x`'s bytes are in this process's memory, for transformAt on another thread; keep `x` meanwhile. */
 export function nativeAddress(x: ArrayBufferView): number {
@@ -97,10 +93,9 @@ export class NativeFft2 {
    * The same for a frame at `address` (nativeAddress()) of `bytes` bytes of `dtype` values,
    * which another thread of this process holds until this returns.
    */
-  transformAt(address: number, bytes: number, dtype: AddressDType, out: Float64Array, opts: Fft2Options): void {
-    const code = ADDRESS_DTYPES.indexOf(dtype);
-    if (code < 0) throw new Error(`the native FFT reads ${ADDRESS_DTYPES.join(', ')} frames, not ${dtype}`);
-    this.run(address, ITEM_BYTES[code], code, out, opts, bytes);
+  transformAt(address: number, bytes: number, dtype: InputDType, out: Float64Array, opts: Fft2Options): void {
+    // INPUT_DTYPES is in fft2.cc's order of dtype codes.
+    this.run(address, INPUT_ITEM[dtype], INPUT_DTYPES.indexOf(dtype), out, opts, bytes);
   }
 
   private run(

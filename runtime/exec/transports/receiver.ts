@@ -200,11 +200,11 @@ export async function receiveLoop(ctx: RunContext, src: SocketSource): Promise<v
       }
       if (fromOutside) {
         // Producers from outside: one end of stream from each that connected, or all gone.
-        if (src.eos >= Math.max(1, src.peersEver)) break;
+        if (all) break;
         if (src.peers === 0) src.endWhenIdle = true;
         continue;
       }
-      if (src.eos >= src.expected) break;
+      if (all) break;
       continue;
     }
     src.received++;
