@@ -68,11 +68,16 @@ bool fits(int64_t offset, int64_t bytes, size_t size) {
 
 // Whether `plan` is one fft2.c can run for length n with no access outside the plan: stages
 // of radix 2, 3, 4, 5 or 8 whose product is n, each m the length left over by the stage, each
-// stage's twiddle table (4 doubles per (p, j), p < m, 1 <= j < r) inside the plan.
-bool planFor(const View& plan, int64_t n) {
+// stage's twiddle table (4 doubles per (p, j), p < m, 1 <= j < r) inside the plan; and, if it
+// has a column split (fft2.c, plan_split; a plan's own split only, not its parts'), n = n1 * n2
+// with both at least 2, a plan for each inside this one, and n1 * n2 twiddles inside it. With
+// n1, n2 >= 2 the split's two buffers, (max(n1, n2) + n1) rows of a column block, fit in
+// fft2.c's scratch b (16h rows' worth).
+bool planFor(const View& plan, int64_t n, bool maySplit = true) {
+  if (plan.bytes < 4 || reinterpret_cast<uintptr_t>(plan.data) % 8 != 0) return false;
   const int32_t* p = reinterpret_cast<const int32_t*>(plan.data);
   const int64_t words = static_cast<int64_t>(plan.bytes / 4);
-  if (words < 1 || p[0] < 0 || 1 + 3 * static_cast<int64_t>(p[0]) > words) return false;
+  if (p[0] < 0 || 2 + 3 * static_cast<int64_t>(p[0]) > words) return false;
   int64_t len = n;
   for (int i = 0; i < p[0]; i++) {
     const int32_t r = p[1 + 3 * i], m = p[2 + 3 * i], tw = p[3 + 3 * i];
@@ -80,7 +85,19 @@ bool planFor(const View& plan, int64_t n) {
     if (tw % 8 != 0 || !fits(tw, 32 * static_cast<int64_t>(m) * (r - 1), plan.bytes)) return false;
     len = m;
   }
-  return len == 1;
+  if (len != 1) return false;
+  const int32_t split = p[1 + 3 * p[0]];
+  if (split == 0) return true;
+  if (!maySplit || split % 8 != 0 || !fits(split, 20, plan.bytes)) return false;
+  const int32_t* s = reinterpret_cast<const int32_t*>(plan.data + split);
+  const int64_t n1 = s[0], n2 = s[1];
+  if (n1 < 2 || n2 < 2 || n1 * n2 != n) return false;
+  for (int i = 0; i < 2; i++) {
+    const int32_t at = s[2 + i];
+    if (at % 8 != 0 || !fits(at, 4, plan.bytes)) return false;
+    if (!planFor({plan.data + at, plan.bytes - static_cast<size_t>(at)}, i == 0 ? n1 : n2, false)) return false;
+  }
+  return s[4] % 8 == 0 && fits(s[4], 32 * n, plan.bytes);
 }
 
 }  // namespace
@@ -128,8 +145,7 @@ Napi::Value fft2(const Napi::CallbackInfo& cb) {
       throw std::string("an output of the mode's size, aligned to 8 bytes");
     if (reinterpret_cast<uintptr_t>(work.data) % 8 != 0 || !fits(0, workDoubles * 8, work.bytes))
       throw std::string("a work buffer of 2*h*cp + 4*max(8w, 16h) doubles");
-    if (reinterpret_cast<uintptr_t>(planW.data) % 8 != 0 || reinterpret_cast<uintptr_t>(planH.data) % 8 != 0 ||
-        !planFor(planW, w) || !planFor(planH, h))
+    if (!planFor(planW, w) || !planFor(planH, h))
       throw std::string("plans for w and h");
     double* half = reinterpret_cast<double*>(work.data);
     double* a = half + 2 * h * cp;

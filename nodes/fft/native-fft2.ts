@@ -70,9 +70,9 @@ export class NativeFft2 {
     readonly channels = 1,
   ) {
     const wBytes = align16(planBytes(w));
-    const plans = new ArrayBuffer(wBytes + align16(planBytes(h)));
+    const plans = new ArrayBuffer(wBytes + align16(planBytes(h, true)));
     writePlan(plans, 0, w, 8);
-    writePlan(plans, wBytes, h, 8);
+    writePlan(plans, wBytes, h, 8, true);
     this.planW = new Int32Array(plans, 0, wBytes / 4);
     this.planH = new Int32Array(plans, wBytes);
     // fft2.c: the half spectrum [h][cp] complex (cp: w/2+1 rounded up to even), then two scratch buffers.

@@ -2,7 +2,7 @@
  * The 2D FFT in WebAssembly SIMD (nodes/fft/simd/fft2.c): the same algorithm and layouts
  * as fft2.ts's JavaScript path, in float64 (exact) and float32 (fast), for frames whose
  * sides have no prime factor above 5 (powers of two and most camera sizes). Other sizes use
- * the JavaScript path. The module is compiled once per thread, synchronously (32 kB).
+ * the JavaScript path. The module is compiled once per thread, synchronously (39 kB).
  * An (H, W, C) frame is copied in whole and transformed channel by channel in place: the
  * module reads each channel's rows and writes its spectrum C values apart (fft2.c, `nc`).
  */
@@ -92,6 +92,13 @@ interface Layout {
   out: number;
 }
 
+/**
+ * Whether the WebAssembly build splits its column pass (columnSplit): one complex number per
+ * vector makes the split's extra twiddle pass dearer than natively. Measured against the
+ * build before the split, in turns: 5 % slower at 480×640 and 1024², 10 % faster at 2048².
+ */
+const WASM_SPLIT = (h: number): boolean => h >= 2048;
+
 /** Plans and buffers for one frame size (H, W, channels), laid out in the module's memory. */
 export class WasmFft2 {
   private readonly ptr: Layout;
@@ -114,7 +121,7 @@ export class WasmFft2 {
     this.ptr = {
       x: alloc(8 * h * w * channels),
       planW: alloc(planBytes(w)),
-      planH: alloc(planBytes(h)),
+      planH: alloc(planBytes(h, WASM_SPLIT(h))),
       planW32: alloc(planBytes(w)),
       planH32: alloc(planBytes(h)),
       half: alloc(16 * h * (c + 1)),
@@ -127,7 +134,7 @@ export class WasmFft2 {
     const have = ex.memory.buffer.byteLength;
     if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536));
     writePlan(ex.memory.buffer, this.ptr.planW, w, 8);
-    writePlan(ex.memory.buffer, this.ptr.planH, h, 8);
+    writePlan(ex.memory.buffer, this.ptr.planH, h, 8, WASM_SPLIT(h));
     writePlan(ex.memory.buffer, this.ptr.planW32, w, 4);
     writePlan(ex.memory.buffer, this.ptr.planH32, h, 4);
   }
@@ -177,36 +184,83 @@ export class WasmFft2 {
   }
 }
 
-/** Bytes of a plan: the header, then 32 bytes per twiddle (4 float64 or 8 float32). */
-export function planBytes(n: number): number {
+/**
+ * The column split fft2.c's column pass takes for h rows: h = n1 * n2 with n1 the divisor of h
+ * nearest √h (the smaller of two as near), both at least 8; none below 256 rows, where a
+ * column block's two buffers (2 x 64 kB at 256 rows) sit in L2 anyway. Measured in
+ * docs/performance-fft.md: 8–13 % less time at 480×640, 1024² and 2048², the same at
+ * 1200×1920.
+ */
+export function columnSplit(h: number): [number, number] | undefined {
+  if (h < 256) return undefined;
+  let best: number | undefined;
+  for (let d = 8; d * 8 <= h; d++)
+    if (
+      h % d === 0 &&
+      (best === undefined || Math.abs(Math.log(d / Math.sqrt(h))) < Math.abs(Math.log(best / Math.sqrt(h))))
+    )
+      best = d;
+  return best === undefined ? undefined : [best, h / best];
+}
+
+interface PlanLayout {
+  stages: number[];
+  /** Byte offset of each stage's twiddles from the plan's start. */
+  twiddles: number[];
+  split?: { at: number; n1: number; n2: number; plan1: number; plan2: number; table: number };
+  bytes: number;
+}
+
+/** Where each part of a plan for n lies, in bytes from its start (fft2.c's plan format). */
+function planLayout(n: number, split: boolean): PlanLayout {
   const stages = factorize(n);
+  let off = align16(4 * (2 + 3 * stages.length));
+  const twiddles: number[] = [];
   let len = n;
-  let bytes = 4 * (1 + 3 * stages.length) + 16;
   for (const r of stages) {
-    bytes += 32 * (len / r) * (r - 1);
+    twiddles.push(off);
+    off += 32 * (len / r) * (r - 1);
     len /= r;
   }
-  return bytes;
+  const s = split ? columnSplit(n) : undefined;
+  if (!s) return { stages, twiddles, bytes: off };
+  const at = align16(off);
+  const plan1 = align16(at + 20);
+  const plan2 = align16(plan1 + planLayout(s[0], false).bytes);
+  const table = align16(plan2 + planLayout(s[1], false).bytes);
+  return { stages, twiddles, split: { at, n1: s[0], n2: s[1], plan1, plan2, table }, bytes: table + 32 * n };
+}
+
+/** Bytes of a plan: the header, then 32 bytes per twiddle (4 float64 or 8 float32), then its column split's if asked. */
+export function planBytes(n: number, split = false): number {
+  return planLayout(n, split).bytes;
 }
 
 /**
- * [stages, radix, m, twiddles...] then each stage's twiddles, addressed by their byte offset
- * from the plan's start (so a plan works at any address, in WebAssembly memory or the
- * native path's buffer): float64 (wr, wr, -wi, wi), or float32 (wr, wr, wr, wr, -wi, wi,
- * -wi, wi) for two complex numbers per vector.
+ * [stages, radix, m, twiddles... , split] then each stage's twiddles, addressed by their byte
+ * offset from the plan's start (so a plan works at any address, in WebAssembly memory or the
+ * native path's buffer): float64 (wr, wr, -wi, wi), or float32 (wr, wr, wr, wr, -wi, wi, -wi,
+ * wi) for two complex numbers per vector. With `split` (float64 only: a column plan), the
+ * column split of columnSplit(n) follows: [n1, n2, plan1, plan2, table], a plan for n1, one for
+ * n2 and the twiddles w_n^(i2 * k1) between the two steps (fft2.c, plan_split). `at` must be a
+ * multiple of 8.
  */
-export function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8): void {
-  const stages = factorize(n);
-  const ints = new Int32Array(mem, at, 1 + 3 * stages.length);
+export function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 | 8, split = false): void {
+  if (split && size !== 8) throw new Error('a column split is float64 only');
+  if (at % 8 !== 0) throw new Error(`a plan at ${at}: wants a multiple of 8`);
+  const layout = planLayout(n, split);
+  const { stages } = layout;
+  const ints = new Int32Array(mem, at, 2 + 3 * stages.length);
   ints[0] = stages.length;
-  let tw = align16(at + 4 * (1 + 3 * stages.length));
+  ints[1 + 3 * stages.length] = layout.split?.at ?? 0;
   let len = n;
   stages.forEach((r, i) => {
     const m = len / r;
     ints[1 + 3 * i] = r;
     ints[2 + 3 * i] = m;
-    ints[3 + 3 * i] = tw - at;
+    ints[3 + 3 * i] = layout.twiddles[i];
     const count = m * (r - 1);
+    const tw = at + layout.twiddles[i];
     const t = size === 8 ? new Float64Array(mem, tw, 4 * count) : new Float32Array(mem, tw, 8 * count);
     for (let p = 0; p < m; p++)
       for (let j = 1; j < r; j++) {
@@ -218,9 +272,21 @@ export function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 |
         if (size === 8) t.set([wr, wr, -wi, wi], 4 * idx);
         else t.set([wr, wr, wr, wr, -wi, wi, -wi, wi], 8 * idx);
       }
-    tw += 32 * count;
     len = m;
   });
+  const s = layout.split;
+  if (!s) return;
+  new Int32Array(mem, at + s.at, 5).set([s.n1, s.n2, s.plan1, s.plan2, s.table]);
+  writePlan(mem, at + s.plan1, s.n1, 8);
+  writePlan(mem, at + s.plan2, s.n2, 8);
+  const t = new Float64Array(mem, at + s.table, 4 * n);
+  for (let i2 = 0; i2 < s.n2; i2++)
+    for (let k1 = 0; k1 < s.n1; k1++) {
+      const ang = (-2 * Math.PI * ((i2 * k1) % n)) / n;
+      const wr = Math.cos(ang),
+        wi = Math.sin(ang);
+      t.set([wr, wr, -wi, wi], 4 * (i2 * s.n1 + k1));
+    }
 }
 
 let current: WasmFft2 | undefined;

@@ -96,6 +96,42 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
     expect(() => call(new Uint8Array(h * w), odd)).toThrow(/aligned/);
   });
 
+  test('runs a column plan with its split as without, and refuses a split whose parts do not make h or lie past the plan', () => {
+    const [H, W] = [256, 4];
+    const wB = align16(planBytes(W));
+    const buf = new ArrayBuffer(wB + align16(planBytes(H, true)));
+    writePlan(buf, 0, W, 8);
+    writePlan(buf, wB, H, 8, true);
+    const pw = new Int32Array(buf, 0, wB / 4);
+    const split = new Int32Array(buf, wB);
+    const plain = new Int32Array(align16(planBytes(H)) / 4);
+    writePlan(plain.buffer, 0, H, 8);
+    const x = Uint8Array.from({ length: H * W }, (_, i) => (i * 29 + (i >> 3)) & 0xff);
+    // half [H][4] complex (c = 3, cp = 4), then two scratch buffers of 2 * max(8W, 16H) doubles
+    const run = (plan: Int32Array) => {
+      const out = new Float64Array(2 * H * 3);
+      addon.fft2(x, 0, 0, H, W, 1, pw, plan, new Float64Array(2 * H * 4 + 4 * 16 * H), out, 0, 1, false);
+      return out;
+    };
+    const a = run(split),
+      b = run(plain);
+    const top = b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)).toBeLessThan(1e-13 * top);
+    expect(a).not.toEqual(b); // two ways to the same spectrum: not the same rounding
+
+    const at = split[1 + 3 * split[0]] / 4; // [n1, n2, plan1, plan2, table]
+    expect([...split.slice(at, at + 2)]).toEqual([16, 16]);
+    const broken = (word: number, value: number) => {
+      const p = new Int32Array(split);
+      p[at + word] = value;
+      return () => run(p);
+    };
+    expect(broken(0, 8)).toThrow(/plans for w and h/); // 8 x 16 is not 256
+    expect(broken(4, split.byteLength - 16)).toThrow(/plans for w and h/); // the twiddles past the end
+    expect(broken(2, split.byteLength)).toThrow(/plans for w and h/); // a part past the end
+    expect(broken(3, 0)).toThrow(/plans for w and h/); // the whole plan (for 256) as the part for 16
+  });
+
   test('a colour frame is each of its channels, transformed apart', () => {
     const planes = [0, 1, 2].map((c) => Uint16Array.from({ length: h * w }, (_, i) => (i * (7 + c) + c * 13) % 97));
     const x = new Uint16Array(h * w * 3);

@@ -179,6 +179,12 @@ describe('the JavaScript, WebAssembly and native float64 paths', () => {
     ['float64', 1, 1],
     ['uint8', 6, 10],
     ['uint16', 5, 3],
+    // Column splits (columnSplit): 16 x 16, 24 x 32, and 15 x 27 with radix-3 and -5 stages
+    // natively; 32 x 64 in WebAssembly too (from 2048 rows there).
+    ['uint8', 256, 24],
+    ['uint16', 768, 10],
+    ['float64', 405, 6],
+    ['uint8', 2048, 6],
   ];
   for (const [dtype, h, w] of SIZES) {
     it(`agree within 1e-13 at ${h}x${w}, every mode, with and without shift`, () => {

@@ -195,9 +195,10 @@ static void stage5(const double *x, double *y, int m, int s, const double *tw) {
 }
 
 /*
- * A plan is an int array: [stages, radix0, m0, tw0, radix1, m1, tw1, ...], tw as byte
+ * A plan is an int array: [stages, radix0, m0, tw0, radix1, m1, tw1, ..., split], tw as byte
  * offsets from the plan's start. Transforms `batch` sequences (a multiple of CPV) laid out [n][batch] in a, b as scratch; returns
- * the buffer that holds the result.
+ * the buffer that holds the result. `split` is 0, or the byte offset of a column split
+ * (plan_split below; rfft2's column pass uses it).
  */
 static double *run_plan(const int *plan, double *a, double *b, int batch) {
   double *x = a, *y = b;
@@ -219,6 +220,18 @@ static double *run_plan(const int *plan, double *a, double *b, int batch) {
   }
   return x;
 }
+
+/*
+ * A column split of a plan for n = n1 * n2: ints [n1, n2, plan1, plan2, tw], byte offsets from
+ * the plan's start of a plan for n1, one for n2 (each a plan of its own: their twiddles are
+ * addressed from themselves) and n1 * n2 twiddles w_n^(i2 * k1) at tw + 32 * (i2 * n1 + k1),
+ * stored as the stages' are. NULL when the plan has none.
+ */
+static const int *plan_split(const int *plan) {
+  const int off = plan[1 + 3 * plan[0]];
+  return off ? (const int *)((const char *)plan + off) : 0;
+}
+#define SPLIT_PLAN(plan, split, i) ((const int *)((const char *)(plan) + (split)[2 + (i)]))
 
 /* For tests and benches: one batched 1D transform; returns 0 if the result is in a, 1 if in b. */
 FFT_API int fft_batch(const int *plan, double *a, double *b, int batch) { return run_plan(plan, a, b, batch) == a ? 0 : 1; }
@@ -360,42 +373,80 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
   const int sh = shift ? h / 2 : 0;
   const int sw = shift && mode != OUT_HALF ? w / 2 : 0;
   const int cplx = mode == OUT_COMPLEX || mode == OUT_HALF;
+  /*
+   * The column pass, COL_BLOCK columns at a time. Each block is gathered into a ([h][nbp]) and
+   * transformed along h there; where the column plan has a split (h = n1 * n2, plan_split),
+   * in two steps whose working sets stay in L1 instead of passing the whole block (512 kB at
+   * h = 2048) through L2 at every stage: n1-point transforms of the rows i2, i2 + n2, ...
+   * gathered into b, times w_h^(i2 * k1), into a as [k1][i2]; then n2-point transforms of
+   * each k1's n2 rows, whose result k2 is frequency k1 + n1 * k2. Every read of the block's
+   * columns comes before any write to them (the direct path transforms `out` in place).
+   */
+#define GATHER_COLUMNS(dst, r)                                                                \
+  {                                                                                           \
+    const double *src = rows + 2 * ((long)(r) * stride + k0);                                 \
+    double *d = (dst);                                                                        \
+    if (nb == nbp) {                                                                          \
+      for (int j = 0; j < 2 * nbp; j += 2 * CPV) ST(d + j, LD(src + j));                      \
+    } else { /* the last block's padding columns: zeros, read from nowhere */                 \
+      for (int j = 0; j < 2 * nb; j++) d[j] = src[j];                                         \
+      for (int j = 2 * nb; j < 2 * nbp; j++) d[j] = 0.0;                                      \
+    }                                                                                         \
+  }
+/* Row r of the column pass's result, at zr, into its place for `mode`. */
+#define PUT_COLUMNS(zr, r)                                                                    \
+  {                                                                                           \
+    int dr = (r) + sh;                                                                        \
+    if (dr >= h) dr -= h;                                                                     \
+    for (int j = 0; j < nb; j++) {                                                            \
+      const int k = k0 + j;                                                                   \
+      if (mode == OUT_HALF) {                                                                 \
+        ST1(out + 2 * ((long)dr * c + k) * nc, LD1((zr) + 2 * j));                            \
+      } else if (cplx) {                                                                      \
+        ST1(half + 2 * ((long)(r) * cp + k), LD1((zr) + 2 * j));                              \
+      } else {                                                                                \
+        const double re = (zr)[2 * j], im = (zr)[2 * j + 1];                                  \
+        double pw = re * re + im * im;                                                        \
+        double val = mode == OUT_POWER ? pw : SQRT(pw);                                       \
+        if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);                               \
+        /* Kept in the half spectrum's real slot (this column block is already read) and laid \
+         * out row by row below: written here, column blocks would scatter partial cache lines. */ \
+        half[2 * ((long)(r) * cp + k)] = val;                                                 \
+      }                                                                                       \
+    }                                                                                         \
+  }
+  const int *split = plan_split(plan_h);
   for (int k0 = 0; k0 < c; k0 += COL_BLOCK) {
     const int nb = c - k0 < COL_BLOCK ? c - k0 : COL_BLOCK;
     const int nbp = (nb + CPV - 1) / CPV * CPV;
-    for (int r = 0; r < h; r++) {
-      const double *src = rows + 2 * ((long)r * stride + k0);
-      double *dst = a + 2 * r * nbp;
-      if (nb == nbp) {
-        for (int j = 0; j < 2 * nbp; j += 2 * CPV) ST(dst + j, LD(src + j));
-      } else { /* the last block's padding columns: zeros, read from nowhere */
-        for (int j = 0; j < 2 * nb; j++) dst[j] = src[j];
-        for (int j = 2 * nb; j < 2 * nbp; j++) dst[j] = 0.0;
-      }
-    }
-    const double *z = run_plan(plan_h, a, b, nbp);
-    for (int r = 0; r < h; r++) {
-      int dr = r + sh;
-      if (dr >= h) dr -= h;
-      const double *zr = z + 2 * r * nbp;
-      for (int j = 0; j < nb; j++) {
-        const int k = k0 + j;
-        if (mode == OUT_HALF) {
-          ST1(out + 2 * ((long)dr * c + k) * nc, LD1(zr + 2 * j));
-        } else if (cplx) {
-          ST1(half + 2 * ((long)r * cp + k), LD1(zr + 2 * j));
-        } else {
-          const double re = zr[2 * j], im = zr[2 * j + 1];
-          double pw = re * re + im * im;
-          double val = mode == OUT_POWER ? pw : SQRT(pw);
-          if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
-          /* Kept in the half spectrum's real slot (this column block is already read) and laid
-           * out row by row below: written here, column blocks would scatter partial cache lines. */
-          half[2 * ((long)r * cp + k)] = val;
+    if (split) {
+      const int n1 = split[0], n2 = split[1];
+      const int *plan1 = SPLIT_PLAN(plan_h, split, 0), *plan2 = SPLIT_PLAN(plan_h, split, 1);
+      const double *tw12 = (const double *)((const char *)plan_h + split[4]);
+      double *s1 = b, *s2 = b + 2 * (long)(n1 > n2 ? n1 : n2) * nbp;
+      for (int i2 = 0; i2 < n2; i2++) {
+        for (int i1 = 0; i1 < n1; i1++) GATHER_COLUMNS(s1 + 2 * i1 * nbp, n2 * i1 + i2)
+        const double *z = run_plan(plan1, s1, s2, nbp);
+        const double *tw = tw12 + 4 * (long)i2 * n1;
+        for (int k1 = 0; k1 < n1; k1++) {
+          const cvec wr = LDT(tw + 4 * k1), wi = LDT(tw + 4 * k1 + 2);
+          const double *zr = z + 2 * k1 * nbp;
+          double *o = a + 2 * ((long)k1 * n2 + i2) * nbp;
+          for (int j = 0; j < 2 * nbp; j += 2 * CPV) ST(o + j, cmul(LD(zr + j), wr, wi));
         }
       }
+      for (int k1 = 0; k1 < n1; k1++) {
+        const double *z = run_plan(plan2, a + 2 * (long)k1 * n2 * nbp, s1, nbp);
+        for (int k2 = 0; k2 < n2; k2++) PUT_COLUMNS(z + 2 * k2 * nbp, k1 + n1 * k2)
+      }
+    } else {
+      for (int r = 0; r < h; r++) GATHER_COLUMNS(a + 2 * r * nbp, r)
+      const double *z = run_plan(plan_h, a, b, nbp);
+      for (int r = 0; r < h; r++) PUT_COLUMNS(z + 2 * r * nbp, r)
     }
   }
+#undef GATHER_COLUMNS
+#undef PUT_COLUMNS
   if (mode == OUT_COMPLEX) { SPREAD(double, cp, 2) }
   else if (!cplx) { SPREAD(double, cp, 1) }
 }
