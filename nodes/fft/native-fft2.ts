@@ -75,9 +75,10 @@ export class NativeFft2 {
     writePlan(plans, wBytes, h, 8, true);
     this.planW = new Int32Array(plans, 0, wBytes / 4);
     this.planH = new Int32Array(plans, wBytes);
-    // fft2.c: the half spectrum [h][cp] complex (cp: w/2+1 rounded up to even), then two scratch buffers.
+    // fft2.c: the half spectrum [h][cp] complex (cp: w/2+1 rounded up to even), then two scratch
+    // buffers, from the buffer's first 64-byte boundary (fft2.cc): 8 doubles more to get there.
     const cp = 2 * Math.ceil((Math.floor(w / 2) + 1) / 2);
-    this.work = new Float64Array(2 * h * cp + 4 * Math.max(ROW_BLOCK * w, COL_BLOCK * h));
+    this.work = new Float64Array(2 * h * cp + 4 * Math.max(ROW_BLOCK * w, COL_BLOCK * h) + 8);
   }
 
   /**

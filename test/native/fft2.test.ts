@@ -25,8 +25,10 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
   writePlan(plans, wBytes, h, 8);
   const planW = new Int32Array(plans, 0, wBytes / 4);
   const planH = new Int32Array(plans, wBytes);
-  // half [h][6] complex, then two scratch buffers of 2 * max(8w, 16h) doubles
-  const work = () => new Float64Array(2 * h * 6 + 4 * Math.max(8 * w, 16 * h));
+  // half [h][6] complex, then two scratch buffers of 2 * max(8w, 16h) doubles, from the first
+  // 64-byte boundary (8 doubles more reach it from anywhere)
+  const doubles = 2 * h * 6 + 4 * Math.max(8 * w, 16 * h);
+  const work = () => new Float64Array(doubles + 8);
   const call = (
     x: ArrayBufferView,
     out: ArrayBufferView,
@@ -60,6 +62,22 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
     expect(() => fft(at, x.byteLength - 1)).toThrow(/wants a frame/);
     expect(() => fft(at)).toThrow(/wants an address and a byte length/);
     expect(() => fft(0.5, x.byteLength)).toThrow(/wants an address and a byte length/);
+  });
+
+  test("takes its scratch from the work buffer's first 64-byte boundary, wherever the buffer starts", () => {
+    const x = Uint8Array.from({ length: h * w }, (_, i) => (i * 53) & 0xff);
+    const big = new Float64Array(doubles + 16);
+    const boundary = ((64 - (addon.address(big) % 64)) % 64) / 8;
+    const from = (start: number, length: number) => {
+      const out = new Float64Array(2 * h * 6);
+      call(x, out, { work: big.subarray(start, start + length) });
+      return out;
+    };
+    const atBoundary = from(boundary, doubles);
+    // 16 bytes past a boundary, as V8 gives buffers: 48 bytes go to reach the next one.
+    const past = boundary + 2;
+    expect(() => from(past, doubles + 5)).toThrow(/wants a work buffer of .* from its first 64-byte boundary/);
+    expect(from(past, doubles + 6)).toEqual(atBoundary);
   });
 
   test('refuses a frame too short, a work buffer too small and a bad mode', () => {
@@ -107,10 +125,10 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
     const plain = new Int32Array(align16(planBytes(H)) / 4);
     writePlan(plain.buffer, 0, H, 8);
     const x = Uint8Array.from({ length: H * W }, (_, i) => (i * 29 + (i >> 3)) & 0xff);
-    // half [H][4] complex (c = 3, cp = 4), then two scratch buffers of 2 * max(8W, 16H) doubles
+    // half [H][4] complex (c = 3, cp = 4), then two scratch buffers of 2 * max(8W, 16H) doubles, and 8 to align
     const run = (plan: Int32Array) => {
       const out = new Float64Array(2 * H * 3);
-      addon.fft2(x, 0, 0, H, W, 1, pw, plan, new Float64Array(2 * H * 4 + 4 * 16 * H), out, 0, 1, false);
+      addon.fft2(x, 0, 0, H, W, 1, pw, plan, new Float64Array(2 * H * 4 + 4 * 16 * H + 8), out, 0, 1, false);
       return out;
     };
     const a = run(split),
