@@ -23,7 +23,7 @@ import { fft } from '../nodes/fft/index.ts';
 import createFftStage from '../nodes/fft/stage.ts';
 import { Fft2, outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
 import { wasmFft2For, wasmSupports } from '../nodes/fft/wasm-fft2.ts';
-import { nativeSupports } from '../nodes/fft/native-fft2.ts';
+import { nativeIsa, nativeSupports } from '../nodes/fft/native-fft2.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
 import { median } from './lib/report.ts';
 
@@ -271,7 +271,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const rows = [];
   process.stdout.write(
-    `FFT, one thread, uint8 frames, ms per frame (median of ${repsFor(1024, 1024)}, ${repsFor(2048, 2048)} at 2048²); ratio = ours / anchor; the exact precision runs ${nativeSupports(1024, 1024) ? 'natively (AVX2 + FMA)' : 'in WebAssembly'}\n`,
+    `FFT, one thread, uint8 frames, ms per frame (median of ${repsFor(1024, 1024)}, ${repsFor(2048, 2048)} at 2048²); ratio = ours / anchor; the exact precision runs ${nativeSupports(1024, 1024) ? `natively (${nativeIsa() === 'avx512' ? 'AVX-512' : 'AVX2 + FMA'})` : 'in WebAssembly'}\n`,
   );
   process.stdout.write(
     `${'size'.padEnd(10)}${pad('np.fft2', 9)}${pad('np.rfft2', 9)}${pad('fftw r2c', 9)}${pad('exact', 8)}${pad('ex/fft2', 8)}${pad('ex half', 8)}${pad('wasm half', 10)}${pad('fast half', 10)}${pad('fa/rfft2', 9)}${pad('fast cplx', 10)}${pad('js exact', 9)}\n`,
@@ -329,7 +329,7 @@ async function main(): Promise<void> {
       fastVsRfft2: fastHalf / a.numpy_rfft2,
       fastComplexMs: fastComplex,
       exactComplexJavaScriptMs: js,
-      path: nativeSupports(h, w) ? 'native avx2' : wasmSupports(h, w) ? 'webassembly simd' : 'javascript',
+      path: nativeSupports(h, w) ? `native ${nativeIsa()}` : wasmSupports(h, w) ? 'webassembly simd' : 'javascript',
       fftwProblem,
     };
     rows.push(row);

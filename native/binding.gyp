@@ -15,7 +15,7 @@
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti"],
       "conditions": [
         ["OS=='linux' and target_arch=='x64'", {
-          "dependencies": ["fft2_avx2"],
+          "dependencies": ["fft2_avx2", "fft2_avx512"],
           "defines": ["PATCHBAY_WITH_FFT_AVX2"]
         }],
         ["with_aravis==1", {
@@ -40,6 +40,14 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
       "conditions": [["OS=='linux' and target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"] }]]
+    },
+    {
+      "target_name": "fft2_avx512",
+      "type": "static_library",
+      "sources": ["src/fft2-avx512.cc"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
+      "conditions": [["OS=='linux' and target_arch=='x64'", { "cflags_cc": ["-mavx512f", "-mavx512dq", "-mfma", "-Wno-maybe-uninitialized"] }]]
     }
   ],
   "conditions": [

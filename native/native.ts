@@ -136,6 +136,8 @@ export interface RawAddon {
   mapFile(fd: number, bytes: number): ArrayBuffer;
   /** Whether this build and CPU run the FFT node's native transform (x86-64 with AVX2 and FMA). */
   fft2Native(): boolean;
+  /** Which build of it runs: "avx512" (F and DQ), "avx2", or "" (none); PATCHBAY_FFT_ISA=avx2 picks AVX2 (native/src/fft2.cc). */
+  fft2Isa(): '' | 'avx2' | 'avx512';
   /** One channel of a frame through the native transform (native/src/fft2.cc, nodes/fft/native-fft2.ts). */
   fft2(
     /** The frame, or its address() with its byte length as xBytes. */

@@ -608,6 +608,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("mallocInfo", Napi::Function::New(env, mallocInfo));
   exports.Set("mapFile", Napi::Function::New(env, mapFile));
   exports.Set("fft2Native", Napi::Function::New(env, fft2Native));
+  exports.Set("fft2Isa", Napi::Function::New(env, fft2Isa));
   exports.Set("fft2", Napi::Function::New(env, fft2));
   exports.Set("address", Napi::Function::New(env, address));
   return exports;

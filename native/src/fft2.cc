@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #if defined(PATCHBAY_WITH_FFT_AVX2)
@@ -25,14 +26,25 @@ namespace {
 constexpr int64_t kMaxSide = 1 << 20;
 constexpr int64_t kMaxChannels = 64;
 
-bool cpuHasAvx2() {
+// The build the transform runs here: AVX-512 (F, DQ) where the CPU has it, unless
+// PATCHBAY_FFT_ISA=avx2 asks for AVX2 (to compare the two; docs/fft.md); AVX2 + FMA where it
+// has those; none otherwise. Both builds give the same results, bit for bit.
+enum class Isa { None, Avx2, Avx512 };
+
+Isa cpuIsa() {
 #if defined(PATCHBAY_WITH_FFT_AVX2)
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return Isa::None;
+  const char* asked = std::getenv("PATCHBAY_FFT_ISA");
+  const bool avx2Asked = asked != nullptr && std::string(asked) == "avx2";
+  if (!avx2Asked && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return Isa::Avx512;
+  return Isa::Avx2;
 #else
-  return false;
+  return Isa::None;
 #endif
 }
+
+const Isa kIsa = cpuIsa();
 
 struct View {
   uint8_t* data;
@@ -102,15 +114,15 @@ bool planFor(const View& plan, int64_t n, bool maySplit = true) {
 
 }  // namespace
 
-Napi::Value fft2Native(const Napi::CallbackInfo& cb) {
-  static const bool has = cpuHasAvx2();
-  return Napi::Boolean::New(cb.Env(), has);
+Napi::Value fft2Native(const Napi::CallbackInfo& cb) { return Napi::Boolean::New(cb.Env(), kIsa != Isa::None); }
+
+Napi::Value fft2Isa(const Napi::CallbackInfo& cb) {
+  return Napi::String::New(cb.Env(), kIsa == Isa::Avx512 ? "avx512" : kIsa == Isa::Avx2 ? "avx2" : "");
 }
 
 Napi::Value fft2(const Napi::CallbackInfo& cb) {
   Napi::Env env = cb.Env();
-  static const bool has = cpuHasAvx2();
-  if (!has) {
+  if (kIsa == Isa::None) {
     Napi::Error::New(env, "fft2: this build or CPU has no native transform (fft2Native() is false)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -130,7 +142,9 @@ Napi::Value fft2(const Napi::CallbackInfo& cb) {
     static const int64_t elem[] = {1, 2, 4, 8};
     if (dtype < 0 || dtype > 3 || mode < 0 || mode > 4) throw std::string("a dtype 0-3 and a mode 0-4");
     if (h < 1 || w < 1 || nc < 1 || h > kMaxSide || w > kMaxSide || nc > kMaxChannels) throw std::string("a size");
-    const int64_t c = w / 2 + 1, cp = (c + 1) / 2 * 2;
+    // cp: fft2.c rounds w/2+1 up to its vector's complex numbers (2 with AVX2, 4 with AVX-512);
+    // the buffer is checked for 4, whichever runs.
+    const int64_t c = w / 2 + 1, cp = (c + 3) / 4 * 4;
     const int64_t scratch = 2 * std::max<int64_t>(8 * w, 16 * h);  // fft2.c: ROW_BLOCK, COL_BLOCK
     const int64_t workDoubles = 2 * h * cp + 2 * scratch;
     // Values of one channel's output, and of each output element (a complex number is 2).
@@ -155,9 +169,10 @@ Napi::Value fft2(const Napi::CallbackInfo& cb) {
     double* a = half + 2 * h * cp;
     double* b = a + scratch;
 #if defined(PATCHBAY_WITH_FFT_AVX2)
-    rfft2Avx2(x.data + xOffset, dtype, static_cast<int>(h), static_cast<int>(w), reinterpret_cast<const int*>(planW.data),
-              reinterpret_cast<const int*>(planH.data), half, a, b, reinterpret_cast<double*>(out.data + outOffset), mode,
-              shift, static_cast<int>(nc));
+    (kIsa == Isa::Avx512 ? rfft2Avx512 : rfft2Avx2)(
+        x.data + xOffset, dtype, static_cast<int>(h), static_cast<int>(w), reinterpret_cast<const int*>(planW.data),
+        reinterpret_cast<const int*>(planH.data), half, a, b, reinterpret_cast<double*>(out.data + outOffset), mode, shift,
+        static_cast<int>(nc));
 #endif
     return env.Undefined();
   } catch (const std::string& wanted) {

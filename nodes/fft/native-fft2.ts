@@ -39,6 +39,12 @@ export function nativeFft2Available(): boolean {
   return typeof native()?.address === 'function';
 }
 
+/** Which build of the native transform runs here: "avx512", "avx2", or "" (none; native/src/fft2.cc). */
+export function nativeIsa(): '' | 'avx2' | 'avx512' {
+  const ex = native();
+  return ex && typeof ex.fft2Isa === 'function' ? ex.fft2Isa() : ex ? 'avx2' : '';
+}
+
 /** What native/src/fft2.cc takes (the int arithmetic of fft2.c); larger frames go through WebAssembly. */
 const MAX_SIDE = 2 ** 20;
 const MAX_CHANNELS = 64;
@@ -75,9 +81,10 @@ export class NativeFft2 {
     writePlan(plans, wBytes, h, 8, true);
     this.planW = new Int32Array(plans, 0, wBytes / 4);
     this.planH = new Int32Array(plans, wBytes);
-    // fft2.c: the half spectrum [h][cp] complex (cp: w/2+1 rounded up to even), then two scratch
-    // buffers, from the buffer's first 64-byte boundary (fft2.cc): 8 doubles more to get there.
-    const cp = 2 * Math.ceil((Math.floor(w / 2) + 1) / 2);
+    // fft2.c: the half spectrum [h][cp] complex (cp: w/2+1 rounded up to a multiple of 4, the
+    // AVX-512 build's vector), then two scratch buffers, from the buffer's first 64-byte
+    // boundary (fft2.cc): 8 doubles more to get there.
+    const cp = 4 * Math.ceil((Math.floor(w / 2) + 1) / 4);
     this.work = new Float64Array(2 * h * cp + 4 * Math.max(ROW_BLOCK * w, COL_BLOCK * h) + 8);
   }
 

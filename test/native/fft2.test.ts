@@ -25,9 +25,9 @@ describe.skipIf(!cpuHasAvx2Fma())('the native FFT entry', () => {
   writePlan(plans, wBytes, h, 8);
   const planW = new Int32Array(plans, 0, wBytes / 4);
   const planH = new Int32Array(plans, wBytes);
-  // half [h][6] complex, then two scratch buffers of 2 * max(8w, 16h) doubles, from the first
+  // half [h][8] complex (w/2+1 rounded up to 4), then two scratch buffers of 2 * max(8w, 16h) doubles, from the first
   // 64-byte boundary (8 doubles more reach it from anywhere)
-  const doubles = 2 * h * 6 + 4 * Math.max(8 * w, 16 * h);
+  const doubles = 2 * h * 8 + 4 * Math.max(8 * w, 16 * h);
   const work = () => new Float64Array(doubles + 8);
   const call = (
     x: ArrayBufferView,
