@@ -6,22 +6,7 @@
 #include "fft2-avx2.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512DQ__)
-// Included here, outside the namespace fft2.c is wrapped in (fft2.c includes it again: a no-op).
-#include <immintrin.h>
-
-namespace patchbay_fft2_avx512 {
-extern "C++" {
-#include "../../nodes/fft/simd/fft2.c"
-}
-}  // namespace patchbay_fft2_avx512
-
-namespace patchbay {
-
-void rfft2Avx512(const void* x, int dtype, int h, int w, const int* planW, const int* planH, double* half, double* a,
-                 double* b, double* out, int mode, int shift, int nc) {
-  patchbay_fft2_avx512::rfft2(x, dtype, h, w, planW, planH, half, a, b, out, mode, shift, nc);
-}
-
-}  // namespace patchbay
-
+#define FFT2_NAMESPACE patchbay_fft2_avx512
+#define FFT2_ENTRY rfft2Avx512
+#include "fft2-build.inc"
 #endif
