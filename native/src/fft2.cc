@@ -4,9 +4,9 @@
 // `outOffset` bytes, in the layout of `mode` (fft2.c). The frame and the output are the
 // caller's own memory: nothing is copied in or out, as WebAssembly must. planW/planH are the
 // plans nodes/fft/wasm-fft2.ts writes (Int32Array views of one buffer with their twiddles);
-// work holds the half spectrum and the two scratch buffers, from its first 64-byte boundary. Every size, offset and plan is
-// checked here against the buffers it will be used on: a wrong one would be a read or a
-// write past a buffer's end.
+// work holds the half spectrum and the two scratch buffers, from its first 64-byte boundary.
+// Every size, offset and plan is checked here against the buffers it will be used on: a wrong
+// one would be a read or a write past a buffer's end.
 #include "fft2.h"
 
 #include <algorithm>
@@ -157,9 +157,9 @@ Napi::Value fft2(const Napi::CallbackInfo& cb) {
     if (outOffset % 8 != 0 || reinterpret_cast<uintptr_t>(out.data) % 8 != 0 ||
         !fits(outOffset, ((outValues - 1) * nc + 1) * perValue * 8, out.bytes))
       throw std::string("an output of the mode's size, aligned to 8 bytes");
-    // The scratch starts at the work buffer's first 64-byte boundary: V8 gives buffers 16 bytes
-    // past one, and there half of the transform's 32-byte loads and stores straddle two cache
-    // lines: 19-23 % longer at 480x640, 1024^2 and 2048^2 (docs/performance-fft.md).
+    // The scratch starts at the work buffer's first 64-byte boundary: a buffer V8 has malloc map
+    // fresh starts 16 bytes past one, and there half of the transform's 32-byte loads and stores
+    // straddle two cache lines: 19-23 % longer at 480x640, 1024^2 and 2048^2 (docs/performance-fft.md).
     const size_t skip = (64 - reinterpret_cast<uintptr_t>(work.data) % 64) % 64;
     if (reinterpret_cast<uintptr_t>(work.data) % 8 != 0 || !fits(static_cast<int64_t>(skip), workDoubles * 8, work.bytes))
       throw std::string("a work buffer of 2*h*cp + 4*max(8w, 16h) doubles from its first 64-byte boundary");

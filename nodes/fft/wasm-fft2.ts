@@ -187,9 +187,8 @@ export class WasmFft2 {
 /**
  * The column split fft2.c's column pass takes for h rows: h = n1 * n2 with n1 the divisor of h
  * nearest √h (the smaller of two as near), both at least 8; none below 256 rows, where a
- * column block's two buffers (2 x 64 kB at 256 rows) sit in L2 anyway. Measured in
- * docs/performance-fft.md: 8–13 % less time at 480×640, 1024² and 2048², the same at
- * 1200×1920.
+ * column block's two buffers (2 x 64 kB at 256 rows) sit in L2 anyway. Natively 12–15 % less
+ * time at 480×640, 1024², 1200×1920 and 2048² (docs/performance-fft.md).
  */
 export function columnSplit(h: number): [number, number] | undefined {
   if (h < 256) return undefined;

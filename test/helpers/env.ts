@@ -34,12 +34,22 @@ export function commandWorks(cmd: string, args: string[] = ['--version']): boole
   return r.status === 0;
 }
 
-/** Whether this CPU has what the FFT node's native transform needs (x86-64 Linux: /proc/cpuinfo's flags). */
-export function cpuHasAvx2Fma(): boolean {
+/** Whether this CPU has every one of `flags` (x86-64 Linux: /proc/cpuinfo's flags; elsewhere none). */
+function cpuHas(...flags: string[]): boolean {
   if (process.arch !== 'x64' || process.platform !== 'linux') return false;
-  const flags =
+  const have =
     readFileSync('/proc/cpuinfo', 'utf8')
       .match(/^flags\s*:(.*)$/m)?.[1]
       .split(/\s+/) ?? [];
-  return flags.includes('avx2') && flags.includes('fma');
+  return flags.every((f) => have.includes(f));
+}
+
+/** Whether this CPU has what the FFT node's native transform needs. */
+export function cpuHasAvx2Fma(): boolean {
+  return cpuHas('avx2', 'fma');
+}
+
+/** Whether this CPU runs the native transform's AVX-512 build (native/src/fft2.cc). */
+export function cpuHasAvx512(): boolean {
+  return cpuHas('avx2', 'fma', 'avx512f', 'avx512dq');
 }

@@ -5,20 +5,15 @@
  * AVX-512 both processes run AVX2 and the test says so in its name.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { cpuHasAvx2Fma } from '../helpers/env.ts';
+import { cpuHasAvx2Fma, cpuHasAvx512 } from '../helpers/env.ts';
 import { nativeIsa } from '../../nodes/fft/native-fft2.ts';
 import { isaSpectra } from '../fixtures/fft/native-isa.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const cpuFlags = (): string[] =>
-  readFileSync('/proc/cpuinfo', 'utf8')
-    .match(/^flags\s*:(.*)$/m)?.[1]
-    .split(/\s+/) ?? [];
-const hasAvx512 = cpuHasAvx2Fma() && cpuFlags().includes('avx512f') && cpuFlags().includes('avx512dq');
+const hasAvx512 = cpuHasAvx512();
 
 describe.skipIf(!cpuHasAvx2Fma())("the native transform's builds", () => {
   test(`run AVX-512 where the CPU has it (${hasAvx512 ? 'it has' : 'it has not'}), AVX2 when asked`, () => {
