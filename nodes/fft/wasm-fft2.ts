@@ -192,13 +192,10 @@ export class WasmFft2 {
  */
 export function columnSplit(h: number): [number, number] | undefined {
   if (h < 256) return undefined;
+  // How far a divisor is from √h, by ratio.
+  const far = (d: number): number => Math.abs(Math.log(d / Math.sqrt(h)));
   let best: number | undefined;
-  for (let d = 8; d * 8 <= h; d++)
-    if (
-      h % d === 0 &&
-      (best === undefined || Math.abs(Math.log(d / Math.sqrt(h))) < Math.abs(Math.log(best / Math.sqrt(h))))
-    )
-      best = d;
+  for (let d = 8; d * 8 <= h; d++) if (h % d === 0 && (best === undefined || far(d) < far(best))) best = d;
   return best === undefined ? undefined : [best, h / best];
 }
 
@@ -261,16 +258,7 @@ export function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 |
     const count = m * (r - 1);
     const tw = at + layout.twiddles[i];
     const t = size === 8 ? new Float64Array(mem, tw, 4 * count) : new Float32Array(mem, tw, 8 * count);
-    for (let p = 0; p < m; p++)
-      for (let j = 1; j < r; j++) {
-        // Reduce p*j modulo len before scaling so long lengths keep full precision.
-        const ang = (-2 * Math.PI * ((p * j) % len)) / len;
-        const wr = Math.cos(ang),
-          wi = Math.sin(ang);
-        const idx = p * (r - 1) + (j - 1);
-        if (size === 8) t.set([wr, wr, -wi, wi], 4 * idx);
-        else t.set([wr, wr, wr, wr, -wi, wi, -wi, wi], 8 * idx);
-      }
+    for (let p = 0; p < m; p++) for (let j = 1; j < r; j++) putTwiddle(t, p * (r - 1) + (j - 1), p * j, len);
     len = m;
   });
   const s = layout.split;
@@ -279,13 +267,20 @@ export function writePlan(mem: ArrayBufferLike, at: number, n: number, size: 4 |
   writePlan(mem, at + s.plan1, s.n1, 8);
   writePlan(mem, at + s.plan2, s.n2, 8);
   const t = new Float64Array(mem, at + s.table, 4 * n);
-  for (let i2 = 0; i2 < s.n2; i2++)
-    for (let k1 = 0; k1 < s.n1; k1++) {
-      const ang = (-2 * Math.PI * ((i2 * k1) % n)) / n;
-      const wr = Math.cos(ang),
-        wi = Math.sin(ang);
-      t.set([wr, wr, -wi, wi], 4 * (i2 * s.n1 + k1));
-    }
+  for (let i2 = 0; i2 < s.n2; i2++) for (let k1 = 0; k1 < s.n1; k1++) putTwiddle(t, i2 * s.n1 + k1, i2 * k1, n);
+}
+
+/**
+ * w_len^e into twiddle slot `idx` of `t`, as fft2.c loads it: float64 (wr, wr, -wi, wi), or
+ * float32 (wr, wr, wr, wr, -wi, wi, -wi, wi) for two complex numbers per vector.
+ */
+function putTwiddle(t: Float64Array | Float32Array, idx: number, e: number, len: number): void {
+  // Reduce e modulo len before scaling so long lengths keep full precision.
+  const ang = (-2 * Math.PI * (e % len)) / len;
+  const wr = Math.cos(ang),
+    wi = Math.sin(ang);
+  if (t instanceof Float64Array) t.set([wr, wr, -wi, wi], 4 * idx);
+  else t.set([wr, wr, wr, wr, -wi, wi, -wi, wi], 8 * idx);
 }
 
 let current: WasmFft2 | undefined;
