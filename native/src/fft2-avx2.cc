@@ -3,7 +3,7 @@
 // is compiled with -mavx2 -mfma (binding.gyp, target fft2_avx2, on Linux x86-64; elsewhere it
 // compiles to nothing and the addon has no native FFT); fft2.cc calls it only on a CPU that
 // has both.
-#include "fft2-avx2.h"
+#include "fft2-builds.h"
 
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #define FFT2_NAMESPACE patchbay_fft2

@@ -16,7 +16,7 @@
 #include <string>
 
 #if defined(PATCHBAY_WITH_FFT_AVX2)
-#include "fft2-avx2.h"
+#include "fft2-builds.h"
 #endif
 
 namespace patchbay {
