@@ -13,8 +13,8 @@
  * to itself (the FFT's WebAssembly, the camera addon, harness.py) are found as before. Packages
  * stay outside the bundle and resolve from node_modules, where the bundles live.
  */
-import { build, version as esbuildVersion } from 'esbuild';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +22,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'patchbay', 'workers');
+
+/**
+ * esbuild's version, read from its package.json: esbuild itself is imported only when a bundle
+ * has to be made. Imported at start, it added about 10 MB to the peak RSS of every run (3 MB
+ * to a `validate`), bundles fresh or not (docs/performance-runtime.md#worker-threads).
+ * Undefined without esbuild.
+ */
+const esbuildVersion = (() => {
+  try {
+    return JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+})();
 
 /** Bundles made another way (this file's options, another esbuild) are made again. */
 const MAKER = `esbuild ${esbuildVersion}, own import.meta.url, v1`;
@@ -103,6 +117,8 @@ async function bundle(file) {
  * @returns {Promise<{ code: Uint8Array, inputs: Stamp['inputs'] }>}
  */
 async function make(file) {
+  if (esbuildVersion === undefined) throw new Error('no esbuild');
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [file],
     absWorkingDir: ROOT,

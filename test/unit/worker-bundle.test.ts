@@ -3,6 +3,7 @@
  * no tsx in the thread, each module keeping its own import.meta.url, and the bundle made again
  * when a source file changes.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,4 +59,29 @@ test('a bundle whose file is gone is made again, whatever its stamp says', async
   rmSync(bundle);
   expect(await bundleOf(entry)).toBe(bundle);
   expect(readFileSync(bundle, 'utf8')).toContain('besideMe');
+});
+
+/**
+ * A process asks for the bundle of the copy's entry, then says whether esbuild's API was loaded
+ * (a package imported from ESM through CommonJS, as esbuild is, lands in the require cache).
+ */
+function esbuildLoadedBy(): boolean {
+  const script = `
+    import { createRequire } from 'node:module';
+    const { bundleOf } = await import(${JSON.stringify(new URL('../../runtime/util/bundle.mjs', import.meta.url).href)});
+    if (!(await bundleOf(new URL(${JSON.stringify(entry.href)})))) throw new Error('no bundle');
+    const cache = Object.keys(createRequire(import.meta.url).cache);
+    console.log(cache.some((k) => k.includes('/node_modules/esbuild/')));
+  `;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+}
+
+test('esbuild is loaded only when a bundle has to be made, not where it is fresh', async () => {
+  await bundleOf(entry);
+  // Fresh: the stamp is read and the bundle used (esbuild's API: about 10 MB of a run's peak RSS).
+  expect(esbuildLoadedBy()).toBe(false);
+  const helper = path.join(dir, 'helper.ts');
+  writeFileSync(helper, readFileSync(helper, 'utf8') + '\n');
+  expect(esbuildLoadedBy()).toBe(true);
+  expect(esbuildLoadedBy()).toBe(false);
 });
