@@ -6,7 +6,7 @@
  *   node bin/run-ts.js bench/main.ts [--quick] [--all] [--reps N] [--frames N] [--fps N] [--pattern P,...] [--side S,...]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,7 +36,11 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
 
   --quick           fewer frames and one repetition; implies --goals --limits: done in a few minutes
   --goals           then run the hdf5, fft and camera benches and print issue 18's goals, each
-                    as a ratio to its anchor measured in this run (bench/lib/goals.ts)
+                    as a ratio to its anchor measured in this run (bench/lib/goals.ts); implies
+                    --tmpfs
+  --tmpfs           PUB/SUB once more, its recorders writing into a tmpfs (/dev/shm): where the
+                    disk's page cache caps both recorders, what each takes with that cap gone
+                    (its rows: consumer "recorder in tmpfs")
   --limits          measure the machine's limits in the same run: memcpy, dd into the page cache
                     and with fdatasync, FFTW, raw ZeroMQ (bench/lib/limits.ts)
   --all             then run the per-topic benches (bench/<topic>.ts) in sequence
@@ -95,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
       goals: { type: 'boolean', default: false },
       limits: { type: 'boolean', default: false },
       inproc: { type: 'boolean', default: false },
+      tmpfs: { type: 'boolean', default: false },
       reps: { type: 'string' },
       frames: { type: 'string' },
       fps: { type: 'string' },
@@ -122,15 +127,27 @@ async function main(argv: string[]): Promise<number> {
   if (pbWhy) process.stdout.write(`patchbay side: not run, ${pbWhy}\n`);
   if (!canMeasure) process.stdout.write('CPU and memory: n/a, /usr/bin/time (GNU time) is not installed\n');
 
+  const wantGoals = values.goals! || values.quick!;
+  // Each pass: a pattern, and the directory its recorders write into.
+  const passes: { pattern: Pattern; files: string; label?: string }[] = patterns.map((p) => ({
+    pattern: p,
+    files: join(outDir, p),
+  }));
+  if ((values.tmpfs || wantGoals) && patterns.includes('pubsub')) {
+    const why = tmpfsProblem(TMPFS);
+    if (why) process.stdout.write(`PUB/SUB in tmpfs: not run, ${why}\n`);
+    else passes.push({ pattern: 'pubsub', files: mkdtempSync(join(TMPFS, 'patchbay-bench-')), label: 'in tmpfs' });
+  }
+
   try {
-    for (const pattern of patterns) {
+    for (const { pattern, files, label } of passes) {
       const fromGraph = configFromGraph(pattern);
       const quickFrames = pattern === 'pubsub' ? 200 : 60;
       const cfg: PatternConfig = {
         ...fromGraph,
         frames: framesArg ?? (values.quick ? Math.min(quickFrames, fromGraph.frames) : fromGraph.frames),
         fps: pattern === 'pubsub' && fpsArg !== undefined ? fpsArg : fromGraph.fps,
-        outDir: join(outDir, pattern),
+        outDir: files,
         portBase: 5600,
         inproc: values.inproc,
         timeoutMs: 120_000,
@@ -142,20 +159,33 @@ async function main(argv: string[]): Promise<number> {
           .map((_, i) => sides[(i + rep) % sides.length])
           .filter((s) => !(s.startsWith('patchbay') && pbWhy) && !(s === 'patchbay-f32' && !hasFft(pattern)));
         for (const side of order) {
-          const run =
+          const ran =
             side === 'patchbay' || side === 'patchbay-f32' ? await runPatchbay(cfg, side) : await runPython(cfg, side);
+          // A labelled pass counts its recorder alone, as a consumer of its own.
+          const run = label
+            ? {
+                ...ran,
+                label,
+                deliveries: ran.deliveries
+                  .filter((d) => d.consumer === 'recorder')
+                  .map((d) => ({ ...d, consumer: `${d.consumer} ${label}` })),
+              }
+            : ran;
           runs.push(run);
           // Recorded frames are not what is measured next: give the disk back between runs.
           rmSync(cfg.outDir, { recursive: true, force: true });
           const d = run.deliveries[0];
           const rate =
             d && d.seconds > 0 ? `${(d.received / d.seconds).toFixed(1)} frames/s, lost ${d.lost}` : 'no figures';
-          process.stdout.write(`${pattern} ${side} #${rep + 1}: ${rate}${run.problem ? ` — ${run.problem}` : ''}\n`);
+          process.stdout.write(
+            `${pattern}${label ? ` ${label}` : ''} ${side} #${rep + 1}: ${rate}${run.problem ? ` — ${run.problem}` : ''}\n`,
+          );
         }
       }
     }
   } finally {
     rmSync(outDir, { recursive: true, force: true });
+    for (const { files, label } of passes) if (label) rmSync(files, { recursive: true, force: true });
   }
 
   const rows = summarize(runs);
@@ -168,7 +198,6 @@ async function main(argv: string[]): Promise<number> {
     limits = await measureLimits({ python: values.python!, quick, light: reps === 1 && !quick });
   }
   let code = runs.some((r) => !r.ok) ? 1 : 0;
-  const wantGoals = values.goals || quick;
   if (wantGoals) code = Math.max(code, await runTopics(quick, GOAL_TOPICS));
   process.stdout.write(`\n${table(rows, values.inproc ? ' [inproc]' : '')}\n\n`);
   const where = whereTimeGoes(runs);
@@ -210,6 +239,24 @@ async function main(argv: string[]): Promise<number> {
       ),
     );
   return code;
+}
+
+/** Where --tmpfs writes: the tmpfs every Linux system mounts. */
+const TMPFS = '/dev/shm';
+
+/** Why `dir` cannot take --tmpfs's files (not a tmpfs, too small), or undefined. */
+function tmpfsProblem(dir: string): string | undefined {
+  const mount = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .find((f) => f[1] === dir);
+  if (!mount) return `${dir} is not mounted`;
+  if (mount[2] !== 'tmpfs') return `${dir} is ${mount[2]}, not tmpfs`;
+  const { bavail, bsize } = statfsSync(dir);
+  // A recorder's file of up to 1000 frames of 2 MiB (the graph's), and room to spare.
+  const need = 3 * 2 ** 30;
+  if (bavail * bsize < need) return `${dir} has ${((bavail * bsize) / 2 ** 30).toFixed(1)} GiB free, under 3`;
+  return undefined;
 }
 
 /** Runs bench/<topic>.ts for each topic that exists, one after the other. */

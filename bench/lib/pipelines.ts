@@ -74,6 +74,8 @@ export interface Delivery {
 export interface SideRun {
   pattern: Pattern;
   side: Side;
+  /** A pass of the pattern run another way (main's --tmpfs: "in tmpfs"), its consumers so named. */
+  label?: string;
   ok: boolean;
   /** Why the run failed or could not run, for the table and the report. */
   problem?: string;

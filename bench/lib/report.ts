@@ -187,7 +187,7 @@ export function whereTimeGoes(runs: SideRun[]): string {
   const groups = new Map<string, SideRun[]>();
   for (const r of runs) {
     if (!r.side.startsWith('patchbay') || !r.ok) continue;
-    const k = `${r.pattern} ${r.side}`;
+    const k = `${r.pattern}${r.label ? ` ${r.label}` : ''} ${r.side}`;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(r);
   }

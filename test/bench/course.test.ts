@@ -90,6 +90,32 @@ describe('bench/main.ts', () => {
     expect(row!.fps).toBeGreaterThan(0);
   });
 
+  it.skipIf(noPython)(
+    '--tmpfs runs PUB/SUB once more with its recorder writing into /dev/shm, as a consumer of its own',
+    async () => {
+      const out = join(tmp, 'tmpfs.json');
+      const r = await benchMain('pubsub', 'fast', out, '--tmpfs');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('pubsub in tmpfs fast #1');
+      const json = JSON.parse(readFileSync(out, 'utf8')) as {
+        rows: { consumer: string; side: string; sent: number }[];
+        runs: { label?: string; raw: { program?: string; file?: string }[] }[];
+      };
+      expect(
+        json.rows
+          .filter((x) => x.side === 'fast')
+          .map((x) => x.consumer)
+          .sort(),
+      ).toEqual(['fft', 'recorder', 'recorder in tmpfs']);
+      expect(json.rows.find((x) => x.consumer === 'recorder in tmpfs')!.sent).toBe(5);
+      const fileOf = (label?: string): string | undefined =>
+        json.runs.find((x) => x.label === label)!.raw.find((l) => l.program === 'hdf5-subscriber')?.file;
+      expect(fileOf('in tmpfs')).toMatch(/^\/dev\/shm\/patchbay-bench-/);
+      expect(fileOf(undefined)).not.toMatch(/^\/dev\/shm\//);
+    },
+    60_000,
+  );
+
   it.skipIf(noPyfftw)(
     "--limits measures the machine's limits in the same run and prints them beside the table",
     async () => {
