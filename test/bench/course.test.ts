@@ -36,15 +36,27 @@ function run(cmd: string, args: string[], cwd = ROOT): Promise<Exit> {
   });
 }
 
-/** bench/main.ts on one pattern and side, 5 frames, 1 repetition, its JSON to `out`. */
-const benchMain = (pattern: string, side: string, out: string, ...more: string[]): Promise<Exit> =>
-  run(process.execPath, [
+/**
+ * bench/main.ts on one pattern and side, 5 frames, 1 repetition, its JSON to `name` in the
+ * test's directory: it must exit 0. What it printed, and that JSON.
+ */
+async function benchMain<T>(
+  pattern: string,
+  side: string,
+  name: string,
+  ...more: string[]
+): Promise<{ stdout: string; json: T }> {
+  const out = join(tmp, name);
+  const r = await run(process.execPath, [
     'bin/run-ts.js',
     'bench/main.ts',
     ...['--pattern', pattern, '--side', side, '--frames', '5', '--reps', '1'],
     ...more,
     ...['--out', out],
   ]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  return { stdout: r.stdout, json: JSON.parse(readFileSync(out, 'utf8')) as T };
+}
 const py = (script: string, args: string[]): Promise<Exit> => run(PYTHON, [join(PY_DIR, script), ...args], PY_DIR);
 
 /** The one JSON line a course program prints, checked for the fields the harness reads. */
@@ -79,12 +91,9 @@ describe('bench/main.ts', () => {
   });
 
   it.skipIf(noPython)('runs the Python REQ/REP side and writes its table row as JSON', async () => {
-    const out = join(tmp, 'main.json');
-    const r = await benchMain('reqrep', 'course', out);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+    const { json } = await benchMain<{
       rows: { pattern: string; side: string; consumer: string; lostMax: number; sent: number; fps: number }[];
-    };
+    }>('reqrep', 'course', 'main.json');
     const row = json.rows.find((x) => x.pattern === 'reqrep' && x.side === 'course');
     expect(row).toMatchObject({ consumer: 'client', lostMax: 0, sent: 5 });
     expect(row!.fps).toBeGreaterThan(0);
@@ -93,14 +102,11 @@ describe('bench/main.ts', () => {
   it.skipIf(noPython)(
     '--tmpfs runs PUB/SUB once more with its recorder writing into /dev/shm, as a consumer of its own',
     async () => {
-      const out = join(tmp, 'tmpfs.json');
-      const r = await benchMain('pubsub', 'fast', out, '--tmpfs');
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toContain('pubsub in tmpfs fast #1');
-      const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      const { stdout, json } = await benchMain<{
         rows: { consumer: string; side: string; sent: number }[];
         runs: { label?: string; raw: { program?: string; file?: string }[] }[];
-      };
+      }>('pubsub', 'fast', 'tmpfs.json', '--tmpfs');
+      expect(stdout).toContain('pubsub in tmpfs fast #1');
       expect(
         json.rows
           .filter((x) => x.side === 'fast')
@@ -119,18 +125,18 @@ describe('bench/main.ts', () => {
   it.skipIf(noPyfftw)(
     "--limits measures the machine's limits in the same run and prints them beside the table",
     async () => {
-      const out = join(tmp, 'limits.json');
-      const r = await benchMain('reqrep', 'course', out, '--limits');
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toContain("the machine's limits (medians):");
-      const { limits } = JSON.parse(readFileSync(out, 'utf8')) as { limits: Record<string, unknown> };
+      const {
+        stdout,
+        json: { limits },
+      } = await benchMain<{ limits: Record<string, unknown> }>('reqrep', 'course', 'limits.json', '--limits');
+      expect(stdout).toContain("the machine's limits (medians):");
       // Every limit measured here: dd and pyfftw are installed where the tests run.
       expect(limits.missing).toEqual([]);
       for (const k of ['memcpyGBps', 'ddPageCacheGBps', 'ddFdatasyncGBps', 'pyzmqGBps', 'zeromqJsGBps'])
         expect(limits[k], k).toBeGreaterThan(0);
       // dd writes as many 2 MiB blocks as the HDF5 bench appends frames, and says how many.
       expect(limits.ddBlocks).toBeGreaterThan(0);
-      expect(r.stdout).toContain(`dd ${limits.ddBlocks as number} × 2 MiB into the page cache`);
+      expect(stdout).toContain(`dd ${limits.ddBlocks as number} × 2 MiB into the page cache`);
       const fftw = limits.fftw1024Ms as { threads1: number; threads2: number };
       expect(fftw.threads1).toBeGreaterThan(0);
       expect(fftw.threads2).toBeGreaterThan(0);
@@ -167,10 +173,7 @@ describe('bench/lib/run-graph.ts', () => {
   it.skipIf(noAddon)(
     'runs the REQ/REP graph until the client has its replies, and times it from the first frame',
     async () => {
-      const out = join(tmp, 'patchbay.json');
-      const r = await benchMain('reqrep', 'patchbay', out);
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      const { json } = await benchMain<{
         rows: { side: string; consumer: string; lostMax: number; sent: number; fps: number; failed: number }[];
         runs: {
           raw: {
@@ -179,7 +182,7 @@ describe('bench/lib/run-graph.ts', () => {
             lastInMs: Record<string, number>;
           }[];
         }[];
-      };
+      }>('reqrep', 'patchbay', 'patchbay.json');
       expect(json.rows.find((x) => x.side === 'patchbay')).toMatchObject({
         consumer: 'client',
         lostMax: 0,
