@@ -44,6 +44,12 @@ interface Row {
   mbps: number;
   loopP99Ms: number;
   dropped: number;
+  /**
+   * The Camera stage's lent row: the median over repetitions of its frames/s over the pool
+   * mode's, the two run in turns (issue 18's goal), so that the machine's drift between two
+   * blocks of repetitions is no part of the ratio.
+   */
+  vsPoolInTurns?: number;
 }
 
 interface Sample {
@@ -56,9 +62,10 @@ interface Sample {
 /** `seconds`, when the run returns it: the part of the run to time (without opening the camera). */
 async function measure(
   run: () => Promise<{ frames: number; bytes: number; dropped: number; seconds?: number }>,
+  reps = REPS,
 ): Promise<Sample[]> {
   const out: Sample[] = [];
-  for (let r = 0; r < REPS; r++) {
+  for (let r = 0; r < reps; r++) {
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     const t0 = process.hrtime.bigint();
@@ -82,7 +89,13 @@ function row(source: string, format: PixelFormat, mode: string, samples: Sample[
   };
 }
 
-async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<StartOptions['mode']>, fps = 0) {
+async function camera(
+  open: OpenOptions,
+  format: PixelFormat,
+  mode: NonNullable<StartOptions['mode']>,
+  fps = 0,
+  reps = REPS,
+) {
   const cam = await openCamera(open);
   await cam.set({ pixelFormat: format, width: W, height: H, fps });
   try {
@@ -102,7 +115,7 @@ async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<
       const dropped = cam.counters.dropped;
       await cam.stop();
       return { frames, bytes, dropped };
-    });
+    }, reps);
   } finally {
     await cam.close();
   }
@@ -113,7 +126,7 @@ async function camera(open: OpenOptions, format: PixelFormat, mode: NonNullable<
  * it (what HDF5Sink and FFT do, docs/frame-lifetimes.md), so the stage runs the addon's pool;
  * else a consumer that may keep frames, and the stage takes a fresh block per frame.
  */
-async function stage(format: PixelFormat, lent: boolean) {
+async function stage(format: PixelFormat, lent: boolean, reps = REPS) {
   return measure(async () => {
     const params = {
       ...withDefaults(cameraDecl, {}),
@@ -142,7 +155,25 @@ async function stage(format: PixelFormat, lent: boolean) {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await st.close!();
     return { frames, bytes: io.stats.bytesOut, dropped: io.stats.dropped, seconds };
-  });
+  }, reps);
+}
+
+/**
+ * The addon's pool mode and the Camera stage running it (lent), one repetition of each in
+ * turns, the first of the pair alternating: the goal's two figures, side by side in time.
+ */
+async function poolAndStageInTurns(format: PixelFormat): Promise<{ pool: Sample[]; lent: Sample[] }> {
+  const pool: Sample[] = [];
+  const lent: Sample[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const turns = [
+      async () => pool.push(...(await camera({ backend: 'emulator' }, format, 'pool', 0, 1))),
+      async () => lent.push(...(await stage(format, true, 1))),
+    ];
+    if (r % 2 === 1) turns.reverse();
+    for (const turn of turns) await turn();
+  }
+  return { pool, lent };
 }
 
 /** The anchor: a fresh buffer per frame and one copy into it, in JavaScript. */
@@ -173,10 +204,15 @@ async function idle() {
 const rows: Row[] = [row('idle loop (no camera)', 'Mono8', 'idle', await idle())];
 for (const format of ['Mono8', 'Mono16'] as const) {
   rows.push(row('anchor: JS alloc + copy', format, '-', await anchor(format)));
-  for (const mode of ['owned', 'pool', 'shared'] as const)
-    rows.push(row('emulator', format, mode, await camera({ backend: 'emulator' }, format, mode)));
+  const inTurns = await poolAndStageInTurns(format);
+  rows.push(row('emulator', format, 'owned', await camera({ backend: 'emulator' }, format, 'owned')));
+  rows.push(row('emulator', format, 'pool', inTurns.pool));
+  rows.push(row('emulator', format, 'shared', await camera({ backend: 'emulator' }, format, 'shared')));
   rows.push(row('emulator via Camera stage', format, 'owned', await stage(format, false)));
-  rows.push(row('emulator via Camera stage', format, 'lent', await stage(format, true)));
+  rows.push({
+    ...row('emulator via Camera stage', format, 'lent', inTurns.lent),
+    vsPoolInTurns: median(inTurns.lent.map((s, i) => s.fps / inTurns.pool[i].fps)),
+  });
   // A camera's own rate rather than flat out: what an operator's pipeline sees.
   rows.push(row('emulator at 250 fps', format, 'owned', await camera({ backend: 'emulator' }, format, 'owned', 250)));
   // The goal's operating point: 1 GB/s (1000 frames/s of Mono8, 500 of Mono16) in the default mode.
