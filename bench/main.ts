@@ -39,8 +39,8 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
                     as a ratio to its anchor measured in this run (bench/lib/goals.ts); implies
                     --tmpfs
   --tmpfs           PUB/SUB once more, its recorders writing into a tmpfs (/dev/shm): where the
-                    disk's page cache caps both recorders, what each takes with that cap gone
-                    (its rows: consumer "recorder in tmpfs")
+                    disk's file system holds a recorder back, what it takes without it (its
+                    rows: consumer "recorder in tmpfs")
   --limits          measure the machine's limits in the same run: memcpy, dd into the page cache
                     and with fdatasync, FFTW, raw ZeroMQ (bench/lib/limits.ts)
   --all             then run the per-topic benches (bench/<topic>.ts) in sequence
