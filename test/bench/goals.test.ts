@@ -37,7 +37,8 @@ const row = (side: Row['side'], fps: number, vsFast?: number): Row => ({
   problems: [],
 });
 
-function results(): string {
+/** A results directory as the topic benches write it; `instead`: a bench's results replaced. */
+function results(instead: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-goals-'));
   const json = (name: string, v: unknown) => writeFileSync(join(dir, `${name}.json`), JSON.stringify(v));
   json('hdf5', {
@@ -71,6 +72,7 @@ function results(): string {
       { source: 'emulator via Camera stage', format: 'Mono16', mode: 'lent', fps: 2000 },
     ],
   });
+  for (const [name, v] of Object.entries(instead)) json(name, v);
   return dir;
 }
 
@@ -103,10 +105,8 @@ describe('bench/lib/goals.ts', () => {
   });
 
   it('compares the stage with the dd of the same HDF5 bench run by run, where it ran one', () => {
-    const dir = results();
-    writeFileSync(
-      join(dir, 'hdf5.json'),
-      JSON.stringify({
+    const dir = results({
+      hdf5: {
         results: [
           {
             variant: 'HDF5Sink stage (writer thread)',
@@ -123,8 +123,8 @@ describe('bench/lib/goals.ts', () => {
             lost: [0],
           },
         ],
-      }),
-    );
+      },
+    });
     const gs = goals([], limits, dir);
     const cache = gs.filter((g) => g.goal.startsWith('Camera → disk vs dd in turns'));
     expect(cache).toHaveLength(1);
@@ -136,16 +136,14 @@ describe('bench/lib/goals.ts', () => {
   });
 
   it('takes the Camera stage against the pool mode run by run in turns, where the camera bench did so', () => {
-    const dir = results();
-    writeFileSync(
-      join(dir, 'camera.json'),
-      JSON.stringify({
+    const dir = results({
+      camera: {
         rows: [
           { source: 'emulator', format: 'Mono8', mode: 'pool', fps: 8000 },
           { source: 'emulator via Camera stage', format: 'Mono8', mode: 'lent', fps: 6800, vsPoolInTurns: 0.95 },
         ],
-      }),
-    );
+      },
+    });
     const g = goals([], limits, dir).find((x) => x.goal.startsWith('Camera stage Mono8'))!;
     // The ratio of the medians would be 0.85; the repetitions in turns say 0.95.
     expect(g).toMatchObject({ ratio: 0.95, met: true, anchor: 'pool 8000 frames/s, in turns' });
