@@ -16,14 +16,14 @@
  * A transferred ArrayBuffer is detached in the worker and owned by the main thread alone,
  * whose garbage collector counts it and frees it.
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
 import { SlabPipeline } from '../shared/slab-pipeline.ts';
 import type { ParamsOf } from '../types.ts';
 import type { fft } from './index.ts';
-import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
+import { borrowPool, loadPiscina, returnPool } from '../../runtime/util/pool-cache.ts';
 import { workerOptions } from '../../runtime/util/ts-worker.ts';
 import { checkInput, INPUT_ITEM, outputSpec, type OutputMode, type OutputSpec, type Precision } from './fft2.ts';
 import { newSpectrumBuffer, type FftResult, type FftTask } from './messages.ts';
@@ -90,10 +90,11 @@ export class FftStage implements Stage {
   async open(): Promise<void> {
     // The workers keep no state of a run (each task names its slab): the next run reuses them.
     const options = await workerOptions(WORKER);
+    const Pool = await loadPiscina();
     this.pool = borrowPool(
       this.poolKind(),
       () =>
-        new Piscina<FftTask, FftResult>({
+        new Pool<FftTask, FftResult>({
           ...options,
           minThreads: this.threads,
           maxThreads: this.threads,

@@ -6,10 +6,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ExecError } from '../../runtime/exec/errors.ts';
 import type { Stage, StageFactory, StageIO } from '../../runtime/exec/stage.ts';
-import { borrowPool, returnPool } from '../../runtime/util/pool-cache.ts';
+import { borrowPool, loadPiscina, returnPool } from '../../runtime/util/pool-cache.ts';
 import { workerOptions } from '../../runtime/util/ts-worker.ts';
 import type { Frame } from '../../runtime/wire/index.ts';
 import { SlabPipeline } from '../shared/slab-pipeline.ts';
@@ -59,10 +59,11 @@ class ScriptStage implements Stage {
     this.kind = `${WORKER.href} ${this.threads} ${this.module} ${st.mtimeMs} ${st.size}`;
     // The user's module (TypeScript, or JavaScript importing TypeScript) needs tsx's loader.
     const options = await workerOptions(WORKER, { tsx: true });
+    const Pool = await loadPiscina();
     this.pool = borrowPool(
       this.kind,
       () =>
-        new Piscina<ScriptTask, ScriptResult>({
+        new Pool<ScriptTask, ScriptResult>({
           ...options,
           minThreads: this.threads,
           maxThreads: this.threads,

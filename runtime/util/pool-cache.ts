@@ -24,3 +24,12 @@ export async function returnPool<T, R>(kind: string, pool: Piscina<T, R>): Promi
   idle.push({ kind, pool: pool as unknown as Piscina<never, never> });
   if (idle.length > KEEP) await idle.shift()!.pool.destroy();
 }
+
+/**
+ * Piscina's class, imported when a stage first needs a pool: a package imported statically is
+ * hoisted to the top of a bundle (the CLI's, the bench's), so every run loaded Piscina, pools
+ * or none (about 3 MB of a REQ/REP run's peak RSS).
+ */
+export async function loadPiscina(): Promise<typeof Piscina> {
+  return (await import('piscina')).Piscina;
+}

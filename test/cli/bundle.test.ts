@@ -3,9 +3,9 @@
  * a source changes: test/unit/worker-bundle.test.ts), or through tsx where none can be made.
  * Every CLI test runs the bundle; these check it can be made and answers as tsx does.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bundleOf } from '../../runtime/util/bundle.mjs';
 
@@ -35,5 +35,25 @@ describe('the CLI bundle', () => {
     expect(tsx.code).toBe(0);
     expect(JSON.parse(bundled.stdout)).toEqual(JSON.parse(tsx.stdout));
     expect(bundled.stderr).toBe('');
+  });
+
+  it('loads Piscina only when a stage makes a pool, not with every run', async () => {
+    // A package a module imports statically is imported at the top of the bundle, whether
+    // the module's stage runs or not; the runtime's bundle is what `patchbay run` loads.
+    const executor = await bundleOf(new URL('../../runtime/exec/executor.ts', import.meta.url));
+    expect(executor).toMatch(/\.mjs$/);
+    const script = `
+      import { createRequire } from 'node:module';
+      const { runGraph } = await import(${JSON.stringify(pathToFileURL(executor!).href)});
+      if (typeof runGraph !== 'function') throw new Error('no runGraph');
+      const cache = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify(['zeromq', 'piscina'].map((p) => cache.some((k) => k.includes('/node_modules/' + p + '/')))));
+    `;
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+    );
+    // zeromq: every run has sockets, and shows the check sees packages the bundle loads.
+    expect(loaded).toEqual([true, false]);
+    expect(readFileSync(executor!, 'utf8')).toContain('import("piscina")');
   });
 });
