@@ -11,7 +11,8 @@
  *
  * Each module keeps its own `import.meta.url` (its source file's), so the files it finds next
  * to itself (the FFT's WebAssembly, the camera addon, harness.py) are found as before. Packages
- * stay outside the bundle and resolve from node_modules, where the bundles live.
+ * stay outside the bundle and resolve from node_modules, where the bundles live, but those in
+ * BUNDLED_PACKAGES.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -38,7 +39,38 @@ const esbuildVersion = (() => {
 })();
 
 /** Bundles made another way (this file's options, another esbuild) are made again. */
-const MAKER = `esbuild ${esbuildVersion}, own import.meta.url, v1`;
+const MAKER = `esbuild ${esbuildVersion}, own import.meta.url, v2`;
+
+/**
+ * Packages put in the bundle: plain JavaScript of many modules. Node loads each module of a
+ * package apart, at a cost in memory per module: yaml's 73 cost a process about 10 MB of RSS
+ * loaded from node_modules, 3 MB bundled. The others stay outside: they find files beside
+ * themselves (zeromq's and the camera's addons, Piscina's worker, h5wasm's WebAssembly).
+ */
+const BUNDLED_PACKAGES = new Set(['yaml']);
+
+/**
+ * Every package but BUNDLED_PACKAGES (and Node's own modules) is loaded from where it is.
+ * @type {import('esbuild').Plugin}
+ */
+const externalPackages = {
+  name: 'external-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      const parts = args.path.split('/');
+      const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      return BUNDLED_PACKAGES.has(name) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
+/**
+ * A bundled package in CommonJS requires Node's modules (yaml: `require('process')`), which an
+ * ES module bundle answers through a `require` of its own.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire as __bundleCreateRequire } from 'node:module';\n" +
+  'const require = __bundleCreateRequire(import.meta.url);';
 
 /**
  * What a bundle was made from: each input's size and modification time, and by what.
@@ -126,11 +158,11 @@ async function make(file) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    banner: { js: REQUIRE_BANNER },
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [ownMetaUrl],
+    plugins: [externalPackages, ownMetaUrl],
   });
   /** @type {Stamp['inputs']} */
   const inputs = {};
