@@ -42,7 +42,20 @@ export interface RawHdf5Addon {
   /** Where a typed array's bytes start in this process's memory. */
   address(data: ArrayBufferView): number;
   shape(h: RawH5Handle, path: string): number[] | null;
+  /**
+   * The steps in order on a thread of libuv's pool, stopping at the first refused: a promise of
+   * the nanoseconds they took, rejected as the call would have thrown. The caller keeps the
+   * memory they name, and makes no other call on the file, until it settles.
+   */
+  run(h: RawH5Handle, steps: RawStep[]): Promise<number>;
 }
+
+/** One step of run(): as resize(), write() and writeChunkAt() (memory by address()), and flush(). */
+export type RawStep =
+  | ['resize', string, number[]]
+  | ['write', string, number[], number[], number, number]
+  | ['chunk', string, number[], number, number]
+  | ['flush'];
 
 const require = createRequire(import.meta.url);
 const ADDON = fileURLToPath(new URL('./build/Release/patchbay_hdf5.node', import.meta.url));

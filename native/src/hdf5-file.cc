@@ -13,9 +13,14 @@
 // Errors: every call that fails throws an Error whose `h5stack` is HDF5's error stack as
 // H5Eprint would have printed it (the same text h5wasm prints), which the writer reads the
 // operating system's message from.
+//
+// run(handle, ops) does a batch of resizes, writes and a flush on a thread of libuv's pool and
+// settles a promise: the recorder writes from the pipeline's own thread without blocking it
+// (no writer thread of its own, whose JavaScript heap cost about 10 MB).
 #include <hdf5.h>
 #include <napi.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -34,6 +39,16 @@ std::mutex& h5lock() {
   static std::mutex m;
   return m;
 }
+
+/**
+ * A refused call, thrown where no JavaScript is at hand (run()'s thread): what failed, and
+ * HDF5's error stack read at the time (empty for arguments that do not fit the dataset).
+ */
+struct Fault {
+  std::string what;
+  std::string stack;
+  bool range = false;
+};
 
 struct FileState {
   hid_t file = H5I_INVALID_HID;
@@ -85,15 +100,19 @@ std::string errorStack() {
   return text;
 }
 
-/** The failed call's error, its stack attached (read now, before another call clears it). */
-Napi::Error failure(Napi::Env env, const std::string& what) {
-  std::string stack = errorStack();
-  Napi::Error error = Napi::Error::New(env, what);
-  error.Set("h5stack", Napi::String::New(env, stack));
+/** The failed call, its stack read now, before another call clears it. */
+[[noreturn]] void fail(const std::string& what) { throw Fault{what, errorStack()}; }
+
+/** Arguments that do not fit the dataset (no HDF5 call failed). */
+[[noreturn]] void misfit(const std::string& what) { throw Fault{what, "", true}; }
+
+/** The JavaScript error for a fault: an Error with `h5stack`, or a RangeError. */
+Napi::Error toError(Napi::Env env, const Fault& f) {
+  if (f.range) return Napi::RangeError::New(env, f.what);
+  Napi::Error error = Napi::Error::New(env, f.what);
+  error.Set("h5stack", Napi::String::New(env, f.stack));
   return error;
 }
-
-[[noreturn]] void fail(Napi::Env env, const std::string& what) { throw failure(env, what); }
 
 /** Makes this thread's HDF5 calls quiet (the stack is read instead) and clears what is left of the last. */
 void quiet() {
@@ -145,6 +164,16 @@ std::pair<const void*, size_t> bytes(const Napi::CallbackInfo& info, size_t i) {
   return {data, t.ByteLength()};
 }
 
+/** Memory named by an address (address()) and a byte count, arguments i and i + 1. */
+std::pair<const void*, size_t> addressed(const Napi::CallbackInfo& info, size_t i) {
+  double at = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
+  double size = info[i + 1].IsNumber() ? info[i + 1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(at > 0 && at <= 9007199254740991.0 && at == static_cast<double>(static_cast<uint64_t>(at)) && size >= 0 &&
+        size == static_cast<double>(static_cast<uint64_t>(size))))
+    throw Napi::RangeError::New(info.Env(), "an address and a size are whole numbers");
+  return {reinterpret_cast<const void*>(static_cast<uintptr_t>(at)), static_cast<size_t>(size)};
+}
+
 /** A file type by its short name; closes itself. */
 struct Type {
   hid_t id = H5I_INVALID_HID;
@@ -172,7 +201,7 @@ void typeOf(Napi::Env env, const std::string& name, Type& t) {
     t.id = H5Tcreate(H5T_COMPOUND, 2 * size);
     t.owned = true;
     if (t.id < 0 || H5Tinsert(t.id, "r", 0, part) < 0 || H5Tinsert(t.id, "i", size, part) < 0)
-      fail(env, "cannot make the complex type");
+      fail("cannot make the complex type");
     return;
   }
   if (name == "str") {
@@ -181,7 +210,7 @@ void typeOf(Napi::Env env, const std::string& name, Type& t) {
     t.owned = true;
     if (t.id < 0 || H5Tset_size(t.id, H5T_VARIABLE) < 0 || H5Tset_cset(t.id, H5T_CSET_UTF8) < 0 ||
         H5Tset_strpad(t.id, H5T_STR_SPACEPAD) < 0)
-      fail(env, "cannot make the string type");
+      fail("cannot make the string type");
     return;
   }
   throw Napi::TypeError::New(env, "unknown type " + name);
@@ -193,18 +222,20 @@ void typeOf(Napi::Env env, const std::string& name, Type& t) {
  * opens and closes the dataset each call. With a cache the compression of each chunk would
  * wait for the flush, and the writer's pace per frame would read low.
  */
-Id noChunkCache(Napi::Env env) {
+Id noChunkCache() {
   Id dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
   if (dapl.bad() || H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT) < 0)
-    fail(env, "cannot set the dataset's access properties");
+    fail("cannot set the dataset's access properties");
   return dapl;
 }
 
-hid_t dataset(Napi::Env env, FileState& s, const std::string& path) {
+hid_t dataset(FileState& s, const std::string& path) {
   auto found = s.datasets.find(path);
   if (found != s.datasets.end()) return found->second;
-  hid_t id = H5Dopen2(s.file, path.c_str(), noChunkCache(env));
-  if (id < 0) fail(env, "cannot open the dataset " + path);
+  // Closed after the check: closing it (an API call) would clear the stack fail() reads.
+  Id dapl = noChunkCache();
+  hid_t id = H5Dopen2(s.file, path.c_str(), dapl);
+  if (id < 0) fail("cannot open the dataset " + path);
   s.datasets[path] = id;
   return id;
 }
@@ -215,15 +246,15 @@ hid_t dataset(Napi::Env env, FileState& s, const std::string& path) {
  * chunk write that failed (a full disk) that entry names a chunk the index does not hold,
  * so shrinking the dataset back failed with "B-tree key not found".
  */
-[[noreturn]] void failOn(Napi::Env env, FileState& s, const std::string& path, const std::string& what) {
-  Napi::Error error = failure(env, what);
+[[noreturn]] void failOn(FileState& s, const std::string& path, const std::string& what) {
+  Fault fault{what, errorStack()};
   auto found = s.datasets.find(path);
   if (found != s.datasets.end()) {
     H5Dclose(found->second);
     H5Eclear2(H5E_DEFAULT);
     s.datasets.erase(found);
   }
-  throw error;
+  throw fault;
 }
 
 // open(path, mode 'r' | 'a' | 'w' | 'x'): handle. The file format readable by HDF5 1.10
@@ -236,11 +267,11 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   if (fapl.bad() || H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V110) < 0 ||
       H5Pset_file_locking(fapl, false, true) < 0)
-    fail(env, "cannot set the file's access properties");
+    fail("cannot set the file's access properties");
   hid_t file = mode == "r"   ? H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl)
                : mode == "a" ? H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl)
                              : H5Fcreate(path.c_str(), mode == "w" ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-  if (file < 0) fail(env, "cannot open " + path);
+  if (file < 0) fail("cannot open " + path);
   auto* s = new FileState();
   s->file = file;
   return Handle::New(env, s, [](Napi::Env, FileState* st) {
@@ -253,14 +284,17 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 Napi::Value Close(const Napi::CallbackInfo& info) {
   if (!info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "expected a file handle");
   FileState* s = info[0].As<Handle>().Data();
-  if (s->file >= 0 && s->close() < 0) fail(info.Env(), "cannot close the file");
+  if (s->file >= 0 && s->close() < 0) fail("cannot close the file");
   return info.Env().Undefined();
+}
+
+void flushFile(FileState& s) {
+  if (H5Fflush(s.file, H5F_SCOPE_LOCAL) < 0) fail("cannot flush the file");
 }
 
 // flush(handle): everything HDF5 holds goes to the file (not an fsync).
 Napi::Value Flush(const Napi::CallbackInfo& info) {
-  FileState& s = state(info);
-  if (H5Fflush(s.file, H5F_SCOPE_LOCAL) < 0) fail(info.Env(), "cannot flush the file");
+  flushFile(state(info));
   return info.Env().Undefined();
 }
 
@@ -268,7 +302,7 @@ Napi::Value Flush(const Napi::CallbackInfo& info) {
 Napi::Value Exists(const Napi::CallbackInfo& info) {
   FileState& s = state(info);
   htri_t r = H5Lexists(s.file, str(info, 1).c_str(), H5P_DEFAULT);
-  if (r < 0) fail(info.Env(), "cannot look the name up");
+  if (r < 0) fail("cannot look the name up");
   return Napi::Boolean::New(info.Env(), r > 0);
 }
 
@@ -277,7 +311,7 @@ Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
   FileState& s = state(info);
   std::string path = str(info, 1);
   Id g(H5Gcreate2(s.file, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  if (g.bad()) fail(info.Env(), "cannot create the group " + path);
+  if (g.bad()) fail("cannot create the group " + path);
   return info.Env().Undefined();
 }
 
@@ -327,11 +361,11 @@ Napi::Value SetAttr(const Napi::CallbackInfo& info) {
   }
   hsize_t n = items.size();
   Id space(array ? H5Screate_simple(1, &n, nullptr) : H5Screate(H5S_SCALAR), H5Sclose);
-  if (space.bad()) fail(env, "cannot make the attribute's space");
+  if (space.bad()) fail("cannot make the attribute's space");
   Id obj(H5Oopen(s.file, object.c_str(), H5P_DEFAULT), H5Oclose);
-  if (obj.bad()) fail(env, "cannot open " + object);
+  if (obj.bad()) fail("cannot open " + object);
   Id attr(H5Acreate2(obj, name.c_str(), type.id, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (attr.bad() || H5Awrite(attr, memType, data) < 0) fail(env, "cannot write the attribute " + name);
+  if (attr.bad() || H5Awrite(attr, memType, data) < 0) fail("cannot write the attribute " + name);
   return env.Undefined();
 }
 
@@ -340,7 +374,7 @@ Napi::Value DeleteAttr(const Napi::CallbackInfo& info) {
   FileState& s = state(info);
   std::string object = str(info, 1), name = str(info, 2);
   if (H5Adelete_by_name(s.file, object.c_str(), name.c_str(), H5P_DEFAULT) < 0)
-    fail(info.Env(), "cannot delete the attribute " + name);
+    fail("cannot delete the attribute " + name);
   return info.Env().Undefined();
 }
 
@@ -359,75 +393,79 @@ Napi::Value CreateDataset(const Napi::CallbackInfo& info) {
   Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   if (space.bad() || dcpl.bad() || H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()) < 0 ||
       (level != 0 && H5Pset_deflate(dcpl, static_cast<unsigned>(level)) < 0))
-    fail(env, "cannot set the dataset's properties");
-  hid_t d = H5Dcreate2(s.file, path.c_str(), type.id, space, H5P_DEFAULT, dcpl, noChunkCache(env));
-  if (d < 0) fail(env, "cannot create the dataset " + path);
+    fail("cannot set the dataset's properties");
+  Id dapl = noChunkCache();
+  hid_t d = H5Dcreate2(s.file, path.c_str(), type.id, space, H5P_DEFAULT, dcpl, dapl);
+  if (d < 0) fail("cannot create the dataset " + path);
   s.datasets[path] = d;
   return env.Undefined();
 }
 
+void resizeDataset(FileState& s, const std::string& path, const std::vector<hsize_t>& size) {
+  hid_t d = dataset(s, path);
+  Id space(H5Dget_space(d), H5Sclose);
+  if (space.bad()) fail("cannot read the space of " + path);
+  if (H5Sget_simple_extent_ndims(space) != static_cast<int>(size.size()))
+    misfit("the sizes do not match the dataset's rank");
+  if (H5Dset_extent(d, size.data()) < 0) failOn(s, path, "cannot resize " + path);
+}
+
 // resize(handle, path, dims)
 Napi::Value Resize(const Napi::CallbackInfo& info) {
-  FileState& s = state(info);
-  std::string path = str(info, 1);
-  std::vector<hsize_t> size = dims(info, 2);
-  hid_t d = dataset(info.Env(), s, path);
-  Id space(H5Dget_space(d), H5Sclose);
-  if (space.bad()) fail(info.Env(), "cannot read the space of " + path);
-  if (H5Sget_simple_extent_ndims(space) != static_cast<int>(size.size()))
-    throw Napi::RangeError::New(info.Env(), "the sizes do not match the dataset's rank");
-  if (H5Dset_extent(d, size.data()) < 0) failOn(info.Env(), s, path, "cannot resize " + path);
+  resizeDataset(state(info), str(info, 1), dims(info, 2));
   return info.Env().Undefined();
 }
 
-// write(handle, path, offset, count, data): the block of `count` at `offset`, from data's
-// bytes as they are (the file's own type and byte order).
-Napi::Value Write(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  FileState& s = state(info);
-  std::string path = str(info, 1);
-  std::vector<hsize_t> start = dims(info, 2), count = dims(info, 3);
-  auto [data, size] = bytes(info, 4);
-  hid_t d = dataset(env, s, path);
+/** The block of `count` at `start`, `size` bytes from `data` as they are (the file's own type and byte order). */
+void writeBlock(FileState& s, const std::string& path, const std::vector<hsize_t>& start,
+                const std::vector<hsize_t>& count, const void* data, size_t size) {
+  hid_t d = dataset(s, path);
   Id type(H5Dget_type(d), H5Tclose);
   Id fileSpace(H5Dget_space(d), H5Sclose);
-  if (type.bad() || fileSpace.bad()) fail(env, "cannot read the type and space of " + path);
+  if (type.bad() || fileSpace.bad()) fail("cannot read the type and space of " + path);
   size_t want = H5Tget_size(type);
   for (hsize_t c : count) want *= c;
   if (H5Sget_simple_extent_ndims(fileSpace) != static_cast<int>(start.size()) || start.size() != count.size() ||
       want != size)
-    throw Napi::RangeError::New(env, "the data does not match the block's size and rank");
+    misfit("the data does not match the block's size and rank");
   Id memSpace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
   if (memSpace.bad() ||
       H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0 ||
       H5Dwrite(d, type, memSpace, fileSpace, H5P_DEFAULT, data) < 0)
-    failOn(env, s, path, "cannot write to " + path);
-  return env.Undefined();
+    failOn(s, path, "cannot write to " + path);
+}
+
+// write(handle, path, offset, count, data): the block of `count` at `offset`, from data's bytes.
+Napi::Value Write(const Napi::CallbackInfo& info) {
+  FileState& s = state(info);
+  auto [data, size] = bytes(info, 4);
+  writeBlock(s, str(info, 1), dims(info, 2), dims(info, 3), data, size);
+  return info.Env().Undefined();
 }
 
 /** One whole chunk of `d` at `start`, `size` bytes from `data`: refused unless the rank and the chunk's bytes are the dataset's. */
-void writeChunkFrom(Napi::Env env, FileState& s, const std::string& path, const std::vector<hsize_t>& start,
-                    const void* data, size_t size) {
-  hid_t d = dataset(env, s, path);
+void writeChunkFrom(FileState& s, const std::string& path, const std::vector<hsize_t>& start, const void* data,
+                    size_t size) {
+  hid_t d = dataset(s, path);
   Id type(H5Dget_type(d), H5Tclose);
   Id dcpl(H5Dget_create_plist(d), H5Pclose);
-  if (type.bad() || dcpl.bad()) fail(env, "cannot read the type and chunks of " + path);
+  if (type.bad() || dcpl.bad()) fail("cannot read the type and chunks of " + path);
   std::vector<hsize_t> chunk(32);
   int rank = H5Pget_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
-  if (rank < 0) fail(env, "cannot read the chunks of " + path);
+  if (rank < 0) fail("cannot read the chunks of " + path);
   size_t want = H5Tget_size(type);
   for (int k = 0; k < rank; k++) want *= chunk[k];
   if (static_cast<size_t>(rank) != start.size() || want != size)
-    throw Napi::RangeError::New(env, "the data does not match the chunk's size and rank");
+    misfit("the data does not match the chunk's size and rank");
   if (H5Dwrite_chunk(d, H5P_DEFAULT, 0, start.data(), size, data) < 0)
-    failOn(env, s, path, "cannot write a chunk of " + path);
+    failOn(s, path, "cannot write a chunk of " + path);
 }
 
 // writeChunk(handle, path, offset, data): one whole chunk, unfiltered, straight to the file.
 Napi::Value WriteChunk(const Napi::CallbackInfo& info) {
   FileState& s = state(info);
   auto [data, size] = bytes(info, 3);
-  writeChunkFrom(info.Env(), s, str(info, 1), dims(info, 2), data, size);
+  writeChunkFrom(s, str(info, 1), dims(info, 2), data, size);
   return info.Env().Undefined();
 }
 
@@ -435,15 +473,10 @@ Napi::Value WriteChunk(const Napi::CallbackInfo& info) {
 // this process holds for the caller until the call returns (address() of a frame the HDF5Sink
 // stage keeps): the frame goes to the file without a copy into the writer's slab.
 Napi::Value WriteChunkAt(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   FileState& s = state(info);
-  double at = info[3].As<Napi::Number>().DoubleValue(), size = info[4].As<Napi::Number>().DoubleValue();
-  if (!(at > 0 && at <= 9007199254740991.0 && at == static_cast<double>(static_cast<uint64_t>(at)) && size >= 0 &&
-        size == static_cast<double>(static_cast<uint64_t>(size))))
-    throw Napi::RangeError::New(env, "an address and a size are whole numbers");
-  writeChunkFrom(env, s, str(info, 1), dims(info, 2), reinterpret_cast<const void*>(static_cast<uintptr_t>(at)),
-                 static_cast<size_t>(size));
-  return env.Undefined();
+  auto [data, size] = addressed(info, 3);
+  writeChunkFrom(s, str(info, 1), dims(info, 2), data, size);
+  return info.Env().Undefined();
 }
 
 // address(typedArray): where its bytes start in this process's memory, for writeChunkAt on
@@ -471,13 +504,144 @@ Napi::Value Shape(const Napi::CallbackInfo& info) {
   }
   Id space(H5Dget_space(d), H5Sclose);
   int rank = space.bad() ? -1 : H5Sget_simple_extent_ndims(space);
-  if (rank < 0) fail(env, "cannot read the shape of " + path);
+  if (rank < 0) fail("cannot read the shape of " + path);
   std::vector<hsize_t> size(rank);
   if (rank > 0 && H5Sget_simple_extent_dims(space, size.data(), nullptr) < 0)
-    fail(env, "cannot read the shape of " + path);
+    fail("cannot read the shape of " + path);
   Napi::Array out = Napi::Array::New(env, size.size());
   for (size_t k = 0; k < size.size(); k++) out.Set(k, Napi::Number::New(env, static_cast<double>(size[k])));
   return out;
+}
+
+/** One step of a batch: what run() does on the pool's thread, its arguments read on the event loop. */
+struct Step {
+  enum Kind { Resize, Write, Chunk, Flush } kind;
+  std::string path;
+  std::vector<hsize_t> offset, count;
+  const void* data = nullptr;
+  size_t size = 0;
+};
+
+/**
+ * A batch of steps on a thread of libuv's pool, under the lock, stopping at the first that
+ * fails; settles a promise with the nanoseconds it took, or the fault as the call would have
+ * thrown it.
+ */
+class Batch : public Napi::AsyncWorker {
+ public:
+  Batch(Napi::Env env, Napi::Value handle, FileState* s, std::vector<Step> steps)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        holder_(Napi::Persistent(Napi::Object::New(env))),
+        state_(s),
+        steps_(std::move(steps)) {
+    // The handle's finalizer deletes the file's state: held until the batch is done with it.
+    holder_.Set("handle", handle);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    auto t0 = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> guard(h5lock());
+      quiet();
+      try {
+        if (state_->file < 0) throw Fault{"the file is closed", ""};
+        for (const Step& step : steps_) run(step);
+      } catch (const Fault& f) {
+        fault_ = f;
+        SetError(f.what);
+      }
+    }
+    ns_ = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  }
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), ns_)); }
+  void OnError(const Napi::Error&) override { deferred_.Reject(toError(Env(), fault_).Value()); }
+
+ private:
+  void run(const Step& step) {
+    FileState& s = *state_;
+    switch (step.kind) {
+      case Step::Resize:
+        return resizeDataset(s, step.path, step.count);
+      case Step::Write:
+        return writeBlock(s, step.path, step.offset, step.count, step.data, step.size);
+      case Step::Chunk:
+        return writeChunkFrom(s, step.path, step.offset, step.data, step.size);
+      case Step::Flush:
+        return flushFile(s);
+    }
+  }
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference holder_;
+  FileState* state_;
+  std::vector<Step> steps_;
+  Fault fault_;
+  double ns_ = 0;
+};
+
+// run(handle, steps): a promise of the nanoseconds the steps took, done in order on another
+// thread, stopping at the first refused. Each step is one of
+//   ['resize', path, dims]
+//   ['write', path, offset, count, address, bytes]   (as write(), from address())
+//   ['chunk', path, offset, address, bytes]          (as writeChunkAt())
+//   ['flush']
+// The caller keeps the memory the addresses name, and makes no other call on the file,
+// until the promise settles.
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FileState& s = state(info);
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "expected an array of steps");
+  Napi::Array list = info[1].As<Napi::Array>();
+  std::vector<Step> steps;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsArray()) throw Napi::TypeError::New(env, "a step is an array");
+    Napi::Array a = v.As<Napi::Array>();
+    std::string kind = a.Get(0u).IsString() ? a.Get(0u).As<Napi::String>().Utf8Value() : "";
+    Step step{Step::Flush, "", {}, {}, nullptr, 0};
+    auto text = [&](uint32_t k) {
+      if (!a.Get(k).IsString()) throw Napi::TypeError::New(env, "expected a string");
+      return a.Get(k).As<Napi::String>().Utf8Value();
+    };
+    auto sizes = [&](uint32_t k) {
+      if (!a.Get(k).IsArray()) throw Napi::TypeError::New(env, "expected an array of sizes");
+      Napi::Array d = a.Get(k).As<Napi::Array>();
+      std::vector<hsize_t> out(d.Length());
+      for (uint32_t j = 0; j < d.Length(); j++) {
+        double x = d.Get(j).IsNumber() ? d.Get(j).As<Napi::Number>().DoubleValue() : -1;
+        if (!(x >= 0 && x <= 9007199254740991.0 && x == static_cast<double>(static_cast<uint64_t>(x))))
+          throw Napi::RangeError::New(env, "sizes are whole numbers from 0");
+        out[j] = static_cast<hsize_t>(x);
+      }
+      return out;
+    };
+    auto memory = [&](uint32_t k) {
+      double at = a.Get(k).IsNumber() ? a.Get(k).As<Napi::Number>().DoubleValue() : -1;
+      double size = a.Get(k + 1).IsNumber() ? a.Get(k + 1).As<Napi::Number>().DoubleValue() : -1;
+      if (!(at > 0 && at <= 9007199254740991.0 && at == static_cast<double>(static_cast<uint64_t>(at)) &&
+            size >= 0 && size == static_cast<double>(static_cast<uint64_t>(size))))
+        throw Napi::RangeError::New(env, "an address and a size are whole numbers");
+      step.data = reinterpret_cast<const void*>(static_cast<uintptr_t>(at));
+      step.size = static_cast<size_t>(size);
+    };
+    if (kind == "resize") {
+      step = Step{Step::Resize, text(1), {}, sizes(2), nullptr, 0};
+    } else if (kind == "write") {
+      step = Step{Step::Write, text(1), sizes(2), sizes(3), nullptr, 0};
+      memory(4);
+    } else if (kind == "chunk") {
+      step = Step{Step::Chunk, text(1), sizes(2), {}, nullptr, 0};
+      memory(3);
+    } else if (kind != "flush") {
+      throw Napi::TypeError::New(env, "a step is resize, write, chunk or flush");
+    }
+    steps.push_back(std::move(step));
+  }
+  auto* batch = new Batch(env, info[0], &s, std::move(steps));
+  Napi::Promise promise = batch->promise();
+  batch->Queue();
+  return promise;
 }
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
@@ -492,7 +656,11 @@ template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value Locked(const Napi::CallbackInfo& info) {
   std::lock_guard<std::mutex> guard(h5lock());
   quiet();
-  return F(info);
+  try {
+    return F(info);
+  } catch (const Fault& f) {
+    throw toError(info.Env(), f);
+  }
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -509,6 +677,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("writeChunk", Napi::Function::New(env, Locked<WriteChunk>));
   exports.Set("writeChunkAt", Napi::Function::New(env, Locked<WriteChunkAt>));
   exports.Set("address", Napi::Function::New(env, Address));
+  exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("shape", Napi::Function::New(env, Locked<Shape>));
   exports.Set("version", Napi::Function::New(env, Locked<Version>));
   return exports;

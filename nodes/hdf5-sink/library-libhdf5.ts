@@ -1,8 +1,9 @@
 /**
  * The recorder's HDF5 library as libhdf5 through the patchbay_hdf5 addon: each call goes
  * straight to HDF5 with the caller's memory, so a frame goes from the slab to the file.
+ * deferred() does a batch of them on a thread of libuv's pool instead (the addon's run()).
  */
-import type { RawH5Handle, RawHdf5Addon } from '../../native/hdf5-addon.ts';
+import type { RawH5Handle, RawHdf5Addon, RawStep } from '../../native/hdf5-addon.ts';
 import { NUMPY_CODE } from '../../runtime/wire/pickle-ops.ts';
 import { parseDiag } from '../shared/h5wasm.ts';
 import { H5CallError, type H5Handle, type H5Library, type H5Type } from './library.ts';
@@ -10,14 +11,19 @@ import { H5CallError, type H5Handle, type H5Library, type H5Type } from './libra
 /** The addon's type names: numpy's codes (the wire's dtypes), and the index datasets' 64-bit integers. */
 const TYPE: Record<H5Type, string> = { ...NUMPY_CODE, uint64: 'u8', int64: 'i8' };
 
+/** What the addon threw, as H5CallError with HDF5's stack. */
+function callError(what: string, e: unknown): H5CallError {
+  const stack = (e as { h5stack?: unknown }).h5stack;
+  if (typeof stack === 'string') return new H5CallError((e as Error).message, stack ? parseDiag(stack) : undefined);
+  return new H5CallError(`${what}: ${(e as Error).message}`, undefined);
+}
+
 /** Runs an addon call; HDF5's refusal becomes H5CallError with its stack. */
 function call<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    const stack = (e as { h5stack?: unknown }).h5stack;
-    if (typeof stack === 'string') throw new H5CallError((e as Error).message, stack ? parseDiag(stack) : undefined);
-    throw new H5CallError(`${what}: ${(e as Error).message}`, undefined);
+    throw callError(what, e);
   }
 }
 
@@ -32,6 +38,13 @@ export function libhdf5Library(addon: RawHdf5Addon): H5Library {
 }
 
 function handle(a: RawHdf5Addon, h: RawH5Handle): H5Handle {
+  /** While deferred()'s function runs: the steps its calls make, and the arrays whose memory they name. */
+  let steps: RawStep[] | undefined;
+  let held: ArrayBufferView[] = [];
+  const at = (d: Uint8Array): number => {
+    held.push(d);
+    return a.address(d);
+  };
   return {
     exists: (name) => call('exists', () => a.exists(h, name)),
     createGroup: (path) => call('createGroup', () => a.createGroup(h, path)),
@@ -41,15 +54,23 @@ function handle(a: RawHdf5Addon, h: RawH5Handle): H5Handle {
       call('createDataset', () =>
         a.createDataset(h, path, TYPE[o.type], [...o.shape], [-1, ...o.shape.slice(1)], [...o.chunks], o.gzipLevel),
       ),
-    resize: (path, dims) => call('resize', () => a.resize(h, path, [...dims])),
-    write: (path, offset, count, data) => call('write', () => a.write(h, path, [...offset], [...count], data)),
+    resize(path, dims) {
+      if (steps) steps.push(['resize', path, [...dims]]);
+      else call('resize', () => a.resize(h, path, [...dims]));
+    },
+    write(path, offset, count, data) {
+      if (steps) steps.push(['write', path, [...offset], [...count], at(data), data.byteLength]);
+      else call('write', () => a.write(h, path, [...offset], [...count], data));
+    },
     writeFrames(path, n0, frameShape, data, wholeChunks) {
       const zeros = frameShape.map(() => 0);
       if (wholeChunks) {
         for (let i = 0; i < data.length; i++) {
           const d = data[i];
-          if (d instanceof Uint8Array) call('writeChunk', () => a.writeChunk(h, path, [n0 + i, ...zeros], d));
-          else call('writeChunk', () => a.writeChunkAt(h, path, [n0 + i, ...zeros], d.address, d.byteLength));
+          const offset = [n0 + i, ...zeros];
+          if (steps) steps.push(['chunk', path, offset, d instanceof Uint8Array ? at(d) : d.address, d.byteLength]);
+          else if (d instanceof Uint8Array) call('writeChunk', () => a.writeChunk(h, path, offset, d));
+          else call('writeChunk', () => a.writeChunkAt(h, path, offset, d.address, d.byteLength));
         }
         return;
       }
@@ -65,10 +86,35 @@ function handle(a: RawHdf5Addon, h: RawH5Handle): H5Handle {
       const block = contiguous
         ? new Uint8Array(views[0].buffer, views[0].byteOffset, views.length * views[0].byteLength)
         : Buffer.concat(views);
-      call('write', () => a.write(h, path, [n0, ...zeros], [views.length, ...frameShape], block));
+      this.write(path, [n0, ...zeros], [views.length, ...frameShape], block);
     },
-    flush: () => call('flush', () => a.flush(h)),
+    flush() {
+      if (steps) steps.push(['flush']);
+      else call('flush', () => a.flush(h));
+    },
     close: () => call('close', () => a.close(h)),
     shape: (path) => call('shape', () => a.shape(h, path)) ?? undefined,
+    async deferred(fn) {
+      if (steps) throw new Error('deferred() within deferred()');
+      steps = [];
+      let batch: RawStep[];
+      let memory: ArrayBufferView[];
+      try {
+        fn();
+      } finally {
+        batch = steps;
+        memory = held;
+        steps = undefined;
+        held = [];
+      }
+      try {
+        return await a.run(h, batch);
+      } catch (e) {
+        throw callError('run', e);
+      } finally {
+        // The memory the steps name stays reachable until the thread is done with it.
+        memory.length = 0;
+      }
+    },
   };
 }

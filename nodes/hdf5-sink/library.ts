@@ -30,7 +30,7 @@ export class H5CallError extends Error {
 
 /** An open file. Paths are absolute ("/group/dataset"). Every call throws H5CallError when HDF5 refuses. */
 /**
- * A frame's bytes where the recorder's stage keeps them for the writer thread (write-queue.ts): the
+ * A frame's bytes where the recorder's stage keeps them for the writer (write-queue.ts): the
  * writer reads them in place, with libhdf5, instead of from a copy in its slab.
  */
 export interface LentBytes {
@@ -69,6 +69,13 @@ export interface H5Handle {
   ): void;
   /** Everything HDF5 holds goes to the file (not an fsync). */
   flush(): void;
+  /**
+   * libhdf5 only: the resize, write, writeFrames and flush calls `fn` makes are done after it
+   * returns, in order, on a thread of the library's own, stopping at the first refused.
+   * Resolves with the nanoseconds they took; rejects with H5CallError. Their bytes must stay
+   * as they are, and no other call be made on the file, until it settles.
+   */
+  deferred?(fn: () => void): Promise<number>;
   close(): void;
   /** A dataset's dimensions, or undefined when there is none at `path`. */
   shape(path: string): number[] | undefined;

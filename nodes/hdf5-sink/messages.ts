@@ -1,9 +1,10 @@
 /**
- * Every message between the HDF5Sink stage (main thread) and its writer worker.
+ * Every message between the HDF5Sink stage and its writer (writer-host.ts): on the stage's
+ * thread with libhdf5, in a worker thread with h5wasm.
  * Pixels never travel in these: they sit in a SharedArrayBuffer slab of `slots` frame
- * slots that the stage fills in order and the worker empties in order, or (libhdf5, one
+ * slots that the stage fills in order and the writer empties in order, or (libhdf5, one
  * frame per chunk, uncompressed) in the frame's own buffer, which the stage keeps until
- * the worker has written it (`at`: its address).
+ * the writer has written it (`at`: its address).
  */
 import type { DType } from '../../runtime/wire/index.ts';
 import type { Hdf5SinkErrorData } from './errors.ts';

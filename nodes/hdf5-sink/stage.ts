@@ -1,8 +1,10 @@
 /**
- * HDF5Sink at run time: the stage on the executor's thread hands frames to a writer
- * worker through a shared slab of frame slots (one copy, no structured clone of pixels), or,
- * where libhdf5 writes one frame per chunk, keeps a frame in its own buffer until the writer
- * has written it from there (no copy at all; write-queue.ts).
+ * HDF5Sink at run time: the stage on the executor's thread hands frames to its writer
+ * (writer-host.ts) through a shared slab of frame slots (one copy, no structured clone of
+ * pixels), or, where libhdf5 writes one frame per chunk, keeps a frame in its own buffer until
+ * the writer has written it from there (no copy at all; write-queue.ts). With libhdf5 the
+ * writer runs on this thread and HDF5 writes on a thread of libuv's pool; with h5wasm, whose
+ * calls are long and synchronous, in a worker thread of its own.
  * It takes no more frames than the writer can write within a share of `flushEvery`, by
  * the writer's measured pace: that wait is the backpressure, so nothing is dropped and a
  * killed run loses little more than `flushEvery` of what it had received.
@@ -20,7 +22,8 @@ import { Hdf5SinkError } from './errors.ts';
 import { LockUnavailable, lockRecording, type RecordingLock } from './file-lock.ts';
 import { pathIdentity, sameFile } from './fs-checks.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
-import type { H5LibraryName } from './library.ts';
+import { defaultLibrary, type H5LibraryName } from './library.ts';
+import { WriterHost } from './writer-host.ts';
 import { SlotPool } from './slots.ts';
 import { WriteQueue } from './write-queue.ts';
 import { loadHdf5Addon, type RawHdf5Addon } from '../../native/hdf5-addon.ts';
@@ -64,6 +67,13 @@ const QUEUE_SHARE_OF_FLUSH = 0.25;
  */
 const RESERVE_BYTES = 2 ** 20;
 
+/** The stage's writer (writer-host.ts), on this thread or in a worker thread: messages.ts both ways. */
+interface WriterChannel {
+  postMessage(msg: ToWorker): void;
+  /** Stops it; a file it still has open is left as its last flush wrote it. */
+  terminate(): Promise<unknown>;
+}
+
 /** Files a sink of this process has open: the file lock refuses a second one too, this says it is a node of this run. */
 const filesInUse = new Set<string>();
 
@@ -104,7 +114,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private readonly flushEvery: number;
   private readonly maxFrames: number;
   private readonly stats: Hdf5SinkStats;
-  private worker: Worker | undefined;
+  private worker: WriterChannel | undefined;
   private layout:
     | { dtype: DType; shape: number[]; frameBytes: number; slab: Uint8Array; slots: number; queue: WriteQueue }
     | undefined;
@@ -151,7 +161,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     this.stats = Object.assign(io.stats, { framesStored: 0, framesFlushed: 0, framesIgnored: 0 });
   }
 
-  /** The HDF5 library the writer thread writes with, once open() resolved. */
+  /** The HDF5 library the writer writes with, once open() resolved. */
   library: H5LibraryName | undefined;
 
   /** How many of the slab's slots have held a frame: its memory in use, in frames. */
@@ -172,7 +182,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     return this.stats.framesStored;
   }
 
-  /** Starts the writer thread and creates the file, so a bad path fails before any source starts. */
+  /** Starts the writer and creates the file, so a bad path fails before any source starts. */
   async open(): Promise<void> {
     if (this.options.file === '')
       throw new Hdf5SinkError({ code: 'BAD_PARAM', param: 'file', expected: 'a file name', received: '""' });
@@ -202,8 +212,31 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       );
     }
     this.options.reserveBytes = RESERVE_BYTES;
+    this.worker = (this.options.library ?? defaultLibrary()) === 'libhdf5' ? this.hostHere() : await this.startWorker();
+    try {
+      await this.request({ type: 'open', options: this.options, flushEvery: this.flushEvery }, 'opened');
+    } catch (e) {
+      // The lock made the file, and nothing was recorded: leave no empty or half-made file behind.
+      if (this.lock?.created && sameFile(pathIdentity(this.options.file), this.lock.identity))
+        fs.rmSync(this.options.file, { force: true });
+      throw e;
+    }
+    this.lock?.share();
+    // libhdf5 writing each frame as its chunk reads it where it is (PATCHBAY_HDF5_COPY=1: always
+    // through the slab, to compare).
+    if (this.library === 'libhdf5' && wholeChunks(this.options) && process.env.PATCHBAY_HDF5_COPY !== '1')
+      this.lender = loadHdf5Addon().addon;
+  }
+
+  /** The writer on this thread: libhdf5 writes on a thread of libuv's pool (no worker thread's heap). */
+  private hostHere(): WriterChannel {
+    const host = new WriterHost((msg) => this.onMessage(msg));
+    return { postMessage: (msg) => host.receive(msg), terminate: () => host.terminate() };
+  }
+
+  /** The writer in a worker thread of its own (h5wasm). */
+  private async startWorker(): Promise<Worker> {
     const worker = await startTsWorker(new URL('./worker.ts', import.meta.url), [import.meta.resolve('h5wasm/node')]);
-    this.worker = worker;
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
     worker.on('error', (e) =>
       this.onFailure(
@@ -221,19 +254,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
           }),
         );
     });
-    try {
-      await this.request({ type: 'open', options: this.options, flushEvery: this.flushEvery }, 'opened');
-    } catch (e) {
-      // The lock made the file, and nothing was recorded: leave no empty or half-made file behind.
-      if (this.lock?.created && sameFile(pathIdentity(this.options.file), this.lock.identity))
-        fs.rmSync(this.options.file, { force: true });
-      throw e;
-    }
-    this.lock?.share();
-    // libhdf5 writing each frame as its chunk reads it where it is (PATCHBAY_HDF5_COPY=1: always
-    // through the slab, to compare).
-    if (this.library === 'libhdf5' && wholeChunks(this.options) && process.env.PATCHBAY_HDF5_COPY !== '1')
-      this.lender = loadHdf5Addon().addon;
+    return worker;
   }
 
   /**
@@ -306,7 +327,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   }
 
   /**
-   * Stops the writer thread. Closed without end() (another node failed, a forced stop),
+   * Stops the writer. Closed without end() (another node failed, a forced stop),
    * it still writes the frames already received and closes the file properly first, within
    * CLOSE_TIMEOUT_MS; what goes wrong doing so rejects.
    */
@@ -339,7 +360,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
-    // The writer thread is gone: nothing reads the frames kept for it any more.
+    // The writer is gone: nothing reads the frames kept for it any more.
     this.layout?.queue.releaseAll();
     this.lock?.release();
     this.lock = undefined;

@@ -1,8 +1,9 @@
 /**
  * The HDF5 writer behind HDF5Sink (docs/hdf5.md): one file, one group per run, frames
  * appended along N of an extendable dataset with their seq and timestamps beside them.
- * It writes with libhdf5 or h5wasm (library.ts), every call synchronous; the stage runs
- * this in a worker thread of its own, tests and benches may call it directly.
+ * It writes with libhdf5 or h5wasm (library.ts), every call synchronous but appendAsync and
+ * flushAsync, which libhdf5 does on a thread of its own; the stage runs this through
+ * writer-host.ts, tests and benches may call it directly.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -245,41 +246,76 @@ export class Hdf5Writer {
    * leaves the datasets as they were before it, and the writer refuses further work.
    */
   append(frames: readonly FrameIn[]): void {
+    if (!this.ready(frames)) return;
+    const n0 = this.n;
+    try {
+      this.writeBatch(frames, n0);
+    } catch (e) {
+      throw this.fail(e, n0);
+    }
+    this.appended(frames, n0);
+  }
+
+  /**
+   * append, with libhdf5 writing on a thread of its own (H5Handle.deferred) while the caller's
+   * thread goes on; the frames' bytes must stay as they are until it settles. Resolves with the
+   * nanoseconds the library spent writing. Calls on this writer wait until it has settled.
+   */
+  async appendAsync(frames: readonly FrameIn[]): Promise<number> {
+    const h = this.h5file;
+    if (!h?.deferred) return timed(() => this.append(frames));
+    if (!this.ready(frames)) return 0;
+    const n0 = this.n;
+    let ns: number;
+    try {
+      ns = await h.deferred(() => this.writeBatch(frames, n0));
+    } catch (e) {
+      throw this.fail(this.coded('WRITE_FAILED', e), n0);
+    }
+    this.appended(frames, n0);
+    return ns;
+  }
+
+  /** Whether there are frames to append, once the dataset is there and they fit it. */
+  private ready(frames: readonly FrameIn[]): boolean {
     this.assertUsable();
-    if (frames.length === 0) return;
+    if (frames.length === 0) return false;
     if (this.framesPath === undefined) this.createFrames(frames[0].dtype, frames[0].shape);
     for (const f of frames) {
       const bad = this.mismatch(f);
       if (bad) throw bad;
     }
+    return true;
+  }
+
+  /** The library calls of an append of `frames` at n0: the frames, then their seq and timestamps. */
+  private writeBatch(frames: readonly FrameIn[], n0: number): void {
     const k = frames.length;
-    const n0 = this.n;
     const shape = this.shape as readonly number[];
     const h = this.h5file as H5Handle;
     const framesPath = this.framesPath as string;
-    try {
-      this.call('WRITE_FAILED', () => h.resize(framesPath, [n0 + k, ...shape]));
-      this.call('WRITE_FAILED', () =>
-        h.writeFrames(
-          framesPath,
-          n0,
-          shape,
-          frames.map((f) => f.data),
-          wholeChunks(this.opts),
-        ),
-      );
-      const seqs = new BigUint64Array(k);
-      const times = new BigInt64Array(k);
-      for (let i = 0; i < k; i++) {
-        seqs[i] = BigInt(frames[i].seq);
-        times[i] = frames[i].t;
-      }
-      this.writeIndex('seq', n0, seqs);
-      this.writeIndex('timestamps', n0, times);
-    } catch (e) {
-      throw this.fail(e, n0);
+    this.call('WRITE_FAILED', () => h.resize(framesPath, [n0 + k, ...shape]));
+    this.call('WRITE_FAILED', () =>
+      h.writeFrames(
+        framesPath,
+        n0,
+        shape,
+        frames.map((f) => f.data),
+        wholeChunks(this.opts),
+      ),
+    );
+    const seqs = new BigUint64Array(k);
+    const times = new BigInt64Array(k);
+    for (let i = 0; i < k; i++) {
+      seqs[i] = BigInt(frames[i].seq);
+      times[i] = frames[i].t;
     }
-    this.n = n0 + k;
+    this.writeIndex('seq', n0, seqs);
+    this.writeIndex('timestamps', n0, times);
+  }
+
+  private appended(frames: readonly FrameIn[], n0: number): void {
+    this.n = n0 + frames.length;
     for (const f of frames) this.trackMeta(f.meta);
   }
 
@@ -293,6 +329,24 @@ export class Hdf5Writer {
       throw this.fail(e, this.n);
     }
     this.flushedN = this.n;
+  }
+
+  /** flush, with libhdf5 writing on a thread of its own as appendAsync does; resolves with the nanoseconds it took. */
+  async flushAsync(): Promise<number> {
+    const h = this.h5file;
+    if (!h?.deferred) return timed(() => this.flush());
+    this.checkFile();
+    const n = this.n;
+    const t0 = process.hrtime.bigint();
+    let ns: number;
+    try {
+      this.syncMeta();
+      ns = Number(process.hrtime.bigint() - t0) + (await h.deferred(() => h.flush()));
+    } catch (e) {
+      throw this.fail(this.coded('WRITE_FAILED', e), n);
+    }
+    this.flushedN = n;
+    return ns;
   }
 
   /** Throws WRITE_FAILED when the path no longer names the file being written (deleted, replaced). */
@@ -475,10 +529,15 @@ export class Hdf5Writer {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof Hdf5SinkError) throw e;
-      if (e instanceof H5CallError && e.diag) throw this.errorFrom(fallback, e.diag);
-      throw new Hdf5SinkError({ code: fallback, file: this.file, detail: (e as Error).message });
+      throw this.coded(fallback, e);
     }
+  }
+
+  /** What a library call threw, as a coded error. */
+  private coded(fallback: Hdf5SinkErrorCode, e: unknown): Hdf5SinkError {
+    if (e instanceof Hdf5SinkError) return e;
+    if (e instanceof H5CallError && e.diag) return this.errorFrom(fallback, e.diag);
+    return new Hdf5SinkError({ code: fallback, file: this.file, detail: (e as Error).message });
   }
 
   private errorFrom(fallback: Hdf5SinkErrorCode, diag: Diag | undefined): Hdf5SinkError {
@@ -667,6 +726,13 @@ function holdReserve(file: string, most: number): number {
       detail: `cannot hold back ${Math.round(bytes / 1024)} KiB of disk for closing the file whole should the disk fill: ${errno ?? (e as Error).message}`,
     });
   }
+}
+
+/** Nanoseconds `fn` took. */
+function timed(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0);
 }
 
 function attrName(key: string): string {

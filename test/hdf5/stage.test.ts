@@ -269,7 +269,7 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     expect(g.frameHashes).toEqual(Array.from({ length: 120 }, (_, i) => sha256(frames[i % 3].data)));
   });
 
-  it('two recorders in one process write at once, each file whole (one HDF5 library, two writer threads)', async () => {
+  it('two recorders in one process write at once, each file whole (one HDF5 library, two writers)', async () => {
     const files = [path.join(dir(), 'a.h5'), path.join(dir(), 'b.h5')];
     const stages = files.map((file) => new Hdf5SinkStage(sinkIO({ file, group: 'g' })));
     await Promise.all(stages.map((s) => s.open()));
@@ -283,6 +283,30 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     );
     for (const file of files) expect(readH5(file).groups.g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
   });
+
+  it.each(LIBRARIES)(
+    'with %s, the recorder starts a worker thread only where HDF5’s calls would hold up the pipeline (h5wasm)',
+    async (library) => {
+      const threads: unknown[] = [];
+      const started = (w: unknown) => threads.push(w);
+      const was = process.env.PATCHBAY_HDF5;
+      process.env.PATCHBAY_HDF5 = library;
+      process.on('worker', started);
+      try {
+        const frames = Array.from({ length: 12 }, (_, i) => makeFrame('uint16', [64, 128], i));
+        const file = path.join(dir(), 'run.h5');
+        const { stage } = await record({ file, group: 'g' }, frames);
+        expect(stage.library).toBe(library);
+        expect(readH5(file).groups.g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
+      } finally {
+        process.off('worker', started);
+        if (was === undefined) delete process.env.PATCHBAY_HDF5;
+        else process.env.PATCHBAY_HDF5 = was;
+      }
+      // libhdf5 writes on a thread of libuv's pool: a worker thread's heap (about 10 MB) saved.
+      expect(threads.length).toBe(library === 'h5wasm' ? 1 : 0);
+    },
+  );
 
   it('a writer that keeps up uses a couple of its slab’s slots, not all of them (the rest never becomes memory)', async () => {
     const file = path.join(dir(), 'run.h5');

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadHdf5Addon } from '../../native/hdf5-addon.ts';
+import { loadHdf5Addon, type RawStep } from '../../native/hdf5-addon.ts';
 import { noLibhdf5, readH5, sha256, tempDir } from '../hdf5/harness.ts';
 
 const dir = tempDir();
@@ -95,5 +95,88 @@ describe.skipIf(noLibhdf5)('patchbay_hdf5', () => {
     } finally {
       h5().close(f);
     }
+  });
+
+  it('a dataset HDF5 cannot open or create throws with HDF5’s stack (it was cleared by closing the access list)', () => {
+    const f = h5().open(path.join(dir, 'no-dataset.h5'), 'w');
+    const stackOf = (fn: () => void): string => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as { h5stack: string }).h5stack;
+      }
+      return 'no error';
+    };
+    try {
+      expect(stackOf(() => h5().resize(f, '/no/such', [1]))).toMatch(
+        /#000: .* in H5Dopen2\(\): unable to open dataset/,
+      );
+      expect(stackOf(() => h5().createDataset(f, '/no/such', 'u1', [1], [-1], [1], 0))).toMatch(
+        /#000: .* in H5Dcreate2\(\): unable to create dataset/,
+      );
+    } finally {
+      h5().close(f);
+    }
+  });
+
+  it('run() does a batch on another thread: the event loop turns meanwhile, and the file is as the calls would make it', async () => {
+    const file = path.join(dir, 'run.h5');
+    const f = h5().open(file, 'w');
+    const n = 64;
+    // 1 MiB frames, each its own buffer, given by address as the recorder gives kept frames.
+    const frames = Array.from({ length: n }, (_, i) => new Uint8Array(2 ** 20).fill(i));
+    h5().createGroup(f, '/g');
+    h5().createDataset(f, '/g/frames', 'u1', [0, 1024, 1024], [-1, 1024, 1024], [1, 1024, 1024], 0);
+    const index = new Uint8Array(new BigUint64Array(Array.from({ length: n }, (_, i) => BigInt(i))).buffer);
+    for (const name of ['seq', 'timestamps'])
+      h5().createDataset(f, `/g/${name}`, name === 'seq' ? 'u8' : 'i8', [0], [-1], [16], 0);
+    let turns = 0;
+    let settled = false;
+    const batch = h5()
+      .run(f, [
+        ['resize', '/g/frames', [n, 1024, 1024]],
+        ...frames.map((x, i): RawStep => ['chunk', '/g/frames', [i, 0, 0], h5().address(x), x.byteLength]),
+        ...['seq', 'timestamps'].flatMap((name): RawStep[] => [
+          ['resize', `/g/${name}`, [n]],
+          ['write', `/g/${name}`, [0], [n], h5().address(index), index.byteLength],
+        ]),
+        ['flush'],
+      ])
+      .finally(() => (settled = true));
+    while (!settled) await new Promise((resolve) => setImmediate(() => resolve(turns++)));
+    const ns = await batch;
+    expect(ns).toBeGreaterThan(0);
+    // 64 MiB to the page cache take milliseconds: the loop turned while they were written.
+    expect(turns).toBeGreaterThan(1);
+    h5().close(f);
+    const g = readH5(file).groups.g;
+    expect(g.seq).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(g.frameHashes).toEqual(frames.map((x) => sha256(x)));
+  });
+
+  it('run() stops at the first step refused and rejects as the call would have thrown; the steps before it are done', async () => {
+    const f = h5().open(path.join(dir, 'run-refused.h5'), 'w');
+    try {
+      h5().createDataset(f, '/d', 'u2', [1, 4, 8], [-1, 4, 8], [1, 4, 8], 0);
+      const x = new Uint16Array(32);
+      await expect(
+        h5().run(f, [
+          ['resize', '/d', [3, 4, 8]],
+          ['chunk', '/d', [0, 0, 0], h5().address(x), 62],
+          ['resize', '/d', [5, 4, 8]],
+        ]),
+      ).rejects.toThrow(/size and rank/);
+      expect(h5().shape(f, '/d')).toEqual([3, 4, 8]);
+      const refused = await h5()
+        .run(f, [['resize', '/no/such', [1]]])
+        .catch((e: unknown) => e);
+      expect((refused as { h5stack: string }).h5stack).toMatch(/#\d+: .* in H5Dopen2\(\)/);
+      // Arguments are read before the batch goes: bad ones throw at once.
+      expect(() => h5().run(f, [['chunk', '/d', [0, 0, 0], -8, 64]])).toThrow(/whole numbers/);
+      expect(() => h5().run(f, [['unlink' as 'flush']])).toThrow(/resize, write, chunk or flush/);
+    } finally {
+      h5().close(f);
+    }
+    expect(() => h5().run(f, [['flush']])).toThrow(/closed/);
   });
 });
