@@ -39,7 +39,7 @@ const esbuildVersion = (() => {
 })();
 
 /** Bundles made another way (this file's options, another esbuild) are made again. */
-const MAKER = `esbuild ${esbuildVersion}, own import.meta.url, v2`;
+const MAKER = `esbuild ${esbuildVersion}, own import.meta.url, v3`;
 
 /**
  * Packages put in the bundle: plain JavaScript of many modules. Node loads each module of a
@@ -70,7 +70,8 @@ const externalPackages = {
  */
 const REQUIRE_BANNER =
   "import { createRequire as __bundleCreateRequire } from 'node:module';\n" +
-  'const require = __bundleCreateRequire(import.meta.url);';
+  // Spelled apart, so that ownMetaUrl leaves it to mean the bundle's own URL.
+  `const require = __bundleCreateRequire(${['import', 'meta', 'url'].join('.')});`;
 
 /**
  * What a bundle was made from: each input's size and modification time, and by what.
@@ -78,16 +79,22 @@ const REQUIRE_BANNER =
  */
 
 /**
- * Each module of the bundle keeps its own import.meta.url.
+ * Each module of the bundle keeps its own import.meta.url: the project's TypeScript, and its
+ * plain JavaScript modules (this one: bundled, it found ROOT two levels above the bundle, and
+ * the bundles a bundled process made went to a cache of their own inside the cache).
  * @type {import('esbuild').Plugin}
  */
 const ownMetaUrl = {
   name: 'own-import-meta-url',
   setup(b) {
-    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+    b.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
+      if (args.path.split(path.sep).includes('node_modules')) return undefined;
       const source = await readFile(args.path, 'utf8');
       const url = JSON.stringify(pathToFileURL(args.path).href);
-      return { contents: source.replace(/\bimport\.meta\.url\b/g, url), loader: 'ts' };
+      return {
+        contents: source.replace(/\bimport\.meta\.url\b/g, url),
+        loader: args.path.endsWith('.ts') ? 'ts' : 'js',
+      };
     });
   },
 };

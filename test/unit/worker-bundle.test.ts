@@ -39,6 +39,18 @@ test('a worker runs the bundle: no tsx loader, and its modules find the files be
   expect(await bundleOf(entry)).toMatch(/\.mjs$/);
 });
 
+test('a bundled process makes its bundles in the project’s cache, not in one inside the cache', async () => {
+  // runtime/util/ts-worker.ts bundled carries bundle.mjs, which finds the cache from its own URL.
+  const tsWorker = await bundleOf(new URL('../../runtime/util/ts-worker.ts', import.meta.url));
+  expect(tsWorker).toMatch(/\.mjs$/);
+  const script = `
+    const { workerOptions } = await import(${JSON.stringify(pathToFileURL(tsWorker!).href)});
+    console.log(JSON.stringify((await workerOptions(new URL(${JSON.stringify(entry.href)}))).filename));
+  `;
+  const made = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  expect(fileURLToPath(made)).toBe(await bundleOf(entry));
+});
+
 test('a changed source file makes the bundle again', async () => {
   const bundle = await bundleOf(entry);
   const run = async () => {
