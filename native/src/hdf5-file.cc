@@ -550,8 +550,12 @@ class Batch : public Napi::AsyncWorker {
         for (const Step& step : steps_) run(step);
       } catch (const Fault& f) {
         fault_ = f;
-        SetError(f.what);
+      } catch (const std::exception& e) {
+        fault_ = Fault{std::string("HDF5 batch: ") + e.what(), ""};
       }
+      // An empty message would read as success to AsyncWorker.
+      if (!fault_.what.empty() || !fault_.stack.empty())
+        SetError(fault_.what.empty() ? "HDF5 refused a step" : fault_.what);
     }
     ns_ = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
   }

@@ -27,6 +27,13 @@ function call<T>(what: string, fn: () => T): T {
   }
 }
 
+/**
+ * Batches of every file of the process, one after the other: libhdf5 takes one caller at a time
+ * anyway, and a batch waiting for its lock would hold a thread of libuv's pool, which file
+ * reads, lookups and zlib share.
+ */
+let batches: Promise<unknown> = Promise.resolve();
+
 export function libhdf5Library(addon: RawHdf5Addon): H5Library {
   return {
     name: 'libhdf5',
@@ -107,8 +114,10 @@ function handle(a: RawHdf5Addon, h: RawH5Handle): H5Handle {
         steps = undefined;
         held = [];
       }
+      const turn = batches.then(() => a.run(h, batch));
+      batches = turn.catch(() => undefined);
       try {
-        return await a.run(h, batch);
+        return await turn;
       } catch (e) {
         throw callError('run', e);
       } finally {

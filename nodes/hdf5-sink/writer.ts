@@ -138,6 +138,8 @@ export class Hdf5Writer {
   readonly warnings: Hdf5SinkErrorData[] = [];
   private metaDirty = false;
   private failed: Hdf5SinkError | undefined;
+  /** An appendAsync or flushAsync not settled yet. */
+  private inFlight = false;
 
   private constructor(
     opts: WriterOptions,
@@ -264,16 +266,30 @@ export class Hdf5Writer {
   async appendAsync(frames: readonly FrameIn[]): Promise<number> {
     const h = this.h5file;
     if (!h?.deferred) return timed(() => this.append(frames));
+    this.assertIdle();
     if (!this.ready(frames)) return 0;
     const n0 = this.n;
     let ns: number;
+    this.inFlight = true;
     try {
       ns = await h.deferred(() => this.writeBatch(frames, n0));
     } catch (e) {
       throw this.fail(this.coded('WRITE_FAILED', e), n0);
+    } finally {
+      this.inFlight = false;
     }
     this.appended(frames, n0);
     return ns;
+  }
+
+  /** One deferred call at a time: a second append before the first settled would write over it. */
+  private assertIdle(): void {
+    if (this.inFlight)
+      throw new Hdf5SinkError({
+        code: 'WRITE_FAILED',
+        file: this.file,
+        detail: 'a call on the writer before its last appendAsync or flushAsync settled',
+      });
   }
 
   /** Whether there are frames to append, once the dataset is there and they fit it. */
@@ -335,15 +351,19 @@ export class Hdf5Writer {
   async flushAsync(): Promise<number> {
     const h = this.h5file;
     if (!h?.deferred) return timed(() => this.flush());
+    this.assertIdle();
     this.checkFile();
     const n = this.n;
     const t0 = process.hrtime.bigint();
     let ns: number;
+    this.inFlight = true;
     try {
       this.syncMeta();
       ns = Number(process.hrtime.bigint() - t0) + (await h.deferred(() => h.flush()));
     } catch (e) {
       throw this.fail(this.coded('WRITE_FAILED', e), n);
+    } finally {
+      this.inFlight = false;
     }
     this.flushedN = n;
     return ns;

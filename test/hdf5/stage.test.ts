@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Hdf5SinkError } from '../../nodes/hdf5-sink/errors.ts';
 import createHdf5Sink, { Hdf5SinkStage, type Hdf5SinkStats } from '../../nodes/hdf5-sink/stage.ts';
@@ -362,6 +363,30 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     // 1.25 × flushEvery by design; the rest is room for a busy machine. The 64 MiB slab of before: seconds.
     expect(worst).toBeLessThan(2 * flushEvery * 1000);
     expect(stage.framesStored).toBe(taken.length);
+  });
+
+  it('frames written are counted (and their slots freed) batch by batch while more keep coming, not at the next flush', async () => {
+    const file = path.join(dir(), 'run.h5');
+    // No flush during the run: what framesStored says before end() comes from the batches alone.
+    const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', compression: 'gzip', level: 9, flushEvery: 60 }));
+    await stage.open();
+    const noise = Array.from({ length: 8 }, (_, i) => ({
+      ...makeFrame('uint16', [256, 256], i),
+      data: new Uint8Array(randomBytes(256 * 256 * 2)),
+    }));
+    // A frame every 2 ms for 0.6 s, faster than gzip 9 writes them: the writer has more waiting
+    // after every batch, and the stage may queue hundreds (a quarter of flushEvery at its pace).
+    let n = 0;
+    for (const until = performance.now() + 600; performance.now() < until; n++) {
+      await stage.receive('in', { ...noise[n % 8], seq: n });
+      await delay(2);
+    }
+    const during = stage.framesStored;
+    await stage.end();
+    await stage.close();
+    expect(stage.framesStored).toBe(n);
+    // Counted only when the queue ran empty, they stayed at the first frame's 1 until the end.
+    expect(during).toBeGreaterThan(10);
   });
 
   it('a run without frames leaves a readable group with empty seq and timestamps', async () => {
