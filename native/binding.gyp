@@ -19,10 +19,8 @@
           "defines": ["PATCHBAY_WITH_FFT_AVX2"]
         }],
         ["with_aravis==1", {
-          "sources": ["src/aravis-backend.cc"],
           "defines": ["PATCHBAY_WITH_ARAVIS"],
-          "cflags_cc": ["<!@(node configure.mjs aravis-cflags)"],
-          "libraries": ["<!@(node configure.mjs aravis-libs)"]
+          "libraries": ["-ldl"]
         }],
         ["with_pylon==1", {
           "sources": ["src/pylon-backend.cc"],
@@ -51,6 +49,21 @@
     }
   ],
   "conditions": [
+    ["with_aravis==1", {
+      "targets": [
+        {
+          "target_name": "patchbay_aravis",
+          "type": "loadable_module",
+          "sources": ["src/aravis-backend.cc", "src/device.cc", "src/pixel-format.cc"],
+          "defines": ["PATCHBAY_ARAVIS_MODULE"],
+          "cflags!": ["-fno-exceptions"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "<!@(node configure.mjs aravis-cflags)"],
+          "ldflags": ["-Wl,--no-undefined"],
+          "libraries": ["<!@(node configure.mjs aravis-libs)"]
+        }
+      ]
+    }],
     ["with_hdf5==1", {
       "targets": [
         {

@@ -1,5 +1,10 @@
 // GenICam cameras (GigE Vision, USB3 Vision) through Aravis. Feature names differ
 // between standard (SFNC) and older GigE models, so each setting tries its names in turn.
+//
+// Built as patchbay_aravis.node beside the camera addon, a plain shared object, not an addon
+// (with its own copy of device.cc and pixel-format.cc), which the addon loads the first time
+// the aravis backend is asked for (device.cc): Aravis and what it links, GLib, GIO, libxml2
+// and ICU, are about 3 MB of a process's RSS that a run on the emulator or pylon does not need.
 #include <arpa/inet.h>
 #include <arv.h>
 #include <netinet/in.h>
@@ -532,3 +537,8 @@ std::unique_ptr<Device> openAravis(const std::string& want, const Options&) {
 Backend makeAravisBackend() { return {"aravis", listAravis, openAravis}; }
 
 }  // namespace patchbay
+
+// What the camera addon looks up after loading this module.
+extern "C" __attribute__((visibility("default"))) void patchbay_aravis_backend(patchbay::Backend* out) {
+  *out = patchbay::makeAravisBackend();
+}

@@ -145,7 +145,7 @@ struct Backend {
 const std::vector<Backend>& builtBackends();
 
 Backend makeEmulatorBackend();
-#ifdef PATCHBAY_WITH_ARAVIS
+#if defined(PATCHBAY_WITH_ARAVIS) || defined(PATCHBAY_ARAVIS_MODULE)
 Backend makeAravisBackend();
 #endif
 #ifdef PATCHBAY_WITH_PYLON

@@ -1,6 +1,7 @@
 /**
  * What loadAddon says when the addon was built against a camera SDK whose libraries were not linked
- * (the pylon link flags of issue 15): which SDK, and how to build without it.
+ * (the pylon link flags of issue 15): which SDK, and how to build without it. And the aravis
+ * backend, a module the addon loads when it is first asked for.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { builtBackends } from '../../native/index.ts';
 import { sdkOfLoadError } from '../../native/load-addon.ts';
 import { commandWorks, missing } from '../helpers/env.ts';
 
@@ -74,5 +76,34 @@ describe.skipIf(noCompiler)('an addon built against pylon without its libraries'
     );
     expect(error.code).toBe('ADDON_NOT_BUILT');
     expect(error.message).toContain('PATCHBAY_CAMERA_BACKENDS=emulator,aravis');
+  });
+});
+
+const noAravis = missing('the aravis camera backend (libaravis-dev, then npm run build:native)', () =>
+  builtBackends().includes('aravis'),
+);
+
+describe.skipIf(noAravis)('the aravis backend, a module of its own', () => {
+  it('is loaded when first asked for: a process taking frames from the emulator maps no Aravis, GLib or libxml2', () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { listDevices, openCamera } from ${JSON.stringify(new URL('../../native/index.ts', import.meta.url).href)};
+      const mapped = () => ['libaravis', 'libglib-2.0', 'libxml2'].filter((l) => readFileSync('/proc/self/maps', 'utf8').includes(l));
+      const cam = await openCamera({ backend: 'emulator' });
+      await cam.set({ width: 64, height: 64, fps: 0 });
+      await cam.start({ mode: 'owned', buffers: 2 });
+      if (!(await cam.next())) throw new Error('no frame');
+      await cam.stop();
+      await cam.close();
+      const withEmulator = mapped();
+      await listDevices('aravis');
+      console.log(JSON.stringify([withEmulator, mapped()]));
+    `;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([[], ['libaravis', 'libglib-2.0', 'libxml2']]);
   });
 });
