@@ -1,7 +1,8 @@
 /**
  * HDF5Sink's sustained write rate against h5py, in the same run: 1024² uint16 frames
- * appended by the stage (writer worker fed through the shared slab) with the HDF5 library
- * it picks (libhdf5 where its addon is built) and, beside it, with h5wasm; by the writer
+ * appended by the stage (its writer fed frames where they lie or through the shared slab)
+ * with the HDF5 library it picks (libhdf5 where its addon is built) and, beside it, with
+ * h5wasm (in a writer thread of its own); by the writer
  * called directly on the main thread; and by h5py (bench/python/h5py_append.py), in
  * turns, medians over repetitions. Every patchbay run is read back by h5py to count the
  * frames (0 lost is part of the result). Figures: docs/performance-hdf5.md.
@@ -165,8 +166,8 @@ async function runStage(
 ): Promise<RunResult> {
   const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', compression, level: 1 }));
   const o0 = performance.now();
-  // The writer thread takes its library from the environment it starts with; the stage
-  // decides in open() whether frames go through the slab.
+  // The stage picks its library from the environment in open() (h5wasm in a thread of its
+  // own), and whether frames go through the slab.
   const before = { PATCHBAY_HDF5: process.env.PATCHBAY_HDF5, PATCHBAY_HDF5_COPY: process.env.PATCHBAY_HDF5_COPY };
   process.env.PATCHBAY_HDF5 = library;
   process.env.PATCHBAY_HDF5_COPY = copy ? '1' : '0';
@@ -303,7 +304,7 @@ const DD_VARIANT = 'dd of the same bytes into the same directory (page cache)';
 const VARIANTS: Variant[] = [
   { name: 'h5py (resize + write per frame)', compression: 'none', frames: N, run: async (f, n) => runH5py(f, n, 0) },
   {
-    name: `HDF5Sink stage (writer thread, ${LIBRARY === 'libhdf5' ? 'libhdf5, frames written where they lie' : `${LIBRARY}, slab`})`,
+    name: `HDF5Sink stage (${LIBRARY === 'libhdf5' ? 'libhdf5, frames written where they lie' : `${LIBRARY} in its writer thread, slab`})`,
     compression: 'none',
     frames: N,
     anchor: 'h5py (resize + write per frame)',

@@ -36,7 +36,7 @@ import {
   type WriterOptions,
 } from './writer.ts';
 
-/** Largest batch the worker hands HDF5 at once: the wasm heap grows to it and never shrinks. */
+/** Largest batch the writer hands HDF5 at once: the wasm heap grows to it and never shrinks. */
 const BATCH_BYTES = 16 * 2 ** 20;
 /** The slab aims at this much memory, so a slow disk moment does not stall the pipeline at once. */
 const SLAB_BYTES = 64 * 2 ** 20;
@@ -114,7 +114,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private readonly flushEvery: number;
   private readonly maxFrames: number;
   private readonly stats: Hdf5SinkStats;
-  private worker: WriterChannel | undefined;
+  private writer: WriterChannel | undefined;
   private layout:
     | { dtype: DType; shape: number[]; frameBytes: number; slab: Uint8Array; slots: number; queue: WriteQueue }
     | undefined;
@@ -212,7 +212,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       );
     }
     this.options.reserveBytes = RESERVE_BYTES;
-    this.worker = (this.options.library ?? defaultLibrary()) === 'libhdf5' ? this.hostHere() : await this.startWorker();
+    this.writer = (this.options.library ?? defaultLibrary()) === 'libhdf5' ? this.hostHere() : await this.startWorker();
     try {
       await this.request({ type: 'open', options: this.options, flushEvery: this.flushEvery }, 'opened');
     } catch (e) {
@@ -244,7 +244,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       ),
     );
     worker.on('exit', (code) => {
-      this.worker = undefined;
+      this.writer = undefined;
       if (!this.ended || this.replyWaiter)
         this.onFailure(
           new Hdf5SinkError({
@@ -307,7 +307,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       msg = { type: 'frame', slot, seq: frame.seq, t: frame.t };
     }
     if (frame.meta !== undefined) msg.meta = frame.meta;
-    this.worker!.postMessage(msg);
+    this.writer!.postMessage(msg);
     this.posted++;
     this.stats.queueDepth = this.posted - this.consumed;
   }
@@ -315,7 +315,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   /** Writes every queued frame, flushes and closes the file; `framesStored` then says how many frames it holds. */
   async end(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (!this.worker)
+    if (!this.writer)
       throw new Hdf5SinkError({
         code: 'WRITER_CLOSED',
         file: this.file ?? this.options.file,
@@ -323,7 +323,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       });
     await this.request({ type: 'end' }, 'closed');
     this.ended = true;
-    await this.worker?.terminate();
+    await this.writer?.terminate();
   }
 
   /**
@@ -333,7 +333,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
    */
   async close(): Promise<void> {
     let error: Error | undefined;
-    if (this.worker && !this.ended && !this.failure) {
+    if (this.writer && !this.ended && !this.failure) {
       let timer: NodeJS.Timeout | undefined;
       const limit = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -357,8 +357,8 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       }
     }
     this.ended = true;
-    const w = this.worker;
-    this.worker = undefined;
+    const w = this.writer;
+    this.writer = undefined;
     if (w) await w.terminate();
     // The writer is gone: nothing reads the frames kept for it any more.
     this.layout?.queue.releaseAll();
@@ -405,7 +405,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       slots,
       queue: new WriteQueue(new SlotPool(slots), this.keeps),
     };
-    this.worker!.postMessage({
+    this.writer!.postMessage({
       type: 'begin',
       dtype: frame.dtype,
       shape: [...frame.shape],
@@ -419,7 +419,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   private request(msg: ToWorker, want: 'opened' | 'closed'): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.replyWaiter = { want, resolve, reject };
-      this.worker!.postMessage(msg);
+      this.writer!.postMessage(msg);
     });
   }
 

@@ -109,7 +109,7 @@ describe('bench/lib/goals.ts', () => {
       hdf5: {
         results: [
           {
-            variant: 'HDF5Sink stage (writer thread)',
+            variant: 'HDF5Sink stage (libhdf5, frames written where they lie)',
             frames: 500,
             medianMBps: 800,
             mbps: [1000, 600, 800],
