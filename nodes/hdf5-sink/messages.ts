@@ -11,7 +11,7 @@ import type { Hdf5SinkErrorData } from './errors.ts';
 import type { H5LibraryName } from './library.ts';
 import type { WriterOptions } from './writer.ts';
 
-export type ToWorker =
+export type ToWriter =
   /** Create the file and group; answered by `opened` or `failed`. */
   | { type: 'open'; options: WriterOptions; flushEvery: number }
   /** The first frame fixed the layout: here is the slab its frames will arrive in. */
@@ -21,7 +21,7 @@ export type ToWorker =
   /** No more frames: write what is queued, flush, close; answered by `closed` or `failed`. */
   | { type: 'end' };
 
-export type FromWorker =
+export type FromWriter =
   | { type: 'opened'; file: string; group: string; library: H5LibraryName }
   /**
    * `frames` frames have left the slab and are in the dataset; their slots (and the frames

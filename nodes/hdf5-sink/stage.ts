@@ -21,7 +21,7 @@ import type { hdf5Sink } from './index.ts';
 import { Hdf5SinkError } from './errors.ts';
 import { LockUnavailable, lockRecording, type RecordingLock } from './file-lock.ts';
 import { pathIdentity, sameFile } from './fs-checks.ts';
-import type { FromWorker, ToWorker } from './messages.ts';
+import type { FromWriter, ToWriter } from './messages.ts';
 import { defaultLibrary, type H5LibraryName } from './library.ts';
 import { WriterHost } from './writer-host.ts';
 import { SlotPool } from './slots.ts';
@@ -69,7 +69,7 @@ const RESERVE_BYTES = 2 ** 20;
 
 /** The stage's writer (writer-host.ts), on this thread or in a worker thread: messages.ts both ways. */
 interface WriterChannel {
-  postMessage(msg: ToWorker): void;
+  postMessage(msg: ToWriter): void;
   /** Stops it; a file it still has open is left as its last flush wrote it. */
   terminate(): Promise<unknown>;
 }
@@ -237,7 +237,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
   /** The writer in a worker thread of its own (h5wasm). */
   private async startWorker(): Promise<Worker> {
     const worker = await startTsWorker(new URL('./worker.ts', import.meta.url), [import.meta.resolve('h5wasm/node')]);
-    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    worker.on('message', (msg: FromWriter) => this.onMessage(msg));
     worker.on('error', (e) =>
       this.onFailure(
         new Hdf5SinkError({ code: 'WORKER_FAILED', file: this.file ?? this.options.file, detail: e.message }),
@@ -293,7 +293,7 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       if (this.failure) throw this.failure;
     }
     if (this.failure) throw this.failure;
-    let msg: ToWorker;
+    let msg: ToWriter;
     if (this.lender && (!lent || layout.queue.canKeep)) {
       if (lent) layout.queue.keep(frame.data, this.io.keep!(frame));
       else layout.queue.hold(frame.data);
@@ -412,18 +412,18 @@ export class Hdf5SinkStage extends EventEmitter implements Stage {
       slab: sab,
       slots,
       batchFrames,
-    } satisfies ToWorker);
+    } satisfies ToWriter);
     return this.layout;
   }
 
-  private request(msg: ToWorker, want: 'opened' | 'closed'): Promise<void> {
+  private request(msg: ToWriter, want: 'opened' | 'closed'): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.replyWaiter = { want, resolve, reject };
       this.writer!.postMessage(msg);
     });
   }
 
-  private onMessage(msg: FromWorker): void {
+  private onMessage(msg: FromWriter): void {
     switch (msg.type) {
       case 'opened':
         this.file = msg.file;

@@ -8,7 +8,7 @@
 import type { DType } from '../../runtime/wire/index.ts';
 import { itemSize, shapeSize } from '../../runtime/wire/index.ts';
 import { Hdf5SinkError } from './errors.ts';
-import type { FromWorker, ToWorker } from './messages.ts';
+import type { FromWriter, ToWriter } from './messages.ts';
 import { Hdf5Writer, type FrameIn } from './writer.ts';
 
 interface Pending {
@@ -48,10 +48,10 @@ export class WriterHost {
    */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly post: (msg: FromWorker) => void) {}
+  constructor(private readonly post: (msg: FromWriter) => void) {}
 
   /** A message from the stage. */
-  receive(msg: ToWorker): void {
+  receive(msg: ToWriter): void {
     switch (msg.type) {
       case 'open':
         this.serial(() => this.open(msg));
@@ -100,7 +100,7 @@ export class WriterHost {
     this.chain = this.chain.then(step).catch((e: unknown) => this.fail(e));
   }
 
-  private async open(msg: Extract<ToWorker, { type: 'open' }>): Promise<void> {
+  private async open(msg: Extract<ToWriter, { type: 'open' }>): Promise<void> {
     if (this.stopped) return;
     this.writer = await Hdf5Writer.open(msg.options);
     this.compressed = msg.options.compression === 'gzip';
