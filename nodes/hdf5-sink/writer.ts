@@ -269,17 +269,24 @@ export class Hdf5Writer {
     this.assertIdle();
     if (!this.ready(frames)) return 0;
     const n0 = this.n;
-    let ns: number;
+    const ns = await this.offThread(h, n0, () => this.writeBatch(frames, n0));
+    this.appended(frames, n0);
+    return ns;
+  }
+
+  /**
+   * The library calls `fn` makes, done off this thread (H5Handle.deferred); a refusal fails the
+   * writer back to `n` frames. Resolves with the nanoseconds they took.
+   */
+  private async offThread(h: H5Handle, n: number, fn: () => void): Promise<number> {
     this.inFlight = true;
     try {
-      ns = await h.deferred(() => this.writeBatch(frames, n0));
+      return await h.deferred!(fn);
     } catch (e) {
-      throw this.fail(this.coded('WRITE_FAILED', e), n0);
+      throw this.fail(this.coded('WRITE_FAILED', e), n);
     } finally {
       this.inFlight = false;
     }
-    this.appended(frames, n0);
-    return ns;
   }
 
   /** One deferred call at a time: a second append before the first settled would write over it. */
@@ -355,16 +362,12 @@ export class Hdf5Writer {
     this.checkFile();
     const n = this.n;
     const t0 = process.hrtime.bigint();
-    let ns: number;
-    this.inFlight = true;
     try {
       this.syncMeta();
-      ns = Number(process.hrtime.bigint() - t0) + (await h.deferred(() => h.flush()));
     } catch (e) {
-      throw this.fail(this.coded('WRITE_FAILED', e), n);
-    } finally {
-      this.inFlight = false;
+      throw this.fail(e, n);
     }
+    const ns = Number(process.hrtime.bigint() - t0) + (await this.offThread(h, n, () => h.flush()));
     this.flushedN = n;
     return ns;
   }
