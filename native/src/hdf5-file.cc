@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -127,26 +128,32 @@ FileState& state(const Napi::CallbackInfo& info) {
   return *s;
 }
 
-std::string str(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), "expected a string");
-  return info[i].As<Napi::String>().Utf8Value();
+std::string textOf(Napi::Env env, Napi::Value v) {
+  if (!v.IsString()) throw Napi::TypeError::New(env, "expected a string");
+  return v.As<Napi::String>().Utf8Value();
 }
 
-std::vector<hsize_t> dims(const Napi::CallbackInfo& info, size_t i, bool unlimited = false) {
-  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "expected an array of sizes");
-  Napi::Array a = info[i].As<Napi::Array>();
+std::string str(const Napi::CallbackInfo& info, size_t i) { return textOf(info.Env(), info[i]); }
+
+std::vector<hsize_t> sizesOf(Napi::Env env, Napi::Value v, bool unlimited = false) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, "expected an array of sizes");
+  Napi::Array a = v.As<Napi::Array>();
   std::vector<hsize_t> out(a.Length());
   for (uint32_t k = 0; k < a.Length(); k++) {
-    double v = a.Get(k).As<Napi::Number>().DoubleValue();
-    if (unlimited && v == -1) {
+    double x = a.Get(k).As<Napi::Number>().DoubleValue();
+    if (unlimited && x == -1) {
       out[k] = H5S_UNLIMITED;
       continue;
     }
-    if (!(v >= 0 && v <= 9007199254740991.0 && v == static_cast<double>(static_cast<uint64_t>(v))))
-      throw Napi::RangeError::New(info.Env(), "sizes are whole numbers from 0");
-    out[k] = static_cast<hsize_t>(v);
+    if (!(x >= 0 && x <= 9007199254740991.0 && x == static_cast<double>(static_cast<uint64_t>(x))))
+      throw Napi::RangeError::New(env, "sizes are whole numbers from 0");
+    out[k] = static_cast<hsize_t>(x);
   }
   return out;
+}
+
+std::vector<hsize_t> dims(const Napi::CallbackInfo& info, size_t i, bool unlimited = false) {
+  return sizesOf(info.Env(), info[i], unlimited);
 }
 
 /** The bytes of a typed array or Buffer (an ArrayBuffer's or a SharedArrayBuffer's). */
@@ -164,13 +171,13 @@ std::pair<const void*, size_t> bytes(const Napi::CallbackInfo& info, size_t i) {
   return {data, t.ByteLength()};
 }
 
-/** Memory named by an address (address()) and a byte count, arguments i and i + 1. */
-std::pair<const void*, size_t> addressed(const Napi::CallbackInfo& info, size_t i) {
-  double at = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
-  double size = info[i + 1].IsNumber() ? info[i + 1].As<Napi::Number>().DoubleValue() : -1;
+/** Memory named by an address (address()) and a byte count. */
+std::pair<const void*, size_t> memoryAt(Napi::Env env, Napi::Value address, Napi::Value bytes) {
+  double at = address.IsNumber() ? address.As<Napi::Number>().DoubleValue() : -1;
+  double size = bytes.IsNumber() ? bytes.As<Napi::Number>().DoubleValue() : -1;
   if (!(at > 0 && at <= 9007199254740991.0 && at == static_cast<double>(static_cast<uint64_t>(at)) && size >= 0 &&
         size == static_cast<double>(static_cast<uint64_t>(size))))
-    throw Napi::RangeError::New(info.Env(), "an address and a size are whole numbers");
+    throw Napi::RangeError::New(env, "an address and a size are whole numbers");
   return {reinterpret_cast<const void*>(static_cast<uintptr_t>(at)), static_cast<size_t>(size)};
 }
 
@@ -474,7 +481,7 @@ Napi::Value WriteChunk(const Napi::CallbackInfo& info) {
 // stage keeps): the frame goes to the file without a copy into the writer's slab.
 Napi::Value WriteChunkAt(const Napi::CallbackInfo& info) {
   FileState& s = state(info);
-  auto [data, size] = addressed(info, 3);
+  auto [data, size] = memoryAt(info.Env(), info[3], info[4]);
   writeChunkFrom(s, str(info, 1), dims(info, 2), data, size);
   return info.Env().Undefined();
 }
@@ -604,31 +611,10 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Array a = v.As<Napi::Array>();
     std::string kind = a.Get(0u).IsString() ? a.Get(0u).As<Napi::String>().Utf8Value() : "";
     Step step{Step::Flush, "", {}, {}, nullptr, 0};
-    auto text = [&](uint32_t k) {
-      if (!a.Get(k).IsString()) throw Napi::TypeError::New(env, "expected a string");
-      return a.Get(k).As<Napi::String>().Utf8Value();
-    };
-    auto sizes = [&](uint32_t k) {
-      if (!a.Get(k).IsArray()) throw Napi::TypeError::New(env, "expected an array of sizes");
-      Napi::Array d = a.Get(k).As<Napi::Array>();
-      std::vector<hsize_t> out(d.Length());
-      for (uint32_t j = 0; j < d.Length(); j++) {
-        double x = d.Get(j).IsNumber() ? d.Get(j).As<Napi::Number>().DoubleValue() : -1;
-        if (!(x >= 0 && x <= 9007199254740991.0 && x == static_cast<double>(static_cast<uint64_t>(x))))
-          throw Napi::RangeError::New(env, "sizes are whole numbers from 0");
-        out[j] = static_cast<hsize_t>(x);
-      }
-      return out;
-    };
-    auto memory = [&](uint32_t k) {
-      double at = a.Get(k).IsNumber() ? a.Get(k).As<Napi::Number>().DoubleValue() : -1;
-      double size = a.Get(k + 1).IsNumber() ? a.Get(k + 1).As<Napi::Number>().DoubleValue() : -1;
-      if (!(at > 0 && at <= 9007199254740991.0 && at == static_cast<double>(static_cast<uint64_t>(at)) &&
-            size >= 0 && size == static_cast<double>(static_cast<uint64_t>(size))))
-        throw Napi::RangeError::New(env, "an address and a size are whole numbers");
-      step.data = reinterpret_cast<const void*>(static_cast<uintptr_t>(at));
-      step.size = static_cast<size_t>(size);
-    };
+    // The same readings of the arguments as the calls each step stands for.
+    auto text = [&](uint32_t k) { return textOf(env, a.Get(k)); };
+    auto sizes = [&](uint32_t k) { return sizesOf(env, a.Get(k)); };
+    auto memory = [&](uint32_t k) { std::tie(step.data, step.size) = memoryAt(env, a.Get(k), a.Get(k + 1)); };
     if (kind == "resize") {
       step = Step{Step::Resize, text(1), {}, sizes(2), nullptr, 0};
     } else if (kind == "write") {
