@@ -45,7 +45,7 @@
       "sources": ["src/fft2-avx512.cc"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fPIC"],
-      "conditions": [["OS=='linux' and target_arch=='x64'", { "cflags_cc": ["-mavx512f", "-mavx512dq", "-mfma", "-Wno-maybe-uninitialized"] }]]
+      "conditions": [["OS=='linux' and target_arch=='x64'", { "cflags_cc": ["-mavx512f", "-mavx512dq", "-mfma", "-Wno-maybe-uninitialized", "-Wno-uninitialized"] }]]
     }
   ],
   "conditions": [

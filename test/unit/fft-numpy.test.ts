@@ -185,6 +185,10 @@ describe('the JavaScript, WebAssembly and native float64 paths', () => {
     ['uint16', 768, 10],
     ['float64', 405, 6],
     ['uint8', 2048, 6],
+    // The native row pass's 16 x 16 tiles (fft2.c, gather_tiles): whole blocks of 16 rows
+    // with tiles and a remainder of columns, then a last block of 13 rows without.
+    ['uint8', 45, 50],
+    ['uint16', 45, 40],
   ];
   for (const [dtype, h, w] of SIZES) {
     it(`agree within 1e-13 at ${h}x${w}, every mode, with and without shift`, () => {

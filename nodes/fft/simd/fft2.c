@@ -330,6 +330,123 @@ static double ln_ge1(double x) {
     }                                                                                         \
   }
 
+#if !defined(__wasm__)
+/*
+ * The row pass's input for a whole block of ROW_BLOCK pairs (16 rows, all in the frame) of a
+ * one-channel uint8 or uint16 frame, 16 columns at a time: the [k][nbp] layout above is, for
+ * nbp = 8, a[16 * k + j] = row (2 * p0 + j)[k], the transpose of the frame's 16 x 16 tile. So
+ * each tile is transposed in vector registers (unpacks) and converted 8 or 4 values at a
+ * time, where GATHER_ROWS converts and stores one value pair at a time: 0.47 ms of a 1024^2
+ * transform's 3.8 (docs/performance-fft.md). Integer to double is exact: the same values.
+ */
+/* Rows 0-15 of one column of the tile, as doubles, from int32 vectors of rows 0-7 and 8-15. */
+#if defined(__AVX512F__)
+#define PUT_TILE_ROW(o, lo, hi)                                                               \
+  {                                                                                           \
+    _mm512_storeu_pd((o), _mm512_cvtepi32_pd(lo));                                            \
+    _mm512_storeu_pd((o) + 8, _mm512_cvtepi32_pd(hi));                                        \
+  }
+#else
+#define PUT_TILE_ROW(o, lo, hi)                                                               \
+  {                                                                                           \
+    _mm256_storeu_pd((o), _mm256_cvtepi32_pd(_mm256_castsi256_si128(lo)));                    \
+    _mm256_storeu_pd((o) + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256((lo), 1)));         \
+    _mm256_storeu_pd((o) + 8, _mm256_cvtepi32_pd(_mm256_castsi256_si128(hi)));                \
+    _mm256_storeu_pd((o) + 12, _mm256_cvtepi32_pd(_mm256_extracti128_si256((hi), 1)));        \
+  }
+#endif
+
+/* The 16 x 16 uint8 tile at src (rows `stride` bytes apart) into o[16 * k + j]. */
+static inline void tile_u8(const unsigned char *src, long stride, double *o) {
+  __m128i r[16], t[16], u[16], v[16];
+  for (int j = 0; j < 16; j++) r[j] = _mm_loadu_si128((const __m128i *)(src + j * stride));
+  /* t[j]: columns 0-7 of rows 2j, 2j+1, byte-interleaved; t[8 + j]: columns 8-15. */
+  for (int j = 0; j < 8; j++) {
+    t[j] = _mm_unpacklo_epi8(r[2 * j], r[2 * j + 1]);
+    t[8 + j] = _mm_unpackhi_epi8(r[2 * j], r[2 * j + 1]);
+  }
+  /* u[q + m], q in {0, 4, 8, 12}: columns q..q+3 of rows 4m..4m+3, 4 bytes per column. */
+  for (int g = 0; g < 16; g += 8)
+    for (int m = 0; m < 4; m++) {
+      u[g + m] = _mm_unpacklo_epi16(t[g + 2 * m], t[g + 2 * m + 1]);
+      u[g + 4 + m] = _mm_unpackhi_epi16(t[g + 2 * m], t[g + 2 * m + 1]);
+    }
+  /* v[q + n]: columns q, q+1 of rows 8n..8n+7; v[q + 2 + n]: columns q+2, q+3. */
+  for (int q = 0; q < 16; q += 4)
+    for (int n = 0; n < 2; n++) {
+      v[q + n] = _mm_unpacklo_epi32(u[q + 2 * n], u[q + 2 * n + 1]);
+      v[q + 2 + n] = _mm_unpackhi_epi32(u[q + 2 * n], u[q + 2 * n + 1]);
+    }
+  /* Column k's 16 rows: bytes 0-7 from v[k], 8-15 from v[k + 1] (k even), and so for k + 1. */
+  for (int k = 0; k < 16; k += 2) {
+    const __m128i c0 = _mm_unpacklo_epi64(v[k], v[k + 1]), c1 = _mm_unpackhi_epi64(v[k], v[k + 1]);
+#if defined(__AVX512F__)
+    const __m512i w0 = _mm512_cvtepu8_epi32(c0), w1 = _mm512_cvtepu8_epi32(c1);
+    PUT_TILE_ROW(o + 16 * k, _mm512_castsi512_si256(w0), _mm512_extracti64x4_epi64(w0, 1))
+    PUT_TILE_ROW(o + 16 * (k + 1), _mm512_castsi512_si256(w1), _mm512_extracti64x4_epi64(w1, 1))
+#else
+    PUT_TILE_ROW(o + 16 * k, _mm256_cvtepu8_epi32(c0), _mm256_cvtepu8_epi32(_mm_srli_si128(c0, 8)))
+    PUT_TILE_ROW(o + 16 * (k + 1), _mm256_cvtepu8_epi32(c1), _mm256_cvtepu8_epi32(_mm_srli_si128(c1, 8)))
+#endif
+  }
+}
+
+/* The 8 x 8 uint16 block at src (rows `stride` values apart) into c[k]: rows 0-7 of column k. */
+static inline void transpose8_u16(const unsigned short *src, long stride, __m128i c[8]) {
+  __m128i r[8], t[8], u[8];
+  for (int j = 0; j < 8; j++) r[j] = _mm_loadu_si128((const __m128i *)(src + j * stride));
+  for (int m = 0; m < 4; m++) {
+    t[m] = _mm_unpacklo_epi16(r[2 * m], r[2 * m + 1]);
+    t[4 + m] = _mm_unpackhi_epi16(r[2 * m], r[2 * m + 1]);
+  }
+  for (int g = 0; g < 8; g += 4)
+    for (int n = 0; n < 2; n++) {
+      u[g + n] = _mm_unpacklo_epi32(t[g + 2 * n], t[g + 2 * n + 1]);
+      u[g + 2 + n] = _mm_unpackhi_epi32(t[g + 2 * n], t[g + 2 * n + 1]);
+    }
+  for (int k = 0; k < 8; k += 2) {
+    c[k] = _mm_unpacklo_epi64(u[k], u[k + 1]);
+    c[k + 1] = _mm_unpackhi_epi64(u[k], u[k + 1]);
+  }
+}
+
+/* The 16 x 16 uint16 tile at src (rows `stride` values apart) into o[16 * k + j]. */
+static inline void tile_u16(const unsigned short *src, long stride, double *o) {
+  for (int k0 = 0; k0 < 16; k0 += 8) {
+    __m128i top[8], bottom[8];
+    transpose8_u16(src + k0, stride, top);
+    transpose8_u16(src + 8 * stride + k0, stride, bottom);
+    for (int k = 0; k < 8; k++) PUT_TILE_ROW(o + 16 * (k0 + k), _mm256_cvtepu16_epi32(top[k]), _mm256_cvtepu16_epi32(bottom[k]))
+  }
+}
+#undef PUT_TILE_ROW
+
+/*
+ * The block's gather by tiles where it can be: a one-channel uint8 or uint16 frame, a whole
+ * block whose 16 rows are all in the frame. Returns 0 where GATHER_ROWS must do it.
+ */
+static int gather_tiles(const void *x, int dtype, int h, int w, int nc, int p0, int nb, double *a) {
+  if (nc != 1 || nb != ROW_BLOCK || 2 * (p0 + ROW_BLOCK) > h || (dtype != DT_U8 && dtype != DT_U16)) return 0;
+  const long first = 2L * p0 * w;
+  int k0 = 0;
+  if (dtype == DT_U8) {
+    const unsigned char *src = (const unsigned char *)x + first;
+    for (; k0 + 16 <= w; k0 += 16) tile_u8(src + k0, w, a + 16L * k0);
+    for (int k = k0; k < w; k++)
+      for (int j = 0; j < 16; j++) a[16L * k + j] = (double)src[(long)j * w + k];
+  } else {
+    const unsigned short *src = (const unsigned short *)x + first;
+    for (; k0 + 16 <= w; k0 += 16) tile_u16(src + k0, w, a + 16L * k0);
+    for (int k = k0; k < w; k++)
+      for (int j = 0; j < 16; j++) a[16L * k + j] = (double)src[(long)j * w + k];
+  }
+  return 1;
+}
+#else
+/* WebAssembly: GATHER_ROWS throughout (the .wasm is built from this file without these). */
+#define gather_tiles(x, dtype, h, w, nc, p0, nb, a) 0
+#endif
+
 /*
  * Full-spectrum outputs: the column pass leaves its results in the half spectrum's slots,
  * row r at half + 2*r*stride (complex, or the value in the real slot); each row fills its own
@@ -386,7 +503,7 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
   for (int p0 = 0; p0 < pairs; p0 += ROW_BLOCK) {
     const int nb = pairs - p0 < ROW_BLOCK ? pairs - p0 : ROW_BLOCK;
     const int nbp = (nb + CPV - 1) / CPV * CPV;
-    switch (dtype) {
+    if (!gather_tiles(x, dtype, h, w, nc, p0, nb, a)) switch (dtype) {
       case DT_U8: if (nc == 1) GATHER_ROWS(unsigned char, 1) else GATHER_ROWS(unsigned char, nc) break;
       case DT_U16: if (nc == 1) GATHER_ROWS(unsigned short, 1) else GATHER_ROWS(unsigned short, nc) break;
       case DT_F32: if (nc == 1) GATHER_ROWS(float, 1) else GATHER_ROWS(float, nc) break;
@@ -398,6 +515,8 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
      * neighbouring pairs lie side by side, so k runs outside and the pairs inside.
      */
     const cvec halfv = splat(0.5), conj = conj_mask();
+    /* Every pair of the batch is two rows of the frame: each lane's two stores, unconditionally. */
+    const int whole = nb == nbp && 2 * (p0 + nb) <= h;
     for (int k = 0; k < c; k++) {
       const int km = k == 0 ? 0 : w - k;
       for (int i = 0; i < nb; i += CPV) {
@@ -405,11 +524,19 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
         const cvec xa = MUL(halfv, ADD(zk, czm));
         /* (zk - conj zm) / 2i = -i/2 (zk - conj zm) */
         const cvec xb = MUL(halfv, mul_mi(SUB(zk, czm)));
-        for (int l = 0; l < CPV && i + l < nb; l++) {
-          const int r0 = 2 * (p0 + i + l);
-          double *ea = rows + 2 * (long)r0 * stride;
-          ST_LANE(ea + 2 * k, xa, l);
-          if (r0 + 1 < h) ST_LANE(ea + 2 * stride + 2 * k, xb, l);
+        if (whole) {
+          for (int l = 0; l < CPV; l++) {
+            double *ea = rows + 2 * (long)(2 * (p0 + i + l)) * stride + 2 * k;
+            ST_LANE(ea, xa, l);
+            ST_LANE(ea + 2 * stride, xb, l);
+          }
+        } else {
+          for (int l = 0; l < CPV && i + l < nb; l++) {
+            const int r0 = 2 * (p0 + i + l);
+            double *ea = rows + 2 * (long)r0 * stride;
+            ST_LANE(ea + 2 * k, xa, l);
+            if (r0 + 1 < h) ST_LANE(ea + 2 * stride + 2 * k, xb, l);
+          }
         }
       }
     }
