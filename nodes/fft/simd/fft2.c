@@ -51,6 +51,14 @@ static inline c128 splat1(double v) { return splat(v); }
 /* a * w, with the twiddle stored as wr = (wr, wr), wi = (-wi, wi). */
 static inline cvec cmul(cvec a, cvec wr, cvec wi) { return ADD(MUL(a, wr), MUL(swap(a), wi)); }
 #define SQRT __builtin_sqrt
+/* The real and imaginary parts of the 2 * CPV complex numbers in a, then b. */
+static inline void deinterleave(cvec a, cvec b, cvec *re, cvec *im) {
+  *re = wasm_i64x2_shuffle(a, b, 0, 2);
+  *im = wasm_i64x2_shuffle(a, b, 1, 3);
+}
+/* re * re + im * im, rounded as the scalar expression is in this build. */
+static inline cvec norm2(cvec re, cvec im) { return ADD(MUL(re, re), MUL(im, im)); }
+#define SQRTV wasm_f64x2_sqrt
 #define FFT_API
 
 #elif defined(__AVX512F__) && defined(__AVX512DQ__)
@@ -81,6 +89,13 @@ static inline cvec splat(double v) { return _mm512_set1_pd(v); }
 static inline c128 splat1(double v) { return _mm_set1_pd(v); }
 static inline cvec cmul(cvec a, cvec wr, cvec wi) { return _mm512_fmadd_pd(a, wr, MUL(swap(a), wi)); }
 #define SQRT __builtin_sqrt
+static inline void deinterleave(cvec a, cvec b, cvec *re, cvec *im) {
+  *re = _mm512_permutex2var_pd(a, _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), b);
+  *im = _mm512_permutex2var_pd(a, _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1), b);
+}
+/* re * re + im * im with one rounding fewer (FMA), as the scalar FMA1(re, re, im * im). */
+static inline cvec norm2(cvec re, cvec im) { return _mm512_fmadd_pd(re, re, MUL(im, im)); }
+#define SQRTV _mm512_sqrt_pd
 #define FFT_API static __attribute__((unused))
 
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -107,6 +122,13 @@ static inline cvec conj_mask(void) { return _mm256_set_pd(-1.0, 1.0, -1.0, 1.0);
 static inline c128 splat1(double v) { return _mm_set1_pd(v); }
 static inline cvec cmul(cvec a, cvec wr, cvec wi) { return _mm256_fmadd_pd(a, wr, MUL(swap(a), wi)); }
 #define SQRT __builtin_sqrt
+static inline void deinterleave(cvec a, cvec b, cvec *re, cvec *im) {
+  /* unpack gives numbers 0, 2, 1, 3; the permute puts them in order */
+  *re = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xd8);
+  *im = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xd8);
+}
+static inline cvec norm2(cvec re, cvec im) { return _mm256_fmadd_pd(re, re, MUL(im, im)); }
+#define SQRTV _mm256_sqrt_pd
 #define FFT_API static __attribute__((unused))
 
 #else
@@ -275,7 +297,31 @@ enum { OUT_COMPLEX = 0, OUT_HALF = 1, OUT_MAGNITUDE = 2, OUT_LOG_MAGNITUDE = 3, 
 #define ROW_BLOCK 8
 #define COL_BLOCK 16
 
-/* ln(x) for x >= 1 (no libm here): range reduction to [sqrt(1/2), sqrt(2)] and the atanh series, error < 1e-16 relative. */
+/*
+ * ln(x) for x >= 1 (no libm here): range reduction to [sqrt(1/2), sqrt(2)] and the atanh series,
+ * error < 1e-16 relative. FMA1 fuses where the build has FMA, so that ln_ge1 and ln_ge1v (its
+ * vectors, below) round alike.
+ */
+#if defined(__wasm__)
+#define FMA1(a, b, c) ((a) * (b) + (c))
+#else
+#define FMA1(a, b, c) __builtin_fma((a), (b), (c))
+#endif
+/* The series' polynomial in s2, by FMA (fused or not, as FMA1), constants made by K. */
+#define LN_SERIES(p, s2, FMA, K)                                                              \
+  p = FMA(p, s2, K(1.0 / 21));                                                                \
+  p = FMA(p, s2, K(1.0 / 19));                                                                \
+  p = FMA(p, s2, K(1.0 / 17));                                                                \
+  p = FMA(p, s2, K(1.0 / 15));                                                                \
+  p = FMA(p, s2, K(1.0 / 13));                                                                \
+  p = FMA(p, s2, K(1.0 / 11));                                                                \
+  p = FMA(p, s2, K(1.0 / 9));                                                                 \
+  p = FMA(p, s2, K(1.0 / 7));                                                                 \
+  p = FMA(p, s2, K(1.0 / 5));                                                                 \
+  p = FMA(p, s2, K(1.0 / 3));
+#define SAME_VALUE(x) (x)
+#define LN2_HI 6.93147180369123816490e-01
+#define LN2_LO 1.90821492927058770002e-10
 static double ln_ge1(double x) {
   union { double d; unsigned long long u; } v = {x};
   int e = (int)((v.u >> 52) & 0x7ff) - 1023;
@@ -287,18 +333,41 @@ static double ln_ge1(double x) {
   }
   double s = (m - 1.0) / (m + 1.0), s2 = s * s;
   double p = 1.0 / 23;
-  p = p * s2 + 1.0 / 21;
-  p = p * s2 + 1.0 / 19;
-  p = p * s2 + 1.0 / 17;
-  p = p * s2 + 1.0 / 15;
-  p = p * s2 + 1.0 / 13;
-  p = p * s2 + 1.0 / 11;
-  p = p * s2 + 1.0 / 9;
-  p = p * s2 + 1.0 / 7;
-  p = p * s2 + 1.0 / 5;
-  p = p * s2 + 1.0 / 3;
-  return e * 6.93147180369123816490e-01 + (e * 1.90821492927058770002e-10 + 2.0 * (s + s * s2 * p));
+  LN_SERIES(p, s2, FMA1, SAME_VALUE)
+  return FMA1((double)e, LN2_HI, FMA1((double)e, LN2_LO, 2.0 * FMA1(s * s2, p, s)));
 }
+
+#if !defined(__wasm__)
+#if defined(__AVX512F__)
+#define FMA_V _mm512_fmadd_pd
+#define DIV_V _mm512_div_pd
+#else
+#define FMA_V _mm256_fmadd_pd
+#define DIV_V _mm256_div_pd
+#endif
+/* ln_ge1 of each value of x, by the same operations in the same order. */
+static inline cvec ln_ge1v(cvec x) {
+#if defined(__AVX512F__)
+  cvec e = _mm512_getexp_pd(x), m = _mm512_getmant_pd(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+  const __mmask8 big = _mm512_cmp_pd_mask(m, splat(1.41421356237309504880), _CMP_GT_OQ);
+  m = _mm512_mask_mul_pd(m, big, m, splat(0.5));
+  e = _mm512_mask_add_pd(e, big, e, splat(1.0));
+#else
+  const __m256i bits = _mm256_castpd_si256(x), two52 = _mm256_castpd_si256(splat(4503599627370496.0));
+  /* The exponent's bits under 2^52's: exactly 2^52 + the biased exponent, as a double. */
+  cvec e = SUB(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(bits, 52), two52)), splat(4503599627370496.0 + 1023.0));
+  cvec m = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0x000fffffffffffffLL)),
+                                               _mm256_set1_epi64x(0x3ff0000000000000LL)));
+  const cvec big = _mm256_cmp_pd(m, splat(1.41421356237309504880), _CMP_GT_OQ);
+  m = _mm256_blendv_pd(m, MUL(m, splat(0.5)), big);
+  e = ADD(e, _mm256_and_pd(big, splat(1.0)));
+#endif
+  const cvec s = DIV_V(SUB(m, splat(1.0)), ADD(m, splat(1.0))), s2 = MUL(s, s);
+  cvec p = splat(1.0 / 23);
+  LN_SERIES(p, s2, FMA_V, splat)
+  return FMA_V(e, splat(LN2_HI), FMA_V(e, splat(LN2_LO), MUL(splat(2.0), FMA_V(MUL(s, s2), p, s))));
+}
+#endif
 
 /*
  * The row pass's input: pairs p0 .. p0+nbp-1 of rows, as complex numbers (row 2i real, row 2i+1
@@ -448,8 +517,8 @@ static int gather_tiles(const void *x, int dtype, int h, int w, int nc, int p0, 
 #endif
 
 /*
- * Full-spectrum outputs: the column pass leaves its results in the half spectrum's slots,
- * row r at half + 2*r*stride (complex, or the value in the real slot); each row fills its own
+ * Full-spectrum outputs: the column pass leaves its results in the half spectrum's rows,
+ * row r at half + 2*r*stride (complex numbers, or real values side by side); each row fills its own
  * output row and the mirrored one (X[-r][-k] = conj X[r][k]), both written in address order.
  * K: 2 for complex output, 1 for real outputs (magnitude, log-magnitude, power); NC: the
  * channels interleaved in out.
@@ -465,16 +534,32 @@ static int gather_tiles(const void *x, int dtype, int h, int w, int nc, int p0, 
     for (int k = 0; k < c; k++) {                                       \
       int dk = k + sw;                                                  \
       if (dk >= w) dk -= w;                                             \
-      o[(K) * dk * (NC)] = m[2 * k];                                    \
+      o[(K) * dk * (NC)] = m[(K) * k];                                  \
       if ((K) == 2) o[(K) * dk * (NC) + 1] = m[2 * k + 1];              \
     }                                                                   \
     for (int k = w - c; k >= 1; k--) {                                  \
       int mk = w - k + sw;                                              \
       if (mk >= w) mk -= w;                                             \
-      om[(K) * mk * (NC)] = m[2 * k];                                   \
+      om[(K) * mk * (NC)] = m[(K) * k];                                 \
       if ((K) == 2) om[(K) * mk * (NC) + 1] = -m[2 * k + 1];            \
     }                                                                   \
   }
+
+/*
+ * SPREAD_ROWS for the real values of a one-channel frame, as plain copies the compiler turns
+ * into vectors: row m (c values) into its output row o at column (k + sw) mod w, and into
+ * the mirrored row om, value k at column (w - k + sw) mod w for 1 <= k <= w - c. Each part
+ * is cut where the column wraps, so every loop writes a run of consecutive doubles.
+ */
+static void spread_values(const double *m, double *o, double *om, int w, int c, int sw) {
+  const int first = c < w - sw ? c : w - sw;
+  for (int k = 0; k < first; k++) o[k + sw] = m[k];
+  for (int k = first; k < c; k++) o[k + sw - w] = m[k];
+  /* k = sw - j for j < sw (k <= sw), k = w + sw - j from column c + sw on */
+  const int wrapped = sw < w - c ? sw : w - c;
+  for (int j = sw - wrapped; j < sw; j++) om[j] = m[sw - j];
+  for (int j = c + sw; j < w; j++) om[j] = m[w + sw - j];
+}
 
 /* SPREAD_ROWS for nc channels, with a literal 1 for (H, W) frames. */
 #define SPREAD(T, stride, K)                                            \
@@ -565,11 +650,31 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
       for (int j = 2 * nb; j < 2 * nbp; j++) d[j] = 0.0;                                      \
     }                                                                                         \
   }
+/* log(1 + v) for log-magnitude, natively in vectors; WebAssembly does it value by value. */
+#if defined(__wasm__)
+#define LOG_IF(mode, v) (v)
+#define LOG_VALUES(mode, o, n)                                                                \
+  if ((mode) == OUT_LOG_MAGNITUDE)                                                            \
+    for (int j = 0; j < (n); j++) (o)[j] = ln_ge1(1.0 + (o)[j]);
+#else
+#define LOG_IF(mode, v) ((mode) == OUT_LOG_MAGNITUDE ? ln_ge1v(ADD(splat(1.0), (v))) : (v))
+#define LOG_VALUES(mode, o, n)
+#endif
 /* Row r of the column pass's result, at zr, into its place for `mode`. */
 #define PUT_COLUMNS(zr, r)                                                                    \
   {                                                                                           \
     int dr = (r) + sh;                                                                        \
     if (dr >= h) dr -= h;                                                                     \
+    if (!cplx && nb == nbp && nbp % (2 * CPV) == 0) { /* whole vectors of values */          \
+      double *o = half + 2 * (long)(r) * cp + k0;                                             \
+      for (int j = 0; j < nbp; j += 2 * CPV) {                                                \
+        cvec re, im;                                                                          \
+        deinterleave(LD((zr) + 2 * j), LD((zr) + 2 * j + 2 * CPV), &re, &im);                 \
+        const cvec pw = norm2(re, im);                                                        \
+        ST(o + j, mode == OUT_POWER ? pw : LOG_IF(mode, SQRTV(pw)));                          \
+      }                                                                                       \
+      LOG_VALUES(mode, o, nb)                                                                 \
+    } else                                                                                    \
     for (int j = 0; j < nb; j++) {                                                            \
       const int k = k0 + j;                                                                   \
       if (mode == OUT_HALF) {                                                                 \
@@ -578,12 +683,13 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
         ST1(half + 2 * ((long)(r) * cp + k), LD1((zr) + 2 * j));                              \
       } else {                                                                                \
         const double re = (zr)[2 * j], im = (zr)[2 * j + 1];                                  \
-        double pw = re * re + im * im;                                                        \
+        double pw = FMA1(re, re, im * im); /* as norm2 */                                     \
         double val = mode == OUT_POWER ? pw : SQRT(pw);                                       \
         if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);                               \
-        /* Kept in the half spectrum's real slot (this column block is already read) and laid \
-         * out row by row below: written here, column blocks would scatter partial cache lines. */ \
-        half[2 * ((long)(r) * cp + k)] = val;                                                 \
+        /* Kept in row r of the half spectrum, value k at double k (columns up to this block's \
+         * last, all read), and laid out row by row below: written here, column blocks would  \
+         * scatter partial cache lines. */                                                    \
+        half[2 * (long)(r) * cp + k] = val;                                                   \
       }                                                                                       \
     }                                                                                         \
   }
@@ -620,7 +726,14 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
 #undef GATHER_COLUMNS
 #undef PUT_COLUMNS
   if (mode == OUT_COMPLEX) { SPREAD(double, cp, 2) }
-  else if (!cplx) { SPREAD(double, cp, 1) }
+  else if (!cplx && nc == 1) {
+    for (int r = 0; r < h; r++) {
+      int dr = r + sh, mr = (h - r) % h + sh;
+      if (dr >= h) dr -= h;
+      if (mr >= h) mr -= h;
+      spread_values(half + 2 * (long)r * cp, out + (long)dr * w, out + (long)mr * w, w, c, sw);
+    }
+  } else if (!cplx) { SPREAD(double, cp, 1) }
 }
 
 #if defined(__wasm__)
@@ -889,7 +1002,7 @@ void rfft2f(const void *x, int dtype, int h, int w, const int *plan_w, const int
           double pw = k == 0 ? dcs[2 * r] * dcs[2 * r] + dcs[2 * r + 1] * dcs[2 * r + 1] : (double)(re * re + im * im);
           double val = mode == OUT_POWER ? pw : __builtin_sqrt(pw);
           if (mode == OUT_LOG_MAGNITUDE) val = ln_ge1(1.0 + val);
-          half[2 * ((long)r * cp + k)] = (float)val;
+          half[2 * (long)r * cp + k] = (float)val;
         }
       }
     }
