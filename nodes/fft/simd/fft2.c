@@ -561,6 +561,22 @@ static void spread_values(const double *m, double *o, double *om, int w, int c, 
   for (int j = c + sw; j < w; j++) om[j] = m[w + sw - j];
 }
 
+/* spread_values for complex output: the same runs, two doubles a number, the mirror conjugated. */
+static void spread_complex(const double *m, double *o, double *om, int w, int c, int sw) {
+  const int first = c < w - sw ? c : w - sw;
+  for (int k = 0; k < 2 * first; k++) o[k + 2 * sw] = m[k];
+  for (int k = 2 * first; k < 2 * c; k++) o[k + 2 * (sw - w)] = m[k];
+  const int wrapped = sw < w - c ? sw : w - c;
+  for (int j = sw - wrapped; j < sw; j++) {
+    om[2 * j] = m[2 * (sw - j)];
+    om[2 * j + 1] = -m[2 * (sw - j) + 1];
+  }
+  for (int j = c + sw; j < w; j++) {
+    om[2 * j] = m[2 * (w + sw - j)];
+    om[2 * j + 1] = -m[2 * (w + sw - j) + 1];
+  }
+}
+
 /* SPREAD_ROWS for nc channels, with a literal 1 for (H, W) frames. */
 #define SPREAD(T, stride, K)                                            \
   if (nc == 1) { SPREAD_ROWS(T, stride, K, 1) }                         \
@@ -674,6 +690,9 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
         ST(o + j, mode == OUT_POWER ? pw : LOG_IF(mode, SQRTV(pw)));                          \
       }                                                                                       \
       LOG_VALUES(mode, o, nb)                                                                 \
+    } else if (mode == OUT_COMPLEX && nb == nbp) { /* whole vectors of numbers */             \
+      double *o = half + 2 * ((long)(r) * cp + k0);                                           \
+      for (int j = 0; j < 2 * nbp; j += 2 * CPV) ST(o + j, LD((zr) + j));                     \
     } else                                                                                    \
     for (int j = 0; j < nb; j++) {                                                            \
       const int k = k0 + j;                                                                   \
@@ -725,15 +744,19 @@ FFT_API void rfft2(const void *x, int dtype, int h, int w, const int *plan_w, co
   }
 #undef GATHER_COLUMNS
 #undef PUT_COLUMNS
-  if (mode == OUT_COMPLEX) { SPREAD(double, cp, 2) }
-  else if (!cplx && nc == 1) {
+  if ((mode == OUT_COMPLEX || !cplx) && nc == 1) {
+    const int k = mode == OUT_COMPLEX ? 2 : 1;
     for (int r = 0; r < h; r++) {
       int dr = r + sh, mr = (h - r) % h + sh;
       if (dr >= h) dr -= h;
       if (mr >= h) mr -= h;
-      spread_values(half + 2 * (long)r * cp, out + (long)dr * w, out + (long)mr * w, w, c, sw);
+      const double *m = half + 2 * (long)r * cp;
+      double *o = out + (long)k * dr * w, *om = out + (long)k * mr * w;
+      if (k == 2) spread_complex(m, o, om, w, c, sw);
+      else spread_values(m, o, om, w, c, sw);
     }
-  } else if (!cplx) { SPREAD(double, cp, 1) }
+  } else if (mode == OUT_COMPLEX) { SPREAD(double, cp, 2) }
+  else if (!cplx) { SPREAD(double, cp, 1) }
 }
 
 #if defined(__wasm__)
