@@ -1,12 +1,14 @@
 #!/bin/sh
-# Rebuilds fft2.wasm from fft2.c. Needs clang and wasm-ld (LLVM 14 or later; Debian:
-# apt-get install clang lld). The .wasm is committed, so installing and running patchbay
-# never needs a compiler.
+# Rebuilds fft2.wasm from fft2.c (or writes the module to the path given). Needs clang and
+# wasm-ld (Debian 12: apt-get install clang lld, LLVM 14). The .wasm is committed, so installing
+# and running patchbay never needs a compiler; test/unit/fft-wasm-build.test.ts checks that it
+# is what this script makes of fft2.c today (with LLVM 14, whose output it compares byte for byte).
 set -e
+OUT=$(realpath -m "${1:-$(dirname "$0")/fft2.wasm}")
 cd "$(dirname "$0")"
 CLANG=${CLANG:-$(command -v clang || command -v clang-14)}
 "$CLANG" --target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding \
   -Wl,--no-entry -Wl,--export=rfft2 -Wl,--export=rfft2f -Wl,--export=fft_batch -Wl,--export=__heap_base \
-  -Wl,--strip-all -o fft2.wasm fft2.c
-chmod -x fft2.wasm
-echo "wrote $(pwd)/fft2.wasm ($(wc -c < fft2.wasm) bytes)"
+  -Wl,--strip-all -o "$OUT" fft2.c
+chmod -x "$OUT"
+echo "wrote $OUT ($(wc -c < "$OUT") bytes)"
