@@ -2,7 +2,7 @@
  * The 2D FFT in WebAssembly SIMD (nodes/fft/simd/fft2.c): the same algorithm and layouts
  * as fft2.ts's JavaScript path, in float64 (exact) and float32 (fast), for frames whose
  * sides have no prime factor above 5 (powers of two and most camera sizes). Other sizes use
- * the JavaScript path. The module is compiled once per thread, synchronously (49 kB).
+ * the JavaScript path. The module is compiled once per thread, synchronously (53 kB).
  * An (H, W, C) frame is copied in whole and transformed channel by channel in place: the
  * module reads each channel's rows and writes its spectrum C values apart (fft2.c, `nc`).
  */
