@@ -307,6 +307,13 @@ export class Camera {
     debayer: boolean;
   };
   private wakeUp?: () => void;
+  /**
+   * The signal the latest next() was given, watched by one listener for the camera's life:
+   * a listener added and removed at every wait cost about 10 us of CPU per frame (a tenth of
+   * a 1024² Mono8 frame's, docs/performance-camera.md). One from an earlier signal may still
+   * wake a waiter, which then finds no frame and waits again.
+   */
+  private watched?: AbortSignal;
   private failure?: CameraError;
 
   constructor(private readonly raw: RawCamera) {
@@ -629,14 +636,15 @@ export class Camera {
       }
       if (raw === null) return null;
       if (raw !== undefined) return this.frame(s, raw);
+      if (signal && signal !== this.watched) {
+        this.watched = signal;
+        signal.addEventListener('abort', () => this.wakeUp?.(), { once: true });
+      }
       await new Promise<void>((resolve) => {
-        const done = () => {
-          signal?.removeEventListener('abort', done);
+        this.wakeUp = () => {
           this.wakeUp = undefined;
           resolve();
         };
-        this.wakeUp = done;
-        signal?.addEventListener('abort', done, { once: true });
       });
     }
   }

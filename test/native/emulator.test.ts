@@ -251,6 +251,24 @@ describe('emulator backend', () => {
     await cam.stop();
   });
 
+  it('next(signal) returns null when its signal aborts during the wait, a new signal after an old one too', async () => {
+    const cam = await emulator({ width: 64, height: 64, fps: 1 });
+    await cam.start();
+    await take(cam, 1);
+    for (let k = 0; k < 3; k++) {
+      const stop = new AbortController();
+      // Frames come once a second: the abort is what ends each wait.
+      const waiting = cam.next(stop.signal);
+      setImmediate(() => stop.abort());
+      expect(await waiting).toBeNull();
+    }
+    // An earlier signal's abort wakes no one for good: a wait on a live signal still gets its frame.
+    const live = new AbortController();
+    const f = await cam.next(live.signal);
+    expect(f).not.toBeNull();
+    await cam.stop();
+  });
+
   it('keeps the event loop responsive at full speed with megapixel frames', async () => {
     const cam = await emulator({ width: 1024, height: 1024, fps: 0 });
     const h = monitorEventLoopDelay({ resolution: 1 });
