@@ -309,9 +309,9 @@ export class Camera {
   private wakeUp?: () => void;
   /**
    * The signal the latest next() was given, watched by one listener for the camera's life:
-   * a listener added and removed at every wait cost about 10 us of CPU per frame (a tenth of
-   * a 1024² Mono8 frame's, docs/performance-camera.md). One from an earlier signal may still
-   * wake a waiter, which then finds no frame and waits again.
+   * a listener added and removed at every wait cost about 10 µs of CPU per frame, a sixth of
+   * a 1024² Mono8 frame's time at the emulator's pace (docs/performance-camera.md). One from
+   * an earlier signal may still wake a waiter, which then finds no frame and waits again.
    */
   private watched?: AbortSignal;
   private failure?: CameraError;

@@ -7,12 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runSync as run } from '../helpers/child.ts';
 import { missing } from '../helpers/env.ts';
-
-function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
-}
 
 /** Why ext4 tests cannot run here (undefined when they can, and always under CI). */
 export const noExt4 = missing('mkfs.ext4 and permission to mount a loop device (root)', () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export interface Child {
   /** Resolves with the first complete stdout line (seen so far or still to come) that satisfies `pred`. */
@@ -57,4 +57,10 @@ export function start(cmd: string, args: string[], options: { cwd?: string } = {
     kill: (signal) => void child.kill(signal),
     exit,
   };
+}
+
+/** Runs a command to its end; throws with the command and its stderr when it fails. */
+export function runSync(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
 }
