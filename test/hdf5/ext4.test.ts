@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hdf5SinkStage } from '../../nodes/hdf5-sink/stage.ts';
 import { hasDelayedBlocks, mountExt4, noExt4 } from '../faults/ext4.ts';
-import { LIBRARIES, makeFrame, noH5py, readH5, sha256, sinkIO } from './harness.ts';
+import type { H5LibraryName } from '../../nodes/hdf5-sink/library.ts';
+import { LIBRARIES, makeFrame, noH5py, readH5, sha256, sinkIO, withHdf5Library } from './harness.ts';
 
 describe.skipIf(noExt4 || noH5py)('HDF5Sink on ext4', () => {
   let m: { dir: string; unmount(): void };
@@ -19,17 +20,9 @@ describe.skipIf(noExt4 || noH5py)('HDF5Sink on ext4', () => {
   });
   afterAll(() => m?.unmount());
 
-  async function record(file: string, library: string, ifExists = 'error'): Promise<string[]> {
-    const io = sinkIO({ file, group: 'g', ifExists });
-    const before = process.env.PATCHBAY_HDF5;
-    process.env.PATCHBAY_HDF5 = library;
-    const stage = new Hdf5SinkStage(io);
-    try {
-      await stage.open();
-    } finally {
-      if (before === undefined) delete process.env.PATCHBAY_HDF5;
-      else process.env.PATCHBAY_HDF5 = before;
-    }
+  async function record(file: string, library: H5LibraryName, ifExists = 'error'): Promise<string[]> {
+    const stage = new Hdf5SinkStage(sinkIO({ file, group: 'g', ifExists }));
+    await withHdf5Library(library, () => stage.open());
     const hashes: string[] = [];
     for (let seq = 0; seq < 16; seq++) {
       const f = makeFrame('uint8', [1024, 1024], seq);

@@ -59,6 +59,18 @@ export function writerOptions(file: string, more: Partial<WriterOptions> = {}): 
   };
 }
 
+/** Runs `fn` with PATCHBAY_HDF5 set to `library` (what the sink's stage and defaultLibrary() read), then puts it back. */
+export async function withHdf5Library<T>(library: H5LibraryName, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.PATCHBAY_HDF5;
+  process.env.PATCHBAY_HDF5 = library;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.PATCHBAY_HDF5;
+    else process.env.PATCHBAY_HDF5 = before;
+  }
+}
+
 /** A fresh directory for one test's files. */
 export function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'patchbay-hdf5-'));

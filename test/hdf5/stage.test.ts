@@ -18,6 +18,7 @@ import {
   sha256,
   sinkIO,
   tempDir,
+  withHdf5Library,
 } from './harness.ts';
 
 const dirs: string[] = [];
@@ -290,19 +291,17 @@ describe.skipIf(noH5py)('HDF5Sink files read back by h5py', () => {
     async (library) => {
       const threads: unknown[] = [];
       const started = (w: unknown) => threads.push(w);
-      const was = process.env.PATCHBAY_HDF5;
-      process.env.PATCHBAY_HDF5 = library;
       process.on('worker', started);
       try {
-        const frames = Array.from({ length: 12 }, (_, i) => makeFrame('uint16', [64, 128], i));
-        const file = path.join(dir(), 'run.h5');
-        const { stage } = await record({ file, group: 'g' }, frames);
-        expect(stage.library).toBe(library);
-        expect(readH5(file).groups.g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
+        await withHdf5Library(library, async () => {
+          const frames = Array.from({ length: 12 }, (_, i) => makeFrame('uint16', [64, 128], i));
+          const file = path.join(dir(), 'run.h5');
+          const { stage } = await record({ file, group: 'g' }, frames);
+          expect(stage.library).toBe(library);
+          expect(readH5(file).groups.g.frameHashes).toEqual(frames.map((f) => sha256(f.data)));
+        });
       } finally {
         process.off('worker', started);
-        if (was === undefined) delete process.env.PATCHBAY_HDF5;
-        else process.env.PATCHBAY_HDF5 = was;
       }
       // libhdf5 writes on a thread of libuv's pool: a worker thread's heap (about 10 MB) saved.
       expect(threads.length).toBe(library === 'h5wasm' ? 1 : 0);

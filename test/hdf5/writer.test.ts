@@ -17,6 +17,7 @@ import {
   readH5,
   sha256,
   tempDir,
+  withHdf5Library,
   writerOptions as options,
 } from './harness.ts';
 
@@ -106,19 +107,13 @@ describe.skipIf(noH5py).each(LIBRARIES)('Hdf5Writer with %s', (library) => {
 });
 
 it('PATCHBAY_HDF5 picks the library a writer opens with', async () => {
-  const before = process.env.PATCHBAY_HDF5;
-  try {
-    for (const library of LIBRARIES) {
-      process.env.PATCHBAY_HDF5 = library;
+  for (const library of LIBRARIES)
+    await withHdf5Library(library, async () => {
       expect(defaultLibrary()).toBe(library);
       const w = await Hdf5Writer.open(options(path.join(dir, `env-${library}.h5`)));
       expect(w.library).toBe(library);
       w.close();
-    }
-  } finally {
-    if (before === undefined) delete process.env.PATCHBAY_HDF5;
-    else process.env.PATCHBAY_HDF5 = before;
-  }
+    });
 });
 
 it('expands {date} and {time} in local time', () => {
