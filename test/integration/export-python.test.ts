@@ -166,7 +166,7 @@ links:
     const dir = mkdtempSync(join(tmpdir(), 'patchbay-export-'));
     const port = await freePort();
     const scripts: string[] = [];
-    for (const frames of [20, 200]) {
+    for (const frames of [20, 400]) {
       const own = join(dir, `student${frames}`);
       mkdirSync(own);
       writeFileSync(
@@ -185,17 +185,23 @@ links:
     }
     const collector = runCli(dir, collectorGraph(port, 'all.h5'), 'collector.yaml');
     await collector.stats((s) => s.nodes.listen?.state === 'running');
-    const [short, long] = scripts.map((f) => python(f, dir));
+    // The long one first, and the short one once the collector counts it: a publisher that has
+    // not connected yet cannot be waited for (the collector ends at the end of stream of every
+    // publisher that connected; docs/wire-format.md), and Python's start can take longer than
+    // the short one's 20 frames on a busy machine.
+    const long = python(scripts[1], dir);
+    await collector.stats((s) => s.nodes.listen?.peers === 1);
+    const short = python(scripts[0], dir);
     let longEnded = false;
     void long.exit.then(() => (longEnded = true));
-    // The second has most of its 2 s of frames to send when the first has sent its 20.
+    // The second has most of its 4 s of frames to send when the first has sent its 20.
     expect((await within(short.exit, 20_000, 'the first publisher did not end')).code).toBe(0);
     expect(longEnded, 'the first publisher waited for the second').toBe(false);
     expect((await within(long.exit, 20_000, 'the second publisher did not end')).code).toBe(0);
     const end = await within(collector.exit, 20_000, 'the collector did not end');
     expect(end.code, end.stderr).toBe(0);
     // Before publishers named themselves, the first's repeated end of stream ended the collector early.
-    expect(end.summary!.stats.nodes.recorder.framesStored).toBe(220);
+    expect(end.summary!.stats.nodes.recorder.framesStored).toBe(420);
     expect(end.summary!.stats.nodes.listen.dropped).toBe(0);
   });
 
