@@ -23,7 +23,7 @@ import { fft } from '../nodes/fft/index.ts';
 import createFftStage from '../nodes/fft/stage.ts';
 import { Fft2, outputSpec, outputView, transformInto, type Fft2Options } from '../nodes/fft/fft2.ts';
 import { wasmFft2For, wasmSupports } from '../nodes/fft/wasm-fft2.ts';
-import { nativeIsa, nativeSupports } from '../nodes/fft/native-fft2.ts';
+import { NativeFft2, nativeIsa, nativeSupports } from '../nodes/fft/native-fft2.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
 import { median } from './lib/report.ts';
 
@@ -118,6 +118,48 @@ function timeJs(x: Uint8Array, h: number, w: number, n: number): number[] {
   const f = new Fft2(h, w);
   const out = new Float64Array(2 * h * w);
   return timeRuns(() => f.transform(x, out, opts), n);
+}
+
+/** Rounds of the step in turns: a round is about 20 ms at 2048² (2 s at most in all). */
+const STEP_ROUNDS = 60;
+/** Untimed 1024² transforms before the warm one of a round: its buffers back in the cache. */
+const STEP_WARMUP = 3;
+
+/**
+ * The step from 1024² to 2048² (the exact half spectrum, one thread) with both sizes in turns,
+ * so that the machine's pace, which drifts by a third from minute to minute on a shared VM,
+ * is the same for both. Each round times a 1024² transform right after the last round's
+ * 2048² (cold: its spectrum evicted, as in a pipeline whose frames and spectra pass through
+ * the cache), then one after STEP_WARMUP more (warm: as in the per-size medians above, a loop
+ * over one buffer), then a 2048². Ratios by N log N (×4.4), paired per round; medians. Native
+ * path only: its transforms keep one size each (nativeFft2For holds one at a time).
+ */
+function stepInTurns(): { warm: number; cold: number; warmMs: number; coldMs: number; ms2048: number } | null {
+  if (!nativeSupports(1024, 1024) || !nativeSupports(2048, 2048)) return null;
+  const opts = { output: 'half', shift: false, precision: 'exact' } as const;
+  const [small, large] = [1024, 2048].map((n) => {
+    const f = new NativeFft2(n, n);
+    const x = frame(n, n, 7);
+    const out = new Float64Array(outputSpec(n, n, opts).bytes / 8);
+    return () => f.transform(x, out, opts);
+  });
+  const time = (f: () => void): number => {
+    const t = process.hrtime.bigint();
+    f();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  for (let i = 0; i < 3; i++) [small, large].forEach((f) => f());
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const big: number[] = [];
+  for (let r = 0; r < STEP_ROUNDS; r++) {
+    cold.push(time(small));
+    for (let i = 0; i < STEP_WARMUP; i++) small();
+    warm.push(time(small));
+    big.push(time(large));
+  }
+  const steps = (t: number[]) => median(big.map((b, i) => b / (t[i] * 4 * 1.1)));
+  return { warm: steps(warm), cold: steps(cold), warmMs: median(warm), coldMs: median(cold), ms2048: median(big) };
 }
 
 interface Anchor {
@@ -337,6 +379,11 @@ async function main(): Promise<void> {
       `${row.size.padEnd(10)}${pad(f2(a.numpy_fft2), 9)}${pad(f2(a.numpy_rfft2), 9)}${pad(f2(a.fftw_rfft2), 9)}${pad(f2(exact), 8)}${pad(f2(row.exactVsFft2), 8)}${pad(f2(exactHalf), 8)}${pad(f2(exactHalfWasm), 10)}${pad(f2(fastHalf), 10)}${pad(f2(row.fastVsRfft2), 9)}${pad(f2(fastComplex), 10)}${pad(f2(js), 9)}\n`,
     );
   }
+  const step = stepInTurns();
+  if (step)
+    process.stdout.write(
+      `\n2048² against 1024² by N log N (×4.4), in turns (${STEP_ROUNDS} rounds, medians of paired ratios): ×${step.warm.toFixed(2)} against a warm 1024² (${f2(step.warmMs)} ms), ×${step.cold.toFixed(2)} against a cold one (${f2(step.coldMs)} ms); 2048² ${f2(step.ms2048)} ms\n`,
+    );
   const pool = [];
   process.stdout.write(
     `\nFFT stage through a Piscina pool, exact, output magnitude, ${POOL_FRAMES} uint8 frames after ${POOL_WARMUP} untimed\n`,
@@ -378,6 +425,7 @@ async function main(): Promise<void> {
         loadAfter,
         reps,
         transforms: rows,
+        stepInTurns: step,
         pool,
         half1024Two: half1024,
         parallel1024Fps: parallel1024,
