@@ -6,6 +6,7 @@
  *             temporary directory): into the page cache, then with conv=fdatasync, GB/s;
  *             as many blocks as bench/hdf5.ts appends frames (DISK_FRAMES), so that both
  *             meet the same page cache: in 1500 the kernel's writeback sets the pace;
+ *             each after an untimed dd of as many blocks, as every disk writer (disk.ts);
  *   FFTW      r2c float64 at 1024², 1 and 2 threads (pyfftw, FFTW_MEASURE), ms;
  *   ZeroMQ    PUSH -> PULL over tcp, 2 MiB messages, in one process: pyzmq and zeromq.js, GB/s.
  * Each is the median of 3 runs in a quick run and 5 in a full one; `light` takes 1 run of each
@@ -16,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
+import { ddSeconds, primePageCache } from './disk.ts';
 import { median } from './report.ts';
 import { ROOT } from './pipelines.ts';
 
@@ -49,20 +51,17 @@ function memcpy(frames: number): number {
   return (frames * FRAME) / ((performance.now() - t0) / 1000) / 1e9;
 }
 
-/** `dd` of `blocks` 2 MiB blocks from /dev/zero into a new file in `dir`; GB/s, or undefined without dd. */
+/** `dd` of `blocks` 2 MiB blocks from /dev/zero into a new file in `dir`, after the priming (disk.ts); GB/s, or undefined without dd. */
 function dd(dir: string, blocks: number, sync: boolean): number | undefined {
   const file = join(dir, 'dd.bin');
-  const t0 = performance.now();
-  const r = spawnSync(
-    'dd',
-    ['if=/dev/zero', `of=${file}`, 'bs=2M', `count=${blocks}`, ...(sync ? ['conv=fdatasync'] : [])],
-    {
-      encoding: 'utf8',
-    },
-  );
-  const s = (performance.now() - t0) / 1000;
-  rmSync(file, { force: true });
-  return r.status === 0 ? (blocks * FRAME) / s / 1e9 : undefined;
+  try {
+    primePageCache(dir, blocks);
+    return (blocks * FRAME) / ddSeconds(file, blocks, sync) / 1e9;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 async function zeromqJs(messages: number): Promise<number> {
