@@ -85,9 +85,9 @@ function frame(h: number, w: number, seed: number): Uint8Array {
   return x;
 }
 
-/** ms of each of `n` runs of `f`, after 3 untimed that build plans and let the JIT settle. */
-function timeRuns(f: () => void, n: number): number[] {
-  for (let i = 0; i < 3; i++) f();
+/** ms of each of `n` runs of `f`, after `untimed` (3) that build plans and let the JIT settle. */
+function timeRuns(f: () => void, n: number, untimed = 3): number[] {
+  for (let i = 0; i < untimed; i++) f();
   const ts: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
@@ -187,7 +187,15 @@ interface PoolRun {
   workerMs: number;
   /** Share of the time the main thread was busy (copying frames in, emitting). */
   mainThreadBusy: number;
+  /**
+   * The same transform alone (the stage's output, exact), ms, timed in the same process in
+   * turns with the stage's frames: what the goal holds the stage's CPU per frame against.
+   */
+  transformMs: number;
 }
+
+/** Rounds the pool's timed frames are split into, each followed by as many transforms alone. */
+const POOL_ROUNDS = 4;
 
 /**
  * Frames per second through the stage with `threads` workers, into a consumer that keeps
@@ -223,16 +231,36 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
     // Warm-up: workers start, load the transform, build plans, and reach steady state.
     for (let i = 0; i < POOL_WARMUP; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
     await stage.end!();
-    const busy0 = io.stats.busyNs;
-    const elu0 = performance.eventLoopUtilization();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < POOL_FRAMES; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
-    await stage.end!();
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    // The stage's frames in rounds, each followed by as many transforms alone on this thread
+    // (the workers idle): both meet the machine of the same seconds, which drifts by a third
+    // from minute to minute on a shared VM.
+    const opts = { output, shift: false, precision: 'exact' } as const;
+    const spec = outputSpec(h, w, opts);
+    const out = outputView(spec, new ArrayBuffer(spec.bytes), 0);
+    for (let i = 0; i < 3; i++) transformInto(frames[i].data as Uint8Array, h, w, out, opts);
+    const alone: number[] = [];
+    let busyNs = 0;
+    let seconds = 0;
+    let busyMain = 0;
+    const perRound = Math.ceil(POOL_FRAMES / POOL_ROUNDS);
+    for (let round = 0; round < POOL_ROUNDS; round++) {
+      const busy0 = io.stats.busyNs;
+      const elu0 = performance.eventLoopUtilization();
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < perRound; i++) await stage.receive!('in', { ...frames[i % 4], seq: round * perRound + i });
+      await stage.end!();
+      const took = Number(process.hrtime.bigint() - t0) / 1e9;
+      busyMain += performance.eventLoopUtilization(elu0).utilization * took;
+      seconds += took;
+      busyNs += io.stats.busyNs - busy0;
+      alone.push(...timeRuns(() => transformInto(frames[0].data as Uint8Array, h, w, out, opts), perRound, 0));
+    }
+    const n = perRound * POOL_ROUNDS;
     return {
-      fps: POOL_FRAMES / seconds,
-      workerMs: (io.stats.busyNs - busy0) / POOL_FRAMES / 1e6,
-      mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
+      fps: n / seconds,
+      workerMs: busyNs / n / 1e6,
+      mainThreadBusy: busyMain / seconds,
+      transformMs: median(alone),
     };
   } finally {
     await stage.close!();

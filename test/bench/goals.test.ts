@@ -122,6 +122,16 @@ describe('bench/lib/goals.ts', () => {
     );
   });
 
+  it("holds the FFT stage's CPU against the transform timed in turns with it, where the pool timed one", () => {
+    const fft = {
+      transforms: [{ size: '1024x1024', fftwRfft2Ms: 4, exactHalfMs: 5, exactComplexMs: 6 }],
+      pool: [{ size: '1024x1024', one: { fps: 100, workerMs: 6.3, transformMs: 7 }, two: { fps: 190, workerMs: 6.5 } }],
+    };
+    const g = goals([], limits, results({ fft })).find((x) => x.goal.startsWith('FFT stage 1024x1024'))!;
+    expect(g).toMatchObject({ anchor: 'transform 7.00 ms, in turns', met: true });
+    expect(g.ratio).toBeCloseTo(0.9);
+  });
+
   it('compares the stage with the dd of the same HDF5 bench run by run, where it ran one', () => {
     const dir = results({
       hdf5: {
