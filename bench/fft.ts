@@ -143,11 +143,7 @@ function stepInTurns(): { warm: number; cold: number; warmMs: number; coldMs: nu
     const out = new Float64Array(outputSpec(n, n, opts).bytes / 8);
     return () => f.transform(x, out, opts);
   });
-  const time = (f: () => void): number => {
-    const t = process.hrtime.bigint();
-    f();
-    return Number(process.hrtime.bigint() - t) / 1e6;
-  };
+  const time = (f: () => void): number => timeRuns(f, 1, 0)[0];
   for (let i = 0; i < 3; i++) [small, large].forEach((f) => f());
   const cold: number[] = [];
   const warm: number[] = [];
