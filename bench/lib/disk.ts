@@ -15,9 +15,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-/** The block dd writes, and the frame the disk benches append: 2 MiB. */
-export const BLOCK = 2 * 2 ** 20;
-
 /** Seconds `dd` took to write `blocks` 2 MiB blocks from /dev/zero to `file` (kept); fdatasync'd if asked. */
 export function ddSeconds(file: string, blocks: number, sync = false): number {
   const t0 = performance.now();
