@@ -39,6 +39,11 @@ const FRAMES = quick ? 300 : 1000;
  * 2000 over 20000 frames): 1000-frame repetitions timed that first stretch alone.
  */
 const PAIR_FRAMES = quick ? FRAMES : 5000;
+/** Pairs of the pool mode and the stage in turns: the goal's ratio is their median, and a pair's ratio swings ±8 %. */
+const PAIRS = quick ? 3 : 9;
+/** The Camera stage's default buffers, and what the bench's consumer holds (io.lends below). */
+const STAGE_BUFFERS = cameraDecl.params.buffers.default;
+const LENT = 5;
 const W = 1024,
   H = 1024;
 
@@ -102,6 +107,7 @@ async function camera(
   fps = 0,
   reps = REPS,
   n = FRAMES,
+  slots: Pick<StartOptions, 'buffers' | 'ahead'> = { buffers: 8 },
 ) {
   const cam = await openCamera(open);
   await cam.set({ pixelFormat: format, width: W, height: H, fps });
@@ -109,7 +115,7 @@ async function camera(
     return await measure(async () => {
       const pool =
         mode === 'shared' ? createSharedFramePool({ width: W, height: H, pixelFormat: format, slots: 8 }) : undefined;
-      await cam.start({ mode, buffers: 8, shared: pool });
+      await cam.start({ mode, ...slots, shared: pool });
       let frames = 0,
         bytes = 0;
       while (frames < n) {
@@ -152,7 +158,7 @@ async function stage(format: PixelFormat, lent: boolean, reps = REPS, n = FRAMES
       warn: () => {},
       emit: async (_port: string, _frame: unknown, _branch?: number, release?: () => void) => release?.(),
       // An in-process consumer's inbox (4) and the frame in its receive().
-      lends: () => (lent ? 5 : 0),
+      lends: () => (lent ? LENT : 0),
     };
     const st = await createCameraStage(io as never);
     // Timed like the addon's rows: from the start of acquisition (in run()) to its stop.
@@ -167,14 +173,18 @@ async function stage(format: PixelFormat, lent: boolean, reps = REPS, n = FRAMES
 
 /**
  * The addon's pool mode and the Camera stage running it (lent), one repetition of each in
- * turns, the first of the pair alternating: the goal's two figures, side by side in time.
+ * turns, the first of the pair alternating: the goal's two figures, side by side in time. The
+ * pool mode gets the pool the stage takes (its buffers plus what its consumer holds, `buffers`
+ * of them ahead at most): each start faults its pool in, and on a virtual machine that costs
+ * about 2 ms per MiB, so a smaller pool would start faster for that alone.
  */
 async function poolAndStageInTurns(format: PixelFormat): Promise<{ pool: Sample[]; lent: Sample[] }> {
   const pool: Sample[] = [];
   const lent: Sample[] = [];
-  for (let r = 0; r < REPS; r++) {
+  const slots = { buffers: STAGE_BUFFERS + LENT, ahead: STAGE_BUFFERS };
+  for (let r = 0; r < PAIRS; r++) {
     const turns = [
-      async () => pool.push(...(await camera({ backend: 'emulator' }, format, 'pool', 0, 1, PAIR_FRAMES))),
+      async () => pool.push(...(await camera({ backend: 'emulator' }, format, 'pool', 0, 1, PAIR_FRAMES, slots))),
       async () => lent.push(...(await stage(format, true, 1, PAIR_FRAMES))),
     ];
     if (r % 2 === 1) turns.reverse();
@@ -258,7 +268,7 @@ const table = rows.map((r) => {
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((t) => t[c].length)));
 const line = (cells: string[]) => cells.map((v, c) => (c < 3 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
 console.log(
-  `camera delivery, ${W}x${H}, ${FRAMES} frames x ${REPS} runs (pool and the stage's lent: ${PAIR_FRAMES}, in turns), medians`,
+  `camera delivery, ${W}x${H}, ${FRAMES} frames x ${REPS} runs (pool and the stage's lent: ${PAIRS} pairs of ${PAIR_FRAMES} in turns, the pool mode with the stage's ${STAGE_BUFFERS + LENT} slots), medians`,
 );
 console.log(line(header));
 for (const t of table) console.log(line(t));
@@ -274,6 +284,7 @@ writeFileSync(
       frames: FRAMES,
       pairFrames: PAIR_FRAMES,
       reps: REPS,
+      pairs: PAIRS,
       width: W,
       height: H,
       rows,

@@ -1,9 +1,14 @@
 #include "acquisition.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #ifdef PATCHBAY_WITH_PYLON
 // pylon's platform header goes before any GenICam one (pylon/Platform.h says why).
@@ -15,6 +20,8 @@ namespace patchbay {
 
 namespace {
 constexpr size_t kAlign = 64;
+constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kPrefaultBytes = size_t{64} << 20;
 size_t alignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 // Short enough that stop() returns promptly, long enough not to spin.
 constexpr int kGrabTimeoutMs = 100;
@@ -48,18 +55,54 @@ void Recycler::put(uint8_t* block) {
   std::free(block);
 }
 
-Pool::~Pool() { std::free(owned); }
+Pool::~Pool() {
+#if defined(__linux__)
+  if (mapped > 0) {
+    munmap(owned, mapped);
+    return;
+  }
+#endif
+  std::free(owned);
+}
 
 size_t Pool::headerBytes(int slots) { return alignUp(sizeof(int32_t) * static_cast<size_t>(slots)); }
 size_t Pool::strideFor(size_t frameBytes) { return alignUp(frameBytes); }
 
+// The grab thread writes the slots from the first frame on. Their pages are faulted in here, at
+// start, not a slot at a time during acquisition, where a virtual machine's page fault costs
+// 1.3-3 ms per MiB (docs/performance-camera.md): many frames' time, so each slot's first frame
+// came late. The pool is its own mapping, not malloc's (whose tuned heap hands back pages it
+// faulted before, and takes them away again), on 2 MiB pages where the kernel gives them
+// (transparent huge pages in madvise mode): one fault per 2 MiB instead of 512. Past
+// kPrefaultBytes the rest faults in on first use: the grab thread takes the lowest free slot, so
+// the last slots of a deep pool see use only when downstream holds many frames.
 std::shared_ptr<Pool> Pool::allocate(int slots, size_t frameBytes) {
   size_t total = headerBytes(slots) + strideFor(frameBytes) * static_cast<size_t>(slots);
-  void* memory = std::aligned_alloc(kAlign, alignUp(total));
+  void* memory = nullptr;
+  size_t mapped = 0;
+#if defined(__linux__)
+  mapped = (total + kHugePage - 1) / kHugePage * kHugePage;
+  // Room to start the pool on a 2 MiB boundary, the slack unmapped again.
+  void* region = mmap(nullptr, mapped + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region != MAP_FAILED) {
+    auto* base = static_cast<uint8_t*>(region);
+    auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(base) + kHugePage - 1) & ~(kHugePage - 1));
+    if (aligned > base) munmap(base, static_cast<size_t>(aligned - base));
+    if (aligned + mapped < base + mapped + kHugePage) munmap(aligned + mapped, static_cast<size_t>(base + mapped + kHugePage - (aligned + mapped)));
+#if defined(MADV_HUGEPAGE)
+    madvise(aligned, mapped, MADV_HUGEPAGE);
+#endif
+    memory = aligned;
+  } else {
+    mapped = 0;
+  }
+#endif
+  if (memory == nullptr) memory = std::aligned_alloc(kAlign, alignUp(total));
   if (memory == nullptr) throw CameraError(ErrorCode::CameraError, "out of memory for a frame pool of " + std::to_string(total) + " bytes");
-  std::memset(memory, 0, headerBytes(slots));
+  std::memset(memory, 0, std::min(mapped > 0 ? mapped : alignUp(total), kPrefaultBytes));
   auto pool = over(static_cast<uint8_t*>(memory), slots, frameBytes);
   pool->owned = memory;
+  pool->mapped = mapped;
   return pool;
 }
 

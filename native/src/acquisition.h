@@ -31,6 +31,7 @@ struct Pool {
   int slots = 0;
   int32_t* state = nullptr;
   void* owned = nullptr;  // the allocation in Pool mode; null when the memory is a SharedArrayBuffer
+  size_t mapped = 0;      // owned's bytes when it is a mapping of its own (else malloc's)
 
   ~Pool();
   int acquire();

@@ -185,6 +185,28 @@ describe('emulator backend', () => {
       await expect(cam.start({ mode: 'pool', buffers: 2, ahead })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
+  it('faults a pool in at start, not a slot at a time while frames come (up to 64 MiB)', async () => {
+    // Triggered and never fired: start takes the pool and no frame is ever written into it.
+    // Before, only the slots' state words were touched, and a slot's first frame paid for its
+    // pages (about 3 ms per MiB on a virtual machine, seen as a late frame and a slow stop).
+    // Each on a camera of its own, both acquiring till the end: no pool is freed meanwhile.
+    const cams: Camera[] = [];
+    for (const [slots, least, most] of [
+      [24, 22, 40],
+      [96, 60, 80],
+    ]) {
+      const cam = await emulator({ width: 1024, height: 1024, pixelFormat: 'Mono8', fps: 0 });
+      await cam.setTrigger('software');
+      cams.push(cam);
+      const before = process.memoryUsage.rss();
+      await cam.start({ mode: 'pool', buffers: slots });
+      const grew = (process.memoryUsage.rss() - before) / 2 ** 20;
+      expect(grew, `${slots} slots of 1 MiB`).toBeGreaterThanOrEqual(least);
+      expect(grew, `${slots} slots of 1 MiB`).toBeLessThan(most);
+    }
+    for (const cam of cams) await cam.stop();
+  });
+
   it('at fps 0 renders a frame only when there is room for it: a slow consumer costs no frames', async () => {
     for (const mode of ['owned', 'pool'] as const) {
       const cam = await emulator({ width: 64, height: 64, fps: 0 });
