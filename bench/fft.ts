@@ -67,7 +67,8 @@ const POOL_SIZES: [number, number][] = quick
       [1024, 1024],
       [1200, 1920],
     ];
-const POOL_FRAMES = quick ? 40 : 120;
+/** Timed frames through the pool: 8 rounds (POOL_ROUNDS) of 30, each followed by as many transforms alone. */
+const POOL_FRAMES = quick ? 40 : 240;
 /**
  * Frames through the pool before the clock starts. The workers' first frames page-fault their
  * output buffers in fresh (the main thread frees them only as it collects): with 2 frames of
