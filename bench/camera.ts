@@ -35,9 +35,9 @@ const REPS = quick ? 3 : 5;
 const FRAMES = quick ? 300 : 1000;
 /**
  * Frames per repetition of the pool mode and the stage in turns. Each repetition starts the
- * camera, and a start faults its pool in (13 MiB of Mono8, 26 of Mono16 here: 25–80 ms on this
- * virtual machine when the host has to back the pages again, docs/performance-camera.md),
- * which 300 frames (20–30 ms) do not outweigh: the quick run takes 2000.
+ * camera, and a start faults its pool in (13 MiB of Mono8, 26 of Mono16 here: 2.5–3 ms, or
+ * 30–50 ms on this virtual machine when the host has to back the pages again,
+ * docs/performance-camera.md), which 300 frames (20–30 ms) do not outweigh: the quick run takes 2000.
  */
 const PAIR_FRAMES = quick ? 2000 : 5000;
 /** Pairs of the pool mode and the stage in turns: the goal's ratio is their median, and a pair's ratio swings ±8 %. */

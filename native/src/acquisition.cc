@@ -88,7 +88,7 @@ std::shared_ptr<Pool> Pool::allocate(int slots, size_t frameBytes) {
     auto* base = static_cast<uint8_t*>(region);
     auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(base) + kHugePage - 1) & ~(kHugePage - 1));
     if (aligned > base) munmap(base, static_cast<size_t>(aligned - base));
-    if (aligned + mapped < base + mapped + kHugePage) munmap(aligned + mapped, static_cast<size_t>(base + mapped + kHugePage - (aligned + mapped)));
+    munmap(aligned + mapped, static_cast<size_t>(base + kHugePage - aligned));
 #if defined(MADV_HUGEPAGE)
     madvise(aligned, mapped, MADV_HUGEPAGE);
 #endif
