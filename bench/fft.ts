@@ -262,6 +262,8 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
     const used: number[] = [];
     const timed: number[] = [];
     const ratios: number[] = [];
+    // The transform alone's spectra, kept from round to round (made as a round needs more).
+    const outs: ReturnType<typeof outputView>[] = [];
     let busyNs = 0;
     let seconds = 0;
     let busyMain = 0;
@@ -282,7 +284,7 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
       timed.push(...perFrame);
       const k = new Set(emitted.slice(-32)).size;
       used.push(k);
-      const outs = Array.from({ length: k }, () => outputView(spec, new ArrayBuffer(spec.bytes), 0));
+      while (outs.length < k) outs.push(outputView(spec, new ArrayBuffer(spec.bytes), 0));
       let j = 0;
       const next = () => {
         transformInto(frames[j % 4].data as Uint8Array, h, w, outs[j % k], opts);
