@@ -42,7 +42,8 @@ Runs each pattern's patchbay graph (bench/graphs/) and the course's Python progr
                     disk's file system holds a recorder back, what it takes without it (its
                     rows: consumer "recorder in tmpfs")
   --limits          measure the machine's limits in the same run: memcpy, dd into the page cache
-                    and with fdatasync, FFTW, raw ZeroMQ (bench/lib/limits.ts)
+                    and with fdatasync, pwrite by one writer and by two, FFTW, raw ZeroMQ
+                    (bench/lib/limits.ts)
   --all             then run the per-topic benches (bench/<topic>.ts) in sequence
   --reps N          repetitions of each side (default 3; --quick 1)
   --frames N        frames per run instead of the graph's (the graphs say 200, PUB/SUB 1000)

@@ -7,6 +7,10 @@
  *             as many blocks as bench/hdf5.ts appends frames (DISK_FRAMES), so that both
  *             meet the same page cache: in 1500 the kernel's writeback sets the pace;
  *             each after an untimed dd of as many blocks, as every disk writer (disk.ts);
+ *   writers   the same number of 2 MiB frames (8 in turn) written into one new file there
+ *             by pwrite (libuv's pool), one frame at a time, then each frame as two halves
+ *             at once on two threads: whether the page cache takes a second writer into one
+ *             file (the HDF5Sink writes one file from one thread), GB/s;
  *   FFTW      r2c float64 at 1024², 1 and 2 threads (pyfftw, FFTW_MEASURE), ms;
  *   ZeroMQ    PUSH -> PULL over tcp, 2 MiB messages, in one process: pyzmq and zeromq.js, GB/s.
  * Each is the median of 3 runs in a quick run and 5 in a full one; `light` takes 1 run of each
@@ -14,6 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
@@ -35,6 +40,8 @@ export interface Limits {
   ddFdatasyncGBps?: number;
   /** 2 MiB blocks each dd wrote. */
   ddBlocks?: number;
+  /** The same bytes into one file by pwrite: a frame at a time, and two halves at once (2 threads). */
+  writersGBps?: { one: number; two: number };
   fftw1024Ms?: { threads1: number; threads2: number };
   pyzmqGBps?: number;
   zeromqJsGBps: number;
@@ -60,6 +67,32 @@ function dd(dir: string, blocks: number, sync: boolean): number | undefined {
   } catch {
     return undefined;
   } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/**
+ * `blocks` 2 MiB frames (8 sources in turn) into a new file in `dir` by pwrite, after the
+ * priming (disk.ts): each frame whole, or as two halves written at once by two of libuv's
+ * pool threads; GB/s.
+ */
+async function writers(dir: string, blocks: number, sources: Buffer[], halves: 1 | 2): Promise<number> {
+  const file = join(dir, 'writers.bin');
+  primePageCache(dir, blocks);
+  const fh = await open(file, 'w');
+  try {
+    const part = FRAME / halves;
+    const t0 = performance.now();
+    for (let i = 0; i < blocks; i++) {
+      const src = sources[i % sources.length];
+      const writes: Promise<unknown>[] = [];
+      for (let h = 0; h < halves; h++) writes.push(fh.write(src, h * part, part, i * FRAME + h * part));
+      await Promise.all(writes);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return (blocks * FRAME) / seconds / 1e9;
+  } finally {
+    await fh.close();
     rmSync(file, { force: true });
   }
 }
@@ -110,6 +143,14 @@ export async function measureLimits(opts: { python: string; quick: boolean; ligh
   const ddReps = Math.min(reps, 3);
   const cache = runs('dd', () => dd(dir, blocks, false), ddReps).filter((x): x is number => x !== undefined);
   const sync = runs('dd', () => dd(dir, blocks, true), ddReps).filter((x): x is number => x !== undefined);
+  // One writer and two in turns, so that the page cache's drift is in both.
+  const sources = Array.from({ length: 8 }, (_, k) => Buffer.alloc(FRAME, k + 1));
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let r = 0; r < ddReps; r++) {
+    one.push(await writers(dir, blocks, sources, 1));
+    two.push(await writers(dir, blocks, sources, 2));
+  }
   rmSync(dir, { recursive: true, force: true });
   if (cache.length === 0) missing.push('dd: not found or failed');
   const fftw = runs(
@@ -131,6 +172,7 @@ export async function measureLimits(opts: { python: string; quick: boolean; ligh
     ddPageCacheGBps: cache.length ? median(cache) : undefined,
     ddFdatasyncGBps: sync.length ? median(sync) : undefined,
     ddBlocks: blocks,
+    writersGBps: { one: median(one), two: median(two) },
     fftw1024Ms: fftw.length
       ? { threads1: median(fftw.map((f) => f.threads1)), threads2: median(fftw.map((f) => f.threads2)) }
       : undefined,
@@ -148,6 +190,8 @@ export function limitsTable(l: Limits): string {
     ['memcpy, 2 MiB frames (Node Buffer.copy)', f(l.memcpyGBps, 'GB/s')],
     [`dd ${l.ddBlocks ?? '?'} × 2 MiB into the page cache (temporary directory)`, f(l.ddPageCacheGBps, 'GB/s')],
     [`dd ${l.ddBlocks ?? '?'} × 2 MiB, conv=fdatasync`, f(l.ddFdatasyncGBps, 'GB/s')],
+    [`pwrite ${l.ddBlocks ?? '?'} × 2 MiB into one file, a frame at a time`, f(l.writersGBps?.one, 'GB/s')],
+    [`the same, two halves of each frame at once (2 threads)`, f(l.writersGBps?.two, 'GB/s')],
     ['FFTW r2c 1024² float64, 1 thread', f(l.fftw1024Ms?.threads1, 'ms')],
     ['FFTW r2c 1024² float64, 2 threads', f(l.fftw1024Ms?.threads2, 'ms')],
     ['ZeroMQ PUSH -> PULL tcp, 2 MiB: pyzmq', f(l.pyzmqGBps, 'GB/s')],

@@ -137,6 +137,11 @@ describe('bench/main.ts', () => {
       // dd writes as many 2 MiB blocks as the HDF5 bench appends frames, and says how many.
       expect(limits.ddBlocks).toBeGreaterThan(0);
       expect(stdout).toContain(`dd ${limits.ddBlocks as number} × 2 MiB into the page cache`);
+      // The same bytes by pwrite into one file, one writer and two.
+      const writers = limits.writersGBps as { one: number; two: number };
+      expect(writers.one).toBeGreaterThan(0);
+      expect(writers.two).toBeGreaterThan(0);
+      expect(stdout).toContain(`pwrite ${limits.ddBlocks as number} × 2 MiB into one file, a frame at a time`);
       const fftw = limits.fftw1024Ms as { threads1: number; threads2: number };
       expect(fftw.threads1).toBeGreaterThan(0);
       expect(fftw.threads2).toBeGreaterThan(0);
