@@ -26,6 +26,11 @@ import { wasmFft2For, wasmSupports } from '../nodes/fft/wasm-fft2.ts';
 import { NativeFft2, nativeAddress, nativeIsa, nativeSupports } from '../nodes/fft/native-fft2.ts';
 import { tuneMalloc } from '../runtime/util/malloc.ts';
 import { median } from './lib/report.ts';
+import type { AloneResult, AloneTask } from './lib/fft-alone-worker.ts';
+import { workerOptions } from '../runtime/util/ts-worker.ts';
+import type { Piscina } from 'piscina';
+
+const ALONE_WORKER = new URL('./lib/fft-alone-worker.ts', import.meta.url);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Stages are driven here without an executor: give this process the malloc settings a run has.
@@ -192,13 +197,15 @@ interface PoolRun {
   /** Share of the time the main thread was busy (copying frames in, emitting). */
   mainThreadBusy: number;
   /**
-   * The same transform alone (the stage's output, exact), ms, timed in the same process in
-   * turns with the stage's frames, on the stage's inputs in turn and into as many outputs in
+   * The same transform alone (the stage's output, exact), ms, timed in the stage's own worker
+   * in turns with the stage's frames, on the stage's inputs in turn and into as many outputs in
    * turn as the stage used: what the goal holds the stage's CPU per frame against.
    */
   transformMs: number;
   /** Spectra the stage had in use: distinct output buffers among its last frames of a round (median). */
   outputs: number;
+  /** Whether every transform alone ran in one of the stage's own worker threads. */
+  aloneInStageWorkers: boolean;
 }
 
 /** Rounds the pool's timed frames are split into, each followed by as many transforms alone. */
@@ -250,20 +257,24 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
     // Warm-up: workers start, load the transform, build plans, and reach steady state.
     for (let i = 0; i < POOL_WARMUP; i++) await stage.receive!('in', { ...frames[i % 4], seq: i });
     await stage.end!();
-    // The stage's frames in rounds, each followed by as many transforms alone on this thread
-    // (the workers idle): both meet the machine of the same seconds, which drifts by a third
-    // from minute to minute on a shared VM. The transform alone gets what the stage's
-    // transforms get from memory: its 4 frames in turn, into as many spectra in turn as it
-    // rotated (a spectrum per task in flight, and the one being emitted): 1 to 8 outputs in
-    // turn cost 0.78 to 0.90 ms at 480×640 (docs/performance-goals.md).
+    // The stage's frames in rounds, each followed by as many transforms alone in the stage's
+    // own worker (fft-alone-worker.ts): both meet the machine of the same seconds, which
+    // drifts by a third from minute to minute on a shared VM, on the same thread, so the same
+    // CPU (this VM's two are not alike). The transform alone gets what the stage's transforms
+    // get from memory: its 4 frames in turn, into as many spectra in turn as it rotated (a
+    // spectrum per task in flight, and the one being emitted): 1 to 8 outputs in turn cost
+    // 0.78 to 0.90 ms at 480×640 (docs/performance-goals.md).
     const opts = { output, shift: false, precision: 'exact' } as const;
-    const spec = outputSpec(h, w, opts);
+    // The stage's pool (private to it: the bench borrows it between rounds, when it is idle).
+    const pool = (stage as unknown as { pool?: Piscina<AloneTask, AloneResult> }).pool;
+    if (!pool) throw new Error('the FFT stage has no pool to time its transform in');
+    const aloneWorker = (await workerOptions(ALONE_WORKER)).filename;
+    const addresses = frames.map((f) => nativeAddress(f.data));
+    const aloneThreads = new Set<number>();
     const alone: number[] = [];
     const used: number[] = [];
     const timed: number[] = [];
     const ratios: number[] = [];
-    // The transform alone's spectra, kept from round to round (made as a round needs more).
-    const outs: ReturnType<typeof outputView>[] = [];
     let busyNs = 0;
     let seconds = 0;
     let busyMain = 0;
@@ -284,13 +295,18 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
       timed.push(...perFrame);
       const k = new Set(emitted.slice(-32)).size;
       used.push(k);
-      while (outs.length < k) outs.push(outputView(spec, new ArrayBuffer(spec.bytes), 0));
-      let j = 0;
-      const next = () => {
-        transformInto(frames[j % 4].data as Uint8Array, h, w, outs[j % k], opts);
-        j++;
+      const task: AloneTask = {
+        frames: addresses,
+        bytes: h * w,
+        height: h,
+        width: w,
+        opts,
+        outputs: k,
+        runs: perRound,
+        untimed: 2 * k,
       };
-      const times = timeRuns(next, perRound, 2 * k);
+      const { times, threadId } = await pool.run(task, { filename: aloneWorker });
+      aloneThreads.add(threadId);
       alone.push(...times);
       ratios.push(median(perFrame) / median(times));
     }
@@ -303,6 +319,7 @@ async function poolFps(h: number, w: number, threads: number, output: Fft2Option
       mainThreadBusy: busyMain / seconds,
       transformMs: median(alone),
       outputs: median(used),
+      aloneInStageWorkers: [...aloneThreads].every((id) => pool.threads.some((t) => t.threadId === id)),
     };
   } finally {
     await stage.close!();

@@ -52,6 +52,7 @@ interface FftResults {
       transformMs?: number;
       outputs?: number;
       ratioInTurns?: number;
+      aloneInStageWorkers?: boolean;
     };
     two: { fps: number; workerMs: number };
   }[];
@@ -186,8 +187,9 @@ export function goals(rows: Row[], limits: Limits | undefined, dir = RESULTS): G
     }),
   );
   for (const p of fft?.pool ?? []) {
-    // The transform alone in turns with the stage's frames, in its process (bench/fft.ts
-    // poolFps); results from before that: the complex output's median, minutes apart.
+    // The transform alone in turns with the stage's frames, in the stage's own worker
+    // (bench/fft.ts poolFps; in its process on the main thread before aloneInStageWorkers);
+    // results from before that: the complex output's median, minutes apart.
     const alone = p.one.transformMs;
     const t = fft!.transforms.find((r) => r.size === p.size);
     const anchorMs = alone ?? t?.exactComplexMs;
@@ -200,7 +202,7 @@ export function goals(rows: Row[], limits: Limits | undefined, dir = RESULTS): G
         goal: `FFT stage ${p.size}: CPU per frame vs its transform's (1 thread, magnitude)`,
         patchbay: `${stageMs.toFixed(2)} ms${p.one.workerMedianMs === undefined ? '' : ' (median frame)'}`,
         anchor: anchorMs
-          ? `transform ${anchorMs.toFixed(2)} ms${alone ? ', in turns' : ''}${p.one.outputs ? `, into ${p.one.outputs} outputs in turn` : ''}`
+          ? `transform ${anchorMs.toFixed(2)} ms${alone ? ', in turns' : ''}${p.one.aloneInStageWorkers ? ' in the stage’s worker' : ''}${p.one.outputs ? `, into ${p.one.outputs} outputs in turn` : ''}`
           : 'n/a',
         ratio,
         target: 1.1,
