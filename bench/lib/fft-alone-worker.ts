@@ -25,15 +25,15 @@ export interface AloneTask {
   untimed: number;
 }
 
-/** The spectra of the last size, kept from task to task as the stage keeps its own. */
-let spectra: Float64Array[] = [];
-
 export interface AloneResult {
   /** ms of each timed transform. */
   times: number[];
   /** The worker thread that ran them. */
   threadId: number;
 }
+
+/** The spectra of the last size, kept from task to task as the stage keeps its own. */
+let spectra: Float64Array[] = [];
 
 export default function transformAlone(task: AloneTask): AloneResult {
   const { frames, bytes, height: h, width: w, opts } = task;
