@@ -191,20 +191,24 @@ describe('emulator backend', () => {
     // pages (about 3 ms per MiB on a virtual machine, seen as a late frame and a slow stop).
     // Each on a camera of its own, both acquiring till the end: no pool is freed meanwhile.
     const cams: Camera[] = [];
-    for (const [slots, least, most] of [
-      [24, 22, 40],
-      [96, 60, 80],
-    ]) {
-      const cam = await emulator({ width: 1024, height: 1024, pixelFormat: 'Mono8', fps: 0 });
-      await cam.setTrigger('software');
-      cams.push(cam);
-      const before = process.memoryUsage.rss();
-      await cam.start({ mode: 'pool', buffers: slots });
-      const grew = (process.memoryUsage.rss() - before) / 2 ** 20;
-      expect(grew, `${slots} slots of 1 MiB`).toBeGreaterThanOrEqual(least);
-      expect(grew, `${slots} slots of 1 MiB`).toBeLessThan(most);
+    try {
+      for (const [slots, least, most] of [
+        [24, 22, 40],
+        [96, 60, 80],
+      ]) {
+        const cam = await emulator({ width: 1024, height: 1024, pixelFormat: 'Mono8', fps: 0 });
+        await cam.setTrigger('software');
+        cams.push(cam);
+        const before = process.memoryUsage.rss();
+        await cam.start({ mode: 'pool', buffers: slots });
+        const grew = (process.memoryUsage.rss() - before) / 2 ** 20;
+        expect(grew, `${slots} slots of 1 MiB`).toBeGreaterThanOrEqual(least);
+        expect(grew, `${slots} slots of 1 MiB`).toBeLessThan(most);
+      }
+    } finally {
+      // Stopped whether the sizes held or not: a failed check leaves no camera acquiring.
+      for (const cam of cams) await cam.stop();
     }
-    for (const cam of cams) await cam.stop();
   });
 
   it('at fps 0 renders a frame only when there is room for it: a slow consumer costs no frames', async () => {
