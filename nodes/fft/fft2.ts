@@ -305,9 +305,10 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
 /**
  * Transforms one frame into `out` (sized by outputSpec): an (H, W) frame, or with `channels`
  * > 1 each channel of an interleaved (H, W, channels) one. Sizes with prime factors up to 5
- * run in SIMD: the exact precision natively where the addon and the CPU allow (native-fft2.ts,
- * AVX2), else both precisions in WebAssembly (wasm-fft2.ts); the rest in JavaScript (Fft2) in
- * float64, rounded to float32 for the fast precision. Returns the payload bytes copied on the
+ * run in SIMD: natively where the addon and the CPU allow (native-fft2.ts, AVX2; in float64,
+ * rounded to float32 for the fast precision), else in WebAssembly (wasm-fft2.ts, float32 for
+ * the fast precision); the rest in JavaScript (Fft2) in float64, rounded to float32 for the
+ * fast precision. Returns the payload bytes copied on the
  * way: none natively; into and out of WebAssembly memory; or on the JavaScript path for
  * several channels, into planes and back (channels.ts).
  */
@@ -319,8 +320,8 @@ export function transformInto(
   opts: Fft2Options,
   channels = 1,
 ): number {
-  if (opts.precision === 'exact' && nativeSupports(h, w, channels)) {
-    nativeFft2For(h, w, channels).transform(input, out as Float64Array, opts);
+  if (nativeSupports(h, w, channels)) {
+    nativeFft2For(h, w, channels).transform(input, out, opts);
     return 0;
   }
   if (wasmSupports(h, w)) {

@@ -1,10 +1,12 @@
 /**
- * The exact (float64) 2D FFT in native code: nodes/fft/simd/fft2.c built into the addon for
- * x86-64 with AVX2 and FMA (native/src/fft2.cc), two complex numbers per 256-bit vector. It
- * reads the frame where it lies and writes the spectrum straight into the output, where the
+ * The 2D FFT in native code: nodes/fft/simd/fft2.c built into the addon for x86-64 with AVX2
+ * and FMA (native/src/fft2.cc), two complex numbers per 256-bit vector, in float64. It reads
+ * the frame where it lies and writes the spectrum straight into the output, where the
  * WebAssembly build copies both through its memory. Used where the addon is built and the
- * CPU has AVX2 and FMA; elsewhere the WebAssembly path (wasm-fft2.ts) does the same work.
- * Plans are wasm-fft2.ts's, in a buffer of their own.
+ * CPU has AVX2 and FMA, for both precisions: the fast one's float32 output is the float64
+ * spectrum rounded, which here takes less time than WebAssembly's float32 transform and is
+ * closer to numpy. Elsewhere the WebAssembly path (wasm-fft2.ts) does the same work. Plans
+ * are wasm-fft2.ts's, in a buffer of their own.
  */
 import { addonIfBuilt } from '../../native/load-addon.ts';
 import type { RawAddon } from '../../native/native.ts';
@@ -69,6 +71,8 @@ export class NativeFft2 {
   private readonly planW: Int32Array;
   private readonly planH: Int32Array;
   private readonly work: Float64Array;
+  /** The float64 spectrum a float32 output is rounded from (the fast precision), made at first use. */
+  private wide?: Float64Array;
 
   constructor(
     readonly h: number,
@@ -89,10 +93,11 @@ export class NativeFft2 {
   }
 
   /**
-   * Transforms one frame into `out`, in float64. With `channels` > 1, `x` is an interleaved
-   * (H, W, C) frame and `out` its interleaved (H, W', C) spectra.
+   * Transforms one frame into `out`, in float64, rounded to float32 where `out` is a
+   * Float32Array (the fast precision). With `channels` > 1, `x` is an interleaved (H, W, C)
+   * frame and `out` its interleaved (H, W', C) spectra.
    */
-  transform(x: InputArray, out: Float64Array, opts: Fft2Options): void {
+  transform(x: InputArray, out: Float64Array | Float32Array, opts: Fft2Options): void {
     const dtype = x instanceof Uint8Array ? 0 : x instanceof Uint16Array ? 1 : x instanceof Float32Array ? 2 : 3;
     this.run(x, x.BYTES_PER_ELEMENT, dtype, out, opts);
   }
@@ -101,7 +106,13 @@ export class NativeFft2 {
    * The same for a frame at `address` (nativeAddress()) of `bytes` bytes of `dtype` values,
    * which another thread of this process holds until this returns.
    */
-  transformAt(address: number, bytes: number, dtype: InputDType, out: Float64Array, opts: Fft2Options): void {
+  transformAt(
+    address: number,
+    bytes: number,
+    dtype: InputDType,
+    out: Float64Array | Float32Array,
+    opts: Fft2Options,
+  ): void {
     // INPUT_DTYPES is in fft2.cc's order of dtype codes.
     this.run(address, INPUT_ITEM[dtype], INPUT_DTYPES.indexOf(dtype), out, opts, bytes);
   }
@@ -110,13 +121,14 @@ export class NativeFft2 {
     x: InputArray | number,
     item: number,
     dtype: number,
-    out: Float64Array,
+    out: Float64Array | Float32Array,
     opts: Fft2Options,
     bytes?: number,
   ): void {
     const ex = native();
     if (!ex) throw new Error('the native FFT is not available here (nativeSupports)');
     const { h, w, channels: nc } = this;
+    const wide = out instanceof Float64Array ? out : this.wideFor(out.length);
     const mode = MODE[opts.output];
     const outValue = (opts.output === 'complex' || opts.output === 'half' ? 2 : 1) * 8;
     for (let c = 0; c < nc; c++)
@@ -130,12 +142,18 @@ export class NativeFft2 {
         this.planW,
         this.planH,
         this.work,
-        out,
+        wide,
         c * outValue,
         mode,
         opts.shift,
         bytes,
       );
+    if (wide !== out) out.set(wide);
+  }
+
+  private wideFor(n: number): Float64Array {
+    if (this.wide?.length !== n) this.wide = new Float64Array(n);
+    return this.wide;
   }
 }
 

@@ -83,7 +83,7 @@ export class FftStage implements Stage {
     this.precision = p.precision;
     this.pipeline = new SlabPipeline(this.threads * IN_FLIGHT_PER_WORKER, (depth) => (io.stats.queueDepth = depth));
     // PATCHBAY_FFT_COPY=1 copies every frame into the slab (to compare; docs/performance-fft.md).
-    const inPlace = this.precision === 'exact' && nativeFft2Available() && process.env.PATCHBAY_FFT_COPY !== '1';
+    const inPlace = nativeFft2Available() && process.env.PATCHBAY_FFT_COPY !== '1';
     this.keeps = inPlace ? this.threads * IN_FLIGHT_PER_WORKER : 0;
   }
 

@@ -24,7 +24,7 @@ export default function fftTask(task: FftTask): FftResult {
   let bytesCopied = 0;
   // The frame where it lies (the stage holds it), read by the native transform.
   if (task.at !== undefined)
-    nativeFft2For(h, w, channels).transformAt(task.at, task.inBytes!, task.dtype, new Float64Array(out), task);
+    nativeFft2For(h, w, channels).transformAt(task.at, task.inBytes!, task.dtype, outputView(spec, out, 0), task);
   else {
     const input = inputView(task.dtype, task.slab, task.inOffset, h * w * channels);
     bytesCopied = transformInto(input, h, w, outputView(spec, out, 0), task, channels);

@@ -35,11 +35,7 @@ const CASES: { dtype: InputDType; shape: number[]; seed: number }[] = [
 describe.skipIf(skip)('fft2 of (H, W, C) frames equals numpy fft2(x, axes=(0, 1))', () => {
   for (const { dtype, shape, seed } of CASES) {
     const [h, w, ch] = shape;
-    const path = nativeSupports(h, w, ch)
-      ? 'exact native, fast WebAssembly'
-      : wasmSupports(h, w)
-        ? 'WebAssembly'
-        : 'JavaScript';
+    const path = nativeSupports(h, w, ch) ? 'native' : wasmSupports(h, w) ? 'WebAssembly' : 'JavaScript';
     it(`${dtype} ${shape.join('×')} (${path}): every mode, exact and fast, with and without shift`, () => {
       const x = randomFrame(dtype, shape, seed);
       checkInput(dtype, shape, x.byteLength);

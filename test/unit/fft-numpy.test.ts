@@ -18,6 +18,7 @@ import {
   FftError,
   outputSpec,
   OUTPUT_MODES,
+  transformInto,
   type InputDType,
   type OutputMode,
   type Precision,
@@ -228,6 +229,48 @@ describe('the JavaScript, WebAssembly and native float64 paths', () => {
   });
   it('leave sizes with prime factors above 5 to JavaScript', () => {
     expect([wasmSupports(97, 131), wasmSupports(3, 1021), wasmSupports(480, 644)]).toEqual([false, false, false]);
+  });
+});
+
+describe('the fast precision on each path', () => {
+  // Natively the float64 spectrum, rounded value for value; in WebAssembly its own float32
+  // transform, within the documented bound of the float64 one (which equals numpy's, above).
+  const SIZES: [InputDType, number, number][] = [
+    ['uint16', 64, 64],
+    ['uint8', 480, 640],
+    ['uint8', 45, 50],
+    ['float32', 2048, 6],
+  ];
+  for (const [dtype, h, w] of SIZES)
+    it(`${h}x${w}, every mode, with and without shift`, () => {
+      const x = makeFrame(dtype, h, w, 5);
+      for (const output of OUTPUT_MODES)
+        for (const shift of [false, true]) {
+          const exact = { output, shift, precision: 'exact' } as const;
+          const fast = { ...exact, precision: 'fast' } as const;
+          const n = outputSpec(h, w, exact).bytes / 8;
+          const complex = output === 'complex' || output === 'half';
+          const js = new Float64Array(n);
+          new Fft2(h, w).transform(x, js, exact);
+          const wa = new Float32Array(n);
+          wasmFft2For(h, w).transform(x, wa, fast);
+          expect(relError(wa, js, complex), `WebAssembly ${output} shift=${shift}`).toBeLessThan(FAST_BOUND[output]);
+          if (!nativeSupports(h, w)) continue;
+          const na = new Float64Array(n);
+          nativeFft2For(h, w).transform(x, na, exact);
+          const f = new Float32Array(n);
+          // Natively: read and written in place, nothing copied on the way.
+          expect(transformInto(x, h, w, f, fast), `native ${output} shift=${shift}`).toBe(0);
+          const rounded = Float32Array.from(na);
+          expect(Buffer.from(f.buffer).equals(Buffer.from(rounded.buffer)), `native ${output} shift=${shift}`).toBe(
+            true,
+          );
+        }
+    });
+  it.skipIf(noNative)('runs natively where the exact precision does', () => {
+    const x = makeFrame('uint8', 480, 640, 6);
+    const opts = { output: 'half', shift: false, precision: 'fast' } as const;
+    expect(transformInto(x, 480, 640, new Float32Array(outputSpec(480, 640, opts).bytes / 4), opts)).toBe(0);
   });
 });
 
