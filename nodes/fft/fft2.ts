@@ -308,9 +308,9 @@ export function outputView(spec: OutputSpec, buf: ArrayBufferLike, offset: numbe
  * run in SIMD: natively where the addon and the CPU allow (native-fft2.ts, AVX2; in float64,
  * rounded to float32 for the fast precision), else in WebAssembly (wasm-fft2.ts, float32 for
  * the fast precision); the rest in JavaScript (Fft2) in float64, rounded to float32 for the
- * fast precision. Returns the payload bytes copied on the
- * way: none natively; into and out of WebAssembly memory; or on the JavaScript path for
- * several channels, into planes and back (channels.ts).
+ * fast precision. Returns the payload bytes copied on the way: none natively; into and out
+ * of WebAssembly memory; or on the JavaScript path for several channels, into planes and back
+ * (channels.ts).
  */
 export function transformInto(
   input: InputArray,
